@@ -1,0 +1,133 @@
+# localpredict — every entry point.  `make help` lists them.
+#
+#   make            the two engines: wasm/build/localpredict.wasm (SIMD) and
+#                   wasm/build/localpredict-scalar.wasm
+#   make native     build/native/localpredict (CLI) and build/native/liblocalpredict.a
+#   make demo       installs what is missing, builds, predicts the bundled example
+#   make test       installs what is missing, builds, runs every test
+#   make fixtures   regenerates tests/fixtures with Debian's python3-xgboost
+#   make size       gzipped sizes of the engines
+#   make clean
+#
+# Dependencies are installed by scripts/install-deps.sh (apt packages, npm ci)
+# and cJSON is fetched from Debian's source package by scripts/fetch-cjson.sh.
+
+SHELL      := /bin/bash
+.DEFAULT_GOAL := all
+
+# Debian's emcc runs acorn-optimizer with the system node; NodeSource's node
+# does not search Debian's module folder by itself.
+export NODE_PATH := /usr/share/nodejs$(if $(NODE_PATH),:$(NODE_PATH))
+
+CC         ?= cc
+EMCC       ?= emcc
+NODE       ?= node
+CJSON_DIR  := build/third_party/cjson
+CJSON      := $(CJSON_DIR)/cJSON.c
+
+ENGINE_SRC := $(addprefix src/, \
+	core/error.c core/buf.c core/sha256.c core/lp_math.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/json.c \
+	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
+	formats/model_blob.c formats/load.c \
+	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
+	kernels/trees_scalar.c)
+SIMD_SRC   := src/kernels/trees_simd128.c
+HEADERS    := $(shell find src -name '*.h')
+
+# -ffp-contract=off: no fused multiply-add, so native and WASM round alike.
+COMMON_FLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -ffp-contract=off \
+	-Isrc -I$(CJSON_DIR) -DCJSON_NESTING_LIMIT=64
+NATIVE_FLAGS := $(COMMON_FLAGS) -O2 -g
+SAN_FLAGS    := $(COMMON_FLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+WASM_FLAGS   := $(COMMON_FLAGS) -O3 -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
+	-sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=4MB -sTOTAL_STACK=1MB
+
+WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm
+
+.PHONY: all wasm native demo test test-c test-c-wasm test-js deps fixtures size clean help
+
+all: wasm
+wasm: $(WASM_OUT)
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(CJSON):
+	@bash scripts/fetch-cjson.sh $(CJSON_DIR)
+
+wasm/build/localpredict.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -o $@ $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(CJSON)
+
+wasm/build/localpredict-scalar.wasm: $(ENGINE_SRC) src/wasm_api.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_FLAGS) -o $@ $(ENGINE_SRC) src/wasm_api.c $(CJSON)
+
+# ---- native ----
+NATIVE_OBJ := $(patsubst src/%.c,build/native/obj/%.o,$(ENGINE_SRC)) build/native/obj/cJSON.o
+
+build/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(NATIVE_FLAGS) -c -o $@ $<
+
+build/native/obj/cJSON.o: $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(NATIVE_FLAGS) -w -c -o $@ $<
+
+build/native/liblocalpredict.a: $(NATIVE_OBJ)
+	ar rcs $@ $^
+
+build/native/localpredict: src/cli/main.c build/native/liblocalpredict.a
+	$(CC) $(NATIVE_FLAGS) -o $@ $< build/native/liblocalpredict.a -lm
+
+native: build/native/localpredict
+
+# ---- tests ----
+C_TESTS := $(wildcard tests/c/test_*.c)
+
+# The C tests under ASan + UBSan (the scalar kernels).
+build/test/c-tests: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -Itests/c -o $@ tests/c/main.c $(C_TESTS) $(ENGINE_SRC) $(CJSON) -lm
+
+# The same runner built for WASM with SIMD: the only place the SIMD kernels run.
+build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \
+		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o $@ tests/c/main.c $(C_TESTS) \
+		$(ENGINE_SRC) $(SIMD_SRC) $(CJSON)
+
+test-c: build/test/c-tests
+	cd tests && ../build/test/c-tests
+
+test-c-wasm: build/test/c-tests-simd.wasm
+	$(NODE) tests/c/run-wasm.mjs build/test/c-tests-simd.wasm tests
+
+test-js: wasm native
+	$(NODE) --test tests/js/
+
+test: deps
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-js
+
+# ---- demo ----
+demo: deps
+	@$(MAKE) --no-print-directory wasm
+	@mkdir -p build/demo
+	$(NODE) wasm/cli.mjs predict web/examples/iris.json web/examples/iris.csv -o build/demo/predictions.csv
+	@echo "Predictions for web/examples/iris.csv written to build/demo/predictions.csv; the first rows:"
+	@head -n 6 build/demo/predictions.csv
+
+fixtures:
+	@bash scripts/install-deps.sh --python
+	/usr/bin/python3 tests/fixtures/gen/gen_xgboost.py
+
+size: wasm
+	@for f in $(WASM_OUT); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done
+
+clean:
+	rm -rf build wasm/build
+
+help:
+	@sed -n '2,12p' Makefile

@@ -1,0 +1,502 @@
+/* main.c — the native command line, with the flags of the npm CLI
+ * (wasm/cli.mjs) and ARCHITECTURE.md's "Decisions":
+ *
+ *   localpredict predict MODEL INPUT [-o OUT] [flags]
+ *   localpredict info MODEL [--json]
+ *
+ * Exit codes: 0 ok, 1 usage, 2 bad model, 3 bad input data, 4 I/O,
+ * 5 limit exceeded, 130 cancelled.  Errors are one line on stderr:
+ *   localpredict: <file>:<line>: column "<name>": <what is wrong>
+ * With -o the output goes to a temporary file renamed on success, so a failed
+ * run leaves no output file behind.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cJSON.h"
+#include "localpredict.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_MODEL = 2, EXIT_DATA = 3, EXIT_IO = 4, EXIT_LIMIT = 5,
+       EXIT_CANCELLED = 130 };
+
+static const char usage[] =
+    "usage: localpredict predict MODEL INPUT [-o OUT] [options]\n"
+    "       localpredict info MODEL [--json]\n"
+    "\n"
+    "Predicts every row of the CSV file INPUT with MODEL (an XGBoost model saved\n"
+    "with save_model(\"model.json\")) and writes a CSV with one probability column\n"
+    "per class and a \"Suggested Label\" column.  INPUT or OUT \"-\" is stdin/stdout;\n"
+    "without -o the predictions go to stdout.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUT      write to OUT (via a temporary file renamed on success)\n"
+    "  --manifest FILE       manifest (default: MODEL's name + .localpredict.json, if present)\n"
+    "  --task TASK           multiclass, binary, multilabel or regression\n"
+    "  --classes a,b,c       class names in the model's order (or @FILE, one per line)\n"
+    "  --threshold T         decision threshold for binary and multi-label (default 0.5)\n"
+    "  --include-input       copy every input column in front of the predictions\n"
+    "  --keep col,col        copy only these input columns in front\n"
+    "  --jobs N              workers (this native build predicts on one thread)\n"
+    "  --check               check the header against the model; predict nothing\n"
+    "  --quiet               no progress on stderr\n"
+    "  --json                (info) print the model description as JSON\n"
+    "  -h, --help            this help\n"
+    "  --version             the engine's version\n"
+    "\n"
+    "exit codes: 0 ok, 1 usage, 2 bad or unsupported model, 3 bad input data,\n"
+    "            4 I/O error, 5 limit exceeded, 130 cancelled\n";
+
+typedef struct options {
+    const char *command, *model, *input, *output, *manifest, *task, *classes, *threshold, *keep;
+    int include_input, check, quiet, json, jobs;
+} options;
+
+static volatile sig_atomic_t interrupted;
+static char *temp_path;   /* removed on any failure */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("localpredict: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+static int exit_code_for(lp_status s)
+{
+    switch (s) {
+    case LP_OK: return EXIT_OK;
+    case LP_ERR_USAGE: return EXIT_USAGE;
+    case LP_ERR_BAD_MODEL:
+    case LP_ERR_UNSUPPORTED:
+    case LP_ERR_BAD_MANIFEST: return EXIT_MODEL;
+    case LP_ERR_LIMIT:
+    case LP_ERR_NOMEM: return EXIT_LIMIT;
+    default: return EXIT_DATA;
+    }
+}
+
+static int fail_engine(const lp_error *err, const char *source)
+{
+    char line[LP_ERROR_MESSAGE_CAP + 256];
+    lp_error_format(err, source, line, sizeof line);
+    return fail(exit_code_for(err->code), "%s", line);
+}
+
+/* ---- files ---- */
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return fail(EXIT_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        uint8_t *bigger = realloc(buf, cap * 2);
+        if (!bigger) free(buf);
+        buf = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    if (f != stdin) fclose(f);
+    if (!buf) return fail(EXIT_LIMIT, "%s: out of memory reading the file", path);
+    if (bad) {
+        free(buf);
+        return fail(EXIT_IO, "%s: read error", path);
+    }
+    *out = buf;
+    *len = n;
+    return EXIT_OK;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* ---- overrides: the flags as manifest-shaped JSON ---- */
+static int add_classes(cJSON *o, const char *spec)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    char sep = ',';
+    if (spec[0] == '@') {
+        int rc = read_file(spec + 1, &text, &len);
+        if (rc) return rc;
+        sep = '\n';
+    } else {
+        len = strlen(spec);
+        text = malloc(len + 1);
+        if (!text) return fail(EXIT_LIMIT, "out of memory");
+        memcpy(text, spec, len);
+    }
+    cJSON *arr = cJSON_AddArrayToObject(o, "classes");
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] != (uint8_t)sep) continue;
+        size_t end = i;
+        if (sep == '\n' && end > start && text[end - 1] == '\r') end--;
+        if (!(sep == '\n' && i == len && end == start)) {   /* a final newline ends the list */
+            char *name = malloc(end - start + 1);
+            if (!name) break;
+            memcpy(name, text + start, end - start);
+            name[end - start] = '\0';
+            cJSON_AddItemToArray(arr, cJSON_CreateString(name));
+            free(name);
+        }
+        start = i + 1;
+    }
+    free(text);
+    return EXIT_OK;
+}
+
+static int build_overrides(const options *o, char **out)
+{
+    *out = NULL;
+    if (!o->task && !o->classes && !o->threshold) return EXIT_OK;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "localpredict", 1);
+    if (o->task) cJSON_AddStringToObject(j, "task", o->task);
+    if (o->threshold) {
+        char *end = NULL;
+        double t = strtod(o->threshold, &end);
+        if (*end || end == o->threshold || !(t >= 0 && t <= 1)) {
+            cJSON_Delete(j);
+            return fail(EXIT_USAGE, "--threshold must be a number from 0 to 1, got \"%s\"", o->threshold);
+        }
+        cJSON_AddNumberToObject(j, "threshold", t);
+    }
+    if (o->classes) {
+        int rc = add_classes(j, o->classes);
+        if (rc) {
+            cJSON_Delete(j);
+            return rc;
+        }
+    }
+    *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return *out ? EXIT_OK : fail(EXIT_LIMIT, "out of memory");
+}
+
+/* ---- model ---- */
+static int load_model(const options *o, lp_model **model)
+{
+    uint8_t *bytes = NULL, *manifest = NULL;
+    size_t len = 0, manifest_len = 0;
+    char *overrides = NULL, *default_manifest = NULL;
+    int rc = read_file(o->model, &bytes, &len);
+    const char *manifest_path = o->manifest;
+    if (!rc && !manifest_path) {
+        /* <model name without extension>.localpredict.json beside the model */
+        size_t n = strlen(o->model);
+        const char *slash = strrchr(o->model, '/'), *dot = strrchr(o->model, '.');
+        if (dot && (!slash || dot > slash)) n = (size_t)(dot - o->model);
+        default_manifest = malloc(n + sizeof ".localpredict.json");
+        if (default_manifest) {
+            memcpy(default_manifest, o->model, n);
+            strcpy(default_manifest + n, ".localpredict.json");
+            if (file_exists(default_manifest)) manifest_path = default_manifest;
+        }
+    }
+    if (!rc && manifest_path) rc = read_file(manifest_path, &manifest, &manifest_len);
+    if (!rc) rc = build_overrides(o, &overrides);
+    if (!rc) {
+        lp_load_options lo = lp_load_options_default();
+        lo.manifest = (const char *)manifest;
+        lo.manifest_len = manifest_len;
+        lo.manifest_name = manifest_path;
+        lo.overrides = overrides;
+        lo.overrides_len = overrides ? strlen(overrides) : 0;
+        lp_error err;
+        if (lp_model_load(bytes, len, &lo, model, &err) != LP_OK)
+            rc = fail_engine(&err, err.code == LP_ERR_BAD_MANIFEST || err.code == LP_ERR_USAGE ? NULL : o->model);
+    }
+    free(bytes);
+    free(manifest);
+    free(overrides);
+    free(default_manifest);
+    return rc;
+}
+
+/* ---- info ---- */
+static void print_list(const cJSON *arr, int quote)
+{
+    int first = 1;
+    for (const cJSON *c = arr ? arr->child : NULL; c; c = c->next, first = 0) {
+        char *text = cJSON_IsString(c) ? NULL : cJSON_PrintUnformatted(c);
+        printf(quote ? "%s\"%s\"" : "%s%s", first ? "" : ", ", text ? text : c->valuestring);
+        free(text);
+    }
+}
+
+static int run_info(const options *o)
+{
+    lp_model *model = NULL;
+    int rc = load_model(o, &model);
+    if (rc) return rc;
+    const char *json = lp_model_info_json(model);
+    if (o->json) {
+        printf("%s\n", json);
+    } else {
+        cJSON *i = cJSON_Parse(json);
+        const cJSON *features = cJSON_GetObjectItem(i, "features");
+        const cJSON *names = cJSON_GetObjectItem(features, "names");
+        const cJSON *classes = cJSON_GetObjectItem(i, "classes");
+        printf("model      %s\n", o->model);
+        printf("format     %s (%s)\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "format")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(i, "producer")));
+        printf("objective  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "objective")));
+        printf("task       %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "task")));
+        printf("trees      %.0f (%s booster, %.0f nodes, max depth %.0f)\n",
+               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(i, "booster")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "nodes")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "maxDepth")));
+        printf("features   %.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(features, "count")));
+        if (cJSON_IsArray(names)) {
+            printf(": ");
+            print_list(names, 0);
+        } else {
+            printf(" (unnamed: taken by position)");
+        }
+        printf("\n");
+        if (cJSON_IsArray(classes)) {
+            printf("classes    %d: ", cJSON_GetArraySize(classes));
+            print_list(classes, 0);
+            printf("\n");
+            printf("thresholds ");
+            print_list(cJSON_GetObjectItem(i, "thresholds"), 0);
+            printf("\n");
+        }
+        printf("sha256     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "sha256")));
+        cJSON_Delete(i);
+    }
+    lp_model_destroy(model);
+    return EXIT_OK;
+}
+
+/* ---- predict ---- */
+static int write_all(FILE *out, const uint8_t *p, size_t n, const char *name)
+{
+    if (n && fwrite(p, 1, n, out) != n) return fail(EXIT_IO, "%s: write error: %s", name, strerror(errno));
+    return EXIT_OK;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, const char *in_name,
+                      const char *out_name)
+{
+    lp_job_options jo = lp_job_options_default();
+    jo.include_input = o->include_input;
+    jo.check_only = o->check;
+    char *keep = NULL;
+    if (o->keep) {
+        keep = strdup(o->keep);
+        if (!keep) return fail(EXIT_LIMIT, "out of memory");
+        for (char *p = keep; *p; p++)
+            if (*p == ',') *p = '\0';
+        jo.keep = keep;
+        jo.keep_len = strlen(o->keep);
+    }
+    lp_error err;
+    lp_job *job = NULL;
+    if (lp_job_create(model, &jo, &job, &err) != LP_OK) {
+        free(keep);
+        return fail_engine(&err, in_name);
+    }
+    enum { CHUNK = 1 << 20 };
+    uint8_t *buf = malloc(CHUNK);
+    int rc = buf ? EXIT_OK : fail(EXIT_LIMIT, "out of memory");
+    int progress = !o->quiet && isatty(2);
+    double start = now_seconds(), last = start;
+    uint64_t bytes = 0;
+    while (!rc) {
+        size_t n = fread(buf, 1, CHUNK, in);
+        if (interrupted) {
+            rc = fail(EXIT_CANCELLED, "cancelled");
+            break;
+        }
+        if (n == 0) {
+            if (ferror(in)) rc = fail(EXIT_IO, "%s: read error: %s", in_name, strerror(errno));
+            break;
+        }
+        bytes += n;
+        if (lp_job_push(job, buf, n, &err) != LP_OK) rc = fail_engine(&err, in_name);
+        else if (!o->check) rc = write_all(out, lp_job_output(job), lp_job_output_len(job), out_name);
+        lp_job_output_clear(job);
+        if (progress && now_seconds() - last > 0.2) {
+            last = now_seconds();
+            fprintf(stderr, "\r%llu rows, %.1f MB read, %.1f MB/s   ", (unsigned long long)lp_job_rows(job),
+                    bytes / 1e6, bytes / 1e6 / (last - start));
+        }
+    }
+    if (!rc) {
+        if (lp_job_finish(job, &err) != LP_OK) rc = fail_engine(&err, in_name);
+        else if (!o->check) rc = write_all(out, lp_job_output(job), lp_job_output_len(job), out_name);
+    }
+    if (progress) fprintf(stderr, "\r%*s\r", 60, "");
+    if (!rc && o->check && !o->quiet)
+        fprintf(stderr, "localpredict: %s: the header has every column the model needs\n", in_name);
+    else if (!rc && progress)
+        fprintf(stderr, "localpredict: %llu rows predicted in %.2f s\n", (unsigned long long)lp_job_rows(job),
+                now_seconds() - start);
+    lp_job_destroy(job);
+    free(buf);
+    free(keep);
+    return rc;
+}
+
+static int run_predict(const options *o)
+{
+    lp_model *model = NULL;
+    int rc = load_model(o, &model);
+    if (rc) return rc;
+    const char *in_name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+    FILE *in = strcmp(o->input, "-") == 0 ? stdin : fopen(o->input, "rb");
+    if (!in) {
+        lp_model_destroy(model);
+        return fail(EXIT_IO, "%s: cannot open: %s", o->input, strerror(errno));
+    }
+    FILE *out = stdout;
+    const char *out_name = "<stdout>";
+    int to_file = o->output && strcmp(o->output, "-") != 0 && !o->check;
+    if (to_file) {
+        out_name = o->output;
+        size_t n = strlen(o->output) + 32;
+        temp_path = malloc(n);
+        if (temp_path) snprintf(temp_path, n, "%s.tmp-%ld", o->output, (long)getpid());
+        out = temp_path ? fopen(temp_path, "wb") : NULL;
+        if (!out) {
+            rc = fail(EXIT_IO, "%s: cannot write: %s", o->output, strerror(errno));
+            free(temp_path);
+            temp_path = NULL;
+        }
+    }
+    if (!rc) rc = stream_csv(o, model, in, out, in_name, out_name);
+    if (in != stdin) fclose(in);
+    if (to_file && out) {
+        if (fclose(out) != 0 && !rc) rc = fail(EXIT_IO, "%s: write error: %s", o->output, strerror(errno));
+        if (!rc && rename(temp_path, o->output) != 0)
+            rc = fail(EXIT_IO, "%s: cannot write: %s", o->output, strerror(errno));
+        if (rc) remove(temp_path);
+        free(temp_path);
+        temp_path = NULL;
+    } else if (fflush(stdout) != 0 && !rc) {
+        rc = fail(EXIT_IO, "<stdout>: write error: %s", strerror(errno));
+    }
+    lp_model_destroy(model);
+    return rc;
+}
+
+/* ---- arguments ---- */
+/* The option that takes the value, or NULL when `a` takes none. */
+static const char **value_slot(options *o, const char *a)
+{
+    static const char *jobs_text;
+    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) return &o->output;
+    if (strcmp(a, "--manifest") == 0) return &o->manifest;
+    if (strcmp(a, "--task") == 0) return &o->task;
+    if (strcmp(a, "--classes") == 0) return &o->classes;
+    if (strcmp(a, "--threshold") == 0) return &o->threshold;
+    if (strcmp(a, "--keep") == 0) return &o->keep;
+    if (strcmp(a, "--jobs") == 0) return &jobs_text;
+    return NULL;
+}
+
+static int *flag_slot(options *o, const char *a)
+{
+    if (strcmp(a, "--include-input") == 0) return &o->include_input;
+    if (strcmp(a, "--check") == 0) return &o->check;
+    if (strcmp(a, "--quiet") == 0) return &o->quiet;
+    if (strcmp(a, "--json") == 0) return &o->json;
+    return NULL;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    const char *positional[3] = {0};
+    int n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **value = value_slot(o, a);
+        int *flag = flag_slot(o, a);
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            exit(EXIT_OK);
+        } else if (strcmp(a, "--version") == 0) {
+            printf("localpredict %s\n", lp_version());
+            exit(EXIT_OK);
+        } else if (value) {
+            if (i + 1 == argc) return fail(EXIT_USAGE, "%s needs a value (see localpredict --help)", a);
+            *value = argv[++i];
+            if (strcmp(a, "--jobs") == 0) {
+                char *end = NULL;
+                long j = strtol(*value, &end, 10);
+                if (*end || j < 1 || j > 1024)
+                    return fail(EXIT_USAGE, "--jobs must be a whole number from 1 to 1024");
+                o->jobs = (int)j;
+            }
+        } else if (flag) {
+            *flag = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return fail(EXIT_USAGE, "unknown option %s (see localpredict --help)", a);
+        } else if (n_pos < 3) {
+            positional[n_pos++] = a;
+        } else {
+            return fail(EXIT_USAGE, "too many arguments (see localpredict --help)");
+        }
+    }
+    if (n_pos == 0) return fail(EXIT_USAGE, "no command (see localpredict --help)");
+    o->command = positional[0];
+    if (strcmp(o->command, "predict") == 0) {
+        if (n_pos != 3) return fail(EXIT_USAGE, "usage: localpredict predict MODEL INPUT [-o OUT]");
+        o->model = positional[1];
+        o->input = positional[2];
+    } else if (strcmp(o->command, "info") == 0) {
+        if (n_pos != 2) return fail(EXIT_USAGE, "usage: localpredict info MODEL [--json]");
+        o->model = positional[1];
+    } else {
+        return fail(EXIT_USAGE, "unknown command \"%s\" (commands: predict, info)", o->command);
+    }
+    if (o->include_input && o->keep) return fail(EXIT_USAGE, "--include-input and --keep cannot be combined");
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    memset(&o, 0, sizeof o);
+    int rc = parse_args(argc, argv, &o);
+    if (rc) return rc;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    return strcmp(o.command, "info") == 0 ? run_info(&o) : run_predict(&o);
+}

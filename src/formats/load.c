@@ -1,0 +1,70 @@
+/* load.c — lp_model_load: recognise the format, load, apply the manifest and
+ * overrides, describe.  New formats add a branch here and a loader beside. */
+#include <string.h>
+
+#include "../core/error.h"
+#include "../core/sha256.h"
+#include "manifest.h"
+#include "model_blob.h"
+#include "xgboost_json.h"
+
+const char *lp_version(void) { return LP_VERSION_STRING; }
+
+lp_load_options lp_load_options_default(void)
+{
+    lp_load_options o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+/* The first byte that is not JSON whitespace, or -1. */
+static int first_significant(const uint8_t *bytes, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (bytes[i] != ' ' && bytes[i] != '\n' && bytes[i] != '\r' && bytes[i] != '\t')
+            return bytes[i];
+    return -1;
+}
+
+lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options *opts,
+                        lp_model **out, lp_error *err)
+{
+    lp_error_clear(err);
+    if (!out || (!bytes && len)) return lp__fail(err, LP_ERR_USAGE, "lp_model_load: no output pointer or no bytes");
+    *out = NULL;
+    if (len == 0) return lp__fail(err, LP_ERR_BAD_MODEL, "the model file is empty");
+
+    lp_model *m = NULL;
+    lp_status s;
+    int first = first_significant(bytes, len);
+    if (lp__blob_is(bytes, len)) {
+        s = lp__blob_load(bytes, len, &m, err);
+    } else if (len > 1 && bytes[0] == '{' && strchr("LlIiU$#", bytes[1]) && bytes[1]) {
+        /* UBJSON objects start with '{' and a length marker; JSON needs '"' or space. */
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an XGBoost UBJSON model (.ubj), which is "
+                     "not supported yet: save it with save_model(\"model.json\")");
+    } else if (first == '{') {
+        s = lp__xgboost_json_load(bytes, len, &m, err);
+    } else if (len >= 2 && bytes[0] == 0x08) {
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an ONNX model, which is not supported yet");
+    } else if (len >= 4 && memcmp(bytes, "tree", 4) == 0) {
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like a LightGBM text model, which is not supported yet");
+    } else {
+        s = lp__fail(err, LP_ERR_BAD_MODEL, "not a model this engine reads (expected an XGBoost JSON "
+                     "model saved with save_model(\"model.json\"))");
+    }
+    if (s != LP_OK) return s;
+
+    if (!lp__blob_is(bytes, len)) {
+        lp__sha256_hex(bytes, len, m->sha256);
+        m->source_bytes = len;
+    }
+    s = lp__manifest_apply(m, opts, err);
+    if (s == LP_OK) s = lp__model_finish(m, err);
+    if (s != LP_OK) {
+        lp_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return LP_OK;
+}

@@ -1,0 +1,238 @@
+/* manifest.c — parse the manifest and the overrides, then apply them to a
+ * loaded model in a fixed order: task (which resets the outputs), feature
+ * names, classes, thresholds, missing-value sentinels. */
+#include "manifest.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "../io/json.h"
+
+#define BAD LP_ERR_BAD_MANIFEST
+
+static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
+                                         "features"};
+static const char *const later_keys[] = {"details", "preprocess", "ensemble"};
+
+typedef struct parsed {
+    cJSON      *root;
+    const char *name;   /* for messages: "iris.localpredict.json", "the options" */
+    lp_status   bad;    /* a bad manifest is BAD_MANIFEST; bad options are USAGE */
+} parsed;
+
+static lp_status fail_in(lp_error *err, lp_status code, const parsed *p, const char *key,
+                         const char *what)
+{
+    lp__fail(err, code, "%s: \"%s\" %s", p->name, key, what);
+    if (err) lp__err_set_name(err->field, key, strlen(key));
+    return code;
+}
+
+static lp_status parse_one(const char *text, size_t len, const char *name, lp_status bad,
+                           parsed *out, lp_error *err)
+{
+    out->root = NULL;
+    out->name = name;
+    out->bad = bad;
+    if (!text) return LP_OK;
+    lp_status s = lp__json_parse_strict((const uint8_t *)text, len, name, bad, &out->root, err);
+    if (s != LP_OK) return s;
+    if (!cJSON_IsObject(out->root))
+        return lp__fail(err, bad, "%s must be a JSON object {\"localpredict\": 1, ...}", name);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(out->root, "localpredict");
+    if (!version)
+        return lp__fail(err, bad, "%s lacks the version key \"localpredict\": 1", name);
+    if (!cJSON_IsNumber(version) || version->valuedouble != 1)
+        return fail_in(err, bad, out, "localpredict",
+                       "is a manifest version this engine does not read (it reads version 1)");
+    for (const cJSON *c = out->root->child; c; c = c->next) {
+        int known = 0;
+        for (size_t i = 0; i < sizeof known_keys / sizeof *known_keys; i++)
+            known |= strcmp(c->string, known_keys[i]) == 0;
+        if (known) continue;
+        for (size_t i = 0; i < sizeof later_keys / sizeof *later_keys; i++)
+            if (strcmp(c->string, later_keys[i]) == 0)
+                return fail_in(err, LP_ERR_UNSUPPORTED, out, c->string,
+                               "is not supported by this version of localpredict");
+        return fail_in(err, bad, out, c->string,
+                       "is not a manifest key (known: localpredict, classes, task, threshold, "
+                       "missing, features)");
+    }
+    return LP_OK;
+}
+
+/* The item for key from the overrides, else from the manifest. */
+static const cJSON *pick(const parsed *over, const parsed *man, const char *key, const parsed **from)
+{
+    const cJSON *v = over->root ? cJSON_GetObjectItemCaseSensitive(over->root, key) : NULL;
+    *from = over;
+    if (!v && man->root) {
+        v = cJSON_GetObjectItemCaseSensitive(man->root, key);
+        *from = man;
+    }
+    return v;
+}
+
+static lp_status apply_task(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    lp_task task = LP_TASK_AUTO;
+    if (v) {
+        if (!cJSON_IsString(v) || (task = lp_task_from_name(v->valuestring)) == LP_TASK_AUTO)
+            return fail_in(err, from->bad, from, "task",
+                           "must be one of multiclass, binary, multilabel, regression");
+    }
+    lp_status s = lp__model_set_outputs(m, task, err);
+    if (s != LP_OK && v) lp__err_prefix(err, "%s: ", from->name);
+    return s;
+}
+
+static lp_status replace_strings(char ***names, size_t n, const cJSON *arr)
+{
+    char **v = calloc(n, sizeof *v);
+    if (!v) return LP_ERR_NOMEM;
+    size_t i = 0;
+    for (const cJSON *c = arr->child; c; c = c->next, i++) {
+        char text[32];
+        const char *s = c->valuestring;
+        if (cJSON_IsBool(c)) s = cJSON_IsTrue(c) ? "true" : "false";
+        if (cJSON_IsNumber(c)) snprintf(text, sizeof text, "%.0f", c->valuedouble), s = text;
+        v[i] = lp__strndup(s, strlen(s));
+        if (!v[i]) {
+            for (size_t k = 0; k < i; k++) free(v[k]);
+            free(v);
+            return LP_ERR_NOMEM;
+        }
+    }
+    if (*names)
+        for (size_t k = 0; k < n; k++) free((*names)[k]);
+    free(*names);
+    *names = v;
+    return LP_OK;
+}
+
+static lp_status apply_classes(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    if (!v) return LP_OK;
+    if (m->task == LP_TASK_REGRESSION)
+        return fail_in(err, from->bad, from, "classes", "does not apply to a regression model");
+    if (!cJSON_IsArray(v)) return fail_in(err, from->bad, from, "classes", "must be an array of labels");
+    size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+    if (n != m->n_outputs) {
+        char what[128];
+        snprintf(what, sizeof what, "gives %zu classes but the model has %zu", n, m->n_outputs);
+        return fail_in(err, from->bad, from, "classes", what);
+    }
+    for (const cJSON *c = v->child; c; c = c->next, i++) {
+        if (cJSON_IsString(c)) m->output_types[i] = LP__LABEL_STRING;
+        else if (cJSON_IsBool(c)) m->output_types[i] = LP__LABEL_BOOL;
+        else if (cJSON_IsNumber(c) && c->valuedouble == floor(c->valuedouble) && fabs(c->valuedouble) < 1e15)
+            m->output_types[i] = LP__LABEL_INT;
+        else
+            return fail_in(err, from->bad, from, "classes", "must hold strings, integers or booleans");
+    }
+    if (replace_strings(&m->output_names, n, v) != LP_OK) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++)
+            if (strcmp(m->output_names[a], m->output_names[b]) == 0) {
+                lp__fail(err, from->bad, "%s: class \"%s\" appears twice", from->name,
+                         m->output_names[a]);
+                return from->bad;
+            }
+    return LP_OK;
+}
+
+static int valid_threshold(const cJSON *c)
+{
+    return cJSON_IsNumber(c) && c->valuedouble >= 0 && c->valuedouble <= 1;
+}
+
+static lp_status apply_threshold(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    if (!v) return LP_OK;
+    if (valid_threshold(v)) {
+        for (size_t k = 0; k < m->n_outputs; k++) m->thresholds[k] = v->valuedouble;
+        return LP_OK;
+    }
+    if (!cJSON_IsObject(v))
+        return fail_in(err, from->bad, from, "threshold",
+                       "must be a number from 0 to 1, or an object {\"label\": number}");
+    for (const cJSON *c = v->child; c; c = c->next) {
+        size_t k = 0;
+        while (k < m->n_outputs && strcmp(m->output_names[k], c->string) != 0) k++;
+        if (k == m->n_outputs) {
+            lp__fail(err, from->bad, "%s: \"threshold\" names \"%s\", which is not one of the model's classes",
+                     from->name, c->string);
+            return from->bad;
+        }
+        if (!valid_threshold(c)) return fail_in(err, from->bad, from, "threshold", "values must be numbers from 0 to 1");
+        m->thresholds[k] = c->valuedouble;
+    }
+    return LP_OK;
+}
+
+static lp_status apply_features(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    if (!v) return LP_OK;
+    if (!cJSON_IsArray(v)) return fail_in(err, from->bad, from, "features", "must be an array of column names");
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    if (n != m->n_features) {
+        char what[128];
+        snprintf(what, sizeof what, "lists %zu columns but the model has %zu features", n, m->n_features);
+        return fail_in(err, from->bad, from, "features", what);
+    }
+    for (const cJSON *c = v->child; c; c = c->next)
+        if (!cJSON_IsString(c)) return fail_in(err, from->bad, from, "features", "must hold strings");
+    if (replace_strings(&m->feature_names, n, v) != LP_OK) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    return LP_OK;
+}
+
+static lp_status apply_missing(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    if (!v) return LP_OK;
+    if (!cJSON_IsArray(v)) return fail_in(err, from->bad, from, "missing", "must be an array of numbers");
+    size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+    double *values = malloc((n ? n : 1) * sizeof *values);
+    if (!values) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (const cJSON *c = v->child; c; c = c->next, i++) {
+        if (!cJSON_IsNumber(c)) {
+            free(values);
+            return fail_in(err, from->bad, from, "missing", "must hold numbers (the cells that mean missing)");
+        }
+        values[i] = c->valuedouble;
+    }
+    free(m->missing_values);
+    m->missing_values = values;
+    m->n_missing_values = n;
+    return LP_OK;
+}
+
+lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error *err)
+{
+    parsed man = {0}, over = {0};
+    const char *man_name = opts && opts->manifest_name ? opts->manifest_name : "the manifest";
+    lp_status s = parse_one(opts ? opts->manifest : NULL, opts ? opts->manifest_len : 0, man_name,
+                            BAD, &man, err);
+    if (s == LP_OK)
+        s = parse_one(opts ? opts->overrides : NULL, opts ? opts->overrides_len : 0, "the options",
+                      LP_ERR_USAGE, &over, err);
+    const parsed *from = NULL;
+    const cJSON *v;
+    if (s == LP_OK && (man.root || over.root)) {
+        v = pick(&over, &man, "task", &from);
+        s = apply_task(m, v, from, err);
+        if (s == LP_OK) v = pick(&over, &man, "features", &from), s = apply_features(m, v, from, err);
+        if (s == LP_OK) v = pick(&over, &man, "classes", &from), s = apply_classes(m, v, from, err);
+        /* A manifest's per-label thresholds stay unless the overrides set them again. */
+        if (s == LP_OK && man.root)
+            s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(man.root, "threshold"), &man, err);
+        if (s == LP_OK && over.root)
+            s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(over.root, "threshold"), &over, err);
+        if (s == LP_OK) v = pick(&over, &man, "missing", &from), s = apply_missing(m, v, from, err);
+    }
+    cJSON_Delete(man.root);
+    cJSON_Delete(over.root);
+    return s;
+}

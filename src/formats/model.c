@@ -1,0 +1,190 @@
+/* model.c — lp_model life cycle, output setup and queries shared by every
+ * format.  The info JSON is built here with cJSON, once per model. */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "cJSON.h"
+#include "forest_check.h"
+
+lp_model *lp__model_new(void)
+{
+    lp_model *m = calloc(1, sizeof *m);
+    return m;
+}
+
+char *lp__strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    if (!v) return;
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+void lp_model_destroy(lp_model *m)
+{
+    if (!m) return;
+    free_strings(m->feature_names, m->n_features);
+    free(m->feature_is_cat);
+    free(m->missing_values);
+    lp__forest_free(&m->forest);
+    free(m->base_margin);
+    free_strings(m->output_names, m->n_outputs);
+    free(m->output_types);
+    free(m->thresholds);
+    free(m->info_json);
+    lp__buf_free(&m->blob);
+    free(m);
+}
+
+static const char *const task_names[] = {"auto", "multiclass", "binary", "multilabel", "regression"};
+
+const char *lp_task_name(lp_task t)
+{
+    return (unsigned)t < sizeof task_names / sizeof *task_names ? task_names[t] : "unknown";
+}
+
+lp_task lp_task_from_name(const char *s)
+{
+    for (unsigned t = 1; t < sizeof task_names / sizeof *task_names; t++)
+        if (strcmp(s, task_names[t]) == 0) return (lp_task)t;
+    return LP_TASK_AUTO;
+}
+
+/* Which tasks a link can serve, given its number of margins. */
+static int task_fits(lp__link link, size_t n_groups, lp_task task)
+{
+    switch (link) {
+    case LP__LINK_SIGMOID:
+    case LP__LINK_HINGE:
+        if (n_groups == 1) return task == LP_TASK_BINARY;
+        return task == LP_TASK_MULTILABEL;
+    case LP__LINK_SOFTMAX:
+        return task == LP_TASK_MULTICLASS || task == LP_TASK_MULTILABEL ||
+               (task == LP_TASK_BINARY && n_groups == 2);
+    case LP__LINK_IDENTITY:
+    case LP__LINK_EXP:
+        return task == LP_TASK_REGRESSION && n_groups == 1;
+    }
+    return 0;
+}
+
+lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err)
+{
+    if (task == LP_TASK_AUTO) task = m->native_task;
+    if (!task_fits(m->link, m->n_groups, task))
+        return lp__fail(err, LP_ERR_USAGE,
+                        "task \"%s\" does not fit this model: its objective %s gives %zu %s",
+                        lp_task_name(task), m->objective, m->n_groups,
+                        m->n_groups == 1 ? "output" : "outputs");
+    size_t n = (m->link == LP__LINK_SIGMOID || m->link == LP__LINK_HINGE) && m->n_groups == 1
+                   ? 2 : m->n_groups;
+    free_strings(m->output_names, m->n_outputs);
+    free(m->output_types);
+    free(m->thresholds);
+    m->n_outputs = 0;
+    m->output_names = calloc(n, sizeof *m->output_names);
+    m->output_types = calloc(n, sizeof *m->output_types);
+    m->thresholds = malloc(n * sizeof *m->thresholds);
+    if (!m->output_names || !m->output_types || !m->thresholds)
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    m->n_outputs = n;
+    for (size_t k = 0; k < n; k++) {
+        char name[24];
+        snprintf(name, sizeof name, "%zu", k);
+        if (task == LP_TASK_REGRESSION) snprintf(name, sizeof name, "Prediction");
+        m->output_names[k] = lp__strndup(name, strlen(name));
+        if (!m->output_names[k]) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        m->output_types[k] = task == LP_TASK_REGRESSION ? LP__LABEL_STRING : LP__LABEL_INT;
+        m->thresholds[k] = 0.5;
+    }
+    m->task = task;
+    return LP_OK;
+}
+
+static cJSON *label_json(const lp_model *m, size_t k)
+{
+    switch (m->output_types[k]) {
+    case LP__LABEL_INT: return cJSON_CreateNumber(strtod(m->output_names[k], NULL));
+    case LP__LABEL_BOOL: return cJSON_CreateBool(strcmp(m->output_names[k], "true") == 0);
+    default: return cJSON_CreateString(m->output_names[k]);
+    }
+}
+
+lp_status lp__model_finish(lp_model *m, lp_error *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    cJSON_AddStringToObject(o, "engine", "localpredict " LP_VERSION_STRING);
+    cJSON_AddStringToObject(o, "format", m->format);
+    char producer[64];
+    snprintf(producer, sizeof producer, "xgboost %s", m->producer_version);
+    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : "xgboost");
+    cJSON_AddStringToObject(o, "objective", m->objective);
+    cJSON_AddStringToObject(o, "task", lp_task_name(m->task));
+    cJSON_AddStringToObject(o, "booster", m->booster);
+    cJSON_AddNumberToObject(o, "trees", (double)m->forest.n_trees);
+    cJSON_AddNumberToObject(o, "nodes", (double)m->forest.n_nodes);
+    unsigned max_depth = 0;
+    for (size_t t = 0; t < m->forest.n_trees; t++)
+        if (m->forest.tree_depth[t] > max_depth) max_depth = m->forest.tree_depth[t];
+    cJSON_AddNumberToObject(o, "maxDepth", max_depth);
+
+    cJSON *features = cJSON_AddObjectToObject(o, "features");
+    cJSON_AddNumberToObject(features, "count", (double)m->n_features);
+    cJSON *names = m->feature_names ? cJSON_AddArrayToObject(features, "names")
+                                    : cJSON_AddNullToObject(features, "names");
+    cJSON *cats = cJSON_AddArrayToObject(features, "categorical");
+    for (size_t i = 0; i < m->n_features; i++) {
+        if (m->feature_names) cJSON_AddItemToArray(names, cJSON_CreateString(m->feature_names[i]));
+        if (m->feature_is_cat[i]) cJSON_AddItemToArray(cats, cJSON_CreateNumber((double)i));
+    }
+
+    cJSON *classes = m->task == LP_TASK_REGRESSION ? cJSON_AddNullToObject(o, "classes")
+                                                   : cJSON_AddArrayToObject(o, "classes");
+    cJSON *outputs = cJSON_AddArrayToObject(o, "outputs");
+    cJSON *thresholds = cJSON_AddArrayToObject(o, "thresholds");
+    for (size_t k = 0; k < m->n_outputs; k++) {
+        if (m->task != LP_TASK_REGRESSION) cJSON_AddItemToArray(classes, label_json(m, k));
+        cJSON_AddItemToArray(outputs, cJSON_CreateString(m->output_names[k]));
+        cJSON_AddItemToArray(thresholds, cJSON_CreateNumber(m->thresholds[k]));
+    }
+    cJSON *missing = cJSON_AddArrayToObject(o, "missing");
+    for (size_t i = 0; i < m->n_missing_values; i++)
+        cJSON_AddItemToArray(missing, cJSON_CreateNumber(m->missing_values[i]));
+    cJSON_AddStringToObject(o, "sha256", m->sha256);
+    cJSON_AddNumberToObject(o, "bytes", (double)m->source_bytes);
+
+    free(m->info_json);
+    m->info_json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!m->info_json) return lp__fail(err, LP_ERR_NOMEM, "out of memory describing the model");
+    return LP_OK;
+}
+
+const char *lp_model_info_json(const lp_model *m) { return m->info_json; }
+lp_task lp_model_task(const lp_model *m) { return m->task; }
+size_t lp_model_n_features(const lp_model *m) { return m->n_features; }
+size_t lp_model_n_outputs(const lp_model *m) { return m->n_outputs; }
+
+const char *lp_model_feature_name(const lp_model *m, size_t i)
+{
+    return m->feature_names && i < m->n_features ? m->feature_names[i] : "";
+}
+
+const char *lp_model_output_name(const lp_model *m, size_t i)
+{
+    return i < m->n_outputs ? m->output_names[i] : "";
+}

@@ -1,0 +1,79 @@
+/* model.h — the engine's model: what every format loader builds.
+ *
+ * A model is a tree ensemble producing `n_groups` margins per row, an output
+ * link turning margins into `n_outputs` probabilities, and the metadata that
+ * the CSV side needs (feature names, class labels, task, thresholds).  All
+ * arrays are validated by the loader, so the prediction loops index them
+ * without checks.  Everything is owned by the model and freed by
+ * lp_model_destroy.
+ */
+#ifndef LP_FORMATS_MODEL_H
+#define LP_FORMATS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../localpredict.h"
+#include "../core/buf.h"
+#include "../kernels/kernels.h"
+
+/* How margins become outputs. */
+typedef enum {
+    LP__LINK_IDENTITY = 0,  /* regression: the margin itself */
+    LP__LINK_SIGMOID,       /* binary: [1-s, s]; multilabel: s per label */
+    LP__LINK_SOFTMAX,       /* multiclass */
+    LP__LINK_HINGE,         /* binary:hinge: [1-h, h], h = margin > 0 */
+    LP__LINK_EXP            /* log-link regression (poisson, gamma, tweedie) */
+} lp__link;
+
+/* How a class label was typed in training (kept for the JS API). */
+typedef enum { LP__LABEL_STRING = 0, LP__LABEL_INT, LP__LABEL_BOOL } lp__label_type;
+
+struct lp_model {
+    /* identity */
+    char     format[24];          /* "xgboost-json" */
+    char     objective[48];       /* e.g. "multi:softprob" */
+    char     booster[16];         /* "gbtree" | "dart" */
+    char     producer_version[24];/* "1.7.4" */
+    char     sha256[65];          /* of the bytes the model was loaded from */
+    size_t   source_bytes;
+
+    /* inputs */
+    size_t   n_features;
+    char   **feature_names;       /* n_features strings, or NULL when unnamed */
+    uint8_t *feature_is_cat;      /* n_features flags */
+    double  *missing_values;      /* sentinels that also mean missing */
+    size_t   n_missing_values;
+
+    /* computation */
+    lp__forest forest;
+    size_t   n_groups;            /* margins per row */
+    float   *base_margin;         /* n_groups, added before the trees */
+    lp__link link;
+
+    /* outputs */
+    lp_task  native_task;         /* what the model itself says */
+    lp_task  task;                /* after manifest and overrides */
+    size_t   n_outputs;
+    char   **output_names;        /* n_outputs CSV headers */
+    lp__label_type *output_types; /* n_outputs */
+    double  *thresholds;          /* n_outputs (binary: [_, t]) */
+
+    /* derived */
+    char    *info_json;
+    lp__buf  blob;                /* lp_model_serialize's output, built lazily */
+};
+
+/* Allocation helpers shared by the loaders; all return NULL on failure. */
+lp_model *lp__model_new(void);
+char     *lp__strndup(const char *s, size_t n);
+
+/* Sets outputs from the task and the number of groups: default class names
+ * ("0".."K-1"), the default threshold 0.5.  Fails when the task does not
+ * fit the groups (e.g. binary with 3 margins). */
+lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err);
+
+/* Builds info_json.  Called once, after the manifest has been applied. */
+lp_status lp__model_finish(lp_model *m, lp_error *err);
+
+#endif

@@ -1,0 +1,235 @@
+/* model_blob.c — see model_blob.h.  Writer and reader mirror each other
+ * field by field; keep them in the same order. */
+#include "model_blob.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "forest_check.h"
+
+/* ---- writing ---- */
+typedef struct writer {
+    lp__buf  *buf;
+    lp_status status;
+} writer;
+
+static void put(writer *w, const void *p, size_t n)
+{
+    if (w->status == LP_OK) w->status = lp__buf_append(w->buf, p, n);
+}
+static void put_u64(writer *w, uint64_t v) { put(w, &v, sizeof v); }
+static void put_str(writer *w, const char *s)
+{
+    uint64_t n = strlen(s);
+    put_u64(w, n);
+    put(w, s, (size_t)n);
+}
+
+static void write_model(writer *w, const lp_model *m)
+{
+    const lp__forest *f = &m->forest;
+    put(w, LP__BLOB_MAGIC, 8);
+    put_str(w, m->format);
+    put_str(w, m->objective);
+    put_str(w, m->booster);
+    put_str(w, m->producer_version);
+    put_str(w, m->sha256);
+    put_u64(w, m->source_bytes);
+    put_u64(w, m->n_features);
+    put_u64(w, m->feature_names != NULL);
+    for (size_t i = 0; m->feature_names && i < m->n_features; i++) put_str(w, m->feature_names[i]);
+    put(w, m->feature_is_cat, m->n_features);
+    put_u64(w, m->n_missing_values);
+    put(w, m->missing_values, m->n_missing_values * sizeof(double));
+    put_u64(w, m->n_groups);
+    put(w, m->base_margin, m->n_groups * sizeof(float));
+    put_u64(w, (uint64_t)m->link);
+    put_u64(w, (uint64_t)m->native_task);
+    put_u64(w, (uint64_t)m->task);
+    put_u64(w, m->n_outputs);
+    for (size_t k = 0; k < m->n_outputs; k++) put_str(w, m->output_names[k]);
+    for (size_t k = 0; k < m->n_outputs; k++) put_u64(w, (uint64_t)m->output_types[k]);
+    put(w, m->thresholds, m->n_outputs * sizeof(double));
+    put_u64(w, f->n_trees);
+    put_u64(w, f->n_nodes);
+    put(w, f->nodes, f->n_nodes * sizeof *f->nodes);
+    put(w, f->tree_root, f->n_trees * sizeof *f->tree_root);
+    put(w, f->tree_group, f->n_trees * sizeof *f->tree_group);
+    put_u64(w, f->n_cat_sets);
+    put_u64(w, f->n_cat_words);
+    put(w, f->cat_offset, f->n_cat_sets * sizeof *f->cat_offset);
+    put(w, f->cat_n_words, f->n_cat_sets * sizeof *f->cat_n_words);
+    put(w, f->cat_words, f->n_cat_words * sizeof *f->cat_words);
+}
+
+lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
+{
+    lp_model *m = (lp_model *)model;   /* the blob is a cache inside the model */
+    if (m->blob.len == 0) {
+        writer w = {&m->blob, LP_OK};
+        write_model(&w, m);
+        if (w.status != LP_OK) {
+            lp__buf_free(&m->blob);
+            return lp__fail(err, LP_ERR_NOMEM, "out of memory serialising the model");
+        }
+    }
+    *out = m->blob.data;
+    *out_len = m->blob.len;
+    return LP_OK;
+}
+
+/* ---- reading ---- */
+typedef struct reader {
+    const uint8_t *p;
+    size_t         left;
+    int            ok;
+} reader;
+
+static const void *take(reader *r, size_t n)
+{
+    if (!r->ok || n > r->left) {
+        r->ok = 0;
+        return NULL;
+    }
+    const void *p = r->p;
+    r->p += n;
+    r->left -= n;
+    return p;
+}
+
+static uint64_t get_u64(reader *r)
+{
+    uint64_t v = 0;
+    const void *p = take(r, sizeof v);
+    if (p) memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* A count of elements of `size` bytes that must fit in what is left. */
+static size_t get_count(reader *r, size_t size)
+{
+    uint64_t n = get_u64(r);
+    if (n > r->left / (size ? size : 1)) r->ok = 0;
+    return r->ok ? (size_t)n : 0;
+}
+
+static void get_into(reader *r, void *dst, size_t n)
+{
+    const void *p = take(r, n);
+    if (p && n) memcpy(dst, p, n);
+}
+
+static void get_fixed_str(reader *r, char *dst, size_t cap)
+{
+    size_t n = get_count(r, 1);
+    if (n >= cap) r->ok = 0;
+    const void *p = take(r, n);
+    if (p) memcpy(dst, p, n), dst[n] = '\0';
+}
+
+static char *get_str(reader *r)
+{
+    size_t n = get_count(r, 1);
+    const char *p = take(r, n);
+    char *s = p ? lp__strndup(p, n) : NULL;
+    if (!s) r->ok = 0;
+    return s;
+}
+
+/* Allocates n elements of `size` (at least one, so an empty array is not NULL). */
+static void *get_array(reader *r, size_t n, size_t size)
+{
+    if (!r->ok) return NULL;
+    void *dst = calloc(n ? n : 1, size);
+    if (!dst) {
+        r->ok = 0;
+        return NULL;
+    }
+    get_into(r, dst, n * size);
+    return dst;
+}
+
+int lp__blob_is(const uint8_t *bytes, size_t len)
+{
+    return len >= 8 && memcmp(bytes, LP__BLOB_MAGIC, 8) == 0;
+}
+
+lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    reader r = {bytes + 8, len - 8, 1};
+    lp_model *m = lp__model_new();
+    if (!m) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    lp__forest *f = &m->forest;
+    get_fixed_str(&r, m->format, sizeof m->format);
+    get_fixed_str(&r, m->objective, sizeof m->objective);
+    get_fixed_str(&r, m->booster, sizeof m->booster);
+    get_fixed_str(&r, m->producer_version, sizeof m->producer_version);
+    get_fixed_str(&r, m->sha256, sizeof m->sha256);
+    m->source_bytes = (size_t)get_u64(&r);
+    m->n_features = get_count(&r, 1);
+    if (get_u64(&r) && r.ok) {
+        m->feature_names = calloc(m->n_features ? m->n_features : 1, sizeof *m->feature_names);
+        if (!m->feature_names) r.ok = 0;
+        for (size_t i = 0; r.ok && i < m->n_features; i++) m->feature_names[i] = get_str(&r);
+    }
+    m->feature_is_cat = get_array(&r, m->n_features + 1, 1);
+    if (r.ok) m->feature_is_cat[m->n_features] = 0;   /* the padding slot is not data */
+    m->n_missing_values = get_count(&r, sizeof(double));
+    m->missing_values = get_array(&r, m->n_missing_values, sizeof(double));
+    m->n_groups = get_count(&r, sizeof(float));
+    m->base_margin = get_array(&r, m->n_groups, sizeof(float));
+    uint64_t link = get_u64(&r), native_task = get_u64(&r), task = get_u64(&r);
+    if (link > LP__LINK_EXP || native_task > LP_TASK_REGRESSION || task > LP_TASK_REGRESSION ||
+        m->n_groups == 0)
+        r.ok = 0;
+    m->link = (lp__link)link;
+    m->native_task = (lp_task)native_task;
+    size_t n_outputs = get_count(&r, 1);
+    /* Outputs follow from the task; the stored names and types replace the defaults. */
+    if (r.ok && lp__model_set_outputs(m, (lp_task)task, err) != LP_OK) r.ok = 0;
+    if (r.ok && n_outputs != m->n_outputs) r.ok = 0;
+    for (size_t k = 0; r.ok && k < n_outputs; k++) {
+        char *name = get_str(&r);
+        if (name) free(m->output_names[k]), m->output_names[k] = name;
+    }
+    for (size_t k = 0; r.ok && k < n_outputs; k++) {
+        uint64_t type = get_u64(&r);
+        if (type > LP__LABEL_BOOL) r.ok = 0;
+        m->output_types[k] = (lp__label_type)type;
+    }
+    if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
+    f->n_trees = get_count(&r, 8);
+    f->n_nodes = get_count(&r, sizeof *f->nodes);
+    f->nodes = get_array(&r, f->n_nodes, sizeof *f->nodes);
+    f->tree_root = get_array(&r, f->n_trees, sizeof *f->tree_root);
+    f->tree_group = get_array(&r, f->n_trees, sizeof *f->tree_group);
+    f->n_cat_sets = get_count(&r, 8);
+    f->n_cat_words = get_count(&r, 4);
+    f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
+    f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
+    f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
+    f->tree_depth = get_array(&r, f->n_trees, 1);
+    f->tree_has_cat = get_array(&r, f->n_trees, 1);
+
+    lp_status s = LP_OK;
+    if (!r.ok || r.left != 0) {
+        if (!err || err->code == LP_OK)
+            s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
+        else
+            s = err->code;
+    }
+    /* Trees are contiguous and in order: tree t ends where t + 1 begins. */
+    uint32_t *tree_end = s == LP_OK ? calloc(f->n_trees + 1, sizeof *tree_end) : NULL;
+    if (s == LP_OK && !tree_end) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t t = 0; s == LP_OK && t < f->n_trees; t++)
+        tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
+    if (s == LP_OK) s = lp__forest_check(f, tree_end, m->n_features, m->n_groups, err);
+    free(tree_end);
+    if (s != LP_OK) {
+        lp_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return LP_OK;
+}

@@ -1,0 +1,80 @@
+/* kernels.h — the hot loops, behind one interface.
+ *
+ * Each kernel has a portable scalar reference (`*_ref`, in *_scalar.c) and,
+ * where it pays, a wasm SIMD version (in *_simd128.c, the only files that
+ * include <wasm_simd128.h>).  LP_SIMD128 (set by the build when compiling with
+ * -msimd128) makes lp_kern_* name the SIMD version; tests compare the two.
+ *
+ * Agreement contract: tree kernels add leaves to each row's margins in tree
+ * order, exactly as the reference does, so SIMD and scalar results are
+ * bit-identical.
+ */
+#ifndef LP_KERNELS_H
+#define LP_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A tree node, 16 bytes.  Leaves point to themselves (left == right == own
+ * index) so a fixed number of steps per tree needs no branch on "is leaf". */
+typedef struct lp__node {
+    union {
+        float    threshold;   /* split: go left iff x < threshold */
+        float    leaf;        /* leaf: the value added to the margin */
+        uint32_t cat_set;     /* categorical split: index of its category set */
+    } u;
+    uint32_t feature;         /* feature index | flags below */
+    int32_t  left, right;     /* absolute node indices */
+} lp__node;
+
+#define LP__NODE_DEFAULT_LEFT 0x80000000u   /* missing value goes left */
+#define LP__NODE_CATEGORICAL  0x40000000u   /* u.cat_set is a category set */
+#define LP__NODE_FEATURE_MASK 0x3fffffffu
+
+typedef struct lp__forest {
+    size_t    n_trees;
+    size_t    n_nodes;
+    lp__node *nodes;
+    uint32_t *tree_root;      /* n_trees: index of the root in nodes */
+    uint32_t *tree_group;     /* n_trees: which margin the tree adds to */
+    uint8_t  *tree_depth;     /* n_trees: edges on the longest root-leaf path */
+    uint8_t  *tree_has_cat;   /* n_trees: any categorical split */
+    /* Category sets: set s is the bitset cat_words[cat_offset[s] ..
+     * + cat_n_words[s]]; bit c set = category c goes RIGHT (XGBoost stores
+     * the categories of the right branch). */
+    size_t    n_cat_sets, n_cat_words;
+    uint32_t *cat_offset, *cat_n_words, *cat_words;
+} lp__forest;
+
+/* Adds every tree's leaf to the rows' margins.  x is row-major, n_features
+ * per row, NaN = missing; margins is n_rows * n_groups, already holding the
+ * base margins.  tree_group[t] < n_groups and feature indices < n_features
+ * are guaranteed by the loader. */
+void lp_kern_forest_add_ref(const lp__forest *f, const float *x, size_t n_rows,
+                            size_t n_features, float *margins, size_t n_groups);
+
+#if defined(LP_SIMD128)
+void lp_kern_forest_add_simd128(const lp__forest *f, const float *x, size_t n_rows,
+                                size_t n_features, float *margins, size_t n_groups);
+#define lp_kern_forest_add lp_kern_forest_add_simd128
+#else
+#define lp_kern_forest_add lp_kern_forest_add_ref
+#endif
+
+/* One step from node n for value x (shared by both kernels for categorical
+ * splits, which the SIMD version does not vectorise). */
+static inline int32_t lp__node_next(const lp__forest *f, const lp__node *n, float x)
+{
+    if (x != x) return (n->feature & LP__NODE_DEFAULT_LEFT) ? n->left : n->right;
+    if (!(n->feature & LP__NODE_CATEGORICAL)) return x < n->u.threshold ? n->left : n->right;
+    uint32_t set = n->u.cat_set;
+    uint32_t words = f->cat_n_words[set];
+    /* XGBoost truncates the value to an integer category; one that is
+     * negative or beyond the set's bitset is not in the set: left. */
+    if (!(x >= 0.0f) || x >= (float)words * 32.0f) return n->left;
+    uint32_t c = (uint32_t)x;
+    uint32_t bit = (f->cat_words[f->cat_offset[set] + c / 32] >> (c % 32)) & 1u;
+    return bit ? n->right : n->left;
+}
+
+#endif

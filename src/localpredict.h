@@ -1,0 +1,279 @@
+/* localpredict.h — the one public header of the localpredict engine.
+ *
+ * localpredict runs a trained classifier on rows of data and produces one
+ * probability per class plus a suggested label, entirely in-process.  The same
+ * C11 code builds natively (CLI, tests) and to WebAssembly (src/wasm_api.c).
+ *
+ * Typical use, CSV in and CSV out:
+ *
+ *     lp_error err;
+ *     lp_model *model = NULL;
+ *     lp_load_options lo = lp_load_options_default();
+ *     lo.manifest = manifest_bytes; lo.manifest_len = manifest_len;   // optional
+ *     if (lp_model_load(model_bytes, model_len, &lo, &model, &err) != LP_OK) {
+ *         fprintf(stderr, "%s\n", err.message); return;
+ *     }
+ *     lp_job *job = NULL;
+ *     lp_job_options jo = lp_job_options_default();
+ *     lp_job_create(model, &jo, &job, &err);
+ *     while (more input) {
+ *         lp_job_push(job, chunk, chunk_len, &err);          // any chunk size
+ *         write(out, lp_job_output(job), lp_job_output_len(job));
+ *         lp_job_output_clear(job);
+ *     }
+ *     lp_job_finish(job, &err);                              // flushes the last rows
+ *     write(out, lp_job_output(job), lp_job_output_len(job));
+ *     lp_job_destroy(job);
+ *     lp_model_destroy(model);
+ *
+ * Ownership (stated once, for every function below):
+ * - The caller owns what it passes in; the engine copies what it keeps and
+ *   holds no caller pointer after a call returns.
+ * - Objects created by lp_*_create / lp_model_load are released by the
+ *   matching lp_*_destroy; destroying NULL is a no-op.
+ * - Strings and buffers returned by the engine (lp_model_info_json,
+ *   lp_job_output, ...) live until the next call on the same handle that can
+ *   change them, or until the handle is destroyed.
+ * - A model is immutable after load: any number of jobs and predictions may
+ *   use it (one thread per job; the engine has no global state).
+ *
+ * Errors: every fallible call returns an lp_status and, when `err` is not
+ * NULL, fills it with the status, a one-line message and the location at
+ * fault (physical CSV line, column, model field, tree node).  The engine never
+ * aborts or prints on bad input.
+ */
+#ifndef LOCALPREDICT_H
+#define LOCALPREDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- version ------------------------------------------------------------ */
+#define LP_VERSION_STRING "0.1.0"
+const char *lp_version(void);
+
+/* ---- limits (defaults; all are checked, exceeding one is LP_ERR_LIMIT) --- */
+#define LP_MAX_JSON_DEPTH      64          /* nesting of model/manifest JSON */
+#define LP_MAX_TREE_DEPTH      64          /* deepest root-to-leaf path */
+#define LP_MAX_NODES           (1u << 26)  /* nodes in one ensemble */
+#define LP_MAX_COLUMNS         65536       /* columns per CSV record */
+#define LP_MAX_FIELD_BYTES     (1u << 24)  /* bytes of one CSV field */
+#define LP_MAX_CLASSES         65536
+
+/* ---- statuses ----------------------------------------------------------- *
+ * One list generates the enum, lp_status_str() and lp_status_code() (the
+ * stable code string the JS API exposes as LocalPredictError.code).  New
+ * values go at the end. */
+#define LP_STATUS_LIST(X)                                                   \
+    X(LP_OK,                 "OK",                 "ok")                    \
+    X(LP_ERR_NOMEM,          "OUT_OF_MEMORY",      "out of memory")         \
+    X(LP_ERR_USAGE,          "USAGE",              "invalid argument")      \
+    X(LP_ERR_BAD_MODEL,      "BAD_MODEL",          "bad model")             \
+    X(LP_ERR_UNSUPPORTED,    "UNSUPPORTED",        "unsupported model feature") \
+    X(LP_ERR_BAD_MANIFEST,   "BAD_MANIFEST",       "bad manifest")          \
+    X(LP_ERR_EMPTY_INPUT,    "EMPTY_INPUT",        "empty input")           \
+    X(LP_ERR_MISSING_COLUMN, "MISSING_COLUMN",     "missing column")        \
+    X(LP_ERR_BAD_NUMBER,     "BAD_NUMBER",         "bad number")            \
+    X(LP_ERR_UNTERMINATED_QUOTE, "UNTERMINATED_QUOTE", "unterminated quote") \
+    X(LP_ERR_RAGGED_ROW,     "RAGGED_ROW",         "wrong number of fields") \
+    X(LP_ERR_BAD_CSV,        "BAD_CSV",            "malformed CSV")         \
+    X(LP_ERR_DUPLICATE_COLUMN, "DUPLICATE_COLUMN", "duplicate column")      \
+    X(LP_ERR_LIMIT,          "LIMIT",              "limit exceeded")        \
+    X(LP_ERR_STATE,          "STATE",              "call out of order")     \
+    X(LP_ERR_COLUMN_COUNT,   "COLUMN_COUNT",       "wrong number of columns")
+
+typedef enum {
+#define LP__STATUS_ENUM(name, code, text) name,
+    LP_STATUS_LIST(LP__STATUS_ENUM)
+#undef LP__STATUS_ENUM
+    LP_STATUS_COUNT
+} lp_status;
+
+/* A human phrase ("bad number") and the stable code ("BAD_NUMBER"). */
+const char *lp_status_str(lp_status s);
+const char *lp_status_code(lp_status s);
+
+/* Filled by every fallible call.  Location fields are 0 / "" / -1 when they
+ * do not apply.  `message` says what is wrong, naming locations inside the
+ * model (tree, node, field) itself; the CSV line and column are kept in their
+ * fields, and lp_error_format puts everything together. */
+#define LP_ERROR_MESSAGE_CAP 512
+#define LP_ERROR_NAME_CAP    128
+typedef struct lp_error {
+    lp_status code;
+    uint64_t  line;                       /* physical line, 1-based; 0 = n/a */
+    int64_t   column_index;               /* 0-based CSV column; -1 = n/a */
+    char      column[LP_ERROR_NAME_CAP];  /* CSV column name */
+    char      field[LP_ERROR_NAME_CAP];   /* model/manifest field, e.g. "learner.objective" */
+    int64_t   node;                       /* tree node id; -1 = n/a */
+    int64_t   tree;                       /* tree index; -1 = n/a */
+    char      message[LP_ERROR_MESSAGE_CAP];
+} lp_error;
+
+void lp_error_clear(lp_error *err);
+
+/* The one-line description users see:
+ *     <source>:<line>: column "<name>": <message>
+ * leaving out the parts that do not apply (source NULL: "line <line>: ...").
+ * Returns the length written (truncated to cap - 1, always NUL-terminated). */
+size_t lp_error_format(const lp_error *err, const char *source, char *buf, size_t cap);
+
+/* ---- handles ------------------------------------------------------------ */
+typedef struct lp_model lp_model;   /* immutable after load, shareable */
+typedef struct lp_job   lp_job;     /* one streaming CSV -> CSV run */
+
+/* ---- tasks -------------------------------------------------------------- */
+typedef enum {
+    LP_TASK_AUTO = 0,      /* from the model (or manifest) */
+    LP_TASK_MULTICLASS,    /* K exclusive classes; rows sum to 1 */
+    LP_TASK_BINARY,        /* two classes; positive if p > threshold */
+    LP_TASK_MULTILABEL,    /* K independent labels */
+    LP_TASK_REGRESSION     /* one "Prediction" column */
+} lp_task;
+
+const char *lp_task_name(lp_task t);           /* "multiclass", ... */
+lp_task     lp_task_from_name(const char *s);  /* LP_TASK_AUTO if unknown */
+
+/* ---- loading ------------------------------------------------------------ */
+typedef struct lp_load_options {
+    /* A manifest (`{"localpredict": 1, ...}` JSON) that adds to or overrides
+     * what the model stores.  May be NULL. */
+    const char *manifest;
+    size_t      manifest_len;
+    /* Overrides with the manifest's schema that win over the manifest (the
+     * CLI flags and JS options).  May be NULL. */
+    const char *overrides;
+    size_t      overrides_len;
+    /* Where the manifest came from, for error messages ("iris.localpredict.json"). */
+    const char *manifest_name;
+} lp_load_options;
+
+lp_load_options lp_load_options_default(void);
+
+/* Loads a model from bytes: XGBoost JSON, or a blob from lp_model_serialize.
+ * On success *out is a new model, released with lp_model_destroy. */
+lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options *opts,
+                        lp_model **out, lp_error *err);
+
+void lp_model_destroy(lp_model *model);
+
+/* ---- model queries ------------------------------------------------------ */
+/* The model described as JSON (format, task, objective, trees, features,
+ * classes, sha256 of the model bytes, ...).  NUL-terminated; lives as long as
+ * the model. */
+const char *lp_model_info_json(const lp_model *model);
+
+lp_task lp_model_task(const lp_model *model);
+size_t  lp_model_n_features(const lp_model *model);
+/* Name of input feature i (0-based); "" when the model stores none. */
+const char *lp_model_feature_name(const lp_model *model, size_t i);
+/* Number of output columns: classes (or labels), or 1 for regression. */
+size_t  lp_model_n_outputs(const lp_model *model);
+/* Label of output column i as printed in CSV headers. */
+const char *lp_model_output_name(const lp_model *model, size_t i);
+
+/* A compact, validated copy of the model that lp_model_load reads back
+ * without re-parsing JSON (to hand a model to another engine instance).
+ * *out points into the model and lives as long as it. */
+lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len,
+                             lp_error *err);
+
+/* ---- batch prediction on a column table --------------------------------- *
+ * Columns are matched to the model's inputs by name (or by position when the
+ * model has no feature names).  Each column has a type and an optional
+ * missing mask (1 = missing).  String cells are parsed with the model's rule
+ * for that input, exactly as CSV cells are. */
+typedef enum { LP_COL_F32 = 0, LP_COL_F64, LP_COL_I64, LP_COL_STR } lp_col_type;
+
+typedef struct lp_column {
+    const char    *name;         /* NUL-terminated; NULL = bind by position */
+    lp_col_type    type;
+    const void    *data;         /* n_rows values (F32/F64/I64) or UTF-8 bytes (STR) */
+    const uint32_t *str_offsets; /* STR only: n_rows + 1 offsets into data */
+    const uint8_t *missing;      /* n_rows flags, or NULL */
+} lp_column;
+
+typedef struct lp_table {
+    size_t           n_rows;
+    size_t           n_columns;
+    const lp_column *columns;
+} lp_table;
+
+typedef struct lp_predict_options {
+    double threshold;   /* NaN = the model's / manifest's threshold */
+} lp_predict_options;
+
+lp_predict_options lp_predict_options_default(void);
+
+/* Probabilities for every row: proba[row * n_outputs + k], and the suggested
+ * outputs: chosen[row * n_outputs + k] = 1 when output k is part of the row's
+ * Suggested Label (exactly one per row for multiclass/binary, any number for
+ * multilabel, none for regression).  `chosen` may be NULL.  Both buffers are
+ * caller-owned with room for n_rows * lp_model_n_outputs() entries. */
+lp_status lp_model_predict_table(const lp_model *model, const lp_table *table,
+                                 const lp_predict_options *opts,
+                                 float *proba, uint8_t *chosen, lp_error *err);
+
+/* The fast path: a row-major float32 matrix, columns in the model's feature
+ * order; NaN is a missing value. */
+lp_status lp_model_predict_matrix(const lp_model *model, const float *data, size_t n_rows,
+                                  size_t n_cols, const lp_predict_options *opts,
+                                  float *proba, uint8_t *chosen, lp_error *err);
+
+/* ---- streaming CSV -> CSV job ------------------------------------------- */
+typedef struct lp_job_options {
+    double      threshold;       /* NaN = the model's / manifest's threshold */
+    int         include_input;   /* keep every input column in front */
+    /* Keep only these input columns in front: `keep_len` bytes of names
+     * separated by NUL bytes ("id\0name").  NULL = none. */
+    const char *keep;
+    size_t      keep_len;
+    /* To start mid-file (a worker given a slice): the file's header record
+     * (without its line end), the physical line number of the first record
+     * pushed, and whether to write the output header.  header = NULL means
+     * the first record pushed is the header, at line 1. */
+    const char *header;
+    size_t      header_len;
+    uint64_t    first_line;
+    int         write_header;
+    /* Rows per prediction batch (0 = default). */
+    size_t      batch_rows;
+    /* Only check the header against the model's inputs (the CLI's --check):
+     * the rest of the input is read but nothing is predicted or written. */
+    int         check_only;
+} lp_job_options;
+
+lp_job_options lp_job_options_default(void);
+
+/* Creates a job reading CSV bytes for `model`, which must outlive the job.
+ * Released with lp_job_destroy. */
+lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_job **out,
+                        lp_error *err);
+
+/* Feeds the next `len` bytes of the CSV (any split: records may straddle
+ * chunks).  Complete batches are predicted and appended to the output. */
+lp_status lp_job_push(lp_job *job, const uint8_t *bytes, size_t len, lp_error *err);
+
+/* Ends the input: the last record and batch are processed.  An empty input
+ * (no header at all) is LP_ERR_EMPTY_INPUT. */
+lp_status lp_job_finish(lp_job *job, lp_error *err);
+
+/* Output CSV bytes produced so far and not yet cleared. */
+const uint8_t *lp_job_output(const lp_job *job);
+size_t         lp_job_output_len(const lp_job *job);
+void           lp_job_output_clear(lp_job *job);
+
+/* Data rows predicted so far; input bytes consumed so far. */
+uint64_t lp_job_rows(const lp_job *job);
+uint64_t lp_job_bytes_in(const lp_job *job);
+
+void lp_job_destroy(lp_job *job);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LOCALPREDICT_H */

@@ -1,0 +1,93 @@
+/* binding.c — see binding.h. */
+#include "binding.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+/* Missing columns named in the message; the rest are counted. */
+#define MAX_LISTED 8
+
+static int same(const char *a, size_t a_len, const char *b)
+{
+    return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
+}
+
+/* Equal ignoring ASCII case and surrounding spaces: the usual near miss. */
+static int near_miss(const char *a, size_t a_len, const char *b)
+{
+    size_t b_len = strlen(b);
+    while (a_len && *a == ' ') a++, a_len--;
+    while (a_len && a[a_len - 1] == ' ') a_len--;
+    while (b_len && *b == ' ') b++, b_len--;
+    while (b_len && b[b_len - 1] == ' ') b_len--;
+    if (a_len != b_len) return 0;
+    for (size_t i = 0; i < a_len; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+lp_status lp__bind_columns(const lp_model *m, const char *const *names, const size_t *lens,
+                           size_t n_columns, size_t *feature_col, lp_error *err)
+{
+    if (!m->feature_names) {
+        if (n_columns != m->n_features) {
+            lp__fail(err, LP_ERR_COLUMN_COUNT,
+                     "the model has %zu unnamed features, taken by position, but the input has %zu "
+                     "columns (name them with a manifest's \"features\" to pick columns by name)",
+                     m->n_features, n_columns);
+            if (err) err->line = 1;
+            return LP_ERR_COLUMN_COUNT;
+        }
+        for (size_t f = 0; f < m->n_features; f++) feature_col[f] = f;
+        return LP_OK;
+    }
+
+    char msg[LP_ERROR_MESSAGE_CAP];
+    size_t used = 0, n_missing = 0;
+    const char *first_missing = NULL;
+    msg[0] = '\0';
+    for (size_t f = 0; f < m->n_features; f++) {
+        const char *want = m->feature_names[f];
+        size_t found = n_columns, hint = n_columns;
+        for (size_t c = 0; c < n_columns; c++) {
+            if (same(names[c], lens[c], want)) {
+                if (found != n_columns) {
+                    lp__fail(err, LP_ERR_DUPLICATE_COLUMN,
+                             "the header has column \"%s\" twice, so it is not clear which one to use", want);
+                    if (err) lp__err_set_name(err->column, want, strlen(want)), err->line = 1;
+                    return LP_ERR_DUPLICATE_COLUMN;
+                }
+                found = c;
+            } else if (hint == n_columns && near_miss(names[c], lens[c], want)) {
+                hint = c;
+            }
+        }
+        feature_col[f] = found;
+        if (found != n_columns) continue;
+        if (!first_missing) first_missing = want;
+        if (++n_missing > MAX_LISTED) continue;
+        int k;
+        if (hint != n_columns)
+            k = snprintf(msg + used, sizeof msg - used, "%s\"%s\" (the input has \"%.*s\")",
+                         n_missing > 1 ? ", " : "", want, (int)lens[hint], names[hint]);
+        else
+            k = snprintf(msg + used, sizeof msg - used, "%s\"%s\"", n_missing > 1 ? ", " : "", want);
+        if (k > 0) used = used + (size_t)k < sizeof msg ? used + (size_t)k : sizeof msg - 1;
+    }
+    if (!n_missing) return LP_OK;
+    if (n_missing > MAX_LISTED)
+        snprintf(msg + used, sizeof msg - used, " and %zu more", n_missing - MAX_LISTED);
+    lp__fail(err, LP_ERR_MISSING_COLUMN, "the input lacks %zu column%s the model needs: %s", n_missing,
+             n_missing > 1 ? "s" : "", msg);
+    if (err) {
+        lp__err_set_name(err->field, first_missing, strlen(first_missing));
+        err->line = 1;
+    }
+    return LP_ERR_MISSING_COLUMN;
+}

@@ -1,0 +1,87 @@
+/* outputs.c — see outputs.h. */
+#include "outputs.h"
+
+#include <string.h>
+
+#include "../core/lp_math.h"
+
+static float sigmoid(float x) { return (float)(1.0 / (1.0 + lp__exp(-(double)x))); }
+
+void lp__outputs_from_margins(const lp_model *m, const float *margins, size_t n_rows, float *proba)
+{
+    size_t g_n = m->n_groups, k_n = m->n_outputs;
+    for (size_t r = 0; r < n_rows; r++) {
+        const float *z = margins + r * g_n;
+        float *p = proba + r * k_n;
+        switch (m->link) {
+        case LP__LINK_SOFTMAX: {
+            double top = z[0], sum = 0;
+            for (size_t g = 1; g < g_n; g++)
+                if (z[g] > top) top = z[g];
+            for (size_t g = 0; g < g_n; g++) sum += lp__exp((double)z[g] - top);
+            for (size_t g = 0; g < g_n; g++) p[g] = (float)(lp__exp((double)z[g] - top) / sum);
+            break;
+        }
+        case LP__LINK_SIGMOID:
+        case LP__LINK_HINGE: {
+            if (g_n == 1) {
+                float pos = m->link == LP__LINK_SIGMOID ? sigmoid(z[0]) : (z[0] > 0 ? 1.0f : 0.0f);
+                p[0] = 1.0f - pos;
+                p[1] = pos;
+            } else {
+                for (size_t g = 0; g < g_n; g++)
+                    p[g] = m->link == LP__LINK_SIGMOID ? sigmoid(z[g]) : (z[g] > 0 ? 1.0f : 0.0f);
+            }
+            break;
+        }
+        case LP__LINK_EXP:
+            p[0] = (float)lp__exp((double)z[0]);
+            break;
+        case LP__LINK_IDENTITY:
+            p[0] = z[0];
+            break;
+        }
+    }
+}
+
+void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, double threshold,
+                        uint8_t *chosen)
+{
+    size_t k_n = m->n_outputs;
+    int override = threshold == threshold;
+    memset(chosen, 0, n_rows * k_n);
+    for (size_t r = 0; r < n_rows; r++) {
+        const float *p = proba + r * k_n;
+        uint8_t *c = chosen + r * k_n;
+        switch (m->task) {
+        case LP_TASK_MULTICLASS: {
+            size_t best = 0;
+            for (size_t k = 1; k < k_n; k++)
+                if (p[k] > p[best]) best = k;
+            c[best] = 1;
+            break;
+        }
+        case LP_TASK_BINARY: {
+            double t = override ? threshold : m->thresholds[1];
+            c[p[1] > t ? 1 : 0] = 1;
+            break;
+        }
+        case LP_TASK_MULTILABEL:
+            for (size_t k = 0; k < k_n; k++) c[k] = p[k] > (override ? threshold : m->thresholds[k]);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
+                       float *margins, float *proba, uint8_t *chosen)
+{
+    size_t g_n = m->n_groups;
+    for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
+    size_t stride = m->n_features ? m->n_features : 1;
+    lp_kern_forest_add(&m->forest, x, n_rows, stride, margins, g_n);
+    lp__outputs_from_margins(m, margins, n_rows, proba);
+    if (chosen) lp__outputs_choose(m, proba, n_rows, threshold, chosen);
+}

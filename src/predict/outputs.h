@@ -1,0 +1,27 @@
+/* outputs.h — from margins to probabilities to suggested outputs.
+ *
+ * Links follow ARCHITECTURE.md's output contract: softmax for multi-class
+ * (also multi:softmax), sigmoid per output (binary: [1-p, p]), hinge 0/1,
+ * exp for log-link regression, identity for regression.  Computed in double
+ * with lp_math's exp and rounded once to float32.  Suggested outputs:
+ * multiclass argmax (first on a tie); binary positive iff p > threshold;
+ * multilabel each p > its threshold; regression none.
+ */
+#ifndef LP_PREDICT_OUTPUTS_H
+#define LP_PREDICT_OUTPUTS_H
+
+#include "../formats/model.h"
+
+/* margins: n_rows * n_groups → proba: n_rows * n_outputs. */
+void lp__outputs_from_margins(const lp_model *m, const float *margins, size_t n_rows, float *proba);
+
+/* chosen: n_rows * n_outputs flags.  threshold NaN = the model's thresholds. */
+void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, double threshold,
+                        uint8_t *chosen);
+
+/* Margins for n_rows rows of x (row stride = max(n_features, 1)), through the
+ * link and the choice: the whole prediction of one batch. */
+void lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
+                       float *margins, float *proba, uint8_t *chosen);
+
+#endif

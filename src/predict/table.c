@@ -1,0 +1,141 @@
+/* table.c — batch prediction on caller memory: a typed column table
+ * (lp_model_predict_table) or a float32 matrix (lp_model_predict_matrix).
+ * Rows are predicted in blocks so scratch memory stays bounded whatever the
+ * row count.  String cells follow the same rule as CSV cells (cells.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "binding.h"
+#include "cells.h"
+#include "outputs.h"
+
+#define BLOCK_ROWS 1024
+
+lp_predict_options lp_predict_options_default(void)
+{
+    lp_predict_options o;
+    o.threshold = NAN;
+    return o;
+}
+
+typedef struct scratch {
+    float *x, *margins;
+} scratch;
+
+static lp_status scratch_alloc(scratch *s, const lp_model *m, size_t stride, lp_error *err)
+{
+    s->x = malloc(BLOCK_ROWS * stride * sizeof *s->x);
+    s->margins = malloc(BLOCK_ROWS * m->n_groups * sizeof *s->margins);
+    if (!s->x || !s->margins) {
+        free(s->x);
+        free(s->margins);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    return LP_OK;
+}
+
+static void scratch_free(scratch *s)
+{
+    free(s->x);
+    free(s->margins);
+}
+
+static lp_status cell_value(const lp_model *m, const lp_column *col, size_t row, float *out, lp_error *err)
+{
+    if (col->missing && col->missing[row]) {
+        *out = NAN;
+        return LP_OK;
+    }
+    switch (col->type) {
+    case LP_COL_F32: *out = lp__value_to_f32(m, ((const float *)col->data)[row]); return LP_OK;
+    case LP_COL_F64: *out = lp__value_to_f32(m, ((const double *)col->data)[row]); return LP_OK;
+    case LP_COL_I64: *out = lp__value_to_f32(m, (double)((const int64_t *)col->data)[row]); return LP_OK;
+    case LP_COL_STR: {
+        uint32_t a = col->str_offsets[row], b = col->str_offsets[row + 1];
+        if (b < a) return lp__fail(err, LP_ERR_USAGE, "string offsets go backwards at row %zu", row);
+        return lp__cell_to_f32(m, (const char *)col->data + a, b - a, out, err);
+    }
+    }
+    return lp__fail(err, LP_ERR_USAGE, "unknown column type %d", (int)col->type);
+}
+
+lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_predict_options *opts,
+                                 float *proba, uint8_t *chosen, lp_error *err)
+{
+    lp_error_clear(err);
+    if (!m || !t || !proba || (t->n_columns && !t->columns))
+        return lp__fail(err, LP_ERR_USAGE, "lp_model_predict_table: missing model, table or output");
+    double threshold = opts ? opts->threshold : NAN;
+
+    const char **names = malloc((t->n_columns + 1) * sizeof *names);
+    size_t *lens = malloc((t->n_columns + 1) * sizeof *lens);
+    size_t *feature_col = malloc((m->n_features + 1) * sizeof *feature_col);
+    lp_status s = names && lens && feature_col ? LP_OK : lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; s == LP_OK && c < t->n_columns; c++) {
+        names[c] = t->columns[c].name ? t->columns[c].name : "";
+        lens[c] = strlen(names[c]);
+    }
+    if (s == LP_OK) s = lp__bind_columns(m, names, lens, t->n_columns, feature_col, err);
+    if (s != LP_OK && err) err->line = 0;   /* a table has no header line */
+
+    size_t stride = m->n_features ? m->n_features : 1;
+    scratch sc = {0};
+    if (s == LP_OK) s = scratch_alloc(&sc, m, stride, err);
+    for (size_t start = 0; s == LP_OK && start < t->n_rows; start += BLOCK_ROWS) {
+        size_t n = t->n_rows - start < BLOCK_ROWS ? t->n_rows - start : BLOCK_ROWS;
+        for (size_t r = 0; s == LP_OK && r < n; r++)
+            for (size_t f = 0; s == LP_OK && f < m->n_features; f++) {
+                const lp_column *col = &t->columns[feature_col[f]];
+                s = cell_value(m, col, start + r, &sc.x[r * stride + f], err);
+                if (s != LP_OK && err) {
+                    lp__err_prefix(err, "row %zu: ", start + r + 1);
+                    lp__err_set_name(err->column, names[feature_col[f]], lens[feature_col[f]]);
+                    err->column_index = (int64_t)feature_col[f];
+                }
+            }
+        if (s == LP_OK)
+            lp__predict_batch(m, sc.x, n, threshold, sc.margins, proba + start * m->n_outputs,
+                              chosen ? chosen + start * m->n_outputs : NULL);
+    }
+    scratch_free(&sc);
+    free(names);
+    free(lens);
+    free(feature_col);
+    return s;
+}
+
+lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n_rows, size_t n_cols,
+                                  const lp_predict_options *opts, float *proba, uint8_t *chosen,
+                                  lp_error *err)
+{
+    lp_error_clear(err);
+    if (!m || (!data && n_rows) || !proba)
+        return lp__fail(err, LP_ERR_USAGE, "lp_model_predict_matrix: missing model, data or output");
+    if (n_cols != m->n_features)
+        return lp__fail(err, LP_ERR_COLUMN_COUNT, "the matrix has %zu columns but the model has %zu features",
+                        n_cols, m->n_features);
+    double threshold = opts ? opts->threshold : NAN;
+    size_t stride = m->n_features ? m->n_features : 1;
+    scratch sc = {0};
+    lp_status s = scratch_alloc(&sc, m, stride, err);
+    int need_copy = m->n_features == 0 || m->n_missing_values > 0;
+    for (size_t start = 0; s == LP_OK && start < n_rows; start += BLOCK_ROWS) {
+        size_t n = n_rows - start < BLOCK_ROWS ? n_rows - start : BLOCK_ROWS;
+        const float *x = data + start * n_cols;
+        if (need_copy) {   /* sentinels to NaN, or a padding slot for a featureless model */
+            for (size_t r = 0; r < n; r++) {
+                sc.x[r * stride] = NAN;
+                for (size_t f = 0; f < n_cols; f++)
+                    sc.x[r * stride + f] = lp__value_to_f32(m, x[r * n_cols + f]);
+            }
+            x = sc.x;
+        }
+        lp__predict_batch(m, x, n, threshold, sc.margins, proba + start * m->n_outputs,
+                          chosen ? chosen + start * m->n_outputs : NULL);
+    }
+    scratch_free(&sc);
+    return s;
+}
