@@ -14,7 +14,7 @@ static double pow2i(int k)
 double lp__exp(double x)
 {
     if (x != x) return x;
-    if (x > 709.0) return INFINITY;
+    if (x > 709.782712893383973096) return INFINITY;   /* log(DBL_MAX) */
     if (x < -745.0) return 0.0;
     /* x = k ln2 + r, |r| <= ln2/2, with ln2 split in two parts so k*ln2_hi is exact. */
     const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;

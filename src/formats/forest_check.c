@@ -35,6 +35,8 @@ static lp_status check_tree(lp__forest *f, size_t t, uint32_t begin, uint32_t en
         lp__node *n = &f->nodes[i];
         unsigned depth = depth_of[local];
         if (n->left == (int32_t)i && n->right == (int32_t)i) {   /* leaf */
+            /* The kernels still read row[feature] at a leaf: it must be 0, no flags. */
+            if (n->feature != 0) return node_fail(err, t, local, "is a leaf with split fields set");
             if (depth > max_depth) max_depth = depth;
             continue;
         }

@@ -85,7 +85,11 @@ static lp_status apply_task(lp_model *m, const cJSON *v, const parsed *from, lp_
                            "must be one of multiclass, binary, multilabel, regression");
     }
     lp_status s = lp__model_set_outputs(m, task, err);
-    if (s != LP_OK && v) lp__err_prefix(err, "%s: ", from->name);
+    if (s == LP_ERR_USAGE && v) {   /* a task that does not fit: the manifest's or the options' fault */
+        lp__err_prefix(err, "%s: ", from->name);
+        if (err) err->code = from->bad;
+        s = from->bad;
+    }
     return s;
 }
 

@@ -173,8 +173,10 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         if (!m->feature_names) r.ok = 0;
         for (size_t i = 0; r.ok && i < m->n_features; i++) m->feature_names[i] = get_str(&r);
     }
-    m->feature_is_cat = get_array(&r, m->n_features + 1, 1);
-    if (r.ok) m->feature_is_cat[m->n_features] = 0;   /* the padding slot is not data */
+    /* One spare slot, as the JSON loader allocates (a featureless model's padding). */
+    m->feature_is_cat = r.ok ? calloc(m->n_features + 1, 1) : NULL;
+    if (!m->feature_is_cat) r.ok = 0;
+    get_into(&r, m->feature_is_cat, m->n_features);
     m->n_missing_values = get_count(&r, sizeof(double));
     m->missing_values = get_array(&r, m->n_missing_values, sizeof(double));
     m->n_groups = get_count(&r, sizeof(float));
@@ -209,8 +211,10 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
     f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
     f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
-    f->tree_depth = get_array(&r, f->n_trees, 1);
-    f->tree_has_cat = get_array(&r, f->n_trees, 1);
+    /* Depths and categorical flags are derived by lp__forest_check. */
+    f->tree_depth = calloc(f->n_trees + 1, 1);
+    f->tree_has_cat = calloc(f->n_trees + 1, 1);
+    if (!f->tree_depth || !f->tree_has_cat) r.ok = 0;
 
     lp_status s = LP_OK;
     if (!r.ok || r.left != 0) {

@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 /* A tree node, 16 bytes.  Leaves point to themselves (left == right == own
- * index) so a fixed number of steps per tree needs no branch on "is leaf". */
+ * index) so a fixed number of steps per tree needs no branch on "is leaf";
+ * a leaf's feature field is 0 (no flags), so the step it takes reads row[0]
+ * and stays put.  lp__forest_check enforces both. */
 typedef struct lp__node {
     union {
         float    threshold;   /* split: go left iff x < threshold */

@@ -8,9 +8,11 @@
 
 float lp__value_to_f32(const lp_model *m, double v)
 {
+    /* Compared in float32, as XGBoost compares its `missing` value. */
+    float f = (float)v;
     for (size_t i = 0; i < m->n_missing_values; i++)
-        if (v == m->missing_values[i]) return NAN;
-    return (float)v;
+        if (f == (float)m->missing_values[i]) return NAN;
+    return f;
 }
 
 lp_status lp__cell_to_f32(const lp_model *m, const char *text, size_t len, float *out, lp_error *err)

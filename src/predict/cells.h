@@ -1,7 +1,7 @@
 /* cells.h — one input cell to the float32 a tree model takes.
  * Text cells follow io/number.h (empty, NA, NaN, null = missing); a value
- * equal to one of the model's missing sentinels is missing too; the double
- * is then rounded to float32, the precision XGBoost compares in. */
+ * whose float32 equals one of the model's missing sentinels (as float32, the
+ * precision XGBoost compares in) is missing too. */
 #ifndef LP_PREDICT_CELLS_H
 #define LP_PREDICT_CELLS_H
 

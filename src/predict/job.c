@@ -55,13 +55,14 @@ lp_job_options lp_job_options_default(void)
 }
 
 /* ---- header ---- */
-static lp_status set_column_error(lp_job *j, lp_error *err, size_t col)
+/* Names column `col` in err; returns `status` unchanged. */
+static lp_status set_column_error(lp_job *j, lp_error *err, size_t col, lp_status status)
 {
     if (err && col < j->n_columns) {
         lp__err_set_name(err->column, j->header[col], strlen(j->header[col]));
         err->column_index = (int64_t)col;
     }
-    return err ? err->code : LP_ERR_BAD_CSV;
+    return status;
 }
 
 static lp_status bind_kept(lp_job *j, const lp__csv_record *rec, lp_error *err)
@@ -197,9 +198,10 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
     for (size_t f = 0; f < m->n_features; f++) {
         size_t len, col = j->feature_col[f];
         const uint8_t *text = lp__csv_field(rec, col, &len);
-        if (lp__cell_to_f32(m, (const char *)text, len, &x[f], err) != LP_OK) {
+        lp_status s = lp__cell_to_f32(m, (const char *)text, len, &x[f], err);
+        if (s != LP_OK) {
             if (err) err->line = rec->line;
-            return set_column_error(j, err, col);
+            return set_column_error(j, err, col, s);
         }
     }
     lp_status s = LP_OK;
@@ -229,7 +231,7 @@ static lp_status reader_error(lp_job *j, lp_status s, lp_error *err)
     j->phase = FAILED;
     if (err && err->column[0] == '\0' && err->column_index >= 0 && j->header &&
         (s == LP_ERR_BAD_CSV || s == LP_ERR_UNTERMINATED_QUOTE))
-        set_column_error(j, err, (size_t)err->column_index);
+        set_column_error(j, err, (size_t)err->column_index, s);
     return s;
 }
 
@@ -244,6 +246,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->model = model;
     j->opts = opts ? *opts : lp_job_options_default();
     j->opts.header = NULL;   /* not kept: copied into the reader below */
+    if (j->opts.check_only) j->opts.write_header = 0;
     j->batch_cap = j->opts.batch_rows ? j->opts.batch_rows : DEFAULT_BATCH_ROWS;
     j->stride = model->n_features ? model->n_features : 1;
     size_t n_out = model->n_outputs;

@@ -1,0 +1,277 @@
+/* test_csv_reader.c — src/io/csv_reader: the RFC 4180 cases one by one, each
+ * fed whole, byte by byte, in small fixed chunks and in random chunk sizes
+ * (with empty pushes), which must all give the same records (with their
+ * physical start lines) and the same error (code, line, column). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "io/csv_reader.h"
+#include "lp_test.h"
+
+/* A transcript: one line per record, "<line>:<field>|<field>...", with LF,
+ * CR, '|', '\\' and non-ASCII bytes escaped so it stays readable. */
+typedef struct collector {
+    lp_test_str out;
+    int         stop_at;     /* return LP_ERR_RAGGED_ROW on this record (1-based); 0 = never */
+    int         n_records;
+} collector;
+
+static void escape_into(lp_test_str *s, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == '\n') lp_test_str_add(s, "\\n", 2);
+        else if (c == '\r') lp_test_str_add(s, "\\r", 2);
+        else if (c == '|') lp_test_str_add(s, "\\|", 2);
+        else if (c == '\\') lp_test_str_add(s, "\\\\", 2);
+        else if (c < 32 || c >= 127) lp_test_str_addf(s, "\\x%02X", c);
+        else lp_test_str_add(s, &c, 1);
+    }
+}
+
+static lp_status collect(void *ctx, const lp__csv_record *rec, lp_error *err)
+{
+    collector *c = ctx;
+    c->n_records++;
+    if (c->stop_at && c->n_records == c->stop_at) {
+        lp__fail(err, LP_ERR_RAGGED_ROW, "stopped by the callback");
+        return LP_ERR_RAGGED_ROW;
+    }
+    lp_test_str_addf(&c->out, "%llu:", (unsigned long long)rec->line);
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        size_t len;
+        const uint8_t *f = lp__csv_field(rec, i, &len);
+        if (i) lp_test_str_add(&c->out, "|", 1);
+        escape_into(&c->out, f, len);
+    }
+    lp_test_str_add(&c->out, "\n", 1);
+    return LP_OK;
+}
+
+typedef struct run_result {
+    lp_test_str transcript;
+    lp_status   status;
+    uint64_t    line;
+    int64_t     column;
+} run_result;
+
+/* chunk: 0 = the whole input in one push; > 0 = that many bytes per push;
+ * < 0 = random sizes 0..-chunk from the seed. */
+static run_result run_reader(const char *input, size_t len, int chunk, uint64_t seed, uint64_t first_line,
+                             int stop_at)
+{
+    lp__csv_reader r;
+    lp__csv_reader_init(&r, first_line);
+    collector c = {{0}, stop_at, 0};
+    lp_test_str_add(&c.out, "", 0);
+    lp_error err;
+    lp_error_clear(&err);
+    lp_status s = LP_OK;
+    lp_test_rng rng = {seed};
+    size_t pos = 0;
+    while (s == LP_OK && pos < len) {
+        size_t n = len - pos;
+        if (chunk > 0 && (size_t)chunk < n) n = (size_t)chunk;
+        if (chunk < 0) {
+            size_t k = lp_test_below(&rng, (uint32_t)(-chunk) + 1);
+            if (k < n) n = k;
+        }
+        s = lp__csv_reader_push(&r, (const uint8_t *)input + pos, n, collect, &c, &err);
+        pos += n;
+    }
+    if (s == LP_OK) s = lp__csv_reader_finish(&r, collect, &c, &err);
+    lp__csv_reader_free(&r);
+    lp__csv_reader_free(&r);   /* freeing twice is harmless */
+    run_result res = {c.out, s, s == LP_OK ? 0 : err.line, s == LP_OK ? -1 : err.column_index};
+    return res;
+}
+
+typedef struct csv_case {
+    const char *name;
+    const char *input;
+    size_t      len;         /* 0: strlen(input) */
+    const char *want;        /* transcript */
+    lp_status   status;
+    uint64_t    line;        /* error line, when status != OK */
+    int64_t     column;      /* error column index */
+} csv_case;
+
+static void check_case(const csv_case *c)
+{
+    size_t len = c->len ? c->len : strlen(c->input);
+    static const int chunks[] = {0, 1, 2, 3, 5, 64, -1, -3, -8, -40};
+    for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
+        for (uint64_t seed = 1; seed <= (chunks[k] < 0 ? 4u : 1u); seed++) {
+            run_result r = run_reader(c->input, len, chunks[k], seed, 1, 0);
+            int ok = strcmp(r.transcript.p, c->want) == 0 && r.status == c->status &&
+                     (c->status == LP_OK || (r.line == c->line && r.column == c->column));
+            LP_CHECK(ok,
+                     "case \"%s\", chunk %d (seed %llu):\n      got  %s (line %llu, column %lld)\n%s"
+                     "      want %s (line %llu, column %lld)\n%s",
+                     c->name, chunks[k], (unsigned long long)seed, lp_status_code(r.status),
+                     (unsigned long long)r.line, (long long)r.column, r.transcript.p, lp_status_code(c->status),
+                     (unsigned long long)c->line, (long long)c->column, c->want);
+            lp_test_str_free(&r.transcript);
+            if (!ok) return;   /* one report per case is enough */
+        }
+    }
+}
+
+static const csv_case rfc_cases[] = {
+    {"simple", "a,b\n1,2\n", 0, "1:a|b\n2:1|2\n", LP_OK, 0, 0},
+    {"quoted field with commas", "\"a,b\",c\n", 0, "1:a,b|c\n", LP_OK, 0, 0},
+    {"doubled quotes", "\"he said \"\"hi\"\"\",x\n", 0, "1:he said \"hi\"|x\n", LP_OK, 0, 0},
+    {"a field that is one quote", "\"\"\"\"\n", 0, "1:\"\n", LP_OK, 0, 0},
+    {"embedded LF", "h\n\"l1\nl2\",x\ny,z\n", 0, "1:h\n2:l1\\nl2|x\n4:y|z\n", LP_OK, 0, 0},
+    {"embedded CRLF", "h\r\n\"l1\r\nl2\",x\r\ny,z\r\n", 0, "1:h\n2:l1\\r\\nl2|x\n4:y|z\n", LP_OK, 0, 0},
+    {"embedded lone CR", "\"a\rb\",c\nd\n", 0, "1:a\\rb|c\n3:d\n", LP_OK, 0, 0},
+    {"embedded blank lines", "\"a\n\nb\"\nc\n", 0, "1:a\\n\\nb\n4:c\n", LP_OK, 0, 0},
+    {"embedded CR then LF after a doubled quote", "\"a\r\"\"\nb\",c\nd\n", 0, "1:a\\r\"\\nb|c\n4:d\n", LP_OK, 0, 0},
+    {"two multi-line fields in one record", "\"1\n2\",\"3\n4\"\n5,6\n", 0, "1:1\\n2|3\\n4\n4:5|6\n", LP_OK, 0, 0},
+    {"quoted field ending in CR", "\"a\r\"\nb\n", 0, "1:a\\r\n3:b\n", LP_OK, 0, 0},
+    {"CRLF endings", "a,b\r\n1,2\r\n", 0, "1:a|b\n2:1|2\n", LP_OK, 0, 0},
+    {"lone CR endings", "a,b\r1,2\r3,4", 0, "1:a|b\n2:1|2\n3:3|4\n", LP_OK, 0, 0},
+    {"mixed endings", "a\nb\r\nc\rd", 0, "1:a\n2:b\n3:c\n4:d\n", LP_OK, 0, 0},
+    {"quoted field then CR", "\"a\"\rb\n", 0, "1:a\n2:b\n", LP_OK, 0, 0},
+    {"quoted field then CRLF", "\"a\"\r\nb\n", 0, "1:a\n2:b\n", LP_OK, 0, 0},
+    {"BOM", "\xEF\xBB\xBF" "a,b\n1,2\n", 0, "1:a|b\n2:1|2\n", LP_OK, 0, 0},
+    {"BOM then quoted field", "\xEF\xBB\xBF\"a,b\"\n", 0, "1:a,b\n", LP_OK, 0, 0},
+    {"stream that is only a BOM", "\xEF\xBB\xBF", 0, "", LP_OK, 0, 0},
+    {"stream that is a partial BOM", "\xEF\xBB", 0, "1:\\xEF\\xBB\n", LP_OK, 0, 0},
+    {"stream that is one BOM byte", "\xEF", 0, "1:\\xEF\n", LP_OK, 0, 0},
+    {"partial BOM then data", "\xEF\xBBx,y\n", 0, "1:\\xEF\\xBBx|y\n", LP_OK, 0, 0},
+    {"partial BOM then a line end", "\xEF\xBB\n1\n", 0, "1:\\xEF\\xBB\n2:1\n", LP_OK, 0, 0},
+    {"partial BOM then a quote", "\xEF\"a\"\n", 0, "1:\\xEF\"a\"\n", LP_OK, 0, 0},
+    {"BOM twice: the second is data", "\xEF\xBB\xBF\xEF\xBB\xBF" "a\n", 0, "1:\\xEF\\xBB\\xBFa\n", LP_OK, 0, 0},
+    {"BOM prefix then a BOM", "\xEF\xBB\xEF\xBB\xBF\n", 0, "1:\\xEF\\xBB\\xEF\\xBB\\xBF\n", LP_OK, 0, 0},
+    {"BOM not at the start is data", "a\n\xEF\xBB\xBF\n", 0, "1:a\n2:\\xEF\\xBB\\xBF\n", LP_OK, 0, 0},
+    {"blank lines skipped", "a\n\n\nb\n\r\n\rc\n", 0, "1:a\n4:b\n7:c\n", LP_OK, 0, 0},
+    {"leading blank lines", "\n\r\na\n", 0, "3:a\n", LP_OK, 0, 0},
+    {"last record without a line end", "a,b\n1,2", 0, "1:a|b\n2:1|2\n", LP_OK, 0, 0},
+    {"last record quoted without a line end", "a\n\"x\"", 0, "1:a\n2:x\n", LP_OK, 0, 0},
+    {"last record ends in a comma", "a,", 0, "1:a|\n", LP_OK, 0, 0},
+    {"final lone CR", "a\r", 0, "1:a\n", LP_OK, 0, 0},
+    {"empty fields", ",,\na,,b\n,\n", 0, "1:||\n2:a||b\n3:|\n", LP_OK, 0, 0},
+    {"empty quoted fields", "\"\"\n\"\",x\nx,\"\"\n", 0, "1:\n2:|x\n3:x|\n", LP_OK, 0, 0},
+    {"spaces are kept", " a , b \n", 0, "1: a | b \n", LP_OK, 0, 0},
+    {"a quote inside an unquoted field is data", "a\"b,c\"\n", 0, "1:a\"b|c\"\n", LP_OK, 0, 0},
+    {"tabs and semicolons are data", "a\tb;c\n", 0, "1:a\\x09b;c\n", LP_OK, 0, 0},
+    {"NUL bytes are data", "a\0b,c\n", 6, "1:a\\x00b|c\n", LP_OK, 0, 0},
+    {"empty input", "", 0, "", LP_OK, 0, 0},
+    {"only line ends", "\n\r\n\r\n\n", 0, "", LP_OK, 0, 0},
+    {"unterminated quote", "a,b\n1,\"oops\n2,3\n", 0, "1:a|b\n", LP_ERR_UNTERMINATED_QUOTE, 2, 1},
+    {"unterminated quote on line 1", "\"abc", 0, "", LP_ERR_UNTERMINATED_QUOTE, 1, 0},
+    {"unterminated quote spanning lines", "x\n\"a\nb\r\nc", 0, "1:x\n", LP_ERR_UNTERMINATED_QUOTE, 2, 0},
+    {"unterminated quote after a doubled quote", "\"a\"\"", 0, "", LP_ERR_UNTERMINATED_QUOTE, 1, 0},
+    {"text after the closing quote", "a\n\"x\"y\n", 0, "1:a\n", LP_ERR_BAD_CSV, 2, 0},
+    {"text after a multi-line quoted field", "a,b\n1,\"x\ny\"z\n", 0, "1:a|b\n", LP_ERR_BAD_CSV, 3, 1},
+    {"space after the closing quote", "\"x\" ,y\n", 0, "", LP_ERR_BAD_CSV, 1, 0},
+    {"quote after the closing quote's field", "a,\"b\"\"c\"d\n", 0, "", LP_ERR_BAD_CSV, 1, 1},
+};
+
+LP_TEST(rfc4180_cases_every_chunking)
+{
+    for (size_t i = 0; i < sizeof rfc_cases / sizeof *rfc_cases; i++) check_case(&rfc_cases[i]);
+}
+
+LP_TEST(wide_and_long_records)
+{
+    /* 300 fields (the field table grows past its first 64) and a 100 kB
+     * field (the byte buffer grows), every chunking. */
+    lp_test_str in = {0}, want = {0};
+    lp_test_str_add(&want, "1:", 2);
+    for (int i = 0; i < 300; i++) {
+        lp_test_str_addf(&in, "%sf%d", i ? "," : "", i);
+        lp_test_str_addf(&want, "%sf%d", i ? "|" : "", i);
+    }
+    lp_test_str_add(&in, "\n\"", 2);
+    lp_test_str_add(&want, "\n2:", 3);
+    for (int i = 0; i < 100000; i++) {
+        char c = (char)('a' + i % 26);
+        lp_test_str_add(&in, &c, 1);
+        lp_test_str_add(&want, &c, 1);
+        if (i % 1000 == 999) {
+            lp_test_str_add(&in, "\"\"", 2);
+            lp_test_str_add(&want, "\"", 1);
+        }
+    }
+    lp_test_str_add(&in, "\",end\n", 6);
+    lp_test_str_add(&want, "|end\n", 5);
+    csv_case c = {"wide and long", in.p, in.len, want.p, LP_OK, 0, 0};
+    check_case(&c);
+    lp_test_str_free(&in);
+    lp_test_str_free(&want);
+}
+
+LP_TEST(first_line_offsets_every_line)
+{
+    run_result r = run_reader("a\n\nb\n\"c\nd\"\ne", 12, 0, 1, 100, 0);
+    LP_CHECK_STR(r.transcript.p, "100:a\n102:b\n103:c\\nd\n105:e\n");
+    lp_test_str_free(&r.transcript);
+    r = run_reader("a\n", 2, 0, 1, 0, 0);   /* 0 means 1 */
+    LP_CHECK_STR(r.transcript.p, "1:a\n");
+    lp_test_str_free(&r.transcript);
+    r = run_reader("a\n\"b", 4, 1, 1, 41, 0);
+    LP_CHECK_STATUS(r.status, LP_ERR_UNTERMINATED_QUOTE, NULL);
+    LP_CHECK_EQ_INT(r.line, 42);
+    lp_test_str_free(&r.transcript);
+}
+
+LP_TEST(callback_error_stops_the_reader)
+{
+    const char *in = "a\nb\nc\nd\n";
+    for (int chunk = 0; chunk <= 3; chunk++) {
+        run_result r = run_reader(in, strlen(in), chunk, 1, 1, 2);
+        LP_CHECK_STATUS(r.status, LP_ERR_RAGGED_ROW, NULL);
+        LP_CHECK_STR(r.transcript.p, "1:a\n");
+        lp_test_str_free(&r.transcript);
+    }
+    /* The stop on the last record, delivered by finish. */
+    run_result r = run_reader("a\nb", 3, 0, 1, 1, 2);
+    LP_CHECK_STATUS(r.status, LP_ERR_RAGGED_ROW, NULL);
+    lp_test_str_free(&r.transcript);
+}
+
+LP_TEST(random_inputs_same_records_for_every_chunking)
+{
+    /* Random mixes of the interesting bytes: whatever the records are, the
+     * chunking must not change them (nor the error). */
+    static const char alphabet[] = {'a', 'b', ',', ',', '"', '"', '\n', '\r', ' ', '\xEF', '\xBB', '\xBF'};
+    lp_test_rng rng = {5};
+    int failures = 0;
+    for (int iter = 0; iter < 3000 && failures < 5; iter++) {
+        char in[48];
+        size_t len = lp_test_below(&rng, sizeof in);
+        for (size_t i = 0; i < len; i++) in[i] = alphabet[lp_test_below(&rng, sizeof alphabet)];
+        run_result whole = run_reader(in, len, 0, 1, 1, 0);
+        static const int chunks[] = {1, 2, 3, -4, -9};
+        for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
+            run_result r = run_reader(in, len, chunks[k], (uint64_t)iter + 1, 1, 0);
+            int same = strcmp(r.transcript.p, whole.transcript.p) == 0 && r.status == whole.status &&
+                       r.line == whole.line && r.column == whole.column;
+            if (!same) {
+                lp_test_str esc = {0};
+                lp_test_str_add(&esc, "", 0);
+                escape_into(&esc, (const uint8_t *)in, len);
+                failures++;
+                LP_CHECK(0, "input \"%s\": chunk %d gives %s line %llu:\n%s  whole gives %s line %llu:\n%s", esc.p,
+                         chunks[k], lp_status_code(r.status), (unsigned long long)r.line, r.transcript.p,
+                         lp_status_code(whole.status), (unsigned long long)whole.line, whole.transcript.p);
+                lp_test_str_free(&esc);
+            }
+            lp_test_str_free(&r.transcript);
+        }
+        lp_test_str_free(&whole.transcript);
+    }
+}
+
+void test_csv_reader(void)
+{
+    LP_RUN(rfc4180_cases_every_chunking);
+    LP_RUN(wide_and_long_records);
+    LP_RUN(first_line_offsets_every_line);
+    LP_RUN(callback_error_stops_the_reader);
+    LP_RUN(random_inputs_same_records_for_every_chunking);
+}

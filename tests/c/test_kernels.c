@@ -1,0 +1,272 @@
+/* test_kernels.c — src/kernels: lp_kern_forest_add (the wasm SIMD kernel
+ * when built with LP_SIMD128, the reference otherwise) against
+ * lp_kern_forest_add_ref on random forests and rows, bit for bit, with
+ * sentinels after every margins buffer (STYLE.md conventions 10 and 11).
+ * Natively both names are the reference, so this run mostly exercises the
+ * generator and ASan; `make test-c-wasm` is where SIMD meets the reference. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/forest_check.h"
+#include "kernels/kernels.h"
+#include "lp_test.h"
+
+#define SENTINELS 8
+static const uint32_t sentinel_bits = 0x7FC0DEADu;   /* a NaN payload no kernel computes */
+
+/* ---- random forests ---- */
+typedef struct gen {
+    lp__forest f;
+    uint32_t  *tree_end;
+    size_t     nodes_cap, cat_cap, words_cap;
+    size_t     n_features, n_groups;
+    float      pool[16];   /* thresholds, also used as inputs to hit them exactly */
+} gen;
+
+static uint32_t new_node(gen *g)
+{
+    if (g->f.n_nodes == g->nodes_cap) {
+        g->nodes_cap = g->nodes_cap ? g->nodes_cap * 2 : 64;
+        g->f.nodes = realloc(g->f.nodes, g->nodes_cap * sizeof *g->f.nodes);
+    }
+    memset(&g->f.nodes[g->f.n_nodes], 0, sizeof *g->f.nodes);
+    return (uint32_t)g->f.n_nodes++;
+}
+
+static uint32_t new_cat_set(gen *g, lp_test_rng *rng)
+{
+    uint32_t words = 1 + lp_test_below(rng, 3);
+    if (g->f.n_cat_sets == g->cat_cap) {
+        g->cat_cap = g->cat_cap ? g->cat_cap * 2 : 16;
+        g->f.cat_offset = realloc(g->f.cat_offset, g->cat_cap * sizeof *g->f.cat_offset);
+        g->f.cat_n_words = realloc(g->f.cat_n_words, g->cat_cap * sizeof *g->f.cat_n_words);
+    }
+    if (g->f.n_cat_words + words > g->words_cap) {
+        g->words_cap = (g->words_cap ? g->words_cap : 16) * 2 + words;
+        g->f.cat_words = realloc(g->f.cat_words, g->words_cap * sizeof *g->f.cat_words);
+    }
+    g->f.cat_offset[g->f.n_cat_sets] = (uint32_t)g->f.n_cat_words;
+    g->f.cat_n_words[g->f.n_cat_sets] = words;
+    for (uint32_t w = 0; w < words; w++) g->f.cat_words[g->f.n_cat_words++] = (uint32_t)lp_test_rand(rng);
+    return (uint32_t)g->f.n_cat_sets++;
+}
+
+/* Builds a subtree to `depth` more levels (stopping early at random) and
+ * returns its root; children are allocated after their parent. */
+static uint32_t build(gen *g, lp_test_rng *rng, int depth, int cat_tree)
+{
+    uint32_t i = new_node(g);
+    if (depth == 0 || lp_test_below(rng, 5) == 0) {
+        lp__node *n = &g->f.nodes[i];
+        n->left = n->right = (int32_t)i;
+        n->u.leaf = (float)lp_test_uniform(rng, -1, 1);
+        /* Leaves carry feature 0 and no flags (kernels.h; lp__forest_check enforces it). */
+        n->feature = 0;
+        return i;
+    }
+    uint32_t feature = lp_test_below(rng, (uint32_t)g->n_features);
+    uint32_t flags = lp_test_below(rng, 2) ? LP__NODE_DEFAULT_LEFT : 0;
+    uint32_t set = 0;
+    float threshold = g->pool[lp_test_below(rng, 16)];
+    int cat = cat_tree && lp_test_below(rng, 2);
+    if (cat) set = new_cat_set(g, rng), flags |= LP__NODE_CATEGORICAL;
+    int32_t left = (int32_t)build(g, rng, depth - 1, cat_tree);
+    int32_t right = (int32_t)build(g, rng, depth - 1, cat_tree);
+    lp__node *n = &g->f.nodes[i];   /* after the recursion: the table may have moved */
+    n->feature = feature | flags;
+    if (cat) n->u.cat_set = set;
+    else n->u.threshold = threshold;
+    n->left = left;
+    n->right = right;
+    return i;
+}
+
+static int make_forest(gen *g, lp_test_rng *rng, int max_depth, int cat_percent)
+{
+    memset(g, 0, sizeof *g);
+    g->n_features = 1 + lp_test_below(rng, 10);
+    g->n_groups = 1 + lp_test_below(rng, 4);
+    for (int i = 0; i < 16; i++) g->pool[i] = (float)lp_test_uniform(rng, -2, 2);
+    g->pool[0] = 0.0f, g->pool[1] = 1.5f, g->pool[2] = -0.0f;
+    size_t n_trees = 1 + lp_test_below(rng, 12);
+    g->f.n_trees = n_trees;
+    g->f.tree_root = calloc(n_trees, sizeof *g->f.tree_root);
+    g->f.tree_group = calloc(n_trees, sizeof *g->f.tree_group);
+    g->f.tree_depth = calloc(n_trees, 1);
+    g->f.tree_has_cat = calloc(n_trees, 1);
+    g->tree_end = calloc(n_trees, sizeof *g->tree_end);
+    for (size_t t = 0; t < n_trees; t++) {
+        int depth = (int)lp_test_below(rng, (uint32_t)max_depth + 1);
+        int cat_tree = (int)lp_test_below(rng, 100) < cat_percent;
+        g->f.tree_root[t] = build(g, rng, depth, cat_tree);
+        g->f.tree_group[t] = lp_test_below(rng, (uint32_t)g->n_groups);
+        g->tree_end[t] = (uint32_t)g->f.n_nodes;
+    }
+    /* The loaders' own check: validates the generator, fills the depths. */
+    lp_error err;
+    lp_status s = lp__forest_check(&g->f, g->tree_end, g->n_features, g->n_groups, &err);
+    return LP_CHECK_STATUS(s, LP_OK, &err);
+}
+
+static void free_forest(gen *g)
+{
+    lp__forest_free(&g->f);
+    free(g->tree_end);
+}
+
+/* A value for feature cells: random, a threshold exactly, missing, infinite,
+ * or a category code (negative, in range, beyond every set). */
+static float random_cell(const gen *g, lp_test_rng *rng)
+{
+    switch (lp_test_below(rng, 9)) {
+    case 0: return NAN;
+    case 1: return g->pool[lp_test_below(rng, 16)];
+    case 2: return lp_test_below(rng, 2) ? INFINITY : -INFINITY;
+    case 3: return (float)((int)lp_test_below(rng, 100) - 2);
+    case 4: return (float)lp_test_below(rng, 100) + 0.5f;
+    default: return (float)lp_test_uniform(rng, -3, 3);
+    }
+}
+
+/* Runs both kernels on n_rows rows; returns 0 after reporting a difference. */
+static int compare_kernels(const gen *g, lp_test_rng *rng, size_t n_rows, const char *what)
+{
+    size_t nf = g->n_features, ng = g->n_groups, nm = n_rows * ng;
+    float *x = malloc((n_rows * nf != 0 ? n_rows * nf : 1) * sizeof *x);   /* exact size: ASan sees overreads */
+    for (size_t i = 0; i < n_rows * nf; i++) x[i] = random_cell(g, rng);
+    float *a = malloc((nm + SENTINELS) * sizeof *a), *b = malloc((nm + SENTINELS) * sizeof *b);
+    for (size_t i = 0; i < nm; i++) a[i] = b[i] = (float)lp_test_uniform(rng, -1, 1);
+    for (size_t i = 0; i < SENTINELS; i++) memcpy(&a[nm + i], &sentinel_bits, 4), memcpy(&b[nm + i], &sentinel_bits, 4);
+    lp_kern_forest_add_ref(&g->f, x, n_rows, nf, a, ng);
+    lp_kern_forest_add(&g->f, x, n_rows, nf, b, ng);
+    int ok = 1;
+    for (size_t i = 0; i < SENTINELS; i++) {
+        uint32_t sa, sb;
+        memcpy(&sa, &a[nm + i], 4);
+        memcpy(&sb, &b[nm + i], 4);
+        if (sa != sentinel_bits || sb != sentinel_bits)
+            ok = LP_CHECK(0, "%s: sentinel %zu after %zu margins overwritten (ref 0x%08X, kernel 0x%08X)", what, i, nm,
+                          sa, sb);
+    }
+    if (ok && memcmp(a, b, nm * sizeof *a) != 0) {
+        size_t i = 0;
+        while (memcmp(&a[i], &b[i], sizeof *a) == 0) i++;
+        ok = LP_CHECK(0, "%s: %zu rows x %zu groups, %zu trees, %zu features: margin %zu (row %zu) ref %.9g, kernel %.9g",
+                      what, n_rows, ng, g->f.n_trees, nf, i, i / ng, a[i], b[i]);
+    } else {
+        LP_CHECK(ok, "ok");
+    }
+    free(x);
+    free(a);
+    free(b);
+    return ok;
+}
+
+LP_TEST(which_kernel_runs)
+{
+#if defined(LP_SIMD128)
+    LP_CHECK((void (*)(void))lp_kern_forest_add != (void (*)(void))lp_kern_forest_add_ref,
+             "built with LP_SIMD128 but lp_kern_forest_add is the reference");
+#else
+    lp_test_skip("native build: lp_kern_forest_add is the reference; the SIMD kernel runs in make test-c-wasm");
+#endif
+}
+
+LP_TEST(simd_matches_reference_random_forests)
+{
+    lp_test_rng rng = {21};
+    int failures = 0;
+    for (int iter = 0; iter < 600 && failures < 5; iter++) {
+        gen g;
+        if (!make_forest(&g, &rng, 8, 30)) {
+            free_forest(&g);
+            failures++;
+            continue;
+        }
+        size_t n_rows = lp_test_below(&rng, 38);   /* 0..37: every tail of 1-3 rows */
+        char what[48];
+        snprintf(what, sizeof what, "forest %d", iter);
+        failures += !compare_kernels(&g, &rng, n_rows, what);
+        free_forest(&g);
+    }
+}
+
+LP_TEST(simd_matches_reference_every_row_count)
+{
+    lp_test_rng rng = {22};
+    for (int iter = 0; iter < 40; iter++) {
+        gen g;
+        if (!make_forest(&g, &rng, 6, iter % 2 ? 50 : 0)) {
+            free_forest(&g);
+            continue;
+        }
+        for (size_t n = 0; n <= 13; n++) {
+            char what[48];
+            snprintf(what, sizeof what, "forest %d, %zu rows", iter, n);
+            if (!compare_kernels(&g, &rng, n, what)) break;
+        }
+        free_forest(&g);
+    }
+}
+
+LP_TEST(simd_matches_reference_edge_forests)
+{
+    lp_test_rng rng = {23};
+    /* Only leaves (depth 0), only deep trees, only categorical trees. */
+    static const struct { int depth, cat; } shapes[] = {{0, 0}, {8, 0}, {8, 100}, {3, 100}, {1, 0}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int iter = 0; iter < 60; iter++) {
+            gen g;
+            if (make_forest(&g, &rng, shapes[s].depth, shapes[s].cat)) {
+                char what[64];
+                snprintf(what, sizeof what, "shape %zu forest %d", s, iter);
+                compare_kernels(&g, &rng, 4 * (1 + lp_test_below(&rng, 6)) + lp_test_below(&rng, 4), what);
+            }
+            free_forest(&g);
+        }
+}
+
+LP_TEST(reference_walks_a_hand_built_tree)
+{
+    /* x0 < 1 ? leaf 10 : (x1 in {2} ? leaf 30 : leaf 20); missing x0 -> right,
+     * missing x1 -> left. */
+    lp__node nodes[5];
+    memset(nodes, 0, sizeof nodes);
+    nodes[0] = (lp__node){{.threshold = 1.0f}, 0, 1, 2};
+    nodes[1] = (lp__node){{.leaf = 10.0f}, 0, 1, 1};
+    nodes[2] = (lp__node){{.cat_set = 0}, 1 | LP__NODE_CATEGORICAL | LP__NODE_DEFAULT_LEFT, 3, 4};
+    nodes[3] = (lp__node){{.leaf = 20.0f}, 0, 3, 3};
+    nodes[4] = (lp__node){{.leaf = 30.0f}, 0, 4, 4};
+    uint32_t root = 0, group = 0, end = 5, off = 0, nw = 1, words = 1u << 2;
+    uint8_t depth = 0, has_cat = 0;
+    lp__forest f = {1, 5, nodes, &root, &group, &depth, &has_cat, 1, 1, &off, &nw, &words};
+    lp_error err;
+    /* lp__forest_check frees nothing; it only fills depth and has_cat. */
+    if (!LP_CHECK_STATUS(lp__forest_check(&f, &end, 2, 1, &err), LP_OK, &err)) return;
+    LP_CHECK_EQ_INT(depth, 2);
+    LP_CHECK_EQ_INT(has_cat, 1);
+    static const float rows[][3] = {
+        {0, 2, 10}, {1, 2, 30}, {1, 3, 20}, {NAN, 2, 30}, {5, NAN, 20}, {5, 2.9f, 30}, {5, -2, 20}, {5, 64, 20},
+    };
+    size_t n = sizeof rows / sizeof *rows;
+    float x[2 * (sizeof rows / sizeof *rows)], m_ref[sizeof rows / sizeof *rows], m_kern[sizeof rows / sizeof *rows];
+    for (size_t r = 0; r < n; r++) x[2 * r] = rows[r][0], x[2 * r + 1] = rows[r][1], m_ref[r] = m_kern[r] = 0.5f;
+    lp_kern_forest_add_ref(&f, x, n, 2, m_ref, 1);
+    lp_kern_forest_add(&f, x, n, 2, m_kern, 1);
+    for (size_t r = 0; r < n; r++) {
+        LP_CHECK(m_ref[r] == rows[r][2] + 0.5f, "row (%g, %g): ref %g, want %g", rows[r][0], rows[r][1], m_ref[r],
+                 rows[r][2] + 0.5f);
+        LP_CHECK(m_kern[r] == m_ref[r], "row %zu: kernel %g, ref %g", r, m_kern[r], m_ref[r]);
+    }
+}
+
+void test_kernels(void)
+{
+    LP_RUN(which_kernel_runs);
+    LP_RUN(simd_matches_reference_random_forests);
+    LP_RUN(simd_matches_reference_every_row_count);
+    LP_RUN(simd_matches_reference_edge_forests);
+    LP_RUN(reference_walks_a_hand_built_tree);
+}

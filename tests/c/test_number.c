@@ -1,0 +1,347 @@
+/* test_number.c — src/io/number: reading CSV cells (missing spellings, the
+ * decimal grammar, what is refused) and writing float32 probabilities (the
+ * shortest round-tripping decimal in JavaScript's notation), with a
+ * round-trip property over random float32 bit patterns. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/number.h"
+#include "lp_test.h"
+
+/* ---- parsing ---- */
+static const char *kind_name(lp__cell_kind k)
+{
+    return k == LP__CELL_NUMBER ? "NUMBER" : k == LP__CELL_MISSING ? "MISSING" : "BAD";
+}
+
+static void expect_kind(const char *cell, lp__cell_kind want)
+{
+    double v = 12345;
+    lp__cell_kind got = lp__parse_cell(cell, strlen(cell), &v);
+    LP_CHECK(got == want, "parse_cell(\"%s\") = %s, want %s", cell, kind_name(got), kind_name(want));
+}
+
+static void expect_number(const char *cell, double want)
+{
+    double v = 12345;
+    lp__cell_kind got = lp__parse_cell(cell, strlen(cell), &v);
+    if (!LP_CHECK(got == LP__CELL_NUMBER, "parse_cell(\"%s\") = %s, want NUMBER", cell, kind_name(got))) return;
+    LP_CHECK(v == want && signbit(v) == signbit(want), "parse_cell(\"%s\") = %.17g, want %.17g", cell, v, want);
+}
+
+LP_TEST(parse_missing_spellings)
+{
+    static const char *const missing[] = {"", " ", "   ", "\t", " \t ", "NA", "na", "Na", "nA", "NaN",
+                                          "nan", "NAN", "nAn", "null", "NULL", "Null", " NA ", "\tnull\t",
+                                          "  nan"};
+    for (size_t i = 0; i < sizeof missing / sizeof *missing; i++) expect_kind(missing[i], LP__CELL_MISSING);
+    /* Only spaces and tabs are trimmed; other words are not missing. */
+    expect_kind("N/A", LP__CELL_BAD);
+    expect_kind("none", LP__CELL_BAD);
+    expect_kind("nil", LP__CELL_BAD);
+    expect_kind("NA NA", LP__CELL_BAD);
+    expect_kind("\n", LP__CELL_BAD);
+}
+
+LP_TEST(parse_numbers)
+{
+    expect_number("0", 0.0);
+    expect_number("-0", -0.0);
+    expect_number("+0", 0.0);
+    expect_number("1", 1.0);
+    expect_number("+1.5", 1.5);
+    expect_number("-1.5", -1.5);
+    expect_number("0.1", 0.1);
+    expect_number(".5", 0.5);
+    expect_number("5.", 5.0);
+    expect_number("-.25", -0.25);
+    expect_number("1e3", 1000.0);
+    expect_number("1E3", 1000.0);
+    expect_number("1e+3", 1000.0);
+    expect_number("2.5e-3", 0.0025);
+    expect_number("-2.5E-03", -0.0025);
+    expect_number("  42  ", 42.0);
+    expect_number("\t42\t", 42.0);
+    expect_number(" \t-7.25e1 \t", -72.5);
+    expect_number("6.124661E-1", 0.6124661);
+    expect_number("00012", 12.0);
+    expect_number("1.7976931348623157e308", DBL_MAX);
+    expect_number("4.9406564584124654e-324", 4.9406564584124654e-324);
+    /* Correctly rounded: the halfway case between two doubles. */
+    expect_number("9007199254740993", 9007199254740992.0);
+    expect_number("0.30000000000000004", 0.30000000000000004);
+    /* Infinity in any case, with a sign. */
+    expect_number("inf", INFINITY);
+    expect_number("Inf", INFINITY);
+    expect_number("+inf", INFINITY);
+    expect_number("-inf", -INFINITY);
+    expect_number("Infinity", INFINITY);
+    expect_number("-Infinity", -INFINITY);
+    expect_number("INFINITY", INFINITY);
+    expect_number(" -infinity ", -INFINITY);
+}
+
+LP_TEST(parse_rejects)
+{
+    static const char *const bad[] = {
+        "0x1p3", "0x10", "1,5", "abc", "1e", "1e+", "1E-", ".", "-", "+", "--1", "+-1", "1-", "1.2.3", "e5",
+        ".e1", "1 2", "1_000", "1e5.5", "infx", "-nan", "nan(1)", "NaNs", "in", "infinit", "++inf",
+        "1\n", "\v1", "１", "1e1e1", "0b101", "1f", "1d", "$1", "1%",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) expect_kind(bad[i], LP__CELL_BAD);
+    /* The length bounds the cell: bytes after it are not read. */
+    double v = 0;
+    LP_CHECK(lp__parse_cell("12abc", 2, &v) == LP__CELL_NUMBER && v == 12.0, "prefix of \"12abc\" read as %g", v);
+    LP_CHECK(lp__parse_cell("NAN", 2, &v) == LP__CELL_MISSING, "\"NA\" prefix of \"NAN\" should be missing");
+}
+
+LP_TEST(parse_long_digit_strings)
+{
+    /* Longer than the 128-byte stack buffer: the heap path. */
+    char s[1200];
+    memset(s, '0', sizeof s);
+    s[0] = '1';
+    s[201] = '\0';   /* 1 followed by 200 zeros */
+    expect_number(s, 1e200);
+    s[0] = '0', s[1] = '.';
+    memset(s + 2, '0', 300);
+    s[302] = '5', s[303] = '\0';   /* 0.000...05 = 5e-301 */
+    expect_number(s, 5e-301);
+    /* 1000 significant digits of 1/3. */
+    s[0] = '0', s[1] = '.';
+    memset(s + 2, '3', 1000);
+    s[1002] = '\0';
+    expect_number(s, 1.0 / 3.0);
+    /* With padding around it and an exponent. */
+    char t[1300];
+    snprintf(t, sizeof t, "  %se3 \t", s);
+    expect_number(t, 1000.0 / 3.0);
+    /* A long bad cell is still refused. */
+    s[500] = 'x';
+    expect_kind(s, LP__CELL_BAD);
+    /* Exactly at the buffer boundary: 127 and 128 characters. */
+    memset(s, '1', 128);
+    s[127] = '\0';
+    double v127 = strtod(s, NULL);
+    expect_number(s, v127);
+    s[127] = '1', s[128] = '\0';
+    double v128 = strtod(s, NULL);
+    expect_number(s, v128);
+}
+
+/* ---- formatting ---- */
+static void expect_text(float x, const char *want)
+{
+    char out[LP__F32_TEXT_CAP];
+    memset(out, 'Z', sizeof out);
+    size_t n = lp__format_f32(x, out);
+    LP_CHECK(strcmp(out, want) == 0 && n == strlen(want), "format_f32(%.9g) = \"%s\" (len %zu), want \"%s\"",
+             (double)x, out, n, want);
+}
+
+LP_TEST(format_fixed_cases)
+{
+    expect_text(0.0f, "0");
+    expect_text(-0.0f, "0");
+    expect_text(1.0f, "1");
+    expect_text(-1.0f, "-1");
+    expect_text(0.5f, "0.5");
+    expect_text(-2.5f, "-2.5");
+    expect_text(0.1f, "0.1");
+    expect_text(0.3f, "0.3");
+    expect_text(1.0f / 3.0f, "0.33333334");
+    expect_text(2.0f / 3.0f, "0.6666667");
+    expect_text(100.0f, "100");
+    expect_text(1e-7f, "1e-7");
+    expect_text(1.5e-6f, "0.0000015");
+    expect_text(1e-6f, "0.000001");
+    expect_text(nextafterf(1e-6f, 0.0f), "9.999999e-7");   /* just below the switch */
+    expect_text(123456789.0f, "123456790");
+    expect_text(16777216.0f, "16777216");
+    expect_text(1e10f, "10000000000");
+    expect_text(1e20f, "100000000000000000000");
+    expect_text(1e21f, "1e+21");
+    expect_text(3.4028235e38f, "3.4028235e+38");
+    expect_text(-3.4028235e38f, "-3.4028235e+38");
+    expect_text(FLT_MIN, "1.1754944e-38");
+    expect_text(1.4e-45f, "1e-45");          /* the smallest subnormal */
+    expect_text(-1.4e-45f, "-1e-45");
+    expect_text(0.00171250198f, "0.001712502");
+    expect_text(0.998287499f, "0.9982875");
+    /* Ties between two shortest decimals go to the even digit (ECMA-262). */
+    expect_text(ldexpf(1.0f, -12), "0.00024414062");
+    expect_text(4194303.75f, "4194303.8");
+    /* Near powers of two only a neighbour of the rounded decimal reads back. */
+    expect_text(1.26217745e-29f, "1.2621775e-29");
+    expect_text(NAN, "NaN");
+    expect_text(INFINITY, "Infinity");
+    expect_text(-INFINITY, "-Infinity");
+}
+
+/* Significant digits of a formatted number: leading and trailing zeros of
+ * the mantissa do not count. */
+static int significant_digits(const char *text)
+{
+    char digits[64];
+    int n = 0;
+    for (const char *p = text; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9') digits[n++] = *p;
+    int a = 0, b = n;
+    while (a < b && digits[a] == '0') a++;
+    while (b > a && digits[b - 1] == '0') b--;
+    return b - a;
+}
+
+/* The shortest decimal that reads back as x, found independently of the
+ * engine: at each precision p the candidates are the correctly rounded
+ * p-digit decimal and its two neighbours (near a power of two the rounding
+ * interval is lopsided and only a neighbour may hit).  Returns the digit
+ * count and, in *want, the value JavaScript prints: the round-tripping
+ * candidate nearest to x, the even one on a tie (ECMA-262 Number::toString). */
+static int true_shortest(float x, double *want)
+{
+    char tmp[48];
+    double ax = fabs((double)x);
+    for (int p = 1; p <= 9; p++) {
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, ax);
+        long long mant = 0;
+        const char *q = tmp;
+        for (; *q && *q != 'e'; q++)
+            if (*q >= '0' && *q <= '9') mant = mant * 10 + (*q - '0');
+        int e = atoi(q + 1) - (p - 1);
+        int n_found = 0;
+        double value[3], dist[3];
+        long long cand[3];
+        for (int d = -1; d <= 1; d++) {
+            long long c = mant + d;
+            if (c <= 0) continue;
+            snprintf(tmp, sizeof tmp, "%llde%d", c, e);
+            if (strtof(tmp, NULL) != fabsf(x)) continue;
+            /* A neighbour may carry (999 -> 1000): count what it really has. */
+            char digits[32];
+            snprintf(digits, sizeof digits, "%lld", c);
+            int n = (int)strlen(digits);
+            while (n > 1 && digits[n - 1] == '0') n--;
+            if (n > p) continue;
+            value[n_found] = strtod(tmp, NULL);
+            dist[n_found] = fabs(value[n_found] - ax);
+            cand[n_found++] = c;
+        }
+        if (!n_found) continue;
+        int best = 0;
+        for (int i = 1; i < n_found; i++)
+            if (dist[i] < dist[best]) best = i;
+        /* A tie: the even one.  The candidates' doubles are off by up to
+         * 1.1e-16 of their value, and a distance is at least 5e-10 of it
+         * (p <= 9 digits), so equal distances agree to about 2.2e-7. */
+        for (int i = 0; i < n_found; i++)
+            if (i != best && fabs(dist[i] - dist[best]) <= 1e-6 * dist[best] && cand[i] % 2 == 0) best = i;
+        *want = value[best];
+        return p;
+    }
+    *want = ax;
+    return 9;
+}
+
+static int check_format_property(float x)
+{
+    char out[LP__F32_TEXT_CAP];
+    size_t n = lp__format_f32(x, out);
+    if (n != strlen(out) || n >= LP__F32_TEXT_CAP)
+        return LP_CHECK(0, "format_f32(%a): length %zu for \"%s\"", (double)x, n, out);
+    float back = strtof(out, NULL);
+    if (back != x) return LP_CHECK(0, "format_f32(%.9g) = \"%s\" reads back as %.9g", (double)x, out, (double)back);
+    if (x == 0) return LP_CHECK(strcmp(out, "0") == 0, "format_f32(%g) = \"%s\"", (double)x, out);
+    double closest = 0;
+    int sig = significant_digits(out), best = true_shortest(x, &closest);
+    if (sig != best)
+        return LP_CHECK(0, "format_f32(%.9g) = \"%s\" has %d significant digits; the shortest has %d", (double)x, out,
+                        sig, best);
+    if (fabs(strtod(out, NULL)) != closest)
+        return LP_CHECK(0, "format_f32(%.9g) = \"%s\"; JavaScript prints the shortest decimal %.17g", (double)x, out, closest);
+    /* JavaScript's Number::toString: plain for 1e-6 <= |v| < 1e21 (v the
+     * decimal printed), exponent form "d[.ddd]e+n" / "e-n" otherwise. */
+    double v = fabs(strtod(out, NULL));
+    int plain = v == 0 || (v >= 1e-6 && v < 1e21);
+    const char *e = strchr(out, 'e');
+    const char *m = out + (out[0] == '-');
+    if (plain) {
+        if (e) return LP_CHECK(0, "format_f32(%.9g) = \"%s\": %g should be in plain notation", (double)x, out, v);
+        const char *dot = strchr(m, '.');
+        if (dot && (out[n - 1] == '0' || out[n - 1] == '.'))
+            return LP_CHECK(0, "\"%s\": trailing zero or point", out);
+        if (m[0] == '0' && m[1] != '\0' && m[1] != '.') return LP_CHECK(0, "\"%s\": leading zero", out);
+        if (m[0] == '.') return LP_CHECK(0, "\"%s\": no digit before the point", out);
+    } else {
+        if (!e) return LP_CHECK(0, "format_f32(%.9g) = \"%s\": %g should be in exponent notation", (double)x, out, v);
+        if (e[1] != '+' && e[1] != '-') return LP_CHECK(0, "\"%s\": exponent without its sign", out);
+        if (e[2] == '0') return LP_CHECK(0, "\"%s\": exponent with a leading zero", out);
+        if (m[0] < '1' || m[0] > '9' || (m[1] != 'e' && m[1] != '.'))
+            return LP_CHECK(0, "\"%s\": mantissa should be d or d.ddd", out);
+        if (m[1] == '.' && (e[-1] == '0' || e[-1] == '.')) return LP_CHECK(0, "\"%s\": trailing zero or point", out);
+    }
+    return 1;
+}
+
+LP_TEST(format_round_trip_random_bits)
+{
+    lp_test_rng rng = {3};
+    int failures = 0;
+    for (int i = 0; i < 50000 && failures < 20; i++) {
+        uint32_t bits = (uint32_t)lp_test_rand(&rng);
+        float x;
+        memcpy(&x, &bits, sizeof x);
+        if (!isfinite(x)) continue;
+        failures += !check_format_property(x);
+    }
+}
+
+LP_TEST(format_round_trip_special_ranges)
+{
+    int failures = 0;
+    /* Every power of two (lopsided rounding intervals) and its neighbours. */
+    for (int e = -149; e <= 127 && failures < 20; e++) {
+        float p = ldexpf(1.0f, e);
+        failures += !check_format_property(p);
+        failures += !check_format_property(nextafterf(p, 0.0f));
+        failures += !check_format_property(nextafterf(p, INFINITY));
+    }
+    /* Around the notation switches and powers of ten. */
+    for (int k = -45; k <= 38 && failures < 20; k++) {
+        float p = strtof("1", NULL);
+        char tmp[16];
+        snprintf(tmp, sizeof tmp, "1e%d", k);
+        p = strtof(tmp, NULL);
+        for (int d = -3; d <= 3; d++) {
+            float q = p;
+            for (int s = 0; s < (d < 0 ? -d : d); s++) q = nextafterf(q, d < 0 ? 0.0f : INFINITY);
+            failures += !check_format_property(q);
+        }
+    }
+    /* Probabilities: the whole (0, 1) range at a fine step, and the
+     * subnormals. */
+    lp_test_rng rng = {4};
+    for (int i = 0; i < 30000 && failures < 20; i++)
+        failures += !check_format_property((float)lp_test_uniform(&rng, 0.0, 1.0));
+    for (uint32_t b = 1; b < 5000 && failures < 20; b += 7) {
+        float x;
+        memcpy(&x, &b, sizeof x);
+        failures += !check_format_property(x);
+    }
+    /* Integers, which print without a point. */
+    for (int i = 0; i < 3000 && failures < 20; i++) failures += !check_format_property((float)i);
+}
+
+void test_number(void)
+{
+    LP_RUN(parse_missing_spellings);
+    LP_RUN(parse_numbers);
+    LP_RUN(parse_rejects);
+    LP_RUN(parse_long_digit_strings);
+    LP_RUN(format_fixed_cases);
+    LP_RUN(format_round_trip_random_bits);
+    LP_RUN(format_round_trip_special_ranges);
+}
