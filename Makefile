@@ -36,6 +36,9 @@ SIMD_SRC   := src/kernels/trees_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 
 # -ffp-contract=off: no fused multiply-add, so native and WASM round alike.
+# cJSON parses numbers through our fast, exact lp__strtod (src/io/number.h).
+CJSON_FLAGS := -w -Dstrtod=lp__strtod
+
 COMMON_FLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -ffp-contract=off \
 	-Isrc -I$(CJSON_DIR) -DCJSON_NESTING_LIMIT=64
 NATIVE_FLAGS := $(COMMON_FLAGS) -O2 -g
@@ -57,13 +60,22 @@ deps:
 $(CJSON):
 	@bash scripts/fetch-cjson.sh $(CJSON_DIR)
 
-wasm/build/localpredict.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) $(CJSON)
+# cJSON compiled once per toolchain, with its own flags.
+build/wasm/cJSON.o: $(CJSON)
 	@mkdir -p $(@D)
-	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -o $@ $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(CJSON)
+	$(EMCC) $(COMMON_FLAGS) $(CJSON_FLAGS) -O3 -c -o $@ $<
 
-wasm/build/localpredict-scalar.wasm: $(ENGINE_SRC) src/wasm_api.c $(HEADERS) $(CJSON)
+build/test/cJSON-san.o: $(CJSON)
 	@mkdir -p $(@D)
-	$(EMCC) $(WASM_FLAGS) -o $@ $(ENGINE_SRC) src/wasm_api.c $(CJSON)
+	$(CC) $(SAN_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
+
+wasm/build/localpredict.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -o $@ $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c build/wasm/cJSON.o
+
+wasm/build/localpredict-scalar.wasm: $(ENGINE_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_FLAGS) -o $@ $(ENGINE_SRC) src/wasm_api.c build/wasm/cJSON.o
 
 # ---- native ----
 NATIVE_OBJ := $(patsubst src/%.c,build/native/obj/%.o,$(ENGINE_SRC)) build/native/obj/cJSON.o
@@ -74,7 +86,7 @@ build/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
 
 build/native/obj/cJSON.o: $(CJSON)
 	@mkdir -p $(@D)
-	$(CC) $(NATIVE_FLAGS) -w -c -o $@ $<
+	$(CC) $(NATIVE_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
 
 build/native/liblocalpredict.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
@@ -88,16 +100,16 @@ native: build/native/localpredict
 C_TESTS := $(wildcard tests/c/test_*.c)
 
 # The C tests under ASan + UBSan (the scalar kernels).
-build/test/c-tests: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(HEADERS) $(CJSON)
+build/test/c-tests: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(HEADERS) build/test/cJSON-san.o
 	@mkdir -p $(@D)
-	$(CC) $(SAN_FLAGS) -Itests/c -o $@ tests/c/main.c $(C_TESTS) $(ENGINE_SRC) $(CJSON) -lm
+	$(CC) $(SAN_FLAGS) -Itests/c -o $@ tests/c/main.c $(C_TESTS) $(ENGINE_SRC) build/test/cJSON-san.o -lm
 
 # The same runner built for WASM with SIMD: the only place the SIMD kernels run.
-build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) $(CJSON)
+build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o
 	@mkdir -p $(@D)
 	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o $@ tests/c/main.c $(C_TESTS) \
-		$(ENGINE_SRC) $(SIMD_SRC) $(CJSON)
+		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 
 test-c: build/test/c-tests
 	cd tests && ../build/test/c-tests

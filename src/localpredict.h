@@ -101,7 +101,7 @@ const char *lp_status_code(lp_status s);
  * do not apply.  `message` says what is wrong, naming locations inside the
  * model (tree, node, field) itself; the CSV line and column are kept in their
  * fields, and lp_error_format puts everything together. */
-#define LP_ERROR_MESSAGE_CAP 512
+#define LP_ERROR_MESSAGE_CAP 4096   /* room to name every missing column */
 #define LP_ERROR_NAME_CAP    128
 typedef struct lp_error {
     lp_status code;
@@ -190,7 +190,8 @@ lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t 
 typedef enum { LP_COL_F32 = 0, LP_COL_F64, LP_COL_I64, LP_COL_STR } lp_col_type;
 
 typedef struct lp_column {
-    const char    *name;         /* NUL-terminated; NULL = bind by position */
+    const char    *name;         /* NUL-terminated; NULL in the first column = all
+                                    columns are the model's features in order */
     lp_col_type    type;
     const void    *data;         /* n_rows values (F32/F64/I64) or UTF-8 bytes (STR) */
     const uint32_t *str_offsets; /* STR only: n_rows + 1 offsets into data */

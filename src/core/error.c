@@ -89,8 +89,10 @@ size_t lp_error_format(const lp_error *err, const char *source, char *buf, size_
     if (source && err->line) LP__APPEND("%s:%llu: ", source, (unsigned long long)err->line);
     else if (source) LP__APPEND("%s: ", source);
     else if (err->line) LP__APPEND("line %llu: ", (unsigned long long)err->line);
-    if (err->column[0]) LP__APPEND("column \"%s\": ", err->column);
-    else if (err->column_index >= 0 && err->line) LP__APPEND("column %lld: ", (long long)err->column_index + 1);
+    /* Header errors name their columns in the message already. */
+    int header_error = err->code == LP_ERR_MISSING_COLUMN || err->code == LP_ERR_DUPLICATE_COLUMN;
+    if (err->column[0] && !header_error) LP__APPEND("column \"%s\": ", err->column);
+    else if (err->column_index >= 0 && err->line && !header_error) LP__APPEND("column %lld: ", (long long)err->column_index + 1);
     LP__APPEND("%s", err->message);
 #undef LP__APPEND
     return n;

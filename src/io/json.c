@@ -100,8 +100,11 @@ lp_status lp__json_parse_strict(const uint8_t *bytes, size_t len, const char *wh
         if (bytes[i] == '\n') line++, col = 1;
         else col++;
     }
-    if (pos + 1 >= len)   /* cJSON stops at the last byte it could not use */
-        lp__fail(err, bad, "%s is truncated or malformed: it ends before the document is complete", what);
+    if (pos >= len)
+        lp__fail(err, bad, "%s is truncated: it ends before the document is complete", what);
+    else if (pos + 1 == len)   /* the last byte: a bad end or a cut file */
+        lp__fail(err, bad, "%s is malformed at its last byte (line %zu, column %zu): is the file truncated?",
+                 what, line, col);
     else
         lp__fail(err, bad, "%s is malformed at line %zu, column %zu", what, line, col);
     return bad;

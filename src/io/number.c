@@ -2,6 +2,7 @@
 #include "number.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,95 @@ static int is_decimal(const char *s, size_t len)
     return i == len;
 }
 
+/* Exact powers of ten: every 10^k with k <= 22 is a double. */
+static const double pow10_exact[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* Clinger's fast path: when the significant digits fit in 2^53 and the
+ * decimal exponent in +-22, both operands are exact doubles and one IEEE
+ * multiplication or division rounds correctly.  Returns 0 when the number
+ * needs the general (strtod) path.  The grammar is already checked. */
+static int fast_decimal(const char *s, size_t len, double *out)
+{
+    size_t i = 0;
+    int negative = 0;
+    if (s[i] == '+' || s[i] == '-') negative = s[i++] == '-';
+    uint64_t mant = 0;
+    int digits = 0, exp10 = 0;
+    for (; i < len && is_digit(s[i]); i++) {
+        if (mant == 0 && s[i] == '0') continue;   /* leading zeros are free */
+        if (++digits > 19) return 0;
+        mant = mant * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && is_digit(s[i]); i++) {
+            exp10--;
+            if (mant == 0 && s[i] == '0') continue;
+            if (++digits > 19) return 0;
+            mant = mant * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (i < len) {   /* exponent */
+        i++;
+        int exp_negative = 0, e = 0;
+        if (s[i] == '+' || s[i] == '-') exp_negative = s[i++] == '-';
+        for (; i < len; i++) {
+            if (e > 10000) return 0;
+            e = e * 10 + (s[i] - '0');
+        }
+        exp10 += exp_negative ? -e : e;
+    }
+    if (mant > (1ull << 53) || exp10 < -22 || exp10 > 22) return mant == 0 ? (*out = negative ? -0.0 : 0.0, 1) : 0;
+    double v = (double)mant;
+    v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+    *out = negative ? -v : v;
+    return 1;
+}
+
+/* The general path: libc's correctly rounded strtod on a NUL-terminated copy. */
+static int parse_decimal_ref(const char *s, size_t len, double *out)
+{
+    char small[128];
+    char *buf = len < sizeof small ? small : malloc(len + 1);
+    if (!buf) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    *out = strtod(buf, NULL);
+    if (buf != small) free(buf);
+    return 1;
+}
+
+double lp__strtod(const char *s, char **end)
+{
+    /* Find the end of a decimal number: [+-]digits[.digits][(e|E)[+-]digits]. */
+    size_t i = 0;
+    if (s[i] == '+' || s[i] == '-') i++;
+    while (is_digit(s[i])) i++;
+    if (s[i] == '.') {
+        i++;
+        while (is_digit(s[i])) i++;
+    }
+    if (s[i] == 'e' || s[i] == 'E') {
+        size_t e = i + 1;
+        if (s[e] == '+' || s[e] == '-') e++;
+        if (is_digit(s[e])) {
+            while (is_digit(s[e])) e++;
+            i = e;
+        }
+    }
+    /* A letter or point right after (hex "0x10", "1.5.3") is strtod's business. */
+    char next = s[i];
+    int plain_end = !(next == '.' || next == '_' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z'));
+    double v;
+    if (i > 0 && plain_end && is_decimal(s, i) && fast_decimal(s, i, &v)) {
+        if (end) *end = (char *)s + i;
+        return v;
+    }
+    return strtod(s, end);
+}
+
 lp__cell_kind lp__parse_cell(const char *s, size_t len, double *out)
 {
     while (len && (s[0] == ' ' || s[0] == '\t')) s++, len--;
@@ -60,14 +150,8 @@ lp__cell_kind lp__parse_cell(const char *s, size_t len, double *out)
         }
         return LP__CELL_BAD;
     }
-    char small[128];
-    char *buf = len < sizeof small ? small : malloc(len + 1);
-    if (!buf) return LP__CELL_BAD;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    *out = strtod(buf, NULL);
-    if (buf != small) free(buf);
-    return LP__CELL_NUMBER;
+    if (fast_decimal(s, len, out)) return LP__CELL_NUMBER;
+    return parse_decimal_ref(s, len, out) ? LP__CELL_NUMBER : LP__CELL_BAD;
 }
 
 /* Significant digits of x with the given precision: "d.ddd" mantissa digits
@@ -151,11 +235,19 @@ static size_t js_layout(int negative, const char *digits, int k, int exp10, char
     return o;
 }
 
-size_t lp__format_f32(float x, char out[LP__F32_TEXT_CAP])
+/* NaN, infinities and zero, or 0 when x is an ordinary number. */
+static size_t format_special(float x, char *out)
 {
     if (x != x) return (size_t)sprintf(out, "NaN");
     if (isinf(x)) return (size_t)sprintf(out, x < 0 ? "-Infinity" : "Infinity");
     if (x == 0) return (size_t)sprintf(out, "0");
+    return 0;
+}
+
+size_t lp__format_f32_ref(float x, char out[LP__F32_TEXT_CAP])
+{
+    size_t special = format_special(x, out);
+    if (special) return special;
 
     int negative = x < 0;
     double v = fabs((double)x);
@@ -183,4 +275,70 @@ size_t lp__format_f32(float x, char out[LP__F32_TEXT_CAP])
     }
     while (best_n > 1 && best[best_n - 1] == '0') best_n--;   /* "1.50" -> "1.5" */
     return js_layout(negative, best, best_n, best_exp, out);
+}
+
+/* ---- the fast formatter ----
+ * The same answer as lp__format_f32_ref without printf or strtof (whose
+ * long-double arithmetic is slow in WASM).  A candidate n * 10^q is built in
+ * double with one rounding; it reads back as x when it lies strictly inside
+ * x's float32 rounding interval, whose midpoints are exact doubles.  When a
+ * candidate is too close to a midpoint, or two candidates are equally near x,
+ * for a double to decide, the reference answers instead. */
+
+static int digit_count(uint64_t n)
+{
+    int d = 1;
+    while (n >= 10) n /= 10, d++;
+    return d;
+}
+
+static int significant(uint64_t n)
+{
+    while (n % 10 == 0) n /= 10;
+    return digit_count(n);
+}
+
+size_t lp__format_f32(float x, char out[LP__F32_TEXT_CAP])
+{
+    size_t special = format_special(x, out);
+    if (special) return special;
+    int negative = x < 0;
+    float ax = fabsf(x);
+    double v = ax;
+    double lo = ((double)nextafterf(ax, 0.0f) + v) / 2;        /* exact: 25 bits */
+    double hi = ((double)nextafterf(ax, INFINITY) + v) / 2;
+    int k = (int)floor(log10(v));   /* decimal exponent, possibly off by one: checked below */
+
+    for (int p = 1; p <= 9; p++) {
+        int q = k - p + 1;
+        if (q < -22 || q > 22) break;
+        double scale = pow10_exact[q < 0 ? -q : q];
+        double scaled = q < 0 ? v * scale : v / scale;
+        uint64_t n0 = (uint64_t)(scaled + 0.5);
+        uint64_t best = 0;
+        double best_dist = 0;
+        int found = 0, ambiguous = 0;
+        for (int d = -1; d <= 1; d++) {
+            if ((d < 0 && n0 == 0) || n0 + (uint64_t)d == 0) continue;
+            uint64_t n = n0 + (uint64_t)d;
+            if (significant(n) > p) continue;
+            double value = q < 0 ? (double)n / scale : (double)n * scale;
+            double slack = value * 0x1p-50;   /* a few ulps of the one rounding */
+            if (fabs(value - lo) <= slack || fabs(value - hi) <= slack) ambiguous = 1;
+            if (!(value > lo && value < hi)) continue;
+            double dist = fabs(value - v);
+            if (found && fabs(dist - best_dist) <= slack) ambiguous = 1;
+            if (!found || dist < best_dist) best = n, best_dist = dist, found = 1;
+        }
+        if (ambiguous) break;
+        if (!found) continue;
+        char digits[24];
+        int len = digit_count(best);
+        for (int i = len - 1; i >= 0; i--, best /= 10) digits[i] = (char)('0' + best % 10);
+        digits[len] = '\0';
+        int exp10 = q + len - 1;
+        while (len > 1 && digits[len - 1] == '0') len--;
+        return js_layout(negative, digits, len, exp10, out);
+    }
+    return lp__format_f32_ref(x, out);
 }

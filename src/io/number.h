@@ -23,9 +23,19 @@ typedef enum {
 
 lp__cell_kind lp__parse_cell(const char *s, size_t len, double *out);
 
+/* strtod with the fast path of lp__parse_cell in front.  cJSON is compiled
+ * with -Dstrtod=lp__strtod (Makefile): musl's strtod computes in 128-bit
+ * soft-float long double, which made loading a large model slow in WASM. */
+double lp__strtod(const char *s, char **end);
+
 /* Writes the text (no NUL needed by callers, but one is written) into
  * out[LP__F32_TEXT_CAP]; returns its length. */
 #define LP__F32_TEXT_CAP 32
 size_t lp__format_f32(float x, char out[LP__F32_TEXT_CAP]);
+
+/* The reference: the same text found with printf and strtof (exact, slow in
+ * WASM); lp__format_f32 falls back to it where doubles cannot decide, and the
+ * tests compare the two. */
+size_t lp__format_f32_ref(float x, char out[LP__F32_TEXT_CAP]);
 
 #endif

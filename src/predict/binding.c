@@ -6,9 +6,6 @@
 
 #include "../core/error.h"
 
-/* Missing columns named in the message; the rest are counted. */
-#define MAX_LISTED 8
-
 static int same(const char *a, size_t a_len, const char *b)
 {
     return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
@@ -48,6 +45,8 @@ lp_status lp__bind_columns(const lp_model *m, const char *const *names, const si
         return LP_OK;
     }
 
+    /* Every missing name is listed (the page shows them all); only a list
+     * longer than the message itself is cut. */
     char msg[LP_ERROR_MESSAGE_CAP];
     size_t used = 0, n_missing = 0;
     const char *first_missing = NULL;
@@ -61,6 +60,7 @@ lp_status lp__bind_columns(const lp_model *m, const char *const *names, const si
                     lp__fail(err, LP_ERR_DUPLICATE_COLUMN,
                              "the header has column \"%s\" twice, so it is not clear which one to use", want);
                     if (err) lp__err_set_name(err->column, want, strlen(want)), err->line = 1;
+                    /* (lp_error_format leaves the column out: the message names it) */
                     return LP_ERR_DUPLICATE_COLUMN;
                 }
                 found = c;
@@ -71,7 +71,7 @@ lp_status lp__bind_columns(const lp_model *m, const char *const *names, const si
         feature_col[f] = found;
         if (found != n_columns) continue;
         if (!first_missing) first_missing = want;
-        if (++n_missing > MAX_LISTED) continue;
+        n_missing++;
         int k;
         if (hint != n_columns)
             k = snprintf(msg + used, sizeof msg - used, "%s\"%s\" (the input has \"%.*s\")",
@@ -81,12 +81,10 @@ lp_status lp__bind_columns(const lp_model *m, const char *const *names, const si
         if (k > 0) used = used + (size_t)k < sizeof msg ? used + (size_t)k : sizeof msg - 1;
     }
     if (!n_missing) return LP_OK;
-    if (n_missing > MAX_LISTED)
-        snprintf(msg + used, sizeof msg - used, " and %zu more", n_missing - MAX_LISTED);
     lp__fail(err, LP_ERR_MISSING_COLUMN, "the input lacks %zu column%s the model needs: %s", n_missing,
              n_missing > 1 ? "s" : "", msg);
     if (err) {
-        lp__err_set_name(err->field, first_missing, strlen(first_missing));
+        lp__err_set_name(err->column, first_missing, strlen(first_missing));
         err->line = 1;
     }
     return LP_ERR_MISSING_COLUMN;

@@ -78,7 +78,16 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
         names[c] = t->columns[c].name ? t->columns[c].name : "";
         lens[c] = strlen(names[c]);
     }
-    if (s == LP_OK) s = lp__bind_columns(m, names, lens, t->n_columns, feature_col, err);
+    /* Unnamed columns are the model's features in order. */
+    int positional = t->n_columns > 0 && t->columns[0].name == NULL;
+    if (s == LP_OK && positional) {
+        if (t->n_columns != m->n_features)
+            s = lp__fail(err, LP_ERR_COLUMN_COUNT, "the rows have %zu values but the model has %zu features",
+                         t->n_columns, m->n_features);
+        for (size_t f = 0; s == LP_OK && f < m->n_features; f++) feature_col[f] = f;
+    } else if (s == LP_OK) {
+        s = lp__bind_columns(m, names, lens, t->n_columns, feature_col, err);
+    }
     if (s != LP_OK && err) err->line = 0;   /* a table has no header line */
 
     size_t stride = m->n_features ? m->n_features : 1;

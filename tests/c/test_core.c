@@ -118,7 +118,7 @@ LP_TEST(error_clear_fail_prefix)
     lp__err_prefix(NULL, "ignored");
 
     /* A long prefix and message are truncated, still NUL-terminated. */
-    char big[700];
+    char big[LP_ERROR_MESSAGE_CAP + 200];
     memset(big, 'm', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     lp__fail(&err, LP_ERR_USAGE, "%s", big);

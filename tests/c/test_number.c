@@ -335,6 +335,71 @@ LP_TEST(format_round_trip_special_ranges)
     for (int i = 0; i < 3000 && failures < 20; i++) failures += !check_format_property((float)i);
 }
 
+/* The fast formatter and its printf-based reference agree byte for byte:
+ * random bit patterns, probabilities and the neighbours of powers of two. */
+LP_TEST(format_fast_matches_reference)
+{
+    lp_test_rng rng = {11};
+    int failures = 0;
+    for (int i = 0; i < 300000 && failures < 20; i++) {
+        float x;
+        if (i % 3 == 0) {
+            uint32_t bits = (uint32_t)lp_test_rand(&rng);
+            memcpy(&x, &bits, sizeof x);
+        } else if (i % 3 == 1) {
+            x = (float)lp_test_uniform(&rng, 0.0, 1.0);
+        } else {
+            x = nextafterf(ldexpf(1.0f, (int)lp_test_below(&rng, 276) - 149), (i & 4) ? 0.0f : INFINITY);
+        }
+        char fast[LP__F32_TEXT_CAP], ref[LP__F32_TEXT_CAP];
+        lp__format_f32(x, fast);
+        lp__format_f32_ref(x, ref);
+        if (strcmp(fast, ref) != 0) failures += !LP_CHECK(0, "%a: fast \"%s\", reference \"%s\"", (double)x, fast, ref);
+    }
+}
+
+/* The fast decimal path gives strtod's double for the numbers CSVs hold. */
+LP_TEST(parse_fast_matches_strtod)
+{
+    lp_test_rng rng = {12};
+    int failures = 0;
+    for (int i = 0; i < 200000 && failures < 20; i++) {
+        char text[64];
+        int digits = 1 + (int)lp_test_below(&rng, 19);
+        int point = (int)lp_test_below(&rng, (uint32_t)digits + 1);
+        int n = 0;
+        if (lp_test_below(&rng, 2)) text[n++] = '-';
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0) text[n++] = '.';
+            text[n++] = (char)('0' + lp_test_below(&rng, 10));
+        }
+        if (lp_test_below(&rng, 4) == 0) n += sprintf(text + n, "e%d", (int)lp_test_below(&rng, 60) - 30);
+        text[n] = '\0';
+        double got = 0, want = strtod(text, NULL);
+        if (lp__parse_cell(text, (size_t)n, &got) != LP__CELL_NUMBER || memcmp(&got, &want, sizeof got) != 0)
+            failures += !LP_CHECK(0, "\"%s\": parsed %.17g, strtod %.17g", text, got, want);
+    }
+}
+
+/* lp__strtod (cJSON's number parser) stops where strtod stops and gives
+ * the same double, on the fast path and off it. */
+LP_TEST(strtod_replacement_matches_strtod)
+{
+    static const char *const cases[] = {
+        "1.5,", "-0.25]", "1e5x", "2E-3}", "abc", "1e", "1e+", "-", ".5", "5.", "0", "-0",
+        "123456789012345678901234567890", "4.9e-324", "1e400", "-1e-400", "0.1 ", "6.124661E-1\"",
+        "9007199254740993", "1e22", "1e23", "nan", "inf", "0x10",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *end_fast = NULL, *end_ref = NULL;
+        double fast = lp__strtod(cases[i], &end_fast), ref = strtod(cases[i], &end_ref);
+        LP_CHECK(memcmp(&fast, &ref, sizeof fast) == 0 || (fast != fast && ref != ref),
+                 "\"%s\": %.17g, strtod %.17g", cases[i], fast, ref);
+        LP_CHECK(end_fast == end_ref, "\"%s\": stops at %d, strtod at %d", cases[i],
+                 (int)(end_fast - cases[i]), (int)(end_ref - cases[i]));
+    }
+}
+
 void test_number(void)
 {
     LP_RUN(parse_missing_spellings);
@@ -344,4 +409,7 @@ void test_number(void)
     LP_RUN(format_fixed_cases);
     LP_RUN(format_round_trip_random_bits);
     LP_RUN(format_round_trip_special_ranges);
+    LP_RUN(format_fast_matches_reference);
+    LP_RUN(parse_fast_matches_strtod);
+    LP_RUN(strtod_replacement_matches_strtod);
 }

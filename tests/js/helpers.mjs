@@ -1,0 +1,304 @@
+/* helpers.mjs — shared by tests/js/*.test.mjs (not a test file itself).
+ *
+ * Fixtures: tests/fixtures/xgboost/<case>/ with model.json, input.csv, expected.csv
+ * (xgboost's float32 probabilities, header = class labels) and meta.json;
+ * iris_example points into web/examples/ through meta.json paths.
+ *
+ * Correctness is judged against expected.csv only: probabilities within PROBA_TOL,
+ * Suggested Label recomputed from the EXPECTED probabilities by the contract rules,
+ * rows closer than TIE_TOL to a threshold or to another class left out.
+ */
+import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { simdSupported } from '../../wasm/node.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(ROOT, 'wasm', 'cli.mjs');
+export const NATIVE = join(ROOT, 'build', 'native', 'localpredict');
+export const FIXTURES = join(ROOT, 'tests', 'fixtures', 'xgboost');
+
+export const PROBA_TOL = 1e-6;
+export const TIE_TOL = 1e-5;
+
+/** Engines to run every suite against; SIMD only where the runtime has it. */
+export const ENGINES = [
+  ...(simdSupported() ? [{ name: 'simd', simd: true }] : []),
+  { name: 'scalar', simd: false },
+];
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+/** RFC 4180 records (quotes, doubled quotes, CRLF or LF); a final line end ends the last record. */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else {
+        field += c;
+      }
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      if (c === '\r' && text[i + 1] === '\n') i++;
+    } else {
+      field += c;
+    }
+    i++;
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+/** Every case with absolute paths, its meta, input rows and expected probabilities. */
+export function loadCases() {
+  return readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const dir = join(FIXTURES, name);
+      const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, 'model.json');
+      const input = meta.input_path ? join(ROOT, meta.input_path) : join(dir, 'input.csv');
+      const manifest = meta.manifest_path ? join(ROOT, meta.manifest_path) : null;
+      const inputText = readFileSync(input, 'utf8');
+      const [header, ...rows] = parseCsv(inputText);
+      const [expHeader, ...expRows] = parseCsv(readFileSync(join(dir, 'expected.csv'), 'utf8'));
+      return {
+        name,
+        dir,
+        meta,
+        model,
+        input,
+        manifest,
+        inputText,
+        header,
+        rows,
+        expected: { header: expHeader, rows: expRows.map((r) => r.map(Number)) },
+      };
+    });
+}
+
+/**
+ * The Suggested Label the contract gives for expected probabilities, as CSV text,
+ * or null for a near-tie that must not be compared.
+ */
+export function contractLabel(task, classes, p, threshold = 0.5) {
+  const text = classes.map(String);
+  if (task === 'multiclass') {
+    let best = 0;
+    for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+    for (let k = 0; k < p.length; k++) if (k !== best && Math.abs(p[k] - p[best]) <= TIE_TOL) return null;
+    return text[best];
+  }
+  if (task === 'binary') {
+    if (Math.abs(p[1] - threshold) <= TIE_TOL) return null;
+    return p[1] > threshold ? text[1] : text[0];
+  }
+  if (task === 'multilabel') {
+    if (p.some((x) => Math.abs(x - threshold) <= TIE_TOL)) return null;
+    return text.filter((_, k) => p[k] > threshold).join(',');
+  }
+  throw new Error(`no label rule for task ${task}`);
+}
+
+/** Typed labels (as the JS API returns them) for the same rule, or null for a near-tie. */
+export function contractTypedLabel(task, classes, p, threshold = 0.5) {
+  const t = contractLabel(task, classes, p, threshold);
+  if (t === null) return null;
+  if (task === 'multilabel') return classes.filter((_, k) => p[k] > threshold);
+  return classes[classes.map(String).indexOf(t)];
+}
+
+/** The contract's text of a float32: the shortest decimal that reads back as it, in JS notation. */
+export function shortestF32(f) {
+  for (let digits = 1; digits <= 9; digits++) {
+    const d = Number(f.toPrecision(digits));
+    if (Math.fround(d) === f) return String(d);
+  }
+  return String(f);
+}
+
+/**
+ * Checks a predicted CSV (text) against a case's expected.csv.  Returns a list of
+ * problems (empty when all is well) so a failure shows every bad row at once.
+ */
+export function compareCsv(c, text, { threshold = 0.5 } = {}) {
+  const problems = [];
+  const classes = c.meta.classes;
+  const [header, ...rows] = parseCsv(text);
+  const want = [...classes.map(String), 'Suggested Label'];
+  if (JSON.stringify(header) !== JSON.stringify(want)) problems.push(`header ${JSON.stringify(header)} != ${JSON.stringify(want)}`);
+  if (rows.length !== c.expected.rows.length) problems.push(`${rows.length} rows, expected ${c.expected.rows.length}`);
+  const K = classes.length;
+  for (let r = 0; r < Math.min(rows.length, c.expected.rows.length); r++) {
+    const exp = c.expected.rows[r];
+    const got = rows[r];
+    if (got.length !== K + 1) {
+      problems.push(`row ${r + 1}: ${got.length} fields`);
+      continue;
+    }
+    for (let k = 0; k < K; k++) {
+      const v = Number(got[k]);
+      if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
+      if (got[k] !== shortestF32(Math.fround(v))) problems.push(`row ${r + 1}: ${got[k]} is not the shortest float32 text`);
+    }
+    const label = contractLabel(c.meta.task, classes, exp, threshold);
+    if (label !== null && got[K] !== label) problems.push(`row ${r + 1}: label ${JSON.stringify(got[K])} vs ${JSON.stringify(label)}`);
+  }
+  return problems.slice(0, 20);
+}
+
+/** The same checks for predict()'s { labels, probabilities }. */
+export function compareResult(c, result) {
+  const problems = [];
+  const classes = c.meta.classes;
+  const K = classes.length;
+  const { labels, probabilities } = result;
+  if (JSON.stringify(probabilities.classes) !== JSON.stringify(classes)) {
+    problems.push(`classes ${JSON.stringify(probabilities.classes)} != ${JSON.stringify(classes)}`);
+  }
+  if (!(probabilities.data instanceof Float32Array)) problems.push('probabilities.data is not a Float32Array');
+  if (labels.length !== c.expected.rows.length) problems.push(`${labels.length} labels for ${c.expected.rows.length} rows`);
+  if (probabilities.data.length !== c.expected.rows.length * K) problems.push(`${probabilities.data.length} probabilities`);
+  for (let r = 0; r < c.expected.rows.length; r++) {
+    const exp = c.expected.rows[r];
+    for (let k = 0; k < K; k++) {
+      const v = probabilities.data[r * K + k];
+      if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
+    }
+    const want = contractTypedLabel(c.meta.task, classes, exp);
+    if (want !== null && JSON.stringify(labels[r]) !== JSON.stringify(want)) {
+      problems.push(`row ${r + 1}: label ${JSON.stringify(labels[r])} vs ${JSON.stringify(want)}`);
+    }
+  }
+  return problems.slice(0, 20);
+}
+
+/** Spellings the engine reads as missing (ARCHITECTURE.md "Cells"), any case. */
+export function isMissingCell(s) {
+  return /^\s*(|na|nan|null)\s*$/i.test(s);
+}
+
+/** The case's input rows as objects of raw strings (as a CSV reader gives them). */
+export function rowsAsTextObjects(c) {
+  return c.rows.map((r) => Object.fromEntries(c.header.map((h, j) => [h, r[j]])));
+}
+
+/** The case's input rows as objects of numbers, null for missing cells. */
+export function rowsAsNumberObjects(c) {
+  return c.rows.map((r) => Object.fromEntries(c.header.map((h, j) => [h, isMissingCell(r[j]) ? null : Number(r[j])])));
+}
+
+/** Column indices of the model's features in the CSV (position when the model has no names). */
+export function featureColumns(c, info) {
+  const names = info.features.names;
+  if (!names) return info.features.count === c.header.length ? c.header.map((_, j) => j) : null;
+  return names.map((n) => c.header.indexOf(n));
+}
+
+/* ---- processes and files ----------------------------------------------- */
+
+/** Runs a command; resolves { status, stdout (Buffer), stderr (string) }. */
+export function run(cmd, args, { input, env, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: cwd || ROOT, env: { ...process.env, ...env } });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      resolve({ status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => {}); // the child may exit before reading everything
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+/** `node wasm/cli.mjs ...args` with the engine chosen by LOCALPREDICT_ENGINE. */
+export function runCli(args, { engine = 'auto', ...rest } = {}) {
+  return run(process.execPath, [CLI, ...args], { ...rest, env: { LOCALPREDICT_ENGINE: engine, ...(rest.env || {}) } });
+}
+
+export const hasNative = () => existsSync(NATIVE);
+
+/** A fresh temporary directory, removed by the returned cleanup(). */
+export function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'localpredict-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+/** A ReadableStream giving `bytes` in chunks whose sizes come from nextSize(). */
+export function chunkedStream(bytes, nextSize) {
+  let off = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (off >= bytes.length) {
+        controller.close();
+        return;
+      }
+      const n = Math.max(1, nextSize());
+      controller.enqueue(bytes.slice(off, off + n));
+      off += n;
+    },
+  });
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** All bytes of a ReadableStream<Uint8Array>. */
+export async function streamBytes(stream) {
+  const parts = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,9 @@
+/* browser.mjs — the package entry for browsers, bundlers and other runtimes
+ * ("exports" conditions "browser" and "default"): the shared API, with engine
+ * files and URLs fetched by load-browser.mjs. */
+import { registerEnvironment } from './engine.mjs';
+import { loadEngine, readResource } from './load-browser.mjs';
+
+registerEnvironment({ loadEngine, readResource });
+
+export * from './localpredict.mjs';

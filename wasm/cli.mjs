@@ -1,0 +1,515 @@
+#!/usr/bin/env node
+/* cli.mjs — the `localpredict` command (npm "bin"), the same flags as the native CLI
+ * (ARCHITECTURE.md, "Decisions": CLI).
+ *
+ *     localpredict predict MODEL INPUT [-o OUT] [--manifest F] [--task T] [--classes a,b|@file]
+ *                          [--threshold T] [--include-input | --keep c,c] [--jobs N] [--check] [--quiet]
+ *     localpredict info MODEL [--json]
+ *
+ * Invariants:
+ * - Failures print exactly one line on stderr, `localpredict: <file>:<line>: column "<name>":
+ *   <what>` (the engine's lp_error_format with the file as source), and exit with the code
+ *   of their class: 1 usage, 2 model, 3 input data, 4 I/O, 5 limit, 130 cancelled.
+ * - With -o the output goes to a temporary file beside OUT, renamed on success and
+ *   removed on any failure, so no partial file is ever left under OUT's name.
+ * - Progress goes to stderr only when it is a terminal and --quiet is not given.
+ * The engine variant follows LOCALPREDICT_ENGINE=simd|scalar|auto (default auto).
+ */
+import { unlinkSync } from 'node:fs';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+import { loadModel, LocalPredictError, version } from './node.mjs';
+import { modelInfoJson, CHUNK } from './model.mjs';
+import { describeFsError } from './load-node.mjs';
+
+const EXIT = {
+  OK: 0,
+  USAGE: 1,
+  STATE: 1,
+  BAD_MODEL: 2,
+  UNSUPPORTED: 2,
+  BAD_MANIFEST: 2,
+  MISSING_COLUMN: 3,
+  BAD_NUMBER: 3,
+  UNTERMINATED_QUOTE: 3,
+  RAGGED_ROW: 3,
+  BAD_CSV: 3,
+  EMPTY_INPUT: 3,
+  DUPLICATE_COLUMN: 3,
+  COLUMN_COUNT: 3,
+  IO: 4,
+  LIMIT: 5,
+  OUT_OF_MEMORY: 5,
+  ABORTED: 130,
+};
+
+const HELP = `Usage:
+  localpredict predict MODEL INPUT [-o OUT] [options]
+  localpredict info MODEL [--json] [model options]
+  localpredict --help | --version
+
+Runs a trained classifier (XGBoost JSON) on the rows of a CSV file and writes a
+CSV with one probability column per class plus "Suggested Label". Everything
+runs on this machine; nothing is uploaded.
+
+predict:
+  MODEL INPUT            the model file and the CSV file ("-" reads standard input)
+  -o, --output OUT       write to OUT instead of standard output ("-"); the file is
+                         written under a temporary name and renamed on success
+  --include-input        put every input column in front of the predictions
+  --keep COL,COL         put only these input columns in front
+  --check                check the model and the input's header; predict nothing
+  --jobs N               accepted; this version runs one worker whatever N is
+  --quiet                no progress on standard error
+
+model options (predict and info):
+  --manifest FILE        a localpredict manifest; default: MODEL without its
+                         extension + ".localpredict.json", when that file exists
+  --task T               multiclass | binary | multilabel | regression
+  --classes a,b,c        class labels in output order (--classes @FILE: one per line)
+  --threshold T          decision threshold for binary and multi-label (default 0.5)
+
+info:
+  --json                 print the model description as JSON
+
+Exit status: 0 ok, 1 usage, 2 bad or unsupported model, 3 bad input data,
+4 I/O error, 5 limit exceeded, 130 cancelled.
+Environment: LOCALPREDICT_ENGINE=simd|scalar|auto picks the WebAssembly engine.
+`;
+
+/** A failure with its exit status and its one-line message (without "localpredict: "). */
+class CliError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const usage = (msg) => new CliError(EXIT.USAGE, `${msg} (see localpredict --help)`);
+
+/* ---- arguments ---------------------------------------------------------- */
+
+// The native CLI's rules: options may come anywhere, every option is known to both commands.
+const VALUE_OPTIONS = ['-o', '--output', '--manifest', '--task', '--classes', '--threshold', '--keep', '--jobs'];
+const FLAG_OPTIONS = ['--include-input', '--check', '--quiet', '--json'];
+
+function parseArgs(argv) {
+  const values = {};
+  const flags = new Set();
+  const positional = [];
+  let onlyPositional = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (onlyPositional || arg === '-' || !arg.startsWith('-')) {
+      positional.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      onlyPositional = true;
+      continue;
+    }
+    if (arg === '-h' || arg === '--help') return { command: 'help' };
+    if (arg === '--version' || arg === '-V') return { command: 'version' };
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (VALUE_OPTIONS.includes(name)) {
+      let value;
+      if (eq > 0) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i];
+      else throw usage(`${name} needs a value`);
+      values[name === '-o' ? '--output' : name] = value;
+    } else if (FLAG_OPTIONS.includes(name) && eq < 0) {
+      flags.add(name);
+    } else {
+      throw usage(`unknown option ${name}`);
+    }
+  }
+  if (positional.length === 0) throw usage('no command');
+  const [command, ...rest] = positional;
+  if (command !== 'predict' && command !== 'info') {
+    throw new CliError(EXIT.USAGE, `unknown command "${command}" (commands: predict, info)`);
+  }
+  if (command === 'predict' && rest.length !== 2) throw new CliError(EXIT.USAGE, 'usage: localpredict predict MODEL INPUT [-o OUT]');
+  if (command === 'info' && rest.length !== 1) throw new CliError(EXIT.USAGE, 'usage: localpredict info MODEL [--json]');
+  if (flags.has('--include-input') && '--keep' in values) throw new CliError(EXIT.USAGE, '--include-input and --keep cannot be combined');
+  if ('--jobs' in values) {
+    const j = values['--jobs'];
+    if (!/^[0-9]+$/.test(j) || Number(j) < 1 || Number(j) > 1024) throw new CliError(EXIT.USAGE, '--jobs must be a whole number from 1 to 1024');
+  }
+  return { command, values, flags, positional: rest };
+}
+
+async function modelOptions(values, modelPath) {
+  const o = {};
+  if ('--task' in values) {
+    o.task = values['--task']; // the engine checks it (USAGE: "task" must be one of ...)
+  }
+  if ('--threshold' in values) {
+    const text = values['--threshold'];
+    const t = Number(text);
+    if (text.trim() === '' || !(t >= 0 && t <= 1)) {
+      throw new CliError(EXIT.USAGE, `--threshold must be a number from 0 to 1, got "${text}"`);
+    }
+    o.threshold = t;
+  }
+  if ('--classes' in values) {
+    const v = values['--classes'];
+    if (v.startsWith('@')) {
+      // One per line (CRLF too); a final line end ends the list, as in the native CLI.
+      const lines = new TextDecoder().decode(await readBytes(v.slice(1))).split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      o.classes = lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+    } else {
+      o.classes = v.split(',');
+    }
+  }
+  let manifestPath = values['--manifest'];
+  if (manifestPath === undefined) {
+    // <model path without its extension>.localpredict.json, spelled as the native CLI does.
+    const dot = modelPath.lastIndexOf('.');
+    const stem = dot > modelPath.lastIndexOf('/') ? modelPath.slice(0, dot) : modelPath;
+    const auto = `${stem}.localpredict.json`;
+    if (await isFile(auto)) manifestPath = auto;
+  }
+  if (manifestPath !== undefined) {
+    o.manifest = await readBytes(manifestPath);
+    o.manifestName = manifestPath;
+  }
+  return o;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/** strerror's words for a Node fs error ("No such file or directory"), as the native CLI prints. */
+function sysText(e) {
+  const t = describeFsError(e);
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+async function isFile(path) {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function readBytes(path) {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CliError(EXIT.IO, `${path}: cannot open: ${sysText(e)}`);
+  }
+  try {
+    return await fh.readFile();
+  } catch (e) {
+    throw new CliError(EXIT.IO, `${path}: read error: ${sysText(e)}`);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+/** The input file as an async iterable of chunks; read errors become I/O failures. */
+async function openInput(path) {
+  if (path === '-') {
+    return { name: '<stdin>', size: undefined, chunks: stdinChunks(), close: async () => {} };
+  }
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CliError(EXIT.IO, `${path}: cannot open: ${sysText(e)}`);
+  }
+  let size;
+  try {
+    const st = await fh.stat();
+    size = st.isFile() ? st.size : undefined;
+  } catch {
+    size = undefined;
+  }
+  async function* chunks() {
+    for (;;) {
+      let n;
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      try {
+        ({ bytesRead: n } = await fh.read(buffer, 0, CHUNK, null));
+      } catch (e) {
+        throw new CliError(EXIT.IO, `${path}: read error: ${sysText(e)}`);
+      }
+      if (n === 0) return;
+      yield buffer.subarray(0, n);
+    }
+  }
+  return { name: path, size, chunks: chunks(), close: () => fh.close() };
+}
+
+async function* stdinChunks() {
+  try {
+    for await (const chunk of process.stdin) yield chunk;
+  } catch (e) {
+    throw new CliError(EXIT.IO, `<stdin>: read error: ${sysText(e)}`);
+  }
+}
+
+/** The temporary output file while it exists (removed even on a forced exit). */
+let pendingTemp = null;
+
+/** Where output goes: stdout, or a temporary file beside OUT that commit() renames over it. */
+async function openOutput(path) {
+  if (path === undefined || path === '-') {
+    let failed = null;
+    process.stdout.on('error', (e) => { failed = e; });
+    const check = () => {
+      if (failed) throw new CliError(EXIT.IO, `<stdout>: write error: ${sysText(failed)}`);
+    };
+    return {
+      async write(chunk) {
+        check();
+        if (!process.stdout.write(chunk)) {
+          await new Promise((resolve) => {
+            const done = () => {
+              process.stdout.off('drain', done);
+              process.stdout.off('error', done);
+              resolve();
+            };
+            process.stdout.on('drain', done);
+            process.stdout.on('error', done);
+          });
+        }
+        check();
+      },
+      async commit() { check(); },
+      async discard() {},
+    };
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let fh;
+  try {
+    fh = await open(tmp, 'wx');
+  } catch (e) {
+    throw new CliError(EXIT.IO, `${path}: cannot write: ${sysText(e)}`);
+  }
+  pendingTemp = tmp;
+  let closed = false;
+  const close = async () => {
+    if (!closed) {
+      closed = true;
+      await fh.close();
+    }
+  };
+  return {
+    async write(chunk) {
+      try {
+        await fh.write(chunk);
+      } catch (e) {
+        throw new CliError(EXIT.IO, `${path}: write error: ${sysText(e)}`);
+      }
+    },
+    async commit() {
+      try {
+        await close();
+      } catch (e) {
+        throw new CliError(EXIT.IO, `${path}: write error: ${sysText(e)}`);
+      }
+      try {
+        await rename(tmp, path);
+        pendingTemp = null;
+      } catch (e) {
+        throw new CliError(EXIT.IO, `${path}: cannot write: ${sysText(e)}`);
+      }
+    },
+    async discard() {
+      await close().catch(() => {});
+      await unlink(tmp).catch(() => {});
+      pendingTemp = null;
+    },
+  };
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+function progressReporter(enabled, total) {
+  const started = Date.now();
+  if (!enabled) return { update() {}, clear() {}, done() {} };
+  let last = started;
+  let shown = false;
+  return {
+    update({ bytesRead, rows }) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      const mb = bytesRead / 1e6;
+      const rate = mb / ((now - started) / 1000);
+      const pct = total ? ` (${Math.floor((100 * bytesRead) / total)}%)` : '';
+      process.stderr.write(`\r\x1b[K${rows} rows, ${mb.toFixed(1)} MB read${pct}, ${rate.toFixed(1)} MB/s`);
+      shown = true;
+    },
+    clear() {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+    done(rows) {
+      this.clear();
+      process.stderr.write(`localpredict: ${rows} rows predicted in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+    },
+  };
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+function engineOption() {
+  const v = (process.env.LOCALPREDICT_ENGINE || 'auto').toLowerCase();
+  if (v === 'simd') return true;
+  if (v === 'scalar') return false;
+  if (v === 'auto') return 'auto';
+  throw new CliError(EXIT.USAGE, `LOCALPREDICT_ENGINE must be simd, scalar or auto, not "${process.env.LOCALPREDICT_ENGINE}"`);
+}
+
+async function load(modelPath, values) {
+  const simd = engineOption();
+  const bytes = await readBytes(modelPath);
+  const options = await modelOptions(values, modelPath);
+  return loadModel(bytes, { ...options, source: modelPath, simd });
+}
+
+async function predictCommand({ values, flags, positional }, ui) {
+  const [modelPath, inputPath] = positional;
+  const keep = '--keep' in values ? values['--keep'].split(',') : undefined;
+  const quiet = flags.has('--quiet');
+  const check = flags.has('--check');
+
+  const model = await load(modelPath, values);
+  let input;
+  try {
+    input = await openInput(inputPath);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const progress = progressReporter(!!process.stderr.isTTY && !quiet, input.size);
+  ui.progress = progress;
+  let rows = 0;
+  const common = {
+    source: input.name,
+    signal: ui.signal,
+    onProgress: (p) => {
+      rows = p.rows;
+      progress.update(p);
+    },
+  };
+  try {
+    if (check) {
+      const result = await model.check(input.chunks, common);
+      progress.clear();
+      if (!result.ok) throw result.error;
+      if (!quiet) process.stderr.write(`localpredict: ${input.name}: the header has every column the model needs\n`);
+      return;
+    }
+    const out = await openOutput(values['--output']);
+    try {
+      const reader = model.predictCsv(input.chunks, { ...common, includeInput: flags.has('--include-input'), keep }).getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          await out.write(value);
+        }
+      } catch (e) {
+        reader.cancel().catch(() => {});
+        throw e;
+      }
+      await out.commit();
+    } catch (e) {
+      await out.discard();
+      throw e;
+    }
+    if (process.stderr.isTTY && !quiet) progress.done(rows);
+  } finally {
+    progress.clear();
+    await input.close().catch(() => {});
+    if (inputPath === '-') process.stdin.destroy();
+    model.dispose();
+  }
+}
+
+/** The native CLI's `info` layout, line for line. */
+function describeInfo(info, modelPath) {
+  const list = (a) => (a || []).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+  const f = info.features || {};
+  const lines = [
+    `model      ${modelPath}`,
+    `format     ${info.format} (${info.producer})`,
+    `objective  ${info.objective}`,
+    `task       ${info.task}`,
+    `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})`,
+    `features   ${f.count}${Array.isArray(f.names) ? `: ${list(f.names)}` : ' (unnamed: taken by position)'}`,
+  ];
+  if (Array.isArray(info.classes)) {
+    lines.push(`classes    ${info.classes.length}: ${list(info.classes)}`);
+    lines.push(`thresholds ${list(info.thresholds)}`);
+  }
+  lines.push(`sha256     ${info.sha256}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function infoCommand({ values, flags, positional }) {
+  const model = await load(positional[0], values);
+  try {
+    process.stdout.write(flags.has('--json') ? `${modelInfoJson(model)}\n` : describeInfo(model.info, positional[0]));
+  } finally {
+    model.dispose();
+  }
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+async function main(argv) {
+  const controller = new AbortController();
+  const ui = { signal: controller.signal, progress: null };
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) { // a second Ctrl-C: leave now, but leave no partial file
+      if (pendingTemp) {
+        try {
+          unlinkSync(pendingTemp);
+        } catch { /* gone already */ }
+      }
+      process.stderr.write('localpredict: cancelled\n');
+      process.exit(EXIT.ABORTED);
+    }
+    interrupted = true;
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const args = parseArgs(argv);
+    if (args.command === 'help') process.stdout.write(HELP);
+    else if (args.command === 'version') process.stdout.write(`localpredict ${version}\n`);
+    else if (args.command === 'predict') await predictCommand(args, ui);
+    else await infoCommand(args);
+    return EXIT.OK;
+  } catch (e) {
+    ui.progress?.clear();
+    let status;
+    let message;
+    if (e instanceof CliError) {
+      status = e.status;
+      message = e.message;
+    } else if (e instanceof LocalPredictError) {
+      status = EXIT[e.code] ?? EXIT.USAGE;
+      message = e.code === 'ABORTED' ? 'cancelled' : e.message;
+    } else {
+      status = 70; // EX_SOFTWARE: a bug in localpredict itself
+      message = `internal error: ${e && e.stack ? e.stack.split('\n').slice(0, 2).join(' ') : e}`;
+    }
+    process.stderr.write(`localpredict: ${message.replace(/[\r\n]+/g, ' ')}\n`);
+    return status;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,320 @@
+/* engine.mjs — instantiating the .wasm once, and the thin layer over its flat ABI.
+ *
+ * One init promise per engine variant ("simd" or "scalar") per process
+ * (STYLE convention 14): loadModel() awaits it, concurrent callers share it,
+ * and a failed init clears it so the next call retries.  Where the bytes come
+ * from is not decided here: an entry file (node.mjs, browser.mjs) registers a
+ * loader from load-node.mjs / load-browser.mjs, or the page hands the bytes
+ * over with setEngine({ wasm }) (convention 15).
+ *
+ * The Engine class only moves bytes and converts statuses (convention 13):
+ * - pointers and sizes come back as i32 and are read with `>>> 0`;
+ * - typed-array views are made afresh after every call that can allocate,
+ *   because memory.buffer is replaced whenever the memory grows;
+ * - every fallible call gets its own lp_error, freed in `finally`, and a
+ *   non-zero status becomes a LocalPredictError whose message is the
+ *   engine's lp_error_format() text.
+ */
+import { LocalPredictError, usageError } from './errors.mjs';
+import { simdSupported } from './detect.mjs';
+
+/** The exports the shim calls; an engine file without one of them is stale. */
+const REQUIRED_EXPORTS = [
+  'memory', 'lp_wasm_alloc', 'lp_wasm_free', 'lp_wasm_version',
+  'lp_wasm_error_new', 'lp_wasm_error_free', 'lp_wasm_error_code', 'lp_wasm_error_line',
+  'lp_wasm_error_column_index', 'lp_wasm_error_column', 'lp_wasm_error_field',
+  'lp_wasm_error_node', 'lp_wasm_error_tree', 'lp_wasm_error_format',
+  'lp_wasm_model_load', 'lp_wasm_model_destroy', 'lp_wasm_model_info',
+  'lp_wasm_model_n_features', 'lp_wasm_model_n_outputs',
+  'lp_wasm_predict_matrix', 'lp_wasm_table_new', 'lp_wasm_table_set_column',
+  'lp_wasm_table_free', 'lp_wasm_predict_table',
+  'lp_wasm_job_create', 'lp_wasm_job_push', 'lp_wasm_job_finish', 'lp_wasm_job_output',
+  'lp_wasm_job_output_len', 'lp_wasm_job_output_clear', 'lp_wasm_job_rows',
+  'lp_wasm_job_destroy',
+];
+
+const ENOSYS = 52; // WASI errno: the engine never does I/O, so every WASI call is refused
+const FORMAT_CAP = 8192; // lp_error messages hold up to 4096 bytes
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/* ---- configuration ------------------------------------------------------ */
+
+let env = null;           // { loadEngine, readResource }, registered by an entry file
+let wasmOverride = null;  // setEngine({ wasm })
+let simdPreference = 'auto';
+const engines = new Map(); // variant -> Promise<Engine>
+
+/**
+ * Used by the entry files (node.mjs, browser.mjs) to plug in their environment:
+ * `loadEngine(variant)` gives the engine's bytes (or a compiled module),
+ * `readResource(urlOrPath)` the bytes of a model or manifest named by URL.
+ */
+export function registerEnvironment(environment) {
+  env = environment;
+}
+
+/** The bytes behind a URL (or, in Node, a file path), read the environment's way. */
+export async function readResource(target) {
+  if (!env) {
+    throw usageError('loading by URL needs the package entry ("localpredict"); with wasm/localpredict.mjs alone pass the bytes instead');
+  }
+  return env.readResource(target);
+}
+
+/**
+ * Chooses the engine: `simd` true / false / 'auto' (feature detection), and
+ * optionally where its bytes come from.  Models already loaded keep their engine.
+ */
+export function setEngine(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw usageError('setEngine expects an object such as { simd: false }');
+  }
+  const { simd, wasm } = options;
+  if (simd !== undefined) {
+    if (simd !== true && simd !== false && simd !== 'auto') {
+      throw usageError(`setEngine: simd must be true, false or "auto", not ${JSON.stringify(simd)}`);
+    }
+    simdPreference = simd;
+  }
+  if (wasm !== undefined) {
+    if (wasm !== null && typeof wasm !== 'function' && typeof wasm !== 'object') {
+      throw usageError('setEngine: wasm must be a function (variant) => bytes, or { simd, scalar } bytes or modules');
+    }
+    wasmOverride = wasm;
+    engines.clear();
+  }
+}
+
+function availableVariants() {
+  if (wasmOverride && typeof wasmOverride === 'object') {
+    return { simd: wasmOverride.simd != null, scalar: wasmOverride.scalar != null };
+  }
+  return { simd: true, scalar: true };
+}
+
+/** Resolves which variant a call wants: option > setEngine() > detection. */
+function chooseVariant(simdOption) {
+  const want = simdOption === undefined ? simdPreference : simdOption;
+  if (want !== true && want !== false && want !== 'auto') {
+    throw usageError(`the simd option must be true, false or "auto", not ${JSON.stringify(want)}`);
+  }
+  const avail = availableVariants();
+  if (want === true) {
+    if (!simdSupported()) {
+      throw new LocalPredictError('UNSUPPORTED',
+        'this JavaScript runtime has no WebAssembly SIMD; use { simd: false } or "auto"');
+    }
+    return 'simd';
+  }
+  if (want === false) return 'scalar';
+  if (simdSupported() && avail.simd) return 'simd';
+  if (avail.scalar) return 'scalar';
+  return 'simd';
+}
+
+/** The Engine for a variant, instantiated once (shared by every model that uses it). */
+export function getEngine(simdOption) {
+  const variant = chooseVariant(simdOption);
+  const auto = (simdOption === undefined ? simdPreference : simdOption) === 'auto';
+  let p = engines.get(variant);
+  if (!p) {
+    p = instantiate(variant);
+    if (auto && variant === 'simd' && availableVariants().scalar) {
+      // The probe said SIMD, but a runtime that still cannot compile the SIMD engine
+      // gets the scalar one rather than an error.
+      p = p.catch((e) => {
+        if (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError) return getEngine(false);
+        throw e;
+      });
+    }
+    engines.set(variant, p);
+    // Clear a failed init so that the next call tries again (convention 14).
+    p.catch(() => {
+      if (engines.get(variant) === p) engines.delete(variant);
+    });
+  }
+  return p;
+}
+
+async function engineSource(variant) {
+  if (wasmOverride) {
+    if (typeof wasmOverride === 'function') return wasmOverride(variant);
+    const src = wasmOverride[variant];
+    if (src == null) {
+      throw usageError(`setEngine({ wasm }) gave no "${variant}" engine; add it or choose the other with { simd }`);
+    }
+    return src;
+  }
+  if (!env) {
+    throw usageError('no engine bytes: import the package entry ("localpredict") instead of wasm/localpredict.mjs, ' +
+      'or call setEngine({ wasm: { simd, scalar } }) with the .wasm bytes');
+  }
+  return env.loadEngine(variant);
+}
+
+async function compile(source, variant) {
+  source = await source;
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (!source.ok) throw new LocalPredictError('IO', `could not load the ${variant} engine: HTTP ${source.status}`);
+    source = await source.arrayBuffer();
+  }
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  throw usageError(`the ${variant} engine source must be bytes, a Response or a WebAssembly.Module`);
+}
+
+function importStub(module, name) {
+  if (module === 'env' && name === 'emscripten_notify_memory_growth') {
+    return () => {}; // views are rebuilt after every call anyway
+  }
+  if (module === 'wasi_snapshot_preview1') {
+    if (name === 'proc_exit') {
+      return (code) => {
+        throw new LocalPredictError('UNSUPPORTED', `the engine called proc_exit(${code}); this is an engine bug, please report it`);
+      };
+    }
+    return () => ENOSYS;
+  }
+  return () => {
+    throw new LocalPredictError('UNSUPPORTED', `the engine called the unexpected import ${module}.${name}; rebuild it with make wasm`);
+  };
+}
+
+function buildImports(mod) {
+  const imports = {};
+  for (const { module, name, kind } of WebAssembly.Module.imports(mod)) {
+    if (kind !== 'function') {
+      throw new LocalPredictError('UNSUPPORTED', `the engine imports a ${kind} (${module}.${name}); only function imports are provided, rebuild it with make wasm`);
+    }
+    (imports[module] ||= {})[name] = importStub(module, name);
+  }
+  return imports;
+}
+
+async function instantiate(variant) {
+  const mod = await compile(engineSource(variant), variant);
+  const instance = await WebAssembly.instantiate(mod, buildImports(mod));
+  const x = instance.exports;
+  const missing = REQUIRED_EXPORTS.filter((n) => !(n in x));
+  if (missing.length) {
+    throw new LocalPredictError('UNSUPPORTED', `the ${variant} engine lacks ${missing.join(', ')}; rebuild it with make wasm`);
+  }
+  if (typeof x._initialize === 'function') x._initialize(); // static constructors
+  return new Engine(x, variant);
+}
+
+/* ---- the flat ABI ------------------------------------------------------- */
+
+export class Engine {
+  constructor(exports, variant) {
+    this.x = exports;
+    this.variant = variant;
+    this.version = this.cstring(exports.lp_wasm_version());
+  }
+
+  /** A fresh view of all of memory (memory.buffer changes when memory grows). */
+  get u8() {
+    return new Uint8Array(this.x.memory.buffer);
+  }
+
+  alloc(n) {
+    const p = this.x.lp_wasm_alloc(n) >>> 0;
+    if (!p) throw new LocalPredictError('OUT_OF_MEMORY', `out of memory: the engine could not allocate ${n} bytes`);
+    return p;
+  }
+
+  free(p) {
+    if (p) this.x.lp_wasm_free(p);
+  }
+
+  /** Copies bytes into a new allocation; the caller frees it. */
+  copyIn(bytes) {
+    const p = this.alloc(bytes.length);
+    this.u8.set(bytes, p);
+    return p;
+  }
+
+  /** A NUL-terminated UTF-8 copy of a string; the caller frees it. */
+  cstringIn(str) {
+    const b = encoder.encode(str);
+    const p = this.alloc(b.length + 1);
+    const u = this.u8;
+    u.set(b, p);
+    u[p + b.length] = 0;
+    return p;
+  }
+
+  cstring(p) {
+    p >>>= 0;
+    if (!p) return '';
+    const u = this.u8;
+    let e = p;
+    while (u[e] !== 0) e++;
+    return decoder.decode(u.subarray(p, e));
+  }
+
+  readU32(p) {
+    return new DataView(this.x.memory.buffer).getUint32(p, true);
+  }
+
+  /** Copies `len` bytes out of memory. */
+  copyOut(p, len) {
+    return this.u8.slice(p, p + len);
+  }
+
+  /**
+   * Runs fn(errPtr) with a fresh lp_error; a non-zero status throws the
+   * LocalPredictError it describes.  `source` names the file at fault in the
+   * message ("data.csv:5: ..."): a string, or a function of the error code
+   * (a model load blames the manifest for BAD_MANIFEST, the model otherwise).
+   */
+  call(fn, source) {
+    const e = this.x.lp_wasm_error_new() >>> 0;
+    if (!e) throw new LocalPredictError('OUT_OF_MEMORY', 'out of memory: the engine could not allocate an error record');
+    try {
+      const status = fn(e);
+      if (status !== 0) throw this.error(e, source);
+      return status;
+    } finally {
+      this.x.lp_wasm_error_free(e);
+    }
+  }
+
+  /** The LocalPredictError that an lp_error describes. */
+  error(e, source) {
+    const x = this.x;
+    const code = this.cstring(x.lp_wasm_error_code(e));
+    if (typeof source === 'function') source = source(code);
+    const where = {};
+    const line = x.lp_wasm_error_line(e);
+    if (line > 0) where.line = line;
+    const column = this.cstring(x.lp_wasm_error_column(e));
+    if (column) where.column = column;
+    const columnIndex = x.lp_wasm_error_column_index(e);
+    if (columnIndex >= 0) where.columnIndex = columnIndex;
+    const field = this.cstring(x.lp_wasm_error_field(e));
+    if (field) where.field = field;
+    const node = x.lp_wasm_error_node(e);
+    if (node >= 0) where.node = node;
+    const tree = x.lp_wasm_error_tree(e);
+    if (tree >= 0) where.tree = tree;
+    return new LocalPredictError(code, this.format(e, source), where);
+  }
+
+  format(e, source) {
+    let src = 0;
+    let buf = 0;
+    try {
+      if (source) src = this.cstringIn(source);
+      const cap = FORMAT_CAP + (source ? encoder.encode(source).length : 0);
+      buf = this.alloc(cap);
+      const n = this.x.lp_wasm_error_format(e, src, buf, cap) >>> 0;
+      return decoder.decode(this.u8.subarray(buf, buf + n));
+    } finally {
+      this.free(buf);
+      this.free(src);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/* errors.mjs — LocalPredictError, the one error type of the JS API.
+ *
+ * Engine failures arrive as an lp_error (src/localpredict.h) and are turned
+ * into a LocalPredictError by engine.mjs: `.code` is the stable string of
+ * lp_status_code() ("MISSING_COLUMN", "BAD_NUMBER", ...), `.message` the
+ * one-line text of lp_error_format() and `.where` the locations that apply.
+ * The shim adds three codes of its own, for failures that never reach the
+ * engine: USAGE (misuse of the API, also an engine code), IO (a model,
+ * manifest or engine file that could not be read) and ABORTED (an AbortSignal
+ * fired).  No other module throws anything but LocalPredictError for
+ * conditions the caller can act on.
+ */
+
+/** Codes that the JS shim itself produces (the rest come from the engine). */
+export const SHIM_CODES = Object.freeze(['USAGE', 'IO', 'ABORTED']);
+
+export class LocalPredictError extends Error {
+  /**
+   * @param {string} code    stable code, e.g. "BAD_NUMBER"
+   * @param {string} message one line saying what is wrong (and how to fix misuse)
+   * @param {object} [where] { line, column, columnIndex, field, node, tree } (only those that apply)
+   * @param {object} [options] { cause }
+   */
+  constructor(code, message, where, options) {
+    super(message, options);
+    this.name = 'LocalPredictError';
+    this.code = code;
+    this.where = Object.freeze({ ...(where || {}) });
+  }
+}
+
+/** A misuse of the API; the message should say how to fix it. */
+export function usageError(message) {
+  return new LocalPredictError('USAGE', message);
+}
+
+export function ioError(message, cause) {
+  return new LocalPredictError('IO', message, undefined, cause ? { cause } : undefined);
+}
+
+export function abortedError(signal) {
+  const reason = signal && signal.reason;
+  return new LocalPredictError('ABORTED', 'aborted', undefined,
+    reason !== undefined ? { cause: reason } : undefined);
+}

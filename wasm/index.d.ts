@@ -1,0 +1,317 @@
+/**
+ * localpredict — run trained classifiers on rows of data locally, in Node 18+ or a
+ * browser, with a WebAssembly engine (SIMD where the runtime has it, scalar otherwise).
+ *
+ * ```ts
+ * import { loadModel } from 'localpredict';
+ * const model = await loadModel(bytesOrFileOrUrl, { manifest });
+ * model.predict([{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }]);
+ * // → ['setosa']
+ * const csv = await model.predictCsvText(file);   // "setosa,versicolor,virginica,Suggested Label\n…"
+ * model.dispose();
+ * ```
+ *
+ * Output contract (ARCHITECTURE.md): one probability column per class, headed by the
+ * class label, plus `Suggested Label` — the most probable class (multi-class, first on a
+ * tie), the positive class when its probability is greater than the threshold (binary),
+ * or every label above its threshold joined by `,` (multi-label).  The engine computes
+ * both the probabilities and the suggested labels; this API only converts values.
+ *
+ * Every failure the caller can act on is a {@link LocalPredictError}.
+ *
+ * @packageDocumentation
+ */
+
+/** A class label, typed as in training: string, integer or boolean. */
+export type Label = string | number | boolean;
+
+/** What the model is used for (from the model, a manifest, or the `task` option). */
+export type Task = 'multiclass' | 'binary' | 'multilabel' | 'regression';
+
+/**
+ * The stable error codes.  Engine codes: `OUT_OF_MEMORY`, `USAGE`, `BAD_MODEL`,
+ * `UNSUPPORTED`, `BAD_MANIFEST`, `EMPTY_INPUT`, `MISSING_COLUMN`, `BAD_NUMBER`,
+ * `UNTERMINATED_QUOTE`, `RAGGED_ROW`, `BAD_CSV`, `DUPLICATE_COLUMN`, `LIMIT`, `STATE`,
+ * `COLUMN_COUNT` (a positional input with the wrong number of columns).
+ * Codes of the JS layer: `USAGE` (misuse of this API; the message says how to fix it),
+ * `IO` (a model, manifest or engine file that could not be read or fetched) and
+ * `ABORTED` (an `AbortSignal` fired).
+ */
+export type ErrorCode =
+  | 'OUT_OF_MEMORY' | 'USAGE' | 'BAD_MODEL' | 'UNSUPPORTED' | 'BAD_MANIFEST'
+  | 'EMPTY_INPUT' | 'MISSING_COLUMN' | 'BAD_NUMBER' | 'UNTERMINATED_QUOTE'
+  | 'RAGGED_ROW' | 'BAD_CSV' | 'DUPLICATE_COLUMN' | 'LIMIT' | 'STATE' | 'COLUMN_COUNT'
+  | 'IO' | 'ABORTED';
+
+/** Where an error is; only the parts that apply are present. */
+export interface ErrorLocation {
+  /** Physical line of the CSV, 1-based (the header is line 1). */
+  readonly line?: number;
+  /** Name of the CSV column (or table column) at fault. */
+  readonly column?: string;
+  /** 0-based index of that column, when the engine knows it. */
+  readonly columnIndex?: number;
+  /** Model or manifest field at fault, e.g. `"learner.objective"`. */
+  readonly field?: string;
+  /** Tree node id at fault. */
+  readonly node?: number;
+  /** Tree index at fault. */
+  readonly tree?: number;
+}
+
+/**
+ * The one error type of this API.
+ *
+ * `message` is one line: `line 5: column "age": not a number: "abc"` (with the
+ * `source` option: `data.csv:5: column "age": …`).  A `MISSING_COLUMN` message names
+ * every missing column.
+ */
+export declare class LocalPredictError extends Error {
+  constructor(code: ErrorCode | string, message: string, where?: ErrorLocation, options?: { cause?: unknown });
+  readonly name: 'LocalPredictError';
+  /** Stable code of the class of error; branch on this, not on the message. */
+  readonly code: ErrorCode;
+  /** Where the error is (frozen; empty when no location applies). */
+  readonly where: ErrorLocation;
+}
+
+/** A manifest (`{"localpredict": 1, …}`) as a value; see ARCHITECTURE.md "Manifest". */
+export interface Manifest {
+  localpredict: 1;
+  classes?: Label[];
+  task?: Task;
+  threshold?: number | Record<string, number>;
+  missing?: number[];
+  features?: string[];
+  [key: string]: unknown;
+}
+
+/** Bytes of a file, in any of the forms this API reads. */
+export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Options of {@link loadModel}.  Precedence: these options > the manifest > the model. */
+export interface LoadOptions {
+  /**
+   * A manifest: JSON text (a string is the manifest's text, not a path), bytes, a Blob
+   * or File, a `URL` object, or a plain object (serialised with JSON.stringify).
+   */
+  manifest?: string | Bytes | Blob | URL | Manifest;
+  /** Name of the manifest in error messages (default: the File's name or URL). */
+  manifestName?: string;
+  /** Override the task stored in the model or manifest. */
+  task?: Task;
+  /** Decision threshold for binary and multi-label tasks (default 0.5), or one per label. */
+  threshold?: number | Record<string, number>;
+  /** Class labels in output order (override the model's `0`..`K-1` or the manifest's). */
+  classes?: Label[];
+  /**
+   * Which engine runs the model: `true` the SIMD one, `false` the scalar one, `"auto"`
+   * (default, or what {@link setEngine} chose) the SIMD one when the runtime has SIMD.
+   */
+  simd?: boolean | 'auto';
+  /** Name of the model in error messages (default: the path, URL or File name). */
+  source?: string;
+}
+
+/** The model as the engine describes it (frozen). */
+export interface ModelInfo {
+  /** e.g. `"localpredict 0.1.0"`. */
+  readonly engine: string;
+  /** Model format, e.g. `"xgboost-json"`. */
+  readonly format: string;
+  /** Library that wrote the model, e.g. `"xgboost 1.7.4"`. */
+  readonly producer: string;
+  /** e.g. `"multi:softprob"`. */
+  readonly objective: string;
+  readonly task: Task;
+  /** `"gbtree"` or `"dart"`. */
+  readonly booster?: string;
+  readonly trees: number;
+  readonly nodes: number;
+  readonly maxDepth: number;
+  readonly features: {
+    readonly count: number;
+    /** Feature names in the model's order, or null when the model has none (CSV columns bind by position). */
+    readonly names: readonly string[] | null;
+    /** Indices of categorical features. */
+    readonly categorical: readonly number[];
+  };
+  /** Class labels in output order, typed as in training; null for regression. */
+  readonly classes: readonly Label[] | null;
+  /** Output column headers as written in CSV. */
+  readonly outputs: readonly string[];
+  /** Threshold per output (binary: the positive class's is the one used). */
+  readonly thresholds: readonly number[];
+  /** Sentinel values that also mean "missing". */
+  readonly missing: readonly number[];
+  /** Hex sha256 of the model bytes as loaded. */
+  readonly sha256: string;
+  /** Size of the model bytes. */
+  readonly bytes: number;
+  readonly [key: string]: unknown;
+}
+
+/** A cell value of {@link Model.predict}: null, undefined and NaN are missing values. */
+export type Cell = number | string | boolean | bigint | null | undefined;
+
+/** A numeric matrix, row-major, columns in the model's feature order; NaN is missing. */
+export interface Matrix {
+  /** rows × cols values (other numeric arrays are converted to float32). */
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+/** Options of {@link Model.predict}. */
+export interface PredictOptions {
+  /** Return `{ labels, probabilities }` instead of the labels alone. */
+  returnPredProba?: boolean;
+  /** Decision threshold for this call (binary and multi-label). */
+  threshold?: number;
+  /**
+   * For array rows: the column name of each array element; the columns then bind by
+   * name like CSV headers.  Without it, array element i is the model's feature i.
+   */
+  columns?: string[];
+}
+
+/**
+ * Labels of a prediction, one per row: a label (binary, multi-class), an array of labels
+ * (multi-label, in class order, possibly empty) or the predicted value (regression).
+ */
+export type Labels = Array<Label | Label[] | number | null>;
+
+/** What predict returns with `returnPredProba`. */
+export interface PredictResult {
+  labels: Labels;
+  probabilities: {
+    /** Class labels, the columns of `data`. */
+    classes: readonly Label[];
+    /** rows × classes probabilities, row-major. */
+    data: Float32Array;
+  };
+}
+
+/** Progress of a CSV run. */
+export interface Progress {
+  /** Input bytes handed to the engine so far. */
+  bytesRead: number;
+  /** Size of the input when known (string, bytes, Blob). */
+  bytesTotal?: number;
+  /** Data rows predicted so far. */
+  rows: number;
+}
+
+/** A CSV input: text, bytes, a Blob or File, or a stream / async iterable of bytes (any chunking). */
+export type CsvInput = string | Bytes | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+
+/** Options of {@link Model.predictCsv}. */
+export interface CsvOptions {
+  /** Put every input column in front of the predictions. */
+  includeInput?: boolean;
+  /** Put only these input columns in front (exclusive with includeInput). */
+  keep?: string[];
+  /** Decision threshold for this run (binary and multi-label). */
+  threshold?: number;
+  /** Called after every chunk and at the end. */
+  onProgress?: (progress: Progress) => void;
+  /** Aborting errors the stream with a LocalPredictError of code ABORTED. */
+  signal?: AbortSignal;
+  /** File name for error messages: `data.csv:5: …` instead of `line 5: …`. */
+  source?: string;
+}
+
+/** Result of {@link Model.check}. */
+export type CheckResult = { ok: true } | { ok: false; error: LocalPredictError };
+
+/** A loaded model.  Immutable; any number of predictions may use it.  Free it with dispose(). */
+export declare class Model {
+  private constructor();
+  /** The model's description (frozen). */
+  readonly info: ModelInfo;
+  /** Which engine runs this model. */
+  readonly engine: 'simd' | 'scalar';
+  /** True after dispose(). */
+  readonly disposed: boolean;
+
+  /**
+   * Predicts rows given as
+   * - objects `{ column: value }` — bound to the model's features by name (extra keys
+   *   are ignored, a feature absent from every row is a MISSING_COLUMN error, a key
+   *   absent from some rows is a missing value there); for a model without feature
+   *   names, keys are taken in first-seen order;
+   * - arrays — element i is the model's feature i, or named by `options.columns`;
+   * - a {@link Matrix} — the fast path.
+   *
+   * A column holding any string is handed to the engine as text and parsed with the
+   * CSV rules (so `"NA"` is missing, `"abc"` is a BAD_NUMBER error naming row and column);
+   * other columns as numbers.  Synchronous.
+   *
+   * @returns the labels, or with `returnPredProba` `{ labels, probabilities }`.
+   * @throws LocalPredictError (USAGE for misuse or a disposed model; engine codes).
+   */
+  predict(rows: Array<Record<string, Cell>> | Cell[][] | Matrix, options?: PredictOptions & { returnPredProba?: false }): Labels;
+  predict(rows: Array<Record<string, Cell>> | Cell[][] | Matrix, options: PredictOptions & { returnPredProba: true }): PredictResult;
+  predict(rows: Array<Record<string, Cell>> | Cell[][] | Matrix, options?: PredictOptions): Labels | PredictResult;
+
+  /**
+   * Predicts a CSV file (header line first), streaming: the output CSV (UTF-8, no BOM,
+   * LF line ends) arrives as a pull-based stream, and the input is read as the output is
+   * consumed.  A header-only input gives a header-only output; an empty input is an
+   * EMPTY_INPUT error.  Failures error the stream with a LocalPredictError.  Cancel the
+   * stream if you stop reading it early, or its job stays allocated until dispose().
+   *
+   * @throws LocalPredictError synchronously for misuse (USAGE).
+   */
+  predictCsv(input: CsvInput, options?: CsvOptions): ReadableStream<Uint8Array>;
+
+  /** {@link Model.predictCsv}, collected into a string. */
+  predictCsvText(input: CsvInput, options?: CsvOptions): Promise<string>;
+
+  /**
+   * Checks a CSV (or just its header line, as a string) against the model without
+   * predicting: resolves `{ ok: true }`, or `{ ok: false, error }` for problems with the
+   * data (MISSING_COLUMN naming every missing column, DUPLICATE_COLUMN, RAGGED_ROW, …).
+   * Rejects only for misuse (USAGE), unreadable input (IO) or ABORTED.
+   */
+  check(input: CsvInput, options?: Pick<CsvOptions, 'includeInput' | 'keep' | 'signal' | 'onProgress' | 'source'>): Promise<CheckResult>;
+
+  /**
+   * Frees the model (and any CSV job still running on it).  Using the model afterwards
+   * throws a LocalPredictError with code USAGE.  Calling it twice is harmless.
+   */
+  dispose(): void;
+}
+
+/**
+ * Loads a model: XGBoost JSON as bytes, a Blob or File, or a URL (in Node a file path,
+ * file:, http(s): or data: URL; in a browser a URL relative to the document).  A string
+ * is always a URL or path, never the model's text.  The engine is instantiated on first
+ * use, once per process and variant.
+ *
+ * @throws LocalPredictError: BAD_MODEL, UNSUPPORTED, BAD_MANIFEST (naming the field, tree
+ *   or node at fault), IO, USAGE.
+ */
+export declare function loadModel(model: Bytes | Blob | URL | string, options?: LoadOptions): Promise<Model>;
+
+/** Where the engine's bytes come from, for {@link setEngine}. */
+export type EngineSource =
+  | ((variant: 'simd' | 'scalar') => Bytes | WebAssembly.Module | Response | Promise<Bytes | WebAssembly.Module | Response>)
+  | {
+      simd?: Bytes | WebAssembly.Module | Response | Promise<Bytes | WebAssembly.Module | Response>;
+      scalar?: Bytes | WebAssembly.Module | Response | Promise<Bytes | WebAssembly.Module | Response>;
+    };
+
+/**
+ * Chooses the engine for later loadModel() calls: `simd` true / false / "auto" (default:
+ * feature detection), and `wasm`, the engine's bytes — for a page that inlines them
+ * instead of fetching (the only way when importing `localpredict/core`, i.e.
+ * wasm/localpredict.mjs, directly).  Models already loaded keep their engine.
+ */
+export declare function setEngine(options: { simd?: boolean | 'auto'; wasm?: EngineSource | null }): void;
+
+/** True when this runtime supports WebAssembly SIMD (what "auto" uses). */
+export declare function simdSupported(): boolean;
+
+/** The package version, e.g. "0.1.0". */
+export declare const version: string;

@@ -1,0 +1,46 @@
+/* load-browser.mjs — where a browser (or a bundled app, Deno, a worker) finds the
+ * engine and reads URLs (STYLE convention 15).
+ *
+ * The engine files are fetched from build/ beside this module, compiled while
+ * they download when the server sends application/wasm.  A page that must not
+ * fetch at all (the single-file page) hands the bytes over instead with
+ * setEngine({ wasm: { simd, scalar } }) and never reaches this code.
+ * Models and manifests named by a string are URLs relative to the document.
+ */
+import { ioError } from './errors.mjs';
+
+export const ENGINE_FILES = Object.freeze({
+  simd: 'localpredict.wasm',
+  scalar: 'localpredict-scalar.wasm',
+});
+
+/** The compiled module of one engine variant ("simd" or "scalar"). */
+export async function loadEngine(variant) {
+  const url = new URL(`./build/${ENGINE_FILES[variant]}`, import.meta.url);
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw ioError(`could not fetch the ${variant} engine ${url}: ${e.message}`, e);
+  }
+  if (!res.ok) throw ioError(`could not fetch the ${variant} engine ${url}: HTTP ${res.status}; build it with make wasm`);
+  if (typeof WebAssembly.compileStreaming === 'function' &&
+      (res.headers.get('content-type') || '').startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return res.arrayBuffer();
+}
+
+/** The bytes behind a URL, relative to the document (or the worker's location). */
+export async function readResource(target) {
+  const base = globalThis.document?.baseURI || globalThis.location?.href;
+  const url = base ? new URL(String(target), base) : new URL(String(target));
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw ioError(`could not fetch ${url}: ${e.message}`, e);
+  }
+  if (!res.ok) throw ioError(`could not fetch ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}

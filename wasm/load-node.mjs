@@ -1,0 +1,67 @@
+/* load-node.mjs — where Node finds the engine and reads URLs (STYLE convention 15).
+ *
+ * The engine files sit beside this module in build/ (make wasm puts them
+ * there; the npm package ships them).  Models and manifests named by a string
+ * are file paths or file: URLs, read with fs.readFile; http(s): and data:
+ * URLs go through fetch.  Every failure is a LocalPredictError with code IO
+ * that names the file and the system's reason.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+import { ioError } from './errors.mjs';
+
+export const ENGINE_FILES = Object.freeze({
+  simd: 'localpredict.wasm',
+  scalar: 'localpredict-scalar.wasm',
+});
+
+/** The bytes of one engine variant ("simd" or "scalar"). */
+export async function loadEngine(variant) {
+  const url = new URL(`./build/${ENGINE_FILES[variant]}`, import.meta.url);
+  try {
+    return await readFile(url);
+  } catch (e) {
+    throw ioError(`could not read the ${variant} engine ${fileURLToPath(url)} (${e.code || e.message}); build it with make wasm`, e);
+  }
+}
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/; // two letters at least, so C:\ stays a path
+
+/** The bytes of a file path, file: URL, http(s): or data: URL. */
+export async function readResource(target) {
+  const text = String(target);
+  const isUrl = target instanceof URL || SCHEME.test(text);
+  if (isUrl && !text.startsWith('file:')) {
+    let res;
+    try {
+      res = await fetch(text);
+    } catch (e) {
+      throw ioError(`could not fetch ${text}: ${e.cause?.message || e.message}`, e);
+    }
+    if (!res.ok) throw ioError(`could not fetch ${text}: HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  const path = isUrl ? fileURLToPath(text) : text;
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw ioError(`${path}: cannot read: ${describeFsError(e)}`, e);
+  }
+}
+
+/** "no such file or directory" rather than "ENOENT: no such file or directory, open 'x'". */
+export function describeFsError(e) {
+  const known = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'not a directory',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on device',
+    EROFS: 'read-only file system',
+    EMFILE: 'too many open files',
+  };
+  return known[e && e.code] || (e && e.message) || String(e);
+}

@@ -1,0 +1,746 @@
+/* model.mjs — loadModel() and the Model class: converting JS values to the
+ * engine's flat ABI and back (STYLE convention 13: convert, never compute).
+ *
+ * - loadModel reads the model (and manifest) bytes, builds the "overrides"
+ *   manifest text from { task, threshold, classes } and calls
+ *   lp_wasm_model_load.  The model is immutable afterwards.
+ * - predict() lays rows out as a column table (lp_wasm_table_*) or a float32
+ *   matrix (lp_wasm_predict_matrix, the fast path); the engine computes the
+ *   probabilities and which outputs form the Suggested Label, and this file
+ *   only maps those flags to the class labels of info.classes.
+ * - predictCsv() is a pull-based ReadableStream over an lp_job: each pull
+ *   reads one input chunk (at most CHUNK bytes), pushes it, and enqueues the
+ *   output bytes the push produced (copied out, then cleared in the engine).
+ *   A pull keeps reading until it has enqueued something or closed the stream:
+ *   a pull that enqueues nothing would never be called again.
+ * Every engine allocation is freed in `finally`; a job is destroyed when its
+ * stream closes, errors, is cancelled or aborted, or when its model is
+ * disposed.
+ */
+import { LocalPredictError, usageError, abortedError } from './errors.mjs';
+import { getEngine, readResource } from './engine.mjs';
+
+/** Bytes handed to the engine per push (input) — bounds the engine's memory. */
+export const CHUNK = 1 << 20;
+
+const COL_F64 = 1;
+const COL_STR = 3;
+
+const encoder = new TextEncoder();
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const rawInfo = new WeakMap(); // Model -> info JSON text as the engine wrote it
+const TOKEN = Symbol('Model');
+
+/* ---- option checks ------------------------------------------------------ */
+
+function checkKeys(options, allowed, fn) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw usageError(`${fn}: options must be an object`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k) && options[k] !== undefined) {
+      throw usageError(`${fn}: unknown option "${k}" (known: ${allowed.join(', ')})`);
+    }
+  }
+  return options;
+}
+
+/** NaN tells the engine "the model's (or manifest's) threshold". */
+function thresholdArg(t, fn) {
+  if (t === undefined || t === null) return NaN;
+  if (typeof t !== 'number' || Number.isNaN(t)) {
+    throw usageError(`${fn}: threshold must be a number such as 0.3, not ${JSON.stringify(t)}`);
+  }
+  return t;
+}
+
+function isBlob(v) {
+  return (typeof Blob !== 'undefined' && v instanceof Blob) ||
+    (v !== null && typeof v === 'object' && typeof v.arrayBuffer === 'function' &&
+     typeof v.slice === 'function' && typeof v.size === 'number');
+}
+
+function asBytes(v) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return null;
+}
+
+function deepFreeze(v) {
+  if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) deepFreeze(v[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source'];
+
+async function modelBytes(input) {
+  if (typeof input === 'string' || input instanceof URL) {
+    if (typeof input === 'string' && /^\s*[{[]/.test(input)) {
+      throw usageError('loadModel got JSON text where it expects a URL or path; pass new TextEncoder().encode(text) instead');
+    }
+    return { bytes: await readResource(input), name: String(input) };
+  }
+  const bytes = asBytes(input);
+  if (bytes) return { bytes, name: null };
+  if (isBlob(input)) return { bytes: new Uint8Array(await input.arrayBuffer()), name: input.name || null };
+  throw usageError('loadModel expects the model as bytes (Uint8Array, ArrayBuffer), a Blob or File, or a URL');
+}
+
+async function manifestBytes(m) {
+  if (m === undefined || m === null) return null;
+  if (typeof m === 'string') return { bytes: encoder.encode(m), name: null }; // JSON text
+  if (m instanceof URL) return { bytes: await readResource(m), name: String(m) };
+  const bytes = asBytes(m);
+  if (bytes) return { bytes, name: null };
+  if (isBlob(m)) return { bytes: new Uint8Array(await m.arrayBuffer()), name: m.name || null };
+  if (typeof m === 'object' && !Array.isArray(m)) return { bytes: encoder.encode(JSON.stringify(m)), name: null };
+  throw usageError('the manifest option must be JSON text, bytes, a Blob or File, a URL object or a plain object');
+}
+
+/** The manifest-schema text of the JS options / CLI flags; null when none is set. */
+export function overridesText({ task, threshold, classes }) {
+  const o = { localpredict: 1 };
+  let any = false;
+  if (task !== undefined && task !== null) {
+    if (typeof task !== 'string') throw usageError('loadModel: task must be "multiclass", "binary", "multilabel" or "regression"');
+    o.task = task;
+    any = true;
+  }
+  if (threshold !== undefined && threshold !== null) {
+    const ok = (typeof threshold === 'number' && !Number.isNaN(threshold)) ||
+      (typeof threshold === 'object' && !Array.isArray(threshold));
+    if (!ok) throw usageError('loadModel: threshold must be a number, or an object { label: number }');
+    o.threshold = threshold;
+    any = true;
+  }
+  if (classes !== undefined && classes !== null) {
+    if (!Array.isArray(classes)) throw usageError('loadModel: classes must be an array of labels, e.g. ["cat", "dog"]');
+    o.classes = classes;
+    any = true;
+  }
+  return any ? JSON.stringify(o) : null;
+}
+
+/**
+ * Loads a model; see index.d.ts.  The engine is instantiated on first use
+ * (once per process and variant).
+ */
+export async function loadModel(input, options) {
+  const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
+  const overrides = overridesText(opts);
+  const [engine, model, manifest] = await Promise.all([
+    getEngine(opts.simd), modelBytes(input), manifestBytes(opts.manifest),
+  ]);
+  const source = opts.source ?? model.name;
+  const manifestName = opts.manifestName ?? manifest?.name ?? null;
+  // Errors in the model name the model file; manifest and option errors name their
+  // origin in the engine's message already ("iris.localpredict.json: ...", "the options: ...").
+  const blame = (code) => (code === 'BAD_MANIFEST' || code === 'USAGE' ? null : source);
+
+  const x = engine.x;
+  const ptrs = [];
+  const keep = (p) => (ptrs.push(p), p);
+  let handle = 0;
+  try {
+    const mp = keep(engine.copyIn(model.bytes));
+    const manp = manifest ? keep(engine.copyIn(manifest.bytes)) : 0;
+    const ovBytes = overrides ? encoder.encode(overrides) : null;
+    const ovp = ovBytes ? keep(engine.copyIn(ovBytes)) : 0;
+    const namep = manifestName ? keep(engine.cstringIn(manifestName)) : 0;
+    const out = keep(engine.alloc(4));
+    new DataView(x.memory.buffer).setUint32(out, 0, true);
+    engine.call((e) => x.lp_wasm_model_load(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
+      ovp, ovBytes ? ovBytes.length : 0, namep, e, out), blame);
+    handle = engine.readU32(out);
+  } finally {
+    for (const p of ptrs) engine.free(p);
+  }
+  try {
+    return new Model(TOKEN, engine, handle);
+  } catch (e) {
+    x.lp_wasm_model_destroy(handle);
+    throw e;
+  }
+}
+
+/** The info JSON text exactly as the engine wrote it (for the CLI's `info --json`). */
+export function modelInfoJson(model) {
+  return rawInfo.get(model);
+}
+
+/* ---- rows -> column table ----------------------------------------------- */
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/**
+ * One column as the engine takes it: numeric (f64 + missing mask) when every
+ * present value is a number, boolean or bigint; otherwise text (each value
+ * as String(v)) that the engine parses with its own rules, as CSV cells.
+ * null and undefined are missing in both; NaN is missing in numeric columns.
+ */
+function encodeColumn(values, label) {
+  const n = values.length;
+  let text = false;
+  for (let r = 0; r < n; r++) {
+    const v = values[r];
+    if (typeof v === 'string') text = true;
+    else if (v !== null && v !== undefined && typeof v === 'object') {
+      throw usageError(`row ${r}, ${label}: ${describe(v)} is not a cell value; pass a number, string, boolean or null`);
+    } else if (typeof v === 'function' || typeof v === 'symbol') {
+      throw usageError(`row ${r}, ${label}: a ${typeof v} is not a cell value`);
+    }
+  }
+  let missing = null;
+  const markMissing = (r) => {
+    missing ||= new Uint8Array(n);
+    missing[r] = 1;
+  };
+  if (!text) {
+    const data = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const v = values[r];
+      if (v === null || v === undefined) {
+        data[r] = NaN;
+        markMissing(r);
+      } else {
+        data[r] = Number(v);
+        if (Number.isNaN(data[r])) markMissing(r);
+      }
+    }
+    return { type: COL_F64, data: new Uint8Array(data.buffer), offsets: null, missing };
+  }
+  const parts = new Array(n);
+  const offsets = new Uint32Array(n + 1);
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    const v = values[r];
+    if (v === null || v === undefined) {
+      parts[r] = null;
+      markMissing(r);
+    } else {
+      parts[r] = encoder.encode(typeof v === 'string' ? v : String(v));
+      total += parts[r].length;
+    }
+    offsets[r + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  for (let r = 0; r < n; r++) if (parts[r]) data.set(parts[r], offsets[r]);
+  return { type: COL_STR, data, offsets, missing };
+}
+
+function tableFromObjects(rows) {
+  const keys = new Set();
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw usageError(`row ${r} is ${describe(row)}; pass every row as an object { column: value } (or every row as an array)`);
+    }
+    for (const k of Object.keys(row)) keys.add(k);
+  }
+  // Every key goes to the engine, which binds them (and ignores the extra ones) exactly
+  // as it binds a CSV header; a model without names takes them by position.
+  return [...keys].map((name) => ({
+    name,
+    ...encodeColumn(rows.map((row) => (hasOwn(row, name) ? row[name] : undefined)), `column "${name}"`),
+  }));
+}
+
+function tableFromArrays(rows, columns) {
+  const width = rows[0].length;
+  for (let r = 0; r < rows.length; r++) {
+    if (!Array.isArray(rows[r])) {
+      throw usageError(`row ${r} is ${describe(rows[r])}; pass every row as an array (or every row as an object)`);
+    }
+    if (rows[r].length !== width) {
+      throw usageError(`row ${r} has ${rows[r].length} values but row 0 has ${width}; every array row needs the same length`);
+    }
+  }
+  if (columns !== undefined && columns !== null) {
+    if (!Array.isArray(columns) || columns.length !== width || columns.some((c) => typeof c !== 'string')) {
+      throw usageError(`predict: columns must be an array of ${width} column names, one per array element`);
+    }
+  }
+  const out = [];
+  for (let j = 0; j < width; j++) {
+    const name = columns ? columns[j] : null; // null: bind by position
+    out.push({ name, ...encodeColumn(rows.map((row) => row[j]), name ? `column "${name}"` : `column ${j}`) });
+  }
+  return out;
+}
+
+function isMatrix(rows) {
+  return rows !== null && typeof rows === 'object' && !Array.isArray(rows) && 'data' in rows;
+}
+
+/* ---- CSV input sources -------------------------------------------------- */
+
+/** A uniform reader over the input kinds predictCsv accepts. */
+function openInput(input) {
+  if (typeof input === 'string') input = encoder.encode(input);
+  const bytes = asBytes(input);
+  if (bytes) {
+    let off = 0;
+    return {
+      total: bytes.length,
+      async read() {
+        if (off >= bytes.length) return null;
+        const piece = bytes.subarray(off, off + CHUNK);
+        off += piece.length;
+        return piece;
+      },
+      cancel() {},
+    };
+  }
+  if (isBlob(input)) {
+    let off = 0;
+    return {
+      total: input.size,
+      async read() {
+        if (off >= input.size) return null;
+        const end = Math.min(off + CHUNK, input.size);
+        const piece = new Uint8Array(await input.slice(off, end).arrayBuffer());
+        off = end;
+        return piece;
+      },
+      cancel() {},
+    };
+  }
+  let next;
+  let cancel;
+  if (input && typeof input.getReader === 'function') {
+    const reader = input.getReader();
+    next = () => reader.read();
+    cancel = (reason) => { reader.cancel(reason).catch(() => {}); };
+  } else if (input && typeof input[Symbol.asyncIterator] === 'function') {
+    const it = input[Symbol.asyncIterator]();
+    next = () => it.next();
+    cancel = () => { if (typeof it.return === 'function') Promise.resolve(it.return()).catch(() => {}); };
+  } else {
+    throw usageError('predictCsv expects the CSV as a string, bytes (Uint8Array, ArrayBuffer), a Blob or File, or a ReadableStream of bytes');
+  }
+  let rest = null; // the part of a large chunk not handed out yet
+  let ended = false;
+  return {
+    total: undefined,
+    async read() {
+      for (;;) {
+        if (rest && rest.length) {
+          const piece = rest.subarray(0, CHUNK);
+          rest = rest.length > CHUNK ? rest.subarray(CHUNK) : null;
+          return piece;
+        }
+        if (ended) return null;
+        const { done, value } = await next();
+        if (done) {
+          ended = true;
+          return null;
+        }
+        const chunk = typeof value === 'string' ? encoder.encode(value) : asBytes(value);
+        if (!chunk) throw usageError(`predictCsv: the input stream gave ${describe(value)}; it must give Uint8Array chunks`);
+        rest = chunk;
+      }
+    },
+    cancel(reason) {
+      ended = true;
+      rest = null;
+      cancel(reason);
+    },
+  };
+}
+
+/* ---- the streaming job -------------------------------------------------- */
+
+const CSV_OPTIONS = ['includeInput', 'keep', 'threshold', 'onProgress', 'signal', 'source'];
+
+function csvOptions(options, fn) {
+  const o = checkKeys(options, CSV_OPTIONS, fn);
+  const threshold = thresholdArg(o.threshold, fn);
+  if (o.keep !== undefined && o.keep !== null &&
+      (!Array.isArray(o.keep) || o.keep.some((k) => typeof k !== 'string' || k.includes('\0')))) {
+    throw usageError(`${fn}: keep must be an array of input column names, e.g. ["id"]`);
+  }
+  if (o.includeInput && o.keep) throw usageError(`${fn}: use either includeInput (every input column) or keep (only those), not both`);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw usageError(`${fn}: onProgress must be a function`);
+  if (o.signal !== undefined && o.signal !== null && typeof o.signal.aborted !== 'boolean') {
+    throw usageError(`${fn}: signal must be an AbortSignal`);
+  }
+  if (o.source !== undefined && typeof o.source !== 'string') throw usageError(`${fn}: source must be a file name`);
+  return {
+    threshold,
+    includeInput: !!o.includeInput,
+    keep: o.keep && o.keep.length ? o.keep : null,
+    onProgress: o.onProgress || null,
+    signal: o.signal || null,
+    source: o.source || null,
+  };
+}
+
+/**
+ * Lets timers and I/O callbacks run.  Input that is already in memory resolves every
+ * read as a microtask, so a long run would otherwise starve the macrotask queue, and an
+ * AbortSignal.timeout() or a UI update could not fire until the end.
+ */
+const YIELD_MS = 50;
+const yieldToEventLoop = () => new Promise((resolve) => {
+  if (typeof setImmediate === 'function') setImmediate(resolve);
+  else setTimeout(resolve, 0);
+});
+
+function disposedError() {
+  return usageError('this model was disposed; load it again with loadModel() to keep predicting');
+}
+
+/** One lp_job with its input buffer; destroy() is idempotent. */
+class CsvJob {
+  constructor(engine, modelHandle, o, checkOnly, bufSize) {
+    this.engine = engine;
+    this.source = o.source;
+    this.handle = 0;
+    this.buf = 0;
+    this.bufSize = bufSize;
+    const x = engine.x;
+    const ptrs = [];
+    try {
+      let keepPtr = 0;
+      let keepLen = 0;
+      if (o.keep) {
+        const b = encoder.encode(o.keep.join('\0'));
+        keepPtr = engine.copyIn(b);
+        keepLen = b.length;
+        ptrs.push(keepPtr);
+      }
+      const out = engine.alloc(4);
+      ptrs.push(out);
+      new DataView(x.memory.buffer).setUint32(out, 0, true);
+      engine.call((e) => x.lp_wasm_job_create(modelHandle, o.threshold, o.includeInput ? 1 : 0, keepPtr, keepLen,
+        0, 0, 1, 1, checkOnly ? 1 : 0, e, out), this.source);
+      this.handle = engine.readU32(out);
+      this.buf = engine.alloc(bufSize);
+    } catch (e) {
+      this.destroy();
+      throw e;
+    } finally {
+      for (const p of ptrs) engine.free(p);
+    }
+  }
+
+  push(chunk) {
+    const x = this.engine.x;
+    for (let off = 0; off < chunk.length; off += this.bufSize) {
+      if (!this.handle) throw disposedError();
+      const piece = chunk.subarray(off, off + this.bufSize);
+      this.engine.u8.set(piece, this.buf);
+      this.engine.call((e) => x.lp_wasm_job_push(this.handle, this.buf, piece.length, e), this.source);
+    }
+  }
+
+  finish() {
+    if (!this.handle) throw disposedError();
+    this.engine.call((e) => this.engine.x.lp_wasm_job_finish(this.handle, e), this.source);
+  }
+
+  /** The output produced since the last call (copied out of the engine), or null. */
+  output() {
+    if (!this.handle) throw disposedError();
+    const x = this.engine.x;
+    const len = x.lp_wasm_job_output_len(this.handle) >>> 0;
+    if (!len) return null;
+    const out = this.engine.copyOut(x.lp_wasm_job_output(this.handle) >>> 0, len);
+    x.lp_wasm_job_output_clear(this.handle);
+    return out;
+  }
+
+  rows() {
+    return this.handle ? this.engine.x.lp_wasm_job_rows(this.handle) : 0;
+  }
+
+  destroy() {
+    if (this.handle) this.engine.x.lp_wasm_job_destroy(this.handle);
+    this.handle = 0;
+    this.engine.free(this.buf);
+    this.buf = 0;
+  }
+}
+
+/* ---- Model -------------------------------------------------------------- */
+
+export class Model {
+  #engine;
+  #handle;
+  #info;
+  #nOutputs;
+  #jobs = new Set();
+
+  /** Use loadModel(); the constructor is not public. */
+  constructor(token, engine, handle) {
+    if (token !== TOKEN) throw usageError('create a Model with loadModel(bytes | url, options)');
+    this.#engine = engine;
+    this.#handle = handle;
+    const text = engine.cstring(engine.x.lp_wasm_model_info(handle));
+    rawInfo.set(this, text);
+    this.#info = deepFreeze(JSON.parse(text));
+    this.#nOutputs = engine.x.lp_wasm_model_n_outputs(handle) >>> 0;
+  }
+
+  /** The model's description (engine JSON, frozen). */
+  get info() {
+    return this.#info;
+  }
+
+  /** Which engine runs this model: "simd" or "scalar". */
+  get engine() {
+    return this.#engine.variant;
+  }
+
+  get disposed() {
+    return this.#handle === 0;
+  }
+
+  #live() {
+    if (!this.#handle) throw disposedError();
+  }
+
+  predict(rows, options) {
+    this.#live();
+    const o = checkKeys(options, ['returnPredProba', 'threshold', 'columns'], 'predict');
+    const threshold = thresholdArg(o.threshold, 'predict');
+    const engine = this.#engine;
+    const x = engine.x;
+    const nOut = this.#nOutputs;
+
+    let nRows;
+    let matrix = null;
+    let columns = null;
+    if (isMatrix(rows)) {
+      let { data } = rows;
+      const { rows: r, cols: c } = rows;
+      if (!Number.isInteger(r) || r < 0 || !Number.isInteger(c) || c < 0) {
+        throw usageError('predict: a matrix needs integer rows and cols: { data: Float32Array, rows, cols }');
+      }
+      if (!(data instanceof Float32Array)) {
+        if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
+          throw usageError('predict: matrix data must be a Float32Array (row-major, rows × cols)');
+        }
+        data = Float32Array.from(data);
+      }
+      if (data.length !== r * c) {
+        throw usageError(`predict: matrix data has ${data.length} values but rows × cols = ${r * c}`);
+      }
+      nRows = r;
+      matrix = { data, cols: c };
+    } else if (Array.isArray(rows)) {
+      nRows = rows.length;
+      if (nRows === 0) return this.#result(0, new Float32Array(0), new Uint8Array(0), o.returnPredProba);
+      if (Array.isArray(rows[0])) {
+        columns = tableFromArrays(rows, o.columns);
+      } else {
+        if (o.columns !== undefined) throw usageError('predict: columns applies to array rows; object rows name their own columns');
+        columns = tableFromObjects(rows);
+      }
+    } else {
+      throw usageError('predict expects an array of rows (objects or arrays) or a matrix { data: Float32Array, rows, cols }');
+    }
+
+    const ptrs = [];
+    const keep = (p) => (ptrs.push(p), p);
+    let table = 0;
+    try {
+      const n = nRows * nOut;
+      const proba = keep(engine.alloc(n * 4));
+      const chosen = keep(engine.alloc(n));
+      if (matrix) {
+        const dp = keep(engine.copyIn(new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength)));
+        engine.call((e) => x.lp_wasm_predict_matrix(this.#handle, dp, nRows, matrix.cols, threshold, proba, chosen, e));
+      } else {
+        table = x.lp_wasm_table_new(nRows, columns.length) >>> 0;
+        if (!table) throw new LocalPredictError('OUT_OF_MEMORY', 'out of memory: the engine could not allocate a table');
+        columns.forEach((col, i) => {
+          const namep = col.name !== null ? keep(engine.cstringIn(col.name)) : 0;
+          const datap = keep(engine.copyIn(col.data));
+          const offp = col.offsets ? keep(engine.copyIn(new Uint8Array(col.offsets.buffer))) : 0;
+          const missp = col.missing ? keep(engine.copyIn(col.missing)) : 0;
+          const status = x.lp_wasm_table_set_column(table, i, namep, col.type, datap, offp, missp);
+          if (status !== 0) throw usageError(`the engine refused column ${i} (status ${status})`);
+        });
+        engine.call((e) => x.lp_wasm_predict_table(this.#handle, table, threshold, proba, chosen, e));
+      }
+      const probabilities = new Float32Array(x.memory.buffer, proba, n).slice();
+      const flags = engine.copyOut(chosen, n);
+      return this.#result(nRows, probabilities, flags, o.returnPredProba);
+    } finally {
+      if (table) x.lp_wasm_table_free(table);
+      for (const p of ptrs) engine.free(p);
+    }
+  }
+
+  /** Labels from the engine's Suggested Label flags (no decision is made here). */
+  #result(nRows, proba, chosen, withProba) {
+    const nOut = this.#nOutputs;
+    const { task } = this.#info;
+    const classes = this.#info.classes;
+    const labels = new Array(nRows);
+    for (let r = 0; r < nRows; r++) {
+      const base = r * nOut;
+      if (task === 'regression' || !classes) {
+        labels[r] = proba[base];
+      } else if (task === 'multilabel') {
+        const row = [];
+        for (let k = 0; k < nOut; k++) if (chosen[base + k]) row.push(classes[k]);
+        labels[r] = row;
+      } else {
+        let label = null;
+        for (let k = 0; k < nOut; k++) {
+          if (chosen[base + k]) {
+            label = classes[k];
+            break;
+          }
+        }
+        labels[r] = label;
+      }
+    }
+    if (!withProba) return labels;
+    return { labels, probabilities: { classes: classes || this.#info.outputs, data: proba } };
+  }
+
+  #stream(input, options, checkOnly, fn) {
+    this.#live();
+    const o = csvOptions(options, fn);
+    const src = openInput(input);
+    const engine = this.#engine;
+    const jobs = this.#jobs;
+    const handle = this.#handle;
+    const model = this;
+    const { signal, onProgress } = o;
+    let job = null;
+    let closed = false;
+    let bytesRead = 0;
+    let lastYield = Date.now();
+    let controller;
+
+    const cleanup = () => {
+      closed = true;
+      if (job) {
+        jobs.delete(job);
+        job.destroy();
+        job = null;
+      }
+      if (signal) signal.removeEventListener('abort', onAbort);
+    };
+    function onAbort() {
+      if (closed) return;
+      cleanup();
+      src.cancel(signal.reason);
+      controller.error(abortedError(signal));
+    }
+    const progress = () => {
+      if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows: job ? job.rows() : 0 });
+    };
+
+    return new ReadableStream({
+      start(c) {
+        controller = c;
+        if (signal) {
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort);
+        }
+      },
+      async pull(c) {
+        if (closed) return;
+        try {
+          if (!job) {
+            if (model.disposed) throw disposedError();
+            // A small input needs no 1 MiB buffer (check() of a header line, say).
+            const bufSize = Math.max(1, Math.min(CHUNK, src.total ?? CHUNK));
+            job = new CsvJob(engine, handle, o, checkOnly, bufSize);
+            jobs.add(job);
+          }
+          for (;;) {
+            if (Date.now() - lastYield > YIELD_MS) {
+              await yieldToEventLoop();
+              lastYield = Date.now();
+              if (closed) return;
+            }
+            const chunk = await src.read();
+            if (closed) return; // aborted or cancelled meanwhile
+            if (chunk === null) {
+              job.finish();
+              const out = job.output();
+              progress();
+              cleanup();
+              if (out && !checkOnly) c.enqueue(out);
+              c.close();
+              return;
+            }
+            job.push(chunk);
+            bytesRead += chunk.length;
+            const out = job.output();
+            progress();
+            if (out && !checkOnly) {
+              c.enqueue(out);
+              return;
+            }
+          }
+        } catch (err) {
+          const wasClosed = closed;
+          cleanup();
+          src.cancel(err);
+          if (!wasClosed) throw err;
+        }
+      },
+      cancel(reason) {
+        cleanup();
+        src.cancel(reason);
+      },
+    });
+  }
+
+  predictCsv(input, options) {
+    return this.#stream(input, options, false, 'predictCsv');
+  }
+
+  async predictCsvText(input, options) {
+    const reader = this.predictCsv(input, options).getReader();
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    return text + decoder.decode();
+  }
+
+  async check(input, options) {
+    const reader = this.#stream(input, options, true, 'check').getReader();
+    try {
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) return { ok: true };
+      }
+    } catch (e) {
+      if (e instanceof LocalPredictError && !['USAGE', 'IO', 'ABORTED'].includes(e.code)) {
+        return { ok: false, error: e };
+      }
+      throw e;
+    }
+  }
+
+  dispose() {
+    if (!this.#handle) return;
+    for (const job of this.#jobs) job.destroy();
+    this.#jobs.clear();
+    this.#engine.x.lp_wasm_model_destroy(this.#handle);
+    this.#handle = 0;
+  }
+}
