@@ -126,7 +126,17 @@ export interface ModelInfo {
   readonly task: Task;
   /** `"gbtree"` or `"dart"`. */
   readonly booster?: string;
+  /** Trees used for prediction (after early stopping, those up to the best iteration). */
   readonly trees: number;
+  /** Trees stored in the model file. */
+  readonly treesInFile: number;
+  /**
+   * The best iteration recorded by early stopping when predictions stop there
+   * (as XGBClassifier.predict_proba does), or null when every tree is used
+   * (no early stopping, or a manifest `"iterations": "all"`).
+   */
+  readonly bestIteration: number | null;
+  /** Nodes of the trees used. */
   readonly nodes: number;
   readonly maxDepth: number;
   readonly features: {

@@ -267,11 +267,16 @@ static int run_info(const options *o)
                cJSON_GetStringValue(cJSON_GetObjectItem(i, "producer")));
         printf("objective  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "objective")));
         printf("task       %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "task")));
-        printf("trees      %.0f (%s booster, %.0f nodes, max depth %.0f)\n",
-               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees")),
+        double trees = cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees"));
+        const cJSON *best = cJSON_GetObjectItem(i, "bestIteration");
+        printf("trees      %.0f (%s booster, %.0f nodes, max depth %.0f)", trees,
                cJSON_GetStringValue(cJSON_GetObjectItem(i, "booster")),
                cJSON_GetNumberValue(cJSON_GetObjectItem(i, "nodes")),
                cJSON_GetNumberValue(cJSON_GetObjectItem(i, "maxDepth")));
+        if (cJSON_IsNumber(best))
+            printf("; early stopping: iterations 0-%.0f, %.0f of the file's %.0f trees", best->valuedouble, trees,
+                   cJSON_GetNumberValue(cJSON_GetObjectItem(i, "treesInFile")));
+        printf("\n");
         printf("features   %.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(features, "count")));
         if (cJSON_IsArray(names)) {
             printf(": ");

@@ -14,7 +14,7 @@
 #define BAD LP_ERR_BAD_MANIFEST
 
 static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
-                                         "features"};
+                                         "features", "iterations"};
 static const char *const later_keys[] = {"details", "preprocess", "ensemble"};
 
 typedef struct parsed {
@@ -59,7 +59,7 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
                                "is not supported by this version of localpredict");
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
-                       "missing, features)");
+                       "missing, features, iterations)");
     }
     return LP_OK;
 }
@@ -79,13 +79,10 @@ static const cJSON *pick(const parsed *over, const parsed *man, const char *key,
 static lp_status apply_task(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
 {
     lp_task task = LP_TASK_AUTO;
-    if (v) {
-        if (!cJSON_IsString(v) || (task = lp_task_from_name(v->valuestring)) == LP_TASK_AUTO)
-            return fail_in(err, from->bad, from, "task",
-                           "must be one of multiclass, binary, multilabel, regression");
-    }
+    if (!cJSON_IsString(v) || (task = lp_task_from_name(v->valuestring)) == LP_TASK_AUTO)
+        return fail_in(err, from->bad, from, "task", "must be one of multiclass, binary, multilabel, regression");
     lp_status s = lp__model_set_outputs(m, task, err);
-    if (s == LP_ERR_USAGE && v) {   /* a task that does not fit: the manifest's or the options' fault */
+    if (s == LP_ERR_USAGE) {   /* a task that does not fit: the manifest's or the options' fault */
         lp__err_prefix(err, "%s: ", from->name);
         if (err) err->code = from->bad;
         s = from->bad;
@@ -213,6 +210,21 @@ static lp_status apply_missing(lp_model *m, const cJSON *v, const parsed *from, 
     return LP_OK;
 }
 
+/* "best" (default): stop at the stored best iteration, as xgboost's
+ * scikit-learn API predicts; "all": every tree, as Booster.predict does. */
+static lp_status apply_iterations(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    int all = 0;
+    if (v) {
+        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "all") != 0 && strcmp(v->valuestring, "best") != 0))
+            return fail_in(err, from->bad, from, "iterations", "must be \"best\" or \"all\"");
+        all = strcmp(v->valuestring, "all") == 0;
+    }
+    if (all) m->best_iteration = -1;
+    else if (m->best_iteration >= 0) lp__model_keep_trees(m, m->best_iteration_trees);
+    return LP_OK;
+}
+
 lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error *err)
 {
     parsed man = {0}, over = {0};
@@ -224,9 +236,10 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
                       LP_ERR_USAGE, &over, err);
     const parsed *from = NULL;
     const cJSON *v;
-    if (s == LP_OK && (man.root || over.root)) {
+    if (s == LP_OK) {
+        /* Without a task the loader's outputs stand (a blob's own class names too). */
         v = pick(&over, &man, "task", &from);
-        s = apply_task(m, v, from, err);
+        if (v) s = apply_task(m, v, from, err);
         if (s == LP_OK) v = pick(&over, &man, "features", &from), s = apply_features(m, v, from, err);
         if (s == LP_OK) v = pick(&over, &man, "classes", &from), s = apply_classes(m, v, from, err);
         /* A manifest's per-label thresholds stay unless the overrides set them again. */
@@ -235,6 +248,7 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
         if (s == LP_OK && over.root)
             s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(over.root, "threshold"), &over, err);
         if (s == LP_OK) v = pick(&over, &man, "missing", &from), s = apply_missing(m, v, from, err);
+        if (s == LP_OK) v = pick(&over, &man, "iterations", &from), s = apply_iterations(m, v, from, err);
     }
     cJSON_Delete(man.root);
     cJSON_Delete(over.root);

@@ -114,6 +114,15 @@ lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err)
     return LP_OK;
 }
 
+void lp__model_keep_trees(lp_model *m, size_t n_trees)
+{
+    lp__forest *f = &m->forest;
+    if (n_trees >= f->n_trees) return;
+    /* Trees are contiguous and in order: the kept ones end where the next begins. */
+    f->n_nodes = f->tree_root[n_trees];
+    f->n_trees = n_trees;
+}
+
 static cJSON *label_json(const lp_model *m, size_t k)
 {
     switch (m->output_types[k]) {
@@ -136,6 +145,9 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     cJSON_AddStringToObject(o, "task", lp_task_name(m->task));
     cJSON_AddStringToObject(o, "booster", m->booster);
     cJSON_AddNumberToObject(o, "trees", (double)m->forest.n_trees);
+    cJSON_AddNumberToObject(o, "treesInFile", (double)m->trees_in_file);
+    if (m->best_iteration >= 0) cJSON_AddNumberToObject(o, "bestIteration", (double)m->best_iteration);
+    else cJSON_AddNullToObject(o, "bestIteration");
     cJSON_AddNumberToObject(o, "nodes", (double)m->forest.n_nodes);
     unsigned max_depth = 0;
     for (size_t t = 0; t < m->forest.n_trees; t++)

@@ -47,6 +47,12 @@ struct lp_model {
 
     /* computation */
     lp__forest forest;
+    /* Early stopping: the trees up to the best iteration, which xgboost's
+     * scikit-learn API predicts with (0 = no best iteration stored).  The
+     * forest is cut to them unless the manifest says "iterations": "all". */
+    size_t   best_iteration_trees;
+    long long best_iteration;     /* -1 = none */
+    size_t   trees_in_file;
     size_t   n_groups;            /* margins per row */
     float   *base_margin;         /* n_groups, added before the trees */
     lp__link link;
@@ -72,6 +78,9 @@ char     *lp__strndup(const char *s, size_t n);
  * ("0".."K-1"), the default threshold 0.5.  Fails when the task does not
  * fit the groups (e.g. binary with 3 margins). */
 lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err);
+
+/* Keeps only the first n_trees trees (n_trees <= forest.n_trees). */
+void lp__model_keep_trees(lp_model *m, size_t n_trees);
 
 /* Builds info_json.  Called once, after the manifest has been applied. */
 lp_status lp__model_finish(lp_model *m, lp_error *err);

@@ -51,6 +51,8 @@ static void write_model(writer *w, const lp_model *m)
     for (size_t k = 0; k < m->n_outputs; k++) put_str(w, m->output_names[k]);
     for (size_t k = 0; k < m->n_outputs; k++) put_u64(w, (uint64_t)m->output_types[k]);
     put(w, m->thresholds, m->n_outputs * sizeof(double));
+    put_u64(w, m->trees_in_file);
+    put_u64(w, (uint64_t)(m->best_iteration + 1));   /* 0 = none */
     put_u64(w, f->n_trees);
     put_u64(w, f->n_nodes);
     put(w, f->nodes, f->n_nodes * sizeof *f->nodes);
@@ -201,8 +203,13 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         m->output_types[k] = (lp__label_type)type;
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
+    m->trees_in_file = (size_t)get_u64(&r);
+    m->best_iteration = (long long)get_u64(&r) - 1;
     f->n_trees = get_count(&r, 8);
     f->n_nodes = get_count(&r, sizeof *f->nodes);
+    /* A blob holds only the trees its model used: "best" keeps them all. */
+    m->best_iteration_trees = f->n_trees;
+    if (m->best_iteration < -1 || m->best_iteration > (long long)LP_MAX_NODES) r.ok = 0;
     f->nodes = get_array(&r, f->n_nodes, sizeof *f->nodes);
     f->tree_root = get_array(&r, f->n_trees, sizeof *f->tree_root);
     f->tree_group = get_array(&r, f->n_trees, sizeof *f->tree_group);

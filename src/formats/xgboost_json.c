@@ -449,6 +449,43 @@ static lp_status read_features(lp_model *m, const cJSON *learner, lp_error *err)
     return LP_OK;
 }
 
+/* Early stopping leaves learner.attributes.best_iteration (a string); the
+ * trees of iterations 0..best are what XGBClassifier.predict_proba uses.
+ * Iterations map to trees through iteration_indptr (2.0+) or, before it,
+ * num_parallel_tree trees per output per iteration. */
+static lp_status read_best_iteration(lp_model *m, const cJSON *learner, const cJSON *booster,
+                                     lp_error *err)
+{
+    m->best_iteration = -1;
+    m->trees_in_file = m->forest.n_trees;
+    const cJSON *best = opt(opt(learner, "attributes"), "best_iteration");
+    if (!best) return LP_OK;
+    long long iteration = 0;
+    lp_status s = lp__json_int(best, "learner.attributes.best_iteration", 0, LP_MAX_NODES, BAD,
+                               &iteration, err);
+    if (s != LP_OK) return s;
+    const cJSON *gbtree = strcmp(m->booster, "dart") == 0 ? opt(booster, "gbtree") : booster;
+    const cJSON *model = opt(gbtree, "model");
+    const cJSON *indptr = opt(model, "iteration_indptr");
+    size_t n_trees = 0;
+    if (cJSON_IsArray(indptr)) {
+        const cJSON *c = cJSON_GetArrayItem(indptr, (int)iteration + 1);
+        if (!cJSON_IsNumber(c)) return LP_OK;   /* past the last iteration: all trees */
+        n_trees = (size_t)c->valuedouble;
+    } else {
+        long long parallel = 1;
+        const cJSON *p = opt(opt(model, "gbtree_model_param"), "num_parallel_tree");
+        if (p && (s = lp__json_int(p, "gbtree_model_param.num_parallel_tree", 1, 1 << 20, BAD, &parallel,
+                                   err)) != LP_OK)
+            return s;
+        n_trees = (size_t)(iteration + 1) * (size_t)parallel * m->n_groups;
+    }
+    if (n_trees >= m->forest.n_trees) return LP_OK;   /* the best is the last: nothing to cut */
+    m->best_iteration = iteration;
+    m->best_iteration_trees = n_trees;
+    return LP_OK;
+}
+
 /* Margins start from base_score, stored after the inverse link. */
 static lp_status set_base_margins(lp_model *m, const objective_info *obj, const double *base,
                                   size_t n_base, lp_error *err)
@@ -568,6 +605,7 @@ lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out
 
     if ((s = read_features(m, learner, err)) != LP_OK) goto done;
     s = read_forest(m, booster, err);
+    if (s == LP_OK) s = read_best_iteration(m, learner, booster, err);
     if (s == LP_OK) s = lp__model_set_outputs(m, LP_TASK_AUTO, err);
 
 done:

@@ -341,7 +341,7 @@ LP_TEST(format_fast_matches_reference)
 {
     lp_test_rng rng = {11};
     int failures = 0;
-    for (int i = 0; i < 300000 && failures < 20; i++) {
+    for (int i = 0; i < 100000 && failures < 20; i++) {
         float x;
         if (i % 3 == 0) {
             uint32_t bits = (uint32_t)lp_test_rand(&rng);

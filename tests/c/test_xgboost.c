@@ -151,7 +151,7 @@ LP_TEST(info_json_matches_meta)
             LP_CHECK_STR(cJSON_GetStringValue(get(info, "task")), cJSON_GetStringValue(get(meta, "task")));
             LP_CHECK_STR(cJSON_GetStringValue(get(info, "objective")), cJSON_GetStringValue(get(meta, "objective")));
             LP_CHECK_STR(cJSON_GetStringValue(get(info, "booster")), cJSON_GetStringValue(get(meta, "booster")));
-            LP_CHECK_EQ_INT(cJSON_GetNumberValue(get(info, "trees")), cJSON_GetNumberValue(get(meta, "n_trees")));
+            LP_CHECK_EQ_INT(cJSON_GetNumberValue(get(info, "treesInFile")), cJSON_GetNumberValue(get(meta, "n_trees")));
             char hex[65];
             lp__sha256_hex(bytes, len, hex);
             LP_CHECK_STR(cJSON_GetStringValue(get(info, "sha256")), hex);

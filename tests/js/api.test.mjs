@@ -392,7 +392,7 @@ describe('info', () => {
       assert.equal(info.objective, c.meta.objective);
       assert.equal(info.task, c.meta.task);
       assert.equal(info.booster, c.meta.booster);
-      assert.equal(info.trees, c.meta.n_trees);
+      assert.equal(info.treesInFile, c.meta.n_trees);
       assert.ok(Number.isInteger(info.nodes) && info.nodes >= info.trees);
       assert.ok(Number.isInteger(info.maxDepth) && info.maxDepth >= 1);
       assert.equal(info.features.count, c.meta.n_features);

@@ -36,7 +36,7 @@ for (const engine of ENGINES) {
           assert.deepEqual(model.info.classes, c.meta.classes);
           assert.equal(model.info.features.count, c.meta.n_features);
           assert.deepEqual(model.info.features.names, c.meta.feature_names);
-          assert.equal(model.info.trees, c.meta.n_trees);
+          assert.equal(model.info.treesInFile, c.meta.n_trees);
           assert.ok(Object.isFrozen(model.info) && Object.isFrozen(model.info.classes));
         });
 
