@@ -4,7 +4,8 @@
 #                   wasm/build/localpredict-scalar.wasm
 #   make native     build/native/localpredict (CLI) and build/native/liblocalpredict.a
 #   make demo       installs what is missing, builds, predicts the bundled example
-#   make test       installs what is missing, builds, runs every test
+#   make test       installs what is missing, builds, runs every test (C natively
+#                   under ASan+UBSan and in WASM, JS in Node, JS in headless Chromium)
 #   make fixtures   regenerates tests/fixtures with Debian's python3-xgboost
 #   make size       gzipped sizes of the engines
 #   make clean
@@ -49,7 +50,7 @@ WASM_FLAGS   := $(COMMON_FLAGS) -O3 -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_
 
 WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm
 
-.PHONY: all wasm native demo test test-c test-c-wasm test-js deps fixtures size clean help
+.PHONY: all wasm native demo test test-c test-c-wasm test-js test-browser deps fixtures size clean help
 
 all: wasm
 wasm: $(WASM_OUT)
@@ -120,8 +121,14 @@ test-c-wasm: build/test/c-tests-simd.wasm
 test-js: wasm native
 	$(NODE) --test tests/js/
 
-test: deps
-	@$(MAKE) --no-print-directory test-c test-c-wasm test-js
+# The JS API in Debian's headless Chromium (tests/browser/README.md).  The file is named:
+# `node --test tests/browser/` would look for *.test.mjs names and run nothing.
+test-browser: wasm
+	$(NODE) --test tests/browser/run.mjs
+
+test:
+	@bash scripts/install-deps.sh --browser
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser
 
 # ---- demo ----
 demo: deps
@@ -142,4 +149,4 @@ clean:
 	rm -rf build wasm/build
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,14p' Makefile

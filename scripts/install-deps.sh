@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# install-deps.sh [--python]
+# install-deps.sh [--browser] [--python]
 #
 # Installs what the build and the tests need, when missing, on Debian 12
 # (run as root; CI and fresh machines are root). Silent when all is present.
 #   always:    emscripten, node-acorn, clang, libclang-rt-14-dev, dpkg-dev,
 #              make, Node.js >= 18 with npm (Debian's nodejs + npm if no node)
+#   --browser: chromium (the browser tests; make test)
 #   --python:  python3-xgboost python3-sklearn python3-pandas
 #              (only to regenerate test fixtures; use /usr/bin/python3)
 # Then runs `npm ci` when package.json exists and node_modules is missing or
@@ -15,11 +16,13 @@ die() { echo "install-deps: error: $*" >&2; exit 1; }
 info() { echo "install-deps: $*" >&2; }
 
 WANT_PYTHON=0
+WANT_BROWSER=0
 for arg in "$@"; do
     case $arg in
         --python) WANT_PYTHON=1 ;;
+        --browser) WANT_BROWSER=1 ;;
         -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: $0 [--python]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--browser] [--python]" >&2; exit 2 ;;
     esac
 done
 
@@ -27,6 +30,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MIN_NODE_MAJOR=18
 
 PKGS=(emscripten node-acorn clang libclang-rt-14-dev dpkg-dev make)
+[ "$WANT_BROWSER" = 1 ] && PKGS+=(chromium)
 [ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-pandas)
 
 # --- what is missing --------------------------------------------------------------

@@ -155,14 +155,40 @@ async function engineSource(variant) {
 }
 
 async function compile(source, variant) {
-  source = await source;
+  try {
+    return await compileSource(source, variant);
+  } catch (e) {
+    if (e instanceof WebAssembly.CompileError && !(await wasmAllowed())) {
+      throw new LocalPredictError('UNSUPPORTED',
+        'this page does not allow WebAssembly: its Content-Security-Policy needs \'wasm-unsafe-eval\' in script-src ' +
+        `(${e.message})`);
+    }
+    throw e;
+  }
+}
+
+async function compileSource(source, variant) {
+  source = await source; // a loader may already be compiling (compileStreaming)
   if (source instanceof WebAssembly.Module) return source;
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok) throw new LocalPredictError('IO', `could not load the ${variant} engine: HTTP ${source.status}`);
     source = await source.arrayBuffer();
   }
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
-  throw usageError(`the ${variant} engine source must be bytes, a Response or a WebAssembly.Module`);
+  if (!(source instanceof ArrayBuffer || ArrayBuffer.isView(source))) {
+    throw usageError(`the ${variant} engine source must be bytes, a Response or a WebAssembly.Module`);
+  }
+  return WebAssembly.compile(source);
+}
+
+/** Whether WebAssembly can compile at all here: a CSP without 'wasm-unsafe-eval'
+ * makes even the empty module fail, which no engine variant can get around. */
+async function wasmAllowed() {
+  try {
+    await WebAssembly.compile(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function importStub(module, name) {
