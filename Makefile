@@ -50,7 +50,8 @@ WASM_FLAGS   := $(COMMON_FLAGS) -O3 -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_
 
 WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm
 
-.PHONY: all wasm native demo test test-c test-c-wasm test-js test-browser deps fixtures size clean help
+.PHONY: all wasm native demo test test-c test-c-wasm test-js test-browser test-size deps fixtures size \
+	clean help
 
 all: wasm
 wasm: $(WASM_OUT)
@@ -128,7 +129,7 @@ test-browser: wasm
 
 test:
 	@bash scripts/install-deps.sh --browser
-	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size
 
 # ---- demo ----
 demo: deps
@@ -142,8 +143,16 @@ fixtures:
 	@bash scripts/install-deps.sh --python
 	/usr/bin/python3 tests/fixtures/gen/gen_xgboost.py
 
+# ARCHITECTURE.md's budget: a tabular-only engine stays under 100 KB gzipped.
+SIZE_BUDGET_GZIP := 102400
+
 size: wasm
 	@for f in $(WASM_OUT); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done
+
+test-size: wasm
+	@for f in $(WASM_OUT); do n=$$(gzip -9 -c $$f | wc -c); \
+	  if [ $$n -gt $(SIZE_BUDGET_GZIP) ]; then echo "$$f: $$n bytes gzipped, over the $(SIZE_BUDGET_GZIP)-byte budget" >&2; exit 1; fi; \
+	  echo "$$f: $$n bytes gzipped (budget $(SIZE_BUDGET_GZIP))"; done
 
 clean:
 	rm -rf build wasm/build

@@ -101,5 +101,14 @@ describe('the native CLI gives the same bytes as the JS CLI', { skip: !hasNative
         assert.ok(js.stdout.equals(native.stdout), 'output bytes differ');
       });
     }
+    for (const extra of [[], ['--json']]) {
+      test(`info ${c.name} ${extra.join(' ')}`, async () => {
+        const args = ['info', c.model, ...extra];
+        const [js, native] = await Promise.all([runCli(args), run(NATIVE, args)]);
+        assert.equal(js.status, 0, js.stderr);
+        assert.equal(native.status, 0, native.stderr);
+        assert.equal(js.stdout.toString(), native.stdout.toString());
+      });
+    }
   }
 });
