@@ -135,7 +135,7 @@ test:
 demo: deps
 	@$(MAKE) --no-print-directory wasm
 	@mkdir -p build/demo
-	$(NODE) wasm/cli.mjs predict web/examples/iris.json web/examples/iris.csv -o build/demo/predictions.csv
+	$(NODE) wasm/cli.mjs predict web/examples/iris.json web/examples/iris.csv --keep id -o build/demo/predictions.csv
 	@echo "Predictions for web/examples/iris.csv written to build/demo/predictions.csv; the first rows:"
 	@head -n 6 build/demo/predictions.csv
 

@@ -153,6 +153,10 @@ void lp_test_table_free(lp_test_table *t);
 lp_status lp_test_load_case(const char *name, const lp_load_options *opts, lp_model **model, uint8_t **bytes,
                             size_t *len, lp_error *err);
 
+/* A fixture case, or "tiny" (lp_test_tiny_model), loaded with an optional
+ * manifest text; a failed load is a failed check and gives NULL. */
+lp_model *lp_test_load_named(const char *name, const char *manifest);
+
 /* A float32 row-major matrix of the CSV's columns in the model's feature
  * order (by name, or by position for unnamed features); NaN = missing.
  * NULL when a feature has no column. */

@@ -505,6 +505,20 @@ void lp_test_table_free(lp_test_table *t)
     memset(t, 0, sizeof *t);
 }
 
+lp_model *lp_test_load_named(const char *name, const char *manifest)
+{
+    lp_load_options lo = lp_load_options_default();
+    lo.manifest = manifest;
+    lo.manifest_len = manifest ? strlen(manifest) : 0;
+    lp_model *m = NULL;
+    lp_error err;
+    lp_status s = strcmp(name, "tiny") == 0
+                      ? lp_model_load((const uint8_t *)lp_test_tiny_model, strlen(lp_test_tiny_model), &lo, &m, &err)
+                      : lp_test_load_case(name, &lo, &m, NULL, NULL, &err);
+    LP_CHECK(s == LP_OK, "load %s: %s: %s", name, lp_status_code(s), err.message);
+    return m;
+}
+
 lp_status lp_test_load_case(const char *name, const lp_load_options *opts, lp_model **model, uint8_t **bytes,
                             size_t *len, lp_error *err)
 {

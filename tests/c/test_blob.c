@@ -12,20 +12,6 @@
 #include "localpredict.h"
 #include "lp_test.h"
 
-static lp_model *load_named(const char *name, const char *manifest)
-{
-    lp_load_options lo = lp_load_options_default();
-    lo.manifest = manifest;
-    lo.manifest_len = manifest ? strlen(manifest) : 0;
-    lp_model *m = NULL;
-    lp_error err;
-    lp_status s = strcmp(name, "tiny") == 0
-                      ? lp_model_load((const uint8_t *)lp_test_tiny_model, strlen(lp_test_tiny_model), &lo, &m, &err)
-                      : lp_test_load_case(name, &lo, &m, NULL, NULL, &err);
-    LP_CHECK(s == LP_OK, "load %s: %s: %s", name, lp_status_code(s), err.message);
-    return m;
-}
-
 /* A private copy of a model's blob (the model owns the original). */
 static uint8_t *blob_of(const lp_model *m, size_t *len)
 {
@@ -71,7 +57,7 @@ static int rows_for(const char *name, const lp_model *m, float **x, size_t *n_ro
 
 static void check_round_trip(const char *name, const char *manifest)
 {
-    lp_model *a = load_named(name, manifest);
+    lp_model *a = lp_test_load_named(name, manifest);
     if (!a) return;
     size_t len = 0;
     uint8_t *blob = blob_of(a, &len);
@@ -121,7 +107,7 @@ LP_TEST(round_trip_predicts_bit_identically)
 /* Loads every prefix of a blob: all must fail, with BAD_MODEL. */
 static void check_truncations(const char *name, size_t step)
 {
-    lp_model *m = load_named(name, NULL);
+    lp_model *m = lp_test_load_named(name, NULL);
     size_t len = 0;
     uint8_t *blob = m ? blob_of(m, &len) : NULL;
     if (blob) {
@@ -186,7 +172,7 @@ LP_TEST(corrupted_blobs_are_refused)
 {
     const char *names[] = {"tiny", "categorical"};
     for (size_t c = 0; c < 2; c++) {
-        lp_model *m = load_named(names[c], NULL);
+        lp_model *m = lp_test_load_named(names[c], NULL);
         size_t len = 0;
         uint8_t *blob = m ? blob_of(m, &len) : NULL;
         size_t off = blob ? node_table_offset(m, blob, len) : 0;
@@ -265,7 +251,7 @@ LP_TEST(corrupted_blobs_are_refused)
 
 LP_TEST(random_blob_corruption_never_crashes)
 {
-    lp_model *m = load_named("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     size_t len = 0;
     uint8_t *blob = m ? blob_of(m, &len) : NULL;
     if (!blob) {

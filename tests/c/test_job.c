@@ -57,22 +57,6 @@ static job_run run_job(const lp_model *m, const lp_job_options *jo, const char *
     return r;
 }
 
-static lp_model *load_case(const char *name, const char *manifest)
-{
-    lp_load_options lo = lp_load_options_default();
-    lo.manifest = manifest;
-    lo.manifest_len = manifest ? strlen(manifest) : 0;
-    lp_model *m = NULL;
-    lp_error err;
-    lp_status s;
-    if (strcmp(name, "tiny") == 0)
-        s = lp_model_load((const uint8_t *)lp_test_tiny_model, strlen(lp_test_tiny_model), &lo, &m, &err);
-    else
-        s = lp_test_load_case(name, &lo, &m, NULL, NULL, &err);
-    LP_CHECK(s == LP_OK, "load %s: %s: %s", name, lp_status_code(s), err.message);
-    return m;
-}
-
 /* ---- an independent reader for the job's output ---- */
 typedef struct out_csv {
     size_t n_records;
@@ -183,7 +167,7 @@ static void check_fixture_job(const char *name)
     lp_test_csv input, expected;
     snprintf(path, sizeof path, "fixtures/xgboost/%s/expected.csv", name);
     int have = in && lp_test_read_csv(path, &expected);
-    lp_model *m = have ? load_case(name, NULL) : NULL;
+    lp_model *m = have ? lp_test_load_named(name, NULL) : NULL;
     if (!LP_CHECK(have && m, "%s: fixture missing or not loaded", name)) {
         free(in);
         if (have) lp_test_csv_free(&expected);
@@ -313,7 +297,7 @@ LP_TEST(fixtures_through_the_job)
 
 LP_TEST(keep_columns_by_name)
 {
-    lp_model *m = load_case("multiclass", NULL);
+    lp_model *m = lp_test_load_named("multiclass", NULL);
     size_t len = 0;
     char *in = (char *)lp_test_read_file("fixtures/xgboost/multiclass/input.csv", &len);
     if (!m || !in) {
@@ -352,7 +336,7 @@ LP_TEST(keep_columns_by_name)
 
 LP_TEST(kept_fields_are_quoted)
 {
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
     const char *in =
         "name,x0,x1,x2\r\n"
@@ -443,7 +427,7 @@ LP_TEST(suggested_label_rules_on_the_tiny_model)
 LP_TEST(many_batches_against_hand_margins)
 {
     /* 1000 rows: several default batches (256 rows), every value kind. */
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
     static const char *const v[] = {"0", "1", "0.5", "-2", "", "NaN", "3", "40", "1.9", "-1"};
     lp_test_str in = {0}, want = {0};
@@ -472,7 +456,7 @@ LP_TEST(many_batches_against_hand_margins)
 
 LP_TEST(header_only_and_empty_inputs)
 {
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
     lp_job_options jo = lp_job_options_default();
     static const char *const header_only[] = {"x0,x1,x2\n", "x0,x1,x2", "x0,x1,x2\r\n\r\n\n", "\xEF\xBB\xBFx0,x1,x2\n",
@@ -498,7 +482,7 @@ LP_TEST(header_only_and_empty_inputs)
 static void expect_job_error(const char *in, lp_job_options jo, lp_status want, uint64_t line, const char *column,
                              int64_t column_index, const char *needle)
 {
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
     static const long chunks[] = {0, 1, 4096};
     for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
@@ -540,7 +524,7 @@ LP_TEST(row_errors_name_line_and_column)
     lp_test_str_free(&longin);
 
     /* lp_error_format puts it together. */
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (m) {
         const char *in = "x0,x1,x2\n1,2,3\n4,five,6\n";
         job_run r = run_job(m, NULL, in, strlen(in), 0);
@@ -559,7 +543,7 @@ LP_TEST(header_errors)
 {
     lp_job_options jo = lp_job_options_default();
     /* Every missing column is named, with a near-miss hint. */
-    lp_model *m = load_case("multiclass", NULL);
+    lp_model *m = lp_test_load_named("multiclass", NULL);
     if (m) {
         const char *in = "row_id,ratio,score,Age,temp,income,count,height,pressure,weight\n1,2,3,4,5,6,7,8,9,10\n";
         job_run r = run_job(m, &jo, in, strlen(in), 1);
@@ -575,7 +559,7 @@ LP_TEST(header_errors)
     /* A column the model needs appears twice. */
     expect_job_error("x0,x1,x2,x1\n0,0,0,0\n", jo, LP_ERR_DUPLICATE_COLUMN, 1, "x1", -2, "\"x1\"");
     /* Positional binding wants the exact count. */
-    m = load_case("no_names", NULL);
+    m = lp_test_load_named("no_names", NULL);
     if (m) {
         const char *in = "a,b,c,d,e\n1,2,3,4,5\n";
         job_run r = run_job(m, &jo, in, strlen(in), 0);
@@ -591,7 +575,7 @@ LP_TEST(duplicate_output_columns)
     lp_job_options jo = lp_job_options_default();
     jo.include_input = 1;
     /* A class named like a kept column. */
-    lp_model *m = load_case("binary", "{\"localpredict\": 1, \"classes\": [\"mean radius\", \"b\"]}");
+    lp_model *m = lp_test_load_named("binary", "{\"localpredict\": 1, \"classes\": [\"mean radius\", \"b\"]}");
     size_t len = 0;
     char *in = (char *)lp_test_read_file("fixtures/xgboost/binary/input.csv", &len);
     if (m && in) {
@@ -609,7 +593,7 @@ LP_TEST(duplicate_output_columns)
     lp_model_destroy(m);
     free(in);
     /* A class named "Suggested Label". */
-    m = load_case("binary", "{\"localpredict\": 1, \"classes\": [\"Suggested Label\", \"b\"]}");
+    m = lp_test_load_named("binary", "{\"localpredict\": 1, \"classes\": [\"Suggested Label\", \"b\"]}");
     in = (char *)lp_test_read_file("fixtures/xgboost/binary/input.csv", &len);
     if (m && in) {
         job_run r = run_job(m, NULL, in, len, 0);
@@ -625,7 +609,7 @@ LP_TEST(duplicate_output_columns)
 
 LP_TEST(job_started_mid_file)
 {
-    lp_model *m = load_case("binary", NULL);
+    lp_model *m = lp_test_load_named("binary", NULL);
     size_t len = 0;
     char *in = (char *)lp_test_read_file("fixtures/xgboost/binary/input.csv", &len);
     if (!m || !in) {
@@ -699,7 +683,7 @@ LP_TEST(check_only_reads_just_the_header)
 {
     lp_job_options jo = lp_job_options_default();
     jo.check_only = 1;
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
     const char *in = "x0,x1,x2\n1,2,3\nnot,a,number,row\n\"unterminated";
     job_run r = run_job(m, &jo, in, strlen(in), 1);
@@ -727,7 +711,7 @@ LP_TEST(check_only_reads_just_the_header)
 
 LP_TEST(calls_out_of_order)
 {
-    lp_model *m = load_case("tiny", NULL);
+    lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
     lp_job *job = NULL;
     lp_error err;
