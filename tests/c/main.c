@@ -347,7 +347,7 @@ char *lp_test_replace(const char *text, const char *from, const char *to, const 
 
 /* ---- fixtures ----------------------------------------------------------- */
 const char *const lp_test_xgb_cases[] = {
-    "binary", "binary_sklearn_nan", "binary_v3_base_score", "categorical", "dart", "early_stopping", "hinge",
+    "binary", "binary_sklearn_nan", "binary_v3_base_score", "categorical", "dart", "early_stopping", "hinge", "poisson", "regression",
     "logitraw", "missing", "multiclass", "multiclass_v2_indptr", "multilabel", "no_names",
     "reg_logistic", "softmax",
 };

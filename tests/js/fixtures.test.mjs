@@ -16,7 +16,7 @@ const cases = loadCases();
 
 test('every fixture folder has a task the label rules cover', () => {
   assert.ok(cases.length >= 15, `found ${cases.length} cases`);
-  for (const c of cases) assert.ok(['binary', 'multiclass', 'multilabel'].includes(c.meta.task), c.name);
+  for (const c of cases) assert.ok(['binary', 'multiclass', 'multilabel', 'regression'].includes(c.meta.task), c.name);
 });
 
 for (const engine of ENGINES) {

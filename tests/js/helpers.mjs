@@ -156,16 +156,17 @@ export function shortestF32(f) {
  */
 export function compareCsv(c, text, { threshold = 0.5 } = {}) {
   const problems = [];
-  const classes = c.meta.classes;
+  const regression = c.meta.task === 'regression';
+  const classes = outputsOf(c);
   const [header, ...rows] = parseCsv(text);
-  const want = [...classes.map(String), 'Suggested Label'];
+  const want = regression ? ['Prediction'] : [...classes.map(String), 'Suggested Label'];
   if (JSON.stringify(header) !== JSON.stringify(want)) problems.push(`header ${JSON.stringify(header)} != ${JSON.stringify(want)}`);
   if (rows.length !== c.expected.rows.length) problems.push(`${rows.length} rows, expected ${c.expected.rows.length}`);
   const K = classes.length;
   for (let r = 0; r < Math.min(rows.length, c.expected.rows.length); r++) {
     const exp = c.expected.rows[r];
     const got = rows[r];
-    if (got.length !== K + 1) {
+    if (got.length !== K + (regression ? 0 : 1)) {
       problems.push(`row ${r + 1}: ${got.length} fields`);
       continue;
     }
@@ -174,16 +175,22 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
       if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
       if (got[k] !== shortestF32(Math.fround(v))) problems.push(`row ${r + 1}: ${got[k]} is not the shortest float32 text`);
     }
+    if (regression) continue;   /* no Suggested Label */
     const label = contractLabel(c.meta.task, classes, exp, threshold);
     if (label !== null && got[K] !== label) problems.push(`row ${r + 1}: label ${JSON.stringify(got[K])} vs ${JSON.stringify(label)}`);
   }
   return problems.slice(0, 20);
 }
 
+/** The output columns of a case: its classes, or the one Prediction of a regression. */
+export function outputsOf(c) {
+  return c.meta.task === 'regression' ? ['Prediction'] : c.meta.classes;
+}
+
 /** The same checks for predict()'s { labels, probabilities }. */
 export function compareResult(c, result) {
   const problems = [];
-  const classes = c.meta.classes;
+  const classes = outputsOf(c);
   const K = classes.length;
   const { labels, probabilities } = result;
   if (JSON.stringify(probabilities.classes) !== JSON.stringify(classes)) {
@@ -197,6 +204,11 @@ export function compareResult(c, result) {
     for (let k = 0; k < K; k++) {
       const v = probabilities.data[r * K + k];
       if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
+    }
+    if (c.meta.task === 'regression') {
+      /* The "label" of a regression is its prediction. */
+      if (labels[r] !== probabilities.data[r]) problems.push(`row ${r + 1}: label ${labels[r]} is not the prediction`);
+      continue;
     }
     const want = contractTypedLabel(c.meta.task, classes, exp);
     if (want !== null && JSON.stringify(labels[r]) !== JSON.stringify(want)) {
