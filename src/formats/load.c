@@ -37,7 +37,8 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     lp_model *m = NULL;
     lp_status s;
     int first = first_significant(bytes, len);
-    if (lp__blob_is(bytes, len)) {
+    int is_blob = lp__blob_is(bytes, len);
+    if (is_blob) {
         s = lp__blob_load(bytes, len, &m, err);
     } else if (len > 1 && bytes[0] == '{' && strchr("LlIiU$#", bytes[1]) && bytes[1]) {
         /* UBJSON objects start with '{' and a length marker; JSON needs '"' or space. */
@@ -55,7 +56,7 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     }
     if (s != LP_OK) return s;
 
-    if (!lp__blob_is(bytes, len)) {
+    if (!is_blob) {   /* a blob keeps the identity of the model it came from */
         lp__sha256_hex(bytes, len, m->sha256);
         m->source_bytes = len;
     }

@@ -102,9 +102,8 @@ lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err)
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     m->n_outputs = n;
     for (size_t k = 0; k < n; k++) {
-        char name[24];
-        snprintf(name, sizeof name, "%zu", k);
-        if (task == LP_TASK_REGRESSION) snprintf(name, sizeof name, "Prediction");
+        char name[24] = "Prediction";
+        if (task != LP_TASK_REGRESSION) snprintf(name, sizeof name, "%zu", k);
         m->output_names[k] = lp__strndup(name, strlen(name));
         if (!m->output_names[k]) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
         m->output_types[k] = task == LP_TASK_REGRESSION ? LP__LABEL_STRING : LP__LABEL_INT;

@@ -314,6 +314,27 @@ static lp_status read_tree(const cJSON *tree, size_t t, size_t base, size_t n_no
 }
 
 /* ---- the booster ---- */
+/* Adds tree t's num_nodes to *total, refusing vector leaves and oversized models. */
+static lp_status tree_size(const cJSON *tree, size_t t, size_t *total, lp_error *err)
+{
+    const cJSON *param = opt(tree, "tree_param");
+    long long n = 0, leaf_vec = 0;
+    char path[64];
+    snprintf(path, sizeof path, "trees[%zu].tree_param.num_nodes", t);
+    if (!cJSON_IsObject(param)) return lp__fail(err, BAD, "trees[%zu].tree_param is missing", t);
+    lp_status s = lp__json_int(opt(param, "num_nodes"), path, 1, LP_MAX_NODES, BAD, &n, err);
+    if (s != LP_OK) return s;
+    const cJSON *lv = opt(param, "size_leaf_vector");
+    if (lv && lp__json_int(lv, "size_leaf_vector", 0, 1 << 20, BAD, &leaf_vec, err) == LP_OK && leaf_vec > 1)
+        return lp__fail(err, LP_ERR_UNSUPPORTED,
+                        "tree %zu has vector leaves (multi_strategy=\"multi_output_tree\"), which are "
+                        "not supported yet; train with the default one_output_per_tree", t);
+    *total += (size_t)n;
+    if (*total > LP_MAX_NODES)
+        return lp__fail(err, LP_ERR_LIMIT, "the model has more than %u tree nodes", (unsigned)LP_MAX_NODES);
+    return LP_OK;
+}
+
 static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
 {
     const cJSON *name = opt(booster, "name");
@@ -348,23 +369,18 @@ static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
             return lp__fail(err, BAD, "weight_drop has %zu entries for %zu trees", n_weights, n_trees);
     }
 
-    /* First pass: node counts, to allocate the node table once. */
+    /* First pass: node counts, to allocate the node table once; tree t's
+     * nodes will end at tree_end[t]. */
+    uint32_t *tree_end = calloc(n_trees + 1, sizeof *tree_end);
+    if (!tree_end) return lp__fail(err, LP_ERR_NOMEM, "out of memory loading %zu trees", n_trees);
     size_t total = 0, t = 0;
     for (const cJSON *tr = trees->child; tr; tr = tr->next, t++) {
-        const cJSON *param = opt(tr, "tree_param");
-        long long n = 0, leaf_vec = 0;
-        char path[64];
-        snprintf(path, sizeof path, "trees[%zu].tree_param.num_nodes", t);
-        if (!cJSON_IsObject(param)) return lp__fail(err, BAD, "trees[%zu].tree_param is missing", t);
-        if ((s = lp__json_int(opt(param, "num_nodes"), path, 1, LP_MAX_NODES, BAD, &n, err)) != LP_OK) return s;
-        const cJSON *lv = opt(param, "size_leaf_vector");
-        if (lv && lp__json_int(lv, "size_leaf_vector", 0, 1 << 20, BAD, &leaf_vec, err) == LP_OK && leaf_vec > 1)
-            return lp__fail(err, LP_ERR_UNSUPPORTED,
-                            "tree %zu has vector leaves (multi_strategy=\"multi_output_tree\"), which are "
-                            "not supported yet; train with the default one_output_per_tree", t);
-        total += (size_t)n;
-        if (total > LP_MAX_NODES)
-            return lp__fail(err, LP_ERR_LIMIT, "the model has more than %u tree nodes", (unsigned)LP_MAX_NODES);
+        s = tree_size(tr, t, &total, err);
+        if (s != LP_OK) {
+            free(tree_end);
+            return s;
+        }
+        tree_end[t] = (uint32_t)total;
     }
 
     lp__forest *f = &m->forest;
@@ -375,8 +391,7 @@ static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
     f->tree_group = calloc(n_trees + 1, sizeof *f->tree_group);
     f->tree_depth = calloc(n_trees + 1, 1);
     f->tree_has_cat = calloc(n_trees + 1, 1);
-    uint32_t *tree_end = calloc(n_trees + 1, sizeof *tree_end);
-    if (!f->nodes || !f->tree_root || !f->tree_group || !f->tree_depth || !f->tree_has_cat || !tree_end) {
+    if (!f->nodes || !f->tree_root || !f->tree_group || !f->tree_depth || !f->tree_has_cat) {
         free(tree_end);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory loading %zu tree nodes", total);
     }
@@ -386,13 +401,12 @@ static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
     t = 0;
     const cJSON *info = tree_info->child, *w = weight_drop ? weight_drop->child : NULL;
     for (const cJSON *tr = trees->child; tr; tr = tr->next, info = info->next, t++) {
-        long long n = 0, group = 0;
-        lp__json_int(opt(opt(tr, "tree_param"), "num_nodes"), "num_nodes", 1, LP_MAX_NODES, BAD, &n, err);
+        long long group = 0;
         char path[48];
         snprintf(path, sizeof path, "tree_info[%zu]", t);
         if ((s = lp__json_int(info, path, 0, (long long)m->n_groups - 1, BAD, &group, err)) != LP_OK) {
-            lp__fail(err, BAD, "tree_info[%zu] names output %s but the model has %zu outputs", t,
-                     cJSON_IsNumber(info) ? "out of range" : "that is not a number", m->n_groups);
+            lp__fail(err, BAD, "tree_info[%zu] must name one of the model's %zu outputs (0 to %zu)", t,
+                     m->n_groups, m->n_groups - 1);
             break;
         }
         /* Dart: xgboost multiplies each tree's output by weight_drop[t] in
@@ -405,12 +419,12 @@ static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
             scale = (float)wd;
             w = w->next;
         }
+        size_t n = tree_end[t] - base;
         f->tree_root[t] = (uint32_t)base;
         f->tree_group[t] = (uint32_t)group;
-        s = read_tree(tr, t, base, (size_t)n, f->nodes, m->feature_is_cat, m->n_features, scale, &cb, err);
+        s = read_tree(tr, t, base, n, f->nodes, m->feature_is_cat, m->n_features, scale, &cb, err);
         if (s != LP_OK) break;
-        base += (size_t)n;
-        tree_end[t] = (uint32_t)base;
+        base += n;
     }
     f->cat_offset = cb.offset;
     f->cat_n_words = cb.n_words;
