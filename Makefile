@@ -36,12 +36,23 @@ ENGINE_SRC := $(addprefix src/, \
 SIMD_SRC   := src/kernels/trees_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 
+# The version: package.json's "version" is the single source.  The engine gets it as
+# LP_VERSION_STRING (lp_version(), `localpredict --version`, "engine" in `info`);
+# wasm/localpredict.mjs holds a copy kept equal by scripts/sync-version.mjs (npm version
+# runs it) and checked by make test-package.  A stamp file named after the version is a
+# prerequisite of every compiled file, so changing the version rebuilds the engines.
+VERSION := $(shell sed -n 's/^  "version": "\([^"]*\)",\{0,1\}$$/\1/p' package.json)
+$(if $(filter 1,$(words $(VERSION))),,$(error cannot read "version" from package.json))
+VERSION_STAMP := build/version/$(VERSION)
+HEADERS += $(VERSION_STAMP)
+
 # -ffp-contract=off: no fused multiply-add, so native and WASM round alike.
 # cJSON parses numbers through our fast, exact lp__strtod (src/io/number.h).
 CJSON_FLAGS := -w -Dstrtod=lp__strtod
 
 COMMON_FLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -ffp-contract=off \
 	-Isrc -I$(CJSON_DIR) -DCJSON_NESTING_LIMIT=64
+COMMON_FLAGS += -DLP_VERSION_STRING='"$(VERSION)"'
 NATIVE_FLAGS := $(COMMON_FLAGS) -O2 -g
 SAN_FLAGS    := $(COMMON_FLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -58,6 +69,9 @@ wasm: $(WASM_OUT)
 
 deps:
 	@bash scripts/install-deps.sh
+
+$(VERSION_STAMP):
+	@rm -rf $(@D) && mkdir -p $(@D) && touch $@
 
 $(CJSON):
 	@bash scripts/fetch-cjson.sh $(CJSON_DIR)
@@ -127,9 +141,16 @@ test-js: wasm native
 test-browser: wasm
 	$(NODE) --test tests/browser/run.mjs
 
+# The npm package as a user gets it (tests/package/README.md): `npm pack`, the tarball
+# installed offline into a fresh project and used from Node, npx, TypeScript, and esbuild
+# and Vite bundles in headless Chromium; one version everywhere.
+.PHONY: test-package
+test-package: wasm native
+	$(NODE) --test tests/package/
+
 test:
 	@bash scripts/install-deps.sh --browser
-	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size test-package
 
 # ---- demo ----
 demo: deps

@@ -53,7 +53,8 @@ extern "C" {
 #endif
 
 /* ---- version ------------------------------------------------------------ */
-#define LP_VERSION_STRING "0.1.0"
+/* The engine's version, e.g. "0.1.0": package.json's "version", which the Makefile
+ * passes in as LP_VERSION_STRING when it compiles the library. */
 const char *lp_version(void);
 
 /* ---- limits (defaults; all are checked, exceeding one is LP_ERR_LIMIT) --- */

@@ -453,6 +453,7 @@ function describeInfo(info, modelPath) {
     lines.push(`thresholds ${list(info.thresholds)}`);
   }
   lines.push(`sha256     ${info.sha256}`);
+  lines.push(`engine     ${info.engine}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -14,16 +14,27 @@ export const ENGINE_FILES = Object.freeze({
   scalar: 'localpredict-scalar.wasm',
 });
 
+/* Each URL is spelled `new URL('<literal>', import.meta.url)`, the form bundlers (Vite,
+ * Rollup, webpack 5, Parcel) recognise: they copy the file into the app's output and
+ * rewrite the URL, so a bundled app finds the engines with no configuration.  A template
+ * string or a variable in place of the literal would hide the files from them. */
+const ENGINE_URLS = Object.freeze({
+  simd: () => new URL('./build/localpredict.wasm', import.meta.url),
+  scalar: () => new URL('./build/localpredict-scalar.wasm', import.meta.url),
+});
+
 /** The compiled module of one engine variant ("simd" or "scalar"). */
 export async function loadEngine(variant) {
-  const url = new URL(`./build/${ENGINE_FILES[variant]}`, import.meta.url);
+  const url = ENGINE_URLS[variant]();
   let res;
   try {
     res = await fetch(url);
   } catch (e) {
     throw ioError(`could not fetch the ${variant} engine ${url}: ${e.message}`, e);
   }
-  if (!res.ok) throw ioError(`could not fetch the ${variant} engine ${url}: HTTP ${res.status}; build it with make wasm`);
+  if (!res.ok) throw ioError(`could not fetch the ${variant} engine ${url}: HTTP ${res.status} ` +
+    '(in a checkout: make wasm; in a bundled app: serve the package\'s wasm/build/*.wasm at that URL, ' +
+    'see "Bundlers" in its README)');
   if (typeof WebAssembly.compileStreaming === 'function' &&
       (res.headers.get('content-type') || '').startsWith('application/wasm')) {
     return WebAssembly.compileStreaming(res);

@@ -16,5 +16,6 @@ export { loadModel, Model } from './model.mjs';
 export { setEngine } from './engine.mjs';
 export { simdSupported } from './detect.mjs';
 
-/** The package version (equals the engine's LP_VERSION_STRING). */
+/** The package version: package.json's "version", copied here by scripts/sync-version.mjs
+ * (npm version runs it; make test-package checks it), and the engine's lp_version(). */
 export const version = '0.1.0';

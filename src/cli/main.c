@@ -294,6 +294,7 @@ static int run_info(const options *o)
             printf("\n");
         }
         printf("sha256     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "sha256")));
+        printf("engine     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "engine")));
         cJSON_Delete(i);
     }
     lp_model_destroy(model);

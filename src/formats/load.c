@@ -8,6 +8,10 @@
 #include "model_blob.h"
 #include "xgboost_json.h"
 
+#ifndef LP_VERSION_STRING
+#error "LP_VERSION_STRING is package.json's version, defined by the Makefile (-DLP_VERSION_STRING='\"x.y.z\"')"
+#endif
+
 const char *lp_version(void) { return LP_VERSION_STRING; }
 
 lp_load_options lp_load_options_default(void)
