@@ -15,9 +15,10 @@ export const ENGINE_FILES = Object.freeze({
 });
 
 /* Each URL is spelled `new URL('<literal>', import.meta.url)`, the form bundlers (Vite,
- * Rollup, webpack 5, Parcel) recognise: they copy the file into the app's output and
- * rewrite the URL, so a bundled app finds the engines with no configuration.  A template
- * string or a variable in place of the literal would hide the files from them. */
+ * webpack 5, Parcel, Rollup's plugins) recognise: they copy the file into the app's
+ * output and rewrite the URL, so a bundled app finds the engines with no configuration.
+ * A string literal is the one form all of them understand.  (esbuild understands none:
+ * see "Bundlers" in the README.) */
 const ENGINE_URLS = Object.freeze({
   simd: () => new URL('./build/localpredict.wasm', import.meta.url),
   scalar: () => new URL('./build/localpredict-scalar.wasm', import.meta.url),
@@ -25,7 +26,14 @@ const ENGINE_URLS = Object.freeze({
 
 /** The compiled module of one engine variant ("simd" or "scalar"). */
 export async function loadEngine(variant) {
-  const url = ENGINE_URLS[variant]();
+  let url;
+  try {
+    url = ENGINE_URLS[variant]();
+  } catch (e) {
+    // import.meta.url is empty in a bundle built as a classic script (esbuild's default iife).
+    throw ioError(`cannot locate the ${variant} engine: this module has no import.meta.url (bundle it as an ` +
+      'ES module, e.g. esbuild --format=esm, or hand the engine over with setEngine({ wasm }))', e);
+  }
   let res;
   try {
     res = await fetch(url);
@@ -35,8 +43,14 @@ export async function loadEngine(variant) {
   if (!res.ok) throw ioError(`could not fetch the ${variant} engine ${url}: HTTP ${res.status} ` +
     '(in a checkout: make wasm; in a bundled app: serve the package\'s wasm/build/*.wasm at that URL, ' +
     'see "Bundlers" in its README)');
-  if (typeof WebAssembly.compileStreaming === 'function' &&
-      (res.headers.get('content-type') || '').startsWith('application/wasm')) {
+  const type = res.headers.get('content-type') || '';
+  if (type.startsWith('text/html')) {
+    // A dev server's or a single-page app's fallback page, served where the file is missing.
+    throw ioError(`could not fetch the ${variant} engine ${url}: the server sent an HTML page, not the engine ` +
+      '(the package\'s wasm/build/*.wasm are not served at that URL; with Vite\'s dev server add ' +
+      'optimizeDeps: { exclude: [\'localpredict\'] }; see "Bundlers" in the README)');
+  }
+  if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
     return WebAssembly.compileStreaming(res);
   }
   return res.arrayBuffer();

@@ -3,9 +3,11 @@
  * fresh project in a temporary directory, as a user's `npm install localpredict` would.
  * Needs the built engines (make wasm) and npm; never the network.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, sep } from 'node:path';
 
 import { ROOT, run } from '../js/helpers.mjs';
 
@@ -47,4 +49,71 @@ export async function packAndInstall(prefix = 'localpredict-package-') {
     cleanup();
     throw e;
   }
+}
+
+/* ---- a bundled app in a browser ------------------------------------------ */
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.csv': 'text/csv; charset=utf-8',
+};
+
+/**
+ * Serves the directory `root` (GET only, nothing outside it) on 127.0.0.1 and an
+ * ephemeral port, as any static host would serve a built app.  Resolves
+ * { origin, log (every "GET /path -> status"), close() }.
+ */
+export async function serveDirectory(root) {
+  const realRoot = realpathSync(root);
+  const log = [];
+  const server = http.createServer(async (req, res) => {
+    const send = (status, body, type = 'text/plain; charset=utf-8') => {
+      log.push(`${req.method} ${req.url} -> ${status}`);
+      res.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+      res.end(body);
+    };
+    try {
+      if (req.method !== 'GET') return send(405, Buffer.from('read-only\n'));
+      let path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
+      if (path.endsWith('/')) path += 'index.html';
+      const file = await realpath(join(realRoot, path)).catch(() => null);
+      if (!file || !file.startsWith(realRoot + sep) || !(await stat(file)).isFile()) return send(404, Buffer.from('not found\n'));
+      return send(200, await readFile(file), MIME[extname(file)] || 'application/octet-stream');
+    } catch (e) {
+      return send(500, Buffer.from(String(e)));
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    log,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
+
+/** Debian's headless Chromium through playwright-core, as tests/browser/run.mjs starts it. */
+export async function launchChromium(userDataDir) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: scripts/install-deps.sh --browser installs Debian's chromium`);
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: 30_000,
+  });
 }

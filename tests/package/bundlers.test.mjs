@@ -1,0 +1,206 @@
+/* bundlers.test.mjs — the installed package bundled into an app (tests/package/app/) by
+ * Vite and by esbuild, each with no configuration beyond the entry point, then the built
+ * app served statically and run in Debian's headless Chromium on both engines.
+ *
+ * - Vite recognises new URL('./build/….wasm', import.meta.url) in wasm/load-browser.mjs:
+ *   `vite build` emits both engines as assets and rewrites the URLs.  Nothing to do.
+ *   `vite` (the dev server) needs optimizeDeps.exclude: ['localpredict'] (vitejs/vite#8427).
+ * - esbuild does not (evanw/esbuild#795): the bundle asks for build/….wasm beside itself.
+ *   The test shows the clear error when they are missing and that the documented one-line
+ *   step (copy the package's wasm/build/*.wasm to <outdir>/build/) makes it work.
+ * Both must resolve the package through its "browser" export (wasm/browser.mjs), never
+ * the Node loader.  Expected output: the repository CLI's bytes and xgboost's values.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { CLI, loadCases, compareCsv, run } from '../js/helpers.mjs';
+import { packAndInstall, serveDirectory, launchChromium } from './package.mjs';
+
+const APP = fileURLToPath(new URL('./app/', import.meta.url));
+const iris = loadCases().find((c) => c.name === 'iris_example');
+const pkgVersion = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const TIMEOUT = 60_000;
+
+/** Loads the app at `origin` in a fresh page and predicts the iris example on one engine. */
+async function predictInPage(context, origin, simd) {
+  const page = await context.newPage();
+  const requests = [];
+  const problems = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => typeof window.predictIris === 'function', null, { timeout: 20_000 });
+    const result = await page.evaluate(async (s) => {
+      try {
+        return await window.predictIris(s);
+      } catch (e) {
+        return { error: { name: e.name, code: e.code, message: e.message } };
+      }
+    }, simd);
+    return { ...result, wasm: requests.filter((p) => p.endsWith('.wasm')), problems };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Module ids as paths relative to the installed package ("wasm/browser.mjs"). */
+const packageModules = (ids, pkgDir) => ids.map((id) => relative(pkgDir, id)).filter((p) => !p.startsWith('..')).sort();
+
+describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
+  let installed;
+  let userDataDir;
+  let context;
+  let cliBytes;
+
+  before(async () => {
+    installed = await packAndInstall('localpredict-bundlers-');
+    const { project } = installed;
+    cpSync(join(APP, 'index.html'), join(project, 'index.html'));
+    cpSync(join(APP, 'main.js'), join(project, 'main.js'));
+    // Static files beside the app; Vite copies public/ into its output.
+    mkdirSync(join(project, 'public'));
+    for (const f of ['iris.json', 'iris.localpredict.json', 'iris.csv']) {
+      cpSync(join(installed.pkg, 'web', 'examples', f), join(project, 'public', f));
+    }
+    const cli = await run(process.execPath, [CLI, 'predict', iris.model, iris.input]);
+    assert.equal(cli.status, 0, cli.stderr);
+    cliBytes = cli.stdout;
+    assert.deepEqual(compareCsv(iris, cliBytes.toString('utf8')), []);
+    userDataDir = mkdtempSync(join(tmpdir(), 'localpredict-chromium-'));
+    context = await launchChromium(userDataDir);
+  });
+
+  after(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    installed?.cleanup();
+  });
+
+  /** The app at `origin` run on both engines: the CLI's bytes each time, each engine fetched from its path. */
+  async function checkApp(origin, wasmPaths) {
+    for (const simd of [true, false]) {
+      const r = await predictInPage(context, origin, simd);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.error, undefined, JSON.stringify(r.error));
+      assert.equal(r.engine, simd ? 'simd' : 'scalar');
+      assert.equal(r.version, pkgVersion);
+      assert.ok(Buffer.from(r.text, 'utf8').equals(cliBytes), `${simd ? 'simd' : 'scalar'}: not the CLI's bytes`);
+      assert.deepEqual(r.wasm, [wasmPaths[simd ? 'simd' : 'scalar']]);
+    }
+  }
+
+  /** The built app in `dist`, served statically, through checkApp. */
+  async function checkBuiltApp(dist, wasmPaths) {
+    const server = await serveDirectory(dist);
+    try {
+      await checkApp(server.origin, wasmPaths);
+    } finally {
+      await server.close();
+    }
+  }
+
+  test('Vite 7, zero configuration: the browser export, both engines emitted as assets, predictions = CLI', { timeout: TIMEOUT }, async () => {
+    const { build } = await import('vite');
+    let moduleIds = [];
+    await build({
+      root: installed.project,
+      configFile: false,
+      logLevel: 'silent',
+      build: { outDir: 'dist-vite', emptyOutDir: true },
+      // Only to observe which modules went in; it changes nothing in the build.
+      plugins: [{ name: 'record-modules', buildEnd() { moduleIds = [...this.getModuleIds()]; } }],
+    });
+    const modules = packageModules(moduleIds, installed.pkg);
+    assert.ok(modules.includes('wasm/browser.mjs') && modules.includes('wasm/load-browser.mjs'), modules.join(', '));
+    assert.ok(!modules.includes('wasm/node.mjs') && !modules.includes('wasm/load-node.mjs'), modules.join(', '));
+
+    const dist = join(installed.project, 'dist-vite');
+    const assets = readdirSync(join(dist, 'assets'));
+    const simd = assets.find((f) => /^localpredict-(?!scalar)[\w-]+\.wasm$/.test(f));
+    const scalar = assets.find((f) => /^localpredict-scalar-[\w-]+\.wasm$/.test(f));
+    assert.ok(simd && scalar, `engines not emitted: ${assets.join(', ')}`);
+    assert.ok(readFileSync(join(dist, 'assets', simd)).equals(readFileSync(join(installed.pkg, 'wasm/build/localpredict.wasm'))));
+    await checkBuiltApp(dist, { simd: `/assets/${simd}`, scalar: `/assets/${scalar}` });
+  });
+
+  test('Vite 7 dev server, with the one line its pre-bundling needs: optimizeDeps.exclude [\'localpredict\']', { timeout: TIMEOUT }, async () => {
+    // Without it, Vite copies the package's modules into node_modules/.vite/deps and the
+    // engine URLs point there, where no engine is (vitejs/vite#8427): loadModel then fails
+    // with an IO error that names this setting.
+    const { createServer } = await import('vite');
+    const server = await createServer({
+      root: installed.project,
+      configFile: false,
+      logLevel: 'silent',
+      optimizeDeps: { exclude: ['localpredict'] },
+      server: { host: '127.0.0.1', port: 5173, hmr: false, watch: null },
+    });
+    try {
+      await server.listen();
+      const origin = new URL(server.resolvedUrls.local[0]).origin;
+      const engines = '/node_modules/localpredict/wasm/build';
+      await checkApp(origin, { simd: `${engines}/localpredict.wasm`, scalar: `${engines}/localpredict-scalar.wasm` });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('esbuild: the browser export; the bundle fetches build/*.wasm beside itself, found once copied there', { timeout: TIMEOUT }, async () => {
+    const esbuild = await import('esbuild');
+    const dist = join(installed.project, 'dist-esbuild');
+    const result = await esbuild.build({
+      absWorkingDir: installed.project,
+      entryPoints: ['main.js'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outdir: 'dist-esbuild',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const modules = packageModules(Object.keys(result.metafile.inputs).map((p) => join(installed.project, p)), installed.pkg);
+    assert.ok(modules.includes('wasm/browser.mjs') && modules.includes('wasm/load-browser.mjs'), modules.join(', '));
+    assert.ok(!modules.includes('wasm/node.mjs') && !modules.includes('wasm/load-node.mjs'), modules.join(', '));
+    cpSync(join(installed.project, 'index.html'), join(dist, 'index.html'));
+    cpSync(join(installed.project, 'public'), dist, { recursive: true });
+
+    // Without the engine files: a LocalPredictError that names the URL and what to serve.
+    const server = await serveDirectory(dist);
+    try {
+      const r = await predictInPage(context, server.origin, true);
+      assert.equal(r.error?.code, 'IO', JSON.stringify(r));
+      assert.match(r.error.message, new RegExp(`${server.origin}/build/localpredict\\.wasm: HTTP 404 .*wasm/build/\\*\\.wasm`));
+    } finally {
+      await server.close();
+    }
+
+    // The documented step: cp node_modules/localpredict/wasm/build/*.wasm dist-esbuild/build/
+    mkdirSync(join(dist, 'build'));
+    for (const f of ['localpredict.wasm', 'localpredict-scalar.wasm']) {
+      cpSync(join(installed.project, 'node_modules/localpredict/wasm/build', f), join(dist, 'build', f));
+    }
+    await checkBuiltApp(dist, { simd: '/build/localpredict.wasm', scalar: '/build/localpredict-scalar.wasm' });
+
+    // esbuild's default format (iife) has no import.meta.url: an error that says to bundle as ESM.
+    const classic = join(installed.project, 'dist-esbuild-iife');
+    await esbuild.build({ absWorkingDir: installed.project, entryPoints: ['main.js'], bundle: true, platform: 'browser',
+      outdir: 'dist-esbuild-iife', logLevel: 'silent' });
+    cpSync(join(dist, 'build'), join(classic, 'build'), { recursive: true });
+    cpSync(join(installed.project, 'public'), classic, { recursive: true });
+    writeFileSync(join(classic, 'index.html'), '<!doctype html>\n<script src="./main.js"></script>\n');
+    const server2 = await serveDirectory(classic);
+    try {
+      const r = await predictInPage(context, server2.origin, true);
+      assert.equal(r.error?.code, 'IO', JSON.stringify(r));
+      assert.match(r.error.message, /no import\.meta\.url \(bundle it as an ES module, e\.g\. esbuild --format=esm/);
+    } finally {
+      await server2.close();
+    }
+  });
+});
