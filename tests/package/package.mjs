@@ -13,6 +13,7 @@ import { ROOT, run } from '../js/helpers.mjs';
 
 export { ROOT };
 export const NPM = process.env.NPM || 'npm';
+export const NPX = process.env.NPX || 'npx';
 
 /** Runs npm; throws with its output when it fails.  Resolves { stdout (string), stderr }. */
 export async function npm(args, { cwd = ROOT, env = {} } = {}) {
@@ -33,7 +34,8 @@ export async function packAndInstall(prefix = 'localpredict-package-') {
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   try {
     const cache = join(dir, 'npm-cache');
-    const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--cache', cache]);
+    // With its scripts: "prepack" (make wasm, the version check) runs as on a release.
+    const { stdout } = await npm(['pack', '--json', '--pack-destination', dir, '--cache', cache]);
     const [packed] = JSON.parse(stdout);
     const tarball = join(dir, packed.filename);
     const files = packed.files.map((f) => f.path).sort();

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CLI, loadCases, compareCsv, run } from '../js/helpers.mjs';
-import { ROOT, NPM, packAndInstall } from './package.mjs';
+import { ROOT, NPX, packAndInstall } from './package.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -95,7 +95,8 @@ describe('the npm package, packed and installed into a fresh project', { timeout
   });
 
   test('npx localpredict predict writes the repository CLI\'s bytes; --version and info name the version', async () => {
-    const npx = (args) => run(NPM, ['exec', '--offline', '--no', '--', 'localpredict', ...args],
+    // --offline: never the registry; --no: never offer to install (localpredict must be found locally).
+    const npx = (args) => run(NPX, ['--offline', '--no', '--', 'localpredict', ...args],
       { cwd: installed.project, env: { npm_config_update_notifier: 'false' } });
     const ex = 'node_modules/localpredict/web/examples';
     const got = await npx(['predict', `${ex}/iris.json`, `${ex}/iris.csv`, '-o', 'predictions.csv']);
