@@ -106,7 +106,8 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
   }
 
   test('Vite 7, zero configuration: the browser export, both engines emitted as assets, predictions = CLI', { timeout: TIMEOUT }, async () => {
-    const { build } = await import('vite');
+    const { build, version } = await import('vite');
+    assert.match(version, /^7\./);
     let moduleIds = [];
     await build({
       root: installed.project,

@@ -44,7 +44,7 @@ function allowList() {
   return [...new Set([...ALWAYS, ...tracked, ...built])].sort();
 }
 
-describe('the npm package, packed and installed into a fresh project', { timeout: 120_000 }, () => {
+describe('the npm package, packed and installed into a fresh project', { timeout: 300_000 }, () => {
   let installed;
 
   before(async () => {
