@@ -26,6 +26,11 @@ const iris = loadCases().find((c) => c.name === 'iris_example');
 const pkgVersion = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const TIMEOUT = 60_000;
 
+// Vite 7 runs on Node 20.19+ or 22.12+ (Debian 12's own nodejs is 18): say so rather than crash.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const viteRuns = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
+const VITE_SKIP = !viteRuns && `Vite 7 needs Node.js 20.19+ or 22.12+; this is ${process.version}`;
+
 /** Loads the app at `origin` in a fresh page and predicts the iris example on one engine. */
 async function predictInPage(context, origin, simd) {
   const page = await context.newPage();
@@ -105,7 +110,7 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
     }
   }
 
-  test('Vite 7, zero configuration: the browser export, both engines emitted as assets, predictions = CLI', { timeout: TIMEOUT }, async () => {
+  test('Vite 7, zero configuration: the browser export, both engines emitted as assets, predictions = CLI', { timeout: TIMEOUT, skip: VITE_SKIP }, async () => {
     const { build, version } = await import('vite');
     assert.match(version, /^7\./);
     let moduleIds = [];
@@ -130,7 +135,7 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
     await checkBuiltApp(dist, { simd: `/assets/${simd}`, scalar: `/assets/${scalar}` });
   });
 
-  test('Vite 7 dev server, with the one line its pre-bundling needs: optimizeDeps.exclude [\'localpredict\']', { timeout: TIMEOUT }, async () => {
+  test('Vite 7 dev server, with the one line its pre-bundling needs: optimizeDeps.exclude [\'localpredict\']', { timeout: TIMEOUT, skip: VITE_SKIP }, async () => {
     // Without it, Vite copies the package's modules into node_modules/.vite/deps and the
     // engine URLs point there, where no engine is (vitejs/vite#8427): loadModel then fails
     // with an IO error that names this setting.
