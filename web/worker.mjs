@@ -122,24 +122,27 @@ async function runPrediction({ csv, includeInput }, reply) {
   }
 }
 
-const handlers = { load, check, predict: runPrediction };
+const handlers = { hello: () => ready, load, check, predict: runPrediction };
 
-self.onmessage = async (event) => {
-  const msg = event.data;
-  if (msg.type === 'cancel') {
-    if (running) running.abort();
-    return;
-  }
+async function handle(msg) {
   const reply = (body) => self.postMessage({ id: msg.id, ...body });
   try {
-    if (msg.type === 'hello') {
-      reply({ ok: true, ...(await ready) });
-      return;
-    }
     const handler = handlers[msg.type];
     if (!handler) throw new LocalPredictError('USAGE', `unknown request ${msg.type}`);
     reply({ ok: true, ...(await handler(msg, reply)) });
   } catch (e) {
     reply({ ok: false, error: describeError(e) });
   }
+}
+
+// Requests run one after another, in the order sent (a model chosen twice quickly
+// ends up as the second one); only cancel acts at once.
+let queue = Promise.resolve();
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (msg.type === 'cancel') {
+    if (running) running.abort();
+    return;
+  }
+  queue = queue.then(() => handle(msg));
 };

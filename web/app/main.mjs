@@ -23,6 +23,7 @@ const includeInput = byId('include-input');
 const predictButton = byId('predict');
 const cancelButton = byId('cancel');
 const exampleButton = byId('try-example');
+const removeManifestButton = byId('remove-manifest');
 const modelStatus = byId('model-status');
 const detailsPanel = byId('model-details');
 const detailsBody = byId('model-details-body');
@@ -48,7 +49,8 @@ function clear(target) {
 function updateButtons() {
   predictButton.disabled = running || !model || !csv || !csv.ok;
   cancelButton.hidden = !running;
-  for (const input of [modelInput, manifestInput, csvInput, includeInput, exampleButton]) input.disabled = running;
+  for (const input of [modelInput, manifestInput, csvInput, includeInput, exampleButton, removeManifestButton]) input.disabled = running;
+  removeManifestButton.hidden = manifestInput.files.length === 0;
 }
 
 /* ---- step 1: the model ------------------------------------------------------ */
@@ -195,7 +197,12 @@ function tryExample() {
 
 modelInput.addEventListener('change', loadChosenModel);
 manifestInput.addEventListener('change', () => {
+  updateButtons();
   if (modelInput.files[0]) loadChosenModel();
+});
+removeManifestButton.addEventListener('click', () => {
+  setFiles(manifestInput, []);
+  manifestInput.focus();
 });
 csvInput.addEventListener('change', checkChosenCsv);
 predictButton.addEventListener('click', runPrediction);
