@@ -280,7 +280,8 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       const alert = page.getByRole('alert');
       await alert.waitFor();
       const text = await alert.innerText();
-      assert.match(text, /Columns are missing/);
+      assert.match(text, /3 columns the model needs are missing/);
+      assert.match(text, /sepal_length — the file has Sepal_length\nsepal_width — the file has sepal_width\u2423\npetal_width — not in the file/);
       assert.ok(text.includes('visits.csv:1: the input lacks 3 columns the model needs: "sepal_length" (the input has "Sepal_length"), ' +
         '"sepal_width" (the input has "sepal_width "), "petal_width"'), text);
       assert.equal(await predictButton(page).isDisabled(), true, 'Predict is enabled for a run that must fail');

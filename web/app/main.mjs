@@ -98,6 +98,35 @@ function headerReport(header, info) {
     (unused.length ? `; ${fmt.plural(unused.length, 'other column')} (${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', …' : ''}) ${unused.length === 1 ? 'is' : 'are'} not used by the model.` : '.');
 }
 
+/** Spaces at either end made visible: "width " → "width␣". */
+function showSpaces(name) {
+  return name.replace(/^ +| +$/g, (m) => '\u2423'.repeat(m.length));
+}
+
+/**
+ * The missing columns as a list: each name the model needs and the header lacks,
+ * with the engine's near-miss suggestion from its message ('"a" (the input has "A")')
+ * when it made one.  The engine's own message follows, as the CLI prints it.
+ */
+function missingReport(error, header, info) {
+  const present = new Set(header);
+  const missing = (info.features.names || []).filter((n) => !present.has(n));
+  const items = missing.map((name) => {
+    const near = error.message.split(`"${name}" (the input has "`)[1];
+    const suggestion = near !== undefined ? near.slice(0, near.indexOf('")')) : null;
+    return el('li', {}, el('span', { className: 'code' }, name),
+      suggestion !== null && header.includes(suggestion)
+        ? [' — the file has ', el('span', { className: 'code near' }, showSpaces(suggestion))]
+        : ' — not in the file');
+  });
+  return [
+    el('strong', {}, `${fmt.plural(missing.length, 'column')} the model needs ${missing.length === 1 ? 'is' : 'are'} missing.`),
+    items.length ? el('ul', { className: 'missing' }, items) : null,
+    el('p', { className: 'hint' }, 'Rename the columns in the CSV (or choose the CSV that goes with this model), then choose it again.'),
+    el('p', { className: 'engine-message' }, error.message),
+  ];
+}
+
 async function checkChosenCsv() {
   const file = csvInput.files[0];
   csv = null;
@@ -120,11 +149,11 @@ async function checkChosenCsv() {
     if (check.ok) {
       note(csvStatus, 'ok', el('strong', {}, `${file.name} `), `(${fmt.bytes(file.size)}) fits the model. `, headerReport(header, model.info));
     } else {
-      const missing = check.error.code === 'MISSING_COLUMN';
-      note(csvStatus, 'error',
-        el('strong', {}, missing ? 'Columns are missing. ' : 'This file cannot be predicted. '),
-        check.error.message,
-        missing ? el('p', { className: 'hint' }, 'Rename the columns in the CSV (or choose the CSV that goes with this model) and choose it again.') : null);
+      if (check.error.code === 'MISSING_COLUMN') {
+        note(csvStatus, 'error', ...missingReport(check.error, header, model.info));
+      } else {
+        note(csvStatus, 'error', el('strong', {}, 'This file cannot be predicted. '), check.error.message);
+      }
     }
   } catch (e) {
     if (csvInput.files[0] !== file) return;
@@ -167,6 +196,7 @@ async function runPrediction() {
     hideProgress();
     note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}.`);
     showResults({ ...run, summary: result.summary });
+    byId('results-heading').focus(); // Cancel, which had the focus, is gone
     addRun(run);
   } catch (e) {
     hideProgress();
@@ -178,6 +208,7 @@ async function runPrediction() {
   } finally {
     running = false;
     updateButtons();
+    if (document.activeElement === document.body || document.activeElement === cancelButton) predictButton.focus();
   }
 }
 
