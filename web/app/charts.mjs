@@ -8,7 +8,7 @@
  */
 import { el, svg } from './dom.mjs';
 import * as fmt from './format.mjs';
-import { OTHER_LABEL, rowsBelow } from './output-summary.mjs';
+import { OTHER_LABEL, rowsBelow, CONFIDENCE_BINS } from './output-summary.mjs';
 
 const MAX_BARS = 10;
 const HIST_BINS = 20; // shown bins; the summary keeps 100
@@ -44,14 +44,15 @@ export function labelChart(summary) {
  * below `limit` (the low-confidence filter) are drawn in the warning colour.
  */
 export function confidenceChart(summary, limit) {
-  const fine = summary.confidence;
-  const per = fine.length / HIST_BINS;
+  const fine = summary.confidence; // CONFIDENCE_BINS bins of [0, 1), then p = 1
+  const per = CONFIDENCE_BINS / HIST_BINS;
   const bins = [];
   for (let i = 0; i < HIST_BINS; i++) {
     let n = 0;
     for (let j = i * per; j < (i + 1) * per; j++) n += fine[j];
     bins.push(n);
   }
+  bins[HIST_BINS - 1] += fine[CONFIDENCE_BINS]; // the last bar is [0.95, 1]
   const max = Math.max(1, ...bins);
   const W = 400;
   const H = 150;
@@ -90,7 +91,7 @@ export function confidenceChart(summary, limit) {
       class: lowBin ? 'hist-bar low' : 'hist-bar', rx: 2,
     });
     const title = svg('title');
-    title.textContent = `${(i / HIST_BINS).toFixed(2)}–${((i + 1) / HIST_BINS).toFixed(2)}: ${fmt.plural(n, 'row')}`;
+    title.textContent = `${(i / HIST_BINS).toFixed(2)} to ${i === HIST_BINS - 1 ? '1' : `under ${((i + 1) / HIST_BINS).toFixed(2)}`}: ${fmt.plural(n, 'row')}`;
     rect.append(title);
     parts.push(rect);
   });

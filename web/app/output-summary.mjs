@@ -10,7 +10,9 @@
  * output (class probabilities, or `Prediction` for regression) then
  * `Suggested Label` (absent for regression).  Records end with LF; fields are
  * quoted (RFC 4180) only where needed, so a kept input column may hold commas,
- * quotes or line breaks.  Only the trailing output fields are decoded.
+ * quotes or line breaks.  Only the trailing output fields are decoded: a record
+ * without quotes (the common case) is found with indexOf and read from its end;
+ * a record with quotes goes through a small RFC 4180 reader.
  *
  * The summary holds:
  * - `preview`: the first PREVIEW_ROWS rows (row number, probabilities, label);
@@ -18,8 +20,8 @@
  * - `labels`: how often each Suggested Label value occurs (a multi-label row
  *   counts once under its whole set, e.g. "a,b"; an empty set is "");
  * - `confidence`: counts of the top-class probability in CONFIDENCE_BINS equal
- *   bins of [0, 1] (bin i holds i/100 <= p < (i+1)/100, and 1 is in the last),
- *   so "rows below 0.7" is an exact sum of bins;
+ *   bins of [0, 1) (bin i holds i/100 <= p < (i+1)/100) and one more bin for
+ *   p = 1, so "rows below 0.7" is an exact sum of bins;
  * - for regression, the minimum, maximum and mean prediction instead.
  */
 
@@ -42,117 +44,182 @@ export class OutputSummary {
   constructor(nOutputs, hasLabel) {
     this.nOutputs = nOutputs;
     this.hasLabel = hasLabel;
+    this.nTrailing = nOutputs + (hasLabel ? 1 : 0); // fields read from the end of each record
     this.header = null;      // output column names, once the first record is read
     this.firstOutput = -1;   // index of the first output column
     this.rows = 0;
     this.preview = [];
     this.lowestHeap = [];    // max-heap by confidence: the root is the most confident of the kept rows
-    this.labelCounts = new Map();
-    this.bins = new Array(CONFIDENCE_BINS).fill(0);
+    this.bins = new Array(CONFIDENCE_BINS + 1).fill(0);
     this.regression = { min: Infinity, max: -Infinity, sum: 0, count: 0 };
-
-    // Parser state, kept across chunks.
-    this.field = 0;          // index of the field being read in the current record
-    this.quoted = false;     // inside a quoted field
-    this.quoteSeen = false;  // a quote inside a quoted field: either "" or the field's end
-    this.buf = new Uint8Array(256);
-    this.len = 0;            // bytes of the current field kept in buf (wanted fields only)
-    this.headerFields = [];
     this.values = new Float64Array(nOutputs);
     this.label = '';
-  }
-
-  /** Whether the current field is one whose bytes are kept. */
-  #wanted() {
-    return this.header === null || this.field >= this.firstOutput;
-  }
-
-  #keep(byte) {
-    if (this.len === this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
-    }
-    this.buf[this.len++] = byte;
+    this.carry = null;       // the start of a record that the last chunk cut off
+    this.labelBuckets = new Map(); // hash of a label's bytes -> [entry]: no string made per row
+    this.labelEntries = new Map(); // label text -> { bytes, text, count }
+    this.otherLabels = 0;          // rows whose label is past MAX_DISTINCT_LABELS distinct values
+    this.entry = null;             // the current row's label entry (null: counted under "other")
   }
 
   /** Feeds the next bytes of the output CSV (chunks may split records anywhere). */
   push(chunk) {
+    if (this.carry) {
+      const joined = new Uint8Array(this.carry.length + chunk.length);
+      joined.set(this.carry);
+      joined.set(chunk, this.carry.length);
+      chunk = joined;
+      this.carry = null;
+    }
     const n = chunk.length;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i];
-      if (this.quoted) {
-        if (this.quoteSeen) {
-          this.quoteSeen = false;
-          if (b === QUOTE) {
-            if (this.#wanted()) this.#keep(QUOTE);
-            continue;
-          }
-          this.quoted = false; // the quote ended the field; read b as unquoted below
-        } else if (b === QUOTE) {
-          this.quoteSeen = true;
-          continue;
-        } else {
-          if (this.#wanted()) this.#keep(b);
-          continue;
-        }
+    let pos = 0;
+    let nextQuote = -2; // position of the next quote at or after pos (-1: none), found lazily
+    while (pos < n) {
+      const lf = chunk.indexOf(LF, pos);
+      if (nextQuote !== -1 && nextQuote < pos) nextQuote = chunk.indexOf(QUOTE, pos);
+      let end;
+      if (lf >= 0 && (nextQuote === -1 || nextQuote > lf) && this.header !== null) {
+        this.#fastRecord(chunk, pos, lf);
+        end = lf + 1;
+      } else {
+        end = this.#quotedRecord(chunk, pos); // also the header, which is read whole
       }
-      if (b === COMMA) {
-        this.#endField();
-      } else if (b === LF) {
-        this.#endField();
-        this.#endRecord();
-      } else if (b === QUOTE) {
-        this.quoted = true;
-      } else if (b !== CR && this.#wanted()) {
-        this.#keep(b);
+      if (end < 0) {
+        this.carry = chunk.slice(pos);
+        return;
       }
+      pos = end;
     }
   }
 
   /** Call after the last chunk: a final record without a line end still counts. */
   finish() {
-    if (this.quoted && this.quoteSeen) {
-      this.quoted = false;
-      this.quoteSeen = false;
-    }
-    if (this.field > 0 || this.len > 0) {
-      this.#endField();
-      this.#endRecord();
+    if (this.carry && this.carry.length) {
+      const last = new Uint8Array(this.carry.length + 1);
+      last.set(this.carry);
+      last[this.carry.length] = LF;
+      this.carry = null;
+      this.push(last);
     }
     return this.result();
   }
 
-  #text() {
-    const { buf, len } = this;
-    let ascii = len < 256;
-    for (let i = 0; ascii && i < len; i++) ascii = buf[i] < 0x80;
-    return ascii ? String.fromCharCode.apply(null, buf.subarray(0, len)) : new TextDecoder().decode(buf.subarray(0, len));
-  }
-
-  #endField() {
-    if (this.header === null) {
-      this.headerFields.push(this.#text());
-    } else if (this.field >= this.firstOutput) {
-      const k = this.field - this.firstOutput;
-      if (k < this.nOutputs) this.values[k] = parseNumber(this.buf, this.len);
-      else if (this.hasLabel && k === this.nOutputs) this.label = this.#text();
+  /** A record without quotes, [start, lf): its trailing fields found from the end. */
+  #fastRecord(chunk, start, lf) {
+    let end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
+    const k0 = this.nTrailing - 1;
+    for (let k = k0; k >= 0; k--) {
+      let c = end - 1;
+      while (c >= start && chunk[c] !== COMMA) c--;
+      if (c < start && k > 0) return; // a short record: the engine never writes one
+      this.#field(k, chunk, c + 1, end);
+      end = c;
     }
-    this.field++;
-    this.len = 0;
+    this.#count();
   }
 
-  #endRecord() {
+  /**
+   * A record that may hold quoted fields (the header, kept input columns, a
+   * multi-label set such as "a,b"), from `start`.  Returns the index after its
+   * line end, or -1 when the chunk ends first.
+   */
+  #quotedRecord(chunk, start) {
+    const n = chunk.length;
+    const fields = []; // [begin, end, quoted] of every field
+    let i = start;
+    for (;;) {
+      let begin = i;
+      let stop;
+      let quoted = false;
+      if (i < n && chunk[i] === QUOTE) {
+        quoted = true;
+        begin = ++i;
+        for (;;) {
+          if (i >= n) return -1;
+          if (chunk[i] === QUOTE) {
+            if (i + 1 >= n) return -1;
+            if (chunk[i + 1] === QUOTE) {
+              i += 2;
+              continue;
+            }
+            break;
+          }
+          i++;
+        }
+        stop = i++;
+      } else {
+        while (i < n && chunk[i] !== COMMA && chunk[i] !== LF) i++;
+        if (i >= n) return -1;
+        stop = i > begin && chunk[i - 1] === CR && chunk[i] === LF ? i - 1 : i;
+      }
+      fields.push([begin, stop, quoted]);
+      if (i >= n) return -1;
+      if (chunk[i] === COMMA) {
+        i++;
+        continue;
+      }
+      if (chunk[i] === LF) break;
+      i++; // a byte after a closing quote: not written by the engine; skip it
+    }
+    const text = (f) => {
+      const raw = decodeText(chunk, f[0], f[1]);
+      return f[2] ? raw.replaceAll('""', '"') : raw;
+    };
     if (this.header === null) {
-      this.header = this.headerFields;
-      this.headerFields = null;
-      this.firstOutput = this.header.length - this.nOutputs - (this.hasLabel ? 1 : 0);
+      this.header = fields.map(text);
+      this.firstOutput = this.header.length - this.nTrailing;
     } else {
+      const first = fields.length - this.nTrailing;
+      for (let k = 0; k < this.nTrailing; k++) {
+        const f = fields[first + k];
+        if (!f) return i + 1;
+        if (k < this.nOutputs) this.values[k] = parseNumber(chunk, f[0], f[1]);
+        else this.#labelFromText(text(f));
+      }
       this.#count();
     }
-    this.field = 0;
-    this.len = 0;
-    this.label = '';
+    return i + 1;
+  }
+
+  #field(k, chunk, begin, end) {
+    if (k < this.nOutputs) this.values[k] = parseNumber(chunk, begin, end);
+    else this.#labelFromBytes(chunk, begin, end);
+  }
+
+  /** Sets the row's label from unquoted bytes; each distinct value is decoded once. */
+  #labelFromBytes(chunk, begin, end) {
+    let h = 0x811c9dc5; // FNV-1a
+    for (let i = begin; i < end; i++) h = Math.imul(h ^ chunk[i], 0x01000193);
+    const bucket = this.labelBuckets.get(h);
+    if (bucket) {
+      for (const entry of bucket) {
+        const b = entry.bytes;
+        if (b.length !== end - begin) continue;
+        let same = true;
+        for (let i = 0; same && i < b.length; i++) same = b[i] === chunk[begin + i];
+        if (same) {
+          this.entry = entry;
+          this.label = entry.text;
+          return;
+        }
+      }
+    }
+    this.#labelFromText(decodeText(chunk, begin, end));
+    if (this.entry && !this.entry.bytes) {
+      this.entry.bytes = chunk.slice(begin, end);
+      if (bucket) bucket.push(this.entry);
+      else this.labelBuckets.set(h, [this.entry]);
+    }
+  }
+
+  /** Sets the row's label from its text (quoted fields; first sight of a value). */
+  #labelFromText(text) {
+    this.label = text;
+    let entry = this.labelEntries.get(text);
+    if (!entry && this.labelEntries.size < MAX_DISTINCT_LABELS) {
+      entry = { bytes: null, text, count: 0 };
+      this.labelEntries.set(text, entry);
+    }
+    this.entry = entry || null;
   }
 
   #count() {
@@ -174,12 +241,9 @@ export class OutputSummary {
     for (let k = 0; k < values.length; k++) if (values[k] > top) top = values[k];
     this.bins[confidenceBin(top)]++;
 
-    const counts = this.labelCounts;
+    if (this.entry) this.entry.count++;
+    else this.otherLabels++;
     const label = this.label;
-    const seen = counts.get(label);
-    if (seen !== undefined) counts.set(label, seen + 1);
-    else if (counts.size < MAX_DISTINCT_LABELS) counts.set(label, 1);
-    else counts.set(OTHER_LABEL, (counts.get(OTHER_LABEL) || 0) + 1);
 
     if (this.preview.length < PREVIEW_ROWS) {
       this.preview.push({ row, values: Array.from(values), label, confidence: top });
@@ -197,7 +261,9 @@ export class OutputSummary {
   result() {
     const header = this.header || [];
     const outputs = header.slice(this.firstOutput, this.firstOutput + this.nOutputs);
-    const labels = [...this.labelCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const labels = [...this.labelEntries.values()].filter((e) => e.count > 0).map((e) => [e.text, e.count]);
+    if (this.otherLabels) labels.push([OTHER_LABEL, this.otherLabels]);
+    labels.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const r = this.regression;
     return {
       header,
@@ -213,22 +279,38 @@ export class OutputSummary {
   }
 }
 
+const utf8 = new TextDecoder();
+
+/** The text of bytes [begin, end): short ASCII without a decoder call. */
+function decodeText(bytes, begin, end) {
+  if (end - begin <= 32) {
+    let s = '';
+    for (let i = begin; i < end; i++) {
+      const b = bytes[i];
+      if (b >= 0x80) return utf8.decode(bytes.subarray(begin, end));
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
+  return utf8.decode(bytes.subarray(begin, end));
+}
+
 /**
  * The bin of a probability: i such that i/100 <= p < (i+1)/100, exactly (i/100 is
- * the double nearest the decimal, as a typed "0.7" is), with 1 in the last bin.
+ * the double nearest the decimal, as a typed "0.7" is); 1 has bin 100 of its own.
  */
 export function confidenceBin(p) {
   if (!(p > 0)) return 0;
-  if (p >= 1) return CONFIDENCE_BINS - 1;
+  if (p >= 1) return CONFIDENCE_BINS;
   let i = Math.floor(p * CONFIDENCE_BINS);
   if (i / CONFIDENCE_BINS > p) i--;
   else if ((i + 1) / CONFIDENCE_BINS <= p) i++;
   return Math.min(Math.max(i, 0), CONFIDENCE_BINS - 1);
 }
 
-/** Rows with top-class probability below `limit` (a multiple of 0.01), from the bins. */
+/** Rows with top-class probability below `limit` (a multiple of 0.01, up to 1), from the bins. */
 export function rowsBelow(bins, limit) {
-  const upto = Math.round(limit * CONFIDENCE_BINS);
+  const upto = Math.min(Math.round(limit * CONFIDENCE_BINS), CONFIDENCE_BINS);
   let n = 0;
   for (let i = 0; i < Math.min(upto, bins.length); i++) n += bins[i];
   return n;
@@ -239,18 +321,34 @@ export function rowsBelow(bins, limit) {
  * anything else.  Close to, not always exactly, the nearest double: this is for
  * charts and sorting, never for the downloaded bytes.
  */
-export function parseNumber(buf, len) {
-  let i = 0;
-  let sign = 1;
-  if (buf[0] === 0x2d) {
-    sign = -1;
-    i = 1;
+export function parseNumber(buf, begin, end) {
+  // Fast path: "0.ddd…" with at most 15 digits, the common form of a probability.
+  const len = end - begin;
+  if (len > 2 && len <= 17 && buf[begin] === 0x30 && buf[begin + 1] === 0x2e) {
+    let mant = 0;
+    let i = begin + 2;
+    for (; i < end; i++) {
+      const d = buf[i] - 0x30;
+      if (d < 0 || d > 9) break;
+      mant = mant * 10 + d;
+    }
+    if (i === end) return mant / POW10[len - 2];
+  } else if (len === 1) {
+    const d = buf[begin] - 0x30;
+    return d >= 0 && d <= 9 ? d : NaN;
   }
+  let i = begin;
+  let sign = 1;
+  if (i < end && buf[i] === 0x2d) {
+    sign = -1;
+    i++;
+  }
+  const digitsStart = i;
   let mant = 0;
   let digits = 0;
   let scale = 0;
   let dot = false;
-  for (; i < len; i++) {
+  for (; i < end; i++) {
     const b = buf[i];
     if (b >= 0x30 && b <= 0x39) {
       if (digits < 17) {
@@ -266,26 +364,30 @@ export function parseNumber(buf, len) {
       break;
     }
   }
-  if (i < len) {
+  if (i === digitsStart) return NaN;
+  if (i < end) {
     if (buf[i] !== 0x65 && buf[i] !== 0x45) return NaN; // e / E
     i++;
     let esign = 1;
-    if (buf[i] === 0x2d || buf[i] === 0x2b) {
+    if (i < end && (buf[i] === 0x2d || buf[i] === 0x2b)) {
       esign = buf[i] === 0x2d ? -1 : 1;
       i++;
     }
+    if (i >= end) return NaN;
     let e = 0;
-    if (i >= len) return NaN;
-    for (; i < len; i++) {
+    for (; i < end; i++) {
       const b = buf[i];
       if (b < 0x30 || b > 0x39) return NaN;
       e = e * 10 + (b - 0x30);
     }
     scale += esign * e;
   }
-  if (len === 0 || (len === 1 && sign < 0)) return NaN;
-  return sign * (scale < 0 ? mant / 10 ** -scale : mant * 10 ** scale);
+  if (scale < 0) return sign * (-scale < POW10.length ? mant / POW10[-scale] : mant / 10 ** -scale);
+  return sign * (scale < POW10.length ? mant * POW10[scale] : mant * 10 ** scale);
 }
+
+/** Exact powers of ten (a division by one is correctly rounded). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 function heapPush(heap, item) {
   heap.push(item);
