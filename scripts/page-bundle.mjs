@@ -59,7 +59,12 @@ function bundle(entry, swaps = {}) {
     if (visiting.has(file)) fail(file, 'is part of an import cycle, which this bundler does not order');
     visiting.add(file);
     const source = swaps[file] ?? readFileSync(file, 'utf8');
-    const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' });
+    let ast;
+    try {
+      ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' });
+    } catch (e) {
+      fail(file, e.message);
+    }
     const name = `__module_${modules.size + visiting.size}_${relative(ROOT, file).replace(/[^A-Za-z0-9]/g, '_')}`;
     const edits = []; // [start, end, text]
     const exports = []; // "exported: expression"

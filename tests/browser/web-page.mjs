@@ -238,6 +238,30 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
     }
   });
 
+  test('files dropped on the boxes fill the labelled inputs (model and manifest together)', { timeout: T }, async () => {
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      const files = Object.fromEntries(Object.entries(IRIS).map(([k, path]) => [k, { name: path.split('/').pop(), text: readFileSync(path, 'utf8') }]));
+      await page.evaluate(({ model, manifest, csv }) => {
+        const drop = (id, list) => {
+          const dt = new DataTransfer();
+          for (const f of list) dt.items.add(new File([f.text], f.name));
+          document.getElementById(id).dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        };
+        drop('model-drop', [manifest, model]);
+        drop('csv-drop', [csv]);
+      }, files);
+      await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+      const names = await page.evaluate(() => ['model-file', 'manifest-file', 'csv-file'].map((id) => document.getElementById(id).files[0]?.name));
+      assert.deepEqual(names, ['iris.json', 'iris.localpredict.json', 'iris.csv']);
+      assert.match(await page.getByRole('region', { name: 'Model details' }).innerText(), /setosa/);
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
   test('"Keep the input columns" gives the CLI\'s --include-input bytes', { timeout: T }, async () => {
     const want = await cli(IRIS.model, IRIS.csv, '--include-input');
     const st = await open(context, pageUrl);

@@ -16,6 +16,8 @@ const summaryLine = byId('results-summary');
 const labelFigure = byId('label-chart-body');
 const confidenceFigure = byId('confidence-chart-body');
 const chartsRow = byId('charts');
+const labelCaption = byId('label-chart-caption');
+const confidenceBox = byId('confidence-chart');
 const filterBox = byId('low-only');
 const limitInput = byId('low-limit');
 const filterRow = byId('filter-controls');
@@ -83,9 +85,13 @@ function renderCharts() {
       ? `Predictions range from ${r.min} to ${r.max}; the mean is ${r.mean.toPrecision(6)}.`
       : 'No rows.'));
     confidenceFigure.replaceChildren();
+    labelCaption.textContent = 'Predictions';
+    confidenceBox.hidden = true;
     chartsRow.classList.add('regression');
     return;
   }
+  labelCaption.textContent = 'Suggested Label';
+  confidenceBox.hidden = false;
   chartsRow.classList.remove('regression');
   labelFigure.replaceChildren(summary.rows ? labelChart(summary) : el('p', { className: 'muted' }, 'No rows.'));
   confidenceFigure.replaceChildren(summary.rows ? confidenceChart(summary, limit()) : el('p', { className: 'muted' }, 'No rows.'));
