@@ -95,5 +95,8 @@ export function confidenceChart(summary, limit) {
     rect.append(title);
     parts.push(rect);
   });
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'histogram', role: 'img', 'aria-label': label }, parts);
+  const swatch = el('span', { className: 'swatch low', attrs: { 'aria-hidden': 'true' } });
+  return el('div', {},
+    svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'histogram', role: 'img', 'aria-label': label }, parts),
+    el('p', { className: 'legend' }, swatch, `Below ${limit}: ${fmt.plural(below, 'row')} (${fmt.percent(below, total)})`));
 }
