@@ -201,13 +201,13 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       const [header, ...rows] = parseCsv(want.toString('utf8'));
       const table = page.getByRole('table');
       const headCells = await table.locator('thead th').allInnerTexts();
-      assert.deepEqual(headCells, ['Row', ...header]);
+      assert.deepEqual(headCells, ['Row', 'Suggested Label', ...header.slice(0, 3)]);
       const firstRows = await table.locator('tbody tr').evaluateAll((trs) => trs.slice(0, 5).map((tr) =>
         [...tr.children].map((c) => c.innerText.trim())));
       firstRows.forEach((cells, r) => {
         assert.equal(cells[0], String(r + 1));
-        rows[r].slice(0, 3).forEach((p, k) => assert.equal(cells[1 + k], Number(p).toFixed(3), `row ${r + 1}, ${header[k]}`));
-        assert.equal(cells[4], rows[r][3]);
+        assert.equal(cells[1], rows[r][3]);
+        rows[r].slice(0, 3).forEach((p, k) => assert.equal(cells[2 + k], Number(p).toFixed(3), `row ${r + 1}, ${header[k]}`));
       });
       assert.equal(await table.locator('tbody tr').count(), rows.length);
       assert.equal(await page.locator('td.suggested .badge').first().innerText(), rows[0][3]);
@@ -310,6 +310,25 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
         '"sepal_width" (the input has "sepal_width "), "petal_width"'), text);
       assert.equal(await predictButton(page).isDisabled(), true, 'Predict is enabled for a run that must fail');
       await shoot(page, '3-missing-columns');
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a broken model file is refused with the engine\'s message naming the file', { timeout: T }, async () => {
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, readFileSync(IRIS.model, 'utf8').slice(0, 5000));
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      await modelInput(page).setInputFiles(broken);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      const text = await alert.innerText();
+      assert.match(text, /^This model cannot be used\. broken\.json: the model JSON is malformed at its last byte .*is the file truncated\?/, text);
+      assert.equal(await page.getByRole('region', { name: 'Model details' }).count(), 0);
+      assert.equal(await predictButton(page).isDisabled(), true);
       await noProblems(st);
     } finally {
       await page.close();

@@ -61,18 +61,20 @@ function renderTable() {
       ? `All ${fmt.plural(summary.rows, 'row')}.`
       : `The first ${fmt.count(rows.length)} of ${fmt.plural(summary.rows, 'row')}; Download CSV has them all.`;
   }
+  // Suggested Label right after the row number (the CSV has it last): the decision
+  // first, then the probabilities behind it, and still in view on a phone.
   const head = el('tr', {}, el('th', { scope: 'col', className: 'num' }, 'Row'),
-    summary.outputs.map((name) => el('th', { scope: 'col', className: 'num' }, name)),
-    regression ? null : el('th', { scope: 'col' }, 'Suggested Label'));
+    regression ? null : el('th', { scope: 'col' }, 'Suggested Label'),
+    summary.outputs.map((name) => el('th', { scope: 'col', className: 'num' }, name)));
   const body = rows.map((r) => {
     const suggested = new Set(regression ? [] : r.label.split(','));
     return el('tr', {},
       el('th', { scope: 'row', className: 'num rownum' }, fmt.count(r.row)),
+      regression ? null : el('td', { className: 'suggested' },
+        el('span', { className: r.label === '' ? 'badge empty' : 'badge' }, labelText(r.label))),
       r.values.map((v, k) => (regression
         ? el('td', { className: 'num' }, String(v))
-        : probabilityCell(v, suggested.has(summary.outputs[k])))),
-      regression ? null : el('td', { className: 'suggested' },
-        el('span', { className: r.label === '' ? 'badge empty' : 'badge' }, labelText(r.label))));
+        : probabilityCell(v, suggested.has(summary.outputs[k])))));
   });
   table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, body));
 }
