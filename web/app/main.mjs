@@ -74,6 +74,8 @@ async function loadChosenModel() {
     if (modelInput.files[0] !== file) return; // another file was chosen meanwhile
     model = { info, fileName: file.name, manifestName: manifest?.name ?? null, engine: variant };
     renderModelDetails(detailsBody, model);
+    // On a phone the details would push step 2 out of sight: shown folded, one tap away.
+    byId('model-details-toggle').open = !window.matchMedia('(max-width: 600px)').matches;
     detailsPanel.hidden = false;
     const classes = info.classes ? `, ${fmt.plural(info.classes.length, 'class', 'classes')}` : '';
     note(modelStatus, 'ok', el('strong', {}, 'Model loaded: '), `${fmt.plural(info.features.count, 'input column')}${classes}.`);
