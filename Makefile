@@ -1,7 +1,9 @@
 # localpredict — every entry point.  `make help` lists them.
 #
 #   make            the two engines: wasm/build/localpredict.wasm (SIMD) and
-#                   wasm/build/localpredict-scalar.wasm
+#                   wasm/build/localpredict-scalar.wasm, and the single-file page
+#                   web/build/localpredict.html (its SHA-256 is printed)
+#   make serve      serves the repository on localhost (PORT=8000) and prints the page's URL
 #   make native     build/native/localpredict (CLI) and build/native/liblocalpredict.a
 #   make demo       installs what is missing, builds, predicts the bundled example
 #   make test       installs what is missing, builds, runs every test (C natively
@@ -62,9 +64,9 @@ WASM_FLAGS   := $(COMMON_FLAGS) -O3 -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_
 WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm
 
 .PHONY: all wasm native demo test test-c test-c-wasm test-js test-browser test-size deps fixtures size \
-	clean help
+	clean help page serve
 
-all: wasm
+all: wasm page
 wasm: $(WASM_OUT)
 
 deps:
@@ -138,8 +140,8 @@ test-js: wasm native
 
 # The JS API in Debian's headless Chromium (tests/browser/README.md).  The file is named:
 # `node --test tests/browser/` would look for *.test.mjs names and run nothing.
-test-browser: wasm
-	$(NODE) --test tests/browser/run.mjs
+test-browser: wasm page
+	$(NODE) --test --test-concurrency=1 tests/browser/run.mjs tests/browser/web-page.mjs
 
 # The npm package as a user gets it (tests/package/README.md): `npm pack`, the tarball
 # installed offline into a fresh project and used from Node, npx, TypeScript, and esbuild
@@ -175,8 +177,29 @@ test-size: wasm
 	  if [ $$n -gt $(SIZE_BUDGET_GZIP) ]; then echo "$$f: $$n bytes gzipped, over the $(SIZE_BUDGET_GZIP)-byte budget" >&2; exit 1; fi; \
 	  echo "$$f: $$n bytes gzipped (budget $(SIZE_BUDGET_GZIP))"; done
 
+# ---- the web page (web/) ----
+# The page's generated modules (engine bytes and the example, inlined: the page never
+# fetches), then the single-file page.  scripts/page-bundle.mjs parses with Debian's
+# node-acorn (NODE_PATH above).
+PORT       ?= 8000
+PAGE_GEN   := web/build/engine-bytes.mjs web/build/examples.mjs
+PAGE_SRC   := web/index.html web/style.css web/worker.mjs $(wildcard web/app/*.mjs) \
+	$(filter-out wasm/cli.mjs wasm/node.mjs wasm/load-node.mjs,$(wildcard wasm/*.mjs))
+
+$(PAGE_GEN) &: $(WASM_OUT) $(wildcard web/examples/*) scripts/page-modules.mjs
+	$(NODE) scripts/page-modules.mjs
+
+web/build/localpredict.html: $(PAGE_GEN) $(PAGE_SRC) scripts/page-bundle.mjs
+	$(NODE) scripts/page-bundle.mjs
+
+page: web/build/localpredict.html
+	@echo "web/build/localpredict.html sha256 $$(sha256sum web/build/localpredict.html | cut -d' ' -f1)"
+
+serve: page
+	$(NODE) scripts/serve.mjs --port $(PORT)
+
 clean:
-	rm -rf build wasm/build
+	rm -rf build wasm/build web/build
 
 help:
-	@sed -n '2,14p' Makefile
+	@sed -n '2,17p' Makefile

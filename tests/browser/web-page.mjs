@@ -1,0 +1,479 @@
+/* web-page.mjs — the prediction page (web/) in Debian's headless Chromium, driven as a
+ * person would drive it: through its labelled file inputs and its buttons named
+ * Predict, Cancel, Download CSV.  Run with `make test-browser` (after `make`), or
+ * `node --test tests/browser/web-page.mjs`; see README.md beside this file.
+ *
+ * The page is served by scripts/serve.mjs (the `make serve` server, with the CSP
+ * header), and the single-file build is opened from a file:// URL with the network
+ * off.  Expected values come from outside the browser: the CLI's output bytes
+ * (`node wasm/cli.mjs predict …`) and xgboost's probabilities (tests/fixtures).
+ * Screenshots of each main state, at a laptop and a phone width, are written to
+ * build/screenshots/ (not committed) for a person to look at.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { ROOT, CLI, loadCases, compareCsv, parseCsv, run } from '../js/helpers.mjs';
+import { startServer } from '../../scripts/serve.mjs';
+
+const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const SHOTS = join(ROOT, 'build', 'screenshots');
+const SINGLE_FILE = join(ROOT, 'web', 'build', 'localpredict.html');
+const T = 60_000; // per test: the machine may be busy
+
+const IRIS = {
+  model: join(ROOT, 'web/examples/iris.json'),
+  manifest: join(ROOT, 'web/examples/iris.localpredict.json'),
+  csv: join(ROOT, 'web/examples/iris.csv'),
+};
+const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
+
+/** `node wasm/cli.mjs predict ...args` → the output bytes. */
+async function cli(...args) {
+  const r = await run(process.execPath, [CLI, 'predict', ...args]);
+  assert.equal(r.status, 0, `the CLI failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Requests other than blob: and data: URLs. */
+const networkRequests = (urls) => urls.filter((u) => !/^(blob|data):/.test(u));
+
+async function launch(userDataDir) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: scripts/install-deps.sh --browser installs Debian's chromium`);
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: LAPTOP, acceptDownloads: true, timeout: 30_000,
+  });
+}
+
+/** A page, its requests and problems (page errors, console errors, CSP violations) recorded. */
+async function open(context, url) {
+  const page = await context.newPage();
+  const st = { page, requests: [], problems: [] };
+  page.on('request', (r) => st.requests.push(r.url()));
+  page.on('pageerror', (e) => st.problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') st.problems.push(`console.error: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => {
+    if (!/^blob:/.test(r.url())) st.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
+  await page.goto(url);
+  await page.locator('#engine-status').filter({ hasText: 'ready' }).waitFor({ timeout: 20_000 });
+  return st;
+}
+
+async function noProblems(st) {
+  const csp = await st.page.evaluate(() => window.cspViolations);
+  assert.deepEqual([...st.problems, ...csp], []);
+}
+
+/** Screenshots of the whole page at laptop and phone width, into build/screenshots/. */
+async function shoot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const [size, viewport] of [['laptop', LAPTOP], ['phone', PHONE]]) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: true });
+  }
+  await page.setViewportSize(LAPTOP);
+}
+
+const modelInput = (page) => page.getByLabel('Model file', { exact: true });
+const manifestInput = (page) => page.getByLabel('Manifest (optional)');
+const csvInput = (page) => page.getByLabel('Data file (CSV)');
+const predictButton = (page) => page.getByRole('button', { name: 'Predict', exact: true });
+const cancelButton = (page) => page.getByRole('button', { name: 'Cancel', exact: true });
+const downloadButton = (page) => page.getByRole('button', { name: 'Download CSV', exact: true });
+
+/** Picks the files with the labelled inputs and waits until Predict is enabled (or the CSV is refused). */
+async function choose(page, { model, manifest, csv }, { expectOk = true } = {}) {
+  // A manifest chosen before (say by the example) would apply to the next model too.
+  if (model) await manifestInput(page).setInputFiles(manifest || []);
+  if (model) await modelInput(page).setInputFiles(model);
+  if (model) await page.locator('#model-status .note:not(.busy)').waitFor();
+  if (csv) await csvInput(page).setInputFiles(csv);
+  if (expectOk) await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+}
+
+/** Presses Predict and waits for the results. */
+async function predict(page) {
+  await predictButton(page).click();
+  await page.locator('#run-status .note').waitFor({ timeout: 45_000 });
+  const status = await page.locator('#run-status').textContent();
+  assert.match(status, /^Done\./, status);
+}
+
+/** Clicks a download button; resolves { name, bytes }. */
+async function download(page, button) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  return { name: dl.suggestedFilename(), bytes: await readFile(await dl.path()) };
+}
+
+describe('the prediction page in headless Chromium', { timeout: 600_000 }, () => {
+  let server;
+  let serverLog;
+  let context;
+  let userDataDir;
+  let tmp;
+  let pageUrl;
+
+  before(async () => {
+    assert.ok(existsSync(SINGLE_FILE), 'web/build/localpredict.html is missing: run make');
+    serverLog = [];
+    server = await startServer({ root: ROOT, onRequest: (method, path, status) => serverLog.push(`${method} ${path} ${status}`) });
+    pageUrl = `${server.origin}/web/`;
+    userDataDir = mkdtempSync(join(tmpdir(), 'localpredict-page-'));
+    tmp = mkdtempSync(join(tmpdir(), 'localpredict-page-files-'));
+    context = await launch(userDataDir);
+  });
+
+  after(async () => {
+    await context?.close();
+    await server?.close();
+    for (const d of [userDataDir, tmp]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('the page is served with its CSP, the right types, and loads every script before any file is chosen', { timeout: T }, async () => {
+    const res = await fetch(pageUrl);
+    const html = await res.text();
+    const policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self'; img-src 'self' blob: data:; connect-src 'none'";
+    assert.equal(res.headers.get('content-security-policy'), policy);
+    assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${policy}">`), 'the page lacks its CSP meta tag');
+    for (const [path, type] of [['/web/worker.mjs', 'text/javascript; charset=utf-8'], ['/wasm/build/localpredict.wasm', 'application/wasm']]) {
+      const r = await fetch(server.origin + path);
+      await r.arrayBuffer();
+      assert.equal(r.headers.get('content-type'), type, path);
+    }
+    const mark = serverLog.length;
+    const st = await open(context, pageUrl);
+    try {
+      const loaded = serverLog.slice(mark);
+      assert.ok(loaded.some((l) => l.startsWith('GET /web/worker.mjs 200')), 'the worker did not start at page load');
+      assert.ok(!loaded.some((l) => l.includes('.wasm')), 'the page fetched an engine file; it must use the inlined bytes');
+      assert.deepEqual(loaded.filter((l) => !l.endsWith(' 200')), [], 'requests that failed');
+      // Every control is a labelled control.
+      for (const locator of [modelInput(st.page), manifestInput(st.page), csvInput(st.page), predictButton(st.page),
+        st.page.getByRole('button', { name: 'Try an example' }), st.page.getByLabel('Keep results in this browser after the page is closed'),
+        st.page.getByLabel('Keep the input columns in the CSV')]) {
+        assert.equal(await locator.count(), 1);
+      }
+      assert.equal(await predictButton(st.page).isDisabled(), true);
+      await shoot(st.page, '1-empty');
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  test('iris by file input: model details, preview, and Download CSV byte for byte the CLI\'s output', { timeout: T }, async () => {
+    const want = await cli(IRIS.model, IRIS.csv); // the manifest beside the model is picked up
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      await choose(page, IRIS);
+      const details = await page.getByRole('region', { name: 'Model details' }).innerText();
+      for (const text of ['xgboost-json', 'Multi-class', '60 trees', 'sepal_length', 'petal_width', 'setosa', 'virginica',
+        '32bebf135b8857ab42d3fc0b8d797959f112e19b14ff05797e8fd7e1d140c18a']) {
+        assert.ok(details.includes(text), `Model details lack "${text}":\n${details}`);
+      }
+      assert.match(await page.locator('#csv-status').innerText(), /fits the model/);
+      await shoot(page, '2-ready');
+      await predict(page);
+
+      // The preview: the first rows as the CLI wrote them, rounded for the screen.
+      const [header, ...rows] = parseCsv(want.toString('utf8'));
+      const table = page.getByRole('table');
+      const headCells = await table.locator('thead th').allInnerTexts();
+      assert.deepEqual(headCells, ['Row', 'Suggested Label', ...header.slice(0, 3)]);
+      const firstRows = await table.locator('tbody tr').evaluateAll((trs) => trs.slice(0, 5).map((tr) =>
+        [...tr.children].map((c) => c.innerText.trim())));
+      firstRows.forEach((cells, r) => {
+        assert.equal(cells[0], String(r + 1));
+        assert.equal(cells[1], rows[r][3]);
+        rows[r].slice(0, 3).forEach((p, k) => assert.equal(cells[2 + k], Number(p).toFixed(3), `row ${r + 1}, ${header[k]}`));
+      });
+      assert.equal(await table.locator('tbody tr').count(), rows.length);
+      assert.equal(await page.locator('td.suggested .badge').first().innerText(), rows[0][3]);
+      // The label chart counts the CLI's Suggested Labels.
+      const counts = {};
+      for (const r of rows) counts[r[3]] = (counts[r[3]] || 0) + 1;
+      const bars = await page.locator('.bars li').evaluateAll((lis) => lis.map((li) => [li.querySelector('.bar-label').textContent,
+        li.querySelector('.bar-value').textContent]));
+      for (const [label, value] of bars) assert.match(value, new RegExp(`^${counts[label]} `), `${label}: ${value}`);
+      await shoot(page, '4-results');
+
+      const got = await download(page, downloadButton(page));
+      assert.equal(got.name, 'iris.predictions.csv');
+      assert.ok(got.bytes.equals(want), 'the downloaded CSV differs from the CLI\'s output');
+
+      // The low-confidence filter: rows below 0.97 by the CLI's numbers.
+      await page.getByLabel('Show only low-confidence rows').check();
+      await page.getByLabel('Top-class probability below').fill('0.97');
+      await page.getByLabel('Top-class probability below').press('Enter');
+      const below = rows.map((r, i) => [i + 1, Math.max(...r.slice(0, 3).map(Number))]).filter(([, p]) => p < 0.97).map(([i]) => String(i));
+      const shown = await table.locator('tbody tr th').allInnerTexts();
+      assert.deepEqual(shown, below);
+      assert.match(await table.locator('caption').innerText(), new RegExp(`${below.length} in the file`));
+      await shoot(page, '5-low-confidence');
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  test('files dropped on the boxes fill the labelled inputs (model and manifest together)', { timeout: T }, async () => {
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      const files = Object.fromEntries(Object.entries(IRIS).map(([k, path]) => [k, { name: path.split('/').pop(), text: readFileSync(path, 'utf8') }]));
+      await page.evaluate(({ model, manifest, csv }) => {
+        const drop = (id, list) => {
+          const dt = new DataTransfer();
+          for (const f of list) dt.items.add(new File([f.text], f.name));
+          document.getElementById(id).dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        };
+        drop('model-drop', [manifest, model]);
+        drop('csv-drop', [csv]);
+      }, files);
+      await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+      const names = await page.evaluate(() => ['model-file', 'manifest-file', 'csv-file'].map((id) => document.getElementById(id).files[0]?.name));
+      assert.deepEqual(names, ['iris.json', 'iris.localpredict.json', 'iris.csv']);
+      assert.match(await page.getByRole('region', { name: 'Model details' }).innerText(), /setosa/);
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('"Keep the input columns" gives the CLI\'s --include-input bytes', { timeout: T }, async () => {
+    const want = await cli(IRIS.model, IRIS.csv, '--include-input');
+    const st = await open(context, pageUrl);
+    try {
+      await choose(st.page, IRIS);
+      await st.page.getByLabel('Keep the input columns in the CSV').check();
+      await predict(st.page);
+      const got = await download(st.page, downloadButton(st.page));
+      assert.ok(got.bytes.equals(want), 'the downloaded CSV differs from `localpredict predict --include-input`');
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  test('xgboost fixtures: the downloaded CSV has xgboost\'s probabilities (≤ 1e-6) and the CLI\'s bytes', { timeout: 3 * T }, async () => {
+    const st = await open(context, pageUrl);
+    try {
+      for (const name of ['multiclass', 'binary', 'multilabel', 'missing', 'categorical', 'regression']) {
+        const c = cases[name];
+        await choose(st.page, { model: c.model, csv: c.input });
+        await predict(st.page);
+        const got = await download(st.page, downloadButton(st.page));
+        assert.deepEqual(compareCsv(c, got.bytes.toString('utf8')), [], name);
+        assert.ok(got.bytes.equals(await cli(c.model, c.input)), `${name}: the page and the CLI disagree`);
+      }
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  test('a CSV without the model\'s columns is refused before predicting, naming them with near misses', { timeout: T }, async () => {
+    const bad = join(tmp, 'visits.csv');
+    writeFileSync(bad, 'id,Sepal_length,sepal_width ,petal_length\n1,5.1,3.5,1.4\n');
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      await choose(page, { ...IRIS, csv: bad }, { expectOk: false });
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      const text = await alert.innerText();
+      assert.match(text, /3 columns the model needs are missing/);
+      assert.match(text, /sepal_length — the file has Sepal_length\nsepal_width — the file has sepal_width\u2423\npetal_width — not in the file/);
+      assert.ok(text.includes('visits.csv:1: the input lacks 3 columns the model needs: "sepal_length" (the input has "Sepal_length"), ' +
+        '"sepal_width" (the input has "sepal_width "), "petal_width"'), text);
+      assert.equal(await predictButton(page).isDisabled(), true, 'Predict is enabled for a run that must fail');
+      await shoot(page, '3-missing-columns');
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a broken model file is refused with the engine\'s message naming the file', { timeout: T }, async () => {
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, readFileSync(IRIS.model, 'utf8').slice(0, 5000));
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      await modelInput(page).setInputFiles(broken);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      const text = await alert.innerText();
+      assert.match(text, /^This model cannot be used\. broken\.json: the model JSON is malformed at its last byte .*is the file truncated\?/, text);
+      assert.equal(await page.getByRole('region', { name: 'Model details' }).count(), 0);
+      assert.equal(await predictButton(page).isDisabled(), true);
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('Cancel stops a large run midway; the page stays usable and nothing is kept', { timeout: 2 * T }, async () => {
+    // About 40 MB of iris rows: long enough that Cancel lands mid-run.
+    const [head, ...body] = readFileSync(IRIS.csv, 'utf8').trimEnd().split('\n');
+    const block = `${body.join('\n')}\n`;
+    const big = join(tmp, 'big.csv');
+    writeFileSync(big, head + '\n' + block.repeat(Math.ceil(40e6 / block.length)));
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      await choose(page, { ...IRIS, csv: big });
+      await predictButton(page).click();
+      const progress = page.locator('#progress-text');
+      await progress.filter({ hasText: /[1-9][\d,]* rows done · [\d,]+ rows\/s · (about .* left|estimating time left)/ }).waitFor({ timeout: 30_000 });
+      assert.equal(await predictButton(page).isDisabled(), true);
+      await shoot(page, '6-running');
+      const value = await page.locator('#progress').evaluate((p) => p.value / p.max);
+      assert.ok(value > 0 && value < 1, `progress ${value}`);
+      await cancelButton(page).click();
+      await page.locator('#run-status .note').waitFor({ timeout: 30_000 });
+      assert.match(await page.locator('#run-status').innerText(), /^Cancelled\. Stopped after [\d,]+ rows/);
+      assert.equal(await page.locator('#results').isHidden(), true);
+      assert.equal(await page.locator('#history-list li').count(), 0);
+      // The worker is still there: a small run works.
+      await csvInput(page).setInputFiles(IRIS.csv);
+      await page.waitForFunction(() => !document.getElementById('predict').disabled);
+      await predict(page);
+      assert.ok((await download(page, downloadButton(page))).bytes.equals(await cli(IRIS.model, IRIS.csv)));
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('Inference results: listed per visit, kept across a reload only when asked, deletable', { timeout: 2 * T }, async () => {
+    const want = await cli(IRIS.model, IRIS.csv);
+    let st = await open(context, pageUrl);
+    try {
+      await choose(st.page, IRIS);
+      await predict(st.page);
+      const list = st.page.getByRole('list', { name: 'Inference results' });
+      assert.equal(await list.getByRole('listitem').count(), 1);
+      const item = await list.getByRole('listitem').first().innerText();
+      for (const text of ['iris.csv', '30 rows', 'iris.json', '32bebf135b8857ab42d3fc0b8d797959f112e19b14ff05797e8fd7e1d140c18a']) {
+        assert.ok(item.includes(text), `the result lacks "${text}": ${item}`);
+      }
+      // Not kept: a reload forgets it.
+      await st.page.reload();
+      await st.page.locator('#engine-status').filter({ hasText: 'ready' }).waitFor();
+      assert.equal(await list.getByRole('listitem').count(), 0);
+
+      // Kept: it survives a reload, can be exported again and deleted.
+      await st.page.getByLabel('Keep results in this browser after the page is closed').check();
+      assert.match(await st.page.locator('#storage-badge').innerText(), /kept/);
+      await choose(st.page, IRIS);
+      await predict(st.page);
+      await st.page.locator('#history-list .tag').waitFor();
+      await st.page.close();
+      st = await open(context, pageUrl);
+      const listAfter = st.page.getByRole('list', { name: 'Inference results' });
+      await listAfter.getByRole('listitem').first().waitFor();
+      assert.equal(await listAfter.getByRole('listitem').count(), 1);
+      assert.equal(await st.page.getByLabel('Keep results in this browser after the page is closed').isChecked(), true);
+      assert.match(await st.page.locator('#storage-indicator').innerText(), /1 run, 1\.4 KB of 50 MB/);
+      await shoot(st.page, '7-results-kept');
+      const again = await download(st.page, st.page.getByRole('button', { name: /^Download predictions for iris\.csv/ }));
+      assert.ok(again.bytes.equals(want), 'the kept CSV differs from the CLI\'s output');
+      await st.page.getByRole('button', { name: /^Delete the result for iris\.csv/ }).click();
+      assert.equal(await listAfter.getByRole('listitem').count(), 0);
+      await st.page.reload();
+      await st.page.locator('#engine-status').filter({ hasText: 'ready' }).waitFor();
+      assert.equal(await listAfter.getByRole('listitem').count(), 0, 'a deleted result came back after a reload');
+
+      // Delete all, then turning keeping off leaves nothing stored.
+      await choose(st.page, IRIS);
+      await predict(st.page);
+      await st.page.locator('#history-list .tag').waitFor();
+      await st.page.getByRole('button', { name: 'Delete all' }).click();
+      await st.page.getByLabel('Keep results in this browser after the page is closed').uncheck();
+      const stored = await st.page.evaluate(() => new Promise((resolve, reject) => {
+        const req = indexedDB.open('localpredict');
+        req.onsuccess = () => {
+          const tx = req.result.transaction('runs', 'readonly');
+          const all = tx.objectStore('runs').count();
+          all.onsuccess = () => resolve(all.result);
+        };
+        req.onerror = () => reject(req.error);
+      }));
+      assert.equal(stored, 0);
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  test('privacy: after load, choosing files, predicting and downloading make no request', { timeout: T }, async () => {
+    const st = await open(context, pageUrl);
+    const { page } = st;
+    try {
+      const mark = { server: serverLog.length, page: st.requests.length };
+      await choose(page, IRIS);
+      await predict(page);
+      await download(page, downloadButton(page));
+      await page.getByRole('button', { name: 'Try an example' }).click();
+      await page.waitForFunction(() => !document.getElementById('predict').disabled);
+      await predict(page);
+      await page.waitForTimeout(250); // let any late request show
+      assert.deepEqual(serverLog.slice(mark.server), [], 'the server saw requests');
+      assert.deepEqual(networkRequests(st.requests.slice(mark.page)), [], 'the page made requests');
+      await noProblems(st);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the single-file page works from file:// with the network off, and requests nothing but itself', { timeout: T }, async () => {
+    const want = await cli(IRIS.model, IRIS.csv);
+    const html = readFileSync(SINGLE_FILE, 'utf8');
+    assert.ok(!/<script[^>]+src=|<link[^>]+href="(?!data:)/.test(html), 'the single file refers to other files');
+    assert.match(html, /connect-src 'none'/);
+    await context.setOffline(true);
+    const url = pathToFileURL(SINGLE_FILE).href;
+    const st = await open(context, url);
+    const { page } = st;
+    try {
+      await page.getByRole('button', { name: 'Try an example' }).click();
+      await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+      await predict(page);
+      const got = await download(page, downloadButton(page));
+      assert.ok(got.bytes.equals(want), 'the single file\'s CSV differs from the CLI\'s output');
+      // And with the file inputs: a fixture.
+      const c = cases.binary;
+      await choose(page, { model: c.model, csv: c.input });
+      await predict(page);
+      assert.deepEqual(compareCsv(c, (await download(page, downloadButton(page))).bytes.toString('utf8')), []);
+      assert.deepEqual(networkRequests(st.requests).filter((u) => u !== url), []);
+      await noProblems(st);
+    } finally {
+      await page.close();
+      await context.setOffline(false);
+    }
+  });
+});

@@ -1,0 +1,264 @@
+/* main.mjs — the page's wiring: model → data → predict → results, step by step.
+ *
+ * State is three things: the loaded model (in the worker; here its info), the
+ * chosen CSV with the result of checking its header, and whether a run is
+ * going.  Predict is enabled only when a run can succeed as far as can be known
+ * beforehand: a model is loaded and the CSV's header has every column it needs.
+ */
+import { byId, el } from './dom.mjs';
+import * as fmt from './format.mjs';
+import * as engine from './engine-client.mjs';
+import { renderModelDetails } from './model-details.mjs';
+import { dropZone, setFiles } from './drop-zone.mjs';
+import { startProgress, updateProgress, hideProgress, elapsedMs } from './run-progress.mjs';
+import { showResults, hideResults } from './results-view.mjs';
+import { addRun, initHistory } from './history.mjs';
+import { predictionsName } from './save-file.mjs';
+import { example } from '../build/examples.mjs';
+
+const modelInput = byId('model-file');
+const manifestInput = byId('manifest-file');
+const csvInput = byId('csv-file');
+const includeInput = byId('include-input');
+const predictButton = byId('predict');
+const cancelButton = byId('cancel');
+const exampleButton = byId('try-example');
+const removeManifestButton = byId('remove-manifest');
+const modelStatus = byId('model-status');
+const detailsPanel = byId('model-details');
+const detailsBody = byId('model-details-body');
+const csvStatus = byId('csv-status');
+const runStatus = byId('run-status');
+const engineStatus = byId('engine-status');
+
+let model = null;        // { info, fileName, manifestName, engine } of the loaded model
+let modelLoading = null; // the promise of the load in progress
+let csv = null;          // { file, header, ok } of the checked CSV
+let running = false;
+
+/* ---- messages ------------------------------------------------------------- */
+
+function note(target, kind, ...content) {
+  target.replaceChildren(el('div', { className: `note ${kind}`, attrs: kind === 'error' ? { role: 'alert' } : {} }, ...content));
+}
+
+function clear(target) {
+  target.replaceChildren();
+}
+
+function updateButtons() {
+  predictButton.disabled = running || !model || !csv || !csv.ok;
+  cancelButton.hidden = !running;
+  for (const input of [modelInput, manifestInput, csvInput, includeInput, exampleButton, removeManifestButton]) input.disabled = running;
+  removeManifestButton.hidden = manifestInput.files.length === 0;
+}
+
+/* ---- step 1: the model ------------------------------------------------------ */
+
+async function loadChosenModel() {
+  const file = modelInput.files[0];
+  const manifest = manifestInput.files[0] || null;
+  model = null;
+  detailsPanel.hidden = true;
+  updateButtons();
+  if (!file) {
+    clear(modelStatus);
+    modelLoading = null;
+    return;
+  }
+  note(modelStatus, 'busy', `Reading ${file.name}…`);
+  const loading = engine.loadModel(file, manifest);
+  modelLoading = loading.catch(() => null);
+  try {
+    const { info, engine: variant } = await loading;
+    if (modelInput.files[0] !== file) return; // another file was chosen meanwhile
+    model = { info, fileName: file.name, manifestName: manifest?.name ?? null, engine: variant };
+    renderModelDetails(detailsBody, model);
+    // On a phone the details would push step 2 out of sight: shown folded, one tap away.
+    byId('model-details-toggle').open = !window.matchMedia('(max-width: 600px)').matches;
+    detailsPanel.hidden = false;
+    const classes = info.classes ? `, ${fmt.plural(info.classes.length, 'class', 'classes')}` : '';
+    note(modelStatus, 'ok', el('strong', {}, 'Model loaded: '), `${fmt.plural(info.features.count, 'input column')}${classes}.`);
+  } catch (e) {
+    if (modelInput.files[0] !== file) return;
+    note(modelStatus, 'error', el('strong', {}, 'This model cannot be used. '), e.message);
+  }
+  updateButtons();
+  if (csvInput.files[0]) await checkChosenCsv();
+}
+
+/* ---- step 2: the CSV -------------------------------------------------------- */
+
+function headerReport(header, info) {
+  const names = info.features.names;
+  if (!names) {
+    return `${fmt.plural(header.length, 'column')}, taken by position as the model's ${fmt.plural(info.features.count, 'input')}.`;
+  }
+  const wanted = new Set(names);
+  const unused = header.filter((h) => !wanted.has(h));
+  return `All ${fmt.plural(names.length, 'column')} the model needs are present` +
+    (unused.length ? `; ${fmt.plural(unused.length, 'other column')} (${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', …' : ''}) ${unused.length === 1 ? 'is' : 'are'} not used by the model.` : '.');
+}
+
+/** Spaces at either end made visible: "width " → "width␣". */
+function showSpaces(name) {
+  return name.replace(/^ +| +$/g, (m) => '\u2423'.repeat(m.length));
+}
+
+/**
+ * The missing columns as a list: each name the model needs and the header lacks,
+ * with the engine's near-miss suggestion from its message ('"a" (the input has "A")')
+ * when it made one.  The engine's own message follows, as the CLI prints it.
+ */
+function missingReport(error, header, info) {
+  const present = new Set(header);
+  const missing = (info.features.names || []).filter((n) => !present.has(n));
+  const items = missing.map((name) => {
+    const near = error.message.split(`"${name}" (the input has "`)[1];
+    const suggestion = near !== undefined ? near.slice(0, near.indexOf('")')) : null;
+    return el('li', {}, el('span', { className: 'code' }, name),
+      suggestion !== null && header.includes(suggestion)
+        ? [' — the file has ', el('span', { className: 'code near' }, showSpaces(suggestion))]
+        : ' — not in the file');
+  });
+  return [
+    el('strong', {}, `${fmt.plural(missing.length, 'column')} the model needs ${missing.length === 1 ? 'is' : 'are'} missing.`),
+    items.length ? el('ul', { className: 'missing' }, items) : null,
+    el('p', { className: 'hint' }, 'Rename the columns in the CSV (or choose the CSV that goes with this model), then choose it again.'),
+    el('p', { className: 'engine-message' }, error.message),
+  ];
+}
+
+async function checkChosenCsv() {
+  const file = csvInput.files[0];
+  csv = null;
+  updateButtons();
+  if (!file) {
+    clear(csvStatus);
+    return;
+  }
+  if (modelLoading) await modelLoading;
+  if (csvInput.files[0] !== file) return;
+  if (!model) {
+    note(csvStatus, 'info', `${file.name} (${fmt.bytes(file.size)}) is ready; its columns are checked once a model is loaded.`);
+    return;
+  }
+  note(csvStatus, 'busy', `Checking the columns of ${file.name}…`);
+  try {
+    const { header, check } = await engine.checkCsv(file);
+    if (csvInput.files[0] !== file) return;
+    csv = { file, header, ok: check.ok };
+    if (check.ok) {
+      note(csvStatus, 'ok', el('strong', {}, `${file.name} `), `(${fmt.bytes(file.size)}) fits the model. `, headerReport(header, model.info));
+    } else {
+      if (check.error.code === 'MISSING_COLUMN') {
+        note(csvStatus, 'error', ...missingReport(check.error, header, model.info));
+      } else {
+        note(csvStatus, 'error', el('strong', {}, 'This file cannot be predicted. '), check.error.message);
+      }
+    }
+  } catch (e) {
+    if (csvInput.files[0] !== file) return;
+    note(csvStatus, 'error', el('strong', {}, 'The file could not be read. '), e.message);
+  }
+  updateButtons();
+}
+
+/* ---- step 3: predict -------------------------------------------------------- */
+
+async function runPrediction() {
+  if (!model || !csv?.ok || running) return;
+  const { file } = csv;
+  const runModel = model;
+  const keepInput = includeInput.checked;
+  running = true;
+  updateButtons();
+  clear(runStatus);
+  hideResults();
+  startProgress(file.size);
+  cancelButton.focus();
+  let lastRows = 0;
+  try {
+    const result = await engine.predict(file, { includeInput: keepInput }, (p) => {
+      lastRows = p.rows;
+      updateProgress(p);
+    });
+    const ms = elapsedMs();
+    const run = {
+      fileName: file.name,
+      outputName: predictionsName(file.name),
+      modelName: runModel.fileName,
+      modelSha256: runModel.info.sha256,
+      rows: result.summary.rows,
+      ms,
+      date: Date.now(),
+      includeInput: keepInput,
+      blob: result.blob,
+    };
+    hideProgress();
+    note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}.`);
+    showResults({ ...run, summary: result.summary });
+    byId('results-heading').focus(); // Cancel, which had the focus, is gone
+    addRun(run);
+  } catch (e) {
+    hideProgress();
+    if (e.code === 'ABORTED') {
+      note(runStatus, 'info', el('strong', {}, 'Cancelled. '), `Stopped after ${fmt.plural(lastRows, 'row')}; nothing was kept.`);
+    } else {
+      note(runStatus, 'error', el('strong', {}, 'The prediction failed. '), e.message);
+    }
+  } finally {
+    running = false;
+    updateButtons();
+    if (document.activeElement === document.body || document.activeElement === cancelButton) predictButton.focus();
+  }
+}
+
+/* ---- the example ------------------------------------------------------------ */
+
+function exampleFile({ name, type, text }) {
+  return new File([text], name, { type });
+}
+
+function tryExample() {
+  setFiles(manifestInput, [exampleFile(example.manifest)]); // before the model: its change loads both
+  setFiles(modelInput, [exampleFile(example.model)]);
+  setFiles(csvInput, [exampleFile(example.csv)]);
+}
+
+/* ---- wiring ----------------------------------------------------------------- */
+
+modelInput.addEventListener('change', loadChosenModel);
+manifestInput.addEventListener('change', () => {
+  updateButtons();
+  if (modelInput.files[0]) loadChosenModel();
+});
+removeManifestButton.addEventListener('click', () => {
+  setFiles(manifestInput, []);
+  manifestInput.focus();
+});
+csvInput.addEventListener('change', checkChosenCsv);
+predictButton.addEventListener('click', runPrediction);
+cancelButton.addEventListener('click', () => engine.cancel());
+exampleButton.addEventListener('click', tryExample);
+
+const isManifest = (f) => /\.localpredict\.json$/i.test(f.name);
+dropZone(byId('model-drop'), (files) => [
+  [modelInput, files.filter((f) => !isManifest(f)).slice(0, 1)],
+  [manifestInput, files.filter(isManifest).slice(0, 1)],
+]);
+dropZone(byId('csv-drop'), (files) => [[csvInput, files.slice(0, 1)]]);
+
+engine.engineReady.then((r) => {
+  engineStatus.textContent = r.error
+    ? `The engine could not start: ${r.error.message}`
+    : `localpredict ${r.version} · WebAssembly${r.variant === 'simd' ? ' with SIMD' : ''} · ready`;
+}, (e) => {
+  engineStatus.textContent = `The engine could not start: ${e.message}`;
+});
+
+// A browser that restores form state after a reload would show files the page has not read.
+for (const input of [modelInput, manifestInput, csvInput]) input.value = '';
+updateButtons();
+initHistory();
+document.documentElement.classList.add('ready');

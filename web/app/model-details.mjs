@@ -1,0 +1,87 @@
+/* model-details.mjs — the Model details panel: what the engine says about the
+ * loaded model (Model.info, see wasm/index.d.ts), in words.
+ *
+ * Metrics and other facts a manifest carries under "details" (when the engine
+ * reports them in info.details) are listed as given, never recomputed.
+ */
+import { el } from './dom.mjs';
+import * as fmt from './format.mjs';
+
+const TASKS = {
+  multiclass: 'Multi-class: one class per row',
+  binary: 'Binary: one of two classes per row',
+  multilabel: 'Multi-label: any number of labels per row',
+  regression: 'Regression: one number per row',
+};
+
+const BOOSTERS = {
+  gbtree: 'gradient-boosted trees',
+  dart: 'gradient-boosted trees (DART)',
+};
+
+function chips(values, className = 'chip') {
+  return el('ul', { className: 'chips' }, values.map((v) => el('li', { className }, String(v))));
+}
+
+function treesText(info) {
+  const kind = BOOSTERS[info.booster] || info.booster || 'trees';
+  const used = info.bestIteration !== null && info.bestIteration !== undefined && info.trees !== info.treesInFile
+    ? `${fmt.count(info.trees)} of ${fmt.count(info.treesInFile)} trees (early stopping at iteration ${info.bestIteration})`
+    : fmt.plural(info.trees, 'tree');
+  return `${kind[0].toUpperCase()}${kind.slice(1)}: ${used}, ${fmt.plural(info.nodes, 'node')}, depth up to ${info.maxDepth}`;
+}
+
+function inputsValue(info) {
+  const { features } = info;
+  if (!features.names) {
+    return el('p', {}, `${fmt.plural(features.count, 'column')} without names, taken from the CSV by position`);
+  }
+  const categorical = new Set(features.categorical || []);
+  return el('div', {},
+    el('p', { className: 'muted' }, `${fmt.plural(features.count, 'column')}, matched by name`),
+    el('ul', { className: 'chips' }, features.names.map((name, i) => el('li', { className: 'chip code' }, name,
+      categorical.has(i) ? el('span', { className: 'chip-note' }, ' categorical') : null))));
+}
+
+/** A manifest's "details" value: an object of facts, possibly with nested metrics. */
+function detailsValue(details) {
+  if (details === null || typeof details !== 'object') return el('p', {}, String(details));
+  const rows = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) rows.push([`${key}: ${k}`, v]);
+    } else {
+      rows.push([key, Array.isArray(value) ? value.join(', ') : value]);
+    }
+  }
+  return el('table', { className: 'facts' },
+    el('tbody', {}, rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k),
+      el('td', {}, typeof v === 'number' ? String(v) : String(v))))));
+}
+
+/** Renders `info` into the panel (a <dl> inside `container`). */
+export function renderModelDetails(container, { info, fileName, manifestName, engine }) {
+  const items = [
+    ['Model file', el('span', {}, el('span', { className: 'code' }, fileName), ` (${fmt.bytes(info.bytes)})`)],
+    manifestName ? ['Manifest', el('span', { className: 'code' }, manifestName)] : null,
+    ['Format', `${info.format}${info.producer ? `, written by ${info.producer}` : ''}`],
+    ['Task', TASKS[info.task] || info.task],
+    ['Model', treesText(info)],
+    ['Objective', el('span', { className: 'code' }, info.objective)],
+    ['Input columns', inputsValue(info)],
+    info.classes ? [info.task === 'multilabel' ? 'Labels' : 'Classes',
+      el('div', {}, el('p', { className: 'muted' }, `${info.classes.length} in output order`), chips(info.classes))] : null,
+    info.task === 'binary' || info.task === 'multilabel'
+      ? ['Decision threshold', info.task === 'binary'
+        ? `${info.thresholds[info.thresholds.length - 1]} (the positive class is suggested above it)`
+        : info.thresholds.join(', ')]
+      : null,
+    info.missing && info.missing.length ? ['Also missing', `cells equal to ${info.missing.join(', ')}`] : null,
+    info.details !== undefined ? ['Details', detailsValue(info.details)] : null,
+    ['SHA-256', el('span', { className: 'code hash' }, info.sha256)],
+    ['Engine', `${info.engine}, ${engine === 'simd' ? 'WebAssembly with SIMD' : 'WebAssembly'}`],
+  ].filter(Boolean);
+  const dl = el('dl', { className: 'details' });
+  for (const [term, value] of items) dl.append(el('div', {}, el('dt', {}, term), el('dd', {}, value)));
+  container.replaceChildren(dl);
+}
