@@ -33,6 +33,7 @@ static void write_model(writer *w, const lp_model *m)
     put_str(w, m->format);
     put_str(w, m->objective);
     put_str(w, m->booster);
+    put_str(w, m->producer_name);
     put_str(w, m->producer_version);
     put_str(w, m->sha256);
     put_u64(w, m->source_bytes);
@@ -44,6 +45,9 @@ static void write_model(writer *w, const lp_model *m)
     put(w, m->missing_values, m->n_missing_values * sizeof(double));
     put_u64(w, m->n_groups);
     put(w, m->base_margin, m->n_groups * sizeof(float));
+    put(w, &m->average_divisor, sizeof m->average_divisor);
+    put_u64(w, m->base_after != NULL);
+    if (m->base_after) put(w, m->base_after, m->n_groups * sizeof(float));
     put_u64(w, (uint64_t)m->link);
     put_u64(w, (uint64_t)m->native_task);
     put_u64(w, (uint64_t)m->task);
@@ -166,6 +170,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     get_fixed_str(&r, m->format, sizeof m->format);
     get_fixed_str(&r, m->objective, sizeof m->objective);
     get_fixed_str(&r, m->booster, sizeof m->booster);
+    get_fixed_str(&r, m->producer_name, sizeof m->producer_name);
     get_fixed_str(&r, m->producer_version, sizeof m->producer_version);
     get_fixed_str(&r, m->sha256, sizeof m->sha256);
     m->source_bytes = (size_t)get_u64(&r);
@@ -183,8 +188,11 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     m->missing_values = get_array(&r, m->n_missing_values, sizeof(double));
     m->n_groups = get_count(&r, sizeof(float));
     m->base_margin = get_array(&r, m->n_groups, sizeof(float));
+    get_into(&r, &m->average_divisor, sizeof m->average_divisor);
+    if (!(m->average_divisor >= 0)) r.ok = 0;
+    if (get_u64(&r)) m->base_after = get_array(&r, m->n_groups, sizeof(float));
     uint64_t link = get_u64(&r), native_task = get_u64(&r), task = get_u64(&r);
-    if (link > LP__LINK_EXP || native_task > LP_TASK_REGRESSION || task > LP_TASK_REGRESSION ||
+    if (link > LP__LINK_LAST || native_task > LP_TASK_REGRESSION || task > LP_TASK_REGRESSION ||
         m->n_groups == 0)
         r.ok = 0;
     m->link = (lp__link)link;
@@ -204,7 +212,9 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
     m->trees_in_file = (size_t)get_u64(&r);
-    m->best_iteration = (long long)get_u64(&r) - 1;
+    uint64_t best_plus_one = get_u64(&r);   /* 0 = none; checked before the subtraction */
+    if (best_plus_one > (uint64_t)LP_MAX_NODES + 1) r.ok = 0;
+    m->best_iteration = r.ok ? (long long)best_plus_one - 1 : -1;
     f->n_trees = get_count(&r, 8);
     f->n_nodes = get_count(&r, sizeof *f->nodes);
     /* A blob holds only the trees its model used: "best" keeps them all. */

@@ -526,7 +526,8 @@ static int decode_model(decoder *d, lp__pb msg)
     }
     if (!ok(d)) return 0;
     if (m->ir_version <= 0 || !have_graph)
-        return fail(d, LP_ERR_BAD_MODEL, "not an ONNX model (no %s)", m->ir_version <= 0 ? "ir_version" : "graph");
+        return fail(d, LP_ERR_BAD_MODEL, "no %s: this is not an ONNX model file",
+                    m->ir_version <= 0 ? "ir_version" : "graph");
 
     m->opsets = array(d, m->n_opsets + 1, sizeof *m->opsets);
     m->metadata_keys = array(d, m->n_metadata + 1, sizeof *m->metadata_keys);

@@ -1,27 +1,73 @@
 /* outputs.c — see outputs.h. */
 #include "outputs.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../core/lp_math.h"
 
 static float sigmoid(float x) { return (float)(1.0 / (1.0 + lp__exp(-(double)x))); }
 
-void lp__outputs_from_margins(const lp_model *m, const float *margins, size_t n_rows, float *proba)
+/* onnxruntime's probit (ml_common.h): sqrt(2) * ErfInv(2s - 1), with the
+ * closed-form erfinv approximation it uses (Winitzki, a = 0.147), in float
+ * as there; the approximation, not the exact erfinv, is what its users see. */
+static float probit(float s)
+{
+    float x = 2 * s - 1;
+    float sgn = x < 0 ? -1.0f : 1.0f;
+    x = (1 - x) * (1 + x);
+    float lg = (float)lp__log((double)x);
+    float v = 2 / (3.14159265358979f * 0.147f) + 0.5f * lg;
+    float v2 = 1 / 0.147f * lg;
+    float v3 = -v + sqrtf(v * v - v2);
+    return 1.41421356237f * (sgn * sqrtf(v3));
+}
+
+/* Softmax in double; SOFTMAX_ZERO leaves scores within 1e-7 of zero at
+ * (nearly) zero instead of exp(0 - max), as onnxruntime does. */
+static void softmax(const float *z, size_t n, int keep_zeros, float *p)
+{
+    double top = z[0], sum = 0;
+    for (size_t g = 1; g < n; g++)
+        if (z[g] > top) top = z[g];
+    for (size_t g = 0; g < n; g++)
+        if (!keep_zeros || z[g] > 1e-7f || z[g] < -1e-7f) sum += lp__exp((double)z[g] - top);
+    for (size_t g = 0; g < n; g++) {
+        int zero = keep_zeros && !(z[g] > 1e-7f || z[g] < -1e-7f);
+        double e = zero ? (double)z[g] * lp__exp(-top) : lp__exp((double)z[g] - top);
+        p[g] = (float)(e / sum);
+    }
+}
+
+void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba)
 {
     size_t g_n = m->n_groups, k_n = m->n_outputs;
     for (size_t r = 0; r < n_rows; r++) {
-        const float *z = margins + r * g_n;
+        float *z = margins + r * g_n;
         float *p = proba + r * k_n;
+        if (m->average_divisor)
+            for (size_t g = 0; g < g_n; g++) z[g] /= m->average_divisor;
+        if (m->base_after)
+            for (size_t g = 0; g < g_n; g++) z[g] += m->base_after[g];
         switch (m->link) {
-        case LP__LINK_SOFTMAX: {
-            double top = z[0], sum = 0;
-            for (size_t g = 1; g < g_n; g++)
-                if (z[g] > top) top = z[g];
-            for (size_t g = 0; g < g_n; g++) sum += lp__exp((double)z[g] - top);
-            for (size_t g = 0; g < g_n; g++) p[g] = (float)(lp__exp((double)z[g] - top) / sum);
+        case LP__LINK_SOFTMAX:
+        case LP__LINK_SOFTMAX_ZERO:
+            softmax(z, g_n, m->link == LP__LINK_SOFTMAX_ZERO, p);
             break;
-        }
+        case LP__LINK_RAW:
+            memcpy(p, z, g_n * sizeof *p);
+            break;
+        case LP__LINK_PROBIT:
+            for (size_t g = 0; g < g_n; g++) p[g] = probit(z[g]);
+            break;
+        case LP__LINK_COMPLEMENT:
+            p[0] = 1.0f - z[0];
+            p[1] = z[0];
+            break;
+        case LP__LINK_NEGATE:
+            p[0] = -z[0];
+            p[1] = z[0];
+            break;
         case LP__LINK_SIGMOID:
         case LP__LINK_HINGE: {
             if (g_n == 1) {

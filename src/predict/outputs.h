@@ -12,8 +12,9 @@
 
 #include "../formats/model.h"
 
-/* margins: n_rows * n_groups → proba: n_rows * n_outputs. */
-void lp__outputs_from_margins(const lp_model *m, const float *margins, size_t n_rows, float *proba);
+/* margins: n_rows * n_groups → proba: n_rows * n_outputs.  Margins are
+ * finished in place first (an ONNX ensemble's average and base values). */
+void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba);
 
 /* chosen: n_rows * n_outputs flags.  threshold NaN = the model's thresholds. */
 void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, double threshold,

@@ -350,7 +350,7 @@ LP_TEST(onnx_malformed_wire)
     expect_error(&e, LP_ERR_BAD_MODEL, "invalid field number");
     e.n = 0;
     put_int(&e, 1, 8);                                         /* no graph */
-    expect_error(&e, LP_ERR_BAD_MODEL, "not an ONNX model (no graph)");
+    expect_error(&e, LP_ERR_BAD_MODEL, "ONNX model: no graph: this is not an ONNX model file");
     e.n = 0;
     put_float(&e, 7, 1.0f);                                    /* graph of the wrong wire type */
     put_int(&e, 1, 8);
