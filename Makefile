@@ -31,9 +31,10 @@ ENGINE_SRC := $(addprefix src/, \
 	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/protobuf.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
+	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
-	kernels/trees_scalar.c)
-SIMD_SRC   := src/kernels/trees_simd128.c
+	kernels/trees_scalar.c kernels/gemm_scalar.c)
+SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 
 # -ffp-contract=off: no fused multiply-add, so native and WASM round alike.

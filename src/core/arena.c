@@ -10,32 +10,30 @@
 
 struct lp__arena_block {
     lp__arena_block *prev;
-    size_t           cap;    /* usable bytes after the header */
+    unsigned char   *data;   /* first 16-byte aligned byte after the header */
+    size_t           cap;    /* usable bytes from data */
     size_t           top;    /* bytes used */
-    /* data follows, aligned */
 };
-
-/* The header rounded up so the data after it stays 16-byte aligned. */
-#define BLOCK_HEADER ((sizeof(lp__arena_block) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
-
-static unsigned char *block_data(lp__arena_block *b) { return (unsigned char *)b + BLOCK_HEADER; }
 
 void *lp__arena_alloc(lp__arena *a, size_t size)
 {
-    if (size > SIZE_MAX - 2 * ARENA_ALIGN - BLOCK_HEADER) return NULL;
+    if (size > SIZE_MAX - 2 * ARENA_ALIGN - sizeof(lp__arena_block)) return NULL;
     size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     lp__arena_block *b = a->head;
     if (!b || b->cap - b->top < size) {
-        /* Big requests get a block of their own; small ones share 64 KiB. */
+        /* Big requests get a block of their own; small ones share 64 KiB.
+         * malloc may align to 8 only (Emscripten's does): align by hand. */
         size_t cap = size > ARENA_MIN_BLOCK ? size : ARENA_MIN_BLOCK;
-        lp__arena_block *nb = malloc(BLOCK_HEADER + cap);
+        lp__arena_block *nb = malloc(sizeof *nb + ARENA_ALIGN + cap);
         if (!nb) return NULL;
+        uintptr_t start = (uintptr_t)(nb + 1);
+        nb->data = (unsigned char *)((start + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1));
         nb->prev = b;
         nb->cap = cap;
         nb->top = 0;
         a->head = b = nb;
     }
-    void *p = block_data(b) + b->top;
+    void *p = b->data + b->top;
     b->top += size;
     a->used += size;
     return p;

@@ -10,6 +10,7 @@
 #include "../core/error.h"
 #include "cJSON.h"
 #include "forest_check.h"
+#include "../ops/graph.h"
 
 lp_model *lp__model_new(void)
 {
@@ -40,6 +41,8 @@ void lp_model_destroy(lp_model *m)
     free(m->feature_is_cat);
     free(m->missing_values);
     lp__forest_free(&m->forest);
+    lp__graph_free(m->graph);
+    free(m->graph_source);
     free(m->base_margin);
     free(m->base_after);
     free_strings(m->output_names, m->n_outputs);
@@ -165,6 +168,8 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     for (size_t t = 0; t < m->forest.n_trees; t++)
         if (m->forest.tree_depth[t] > max_depth) max_depth = m->forest.tree_depth[t];
     cJSON_AddNumberToObject(o, "maxDepth", max_depth);
+    if (m->graph) cJSON_AddNumberToObject(o, "operators", (double)m->graph->n_ops);
+    else cJSON_AddNullToObject(o, "operators");
 
     cJSON *features = cJSON_AddObjectToObject(o, "features");
     cJSON_AddNumberToObject(features, "count", (double)m->n_features);

@@ -53,8 +53,11 @@ struct lp_model {
     double  *missing_values;      /* sentinels that also mean missing */
     size_t   n_missing_values;
 
-    /* computation */
+    /* computation: the forest, or (dense ONNX models) the graph */
     lp__forest forest;
+    struct lp__graph *graph;
+    uint8_t *graph_source;        /* the ONNX bytes the graph came from (for the blob) */
+    size_t   graph_source_len;
     /* Early stopping: the trees up to the best iteration, which xgboost's
      * scikit-learn API predicts with (0 = no best iteration stored).  The
      * forest is cut to them unless the manifest says "iterations": "all". */

@@ -2,6 +2,9 @@
  * field by field; keep them in the same order. */
 #include "model_blob.h"
 
+#include "../ops/graph.h"
+#include "onnx_graph.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +70,9 @@ static void write_model(writer *w, const lp_model *m)
     put(w, f->cat_offset, f->n_cat_sets * sizeof *f->cat_offset);
     put(w, f->cat_n_words, f->n_cat_sets * sizeof *f->cat_n_words);
     put(w, f->cat_words, f->n_cat_words * sizeof *f->cat_words);
+    /* A dense ONNX model travels as its file: rebuilding the graph is cheap. */
+    put_u64(w, m->graph_source_len);
+    put(w, m->graph_source, m->graph_source_len);
 }
 
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
@@ -161,6 +167,18 @@ int lp__blob_is(const uint8_t *bytes, size_t len)
     return len >= 8 && memcmp(bytes, LP__BLOB_MAGIC, 8) == 0;
 }
 
+/* The dense graph from the ONNX bytes the blob carries; it must agree with
+ * the model fields stored beside it. */
+static lp_status rebuild_graph(lp_model *m, lp_error *err)
+{
+    lp__onnx_model om;
+    lp_status s = lp__onnx_decode(m->graph_source, m->graph_source_len, &om, err);
+    if (s == LP_OK) s = lp__graph_build(&om, &m->graph, err);
+    if (s == LP_OK && (m->graph->n_features != m->n_features || m->graph->n_outputs != m->n_groups))
+        s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
+    return s;
+}
+
 lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
     reader r = {bytes + 8, len - 8, 1};
@@ -228,6 +246,8 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
     f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
     f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
+    m->graph_source_len = get_count(&r, 1);
+    if (m->graph_source_len) m->graph_source = get_array(&r, m->graph_source_len, 1);
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);
     f->tree_has_cat = calloc(f->n_trees + 1, 1);
@@ -247,6 +267,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
     if (s == LP_OK) s = lp__forest_check(f, tree_end, m->n_features, m->n_groups, err);
     free(tree_end);
+    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, err);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

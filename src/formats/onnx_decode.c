@@ -115,6 +115,49 @@ const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *n
     return NULL;
 }
 
+/* ---- what a graph needs ------------------------------------------------------------- */
+
+int64_t lp__onnx_opset_version(const lp__onnx_model *om, const char *domain)
+{
+    int dflt = domain[0] == 0 || strcmp(domain, "ai.onnx") == 0;
+    for (size_t i = 0; i < om->n_opsets; i++) {
+        const char *d = om->opsets[i].domain;
+        if (dflt ? (d[0] == 0 || strcmp(d, "ai.onnx") == 0) : strcmp(d, domain) == 0) return om->opsets[i].version;
+    }
+    return -1;
+}
+
+lp_status lp__onnx_report_unsupported(const lp__onnx_model *om, const uint8_t *needed,
+                                      int (*supported)(const lp__onnx_node *, void *), void *ctx, lp_error *err)
+{
+    char msg[3000];
+    size_t len = 0, kinds = 0, total = 0;
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        const lp__onnx_node *n = &om->nodes[i];
+        if ((needed && !needed[i]) || supported(n, ctx)) continue;
+        total++;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = (!needed || needed[j]) && strcmp(om->nodes[j].op_type, n->op_type) == 0 &&
+                   strcmp(om->nodes[j].domain, n->domain) == 0;
+        if (seen) continue;
+        size_t count = 0;
+        for (size_t j = i; j < om->n_nodes; j++)
+            count += (!needed || needed[j]) && strcmp(om->nodes[j].op_type, n->op_type) == 0 &&
+                     strcmp(om->nodes[j].domain, n->domain) == 0;
+        if (len < sizeof msg - 200) {
+            int w = snprintf(msg + len, sizeof msg - len, "%s%.60s (%s opset %lld; %zu node%s, first \"%.60s\")",
+                             kinds ? ", " : "", n->op_type, n->domain[0] ? n->domain : "ai.onnx",
+                             (long long)lp__onnx_opset_version(om, n->domain), count, count == 1 ? "" : "s", n->name);
+            if (w > 0) len += (size_t)w < sizeof msg - len ? (size_t)w : sizeof msg - len - 1;
+        }
+        kinds++;
+    }
+    if (!total) return LP_OK;
+    return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model uses %zu operator%s localpredict does not run yet: %s",
+                    kinds, kinds == 1 ? "" : "s", msg);
+}
+
 /* ---- TensorProto ------------------------------------------------------------ */
 
 enum {

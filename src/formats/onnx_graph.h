@@ -129,6 +129,15 @@ size_t lp__onnx_dtype_size(int32_t dtype);
 /* "float", "int64", ... for messages; "type 99" style for unknown values. */
 const char *lp__onnx_dtype_name(int32_t dtype);
 
+/* The opset the model imports for a domain ("" and "ai.onnx" alike); -1 if none. */
+int64_t lp__onnx_opset_version(const lp__onnx_model *m, const char *domain);
+
+/* LP_ERR_UNSUPPORTED naming every kind of node (among those flagged in
+ * `needed`, or all when NULL) that `supported` rejects: one message with
+ * each operator, its domain and opset, its node count and first node name. */
+lp_status lp__onnx_report_unsupported(const lp__onnx_model *m, const uint8_t *needed,
+                                      int (*supported)(const lp__onnx_node *, void *), void *ctx, lp_error *err);
+
 /* Finds an attribute by name; NULL when absent. */
 const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *name);
 

@@ -8,6 +8,7 @@
 #include "../core/error.h"
 #include "onnx_graph.h"
 #include "onnx_trees.h"
+#include "../ops/graph.h"
 
 #define BAD LP_ERR_BAD_MODEL
 
@@ -101,8 +102,10 @@ static int is_ensemble(const lp__onnx_node *n)
                         strcmp(n->op_type, "TreeEnsembleRegressor") == 0);
 }
 
-static int is_supported(const lp__onnx_node *n)
+/* What may surround a tree ensemble. */
+static int tree_plumbing_supported(const lp__onnx_node *n, void *ctx)
 {
+    (void)ctx;
     static const char *const plain[] = {"Identity", "Cast", "Concat"};
     static const char *const ml[] = {"ZipMap", "FeatureVectorizer"};
     if (is_ensemble(n)) return 1;
@@ -111,47 +114,6 @@ static int is_supported(const lp__onnx_node *n)
     for (size_t i = 0; i < sizeof ml / sizeof *ml; i++)
         if (is_ml(n) && strcmp(n->op_type, ml[i]) == 0) return 1;
     return 0;
-}
-
-static int64_t opset_of(const lp__onnx_model *om, const char *domain)
-{
-    int dflt = domain[0] == 0 || strcmp(domain, "ai.onnx") == 0;
-    for (size_t i = 0; i < om->n_opsets; i++) {
-        const char *d = om->opsets[i].domain;
-        if (dflt ? (d[0] == 0 || strcmp(d, "ai.onnx") == 0) : strcmp(d, domain) == 0) return om->opsets[i].version;
-    }
-    return -1;
-}
-
-/* All unsupported operators in one message: each kind once, with its count,
- * domain, opset and the first node's name. */
-static lp_status report_unsupported(const lp__onnx_model *om, lp_error *err)
-{
-    char msg[3000];
-    size_t len = 0, kinds = 0, total = 0;
-    for (size_t i = 0; i < om->n_nodes; i++) {
-        const lp__onnx_node *n = &om->nodes[i];
-        if (is_supported(n)) continue;
-        total++;
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = !is_supported(&om->nodes[j]) && strcmp(om->nodes[j].op_type, n->op_type) == 0 &&
-                   strcmp(om->nodes[j].domain, n->domain) == 0;
-        if (seen) continue;
-        size_t count = 0;
-        for (size_t j = i; j < om->n_nodes; j++)
-            count += strcmp(om->nodes[j].op_type, n->op_type) == 0 && strcmp(om->nodes[j].domain, n->domain) == 0;
-        if (len < sizeof msg - 200) {
-            int w = snprintf(msg + len, sizeof msg - len, "%s%.60s (%s opset %lld; %zu node%s, first \"%.60s\")",
-                             kinds ? ", " : "", n->op_type, n->domain[0] ? n->domain : "ai.onnx",
-                             (long long)opset_of(om, n->domain), count, count == 1 ? "" : "s", n->name);
-            if (w > 0) len += (size_t)w < sizeof msg - len ? (size_t)w : sizeof msg - len - 1;
-        }
-        kinds++;
-    }
-    if (!total) return LP_OK;
-    return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model uses %zu operator%s localpredict does not run yet: %s",
-                    kinds, kinds == 1 ? "" : "s", msg);
 }
 
 /* ---- where the features come from ----------------------------------------------------- */
@@ -265,12 +227,12 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
-static lp_status build(const lp__onnx_model *om, lp_model *m, lp_error *err)
+static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *err)
 {
     graph_index g = {NULL, 0};
     features ft = {0, NULL};
     lp_status s = index_graph(om, &g, err);
-    if (s == LP_OK) s = report_unsupported(om, err);
+    if (s == LP_OK) s = lp__onnx_report_unsupported(om, NULL, tree_plumbing_supported, NULL, err);
     const lp__onnx_node *ensemble = NULL;
     for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++) {
         if (!is_ensemble(&om->nodes[i])) continue;
@@ -279,9 +241,6 @@ static lp_status build(const lp__onnx_model *om, lp_model *m, lp_error *err)
                          "one is supported", ensemble->name, om->nodes[i].name);
         ensemble = &om->nodes[i];
     }
-    if (s == LP_OK && !ensemble)
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no TreeEnsembleClassifier or "
-                     "TreeEnsembleRegressor; other ONNX models are not supported yet");
     if (s == LP_OK) s = find_features(om, &g, ensemble, &ft, err);
     if (s == LP_OK) {
         if (!ft.count) ft.count = features_used(ensemble);
@@ -305,13 +264,79 @@ static lp_status build(const lp__onnx_model *om, lp_model *m, lp_error *err)
         m->best_iteration = -1;   /* ONNX stores no early-stopping point */
         copy_str(m->format, sizeof m->format, "onnx");
         snprintf(m->objective, sizeof m->objective, "%s", ensemble->op_type);
-        copy_str(m->booster, sizeof m->booster, "trees");
+        copy_str(m->booster, sizeof m->booster, "tree ensemble");
         copy_str(m->producer_name, sizeof m->producer_name, om->producer_name[0] ? om->producer_name : "onnx");
         copy_str(m->producer_version, sizeof m->producer_version, om->producer_version);
     }
     free(ft.names);
     free(g.defs);
     return s;
+}
+
+/* Class labels a dense classifier states: ZipMap's or LinearClassifier's. */
+static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *err)
+{
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        const lp__onnx_node *n = &om->nodes[i];
+        const lp__onnx_attr *ints = lp__onnx_attr_find(n, strcmp(n->op_type, "ZipMap") == 0 ? "classlabels_int64s"
+                                                                                              : "classlabels_ints");
+        const lp__onnx_attr *strs = lp__onnx_attr_find(n, "classlabels_strings");
+        if (strcmp(n->op_type, "ZipMap") != 0 && strcmp(n->op_type, "LinearClassifier") != 0) continue;
+        size_t count = strs ? strs->count : ints ? ints->count : 0;
+        if (count != m->n_outputs) continue;
+        for (size_t k = 0; k < count; k++) {
+            char buf[24];
+            const char *text = buf;
+            size_t len;
+            if (strs) text = strs->strings[k].data, len = strs->strings[k].len;
+            else len = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)ints->ints[k]);
+            char *copy = lp__strndup(text, len);
+            if (!copy) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            free(m->output_names[k]);
+            m->output_names[k] = copy;
+            m->output_types[k] = strs ? LP__LABEL_STRING : LP__LABEL_INT;
+        }
+        return LP_OK;
+    }
+    return LP_OK;
+}
+
+/* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
+ * columns are class probabilities, one column a regression. */
+static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
+{
+    char producer[32], version[24];
+    snprintf(producer, sizeof producer, "%s", om->producer_name[0] ? om->producer_name : "onnx");
+    snprintf(version, sizeof version, "%s", om->producer_version);
+    lp__graph *g = NULL;
+    lp_status s = lp__graph_build(om, &g, err);   /* takes the decoded model over */
+    if (s != LP_OK) return s;
+    m->graph = g;
+    m->graph_source = malloc(len);
+    m->feature_is_cat = calloc(g->n_features + 1, 1);
+    m->base_margin = calloc(g->n_outputs, sizeof *m->base_margin);
+    if (!m->graph_source || !m->feature_is_cat || !m->base_margin) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    memcpy(m->graph_source, bytes, len);
+    m->graph_source_len = len;
+    m->n_features = g->n_features;
+    m->n_groups = g->n_outputs;
+    m->best_iteration = -1;
+    m->link = g->n_outputs == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
+    m->native_task = g->n_outputs == 1 ? LP_TASK_REGRESSION : g->n_outputs == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
+    copy_str(m->format, sizeof m->format, "onnx");
+    copy_str(m->objective, sizeof m->objective, "graph");
+    copy_str(m->booster, sizeof m->booster, "dense");
+    copy_str(m->producer_name, sizeof m->producer_name, producer);
+    copy_str(m->producer_version, sizeof m->producer_version, version);
+    if ((s = lp__model_set_outputs(m, LP_TASK_AUTO, err)) != LP_OK) return s;
+    return m->native_task == LP_TASK_REGRESSION ? LP_OK : dense_labels(&g->source, m, err);
+}
+
+static int has_tree_ensemble(const lp__onnx_model *om)
+{
+    for (size_t i = 0; i < om->n_nodes; i++)
+        if (is_ensemble(&om->nodes[i])) return 1;
+    return 0;
 }
 
 lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
@@ -321,8 +346,9 @@ lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     if (s != LP_OK) return s;
     lp_model *m = lp__model_new();
     if (!m) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    else s = build(&om, m, err);
-    lp__onnx_model_free(&om);
+    else if (has_tree_ensemble(&om)) s = build_trees(&om, m, err);
+    else s = build_dense(&om, bytes, len, m, err);
+    lp__onnx_model_free(&om);   /* a no-op when the graph took it over */
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

@@ -5,39 +5,7 @@
 #include <string.h>
 
 #include "../core/lp_math.h"
-
-static float sigmoid(float x) { return (float)(1.0 / (1.0 + lp__exp(-(double)x))); }
-
-/* onnxruntime's probit (ml_common.h): sqrt(2) * ErfInv(2s - 1), with the
- * closed-form erfinv approximation it uses (Winitzki, a = 0.147), in float
- * as there; the approximation, not the exact erfinv, is what its users see. */
-static float probit(float s)
-{
-    float x = 2 * s - 1;
-    float sgn = x < 0 ? -1.0f : 1.0f;
-    x = (1 - x) * (1 + x);
-    float lg = (float)lp__log((double)x);
-    float v = 2 / (3.14159265358979f * 0.147f) + 0.5f * lg;
-    float v2 = 1 / 0.147f * lg;
-    float v3 = -v + sqrtf(v * v - v2);
-    return 1.41421356237f * (sgn * sqrtf(v3));
-}
-
-/* Softmax in double; SOFTMAX_ZERO leaves scores within 1e-7 of zero at
- * (nearly) zero instead of exp(0 - max), as onnxruntime does. */
-static void softmax(const float *z, size_t n, int keep_zeros, float *p)
-{
-    double top = z[0], sum = 0;
-    for (size_t g = 1; g < n; g++)
-        if (z[g] > top) top = z[g];
-    for (size_t g = 0; g < n; g++)
-        if (!keep_zeros || z[g] > 1e-7f || z[g] < -1e-7f) sum += lp__exp((double)z[g] - top);
-    for (size_t g = 0; g < n; g++) {
-        int zero = keep_zeros && !(z[g] > 1e-7f || z[g] < -1e-7f);
-        double e = zero ? (double)z[g] * lp__exp(-top) : lp__exp((double)z[g] - top);
-        p[g] = (float)(e / sum);
-    }
-}
+#include "../ops/graph.h"
 
 void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba)
 {
@@ -52,13 +20,13 @@ void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, 
         switch (m->link) {
         case LP__LINK_SOFTMAX:
         case LP__LINK_SOFTMAX_ZERO:
-            softmax(z, g_n, m->link == LP__LINK_SOFTMAX_ZERO, p);
+            lp__softmax(z, g_n, m->link == LP__LINK_SOFTMAX_ZERO, p);
             break;
         case LP__LINK_RAW:
             memcpy(p, z, g_n * sizeof *p);
             break;
         case LP__LINK_PROBIT:
-            for (size_t g = 0; g < g_n; g++) p[g] = probit(z[g]);
+            for (size_t g = 0; g < g_n; g++) p[g] = lp__probit(z[g]);
             break;
         case LP__LINK_COMPLEMENT:
             p[0] = 1.0f - z[0];
@@ -71,12 +39,12 @@ void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, 
         case LP__LINK_SIGMOID:
         case LP__LINK_HINGE: {
             if (g_n == 1) {
-                float pos = m->link == LP__LINK_SIGMOID ? sigmoid(z[0]) : (z[0] > 0 ? 1.0f : 0.0f);
+                float pos = m->link == LP__LINK_SIGMOID ? lp__sigmoid(z[0]) : (z[0] > 0 ? 1.0f : 0.0f);
                 p[0] = 1.0f - pos;
                 p[1] = pos;
             } else {
                 for (size_t g = 0; g < g_n; g++)
-                    p[g] = m->link == LP__LINK_SIGMOID ? sigmoid(z[g]) : (z[g] > 0 ? 1.0f : 0.0f);
+                    p[g] = m->link == LP__LINK_SIGMOID ? lp__sigmoid(z[g]) : (z[g] > 0 ? 1.0f : 0.0f);
             }
             break;
         }
@@ -121,13 +89,19 @@ void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, do
     }
 }
 
-void lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
-                       float *margins, float *proba, uint8_t *chosen)
+lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
+                            float *margins, float *proba, uint8_t *chosen, lp_error *err)
 {
     size_t g_n = m->n_groups;
-    for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
-    size_t stride = m->n_features ? m->n_features : 1;
-    lp_kern_forest_add(&m->forest, x, n_rows, stride, margins, g_n);
+    if (m->graph) {
+        lp_status s = lp__graph_run(m->graph, x, n_rows, margins, err);
+        if (s != LP_OK) return s;
+    } else {
+        for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
+        size_t stride = m->n_features ? m->n_features : 1;
+        lp_kern_forest_add(&m->forest, x, n_rows, stride, margins, g_n);
+    }
     lp__outputs_from_margins(m, margins, n_rows, proba);
     if (chosen) lp__outputs_choose(m, proba, n_rows, threshold, chosen);
+    return LP_OK;
 }

@@ -411,9 +411,13 @@ const char *const lp_test_xgb_cases[] = {
 const size_t lp_test_n_xgb_cases = sizeof lp_test_xgb_cases / sizeof *lp_test_xgb_cases;
 
 const char *const lp_test_onnx_cases[] = {
+    /* tree ensembles */
     "binary_all_positive", "binary_none_negate", "eq_neq_double_input", "logistic_strings_zipmap", "probit",
     "regressor_average", "regressor_sum", "rf_binary_vectorizer", "rf_iris_concat", "softmax_zero",
     "xgb_binary_logistic", "xgb_softmax_modes",
+    /* dense graphs */
+    "linear_regressor", "logreg_binary", "logreg_ovr_normalizer", "logreg_softmax_zipmap", "mlp_mixed_ops",
+    "mlp_opset9", "mlp_regressor", "mlp_relu_softmax",
 };
 const size_t lp_test_n_onnx_cases = sizeof lp_test_onnx_cases / sizeof *lp_test_onnx_cases;
 
