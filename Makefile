@@ -29,13 +29,14 @@ CJSON_DIR  := build/third_party/cjson
 CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
-	core/error.c core/buf.c core/sha256.c core/lp_math.c \
-	io/csv_reader.c io/csv_writer.c io/number.c io/json.c \
+	core/error.c core/buf.c core/arena.c core/sha256.c core/lp_math.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/protobuf.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
-	formats/model_blob.c formats/load.c \
+	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
+	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
-	kernels/trees_scalar.c)
-SIMD_SRC   := src/kernels/trees_simd128.c
+	kernels/trees_scalar.c kernels/gemm_scalar.c)
+SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 
 # The version: package.json's "version" is the single source.  The engine gets it as
@@ -162,9 +163,15 @@ demo: deps
 	@echo "Predictions for web/examples/iris.csv written to build/demo/predictions.csv; the first rows:"
 	@head -n 6 build/demo/predictions.csv
 
+# ONNX expected outputs come from onnxruntime-node, installed beside the
+# generators (tests/fixtures/gen/package.json), never in the package itself.
 fixtures:
 	@bash scripts/install-deps.sh --python
 	/usr/bin/python3 tests/fixtures/gen/gen_xgboost.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_decode.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
+	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 
 # ARCHITECTURE.md's budget: a tabular-only engine stays under 100 KB gzipped.
 SIZE_BUDGET_GZIP := 102400

@@ -6,7 +6,7 @@
 #   always:    emscripten, node-acorn, clang, libclang-rt-14-dev, dpkg-dev,
 #              make, Node.js >= 18 with npm (Debian's nodejs + npm if no node)
 #   --browser: chromium (the browser tests; make test)
-#   --python:  python3-xgboost python3-sklearn python3-pandas
+#   --python:  python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch
 #              (only to regenerate test fixtures; use /usr/bin/python3)
 # Then runs `npm ci` when package.json exists and node_modules is missing or
 # older than package-lock.json.
@@ -31,7 +31,7 @@ MIN_NODE_MAJOR=18
 
 PKGS=(emscripten node-acorn clang libclang-rt-14-dev dpkg-dev make)
 [ "$WANT_BROWSER" = 1 ] && PKGS+=(chromium)
-[ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-pandas)
+[ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch)
 
 # --- what is missing --------------------------------------------------------------
 command -v dpkg-query >/dev/null || die "dpkg-query not found: this script supports Debian 12 only"

@@ -444,8 +444,10 @@ function describeInfo(info, modelPath) {
     `format     ${info.format} (${info.producer})`,
     `objective  ${info.objective}`,
     `task       ${info.task}`,
-    `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
-      (info.bestIteration === null ? '' : `; early stopping: iterations 0-${info.bestIteration}, ${info.trees} of the file's ${info.treesInFile} trees`),
+    typeof info.operators === 'number'
+      ? `graph      ${info.operators} operators (dense layers and activations)`
+      : `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
+        (info.bestIteration === null ? '' : `; early stopping: iterations 0-${info.bestIteration}, ${info.trees} of the file's ${info.treesInFile} trees`),
     `features   ${f.count}${Array.isArray(f.names) ? `: ${list(f.names)}` : ' (unnamed: taken by position)'}`,
   ];
   if (Array.isArray(info.classes)) {

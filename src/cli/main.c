@@ -239,6 +239,26 @@ static int load_model(const options *o, lp_model **model)
 }
 
 /* ---- info ---- */
+/* The "trees" line of a tree model, or the "graph" line of a dense one. */
+static void print_computation(const cJSON *i)
+{
+    const cJSON *operators = cJSON_GetObjectItem(i, "operators");
+    if (cJSON_IsNumber(operators)) {
+        printf("graph      %.0f operators (dense layers and activations)\n", operators->valuedouble);
+        return;
+    }
+    double trees = cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees"));
+    const cJSON *best = cJSON_GetObjectItem(i, "bestIteration");
+    printf("trees      %.0f (%s booster, %.0f nodes, max depth %.0f)", trees,
+           cJSON_GetStringValue(cJSON_GetObjectItem(i, "booster")),
+           cJSON_GetNumberValue(cJSON_GetObjectItem(i, "nodes")),
+           cJSON_GetNumberValue(cJSON_GetObjectItem(i, "maxDepth")));
+    if (cJSON_IsNumber(best))
+        printf("; early stopping: iterations 0-%.0f, %.0f of the file's %.0f trees", best->valuedouble, trees,
+               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "treesInFile")));
+    printf("\n");
+}
+
 static void print_list(const cJSON *arr, int quote)
 {
     int first = 1;
@@ -267,16 +287,7 @@ static int run_info(const options *o)
                cJSON_GetStringValue(cJSON_GetObjectItem(i, "producer")));
         printf("objective  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "objective")));
         printf("task       %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "task")));
-        double trees = cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees"));
-        const cJSON *best = cJSON_GetObjectItem(i, "bestIteration");
-        printf("trees      %.0f (%s booster, %.0f nodes, max depth %.0f)", trees,
-               cJSON_GetStringValue(cJSON_GetObjectItem(i, "booster")),
-               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "nodes")),
-               cJSON_GetNumberValue(cJSON_GetObjectItem(i, "maxDepth")));
-        if (cJSON_IsNumber(best))
-            printf("; early stopping: iterations 0-%.0f, %.0f of the file's %.0f trees", best->valuedouble, trees,
-                   cJSON_GetNumberValue(cJSON_GetObjectItem(i, "treesInFile")));
-        printf("\n");
+        print_computation(i);
         printf("features   %.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(features, "count")));
         if (cJSON_IsArray(names)) {
             printf(": ");

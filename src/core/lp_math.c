@@ -55,3 +55,38 @@ double lp__log(double x)
     const double ln2 = 6.93147180559945309417e-01;
     return 2 * sum + e * ln2;
 }
+
+float lp__sigmoid(float x) { return (float)(1.0 / (1.0 + lp__exp(-(double)x))); }
+
+float lp__tanh(float x)
+{
+    double e = lp__exp(-2.0 * (x < 0 ? -(double)x : (double)x));   /* in (0, 1]: no overflow */
+    double t = (1.0 - e) / (1.0 + e);
+    return (float)(x < 0 ? -t : t);
+}
+
+void lp__softmax(const float *z, size_t n, int keep_zeros, float *p)
+{
+    double top = z[0], sum = 0;
+    for (size_t g = 1; g < n; g++)
+        if (z[g] > top) top = z[g];
+    for (size_t g = 0; g < n; g++)
+        if (!keep_zeros || z[g] > 1e-7f || z[g] < -1e-7f) sum += lp__exp((double)z[g] - top);
+    for (size_t g = 0; g < n; g++) {
+        int zero = keep_zeros && !(z[g] > 1e-7f || z[g] < -1e-7f);
+        double e = zero ? (double)z[g] * lp__exp(-top) : lp__exp((double)z[g] - top);
+        p[g] = (float)(e / sum);
+    }
+}
+
+float lp__probit(float s)
+{
+    float x = 2 * s - 1;
+    float sgn = x < 0 ? -1.0f : 1.0f;
+    x = (1 - x) * (1 + x);
+    float lg = (float)lp__log((double)x);
+    float v = 2 / (3.14159265358979f * 0.147f) + 0.5f * lg;
+    float v2 = 1 / 0.147f * lg;
+    float v3 = -v + sqrtf(v * v - v2);
+    return 1.41421356237f * (sgn * sqrtf(v3));
+}

@@ -6,6 +6,7 @@
 #include "../core/sha256.h"
 #include "manifest.h"
 #include "model_blob.h"
+#include "onnx_load.h"
 #include "xgboost_json.h"
 
 #ifndef LP_VERSION_STRING
@@ -51,7 +52,7 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     } else if (first == '{') {
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an ONNX model, which is not supported yet");
+        s = lp__onnx_load(bytes, len, &m, err);
     } else if (len >= 4 && memcmp(bytes, "tree", 4) == 0) {
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like a LightGBM text model, which is not supported yet");
     } else {

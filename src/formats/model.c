@@ -10,6 +10,7 @@
 #include "../core/error.h"
 #include "cJSON.h"
 #include "forest_check.h"
+#include "../ops/graph.h"
 
 lp_model *lp__model_new(void)
 {
@@ -40,7 +41,10 @@ void lp_model_destroy(lp_model *m)
     free(m->feature_is_cat);
     free(m->missing_values);
     lp__forest_free(&m->forest);
+    lp__graph_free(m->graph);
+    free(m->graph_source);
     free(m->base_margin);
+    free(m->base_after);
     free_strings(m->output_names, m->n_outputs);
     free(m->output_types);
     free(m->thresholds);
@@ -70,13 +74,23 @@ static int task_fits(lp__link link, size_t n_groups, lp_task task)
     case LP__LINK_SIGMOID:
     case LP__LINK_HINGE:
         if (n_groups == 1) return task == LP_TASK_BINARY;
-        return task == LP_TASK_MULTILABEL;
+        /* independent sigmoids: labels, or classes scored one-vs-rest */
+        return task == LP_TASK_MULTILABEL || task == LP_TASK_MULTICLASS ||
+               (task == LP_TASK_BINARY && n_groups == 2);
     case LP__LINK_SOFTMAX:
         return task == LP_TASK_MULTICLASS || task == LP_TASK_MULTILABEL ||
                (task == LP_TASK_BINARY && n_groups == 2);
     case LP__LINK_IDENTITY:
     case LP__LINK_EXP:
         return task == LP_TASK_REGRESSION && n_groups == 1;
+    case LP__LINK_RAW:
+    case LP__LINK_SOFTMAX_ZERO:
+    case LP__LINK_PROBIT:
+        return task == LP_TASK_MULTICLASS || task == LP_TASK_MULTILABEL ||
+               (task == LP_TASK_BINARY && n_groups == 2);
+    case LP__LINK_COMPLEMENT:
+    case LP__LINK_NEGATE:
+        return task == LP_TASK_BINARY && n_groups == 1;
     }
     return 0;
 }
@@ -89,7 +103,8 @@ lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err)
                         "task \"%s\" does not fit this model: its objective %s gives %zu %s",
                         lp_task_name(task), m->objective, m->n_groups,
                         m->n_groups == 1 ? "output" : "outputs");
-    size_t n = (m->link == LP__LINK_SIGMOID || m->link == LP__LINK_HINGE) && m->n_groups == 1
+    size_t n = m->n_groups == 1 && (m->link == LP__LINK_SIGMOID || m->link == LP__LINK_HINGE ||
+                                    m->link == LP__LINK_COMPLEMENT || m->link == LP__LINK_NEGATE)
                    ? 2 : m->n_groups;
     free_strings(m->output_names, m->n_outputs);
     free(m->output_types);
@@ -138,8 +153,9 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     cJSON_AddStringToObject(o, "engine", "localpredict " LP_VERSION_STRING);
     cJSON_AddStringToObject(o, "format", m->format);
     char producer[64];
-    snprintf(producer, sizeof producer, "xgboost %s", m->producer_version);
-    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : "xgboost");
+    const char *producer_name = m->producer_name[0] ? m->producer_name : "xgboost";
+    snprintf(producer, sizeof producer, "%s %s", producer_name, m->producer_version);
+    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : producer_name);
     cJSON_AddStringToObject(o, "objective", m->objective);
     cJSON_AddStringToObject(o, "task", lp_task_name(m->task));
     cJSON_AddStringToObject(o, "booster", m->booster);
@@ -152,6 +168,8 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     for (size_t t = 0; t < m->forest.n_trees; t++)
         if (m->forest.tree_depth[t] > max_depth) max_depth = m->forest.tree_depth[t];
     cJSON_AddNumberToObject(o, "maxDepth", max_depth);
+    if (m->graph) cJSON_AddNumberToObject(o, "operators", (double)m->graph->n_ops);
+    else cJSON_AddNullToObject(o, "operators");
 
     cJSON *features = cJSON_AddObjectToObject(o, "features");
     cJSON_AddNumberToObject(features, "count", (double)m->n_features);

@@ -23,8 +23,15 @@ typedef enum {
     LP__LINK_SIGMOID,       /* binary: [1-s, s]; multilabel: s per label */
     LP__LINK_SOFTMAX,       /* multiclass */
     LP__LINK_HINGE,         /* binary:hinge: [1-h, h], h = margin > 0 */
-    LP__LINK_EXP            /* log-link regression (poisson, gamma, tweedie) */
+    LP__LINK_EXP,           /* log-link regression (poisson, gamma, tweedie) */
+    /* ONNX tree ensembles, as onnxruntime computes them: */
+    LP__LINK_RAW,           /* scores are the outputs (post_transform NONE) */
+    LP__LINK_SOFTMAX_ZERO,  /* softmax where near-zero scores stay 0 */
+    LP__LINK_PROBIT,        /* per output: sqrt(2) * erfinv(2s - 1), onnxruntime's approximation */
+    LP__LINK_COMPLEMENT,    /* one score s: [1 - s, s] */
+    LP__LINK_NEGATE         /* one score s: [-s, s] */
 } lp__link;
+#define LP__LINK_LAST LP__LINK_NEGATE
 
 /* How a class label was typed in training (kept for the JS API). */
 typedef enum { LP__LABEL_STRING = 0, LP__LABEL_INT, LP__LABEL_BOOL } lp__label_type;
@@ -34,6 +41,7 @@ struct lp_model {
     char     format[24];          /* "xgboost-json" */
     char     objective[48];       /* e.g. "multi:softprob" */
     char     booster[16];         /* "gbtree" | "dart" */
+    char     producer_name[32];   /* "" = xgboost; else e.g. "skl2onnx" */
     char     producer_version[24];/* "1.7.4" */
     char     sha256[65];          /* of the bytes the model was loaded from */
     size_t   source_bytes;
@@ -45,8 +53,11 @@ struct lp_model {
     double  *missing_values;      /* sentinels that also mean missing */
     size_t   n_missing_values;
 
-    /* computation */
+    /* computation: the forest, or (dense ONNX models) the graph */
     lp__forest forest;
+    struct lp__graph *graph;
+    uint8_t *graph_source;        /* the ONNX bytes the graph came from (for the blob) */
+    size_t   graph_source_len;
     /* Early stopping: the trees up to the best iteration, which xgboost's
      * scikit-learn API predicts with (0 = no best iteration stored).  The
      * forest is cut to them unless the manifest says "iterations": "all". */
@@ -55,6 +66,10 @@ struct lp_model {
     size_t   trees_in_file;
     size_t   n_groups;            /* margins per row */
     float   *base_margin;         /* n_groups, added before the trees */
+    /* ONNX ensembles sum the trees from 0, then divide by the tree count
+     * (AVERAGE; 0 = no division) and add base values, in that order. */
+    float    average_divisor;
+    float   *base_after;          /* n_groups, or NULL */
     lp__link link;
 
     /* outputs */

@@ -2,6 +2,9 @@
  * field by field; keep them in the same order. */
 #include "model_blob.h"
 
+#include "../ops/graph.h"
+#include "onnx_graph.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +36,7 @@ static void write_model(writer *w, const lp_model *m)
     put_str(w, m->format);
     put_str(w, m->objective);
     put_str(w, m->booster);
+    put_str(w, m->producer_name);
     put_str(w, m->producer_version);
     put_str(w, m->sha256);
     put_u64(w, m->source_bytes);
@@ -44,6 +48,9 @@ static void write_model(writer *w, const lp_model *m)
     put(w, m->missing_values, m->n_missing_values * sizeof(double));
     put_u64(w, m->n_groups);
     put(w, m->base_margin, m->n_groups * sizeof(float));
+    put(w, &m->average_divisor, sizeof m->average_divisor);
+    put_u64(w, m->base_after != NULL);
+    if (m->base_after) put(w, m->base_after, m->n_groups * sizeof(float));
     put_u64(w, (uint64_t)m->link);
     put_u64(w, (uint64_t)m->native_task);
     put_u64(w, (uint64_t)m->task);
@@ -63,6 +70,9 @@ static void write_model(writer *w, const lp_model *m)
     put(w, f->cat_offset, f->n_cat_sets * sizeof *f->cat_offset);
     put(w, f->cat_n_words, f->n_cat_sets * sizeof *f->cat_n_words);
     put(w, f->cat_words, f->n_cat_words * sizeof *f->cat_words);
+    /* A dense ONNX model travels as its file: rebuilding the graph is cheap. */
+    put_u64(w, m->graph_source_len);
+    put(w, m->graph_source, m->graph_source_len);
 }
 
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
@@ -157,6 +167,18 @@ int lp__blob_is(const uint8_t *bytes, size_t len)
     return len >= 8 && memcmp(bytes, LP__BLOB_MAGIC, 8) == 0;
 }
 
+/* The dense graph from the ONNX bytes the blob carries; it must agree with
+ * the model fields stored beside it. */
+static lp_status rebuild_graph(lp_model *m, lp_error *err)
+{
+    lp__onnx_model om;
+    lp_status s = lp__onnx_decode(m->graph_source, m->graph_source_len, &om, err);
+    if (s == LP_OK) s = lp__graph_build(&om, &m->graph, err);
+    if (s == LP_OK && (m->graph->n_features != m->n_features || m->graph->n_outputs != m->n_groups))
+        s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
+    return s;
+}
+
 lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
     reader r = {bytes + 8, len - 8, 1};
@@ -166,6 +188,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     get_fixed_str(&r, m->format, sizeof m->format);
     get_fixed_str(&r, m->objective, sizeof m->objective);
     get_fixed_str(&r, m->booster, sizeof m->booster);
+    get_fixed_str(&r, m->producer_name, sizeof m->producer_name);
     get_fixed_str(&r, m->producer_version, sizeof m->producer_version);
     get_fixed_str(&r, m->sha256, sizeof m->sha256);
     m->source_bytes = (size_t)get_u64(&r);
@@ -183,8 +206,11 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     m->missing_values = get_array(&r, m->n_missing_values, sizeof(double));
     m->n_groups = get_count(&r, sizeof(float));
     m->base_margin = get_array(&r, m->n_groups, sizeof(float));
+    get_into(&r, &m->average_divisor, sizeof m->average_divisor);
+    if (!(m->average_divisor >= 0)) r.ok = 0;
+    if (get_u64(&r)) m->base_after = get_array(&r, m->n_groups, sizeof(float));
     uint64_t link = get_u64(&r), native_task = get_u64(&r), task = get_u64(&r);
-    if (link > LP__LINK_EXP || native_task > LP_TASK_REGRESSION || task > LP_TASK_REGRESSION ||
+    if (link > LP__LINK_LAST || native_task > LP_TASK_REGRESSION || task > LP_TASK_REGRESSION ||
         m->n_groups == 0)
         r.ok = 0;
     m->link = (lp__link)link;
@@ -204,7 +230,9 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
     m->trees_in_file = (size_t)get_u64(&r);
-    m->best_iteration = (long long)get_u64(&r) - 1;
+    uint64_t best_plus_one = get_u64(&r);   /* 0 = none; checked before the subtraction */
+    if (best_plus_one > (uint64_t)LP_MAX_NODES + 1) r.ok = 0;
+    m->best_iteration = r.ok ? (long long)best_plus_one - 1 : -1;
     f->n_trees = get_count(&r, 8);
     f->n_nodes = get_count(&r, sizeof *f->nodes);
     /* A blob holds only the trees its model used: "best" keeps them all. */
@@ -218,6 +246,8 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
     f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
     f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
+    m->graph_source_len = get_count(&r, 1);
+    if (m->graph_source_len) m->graph_source = get_array(&r, m->graph_source_len, 1);
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);
     f->tree_has_cat = calloc(f->n_trees + 1, 1);
@@ -237,6 +267,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
     if (s == LP_OK) s = lp__forest_check(f, tree_end, m->n_features, m->n_groups, err);
     free(tree_end);
+    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, err);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

@@ -63,6 +63,17 @@ void lp_kern_forest_add_simd128(const lp__forest *f, const float *x, size_t n_ro
 #define lp_kern_forest_add lp_kern_forest_add_ref
 #endif
 
+/* Dense layers: c[n×m] = a[n×k] · b[k×m] (+ bias[m] unless NULL), row-major.
+ * Each element is summed over k in order from 0.0f (acc = acc + a*b, no
+ * fused multiply-add), then the bias added: SIMD and scalar agree bit for bit. */
+void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+#if defined(LP_SIMD128)
+void lp_kern_gemm_simd128(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+#define lp_kern_gemm lp_kern_gemm_simd128
+#else
+#define lp_kern_gemm lp_kern_gemm_ref
+#endif
+
 /* One step from node n for value x (shared by both kernels for categorical
  * splits, which the SIMD version does not vectorise). */
 static inline int32_t lp__node_next(const lp__forest *f, const lp__node *n, float x)

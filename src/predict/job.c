@@ -152,8 +152,8 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
 {
     const lp_model *m = j->model;
     if (j->batch_len == 0) return LP_OK;
-    lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen);
-    lp_status s = LP_OK;
+    lp_status s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
+    if (s != LP_OK) return s;
     size_t kept_start = 0;
     lp__buf label = {0};
     for (size_t r = 0; r < j->batch_len && s == LP_OK; r++) {

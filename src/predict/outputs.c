@@ -1,36 +1,50 @@
 /* outputs.c — see outputs.h. */
 #include "outputs.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../core/lp_math.h"
+#include "../ops/graph.h"
 
-static float sigmoid(float x) { return (float)(1.0 / (1.0 + lp__exp(-(double)x))); }
-
-void lp__outputs_from_margins(const lp_model *m, const float *margins, size_t n_rows, float *proba)
+void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba)
 {
     size_t g_n = m->n_groups, k_n = m->n_outputs;
     for (size_t r = 0; r < n_rows; r++) {
-        const float *z = margins + r * g_n;
+        float *z = margins + r * g_n;
         float *p = proba + r * k_n;
+        if (m->average_divisor)
+            for (size_t g = 0; g < g_n; g++) z[g] /= m->average_divisor;
+        if (m->base_after)
+            for (size_t g = 0; g < g_n; g++) z[g] += m->base_after[g];
         switch (m->link) {
-        case LP__LINK_SOFTMAX: {
-            double top = z[0], sum = 0;
-            for (size_t g = 1; g < g_n; g++)
-                if (z[g] > top) top = z[g];
-            for (size_t g = 0; g < g_n; g++) sum += lp__exp((double)z[g] - top);
-            for (size_t g = 0; g < g_n; g++) p[g] = (float)(lp__exp((double)z[g] - top) / sum);
+        case LP__LINK_SOFTMAX:
+        case LP__LINK_SOFTMAX_ZERO:
+            lp__softmax(z, g_n, m->link == LP__LINK_SOFTMAX_ZERO, p);
             break;
-        }
+        case LP__LINK_RAW:
+            memcpy(p, z, g_n * sizeof *p);
+            break;
+        case LP__LINK_PROBIT:
+            for (size_t g = 0; g < g_n; g++) p[g] = lp__probit(z[g]);
+            break;
+        case LP__LINK_COMPLEMENT:
+            p[0] = 1.0f - z[0];
+            p[1] = z[0];
+            break;
+        case LP__LINK_NEGATE:
+            p[0] = -z[0];
+            p[1] = z[0];
+            break;
         case LP__LINK_SIGMOID:
         case LP__LINK_HINGE: {
             if (g_n == 1) {
-                float pos = m->link == LP__LINK_SIGMOID ? sigmoid(z[0]) : (z[0] > 0 ? 1.0f : 0.0f);
+                float pos = m->link == LP__LINK_SIGMOID ? lp__sigmoid(z[0]) : (z[0] > 0 ? 1.0f : 0.0f);
                 p[0] = 1.0f - pos;
                 p[1] = pos;
             } else {
                 for (size_t g = 0; g < g_n; g++)
-                    p[g] = m->link == LP__LINK_SIGMOID ? sigmoid(z[g]) : (z[g] > 0 ? 1.0f : 0.0f);
+                    p[g] = m->link == LP__LINK_SIGMOID ? lp__sigmoid(z[g]) : (z[g] > 0 ? 1.0f : 0.0f);
             }
             break;
         }
@@ -75,13 +89,19 @@ void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, do
     }
 }
 
-void lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
-                       float *margins, float *proba, uint8_t *chosen)
+lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
+                            float *margins, float *proba, uint8_t *chosen, lp_error *err)
 {
     size_t g_n = m->n_groups;
-    for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
-    size_t stride = m->n_features ? m->n_features : 1;
-    lp_kern_forest_add(&m->forest, x, n_rows, stride, margins, g_n);
+    if (m->graph) {
+        lp_status s = lp__graph_run(m->graph, x, n_rows, margins, err);
+        if (s != LP_OK) return s;
+    } else {
+        for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
+        size_t stride = m->n_features ? m->n_features : 1;
+        lp_kern_forest_add(&m->forest, x, n_rows, stride, margins, g_n);
+    }
     lp__outputs_from_margins(m, margins, n_rows, proba);
     if (chosen) lp__outputs_choose(m, proba, n_rows, threshold, chosen);
+    return LP_OK;
 }

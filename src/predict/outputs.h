@@ -12,16 +12,19 @@
 
 #include "../formats/model.h"
 
-/* margins: n_rows * n_groups → proba: n_rows * n_outputs. */
-void lp__outputs_from_margins(const lp_model *m, const float *margins, size_t n_rows, float *proba);
+/* margins: n_rows * n_groups → proba: n_rows * n_outputs.  Margins are
+ * finished in place first (an ONNX ensemble's average and base values). */
+void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba);
 
 /* chosen: n_rows * n_outputs flags.  threshold NaN = the model's thresholds. */
 void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, double threshold,
                         uint8_t *chosen);
 
-/* Margins for n_rows rows of x (row stride = max(n_features, 1)), through the
- * link and the choice: the whole prediction of one batch. */
-void lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
-                       float *margins, float *proba, uint8_t *chosen);
+/* Margins for n_rows rows of x (row stride = max(n_features, 1)), from the
+ * forest or the dense graph, through the link and the choice: the whole
+ * prediction of one batch.  Fails only when a graph's run memory cannot be
+ * had (LP_ERR_NOMEM). */
+lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
+                            float *margins, float *proba, uint8_t *chosen, lp_error *err);
 
 #endif

@@ -106,8 +106,8 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
                 }
             }
         if (s == LP_OK)
-            lp__predict_batch(m, sc.x, n, threshold, sc.margins, proba + start * m->n_outputs,
-                              chosen ? chosen + start * m->n_outputs : NULL);
+            s = lp__predict_batch(m, sc.x, n, threshold, sc.margins, proba + start * m->n_outputs,
+                                  chosen ? chosen + start * m->n_outputs : NULL, err);
     }
     scratch_free(&sc);
     free(names);
@@ -142,8 +142,8 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
             }
             x = sc.x;
         }
-        lp__predict_batch(m, x, n, threshold, sc.margins, proba + start * m->n_outputs,
-                          chosen ? chosen + start * m->n_outputs : NULL);
+        s = lp__predict_batch(m, x, n, threshold, sc.margins, proba + start * m->n_outputs,
+                              chosen ? chosen + start * m->n_outputs : NULL, err);
     }
     scratch_free(&sc);
     return s;

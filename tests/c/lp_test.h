@@ -48,6 +48,8 @@ void test_manifest(void);
 void test_job(void);
 void test_blob(void);
 void test_kernels(void);
+void test_onnx_decode(void);
+void test_onnx(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */
@@ -113,9 +115,12 @@ void lp_test_str_free(lp_test_str *s);
 char *lp_test_replace(const char *text, const char *from, const char *to, const char *file, int line);
 #define LP_REPLACE(text, from, to) lp_test_replace((text), (from), (to), __FILE__, __LINE__)
 
-/* The fixture cases under fixtures/xgboost/ that have model.json. */
+/* The fixture cases under fixtures/xgboost/ that have model.json, and
+ * under fixtures/onnx/ (model.onnx, expected outputs from onnxruntime). */
 extern const char *const lp_test_xgb_cases[];
 extern const size_t lp_test_n_xgb_cases;
+extern const char *const lp_test_onnx_cases[];
+extern const size_t lp_test_n_onnx_cases;
 
 /* A simple numeric CSV as the fixtures have it (no quotes): header names
  * and cells as text. */
@@ -129,6 +134,15 @@ void lp_test_csv_free(lp_test_csv *c);
 
 /* Reads fixtures/xgboost/<name>/<file> into a lp_test_csv; 0 if absent. */
 int lp_test_read_csv(const char *path, lp_test_csv *out);
+
+/* Compares a model's predictions for `input` with the reference library's
+ * (`expected`: header = output names, one row per input row) within
+ * LP_TEST_PROBA_TOL (relative above 1), through the f64 table, the string
+ * table (bit-identical) and the matrix path (bit-identical). */
+#define LP_TEST_PROBA_TOL 1e-6
+void lp_test_check_expected(const char *name, const lp_model *m, const lp_test_csv *input,
+                            const lp_test_csv *expected);
+
 
 /* True when a fixture cell means "missing" (the spellings number.h lists),
  * decided here independently of the engine. */

@@ -345,6 +345,63 @@ char *lp_test_replace(const char *text, const char *from, const char *to, const 
     return out;
 }
 
+/* ---- parity with the reference library's outputs ---------------------- */
+void lp_test_check_expected(const char *name, const lp_model *m, const lp_test_csv *input,
+                                   const lp_test_csv *expected)
+{
+    size_t k_n = lp_model_n_outputs(m), n = input->n_rows;
+    LP_CHECK(expected->n_cols == k_n, "%s: expected.csv has %zu columns, the model %zu outputs", name,
+             expected->n_cols, k_n);
+    LP_CHECK(expected->n_rows == n, "%s: %zu expected rows for %zu input rows", name, expected->n_rows, n);
+    if (expected->n_cols != k_n || expected->n_rows != n) return;
+    for (size_t k = 0; k < k_n; k++)
+        LP_CHECK(strcmp(lp_model_output_name(m, k), expected->names[k]) == 0, "%s: output %zu is \"%s\", want \"%s\"",
+                 name, k, lp_model_output_name(m, k), expected->names[k]);
+
+    lp_test_table f64, str;
+    lp_test_table_from_csv(input, LP_COL_F64, &f64);
+    lp_test_table_from_csv(input, LP_COL_STR, &str);
+    float *proba = calloc(n * k_n + 1, sizeof *proba), *proba_str = calloc(n * k_n + 1, sizeof *proba);
+    float *proba_mat = calloc(n * k_n + 1, sizeof *proba);
+    uint8_t *chosen = calloc(n * k_n + 1, 1), *chosen_mat = calloc(n * k_n + 1, 1);
+    lp_error err;
+    lp_status s = lp_model_predict_table(m, &f64.table, NULL, proba, chosen, &err);
+    if (LP_CHECK_STATUS(s, LP_OK, &err)) {
+        int bad = 0;
+        for (size_t r = 0; r < n && bad < 5; r++)
+            for (size_t k = 0; k < k_n; k++) {
+                double want = strtod(expected->cells[r * k_n + k], NULL), got = proba[r * k_n + k];
+                if (!(fabs(got - want) <= LP_TEST_PROBA_TOL * fmax(1.0, fabs(want)))) {
+                    bad++;
+                    LP_CHECK(0, "%s: row %zu, output %s: got %.9g, reference %.9g", name, r + 1, expected->names[k], got,
+                             want);
+                } else {
+                    LP_CHECK(1, "ok");
+                }
+            }
+    }
+    /* Cells as text: the same numbers, bit for bit. */
+    s = lp_model_predict_table(m, &str.table, NULL, proba_str, NULL, &err);
+    if (LP_CHECK_STATUS(s, LP_OK, &err)) LP_CHECK_MEM(proba_str, proba, n * k_n * sizeof *proba);
+    /* The matrix path, columns put in the model's order by this test. */
+    float *x = lp_test_matrix_for_model(m, input);
+    if (LP_CHECK(x != NULL, "%s: input lacks a feature column", name)) {
+        s = lp_model_predict_matrix(m, x, n, lp_model_n_features(m), NULL, proba_mat, chosen_mat, &err);
+        if (LP_CHECK_STATUS(s, LP_OK, &err)) {
+            LP_CHECK_MEM(proba_mat, proba, n * k_n * sizeof *proba);
+            LP_CHECK_MEM(chosen_mat, chosen, n * k_n);
+        }
+    }
+    free(x);
+    free(proba);
+    free(proba_str);
+    free(proba_mat);
+    free(chosen);
+    free(chosen_mat);
+    lp_test_table_free(&f64);
+    lp_test_table_free(&str);
+}
+
 /* ---- fixtures ----------------------------------------------------------- */
 const char *const lp_test_xgb_cases[] = {
     "binary", "binary_sklearn_nan", "binary_v3_base_score", "categorical", "dart", "early_stopping", "hinge", "poisson", "regression",
@@ -352,6 +409,17 @@ const char *const lp_test_xgb_cases[] = {
     "reg_logistic", "softmax",
 };
 const size_t lp_test_n_xgb_cases = sizeof lp_test_xgb_cases / sizeof *lp_test_xgb_cases;
+
+const char *const lp_test_onnx_cases[] = {
+    /* tree ensembles */
+    "binary_all_positive", "binary_none_negate", "eq_neq_double_input", "logistic_strings_zipmap", "probit",
+    "regressor_average", "regressor_sum", "rf_binary_vectorizer", "rf_iris_concat", "softmax_zero",
+    "xgb_binary_logistic", "xgb_softmax_modes",
+    /* dense graphs */
+    "linear_regressor", "logreg_binary", "logreg_ovr_normalizer", "logreg_softmax_zipmap", "mlp_mixed_ops",
+    "mlp_opset9", "mlp_regressor", "mlp_relu_softmax",
+};
+const size_t lp_test_n_onnx_cases = sizeof lp_test_onnx_cases / sizeof *lp_test_onnx_cases;
 
 static char *dup_range(const char *s, size_t n)
 {
@@ -620,6 +688,8 @@ int main(int argc, char **argv)
     test_job();
     test_blob();
     test_kernels();
+    test_onnx_decode();
+    test_onnx();
 
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("%ld checks, %ld failed; %d skipped parts; %.2f s CPU\n", n_checks, n_check_failures, n_skips, secs);

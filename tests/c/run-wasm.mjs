@@ -26,10 +26,12 @@ if (!wasmPath || !dir) {
 }
 
 // Every file under <dir>/fixtures, plus the demo example the iris case
-// points to (../web/examples, relative to <dir>).
+// points to (../web/examples, relative to <dir>); not the generators' own
+// node_modules (onnxruntime-node, installed by `make fixtures`).
 function collect(root, prefix, out) {
   if (!existsSync(root)) return;
   for (const name of readdirSync(root).sort()) {
+    if (name === 'node_modules') continue;
     const full = join(root, name);
     if (statSync(full).isDirectory()) collect(full, `${prefix}${name}/`, out);
     else out.push([`${prefix}${name}`, full]);

@@ -262,6 +262,42 @@ LP_TEST(reference_walks_a_hand_built_tree)
     }
 }
 
+/* ---- dense ---- */
+
+/* lp_kern_gemm (SIMD in WASM) against the reference, bit for bit, for every
+ * row tail (n % 4) and column tail (m % 8), with and without a bias; and the
+ * reference against a sum written out here. */
+LP_TEST(gemm_matches_reference)
+{
+    lp_test_rng rng = {31};
+    for (int iter = 0; iter < 300; iter++) {
+        size_t n = lp_test_below(&rng, 11), k = 1 + lp_test_below(&rng, 40), m = 1 + lp_test_below(&rng, 21);
+        float *a = malloc((n * k + 1) * sizeof *a), *b = malloc(k * m * sizeof *b), *bias = malloc(m * sizeof *bias);
+        float *c1 = malloc((n * m + 1) * sizeof *c1), *c2 = malloc((n * m + 1) * sizeof *c2);
+        for (size_t i = 0; i < n * k; i++) a[i] = (float)lp_test_uniform(&rng, -3, 3);
+        for (size_t i = 0; i < k * m; i++) b[i] = (float)lp_test_uniform(&rng, -1, 1);
+        for (size_t i = 0; i < m; i++) bias[i] = (float)lp_test_uniform(&rng, -1, 1);
+        const float *use_bias = iter % 2 ? bias : NULL;
+        lp_kern_gemm(a, b, use_bias, c1, n, k, m);
+        lp_kern_gemm_ref(a, b, use_bias, c2, n, k, m);
+        if (!LP_CHECK(memcmp(c1, c2, n * m * sizeof *c1) == 0, "gemm n=%zu k=%zu m=%zu bias=%d: SIMD differs", n, k, m,
+                      iter % 2))
+            iter = 1 << 20;
+        for (size_t i = 0; i < n && iter < (1 << 20); i++)
+            for (size_t j = 0; j < m; j++) {
+                float acc = 0;
+                for (size_t q = 0; q < k; q++) acc = acc + a[i * k + q] * b[q * m + j];
+                if (use_bias) acc = acc + bias[j];
+                if (!LP_CHECK(c2[i * m + j] == acc, "reference gemm (%zu, %zu)", i, j)) i = n;
+            }
+        free(a);
+        free(b);
+        free(bias);
+        free(c1);
+        free(c2);
+    }
+}
+
 void test_kernels(void)
 {
     LP_RUN(which_kernel_runs);
@@ -269,4 +305,5 @@ void test_kernels(void)
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
     LP_RUN(reference_walks_a_hand_built_tree);
+    LP_RUN(gemm_matches_reference);
 }

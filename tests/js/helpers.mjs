@@ -20,6 +20,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'wasm', 'cli.mjs');
 export const NATIVE = join(ROOT, 'build', 'native', 'localpredict');
 export const FIXTURES = join(ROOT, 'tests', 'fixtures', 'xgboost');
+/* ONNX cases (expected outputs from onnxruntime-node); named `onnx/<case>`. */
+export const ONNX_FIXTURES = join(ROOT, 'tests', 'fixtures', 'onnx');
 
 export const PROBA_TOL = 1e-6;
 export const TIE_TOL = 1e-5;
@@ -80,14 +82,18 @@ export function parseCsv(text) {
 
 /* ---- fixtures ----------------------------------------------------------- */
 
+/** Case folders (those with a meta.json) under a fixture root, as [name, dir]. */
+function caseDirs(root, prefix) {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'meta.json')))
+    .map((d) => [prefix + d.name, join(root, d.name)])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Every case with absolute paths, its meta, input rows and expected probabilities. */
 export function loadCases() {
-  return readdirSync(FIXTURES, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = join(FIXTURES, name);
+  return [...caseDirs(FIXTURES, ''), ...caseDirs(ONNX_FIXTURES, 'onnx/')]
+    .map(([name, dir]) => {
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
       const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, 'model.json');
       const input = meta.input_path ? join(ROOT, meta.input_path) : join(dir, 'input.csv');
@@ -172,7 +178,7 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
     }
     for (let k = 0; k < K; k++) {
       const v = Number(got[k]);
-      if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
+      if (!close(v, exp[k])) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
       if (got[k] !== shortestF32(Math.fround(v))) problems.push(`row ${r + 1}: ${got[k]} is not the shortest float32 text`);
     }
     if (regression) continue;   /* no Suggested Label */
@@ -180,6 +186,11 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
     if (label !== null && got[K] !== label) problems.push(`row ${r + 1}: label ${JSON.stringify(got[K])} vs ${JSON.stringify(label)}`);
   }
   return problems.slice(0, 20);
+}
+
+/** Within PROBA_TOL of the reference; relative for values above 1 (regressions). */
+export function close(got, want) {
+  return Math.abs(got - want) <= PROBA_TOL * Math.max(1, Math.abs(want));
 }
 
 /** The output columns of a case: its classes, or the one Prediction of a regression. */
@@ -203,7 +214,7 @@ export function compareResult(c, result) {
     const exp = c.expected.rows[r];
     for (let k = 0; k < K; k++) {
       const v = probabilities.data[r * K + k];
-      if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
+      if (!close(v, exp[k])) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
     }
     if (c.meta.task === 'regression') {
       /* The "label" of a regression is its prediction. */

@@ -1,0 +1,358 @@
+/* onnx_load.c — ONNX graph → lp_model; see onnx_load.h. */
+#include "onnx_load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "onnx_graph.h"
+#include "onnx_trees.h"
+#include "../ops/graph.h"
+
+#define BAD LP_ERR_BAD_MODEL
+
+/* Where a value of the graph comes from. */
+typedef enum { FROM_INPUT, FROM_INITIALIZER, FROM_NODE } value_origin;
+
+typedef struct value_def {
+    const char *name;
+    int         origin;   /* value_origin */
+    size_t      index;    /* graph input, initializer or node index */
+} value_def;
+
+typedef struct graph_index {
+    value_def *defs;
+    size_t     n;
+} graph_index;
+
+static int cmp_def(const void *a, const void *b)
+{
+    return strcmp(((const value_def *)a)->name, ((const value_def *)b)->name);
+}
+
+static const value_def *lookup(const graph_index *g, const char *name)
+{
+    value_def key = {name, 0, 0};
+    return bsearch(&key, g->defs, g->n, sizeof key, cmp_def);
+}
+
+/* Every value defined once; node inputs defined before use (the ONNX rule
+ * that nodes are stored in topological order). */
+static lp_status index_graph(const lp__onnx_model *om, graph_index *g, lp_error *err)
+{
+    size_t n = om->n_inputs + om->n_initializers;
+    for (size_t i = 0; i < om->n_nodes; i++) n += om->nodes[i].n_outputs;
+    g->defs = malloc((n ? n : 1) * sizeof *g->defs);
+    if (!g->defs) return lp__fail(err, LP_ERR_NOMEM, "out of memory indexing the ONNX graph");
+    size_t k = 0;
+    /* Initializers first: IR < 4 files also list them as graph inputs, and
+     * then the initializer is what they are. */
+    for (size_t i = 0; i < om->n_initializers; i++) g->defs[k++] = (value_def){om->initializers[i].name, FROM_INITIALIZER, i};
+    for (size_t i = 0; i < om->n_inputs; i++) g->defs[k++] = (value_def){om->inputs[i].name, FROM_INPUT, i};
+    for (size_t i = 0; i < om->n_nodes; i++)
+        for (size_t o = 0; o < om->nodes[i].n_outputs; o++)
+            if (om->nodes[i].outputs[o][0]) g->defs[k++] = (value_def){om->nodes[i].outputs[o], FROM_NODE, i};
+    g->n = k;
+    qsort(g->defs, k, sizeof *g->defs, cmp_def);
+    for (size_t i = 1; i < k; i++) {
+        if (strcmp(g->defs[i - 1].name, g->defs[i].name) != 0) continue;
+        int a = g->defs[i - 1].origin, b = g->defs[i].origin;
+        if ((a == FROM_INITIALIZER && b == FROM_INPUT) || (a == FROM_INPUT && b == FROM_INITIALIZER)) continue;
+        return lp__fail(err, BAD, "ONNX graph: value \"%s\" is defined twice", g->defs[i].name);
+    }
+    /* Drop the graph-input twins of initializers. */
+    size_t w = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (w && strcmp(g->defs[w - 1].name, g->defs[i].name) == 0) {
+            if (g->defs[i].origin == FROM_INITIALIZER) g->defs[w - 1] = g->defs[i];
+            continue;
+        }
+        g->defs[w++] = g->defs[i];
+    }
+    g->n = w;
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        const lp__onnx_node *node = &om->nodes[i];
+        for (size_t j = 0; j < node->n_inputs; j++) {
+            if (!node->inputs[j][0]) continue;   /* an omitted optional input */
+            const value_def *d = lookup(g, node->inputs[j]);
+            if (!d)
+                return lp__fail(err, BAD, "ONNX node %zu \"%s\" (%s): input \"%s\" is not defined by the graph", i,
+                                node->name, node->op_type, node->inputs[j]);
+            if (d->origin == FROM_NODE && d->index >= i)
+                return lp__fail(err, BAD, "ONNX node %zu \"%s\" (%s): input \"%s\" comes from a later node (the "
+                                "file's nodes are not in topological order)", i, node->name, node->op_type,
+                                node->inputs[j]);
+        }
+    }
+    for (size_t i = 0; i < om->n_outputs; i++)
+        if (!lookup(g, om->outputs[i].name))
+            return lp__fail(err, BAD, "ONNX graph output \"%s\" is not computed by any node", om->outputs[i].name);
+    return LP_OK;
+}
+
+/* ---- which operators ---------------------------------------------------------------- */
+
+static int is_ml(const lp__onnx_node *n) { return strcmp(n->domain, "ai.onnx.ml") == 0; }
+static int is_default(const lp__onnx_node *n) { return n->domain[0] == 0 || strcmp(n->domain, "ai.onnx") == 0; }
+
+static int is_ensemble(const lp__onnx_node *n)
+{
+    return is_ml(n) && (strcmp(n->op_type, "TreeEnsembleClassifier") == 0 ||
+                        strcmp(n->op_type, "TreeEnsembleRegressor") == 0);
+}
+
+/* What may surround a tree ensemble. */
+static int tree_plumbing_supported(const lp__onnx_node *n, void *ctx)
+{
+    (void)ctx;
+    static const char *const plain[] = {"Identity", "Cast", "Concat"};
+    static const char *const ml[] = {"ZipMap", "FeatureVectorizer"};
+    if (is_ensemble(n)) return 1;
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (is_default(n) && strcmp(n->op_type, plain[i]) == 0) return 1;
+    for (size_t i = 0; i < sizeof ml / sizeof *ml; i++)
+        if (is_ml(n) && strcmp(n->op_type, ml[i]) == 0) return 1;
+    return 0;
+}
+
+/* ---- where the features come from ----------------------------------------------------- */
+
+typedef struct features {
+    size_t       count;        /* 0 until known */
+    const char **names;        /* per-column inputs, or NULL (columns by position) */
+} features;
+
+/* Follows Identity and Cast (to float) back from `name` to its source. */
+static const value_def *through_plumbing(const lp__onnx_model *om, const graph_index *g, const char *name,
+                                         lp_error *err, lp_status *s)
+{
+    for (int hops = 0; hops < 64; hops++) {
+        const value_def *d = lookup(g, name);
+        if (!d || d->origin != FROM_NODE) return d;
+        const lp__onnx_node *n = &om->nodes[d->index];
+        if (!is_default(n) || (strcmp(n->op_type, "Identity") != 0 && strcmp(n->op_type, "Cast") != 0)) return d;
+        if (strcmp(n->op_type, "Cast") == 0) {
+            const lp__onnx_attr *to = lp__onnx_attr_find(n, "to");
+            if (!to || to->type != LP_ONNX_ATTR_INT || to->i != LP_ONNX_FLOAT) {
+                *s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": Cast to %s before the trees (only casts "
+                              "to float are supported)", n->name, to ? lp__onnx_dtype_name((int32_t)to->i) : "nothing");
+                return NULL;
+            }
+        }
+        if (n->n_inputs != 1) return d;
+        name = n->inputs[0];
+    }
+    return NULL;
+}
+
+/* The width of a graph input [N, F] (0 when not stated) and its check. */
+static lp_status input_width(const lp__onnx_value *v, size_t *width, lp_error *err)
+{
+    const lp__onnx_type *t = &v->type;
+    if (t->kind != LP_ONNX_KIND_TENSOR)
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is not a tensor", v->name);
+    if (t->elem != LP_ONNX_FLOAT && t->elem != LP_ONNX_DOUBLE && t->elem != LP_ONNX_INT64 && t->elem != LP_ONNX_INT32)
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" holds %s values (numbers are supported; text "
+                        "inputs are not yet)", v->name, lp__onnx_dtype_name(t->elem));
+    if (t->rank == 1) {
+        *width = 1;
+        return LP_OK;
+    }
+    if (t->rank != 2 && t->rank != -1)
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %d dimensions (rows × features expected)",
+                        v->name, t->rank);
+    *width = t->rank == 2 && t->dims[1] > 0 ? (size_t)t->dims[1] : 0;
+    return LP_OK;
+}
+
+static lp_status find_features(const lp__onnx_model *om, const graph_index *g, const lp__onnx_node *ensemble,
+                               features *ft, lp_error *err)
+{
+    lp_status s = LP_OK;
+    if (ensemble->n_inputs != 1) return lp__fail(err, BAD, "ONNX node \"%s\" needs exactly one input", ensemble->name);
+    const value_def *d = through_plumbing(om, g, ensemble->inputs[0], err, &s);
+    if (s != LP_OK) return s;
+    if (d && d->origin == FROM_INPUT) {
+        const lp__onnx_value *v = &om->inputs[d->index];
+        if ((s = input_width(v, &ft->count, err)) != LP_OK) return s;
+        if (v->type.elem != LP_ONNX_FLOAT && lookup(g, ensemble->inputs[0]) == d)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is %s and reaches the trees without a Cast "
+                            "to float (float inputs are supported)", v->name, lp__onnx_dtype_name(v->type.elem));
+        return LP_OK;   /* one [N, F] input: columns by position */
+    }
+    const lp__onnx_node *join = d && d->origin == FROM_NODE ? &om->nodes[d->index] : NULL;
+    if (!join || !(strcmp(join->op_type, "Concat") == 0 || strcmp(join->op_type, "FeatureVectorizer") == 0))
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": its input \"%s\" is not computed from the graph "
+                        "inputs by operators localpredict supports", ensemble->name, ensemble->inputs[0]);
+    if (strcmp(join->op_type, "Concat") == 0) {
+        const lp__onnx_attr *axis = lp__onnx_attr_find(join, "axis");
+        if (!axis || (axis->i != 1 && axis->i != -1))
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": Concat along axis %lld (features are "
+                            "joined along axis 1)", join->name, axis ? (long long)axis->i : 0LL);
+    }
+    ft->names = calloc(join->n_inputs + 1, sizeof *ft->names);
+    if (!ft->names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t j = 0; j < join->n_inputs; j++) {
+        const value_def *src = through_plumbing(om, g, join->inputs[j], err, &s);
+        if (s != LP_OK) return s;
+        if (!src || src->origin != FROM_INPUT)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": input \"%s\" does not come straight from a "
+                            "graph input", join->name, join->inputs[j]);
+        size_t width;
+        if ((s = input_width(&om->inputs[src->index], &width, err)) != LP_OK) return s;
+        if (width != 1)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %zu columns; inputs joined into the "
+                            "features must have one column each", om->inputs[src->index].name, width);
+        ft->names[j] = om->inputs[src->index].name;
+    }
+    ft->count = join->n_inputs;
+    return LP_OK;
+}
+
+/* Without a stated width, the features the trees use (their highest index + 1). */
+static size_t features_used(const lp__onnx_node *ensemble)
+{
+    const lp__onnx_attr *ids = lp__onnx_attr_find(ensemble, "nodes_featureids");
+    int64_t top = -1;
+    for (size_t i = 0; ids && ids->type == LP_ONNX_ATTR_INTS && i < ids->count; i++)
+        if (ids->ints[i] > top && ids->ints[i] < (int64_t)LP_MAX_COLUMNS) top = ids->ints[i];
+    return (size_t)(top + 1);
+}
+
+/* ---- the model ------------------------------------------------------------------------ */
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
+static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *err)
+{
+    graph_index g = {NULL, 0};
+    features ft = {0, NULL};
+    lp_status s = index_graph(om, &g, err);
+    if (s == LP_OK) s = lp__onnx_report_unsupported(om, NULL, tree_plumbing_supported, NULL, err);
+    const lp__onnx_node *ensemble = NULL;
+    for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++) {
+        if (!is_ensemble(&om->nodes[i])) continue;
+        if (ensemble)
+            s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has several tree ensembles (\"%s\", \"%s\"); "
+                         "one is supported", ensemble->name, om->nodes[i].name);
+        ensemble = &om->nodes[i];
+    }
+    if (s == LP_OK) s = find_features(om, &g, ensemble, &ft, err);
+    if (s == LP_OK) {
+        if (!ft.count) ft.count = features_used(ensemble);
+        if (ft.count > LP_MAX_COLUMNS)
+            s = lp__fail(err, LP_ERR_LIMIT, "the ONNX model takes %zu features (at most %d)", ft.count, LP_MAX_COLUMNS);
+    }
+    if (s == LP_OK) {
+        m->n_features = ft.count;
+        m->feature_is_cat = calloc(ft.count + 1, 1);
+        if (!m->feature_is_cat) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    if (s == LP_OK && ft.names) {
+        m->feature_names = calloc(ft.count, sizeof *m->feature_names);
+        for (size_t i = 0; m->feature_names && i < ft.count; i++)
+            if (!(m->feature_names[i] = lp__strndup(ft.names[i], strlen(ft.names[i])))) break;
+        if (!m->feature_names || (ft.count && !m->feature_names[ft.count - 1]))
+            s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    if (s == LP_OK) s = lp__onnx_trees_lower(ensemble, ft.count, m, err);
+    if (s == LP_OK) {
+        m->best_iteration = -1;   /* ONNX stores no early-stopping point */
+        copy_str(m->format, sizeof m->format, "onnx");
+        snprintf(m->objective, sizeof m->objective, "%s", ensemble->op_type);
+        copy_str(m->booster, sizeof m->booster, "tree ensemble");
+        copy_str(m->producer_name, sizeof m->producer_name, om->producer_name[0] ? om->producer_name : "onnx");
+        copy_str(m->producer_version, sizeof m->producer_version, om->producer_version);
+    }
+    free(ft.names);
+    free(g.defs);
+    return s;
+}
+
+/* Class labels a dense classifier states: ZipMap's or LinearClassifier's. */
+static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *err)
+{
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        const lp__onnx_node *n = &om->nodes[i];
+        const lp__onnx_attr *ints = lp__onnx_attr_find(n, strcmp(n->op_type, "ZipMap") == 0 ? "classlabels_int64s"
+                                                                                              : "classlabels_ints");
+        const lp__onnx_attr *strs = lp__onnx_attr_find(n, "classlabels_strings");
+        if (strcmp(n->op_type, "ZipMap") != 0 && strcmp(n->op_type, "LinearClassifier") != 0) continue;
+        size_t count = strs ? strs->count : ints ? ints->count : 0;
+        if (count != m->n_outputs) continue;
+        for (size_t k = 0; k < count; k++) {
+            char buf[24];
+            const char *text = buf;
+            size_t len;
+            if (strs) text = strs->strings[k].data, len = strs->strings[k].len;
+            else len = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)ints->ints[k]);
+            char *copy = lp__strndup(text, len);
+            if (!copy) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            free(m->output_names[k]);
+            m->output_names[k] = copy;
+            m->output_types[k] = strs ? LP__LABEL_STRING : LP__LABEL_INT;
+        }
+        return LP_OK;
+    }
+    return LP_OK;
+}
+
+/* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
+ * columns are class probabilities, one column a regression. */
+static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
+{
+    char producer[32], version[24];
+    snprintf(producer, sizeof producer, "%s", om->producer_name[0] ? om->producer_name : "onnx");
+    snprintf(version, sizeof version, "%s", om->producer_version);
+    lp__graph *g = NULL;
+    lp_status s = lp__graph_build(om, &g, err);   /* takes the decoded model over */
+    if (s != LP_OK) return s;
+    m->graph = g;
+    m->graph_source = malloc(len);
+    m->feature_is_cat = calloc(g->n_features + 1, 1);
+    m->base_margin = calloc(g->n_outputs, sizeof *m->base_margin);
+    if (!m->graph_source || !m->feature_is_cat || !m->base_margin) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    memcpy(m->graph_source, bytes, len);
+    m->graph_source_len = len;
+    m->n_features = g->n_features;
+    m->n_groups = g->n_outputs;
+    m->best_iteration = -1;
+    m->link = g->n_outputs == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
+    m->native_task = g->n_outputs == 1 ? LP_TASK_REGRESSION : g->n_outputs == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
+    copy_str(m->format, sizeof m->format, "onnx");
+    copy_str(m->objective, sizeof m->objective, "graph");
+    copy_str(m->booster, sizeof m->booster, "dense");
+    copy_str(m->producer_name, sizeof m->producer_name, producer);
+    copy_str(m->producer_version, sizeof m->producer_version, version);
+    if ((s = lp__model_set_outputs(m, LP_TASK_AUTO, err)) != LP_OK) return s;
+    return m->native_task == LP_TASK_REGRESSION ? LP_OK : dense_labels(&g->source, m, err);
+}
+
+static int has_tree_ensemble(const lp__onnx_model *om)
+{
+    for (size_t i = 0; i < om->n_nodes; i++)
+        if (is_ensemble(&om->nodes[i])) return 1;
+    return 0;
+}
+
+lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    lp__onnx_model om;
+    lp_status s = lp__onnx_decode(bytes, len, &om, err);
+    if (s != LP_OK) return s;
+    lp_model *m = lp__model_new();
+    if (!m) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    else if (has_tree_ensemble(&om)) s = build_trees(&om, m, err);
+    else s = build_dense(&om, bytes, len, m, err);
+    lp__onnx_model_free(&om);   /* a no-op when the graph took it over */
+    if (s != LP_OK) {
+        lp_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return LP_OK;
+}

@@ -1,0 +1,398 @@
+/* graph_build.c — lp__onnx_model → lp__graph, and running it; see graph.h. */
+#include "graph.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+#define LP_MAX_GRAPH_OPS 10000   /* operators one graph may run */
+
+/* ---- values ---------------------------------------------------------------------- */
+
+size_t lp__shape_count(const lp__shape *s, size_t n_rows)
+{
+    size_t n = 1;
+    for (int k = 0; k < s->rank; k++) n *= s->dims[k] == LP__BATCH ? n_rows : (size_t)s->dims[k];
+    return n;
+}
+
+static int has_batch(const lp__shape *s)
+{
+    for (int k = 0; k < s->rank; k++)
+        if (s->dims[k] == LP__BATCH) return 1;
+    return 0;
+}
+
+uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, const lp__shape *shape, lp_error *err)
+{
+    if (g->n_values == g->cap_values) {
+        size_t cap = g->cap_values ? 2 * g->cap_values : 64;
+        lp__value *v = realloc(g->values, cap * sizeof *v);
+        if (!v) {
+            lp__fail(err, LP_ERR_NOMEM, "out of memory building the ONNX graph");
+            return UINT32_MAX;
+        }
+        g->values = v;
+        g->cap_values = cap;
+    }
+    lp__value *v = &g->values[g->n_values];
+    memset(v, 0, sizeof *v);
+    v->name = name;
+    v->dtype = dtype;
+    v->shape = *shape;
+    return (uint32_t)g->n_values++;
+}
+
+void *lp__graph_alloc(lp__graph *g, size_t bytes, lp_error *err)
+{
+    if (g->n_owned == g->cap_owned) {
+        size_t cap = g->cap_owned ? 2 * g->cap_owned : 32;
+        void **p = realloc(g->owned, cap * sizeof *p);
+        if (!p) {
+            lp__fail(err, LP_ERR_NOMEM, "out of memory building the ONNX graph");
+            return NULL;
+        }
+        g->owned = p;
+        g->cap_owned = cap;
+    }
+    void *mem = calloc(1, bytes ? bytes : 1);
+    if (!mem) {
+        lp__fail(err, LP_ERR_NOMEM, "out of memory building the ONNX graph (%zu bytes)", bytes);
+        return NULL;
+    }
+    g->owned[g->n_owned++] = mem;
+    return mem;
+}
+
+void *lp__run_data(const lp__run *r, uint32_t v)
+{
+    const lp__value *val = &r->g->values[v];
+    if (val->is_const) return val->data;
+    if (v == r->g->input) return (void *)r->x;
+    return r->buffer + val->row_offset * r->n_rows;
+}
+
+lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const char *fmt, ...)
+{
+    char what[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return lp__fail(err, code, "ONNX node \"%s\" (%s): %s", op->name, op->kind->op_type, what);
+}
+
+const void *lp__const_input(const lp__graph *g, const lp__op *op, int i, int32_t dtype, lp_error *err)
+{
+    if (i >= op->n_in || op->in[i] == UINT32_MAX) {
+        lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input %d is missing", i + 1);
+        return NULL;
+    }
+    const lp__value *v = &g->values[op->in[i]];
+    if (!v->is_const) {
+        lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d (\"%s\") must be a constant of the model, not computed "
+                    "from the rows", i + 1, v->name);
+        return NULL;
+    }
+    if (v->dtype != dtype) {
+        lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input %d (\"%s\") holds %s, %s expected", i + 1, v->name,
+                    lp__onnx_dtype_name(v->dtype), lp__onnx_dtype_name(dtype));
+        return NULL;
+    }
+    return v->data;
+}
+
+/* ---- names → values ------------------------------------------------------------------ */
+
+typedef struct name_map {
+    const char **names;
+    uint32_t    *values;
+    size_t       cap;   /* a power of two */
+} name_map;
+
+static size_t hash_name(const char *s)
+{
+    uint64_t h = 1469598103934665603u;   /* FNV-1a */
+    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211u;
+    return (size_t)h;
+}
+
+static uint32_t map_get(const name_map *m, const char *name)
+{
+    for (size_t i = hash_name(name) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->names[i]) return UINT32_MAX;
+        if (strcmp(m->names[i], name) == 0) return m->values[i];
+    }
+}
+
+/* Later definitions of a name replace earlier ones (a graph input shadowed by
+ * its initializer). */
+static void map_put(name_map *m, const char *name, uint32_t value)
+{
+    size_t i = hash_name(name) & (m->cap - 1);
+    while (m->names[i] && strcmp(m->names[i], name) != 0) i = (i + 1) & (m->cap - 1);
+    m->names[i] = name;
+    m->values[i] = value;
+}
+
+/* ---- operator kinds -------------------------------------------------------------------- */
+
+static const lp__op_kind *find_kind(const lp__onnx_node *n)
+{
+    static const struct { const lp__op_kind *kinds; const size_t *count; } families[] = {
+        {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
+        {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_ml, &lp__n_ops_ml},
+    };
+    const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+        for (size_t i = 0; i < *families[f].count; i++)
+            if (strcmp(families[f].kinds[i].op_type, n->op_type) == 0 && strcmp(families[f].kinds[i].domain, domain) == 0)
+                return &families[f].kinds[i];
+    return NULL;
+}
+
+static int node_supported(const lp__onnx_node *n, void *ctx)
+{
+    (void)ctx;
+    return find_kind(n) != NULL;
+}
+
+/* ---- building -------------------------------------------------------------------------- */
+
+/* The value the model's scores are in: a graph output that is a float tensor,
+ * or what a ZipMap turns into its output; names with "prob" win over others
+ * (a classifier's label output is not the scores). */
+static const char *scores_name(const lp__onnx_model *om)
+{
+    const char *best = NULL;
+    int best_rank = -1;
+    for (size_t i = 0; i < om->n_outputs; i++) {
+        const char *name = om->outputs[i].name;
+        const lp__onnx_type *t = &om->outputs[i].type;
+        for (size_t j = 0; j < om->n_nodes; j++) {
+            const lp__onnx_node *n = &om->nodes[j];
+            if (strcmp(n->op_type, "ZipMap") == 0 && n->n_outputs == 1 && strcmp(n->outputs[0], name) == 0 &&
+                n->n_inputs == 1)
+                return n->inputs[0];
+        }
+        if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT) continue;
+        int rank = strstr(name, "prob") ? 2 : 1;
+        if (rank >= best_rank) best = name, best_rank = rank;
+    }
+    return best;
+}
+
+/* Marks the nodes the scores depend on. */
+static lp_status mark_needed(const lp__onnx_model *om, const char *target, uint8_t *needed, lp_error *err)
+{
+    /* Walk backwards once: a node is needed if one of its outputs is wanted;
+     * its inputs become wanted.  Nodes are in topological order, so one
+     * reverse pass suffices. */
+    size_t cap = 16;
+    while (cap < 4 * (om->n_nodes + om->n_inputs + om->n_initializers + 4)) cap *= 2;
+    name_map wanted = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint32_t)), cap};
+    if (!wanted.names || !wanted.values) {
+        free(wanted.names);
+        free(wanted.values);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    map_put(&wanted, target, 1);
+    for (size_t i = om->n_nodes; i-- > 0;) {
+        const lp__onnx_node *n = &om->nodes[i];
+        for (size_t o = 0; o < n->n_outputs && !needed[i]; o++)
+            needed[i] = n->outputs[o][0] && map_get(&wanted, n->outputs[o]) == 1;
+        if (!needed[i]) continue;
+        for (size_t k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k][0]) map_put(&wanted, n->inputs[k], 1);
+    }
+    free(wanted.names);
+    free(wanted.values);
+    return LP_OK;
+}
+
+static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
+{
+    for (int o = 0; o < op->n_out; o++) {
+        lp__value *v = &g->values[op->out[o]];
+        if (has_batch(&v->shape)) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "constant inputs, row-shaped output");
+        size_t bytes = lp__shape_count(&v->shape, 0) * lp__onnx_dtype_size(v->dtype);
+        v->data = lp__graph_alloc(g, bytes, err);
+        if (!v->data) return err->code;
+        v->is_const = 1;
+    }
+    lp__run r = {g, NULL, NULL, 0};
+    op->kind->run(&r, op);
+    return LP_OK;
+}
+
+static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names, lp_error *err)
+{
+    if (g->n_ops >= LP_MAX_GRAPH_OPS)
+        return lp__fail(err, LP_ERR_LIMIT, "the ONNX graph runs more than %d operators", LP_MAX_GRAPH_OPS);
+    lp__op *op = &g->ops[g->n_ops];
+    memset(op, 0, sizeof *op);
+    op->kind = find_kind(n);
+    op->name = n->name;
+    if (n->n_inputs > LP__MAX_OP_INPUTS)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "%zu inputs (at most %d)", n->n_inputs, LP__MAX_OP_INPUTS);
+    op->n_in = (int)n->n_inputs;
+    int all_const = 1;
+    for (size_t k = 0; k < n->n_inputs; k++) {
+        op->in[k] = n->inputs[k][0] ? map_get(names, n->inputs[k]) : UINT32_MAX;
+        if (n->inputs[k][0] && op->in[k] == UINT32_MAX)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input \"%s\" is not defined by the graph (or only by a "
+                               "later node)", n->inputs[k]);
+        if (op->in[k] != UINT32_MAX) all_const &= g->values[op->in[k]].is_const;
+    }
+    lp_status s = op->kind->build(g, op, n, err);
+    if (s != LP_OK) return s;
+    for (int o = 0; o < op->n_out; o++) map_put(names, g->values[op->out[o]].name, op->out[o]);
+    for (int o = 0; o < op->n_out; o++) {
+        const lp__value *v = &g->values[op->out[o]];
+        if (!all_const && v->dtype != LP_ONNX_FLOAT)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "computes %s values per row (float is supported)",
+                               lp__onnx_dtype_name(v->dtype));
+    }
+    if (all_const) return fold(g, op, err);
+    g->n_ops++;
+    return LP_OK;
+}
+
+/* The input rows: the one graph input that is not an initializer. */
+static lp_status add_input(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init, lp_error *err)
+{
+    const lp__onnx_value *in = NULL;
+    for (size_t i = 0; i < om->n_inputs; i++) {
+        if (is_init[i]) continue;
+        if (in)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model takes several inputs (\"%s\", \"%s\"); dense "
+                            "graphs with one [N, F] float input are supported", in->name, om->inputs[i].name);
+        in = &om->inputs[i];
+    }
+    if (!in) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
+    const lp__onnx_type *t = &in->type;
+    if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT || t->rank != 2 || t->dims[1] <= 0)
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is not a float tensor [N, F] with F stated (%s, "
+                        "rank %d)", in->name, lp__onnx_dtype_name(t->elem), t->rank);
+    if (t->dims[1] > LP_MAX_COLUMNS)
+        return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has %lld features", in->name, (long long)t->dims[1]);
+    lp__shape shape = {2, {LP__BATCH, t->dims[1]}};
+    g->input = lp__graph_add_value(g, in->name, LP_ONNX_FLOAT, &shape, err);
+    if (g->input == UINT32_MAX) return err->code;
+    g->n_features = (size_t)t->dims[1];
+    map_put(names, in->name, g->input);
+    return LP_OK;
+}
+
+static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_map *names, lp_error *err)
+{
+    for (size_t i = 0; i < om->n_initializers; i++) {
+        const lp__onnx_tensor *t = &om->initializers[i];
+        if (t->dtype != LP_ONNX_FLOAT && t->dtype != LP_ONNX_INT64) continue;   /* found missing if used */
+        if (t->rank > LP__MAX_RANK)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX initializer \"%s\" has %zu dimensions", t->name, t->rank);
+        lp__shape shape = {(int)t->rank, {0}};
+        for (size_t k = 0; k < t->rank; k++) shape.dims[k] = t->dims[k];
+        uint32_t v = lp__graph_add_value(g, t->name, t->dtype, &shape, err);
+        if (v == UINT32_MAX) return err->code;
+        g->values[v].is_const = 1;
+        g->values[v].data = t->data;
+        map_put(names, t->name, v);
+    }
+    return LP_OK;
+}
+
+/* Run-buffer offsets: each computed value gets a 16-byte aligned slot per row. */
+static void lay_out(lp__graph *g)
+{
+    size_t off = 0;
+    for (size_t v = 0; v < g->n_values; v++) {
+        lp__value *val = &g->values[v];
+        if (val->is_const || v == g->input) continue;
+        val->row_offset = off;
+        off += (lp__shape_count(&val->shape, 1) * sizeof(float) + 15) & ~(size_t)15;
+    }
+    g->row_bytes = off;
+}
+
+lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
+{
+    *out = NULL;
+    lp__graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        lp__onnx_model_free(om);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    g->source = *om;
+    memset(om, 0, sizeof *om);
+    om = &g->source;
+
+    lp_status s = LP_OK;
+    uint8_t *needed = calloc(om->n_nodes + 1, 1), *is_init = calloc(om->n_inputs + 1, 1);
+    size_t cap = 16;
+    while (cap < 4 * (om->n_nodes * 2 + om->n_inputs + om->n_initializers + 4)) cap *= 2;
+    name_map names = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint32_t)), cap};
+    g->ops = calloc(om->n_nodes + 1, sizeof *g->ops);
+    if (!needed || !is_init || !names.names || !names.values || !g->ops) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+
+    const char *target = s == LP_OK ? scores_name(om) : NULL;
+    if (s == LP_OK && !target)
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
+    if (s == LP_OK) s = mark_needed(om, target, needed, err);
+    if (s == LP_OK) s = lp__onnx_report_unsupported(om, needed, node_supported, NULL, err);
+    for (size_t i = 0; s == LP_OK && i < om->n_inputs; i++)
+        for (size_t j = 0; j < om->n_initializers && !is_init[i]; j++)
+            is_init[i] = strcmp(om->inputs[i].name, om->initializers[j].name) == 0;
+    if (s == LP_OK) s = add_input(g, om, &names, is_init, err);
+    if (s == LP_OK) s = add_initializers(g, om, &names, err);
+    for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++)
+        if (needed[i]) s = add_node(g, &om->nodes[i], &names, err);
+    if (s == LP_OK) {
+        g->output = map_get(&names, target);
+        const lp__value *o = g->output == UINT32_MAX ? NULL : &g->values[g->output];
+        if (!o || o->is_const || o->dtype != LP_ONNX_FLOAT || o->shape.rank < 1 || o->shape.rank > 2 ||
+            o->shape.dims[0] != LP__BATCH || (o->shape.rank == 2 && o->shape.dims[1] < 1))
+            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX output \"%s\" is not a float tensor [N] or [N, K] computed "
+                         "from the input rows", target);
+        else
+            g->n_outputs = o->shape.rank == 2 ? (size_t)o->shape.dims[1] : 1;
+    }
+    if (s == LP_OK) lay_out(g);
+    free(needed);
+    free(is_init);
+    free(names.names);
+    free(names.values);
+    if (s != LP_OK) {
+        lp__graph_free(g);
+        return s;
+    }
+    *out = g;
+    return LP_OK;
+}
+
+lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err)
+{
+    if (n_rows == 0) return LP_OK;
+    if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
+        return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
+    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), x, n_rows};
+    if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    memcpy(scores, lp__run_data(&r, g->output), n_rows * g->n_outputs * sizeof *scores);
+    free(r.buffer);
+    return LP_OK;
+}
+
+void lp__graph_free(lp__graph *g)
+{
+    if (!g) return;
+    for (size_t i = 0; i < g->n_owned; i++) free(g->owned[i]);
+    free(g->owned);
+    free(g->values);
+    free(g->ops);
+    lp__onnx_model_free(&g->source);
+    free(g);
+}

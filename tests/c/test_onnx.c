@@ -1,0 +1,139 @@
+/* test_onnx.c — ONNX models through lp_model_load: parity with onnxruntime on
+ * every fixture (tests/fixtures/onnx/<case>/, expected.csv written by
+ * onnxruntime-node, see tests/fixtures/gen/gen_onnx.py), the compact blob,
+ * the info JSON, and the refusal of broken models (fixtures/onnx/bad/, each
+ * with the status and message fragment expected.json names). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "localpredict.h"
+#include "lp_test.h"
+
+static lp_model *load_onnx(const char *path, lp_error *err, lp_status *status)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file(path, &len);
+    lp_model *m = NULL;
+    *status = bytes ? lp_model_load(bytes, len, NULL, &m, err) : LP_ERR_USAGE;
+    if (!bytes) snprintf(err->message, sizeof err->message, "%s is missing", path);
+    free(bytes);
+    return m;
+}
+
+LP_TEST(fixtures_match_onnxruntime)
+{
+    for (size_t i = 0; i < lp_test_n_onnx_cases; i++) {
+        const char *name = lp_test_onnx_cases[i];
+        char path[256];
+        lp_error err;
+        lp_status s;
+        snprintf(path, sizeof path, "fixtures/onnx/%s/model.onnx", name);
+        lp_model *m = load_onnx(path, &err, &s);
+        if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
+        lp_test_csv input, expected;
+        snprintf(path, sizeof path, "fixtures/onnx/%s/input.csv", name);
+        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
+        snprintf(path, sizeof path, "fixtures/onnx/%s/expected.csv", name);
+        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name) && ok;
+        if (ok) lp_test_check_expected(name, m, &input, &expected);
+
+        /* The blob a worker receives predicts the same bits. */
+        const uint8_t *blob;
+        size_t blob_len;
+        lp_model *copy = NULL;
+        if (ok && LP_CHECK_STATUS(lp_model_serialize(m, &blob, &blob_len, &err), LP_OK, &err) &&
+            LP_CHECK_STATUS(lp_model_load(blob, blob_len, NULL, &copy, &err), LP_OK, &err)) {
+            size_t n = input.n_rows, k_n = lp_model_n_outputs(m);
+            float *x = lp_test_matrix_for_model(m, &input);
+            float *a = calloc(n * k_n + 1, sizeof *a), *b = calloc(n * k_n + 1, sizeof *b);
+            lp_status sa = lp_model_predict_matrix(m, x, n, lp_model_n_features(m), NULL, a, NULL, &err);
+            lp_status sb = lp_model_predict_matrix(copy, x, n, lp_model_n_features(m), NULL, b, NULL, &err);
+            if (LP_CHECK(sa == LP_OK && sb == LP_OK, "%s: predict: %s", name, err.message))
+                LP_CHECK_MEM(a, b, n * k_n * sizeof *a);
+            LP_CHECK_STR(lp_model_info_json(copy), lp_model_info_json(m));
+            free(x);
+            free(a);
+            free(b);
+        }
+        lp_model_destroy(copy);
+        lp_test_csv_free(&input);
+        lp_test_csv_free(&expected);
+        lp_model_destroy(m);
+    }
+}
+
+/* What info says, against meta.json (written by the generator). */
+LP_TEST(info_matches_meta)
+{
+    for (size_t i = 0; i < lp_test_n_onnx_cases; i++) {
+        const char *name = lp_test_onnx_cases[i];
+        char path[256];
+        lp_error err;
+        lp_status s;
+        snprintf(path, sizeof path, "fixtures/onnx/%s/model.onnx", name);
+        lp_model *m = load_onnx(path, &err, &s);
+        snprintf(path, sizeof path, "fixtures/onnx/%s/meta.json", name);
+        size_t len;
+        char *meta_text = (char *)lp_test_read_file(path, &len);
+        cJSON *meta = meta_text ? cJSON_Parse(meta_text) : NULL;
+        cJSON *info = m ? cJSON_Parse(lp_model_info_json(m)) : NULL;
+        if (LP_CHECK(m && meta && info, "%s: model, meta or info missing", name)) {
+            LP_CHECK_STR(cJSON_GetObjectItem(info, "format")->valuestring, "onnx");
+            LP_CHECK_STR(cJSON_GetObjectItem(info, "task")->valuestring, cJSON_GetObjectItem(meta, "task")->valuestring);
+            char *want = cJSON_PrintUnformatted(cJSON_GetObjectItem(meta, "classes"));
+            char *got = cJSON_PrintUnformatted(cJSON_GetObjectItem(info, "classes"));
+            LP_CHECK(strcmp(want, got) == 0, "%s: classes %s, want %s", name, got, want);
+            free(want);
+            free(got);
+            const cJSON *names = cJSON_GetObjectItem(meta, "feature_names");
+            want = cJSON_PrintUnformatted(names);
+            got = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(info, "features"), "names"));
+            LP_CHECK(strcmp(want, got) == 0, "%s: feature names %s, want %s", name, got, want);
+            free(want);
+            free(got);
+        }
+        cJSON_Delete(info);
+        cJSON_Delete(meta);
+        free(meta_text);
+        lp_model_destroy(m);
+    }
+}
+
+LP_TEST(broken_models_are_refused)
+{
+    size_t len;
+    char *text = (char *)lp_test_read_file("fixtures/onnx/bad/expected.json", &len);
+    cJSON *expect = text ? cJSON_Parse(text) : NULL;
+    if (!LP_CHECK(expect != NULL, "fixtures/onnx/bad/expected.json missing")) {
+        free(text);
+        return;
+    }
+    size_t seen = 0;
+    for (const cJSON *c = expect->child; c; c = c->next, seen++) {
+        char path[256];
+        snprintf(path, sizeof path, "fixtures/onnx/bad/%s.onnx", c->string);
+        lp_error err;
+        lp_status s;
+        lp_model *m = load_onnx(path, &err, &s);
+        const char *want = cJSON_GetObjectItem(c, "status")->valuestring;
+        LP_CHECK(strcmp(lp_status_code(s), want) == 0, "%s: status %s, want %s (%s)", c->string, lp_status_code(s),
+                 want, err.message);
+        LP_CHECK(strstr(err.message, cJSON_GetObjectItem(c, "message")->valuestring) != NULL,
+                 "%s: message \"%s\" lacks \"%s\"", c->string, err.message,
+                 cJSON_GetObjectItem(c, "message")->valuestring);
+        LP_CHECK(m == NULL, "%s: a model came back with the error", c->string);
+        lp_model_destroy(m);
+    }
+    LP_CHECK(seen >= 17, "only %zu broken models", seen);
+    cJSON_Delete(expect);
+    free(text);
+}
+
+void test_onnx(void)
+{
+    LP_RUN(fixtures_match_onnxruntime);
+    LP_RUN(info_matches_meta);
+    LP_RUN(broken_models_are_refused);
+}
