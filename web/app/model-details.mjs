@@ -23,7 +23,10 @@ function chips(values, className = 'chip') {
   return el('ul', { className: 'chips' }, values.map((v) => el('li', { className }, String(v))));
 }
 
-function treesText(info) {
+function modelText(info) {
+  if (typeof info.operators === 'number') {
+    return `Neural network / linear model (ONNX graph): ${fmt.plural(info.operators, 'operator')}`;
+  }
   const kind = BOOSTERS[info.booster] || info.booster || 'trees';
   const used = info.bestIteration !== null && info.bestIteration !== undefined && info.trees !== info.treesInFile
     ? `${fmt.count(info.trees)} of ${fmt.count(info.treesInFile)} trees (early stopping at iteration ${info.bestIteration})`
@@ -66,7 +69,7 @@ export function renderModelDetails(container, { info, fileName, manifestName, en
     manifestName ? ['Manifest', el('span', { className: 'code' }, manifestName)] : null,
     ['Format', `${info.format}${info.producer ? `, written by ${info.producer}` : ''}`],
     ['Task', TASKS[info.task] || info.task],
-    ['Model', treesText(info)],
+    ['Model', modelText(info)],
     ['Objective', el('span', { className: 'code' }, info.objective)],
     ['Input columns', inputsValue(info)],
     info.classes ? [info.task === 'multilabel' ? 'Labels' : 'Classes',
