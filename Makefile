@@ -30,6 +30,7 @@ ENGINE_SRC := $(addprefix src/, \
 	core/error.c core/buf.c core/sha256.c core/lp_math.c \
 	io/csv_reader.c io/csv_writer.c io/number.c io/json.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
+	formats/lightgbm_txt.c formats/feature_prep.c \
 	formats/model_blob.c formats/load.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c)

@@ -6,6 +6,7 @@
 #include "../core/sha256.h"
 #include "manifest.h"
 #include "model_blob.h"
+#include "lightgbm_txt.h"
 #include "xgboost_json.h"
 
 const char *lp_version(void) { return LP_VERSION_STRING; }
@@ -48,11 +49,11 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an ONNX model, which is not supported yet");
-    } else if (len >= 4 && memcmp(bytes, "tree", 4) == 0) {
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like a LightGBM text model, which is not supported yet");
+    } else if (len >= 5 && memcmp(bytes, "tree", 4) == 0 && (bytes[4] == '\n' || bytes[4] == '\r')) {
+        s = lp__lightgbm_txt_load(bytes, len, &m, err);
     } else {
         s = lp__fail(err, LP_ERR_BAD_MODEL, "not a model this engine reads (expected an XGBoost JSON "
-                     "model saved with save_model(\"model.json\"))");
+                     "model saved with save_model(\"model.json\") or a LightGBM model.txt)");
     }
     if (s != LP_OK) return s;
 

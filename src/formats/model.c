@@ -39,6 +39,7 @@ void lp_model_destroy(lp_model *m)
     free_strings(m->feature_names, m->n_features);
     free(m->feature_is_cat);
     free(m->missing_values);
+    lp__prep_free(m->prep, m->n_features);
     lp__forest_free(&m->forest);
     free(m->base_margin);
     free_strings(m->output_names, m->n_outputs);
@@ -70,7 +71,8 @@ static int task_fits(lp__link link, size_t n_groups, lp_task task)
     case LP__LINK_SIGMOID:
     case LP__LINK_HINGE:
         if (n_groups == 1) return task == LP_TASK_BINARY;
-        return task == LP_TASK_MULTILABEL;
+        /* independent probabilities: labels, or one class (LightGBM multiclassova) */
+        return task == LP_TASK_MULTILABEL || (link == LP__LINK_SIGMOID && task == LP_TASK_MULTICLASS);
     case LP__LINK_SOFTMAX:
         return task == LP_TASK_MULTICLASS || task == LP_TASK_MULTILABEL ||
                (task == LP_TASK_BINARY && n_groups == 2);
@@ -138,8 +140,9 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     cJSON_AddStringToObject(o, "engine", "localpredict " LP_VERSION_STRING);
     cJSON_AddStringToObject(o, "format", m->format);
     char producer[64];
-    snprintf(producer, sizeof producer, "xgboost %s", m->producer_version);
-    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : "xgboost");
+    const char *library = strncmp(m->format, "lightgbm", 8) == 0 ? "lightgbm" : "xgboost";
+    snprintf(producer, sizeof producer, "%s %s", library, m->producer_version);
+    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : library);
     cJSON_AddStringToObject(o, "objective", m->objective);
     cJSON_AddStringToObject(o, "task", lp_task_name(m->task));
     cJSON_AddStringToObject(o, "booster", m->booster);

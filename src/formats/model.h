@@ -16,6 +16,7 @@
 #include "../localpredict.h"
 #include "../core/buf.h"
 #include "../kernels/kernels.h"
+#include "feature_prep.h"
 
 /* How margins become outputs. */
 typedef enum {
@@ -31,7 +32,7 @@ typedef enum { LP__LABEL_STRING = 0, LP__LABEL_INT, LP__LABEL_BOOL } lp__label_t
 
 struct lp_model {
     /* identity */
-    char     format[24];          /* "xgboost-json" */
+    char     format[24];          /* "xgboost-json" | "lightgbm-text" */
     char     objective[48];       /* e.g. "multi:softprob" */
     char     booster[16];         /* "gbtree" | "dart" */
     char     producer_version[24];/* "1.7.4" */
@@ -44,6 +45,10 @@ struct lp_model {
     uint8_t *feature_is_cat;      /* n_features flags */
     double  *missing_values;      /* sentinels that also mean missing */
     size_t   n_missing_values;
+    /* n_features, or NULL: how each value becomes the kernels' float32
+     * (LightGBM's double thresholds and missing rules; see feature_prep.h).
+     * NULL = a plain float32 cast, as XGBoost compares. */
+    lp__feature_prep *prep;
 
     /* computation */
     lp__forest forest;

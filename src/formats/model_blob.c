@@ -63,6 +63,20 @@ static void write_model(writer *w, const lp_model *m)
     put(w, f->cat_offset, f->n_cat_sets * sizeof *f->cat_offset);
     put(w, f->cat_n_words, f->n_cat_sets * sizeof *f->cat_n_words);
     put(w, f->cat_words, f->n_cat_words * sizeof *f->cat_words);
+    put_u64(w, m->prep != NULL);
+    for (size_t j = 0; m->prep && j < m->n_features; j++) {
+        const lp__feature_prep *p = &m->prep[j];
+        put_u64(w, p->kind);
+        put_u64(w, p->nan_to_zero);
+        put_u64(w, p->zero_is_missing);
+        put_u64(w, p->n_thresholds);
+        put(w, p->thresholds, p->n_thresholds * sizeof(double));
+        put_u64(w, p->n_categories);
+        for (size_t i = 0; i < p->n_categories; i++) {
+            put_str(w, p->categories[i].text);
+            put(w, &p->categories[i].number, sizeof(double));
+        }
+    }
 }
 
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
@@ -218,6 +232,32 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
     f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
     f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
+    if (get_u64(&r) && r.ok) {   /* per-feature preparation (LightGBM) */
+        m->prep = calloc(m->n_features + 1, sizeof *m->prep);
+        if (!m->prep) r.ok = 0;
+        for (size_t j = 0; r.ok && j < m->n_features; j++) {
+            lp__feature_prep *p = &m->prep[j];
+            uint64_t kind = get_u64(&r), nan_to_zero = get_u64(&r), zero = get_u64(&r);
+            if (kind > LP__PREP_CATEGORY || nan_to_zero > 1 || zero > 1) r.ok = 0;
+            p->kind = (uint8_t)kind, p->nan_to_zero = (uint8_t)nan_to_zero, p->zero_is_missing = (uint8_t)zero;
+            p->n_thresholds = get_count(&r, sizeof(double));
+            p->thresholds = get_array(&r, p->n_thresholds, sizeof(double));
+            for (size_t i = 1; r.ok && i < p->n_thresholds; i++)
+                if (!(p->thresholds[i - 1] < p->thresholds[i])) r.ok = 0;   /* sorted, distinct */
+            size_t n_cat = get_count(&r, 8 + sizeof(double));
+            p->categories = r.ok ? calloc(n_cat ? n_cat : 1, sizeof *p->categories) : NULL;
+            if (!p->categories) r.ok = 0;
+            for (; r.ok && p->n_categories < n_cat; p->n_categories++) {
+                lp__category *c = &p->categories[p->n_categories];
+                c->text = get_str(&r);
+                get_into(&r, &c->number, sizeof(double));
+                if (!c->text) {
+                    r.ok = 0;
+                    break;
+                }
+            }
+        }
+    }
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);
     f->tree_has_cat = calloc(f->n_trees + 1, 1);
