@@ -193,6 +193,8 @@ static lp_status read_raw_tree(cursor *c, size_t t, raw_tree *r, lp_error *err)
     r->n_leaves = -1;
     char *line;
     while ((line = next_line(c)) && line[0] != '\0') {
+        if (c->p >= c->end) /* a block ends with a blank line; the file must not end inside it */
+            return tree_fail(err, t, -1, "%s: the file ends inside the tree (is it truncated?)", "Tree", 0, 0);
         char *v;
         if ((v = value_of(line, "num_leaves"))) r->n_leaves = strtol(v, NULL, 10);
         else if ((v = value_of(line, "num_cat"))) r->n_cat = strtol(v, NULL, 10);

@@ -218,7 +218,9 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
     m->trees_in_file = (size_t)get_u64(&r);
-    m->best_iteration = (long long)get_u64(&r) - 1;
+    uint64_t best = get_u64(&r);   /* iteration + 1, 0 = none */
+    if (best > (uint64_t)LP_MAX_NODES + 1) r.ok = 0, best = 0;
+    m->best_iteration = (long long)best - 1;
     f->n_trees = get_count(&r, 8);
     f->n_nodes = get_count(&r, sizeof *f->nodes);
     /* A blob holds only the trees its model used: "best" keeps them all. */

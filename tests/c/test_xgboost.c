@@ -606,7 +606,7 @@ LP_TEST(loader_refuses_other_inputs)
         {"a JSON string", "\"model\"", 7, LP_ERR_BAD_MODEL, NULL},
         {"UBJSON", "{L\x00\x00\x00\x00\x00\x00\x00\x01", 10, LP_ERR_UNSUPPORTED, "UBJSON"},
         {"ONNX", "\x08\x07\x12\x04test", 8, LP_ERR_UNSUPPORTED, "ONNX"},
-        {"LightGBM", "tree\nversion=v3\n", 16, LP_ERR_UNSUPPORTED, "LightGBM"},
+        {"a LightGBM header alone", "tree\nversion=v3\n", 16, LP_ERR_BAD_MODEL, "max_feature_idx"},
         {"a NUL byte", "\0{}", 3, LP_ERR_BAD_MODEL, NULL},
         {"an unterminated string", "{\"learner", 9, LP_ERR_BAD_MODEL, NULL},
     };
