@@ -3,6 +3,10 @@
  * Fixtures: tests/fixtures/xgboost/<case>/ with model.json, input.csv, expected.csv
  * (xgboost's float32 probabilities, header = class labels) and meta.json;
  * iris_example points into web/examples/ through meta.json paths.
+ * tests/fixtures/lightgbm/<case>/ likewise with model.txt (named "lightgbm/<case>");
+ * their meta.json may set relative_tolerance (large regression values),
+ * double_inputs (numbers float32 cannot hold: no float32 matrix path) and
+ * string_cells (category names: text cells only).
  *
  * Correctness is judged against expected.csv only: probabilities within PROBA_TOL,
  * Suggested Label recomputed from the EXPECTED probabilities by the contract rules,
@@ -20,6 +24,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'wasm', 'cli.mjs');
 export const NATIVE = join(ROOT, 'build', 'native', 'localpredict');
 export const FIXTURES = join(ROOT, 'tests', 'fixtures', 'xgboost');
+export const LGB_FIXTURES = join(ROOT, 'tests', 'fixtures', 'lightgbm');
 
 export const PROBA_TOL = 1e-6;
 export const TIE_TOL = 1e-5;
@@ -82,14 +87,14 @@ export function parseCsv(text) {
 
 /** Every case with absolute paths, its meta, input rows and expected probabilities. */
 export function loadCases() {
-  return readdirSync(FIXTURES, { withFileTypes: true })
+  const folders = (root, prefix) => readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = join(FIXTURES, name);
+    .map((d) => ({ name: prefix + d.name, dir: join(root, d.name) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [...folders(FIXTURES, ''), ...folders(LGB_FIXTURES, 'lightgbm/')]
+    .map(({ name, dir }) => {
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
-      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, 'model.json');
+      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, meta.model_file || 'model.json');
       const input = meta.input_path ? join(ROOT, meta.input_path) : join(dir, 'input.csv');
       const manifest = meta.manifest_path ? join(ROOT, meta.manifest_path) : null;
       const inputText = readFileSync(input, 'utf8');
@@ -172,7 +177,7 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
     }
     for (let k = 0; k < K; k++) {
       const v = Number(got[k]);
-      if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
+      if (!(Math.abs(v - exp[k]) <= tolerance(c, exp[k]))) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
       if (got[k] !== shortestF32(Math.fround(v))) problems.push(`row ${r + 1}: ${got[k]} is not the shortest float32 text`);
     }
     if (regression) continue;   /* no Suggested Label */
@@ -180,6 +185,12 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
     if (label !== null && got[K] !== label) problems.push(`row ${r + 1}: label ${JSON.stringify(got[K])} vs ${JSON.stringify(label)}`);
   }
   return problems.slice(0, 20);
+}
+
+/** PROBA_TOL, or a case's relative tolerance where its values are large (float32 steps). */
+export function tolerance(c, want) {
+  const rel = c.meta.relative_tolerance;
+  return rel ? Math.max(PROBA_TOL, rel * Math.abs(want)) : PROBA_TOL;
 }
 
 /** The output columns of a case: its classes, or the one Prediction of a regression. */
@@ -203,7 +214,7 @@ export function compareResult(c, result) {
     const exp = c.expected.rows[r];
     for (let k = 0; k < K; k++) {
       const v = probabilities.data[r * K + k];
-      if (!(Math.abs(v - exp[k]) <= PROBA_TOL)) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
+      if (!(Math.abs(v - exp[k]) <= tolerance(c, exp[k]))) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
     }
     if (c.meta.task === 'regression') {
       /* The "label" of a regression is its prediction. */
