@@ -28,7 +28,7 @@ CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
 	core/error.c core/buf.c core/sha256.c core/lp_math.c \
-	io/csv_reader.c io/csv_writer.c io/number.c io/json.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/ubjson.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c \
 	formats/model_blob.c formats/load.c \

@@ -43,8 +43,7 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
         s = lp__blob_load(bytes, len, &m, err);
     } else if (len > 1 && bytes[0] == '{' && strchr("LlIiU$#", bytes[1]) && bytes[1]) {
         /* UBJSON objects start with '{' and a length marker; JSON needs '"' or space. */
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an XGBoost UBJSON model (.ubj), which is "
-                     "not supported yet: save it with save_model(\"model.json\")");
+        s = lp__xgboost_ubjson_load(bytes, len, &m, err);
     } else if (first == '{') {
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {

@@ -45,6 +45,7 @@ void test_number(void);
 void test_csv_reader(void);
 void test_xgboost(void);
 void test_lightgbm(void);
+void test_ubjson(void);
 void test_manifest(void);
 void test_job(void);
 void test_blob(void);

@@ -618,6 +618,7 @@ int main(int argc, char **argv)
     test_csv_reader();
     test_xgboost();
     test_lightgbm();
+    test_ubjson();
     test_manifest();
     test_job();
     test_blob();

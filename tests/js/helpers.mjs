@@ -3,6 +3,7 @@
  * Fixtures: tests/fixtures/xgboost/<case>/ with model.json, input.csv, expected.csv
  * (xgboost's float32 probabilities, header = class labels) and meta.json;
  * iris_example points into web/examples/ through meta.json paths.
+ * A folder with model.ubj (the same model saved as UBJSON) is also the case "<case>.ubj".
  * tests/fixtures/lightgbm/<case>/ likewise with model.txt (named "lightgbm/<case>");
  * their meta.json may set relative_tolerance (large regression values),
  * double_inputs (numbers float32 cannot hold: no float32 matrix path) and
@@ -91,10 +92,13 @@ export function loadCases() {
     .filter((d) => d.isDirectory())
     .map((d) => ({ name: prefix + d.name, dir: join(root, d.name) }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  return [...folders(FIXTURES, ''), ...folders(LGB_FIXTURES, 'lightgbm/')]
-    .map(({ name, dir }) => {
+  /* An xgboost folder with model.ubj (the same model as UBJSON) is a second case. */
+  const ubj = folders(FIXTURES, '').filter(({ dir }) => existsSync(join(dir, 'model.ubj')))
+    .map(({ name, dir }) => ({ name: `${name}.ubj`, dir, modelFile: 'model.ubj' }));
+  return [...folders(FIXTURES, ''), ...ubj, ...folders(LGB_FIXTURES, 'lightgbm/')]
+    .map(({ name, dir, modelFile }) => {
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
-      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, meta.model_file || 'model.json');
+      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, modelFile || meta.model_file || 'model.json');
       const input = meta.input_path ? join(ROOT, meta.input_path) : join(dir, 'input.csv');
       const manifest = meta.manifest_path ? join(ROOT, meta.manifest_path) : null;
       const inputText = readFileSync(input, 'utf8');
