@@ -46,6 +46,7 @@ void lp_model_destroy(lp_model *m)
     free(m->output_types);
     free(m->thresholds);
     free(m->info_json);
+    free(m->details_json);
     lp__buf_free(&m->blob);
     free(m);
 }
@@ -178,6 +179,9 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     cJSON *missing = cJSON_AddArrayToObject(o, "missing");
     for (size_t i = 0; i < m->n_missing_values; i++)
         cJSON_AddItemToArray(missing, cJSON_CreateNumber(m->missing_values[i]));
+    cJSON *details = m->details_json ? cJSON_Parse(m->details_json) : NULL;
+    if (details) cJSON_AddItemToObject(o, "details", details);
+    else cJSON_AddNullToObject(o, "details");
     cJSON_AddStringToObject(o, "sha256", m->sha256);
     cJSON_AddNumberToObject(o, "bytes", (double)m->source_bytes);
 

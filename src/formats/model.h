@@ -70,6 +70,9 @@ struct lp_model {
     lp__label_type *output_types; /* n_outputs */
     double  *thresholds;          /* n_outputs (binary: [_, t]) */
 
+    /* the manifest's "details" (name, type, metrics ...), unformatted JSON, or NULL */
+    char    *details_json;
+
     /* derived */
     char    *info_json;
     lp__buf  blob;                /* lp_model_serialize's output, built lazily */

@@ -63,6 +63,7 @@ static void write_model(writer *w, const lp_model *m)
     put(w, f->cat_offset, f->n_cat_sets * sizeof *f->cat_offset);
     put(w, f->cat_n_words, f->n_cat_sets * sizeof *f->cat_n_words);
     put(w, f->cat_words, f->n_cat_words * sizeof *f->cat_words);
+    put_str(w, m->details_json ? m->details_json : "");
     put_u64(w, m->prep != NULL);
     for (size_t j = 0; m->prep && j < m->n_features; j++) {
         const lp__feature_prep *p = &m->prep[j];
@@ -234,6 +235,8 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
     f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
     f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
+    m->details_json = r.ok ? get_str(&r) : NULL;
+    if (m->details_json && !m->details_json[0]) free(m->details_json), m->details_json = NULL;
     if (get_u64(&r) && r.ok) {   /* per-feature preparation (LightGBM) */
         m->prep = calloc(m->n_features + 1, sizeof *m->prep);
         if (!m->prep) r.ok = 0;
