@@ -26,6 +26,7 @@
 #include "lightgbm_txt.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,17 +63,22 @@ static char *value_of(char *line, const char *key)
     return strncmp(line, key, n) == 0 && line[n] == '=' ? line + n + 1 : NULL;
 }
 
-static lp_status tree_fail(lp_error *err, size_t t, long node, const char *fmt, const char *what, long a,
-                           long b)
+/* A BAD_MODEL error "tree t[, node n]: <message>" naming the model field. */
+static lp_status tree_fail(lp_error *err, size_t t, long node, const char *field, const char *fmt, ...)
+    LP__PRINTF(5, 6);
+static lp_status tree_fail(lp_error *err, size_t t, long node, const char *field, const char *fmt, ...)
 {
     char msg[200];
-    snprintf(msg, sizeof msg, fmt, what, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     if (node >= 0) lp__fail(err, BAD, "tree %zu, node %ld: %s", t, node, msg);
     else lp__fail(err, BAD, "tree %zu: %s", t, msg);
     if (err) {
         err->tree = (int64_t)t;
         err->node = node;
-        lp__err_set_name(err->field, what, strlen(what));
+        lp__err_set_name(err->field, field, strlen(field));
     }
     return BAD;
 }
@@ -81,19 +87,19 @@ static lp_status tree_fail(lp_error *err, size_t t, long node, const char *fmt, 
 static lp_status parse_numbers(const char *s, size_t want, double *out, size_t t, const char *key, lp_error *err)
 {
     size_t n = 0;
-    if (!s) return tree_fail(err, t, -1, "%s is missing", key, 0, 0);
+    if (!s) return tree_fail(err, t, -1, key, "%s is missing", key);
     for (;;) {
         while (*s == ' ') s++;
         if (*s == '\0') break;
         char *end = NULL;
         double v = strtod(s, &end);
         if (end == s || (*end != ' ' && *end != '\0'))
-            return tree_fail(err, t, -1, "%s holds something that is not a number (value %ld)", key, (long)n, 0);
+            return tree_fail(err, t, -1, key, "%s holds something that is not a number (value %zu)", key, n);
         if (n < want) out[n] = v;
         n++;
         s = end;
     }
-    if (n != want) return tree_fail(err, t, -1, "%s has %ld values, expected %ld", key, (long)n, (long)want);
+    if (n != want) return tree_fail(err, t, -1, key, "%s has %zu values, expected %zu", key, n, want);
     return LP_OK;
 }
 
@@ -106,7 +112,7 @@ static lp_status parse_ints(const char *s, size_t want, long long *out, long lon
     lp_status st = parse_numbers(s, want, tmp, t, key, err);
     for (size_t i = 0; st == LP_OK && i < want; i++) {
         if (!(tmp[i] >= (double)lo && tmp[i] <= (double)hi) || tmp[i] != floor(tmp[i]))
-            st = tree_fail(err, t, -1, "%s[%ld] is out of range (%ld)", key, (long)i, (long)tmp[i]);
+            st = tree_fail(err, t, -1, key, "%s[%zu] is out of range (%g)", key, i, tmp[i]);
         else out[i] = (long long)tmp[i];
     }
     free(tmp);
@@ -194,7 +200,7 @@ static lp_status read_raw_tree(cursor *c, size_t t, raw_tree *r, lp_error *err)
     char *line;
     while ((line = next_line(c)) && line[0] != '\0') {
         if (c->p >= c->end) /* a block ends with a blank line; the file must not end inside it */
-            return tree_fail(err, t, -1, "%s: the file ends inside the tree (is it truncated?)", "Tree", 0, 0);
+            return tree_fail(err, t, -1, "Tree", "the file ends inside the tree (is it truncated?)");
         char *v;
         if ((v = value_of(line, "num_leaves"))) r->n_leaves = strtol(v, NULL, 10);
         else if ((v = value_of(line, "num_cat"))) r->n_cat = strtol(v, NULL, 10);
@@ -209,9 +215,9 @@ static lp_status read_raw_tree(cursor *c, size_t t, raw_tree *r, lp_error *err)
         else if ((v = value_of(line, "cat_threshold"))) r->cat_threshold = v;
     }
     if (r->n_leaves < 1 || r->n_leaves > (long)LP_MAX_NODES / 2)
-        return tree_fail(err, t, -1, "%s is missing or out of range", "num_leaves", 0, 0);
+        return tree_fail(err, t, -1, "num_leaves", "num_leaves is missing or out of range");
     if (r->n_cat < 0 || r->n_cat >= r->n_leaves + (r->n_leaves == 1))
-        return tree_fail(err, t, -1, "%s is out of range", "num_cat", 0, 0);
+        return tree_fail(err, t, -1, "num_cat", "num_cat is out of range");
     if (r->is_linear)
         return lp__fail(err, LP_ERR_UNSUPPORTED, "tree %zu is a linear tree (linear_tree=true), which is not "
                         "supported: retrain without linear_tree", t);
@@ -265,7 +271,7 @@ static lp_status add_cat_set(builder *b, const uint32_t *bits, size_t n, uint32_
         if (!o || !w) return lp__fail(err, LP_ERR_NOMEM, "out of memory reading categories");
         b->sets_cap = cap;
     }
-    if (b->n_words_total + n > b->words_cap) {
+    if (b->n_words_total + n > b->words_cap || !b->words) {   /* an empty set still gets a table */
         size_t cap = b->words_cap ? b->words_cap : 64;
         while (cap < b->n_words_total + n) cap *= 2;
         uint32_t *w = realloc(b->words, cap * sizeof *w);
@@ -313,7 +319,8 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
         s = parse_ints(r->cat_boundaries, (size_t)n_cat + 1, bounds, 0, 1LL << 19, t, "cat_boundaries", err);
         for (long k = 0; s == LP_OK && k < n_cat; k++)
             if (bounds[k + 1] < bounds[k] || bounds[0] != 0)
-                s = tree_fail(err, t, -1, "%s decrease at %ld (%ld)", "cat_boundaries", k + 1, (long)bounds[k + 1]);
+                s = tree_fail(err, t, -1, "cat_boundaries",
+                              "cat_boundaries must start at 0 and never decrease (entry %ld)", k + 1);
         if (s == LP_OK) {
             n_cat_words = (size_t)bounds[n_cat];
             cat_words = malloc((n_cat_words ? n_cat_words : 1) * sizeof *cat_words);
@@ -329,7 +336,7 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
         n->feature = 0;
         n->left = n->right = (int32_t)(base + n_split + j);
         if (!isfinite(leaf[j])) {
-            s = tree_fail(err, t, -1, "%s[%ld] is not a finite number", "leaf_value", (long)j, 0);
+            s = tree_fail(err, t, -1, "leaf_value", "leaf_value[%zu] is not a finite number", j);
             goto done;
         }
     }
@@ -340,14 +347,14 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
         int32_t right = rc[i] >= 0 ? (int32_t)(base + (size_t)rc[i]) : (int32_t)(base + n_split + (size_t)~rc[i]);
         int categorical = (int)(dt[i] & 1), default_left = (int)(dt[i] & 2), missing = (int)((dt[i] >> 2) & 3);
         if (missing == 3 || dt[i] > 15) {
-            s = tree_fail(err, t, (long)i, "%s %ld has an unknown missing type", "decision_type", (long)dt[i], 0);
+            s = tree_fail(err, t, (long)i, "decision_type", "decision_type %lld has an unknown missing type", dt[i]);
             goto done;
         }
         if (categorical) {
             double idx = thr[i];
             if (!(idx >= 0 && idx < (double)n_cat) || idx != floor(idx)) {
-                s = tree_fail(err, t, (long)i, "%s %ld of a categorical split is not one of the tree's num_cat "
-                              "category sets (%ld)", "threshold", (long)idx, n_cat);
+                s = tree_fail(err, t, (long)i, "threshold", "threshold %g of a categorical split is not one of "
+                              "the tree's %ld category sets", idx, n_cat);
                 goto done;
             }
             size_t k = (size_t)idx, nw = (size_t)(bounds[k + 1] - bounds[k]);
@@ -369,7 +376,7 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
             b->m->feature_is_cat[feat[i]] = 1;
         } else {
             if (thr[i] != thr[i]) {
-                s = tree_fail(err, t, (long)i, "%s is NaN", "threshold", 0, 0);
+                s = tree_fail(err, t, (long)i, "threshold", "threshold is NaN");
                 goto done;
             }
             n->left = left;

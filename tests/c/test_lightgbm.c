@@ -184,6 +184,23 @@ LP_TEST(small_model_by_hand)
     lp_model_destroy(m);
 }
 
+/* An empty category set (cat_boundaries "0 0"): every category goes right. */
+LP_TEST(empty_category_set)
+{
+    char *text = LP_REPLACE(small, "cat_boundaries=0 1\ncat_threshold=5", "cat_boundaries=0 0\ncat_threshold=");
+    if (!text) return;
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_text(text, &err, &s);
+    if (LP_CHECK_STATUS(s, LP_OK, &err)) {
+        float x[] = {0.5f, 0, 0.5f, 2}, proba[4];
+        if (LP_CHECK_STATUS(lp_model_predict_matrix(m, x, 2, 2, NULL, proba, NULL, &err), LP_OK, &err))
+            for (int r = 0; r < 2; r++) LP_CHECK_NEAR(proba[r * 2 + 1], 1 / (1 + exp(-0.3)), 1e-7);
+    }
+    lp_model_destroy(m);
+    free(text);
+}
+
 static void refused(const char *from, const char *to, lp_status want, const char *says)
 {
     char *text = LP_REPLACE(small, from, to);
@@ -220,7 +237,8 @@ LP_TEST(mutated_models_are_refused)
 }
 
 /* Every prefix of a real model is refused cleanly or loads (a cut after the
- * last tree), never crashes (ASan watches). */
+ * last tree), and so is every model with one byte changed: never a crash
+ * (ASan and UBSan watch). */
 LP_TEST(truncated_models_never_crash)
 {
     size_t n = 0;
@@ -234,6 +252,18 @@ LP_TEST(truncated_models_never_crash)
         lp_model_destroy(m);
     }
     LP_CHECK(loaded > 0 && loaded < n / 7, "%zu prefixes loaded", loaded);
+    /* Single-byte changes anywhere: a clean result either way. */
+    lp_test_rng rng = {11};
+    uint8_t *copy = malloc(n);
+    for (int k = 0; k < 400; k++) {
+        memcpy(copy, bytes, n);
+        static const char pool[] = "0123456789-. =\n~e";
+        copy[lp_test_below(&rng, (uint32_t)n)] = (uint8_t)pool[lp_test_below(&rng, sizeof pool - 1)];
+        lp_model *m = NULL;
+        lp_error err;
+        if (lp_model_load(copy, n, NULL, &m, &err) == LP_OK) lp_model_destroy(m);
+    }
+    free(copy);
     free(bytes);
 }
 
@@ -242,6 +272,7 @@ void test_lightgbm(void)
     LP_RUN(fixtures_match_lightgbm);
     LP_RUN(info_describes_lightgbm);
     LP_RUN(small_model_by_hand);
+    LP_RUN(empty_category_set);
     LP_RUN(mutated_models_are_refused);
     LP_RUN(truncated_models_never_crash);
 }
