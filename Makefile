@@ -143,6 +143,7 @@ demo: deps
 fixtures:
 	@bash scripts/install-deps.sh --python
 	/usr/bin/python3 tests/fixtures/gen/gen_xgboost.py
+	/usr/bin/python3 tests/fixtures/gen/gen_lightgbm.py
 
 # ARCHITECTURE.md's budget: a tabular-only engine stays under 100 KB gzipped.
 SIZE_BUDGET_GZIP := 102400
