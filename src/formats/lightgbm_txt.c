@@ -255,6 +255,7 @@ typedef struct builder {
     feature_use *use;          /* n_features */
     double      *node_threshold;   /* per node: LightGBM's double threshold */
     uint8_t     *node_missing;     /* per node: LightGBM's missing type (0 None, 1 Zero, 2 NaN) */
+    int32_t     *node_origin;      /* per split node: its index in LightGBM's arrays (for messages) */
     uint32_t    *offset, *n_words, *words;
     size_t       n_sets, sets_cap, n_words_total, words_cap;
     double       leaf_scale;
@@ -287,8 +288,8 @@ static lp_status add_cat_set(builder *b, const uint32_t *bits, size_t n, uint32_
     return LP_OK;
 }
 
-/* Builds tree t's nodes at nodes[base ..): L-1 splits, then L leaves. */
-static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base, lp_error *err)
+/* Builds tree t's nodes at nodes[base .. *end). */
+static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base, size_t *end, lp_error *err)
 {
     lp__forest *f = &b->m->forest;
     size_t L = (size_t)r->n_leaves, n_split = L - 1, n_feat = b->m->n_features;
@@ -302,6 +303,8 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
     long long *bounds = malloc((size_t)(n_cat + 1) * sizeof *bounds);
     long long *cat_words = NULL;
     size_t n_cat_words = 0;
+    uint8_t *seen = NULL;   /* per split: placed already */
+    struct pending { long long ref; size_t slot; } *stack = NULL;
     lp_status s = leaf && thr && feat && dt && lc && rc && bounds ? LP_OK
                                                                   : lp__fail(err, LP_ERR_NOMEM, "out of memory");
     if (s == LP_OK) s = parse_numbers(r->leaf_value, L, leaf, t, "leaf_value", err);
@@ -330,21 +333,49 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
     }
     if (s != LP_OK) goto done;
 
-    for (size_t j = 0; j < L; j++) {
-        lp__node *n = &f->nodes[base + n_split + j];
-        n->u.leaf = (float)(leaf[j] * b->leaf_scale);
-        n->feature = 0;
-        n->left = n->right = (int32_t)(base + n_split + j);
+    for (size_t j = 0; j < L; j++)
         if (!isfinite(leaf[j])) {
             s = tree_fail(err, t, -1, "leaf_value", "leaf_value[%zu] is not a finite number", j);
             goto done;
         }
+    /* Nodes are placed depth-first from the root (LightGBM's node 0, or leaf 0
+     * of a one-leaf tree), so the tree comes out as the kernels need it even
+     * where LightGBM's arrays are not one: real files have a leaf referenced
+     * by two parents and another by none (dmitryikh/leaves'
+     * lg_dart_breast_cancer, tree 4), which LightGBM walks without noticing.
+     * Such a leaf is copied and the orphan dropped; an internal node reached
+     * twice is refused.  The root takes one slot and each split two, so a
+     * tree takes at most 2L - 1 slots. */
+    seen = calloc(n_split ? n_split : 1, 1);
+    stack = malloc((2 * L + 1) * sizeof *stack);
+    if (!seen || !stack) {
+        s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        goto done;
     }
-    for (size_t i = 0; i < n_split; i++) {
-        lp__node *n = &f->nodes[base + i];
+    size_t next = base, top = 0;
+    stack[top].ref = n_split ? 0 : ~0LL;
+    stack[top++].slot = next++;
+    while (top) {
+        long long ref = stack[--top].ref;
+        size_t slot = stack[top].slot;
+        lp__node *n = &f->nodes[slot];
+        if (ref < 0) {   /* leaf ~ref */
+            n->u.leaf = (float)(leaf[~ref] * b->leaf_scale);
+            n->feature = 0;
+            n->left = n->right = (int32_t)slot;
+            continue;
+        }
+        size_t i = (size_t)ref;
+        if (seen[i]) {
+            s = tree_fail(err, t, (long)i, "left_child", "is the child of two nodes (or of itself)");
+            goto done;
+        }
+        seen[i] = 1;
+        b->node_origin[slot] = (int32_t)i;
         feature_use *u = &b->use[feat[i]];
-        int32_t left = lc[i] >= 0 ? (int32_t)(base + (size_t)lc[i]) : (int32_t)(base + n_split + (size_t)~lc[i]);
-        int32_t right = rc[i] >= 0 ? (int32_t)(base + (size_t)rc[i]) : (int32_t)(base + n_split + (size_t)~rc[i]);
+        int32_t left = (int32_t)next++, right = (int32_t)next++;
+        stack[top].ref = lc[i], stack[top++].slot = (size_t)left;
+        stack[top].ref = rc[i], stack[top++].slot = (size_t)right;
         int categorical = (int)(dt[i] & 1), default_left = (int)(dt[i] & 2), missing = (int)((dt[i] >> 2) & 3);
         if (missing == 3 || dt[i] > 15) {
             s = tree_fail(err, t, (long)i, "decision_type", "decision_type %lld has an unknown missing type", dt[i]);
@@ -385,8 +416,8 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
             int go_left = missing == 0 ? 0.0 <= thr[i] : default_left != 0;
             n->feature = (uint32_t)feat[i] | (go_left ? LP__NODE_DEFAULT_LEFT : 0);
             n->u.threshold = 0;   /* set once every threshold of the feature is known */
-            b->node_threshold[base + i] = thr[i];
-            b->node_missing[base + i] = (uint8_t)missing;
+            b->node_threshold[slot] = thr[i];
+            b->node_missing[slot] = (uint8_t)missing;
             u->numeric = 1;
             if (missing == 0) u->none_missing = 1;
             if (missing == 1) u->zero_missing = 1;
@@ -394,8 +425,10 @@ static lp_status build_tree(builder *b, const raw_tree *r, size_t t, size_t base
             if ((s = use_threshold(u, thr[i], err)) != LP_OK) goto done;
         }
     }
+    *end = next;
 done:
     free(leaf), free(thr), free(feat), free(dt), free(lc), free(rc), free(bounds), free(cat_words);
+    free(seen), free(stack);
     return s;
 }
 
@@ -441,9 +474,9 @@ static lp_status finish_features(builder *b, const uint32_t *tree_end, lp_error 
              * threshold lies inside that range. */
             if (p->zero_is_missing && b->node_missing[i] == 0 && thr >= -LP__LGB_ZERO_THRESHOLD &&
                 thr < LP__LGB_ZERO_THRESHOLD) {
-                lp__fail(err, LP_ERR_UNSUPPORTED, "tree %zu, node %zu: threshold %g lies inside the range "
-                         "LightGBM treats as zero", t, i - begin, thr);
-                if (err) err->tree = (int64_t)t, err->node = (int64_t)(i - begin);
+                lp__fail(err, LP_ERR_UNSUPPORTED, "tree %zu, node %d: threshold %g lies inside the range "
+                         "LightGBM treats as zero", t, (int)b->node_origin[i], thr);
+                if (err) err->tree = (int64_t)t, err->node = b->node_origin[i];
                 return LP_ERR_UNSUPPORTED;
             }
             n->u.threshold = (float)lp__prep_threshold_index(p, thr) + 0.5f;
@@ -681,9 +714,10 @@ lp_status lp__lightgbm_txt_load(const uint8_t *bytes, size_t len, lp_model **out
     tree_end = calloc(n_trees, sizeof *tree_end);
     b.node_threshold = calloc(total, sizeof *b.node_threshold);
     b.node_missing = calloc(total, 1);
+    b.node_origin = calloc(total, sizeof *b.node_origin);
     m->base_margin = calloc(m->n_groups, sizeof *m->base_margin);
     if (!f->nodes || !f->tree_root || !f->tree_group || !f->tree_depth || !f->tree_has_cat || !tree_end ||
-        !b.node_threshold || !b.node_missing || !m->base_margin) {
+        !b.node_threshold || !b.node_missing || !b.node_origin || !m->base_margin) {
         s = lp__fail(err, LP_ERR_NOMEM, "out of memory loading %zu tree nodes", total);
         goto done;
     }
@@ -692,10 +726,10 @@ lp_status lp__lightgbm_txt_load(const uint8_t *bytes, size_t len, lp_model **out
     for (size_t t = 0; t < n_trees && s == LP_OK; t++) {
         f->tree_root[t] = (uint32_t)base;
         f->tree_group[t] = (uint32_t)(t % m->n_groups);
-        s = build_tree(&b, &raws[t], t, base, err);
-        base += 2 * (size_t)raws[t].n_leaves - 1;
+        s = build_tree(&b, &raws[t], t, base, &base, err);
         tree_end[t] = (uint32_t)base;
     }
+    f->n_nodes = base;   /* fewer than allocated when a tree had unreachable nodes */
     f->cat_offset = b.offset;
     f->cat_n_words = b.n_words;
     f->cat_words = b.words;
@@ -715,6 +749,7 @@ done:
     free(b.use);
     free(b.node_threshold);
     free(b.node_missing);
+    free(b.node_origin);
     free(b.offset), free(b.n_words), free(b.words);
     free(raws);
     free(tree_end);

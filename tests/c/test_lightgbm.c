@@ -18,7 +18,7 @@
 const char *const lp_test_lgb_cases[] = {
     "toy_categorical", "constant_tree", "mixed_categorical", "binary_double_thresholds",
     "multiclass_categorical", "multiclassova", "cross_entropy_zero", "regression_average_output",
-    "pandas_categorical",
+    "pandas_categorical", "dart_breast_cancer",
 };
 const size_t lp_test_n_lgb_cases = sizeof lp_test_lgb_cases / sizeof *lp_test_lgb_cases;
 
@@ -41,7 +41,8 @@ static case_meta read_meta(const char *name)
     if ((v = cJSON_GetObjectItem(j, "relative_tolerance")) && cJSON_IsNumber(v)) cm.rel_tol = v->valuedouble;
     cm.double_inputs = cJSON_IsTrue(cJSON_GetObjectItem(j, "double_inputs"));
     cm.string_cells = cJSON_IsTrue(cJSON_GetObjectItem(j, "string_cells"));
-    if ((v = cJSON_GetObjectItem(j, "task")) && cJSON_IsString(v)) snprintf(cm.task, sizeof cm.task, "%s", v->valuestring);
+    if ((v = cJSON_GetObjectItem(j, "task")) && cJSON_IsString(v))
+        snprintf(cm.task, sizeof cm.task, "%s", v->valuestring);
     cJSON_Delete(j);
     free(text);
     return cm;
@@ -184,6 +185,26 @@ LP_TEST(small_model_by_hand)
     lp_model_destroy(m);
 }
 
+/* A leaf that two nodes point to and one no node points to, as real files
+ * have (lg_dart_breast_cancer): LightGBM walks it as written. */
+LP_TEST(shared_leaf_is_walked_as_written)
+{
+    char *text = LP_REPLACE(small, "right_child=-2 -3", "right_child=-2 -2");
+    if (!text) return;
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_text(text, &err, &s);
+    if (LP_CHECK_STATUS(s, LP_OK, &err)) {
+        /* a <= 0.5 → node 1; b = 1 is not in {0, 2} → LightGBM's right child, now leaf 1 (-0.2). */
+        float x[] = {0.5f, 1, 0.5f, 0, 0.7f, 0}, proba[6];
+        static const double margin[] = {-0.2, 0.1, -0.2};
+        if (LP_CHECK_STATUS(lp_model_predict_matrix(m, x, 3, 2, NULL, proba, NULL, &err), LP_OK, &err))
+            for (int r = 0; r < 3; r++) LP_CHECK_NEAR(proba[r * 2 + 1], 1 / (1 + exp(-margin[r])), 1e-7);
+    }
+    lp_model_destroy(m);
+    free(text);
+}
+
 /* An empty category set (cat_boundaries "0 0"): every category goes right. */
 LP_TEST(empty_category_set)
 {
@@ -218,7 +239,8 @@ LP_TEST(mutated_models_are_refused)
     refused("is_linear=0", "is_linear=1", LP_ERR_UNSUPPORTED, "tree 0 is a linear tree");
     refused("binary sigmoid:1", "lambdarank", LP_ERR_UNSUPPORTED, "objective \"lambdarank\"");
     refused("left_child=1 -1", "left_child=7 -1", LP_ERR_BAD_MODEL, "tree 0: left_child[0] is out of range");
-    refused("right_child=-2 -3", "right_child=-2 -2", LP_ERR_BAD_MODEL, "tree 0, node");
+    refused("left_child=1 -1", "left_child=1 1", LP_ERR_BAD_MODEL, "tree 0, node 1: is the child of two nodes");
+    refused("left_child=1 -1", "left_child=0 -1", LP_ERR_BAD_MODEL, "tree 0, node 0: is the child of two nodes");
     refused("split_feature=0 1", "split_feature=0 2", LP_ERR_BAD_MODEL, "split_feature[1] is out of range");
     refused("threshold=0.5 0", "threshold=0.5 1", LP_ERR_BAD_MODEL, "tree 0, node 1: threshold 1");
     refused("decision_type=10 1", "decision_type=14 1", LP_ERR_BAD_MODEL, "tree 0, node 0: decision_type 14");
@@ -231,7 +253,8 @@ LP_TEST(mutated_models_are_refused)
     refused("split_feature=0 1", "split_feature=1 1", LP_ERR_BAD_MODEL, "feature 1 has both numerical and categorical");
     refused("tree\nversion", "forest\nversion", LP_ERR_BAD_MODEL, "not a model");
     refused("num_leaves=3", "num_leaves=0", LP_ERR_BAD_MODEL, "tree 0: num_leaves");
-    refused("pandas_categorical:null", "pandas_categorical:[[\"x\"", LP_ERR_BAD_MODEL, "pandas_categorical is not valid JSON");
+    refused("pandas_categorical:null", "pandas_categorical:[[\"x\"", LP_ERR_BAD_MODEL,
+            "pandas_categorical is not valid JSON");
     refused("pandas_categorical:null", "pandas_categorical:[[\"x\"],[\"y\"]]", LP_ERR_UNSUPPORTED,
             "pandas_categorical has 2 category lists but feature_infos names 1");
 }
@@ -273,6 +296,7 @@ void test_lightgbm(void)
     LP_RUN(info_describes_lightgbm);
     LP_RUN(small_model_by_hand);
     LP_RUN(empty_category_set);
+    LP_RUN(shared_leaf_is_walked_as_written);
     LP_RUN(mutated_models_are_refused);
     LP_RUN(truncated_models_never_crash);
 }
