@@ -701,6 +701,16 @@ lp_status lp__lightgbm_txt_load(const uint8_t *bytes, size_t len, lp_model **out
                      n_trees, m->n_groups);
         goto done;
     }
+    /* LightGBM before 2.2.3 did not put a random forest's average through
+     * the objective's link (LightGBM issue #1843: its leaves held
+     * probabilities), later versions do; a v2 file does not say which wrote it. */
+    if (h.average_output && m->link != LP__LINK_IDENTITY && h.version && strcmp(h.version, "v2") == 0) {
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "a random-forest model (average_output) with objective \"%s\" in "
+                     "format v2 is ambiguous: LightGBM before 2.2.3 averaged it without the %s link, later "
+                     "versions apply it; re-save the model with LightGBM 3 or later", m->objective,
+                     m->link == LP__LINK_EXP ? "exp" : "sigmoid");
+        goto done;
+    }
     if (h.average_output) b.leaf_scale /= (double)(n_trees / m->n_groups);
 
     lp__forest *f = &m->forest;

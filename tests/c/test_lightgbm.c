@@ -237,6 +237,8 @@ static void refused(const char *from, const char *to, lp_status want, const char
 LP_TEST(mutated_models_are_refused)
 {
     refused("is_linear=0", "is_linear=1", LP_ERR_UNSUPPORTED, "tree 0 is a linear tree");
+    refused("version=v4\n", "version=v2\naverage_output\n", LP_ERR_UNSUPPORTED,
+            "random-forest model (average_output) with objective \"binary sigmoid:1\" in format v2 is ambiguous");
     refused("binary sigmoid:1", "lambdarank", LP_ERR_UNSUPPORTED, "objective \"lambdarank\"");
     refused("left_child=1 -1", "left_child=7 -1", LP_ERR_BAD_MODEL, "tree 0: left_child[0] is out of range");
     refused("left_child=1 -1", "left_child=1 1", LP_ERR_BAD_MODEL, "tree 0, node 1: is the child of two nodes");
