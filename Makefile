@@ -30,8 +30,9 @@ CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
 	core/error.c core/buf.c core/arena.c core/sha256.c core/lp_math.c \
-	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/protobuf.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/ubjson.c io/protobuf.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
+	formats/lightgbm_txt.c formats/feature_prep.c \
 	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
 	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
@@ -168,6 +169,7 @@ demo: deps
 fixtures:
 	@bash scripts/install-deps.sh --python
 	/usr/bin/python3 tests/fixtures/gen/gen_xgboost.py
+	/usr/bin/python3 tests/fixtures/gen/gen_lightgbm.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_decode.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error

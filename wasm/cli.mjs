@@ -454,6 +454,13 @@ function describeInfo(info, modelPath) {
     lines.push(`classes    ${info.classes.length}: ${list(info.classes)}`);
     lines.push(`thresholds ${list(info.thresholds)}`);
   }
+  const d = info.details;
+  if (d) {
+    for (const key of ['name', 'type', 'version', 'trained', 'description']) {
+      if (typeof d[key] === 'string') lines.push(`${key.padEnd(10)} ${d[key]}`);
+    }
+    for (const [label, value] of Object.entries(d.metrics || {})) lines.push(`metric     ${label}: ${value}`);
+  }
   lines.push(`sha256     ${info.sha256}`);
   lines.push(`engine     ${info.engine}`);
   return `${lines.join('\n')}\n`;

@@ -113,11 +113,24 @@ export interface LoadOptions {
   source?: string;
 }
 
+/** What a manifest says about the model, shown by `localpredict info` and the page. */
+export interface ModelDetails {
+  readonly name?: string;
+  /** e.g. `"XGBoost classifier"`. */
+  readonly type?: string;
+  readonly version?: string;
+  /** When it was trained, e.g. `"2026-11-20"` (ISO 8601). */
+  readonly trained?: string;
+  readonly description?: string;
+  /** Label → value, in the manifest's order, e.g. `{ "held-out accuracy": 0.95 }`. */
+  readonly metrics?: Readonly<Record<string, number | string>>;
+}
+
 /** The model as the engine describes it (frozen). */
 export interface ModelInfo {
   /** e.g. `"localpredict 0.1.0"`. */
   readonly engine: string;
-  /** Model format, e.g. `"xgboost-json"`. */
+  /** Model format: `"xgboost-json"`, `"xgboost-ubjson"` or `"lightgbm-text"`. */
   readonly format: string;
   /** Library that wrote the model, e.g. `"xgboost 1.7.4"`. */
   readonly producer: string;
@@ -154,6 +167,8 @@ export interface ModelInfo {
   readonly thresholds: readonly number[];
   /** Sentinel values that also mean "missing". */
   readonly missing: readonly number[];
+  /** The manifest's `details`, as given (docs/manifest.schema.json), or null. */
+  readonly details: ModelDetails | null;
   /** Hex sha256 of the model bytes as loaded. */
   readonly sha256: string;
   /** Size of the model bytes. */

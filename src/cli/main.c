@@ -269,6 +269,66 @@ static void print_list(const cJSON *arr, int quote)
     }
 }
 
+/* A number as JavaScript's Number.prototype.toString writes it (shortest
+ * round-trip digits; plain for 1e-6 <= |x| < 1e21), so both CLIs print the
+ * same bytes. */
+static void print_js_number(double x)
+{
+    char buf[40];
+    int p = 1;
+    for (; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*e", p - 1, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    if (x == 0) {
+        printf("0");
+        return;
+    }
+    /* buf = [-]d.ddde±XX: digits and decimal exponent */
+    const char *s = buf;
+    int neg = *s == '-';
+    if (neg) s++;
+    char digits[24];
+    int n = 0;
+    for (; *s && *s != 'e'; s++)
+        if (*s != '.') digits[n++] = *s;
+    digits[n] = '\0';
+    while (n > 1 && digits[n - 1] == '0') digits[--n] = '\0';
+    int e = atoi(s + 1);   /* x = 0.d1d2... * 10^(e+1) */
+    if (neg) printf("-");
+    if (e >= 21 || e < -6) {
+        printf("%c", digits[0]);
+        if (n > 1) printf(".%s", digits + 1);
+        printf("e%c%d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+    } else if (e < 0) {
+        printf("0.");
+        for (int i = -1; i > e; i--) printf("0");
+        printf("%s", digits);
+    } else if (n <= e + 1) {
+        printf("%s", digits);
+        for (int i = n; i <= e; i++) printf("0");
+    } else {
+        printf("%.*s.%s", e + 1, digits, digits + e + 1);
+    }
+}
+
+/* The manifest's details, one line each ("name       Iris"). */
+static void print_details(const cJSON *details)
+{
+    static const char *const keys[] = {"name", "type", "version", "trained", "description"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(details, keys[k]));
+        if (v) printf("%-10s %s\n", keys[k], v);
+    }
+    const cJSON *metrics = cJSON_GetObjectItem(details, "metrics");
+    for (const cJSON *x = metrics ? metrics->child : NULL; x; x = x->next) {
+        printf("metric     %s: ", x->string);
+        if (cJSON_IsNumber(x)) print_js_number(x->valuedouble);
+        else printf("%s", x->valuestring);
+        printf("\n");
+    }
+}
+
 static int run_info(const options *o)
 {
     lp_model *model = NULL;
@@ -304,6 +364,8 @@ static int run_info(const options *o)
             print_list(cJSON_GetObjectItem(i, "thresholds"), 0);
             printf("\n");
         }
+        const cJSON *details = cJSON_GetObjectItem(i, "details");
+        if (cJSON_IsObject(details)) print_details(details);
         printf("sha256     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "sha256")));
         printf("engine     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "engine")));
         cJSON_Delete(i);

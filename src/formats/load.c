@@ -7,6 +7,7 @@
 #include "manifest.h"
 #include "model_blob.h"
 #include "onnx_load.h"
+#include "lightgbm_txt.h"
 #include "xgboost_json.h"
 
 #ifndef LP_VERSION_STRING
@@ -47,17 +48,16 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
         s = lp__blob_load(bytes, len, &m, err);
     } else if (len > 1 && bytes[0] == '{' && strchr("LlIiU$#", bytes[1]) && bytes[1]) {
         /* UBJSON objects start with '{' and a length marker; JSON needs '"' or space. */
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an XGBoost UBJSON model (.ubj), which is "
-                     "not supported yet: save it with save_model(\"model.json\")");
+        s = lp__xgboost_ubjson_load(bytes, len, &m, err);
     } else if (first == '{') {
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {
         s = lp__onnx_load(bytes, len, &m, err);
-    } else if (len >= 4 && memcmp(bytes, "tree", 4) == 0) {
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like a LightGBM text model, which is not supported yet");
+    } else if (len >= 5 && memcmp(bytes, "tree", 4) == 0 && (bytes[4] == '\n' || bytes[4] == '\r')) {
+        s = lp__lightgbm_txt_load(bytes, len, &m, err);
     } else {
         s = lp__fail(err, LP_ERR_BAD_MODEL, "not a model this engine reads (expected an XGBoost JSON "
-                     "model saved with save_model(\"model.json\"))");
+                     "model saved with save_model(\"model.json\") or a LightGBM model.txt)");
     }
     if (s != LP_OK) return s;
 

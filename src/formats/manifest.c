@@ -1,6 +1,6 @@
 /* manifest.c — parse the manifest and the overrides, then apply them to a
  * loaded model in a fixed order: task (which resets the outputs), feature
- * names, classes, thresholds, missing-value sentinels. */
+ * names, classes, thresholds, missing-value sentinels, iterations, details. */
 #include "manifest.h"
 
 #include <math.h>
@@ -14,8 +14,8 @@
 #define BAD LP_ERR_BAD_MANIFEST
 
 static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
-                                         "features", "iterations"};
-static const char *const later_keys[] = {"details", "preprocess", "ensemble"};
+                                         "features", "iterations", "details"};
+static const char *const later_keys[] = {"preprocess", "ensemble"};
 
 typedef struct parsed {
     cJSON      *root;
@@ -59,7 +59,7 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
                                "is not supported by this version of localpredict");
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
-                       "missing, features, iterations)");
+                       "missing, features, iterations, details)");
     }
     return LP_OK;
 }
@@ -225,6 +225,43 @@ static lp_status apply_iterations(lp_model *m, const cJSON *v, const parsed *fro
     return LP_OK;
 }
 
+/* "details": what `info` and the page show about the model, kept as given.
+ * Text fields and a "metrics" object of label → number or text; anything
+ * else is refused by name (docs/manifest.schema.json says the same). */
+static const char *const detail_text_keys[] = {"name", "type", "version", "trained", "description"};
+
+static lp_status apply_details(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    if (!v) return LP_OK;
+    if (!cJSON_IsObject(v)) return fail_in(err, from->bad, from, "details", "must be an object");
+    for (const cJSON *c = v->child; c; c = c->next) {
+        char key[80];
+        snprintf(key, sizeof key, "details.%.60s", c->string);
+        int text_key = 0;
+        for (size_t i = 0; i < sizeof detail_text_keys / sizeof *detail_text_keys; i++)
+            text_key |= strcmp(c->string, detail_text_keys[i]) == 0;
+        if (text_key) {
+            if (!cJSON_IsString(c)) return fail_in(err, from->bad, from, key, "must be a string");
+        } else if (strcmp(c->string, "metrics") == 0) {
+            if (!cJSON_IsObject(c))
+                return fail_in(err, from->bad, from, key, "must be an object {\"held-out accuracy\": 0.95, ...}");
+            for (const cJSON *x = c->child; x; x = x->next) {
+                snprintf(key, sizeof key, "details.metrics.%.50s", x->string);
+                if (!x->string[0] || !(cJSON_IsString(x) || (cJSON_IsNumber(x) && isfinite(x->valuedouble))))
+                    return fail_in(err, from->bad, from, key, "must be a number or a string, under a non-empty name");
+            }
+        } else {
+            return fail_in(err, from->bad, from, key,
+                           "is not a details key (known: name, type, version, trained, description, metrics)");
+        }
+    }
+    char *text = cJSON_PrintUnformatted(v);
+    if (!text) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    free(m->details_json);
+    m->details_json = text;
+    return LP_OK;
+}
+
 lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error *err)
 {
     parsed man = {0}, over = {0};
@@ -249,6 +286,7 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
             s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(over.root, "threshold"), &over, err);
         if (s == LP_OK) v = pick(&over, &man, "missing", &from), s = apply_missing(m, v, from, err);
         if (s == LP_OK) v = pick(&over, &man, "iterations", &from), s = apply_iterations(m, v, from, err);
+        if (s == LP_OK) v = pick(&over, &man, "details", &from), s = apply_details(m, v, from, err);
     }
     cJSON_Delete(man.root);
     cJSON_Delete(over.root);

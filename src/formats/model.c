@@ -40,6 +40,7 @@ void lp_model_destroy(lp_model *m)
     free_strings(m->feature_names, m->n_features);
     free(m->feature_is_cat);
     free(m->missing_values);
+    lp__prep_free(m->prep, m->n_features);
     lp__forest_free(&m->forest);
     lp__graph_free(m->graph);
     free(m->graph_source);
@@ -49,6 +50,7 @@ void lp_model_destroy(lp_model *m)
     free(m->output_types);
     free(m->thresholds);
     free(m->info_json);
+    free(m->details_json);
     lp__buf_free(&m->blob);
     free(m);
 }
@@ -74,7 +76,8 @@ static int task_fits(lp__link link, size_t n_groups, lp_task task)
     case LP__LINK_SIGMOID:
     case LP__LINK_HINGE:
         if (n_groups == 1) return task == LP_TASK_BINARY;
-        /* independent sigmoids: labels, or classes scored one-vs-rest */
+        /* independent sigmoids: labels, or classes scored one-vs-rest (LightGBM
+         * multiclassova, ONNX LOGISTIC) */
         return task == LP_TASK_MULTILABEL || task == LP_TASK_MULTICLASS ||
                (task == LP_TASK_BINARY && n_groups == 2);
     case LP__LINK_SOFTMAX:
@@ -153,9 +156,10 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     cJSON_AddStringToObject(o, "engine", "localpredict " LP_VERSION_STRING);
     cJSON_AddStringToObject(o, "format", m->format);
     char producer[64];
-    const char *producer_name = m->producer_name[0] ? m->producer_name : "xgboost";
-    snprintf(producer, sizeof producer, "%s %s", producer_name, m->producer_version);
-    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : producer_name);
+    const char *library = m->producer_name[0] ? m->producer_name
+                          : strncmp(m->format, "lightgbm", 8) == 0 ? "lightgbm" : "xgboost";
+    snprintf(producer, sizeof producer, "%s %s", library, m->producer_version);
+    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : library);
     cJSON_AddStringToObject(o, "objective", m->objective);
     cJSON_AddStringToObject(o, "task", lp_task_name(m->task));
     cJSON_AddStringToObject(o, "booster", m->booster);
@@ -193,6 +197,9 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     cJSON *missing = cJSON_AddArrayToObject(o, "missing");
     for (size_t i = 0; i < m->n_missing_values; i++)
         cJSON_AddItemToArray(missing, cJSON_CreateNumber(m->missing_values[i]));
+    cJSON *details = m->details_json ? cJSON_Parse(m->details_json) : NULL;
+    if (details) cJSON_AddItemToObject(o, "details", details);
+    else cJSON_AddNullToObject(o, "details");
     cJSON_AddStringToObject(o, "sha256", m->sha256);
     cJSON_AddNumberToObject(o, "bytes", (double)m->source_bytes);
 

@@ -16,6 +16,7 @@
 #include "../localpredict.h"
 #include "../core/buf.h"
 #include "../kernels/kernels.h"
+#include "feature_prep.h"
 
 /* How margins become outputs. */
 typedef enum {
@@ -38,7 +39,7 @@ typedef enum { LP__LABEL_STRING = 0, LP__LABEL_INT, LP__LABEL_BOOL } lp__label_t
 
 struct lp_model {
     /* identity */
-    char     format[24];          /* "xgboost-json" */
+    char     format[24];          /* "xgboost-json" | "lightgbm-text" */
     char     objective[48];       /* e.g. "multi:softprob" */
     char     booster[16];         /* "gbtree" | "dart" */
     char     producer_name[32];   /* "" = xgboost; else e.g. "skl2onnx" */
@@ -52,6 +53,10 @@ struct lp_model {
     uint8_t *feature_is_cat;      /* n_features flags */
     double  *missing_values;      /* sentinels that also mean missing */
     size_t   n_missing_values;
+    /* n_features, or NULL: how each value becomes the kernels' float32
+     * (LightGBM's double thresholds and missing rules; see feature_prep.h).
+     * NULL = a plain float32 cast, as XGBoost compares. */
+    lp__feature_prep *prep;
 
     /* computation: the forest, or (dense ONNX models) the graph */
     lp__forest forest;
@@ -79,6 +84,9 @@ struct lp_model {
     char   **output_names;        /* n_outputs CSV headers */
     lp__label_type *output_types; /* n_outputs */
     double  *thresholds;          /* n_outputs (binary: [_, t]) */
+
+    /* the manifest's "details" (name, type, metrics ...), unformatted JSON, or NULL */
+    char    *details_json;
 
     /* derived */
     char    *info_json;

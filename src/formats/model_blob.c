@@ -70,6 +70,21 @@ static void write_model(writer *w, const lp_model *m)
     put(w, f->cat_offset, f->n_cat_sets * sizeof *f->cat_offset);
     put(w, f->cat_n_words, f->n_cat_sets * sizeof *f->cat_n_words);
     put(w, f->cat_words, f->n_cat_words * sizeof *f->cat_words);
+    put_str(w, m->details_json ? m->details_json : "");
+    put_u64(w, m->prep != NULL);
+    for (size_t j = 0; m->prep && j < m->n_features; j++) {
+        const lp__feature_prep *p = &m->prep[j];
+        put_u64(w, p->kind);
+        put_u64(w, p->nan_to_zero);
+        put_u64(w, p->zero_is_missing);
+        put_u64(w, p->n_thresholds);
+        put(w, p->thresholds, p->n_thresholds * sizeof(double));
+        put_u64(w, p->n_categories);
+        for (size_t i = 0; i < p->n_categories; i++) {
+            put_str(w, p->categories[i].text);
+            put(w, &p->categories[i].number, sizeof(double));
+        }
+    }
     /* A dense ONNX model travels as its file: rebuilding the graph is cheap. */
     put_u64(w, m->graph_source_len);
     put(w, m->graph_source, m->graph_source_len);
@@ -230,9 +245,9 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
     m->trees_in_file = (size_t)get_u64(&r);
-    uint64_t best_plus_one = get_u64(&r);   /* 0 = none; checked before the subtraction */
-    if (best_plus_one > (uint64_t)LP_MAX_NODES + 1) r.ok = 0;
-    m->best_iteration = r.ok ? (long long)best_plus_one - 1 : -1;
+    uint64_t best = get_u64(&r);   /* iteration + 1, 0 = none */
+    if (best > (uint64_t)LP_MAX_NODES + 1) r.ok = 0, best = 0;
+    m->best_iteration = (long long)best - 1;
     f->n_trees = get_count(&r, 8);
     f->n_nodes = get_count(&r, sizeof *f->nodes);
     /* A blob holds only the trees its model used: "best" keeps them all. */
@@ -246,6 +261,34 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     f->cat_offset = get_array(&r, f->n_cat_sets, sizeof *f->cat_offset);
     f->cat_n_words = get_array(&r, f->n_cat_sets, sizeof *f->cat_n_words);
     f->cat_words = get_array(&r, f->n_cat_words, sizeof *f->cat_words);
+    m->details_json = r.ok ? get_str(&r) : NULL;
+    if (m->details_json && !m->details_json[0]) free(m->details_json), m->details_json = NULL;
+    if (get_u64(&r) && r.ok) {   /* per-feature preparation (LightGBM) */
+        m->prep = calloc(m->n_features + 1, sizeof *m->prep);
+        if (!m->prep) r.ok = 0;
+        for (size_t j = 0; r.ok && j < m->n_features; j++) {
+            lp__feature_prep *p = &m->prep[j];
+            uint64_t kind = get_u64(&r), nan_to_zero = get_u64(&r), zero = get_u64(&r);
+            if (kind > LP__PREP_CATEGORY || nan_to_zero > 1 || zero > 1) r.ok = 0;
+            p->kind = (uint8_t)kind, p->nan_to_zero = (uint8_t)nan_to_zero, p->zero_is_missing = (uint8_t)zero;
+            p->n_thresholds = get_count(&r, sizeof(double));
+            p->thresholds = get_array(&r, p->n_thresholds, sizeof(double));
+            for (size_t i = 1; r.ok && i < p->n_thresholds; i++)
+                if (!(p->thresholds[i - 1] < p->thresholds[i])) r.ok = 0;   /* sorted, distinct */
+            size_t n_cat = get_count(&r, 8 + sizeof(double));
+            p->categories = r.ok ? calloc(n_cat ? n_cat : 1, sizeof *p->categories) : NULL;
+            if (!p->categories) r.ok = 0;
+            for (; r.ok && p->n_categories < n_cat; p->n_categories++) {
+                lp__category *c = &p->categories[p->n_categories];
+                c->text = get_str(&r);
+                get_into(&r, &c->number, sizeof(double));
+                if (!c->text) {
+                    r.ok = 0;
+                    break;
+                }
+            }
+        }
+    }
     m->graph_source_len = get_count(&r, 1);
     if (m->graph_source_len) m->graph_source = get_array(&r, m->graph_source_len, 1);
     /* Depths and categorical flags are derived by lp__forest_check. */

@@ -11,6 +11,8 @@
  *   other value (unseen, negative, beyond the set) goes left;
  * - base_score is stored after the inverse link: binary:logistic and
  *   reg:logistic start from logit(base_score), the others from base_score.
+ * UBJSON (save_model("m.ubj")) is read by io/ubjson.c into the same cJSON
+ * tree, so both forms share this loader.
  * cJSON stays inside this file: the model keeps no JSON.
  */
 #include "xgboost_json.h"
@@ -23,6 +25,7 @@
 #include "../core/error.h"
 #include "../core/lp_math.h"
 #include "../io/json.h"
+#include "../io/ubjson.h"
 #include "forest_check.h"
 
 #define BAD LP_ERR_BAD_MODEL
@@ -525,17 +528,16 @@ static lp_status set_base_margins(lp_model *m, const objective_info *obj, const 
     return LP_OK;
 }
 
-lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+/* The model from its document tree (from JSON or UBJSON); takes root. */
+static lp_status load_document(cJSON *root, const char *format, lp_model **out, lp_error *err)
 {
-    cJSON *root = NULL;
-    lp_status s = lp__json_parse(bytes, len, "the model JSON", BAD, &root, err);
-    if (s != LP_OK) return s;
+    lp_status s = LP_OK;
     lp_model *m = lp__model_new();
     if (!m) {
         cJSON_Delete(root);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
-    snprintf(m->format, sizeof m->format, "xgboost-json");
+    snprintf(m->format, sizeof m->format, "%s", format);
 
     const cJSON *learner = NULL, *params = NULL, *objective = NULL, *booster = NULL, *obj_name = NULL;
     if (!cJSON_IsObject(root)) {
@@ -630,4 +632,18 @@ done:
     }
     *out = m;
     return LP_OK;
+}
+
+lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    cJSON *root = NULL;
+    lp_status s = lp__json_parse(bytes, len, "the model JSON", BAD, &root, err);
+    return s == LP_OK ? load_document(root, "xgboost-json", out, err) : s;
+}
+
+lp_status lp__xgboost_ubjson_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    cJSON *root = NULL;
+    lp_status s = lp__ubjson_parse(bytes, len, &root, err);
+    return s == LP_OK ? load_document(root, "xgboost-ubjson", out, err) : s;
 }

@@ -6,29 +6,42 @@
 #include "../core/error.h"
 #include "../io/number.h"
 
-float lp__value_to_f32(const lp_model *m, double v)
+float lp__value_to_f32(const lp_model *m, size_t feature, double v)
 {
     /* Compared in float32, as XGBoost compares its `missing` value. */
     float f = (float)v;
     for (size_t i = 0; i < m->n_missing_values; i++)
         if (f == (float)m->missing_values[i]) return NAN;
-    return f;
+    if (!m->prep) return f;
+    const lp__feature_prep *p = &m->prep[feature];
+    if (p->n_categories && v == v) {   /* a number naming a category */
+        long code = lp__prep_number_code(p, v);
+        v = code < 0 ? NAN : (double)code;
+    }
+    return lp__prep_apply(p, v);
 }
 
-lp_status lp__cell_to_f32(const lp_model *m, const char *text, size_t len, float *out, lp_error *err)
+lp_status lp__cell_to_f32(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
+                          lp_error *err)
 {
     double v = 0;
-    switch (lp__parse_cell(text, len, &v)) {
-    case LP__CELL_MISSING:
-        *out = NAN;
+    lp__cell_kind kind = lp__parse_cell(text, len, &v);
+    if (kind == LP__CELL_MISSING) {
+        *out = m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;
         return LP_OK;
-    case LP__CELL_NUMBER:
-        *out = lp__value_to_f32(m, v);
+    }
+    if (m->prep && m->prep[feature].n_categories) {
+        /* As LightGBM's pandas path: the category's position in the training
+         * categories; one not seen in training is missing. */
+        long code = lp__prep_category_code(&m->prep[feature], text, len);
+        *out = lp__prep_apply(&m->prep[feature], code < 0 ? NAN : (double)code);
         return LP_OK;
-    default: {
-        int shown = len > 40 ? 40 : (int)len;
-        return lp__fail(err, LP_ERR_BAD_NUMBER, "not a number: \"%.*s%s\" (a numeric column takes "
-                        "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
     }
+    if (kind == LP__CELL_NUMBER) {
+        *out = lp__value_to_f32(m, feature, v);
+        return LP_OK;
     }
+    int shown = len > 40 ? 40 : (int)len;
+    return lp__fail(err, LP_ERR_BAD_NUMBER, "not a number: \"%.*s%s\" (a numeric column takes "
+                    "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
 }

@@ -43,20 +43,21 @@ static void scratch_free(scratch *s)
     free(s->margins);
 }
 
-static lp_status cell_value(const lp_model *m, const lp_column *col, size_t row, float *out, lp_error *err)
+static lp_status cell_value(const lp_model *m, size_t feature, const lp_column *col, size_t row, float *out,
+                            lp_error *err)
 {
     if (col->missing && col->missing[row]) {
-        *out = NAN;
+        *out = m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;
         return LP_OK;
     }
     switch (col->type) {
-    case LP_COL_F32: *out = lp__value_to_f32(m, ((const float *)col->data)[row]); return LP_OK;
-    case LP_COL_F64: *out = lp__value_to_f32(m, ((const double *)col->data)[row]); return LP_OK;
-    case LP_COL_I64: *out = lp__value_to_f32(m, (double)((const int64_t *)col->data)[row]); return LP_OK;
+    case LP_COL_F32: *out = lp__value_to_f32(m, feature, ((const float *)col->data)[row]); return LP_OK;
+    case LP_COL_F64: *out = lp__value_to_f32(m, feature, ((const double *)col->data)[row]); return LP_OK;
+    case LP_COL_I64: *out = lp__value_to_f32(m, feature, (double)((const int64_t *)col->data)[row]); return LP_OK;
     case LP_COL_STR: {
         uint32_t a = col->str_offsets[row], b = col->str_offsets[row + 1];
         if (b < a) return lp__fail(err, LP_ERR_USAGE, "string offsets go backwards at row %zu", row);
-        return lp__cell_to_f32(m, (const char *)col->data + a, b - a, out, err);
+        return lp__cell_to_f32(m, feature, (const char *)col->data + a, b - a, out, err);
     }
     }
     return lp__fail(err, LP_ERR_USAGE, "unknown column type %d", (int)col->type);
@@ -98,7 +99,7 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
         for (size_t r = 0; s == LP_OK && r < n; r++)
             for (size_t f = 0; s == LP_OK && f < m->n_features; f++) {
                 const lp_column *col = &t->columns[feature_col[f]];
-                s = cell_value(m, col, start + r, &sc.x[r * stride + f], err);
+                s = cell_value(m, f, col, start + r, &sc.x[r * stride + f], err);
                 if (s != LP_OK && err) {
                     lp__err_prefix(err, "row %zu: ", start + r + 1);
                     lp__err_set_name(err->column, names[feature_col[f]], lens[feature_col[f]]);
@@ -130,15 +131,15 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
     size_t stride = m->n_features ? m->n_features : 1;
     scratch sc = {0};
     lp_status s = scratch_alloc(&sc, m, stride, err);
-    int need_copy = m->n_features == 0 || m->n_missing_values > 0;
+    int need_copy = m->n_features == 0 || m->n_missing_values > 0 || m->prep != NULL;
     for (size_t start = 0; s == LP_OK && start < n_rows; start += BLOCK_ROWS) {
         size_t n = n_rows - start < BLOCK_ROWS ? n_rows - start : BLOCK_ROWS;
         const float *x = data + start * n_cols;
-        if (need_copy) {   /* sentinels to NaN, or a padding slot for a featureless model */
+        if (need_copy) {   /* sentinels to NaN, per-feature preparation, or a padding slot for a featureless model */
             for (size_t r = 0; r < n; r++) {
                 sc.x[r * stride] = NAN;
                 for (size_t f = 0; f < n_cols; f++)
-                    sc.x[r * stride + f] = lp__value_to_f32(m, x[r * n_cols + f]);
+                    sc.x[r * stride + f] = lp__value_to_f32(m, f, x[r * n_cols + f]);
             }
             x = sc.x;
         }

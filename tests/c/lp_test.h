@@ -44,6 +44,8 @@ void test_core(void);
 void test_number(void);
 void test_csv_reader(void);
 void test_xgboost(void);
+void test_lightgbm(void);
+void test_ubjson(void);
 void test_manifest(void);
 void test_job(void);
 void test_blob(void);
@@ -121,6 +123,10 @@ extern const char *const lp_test_xgb_cases[];
 extern const size_t lp_test_n_xgb_cases;
 extern const char *const lp_test_onnx_cases[];
 extern const size_t lp_test_n_onnx_cases;
+/* LightGBM fixtures (tests/fixtures/lightgbm/<case>/model.txt); load them
+ * with lp_test_load_case("lightgbm/<case>", ...). */
+extern const char *const lp_test_lgb_cases[];
+extern const size_t lp_test_n_lgb_cases;
 
 /* A simple numeric CSV as the fixtures have it (no quotes): header names
  * and cells as text. */

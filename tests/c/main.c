@@ -591,7 +591,8 @@ lp_status lp_test_load_case(const char *name, const lp_load_options *opts, lp_mo
                             size_t *len, lp_error *err)
 {
     char path[256];
-    snprintf(path, sizeof path, "fixtures/xgboost/%s/model.json", name);
+    if (strncmp(name, "lightgbm/", 9) == 0) snprintf(path, sizeof path, "fixtures/%s/model.txt", name);
+    else snprintf(path, sizeof path, "fixtures/xgboost/%s/model.json", name);
     size_t n = 0;
     uint8_t *b = lp_test_read_file(path, &n);
     *model = NULL;
@@ -684,6 +685,8 @@ int main(int argc, char **argv)
     test_number();
     test_csv_reader();
     test_xgboost();
+    test_lightgbm();
+    test_ubjson();
     test_manifest();
     test_job();
     test_blob();

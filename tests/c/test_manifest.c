@@ -380,6 +380,41 @@ LP_TEST(overrides_beat_the_manifest)
     expect_error("binary", NULL, "{\"localpredict\": 1, \"classes\": [\"a\"]}", LP_ERR_USAGE, "classes", "classes");
 }
 
+/* "details": kept as given, shown in the info JSON, carried by the blob;
+ * anything outside name/type/version/trained/description/metrics refused. */
+LP_TEST(details_are_described)
+{
+    lp_model *m = NULL, *copy = NULL;
+    lp_error err;
+    const char *man = "{\"localpredict\": 1, \"details\": {\"name\": \"Churn\", \"type\": \"XGBoost\", "
+                      "\"trained\": \"2026-11-20\", \"metrics\": {\"held-out accuracy\": 0.931, \"note\": \"n=200\"}}}";
+    if (!LP_CHECK_STATUS(load_with("binary", man, NULL, &m, &err), LP_OK, &err)) return;
+    const char *want = "\"details\":{\"name\":\"Churn\",\"type\":\"XGBoost\",\"trained\":\"2026-11-20\","
+                       "\"metrics\":{\"held-out accuracy\":0.931,\"note\":\"n=200\"}}";
+    LP_CHECK_CONTAINS(lp_model_info_json(m), want);
+    const uint8_t *blob = NULL;
+    size_t len = 0;
+    if (LP_CHECK_STATUS(lp_model_serialize(m, &blob, &len, &err), LP_OK, &err) &&
+        LP_CHECK_STATUS(lp_model_load(blob, len, NULL, &copy, &err), LP_OK, &err))
+        LP_CHECK_CONTAINS(lp_model_info_json(copy), want);
+    lp_model_destroy(copy);
+    lp_model_destroy(m);
+    if (LP_CHECK_STATUS(load_with("binary", NULL, NULL, &m, &err), LP_OK, &err))
+        LP_CHECK_CONTAINS(lp_model_info_json(m), "\"details\":null");
+    lp_model_destroy(m);
+
+    expect_error("binary", "{\"localpredict\": 1, \"details\": []}", NULL, LP_ERR_BAD_MANIFEST, "must be an object",
+                 "details");
+    expect_error("binary", "{\"localpredict\": 1, \"details\": {\"nmae\": \"x\"}}", NULL, LP_ERR_BAD_MANIFEST,
+                 "\"details.nmae\" is not a details key", "details.nmae");
+    expect_error("binary", "{\"localpredict\": 1, \"details\": {\"name\": 3}}", NULL, LP_ERR_BAD_MANIFEST,
+                 "must be a string", "details.name");
+    expect_error("binary", "{\"localpredict\": 1, \"details\": {\"metrics\": {\"auc\": [1]}}}", NULL,
+                 LP_ERR_BAD_MANIFEST, "must be a number or a string", "details.metrics.auc");
+    expect_error("binary", "{\"localpredict\": 1, \"details\": {\"metrics\": 0.9}}", NULL, LP_ERR_BAD_MANIFEST,
+                 "must be an object", "details.metrics");
+}
+
 LP_TEST(manifest_key_errors)
 {
     lp_model *m = NULL;
@@ -392,7 +427,6 @@ LP_TEST(manifest_key_errors)
     expect_error("binary", "{}", NULL, LP_ERR_BAD_MANIFEST, "localpredict", NULL);
     expect_error("binary", "{\"localpredict\": 2}", NULL, LP_ERR_BAD_MANIFEST, "version", "localpredict");
     expect_error("binary", "{\"localpredict\": \"1\"}", NULL, LP_ERR_BAD_MANIFEST, "localpredict", "localpredict");
-    expect_error("binary", "{\"localpredict\": 1, \"details\": {}}", NULL, LP_ERR_UNSUPPORTED, "details", "details");
     expect_error("binary", "{\"localpredict\": 1, \"preprocess\": []}", NULL, LP_ERR_UNSUPPORTED, "preprocess",
                  "preprocess");
     expect_error("binary", "{\"localpredict\": 1, \"ensemble\": []}", NULL, LP_ERR_UNSUPPORTED, "ensemble", "ensemble");
@@ -433,4 +467,5 @@ void test_manifest(void)
     LP_RUN(features_name_positional_inputs);
     LP_RUN(overrides_beat_the_manifest);
     LP_RUN(manifest_key_errors);
+    LP_RUN(details_are_described);
 }

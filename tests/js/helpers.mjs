@@ -3,6 +3,11 @@
  * Fixtures: tests/fixtures/xgboost/<case>/ with model.json, input.csv, expected.csv
  * (xgboost's float32 probabilities, header = class labels) and meta.json;
  * iris_example points into web/examples/ through meta.json paths.
+ * A folder with model.ubj (the same model saved as UBJSON) is also the case "<case>.ubj".
+ * tests/fixtures/lightgbm/<case>/ likewise with model.txt (named "lightgbm/<case>");
+ * their meta.json may set relative_tolerance (large regression values),
+ * double_inputs (numbers float32 cannot hold: no float32 matrix path) and
+ * string_cells (category names: text cells only).
  *
  * Correctness is judged against expected.csv only: probabilities within PROBA_TOL,
  * Suggested Label recomputed from the EXPECTED probabilities by the contract rules,
@@ -22,6 +27,7 @@ export const NATIVE = join(ROOT, 'build', 'native', 'localpredict');
 export const FIXTURES = join(ROOT, 'tests', 'fixtures', 'xgboost');
 /* ONNX cases (expected outputs from onnxruntime-node); named `onnx/<case>`. */
 export const ONNX_FIXTURES = join(ROOT, 'tests', 'fixtures', 'onnx');
+export const LGB_FIXTURES = join(ROOT, 'tests', 'fixtures', 'lightgbm');
 
 export const PROBA_TOL = 1e-6;
 export const TIE_TOL = 1e-5;
@@ -92,10 +98,14 @@ function caseDirs(root, prefix) {
 
 /** Every case with absolute paths, its meta, input rows and expected probabilities. */
 export function loadCases() {
-  return [...caseDirs(FIXTURES, ''), ...caseDirs(ONNX_FIXTURES, 'onnx/')]
-    .map(([name, dir]) => {
+  const folders = (root, prefix) => caseDirs(root, prefix).map(([name, dir]) => ({ name, dir }));
+  /* An xgboost folder with model.ubj (the same model as UBJSON) is a second case. */
+  const ubj = folders(FIXTURES, '').filter(({ dir }) => existsSync(join(dir, 'model.ubj')))
+    .map(({ name, dir }) => ({ name: `${name}.ubj`, dir, modelFile: 'model.ubj' }));
+  return [...folders(FIXTURES, ''), ...ubj, ...folders(LGB_FIXTURES, 'lightgbm/'), ...folders(ONNX_FIXTURES, 'onnx/')]
+    .map(({ name, dir, modelFile }) => {
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
-      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, 'model.json');
+      const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, modelFile || meta.model_file || 'model.json');
       const input = meta.input_path ? join(ROOT, meta.input_path) : join(dir, 'input.csv');
       const manifest = meta.manifest_path ? join(ROOT, meta.manifest_path) : null;
       const inputText = readFileSync(input, 'utf8');
@@ -178,7 +188,7 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
     }
     for (let k = 0; k < K; k++) {
       const v = Number(got[k]);
-      if (!close(v, exp[k])) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
+      if (!close(c, v, exp[k])) problems.push(`row ${r + 1}, class ${classes[k]}: ${got[k]} vs expected ${exp[k]}`);
       if (got[k] !== shortestF32(Math.fround(v))) problems.push(`row ${r + 1}: ${got[k]} is not the shortest float32 text`);
     }
     if (regression) continue;   /* no Suggested Label */
@@ -188,9 +198,13 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
   return problems.slice(0, 20);
 }
 
-/** Within PROBA_TOL of the reference; relative for values above 1 (regressions). */
-export function close(got, want) {
-  return Math.abs(got - want) <= PROBA_TOL * Math.max(1, Math.abs(want));
+/**
+ * Within PROBA_TOL of the reference, relative for values above 1 (regressions:
+ * float32 steps grow with the value), or a case's own relative_tolerance.
+ */
+export function close(c, got, want) {
+  const rel = c.meta.relative_tolerance ?? PROBA_TOL;
+  return Math.abs(got - want) <= Math.max(PROBA_TOL, rel * Math.abs(want));
 }
 
 /** The output columns of a case: its classes, or the one Prediction of a regression. */
@@ -214,7 +228,7 @@ export function compareResult(c, result) {
     const exp = c.expected.rows[r];
     for (let k = 0; k < K; k++) {
       const v = probabilities.data[r * K + k];
-      if (!close(v, exp[k])) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
+      if (!close(c, v, exp[k])) problems.push(`row ${r + 1}, class ${classes[k]}: ${v} vs expected ${exp[k]}`);
     }
     if (c.meta.task === 'regression') {
       /* The "label" of a regression is its prediction. */
