@@ -134,13 +134,15 @@ static lp_status end_field(lp__csv_reader *r, const uint8_t *chunk, size_t run_e
     return LP_OK;
 }
 
-static lp_status end_record(lp__csv_reader *r, const uint8_t *chunk, size_t run_end, lp__csv_record_fn fn,
-                            void *ctx, lp_error *err)
+static lp_status end_record(lp__csv_reader *r, const uint8_t *chunk, size_t chunk_len, size_t run_end,
+                            lp__csv_record_fn fn, void *ctx, lp_error *err)
 {
     lp_status s = end_field(r, chunk, run_end, err);
     if (s != LP_OK) return s;
     const uint8_t *bytes = r->copied ? r->field_bytes.data : chunk;
-    lp__csv_record rec = {r->n_fields, bytes ? bytes : (const uint8_t *)"", r->spans, r->record_line};
+    size_t bytes_len = r->copied ? r->field_bytes.len : chunk_len;
+    lp__csv_record rec = {r->n_fields, bytes ? bytes : (const uint8_t *)"", bytes ? bytes_len : 0, r->spans,
+                          r->record_line};
     s = fn(ctx, &rec, err);
     r->n_fields = 0;
     r->field_bytes.len = 0;
@@ -203,7 +205,16 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                 i = k + 1;
                 if (c == '"') continue;   /* a quote inside an unquoted field is data */
                 if (c == ',') {
-                    if ((s = end_field(r, p, k, err)) != LP_OK) return s;
+                    /* end_field's common case inline: a direct record with
+                     * room for the span and a field within the limit. */
+                    size_t n = r->n_fields;
+                    if (!r->copied && n < r->spans_cap && n < r->max_columns &&
+                        k - r->run_start <= r->max_field_bytes) {
+                        r->spans[n] = (lp__csv_span){r->run_start, k};
+                        r->n_fields = n + 1;
+                    } else if ((s = end_field(r, p, k, err)) != LP_OK) {
+                        return s;
+                    }
                     if (i < len && p[i] != '"') {
                         r->run_start = i;   /* the next field is unquoted too */
                         continue;
@@ -212,7 +223,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                     break;
                 }
                 r->line++;
-                if ((s = end_record(r, p, k, fn, ctx, err)) != LP_OK) return s;
+                if ((s = end_record(r, p, len, k, fn, ctx, err)) != LP_OK) return s;
                 r->state = c == '\r' ? AFTER_CR : FIELD_START;
                 break;
             }
@@ -252,7 +263,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                 r->state = FIELD_START;
             } else if (c == '\n' || c == '\r') {
                 r->line++;
-                if ((s = end_record(r, p, r->content_end, fn, ctx, err)) != LP_OK) return s;
+                if ((s = end_record(r, p, len, r->content_end, fn, ctx, err)) != LP_OK) return s;
                 i++;
                 r->state = c == '\r' ? AFTER_CR : FIELD_START;
             } else {
@@ -315,6 +326,6 @@ lp_status lp__csv_reader_finish(lp__csv_reader *r, lp__csv_record_fn fn, void *c
         return at_field(r, err, LP_ERR_UNTERMINATED_QUOTE, r->quote_line);
     }
     /* Every byte of an open record is in field_bytes (read_chunk's end). */
-    if (r->record_open) return end_record(r, NULL, 0, fn, ctx, err);
+    if (r->record_open) return end_record(r, NULL, 0, 0, fn, ctx, err);
     return LP_OK;
 }

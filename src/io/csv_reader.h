@@ -32,6 +32,7 @@ typedef struct lp__csv_span {
 typedef struct lp__csv_record {
     size_t              n_fields;
     const uint8_t      *bytes;   /* the pushed chunk itself, or the reader's copy */
+    size_t              bytes_len;   /* bytes that may be read from `bytes` on */
     const lp__csv_span *spans;
     uint64_t            line;    /* physical line where the record starts */
 } lp__csv_record;

@@ -4,7 +4,6 @@
 #include <math.h>
 
 #include "../core/error.h"
-#include "../io/number.h"
 
 float lp__value_to_f32(const lp_model *m, double v)
 {
@@ -15,20 +14,9 @@ float lp__value_to_f32(const lp_model *m, double v)
     return f;
 }
 
-lp_status lp__cell_to_f32(const lp_model *m, const char *text, size_t len, float *out, lp_error *err)
+lp_status lp__bad_cell(const char *text, size_t len, lp_error *err)
 {
-    double v = 0;
-    switch (lp__parse_cell(text, len, &v)) {
-    case LP__CELL_MISSING:
-        *out = NAN;
-        return LP_OK;
-    case LP__CELL_NUMBER:
-        *out = lp__value_to_f32(m, v);
-        return LP_OK;
-    default: {
-        int shown = len > 40 ? 40 : (int)len;
-        return lp__fail(err, LP_ERR_BAD_NUMBER, "not a number: \"%.*s%s\" (a numeric column takes "
-                        "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
-    }
-    }
+    int shown = len > 40 ? 40 : (int)len;
+    return lp__fail(err, LP_ERR_BAD_NUMBER, "not a number: \"%.*s%s\" (a numeric column takes "
+                    "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
 }

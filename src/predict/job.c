@@ -198,7 +198,8 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
     for (size_t f = 0; f < m->n_features; f++) {
         size_t len, col = j->feature_col[f];
         const uint8_t *text = lp__csv_field(rec, col, &len);
-        lp_status s = lp__cell_to_f32(m, (const char *)text, len, &x[f], err);
+        size_t readable = rec->bytes_len - rec->spans[col].start;
+        lp_status s = lp__cell_to_f32_in(m, (const char *)text, len, readable, &x[f], err);
         if (s != LP_OK) {
             if (err) err->line = rec->line;
             return set_column_error(j, err, col, s);
