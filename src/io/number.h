@@ -13,6 +13,7 @@
 #ifndef LP_IO_NUMBER_H
 #define LP_IO_NUMBER_H
 
+#include <float.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -106,11 +107,12 @@ static inline unsigned lp__leading_digits8(uint64_t w)
     return not_digit ? (unsigned)__builtin_ctzll(not_digit) >> 3 : 8;
 }
 
-/* The value of the first n (1..7) digits of w: shifted so that zero bytes
- * lead, then combined pairwise (Lemire, "Fast number parsing", 2021). */
+/* The value of the first n (0..7) digits of w: shifted so that zero bytes
+ * lead, then combined pairwise (Lemire, "Fast number parsing", 2021).  The
+ * shift is split in two so that n = 0 (a shift by 64) gives 0. */
 static inline uint64_t lp__digits8_value(uint64_t w, unsigned n)
 {
-    w = (w & 0x0F0F0F0F0F0F0F0Full) << (8 * (8 - n));
+    w = ((w & 0x0F0F0F0F0F0F0F0Full) << (63 - 8 * n)) << 1;
     w = (w * 2561) >> 8;
     w = ((w & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
     return ((w & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
@@ -120,35 +122,52 @@ static inline uint64_t lp__digits8_value(uint64_t w, unsigned n)
 static inline lp__cell_kind lp__parse_cell_f32_in(const char *s, size_t len, size_t readable, float *out)
 {
 #ifdef LP__SWAR_DIGITS
-    /* Two 8-byte loads: at most 1 (sign) + 7 + 1 (point) + 8 bytes from s. */
-    if (len && readable >= 17) {
+    /* Reads at most s[0..17]: sign, 8 digits, point, 8 more bytes.  No branch
+     * depends on the digits (how many there are varies from cell to cell and
+     * would be mispredicted): a cell with no point or no fraction gets
+     * n2 = 0, and the one test at the end decides. */
+    if (len && readable >= 18) {
         static const uint64_t pow10_u64[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+        static const double sign[2] = {1.0, -1.0};
         const char *p = s, *end = s + len;
-        int negative = *p == '-';
+        size_t negative = *p == '-';
         p += negative | (*p == '+');
-        uint64_t w;
-        memcpy(&w, p, 8);
-        size_t n1 = lp__leading_digits8(w);
-        if (n1 > (size_t)(end - p)) n1 = (size_t)(end - p);   /* the bytes after the cell */
-        if (n1 == 8) goto general;
-        uint64_t mant = n1 ? lp__digits8_value(w, (unsigned)n1) : 0;
+        uint64_t w1, w2;
+        memcpy(&w1, p, 8);
+        size_t n1 = lp__leading_digits8(w1), room = (size_t)(end - p);
+        n1 = n1 < room ? n1 : room;                           /* the bytes after the cell */
         p += n1;
-        size_t n2 = 0;
-        if (p < end && *p == '.') {
-            memcpy(&w, ++p, 8);
-            n2 = lp__leading_digits8(w);
-            if (n2 > (size_t)(end - p)) n2 = (size_t)(end - p);
-            if (n2 == 8) goto general;
-            if (n2) mant = mant * pow10_u64[n2] + lp__digits8_value(w, (unsigned)n2);
-            p += n2;
+        size_t point = (p < end) & (*p == '.');
+        p += point;
+        memcpy(&w2, p, 8);
+        size_t n2 = lp__leading_digits8(w2) & (0 - point);   /* no point: no fraction */
+        room = (size_t)(end - p);
+        n2 = n2 < room ? n2 : room;
+        if ((n1 | n2) < 8 && p + n2 == end && n1 + n2 > 0) {   /* else: exponent, text, long */
+            uint64_t mant = lp__digits8_value(w1, (unsigned)n1) * pow10_u64[n2] +
+                            lp__digits8_value(w2, (unsigned)n2);
+            /* mant < 10^14: exact as a double, and divided by an exact 10^n2,
+             * rounded once (Clinger). */
+#if FLT_EVAL_METHOD == 0
+            if (mant < (1u << 24)) {
+                /* Up to 7 significant digits (a %.7g cell), in float32: one
+                 * division of exact float32 operands rounds q = mant / 10^n2
+                 * correctly, and that is also what rounding the double
+                 * nearest q gives: no float32 midpoint m != q lies within
+                 * 2^-53 * q of q, as |q - m| * 10^n2 * 2^(24-E) is a nonzero
+                 * integer (2^E <= q), so |q - m| / q > 2^-25 / 10^7 > 2^-53;
+                 * and a q that is a midpoint is a double itself. */
+                static const float pow10_f[8] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
+                static const float sign_f[2] = {1.0f, -1.0f};
+                *out = (float)(uint32_t)mant * sign_f[negative] / pow10_f[n2];
+                return LP__CELL_NUMBER;
+            }
+#endif
+            double v = (double)(int64_t)mant * sign[negative];
+            *out = (float)(v / lp__pow10_exact[n2]);
+            return LP__CELL_NUMBER;
         }
-        if (p != end || n1 + n2 == 0) goto general;   /* an exponent, spaces, text, "-", "." */
-        static const double sign[2] = {1.0, -1.0};   /* no branch on a random sign */
-        double v = (double)mant * sign[negative];     /* < 10^14: exact */
-        *out = (float)(v / lp__pow10_exact[n2]);
-        return LP__CELL_NUMBER;
     }
-general:
 #endif
     (void)readable;
     return lp__parse_cell_f32(s, len, out);

@@ -2,7 +2,7 @@
 // CSV → float32 parse throughput of the engine in WebAssembly, printing one JSON object.
 //
 //   node tests/bench/csv_parse.mjs [--csv build/bench/w4.csv] [--reps 5]
-//        [--variants simd,scalar] [--model W1.json] [--out FILE.json] [--wasm ENGINE.wasm]
+//        [--variants simd,scalar] [--model W1.json] [--out FILE.json] [--wasm A.wasm,B.wasm]
 //
 // The workload is ../shared/bench's W4 (200000 rows × 50 floats, '%.7g',
 // header f0..f49, 98.5 MB); tests/bench/gen_csv.py writes it (byte-identical
@@ -169,10 +169,11 @@ const result = {
   node: process.version, reps: REPS, chunk_bytes: CHUNK,
   js_scanner: null, js_scanner_anchor_mb_per_s: 344, parse_only: {}, full_job: {},
 };
-const variants = args.variants.split(',');
+// --wasm A.wasm,B.wasm times those engine files instead (to compare builds side by side).
+const variants = args.wasm ? args.wasm.split(',') : args.variants.split(',');
 const jobs = []; // [section, variant, engine, model handle, parseOnly]
 for (const v of variants) {
-  const file = args.wasm ?? path.join(root, `wasm/build/${v === 'simd' ? 'localpredict' : 'localpredict-scalar'}.wasm`);
+  const file = args.wasm ? v : path.join(root, `wasm/build/${v === 'simd' ? 'localpredict' : 'localpredict-scalar'}.wasm`);
   const e = engineOf(await instantiate(file));
   jobs.push(['parse_only', v, e, e.loadModel(parseModel()), true]);
   if (args.model) jobs.push(['full_job', v, e, e.loadModel(fs.readFileSync(args.model)), false]);

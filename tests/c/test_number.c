@@ -415,7 +415,15 @@ static int random_cell(lp_test_rng *rng, char *text)
         "16777217", "16777216.5", "0.1000000000000000055511151231257827",
     };
     int n = 0;
-    switch (lp_test_below(rng, 10)) {
+    switch (lp_test_below(rng, 12)) {
+    case 10:
+    case 11: {
+        /* The 7-digit decimal nearest a midpoint between two float32s: the
+         * hardest cells for the float32 division of short mantissas. */
+        float f = (float)lp_test_uniform(rng, 1e-7, 1.0) * (float)pow(10.0, (double)lp_test_below(rng, 8));
+        double mid = ((double)f + (double)nextafterf(f, INFINITY)) / 2;
+        return sprintf(text, "%.*f", (int)lp_test_below(rng, 8), mid);
+    }
     case 8:
     case 9: {
         /* On or next to a midpoint between two float32s, where rounding is
