@@ -175,6 +175,14 @@ fixtures:
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 
+# ---- CSV parse benchmark (issue 6) ----
+# CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,
+# written to build/bench/ by tests/bench/gen_csv.py when missing); prints JSON.
+.PHONY: bench-csv
+bench-csv: wasm
+	@mkdir -p build/bench
+	nice -n 19 $(NODE) tests/bench/csv_parse.mjs --out build/bench/csv_parse.json
+
 # ARCHITECTURE.md's budget: a tabular-only engine stays under 100 KB gzipped.
 SIZE_BUDGET_GZIP := 102400
 

@@ -61,9 +61,11 @@ const char *lp_version(void);
 #define LP_MAX_JSON_DEPTH      64          /* nesting of model/manifest JSON */
 #define LP_MAX_TREE_DEPTH      64          /* deepest root-to-leaf path */
 #define LP_MAX_NODES           (1u << 26)  /* nodes in one ensemble */
-#define LP_MAX_COLUMNS         65536       /* columns per CSV record */
-#define LP_MAX_FIELD_BYTES     (1u << 24)  /* bytes of one CSV field */
 #define LP_MAX_CLASSES         65536
+/* CSV limits: defaults of lp_job_options.max_columns / max_field_bytes, which
+ * a caller may raise (a wide or text-heavy file) or lower. */
+#define LP_DEFAULT_MAX_COLUMNS     100000      /* fields in one CSV record */
+#define LP_DEFAULT_MAX_FIELD_BYTES (1u << 20)  /* bytes of one CSV field (1 MiB) */
 
 /* ---- statuses ----------------------------------------------------------- *
  * One list generates the enum, lp_status_str() and lp_status_code() (the
@@ -247,6 +249,16 @@ typedef struct lp_job_options {
     /* Only check the header against the model's inputs (the CLI's --check):
      * the rest of the input is read but nothing is predicted or written. */
     int         check_only;
+    /* Read, bind and parse every data cell into the float32 batch exactly as
+     * for prediction (every bad cell is an error), but predict and write
+     * nothing: validates a whole file, and times the parser alone
+     * (tests/bench/csv_parse.mjs). */
+    int         parse_only;
+    /* Limits of the CSV reader (0 = the LP_DEFAULT_MAX_* above): a record
+     * with more fields, or a field with more bytes (quotes not counted), is
+     * LP_ERR_LIMIT naming the line and column. */
+    size_t      max_columns;
+    size_t      max_field_bytes;
 } lp_job_options;
 
 lp_job_options lp_job_options_default(void);

@@ -13,6 +13,7 @@
  */
 #include <emscripten.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,10 +131,13 @@ EXPORT int lp_wasm_predict_table(const lp_model *m, const wasm_table *t, double 
 }
 
 /* ---- streaming CSV jobs ---- */
+/* The parameters after `out` were added later: a caller that predates them
+ * passes nothing, which arrives as 0 / NaN = the defaults. */
 EXPORT int lp_wasm_job_create(const lp_model *m, double threshold, int include_input,
                               const char *keep, size_t keep_len, const char *header,
                               size_t header_len, double first_line, int write_header,
-                              int check_only, lp_error *err, lp_job **out)
+                              int check_only, lp_error *err, lp_job **out,
+                              int parse_only, double max_columns, double max_field_bytes)
 {
     lp_job_options o = lp_job_options_default();
     o.threshold = threshold;
@@ -145,6 +149,11 @@ EXPORT int lp_wasm_job_create(const lp_model *m, double threshold, int include_i
     o.first_line = first_line > 0 ? (uint64_t)first_line : 0;
     o.write_header = write_header;
     o.check_only = check_only;
+    o.parse_only = parse_only;
+    /* Limits above what size_t holds are clamped (no limit beyond memory). */
+    o.max_columns = max_columns >= 1 ? (max_columns < (double)SIZE_MAX ? (size_t)max_columns : SIZE_MAX) : 0;
+    o.max_field_bytes =
+        max_field_bytes >= 1 ? (max_field_bytes < (double)SIZE_MAX ? (size_t)max_field_bytes : SIZE_MAX) : 0;
     return (int)lp_job_create(m, &o, out, err);
 }
 EXPORT int lp_wasm_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)

@@ -244,6 +244,13 @@ export interface CsvOptions {
   signal?: AbortSignal;
   /** File name for error messages: `data.csv:5: …` instead of `line 5: …`. */
   source?: string;
+  /**
+   * Longest CSV field in bytes (quotes not counted); default 1048576 (1 MiB).  A longer
+   * field is a LocalPredictError of code `LIMIT` naming its line and column.
+   */
+  maxFieldBytes?: number;
+  /** Most fields in one CSV record; default 100000.  More is a `LIMIT` error. */
+  maxColumns?: number;
 }
 
 /** Result of {@link Model.check}. */

@@ -361,7 +361,15 @@ function openInput(input) {
 
 /* ---- the streaming job -------------------------------------------------- */
 
-const CSV_OPTIONS = ['includeInput', 'keep', 'threshold', 'onProgress', 'signal', 'source'];
+const CSV_OPTIONS = ['includeInput', 'keep', 'threshold', 'onProgress', 'signal', 'source', 'maxFieldBytes',
+  'maxColumns'];
+
+/** A CSV limit (index.d.ts): undefined = the engine's default (0). */
+function limitArg(v, name, fn) {
+  if (v === undefined || v === null) return 0;
+  if (!Number.isSafeInteger(v) || v < 1) throw usageError(`${fn}: ${name} must be a positive integer, not ${JSON.stringify(v)}`);
+  return v;
+}
 
 function csvOptions(options, fn) {
   const o = checkKeys(options, CSV_OPTIONS, fn);
@@ -383,6 +391,8 @@ function csvOptions(options, fn) {
     onProgress: o.onProgress || null,
     signal: o.signal || null,
     source: o.source || null,
+    maxFieldBytes: limitArg(o.maxFieldBytes, 'maxFieldBytes', fn),
+    maxColumns: limitArg(o.maxColumns, 'maxColumns', fn),
   };
 }
 
@@ -424,7 +434,7 @@ class CsvJob {
       ptrs.push(out);
       new DataView(x.memory.buffer).setUint32(out, 0, true);
       engine.call((e) => x.lp_wasm_job_create(modelHandle, o.threshold, o.includeInput ? 1 : 0, keepPtr, keepLen,
-        0, 0, 1, 1, checkOnly ? 1 : 0, e, out), this.source);
+        0, 0, 1, 1, checkOnly ? 1 : 0, e, out, 0, o.maxColumns ?? 0, o.maxFieldBytes ?? 0), this.source);
       this.handle = engine.readU32(out);
       this.buf = engine.alloc(bufSize);
     } catch (e) {

@@ -216,7 +216,7 @@ static size_t features_used(const lp__onnx_node *ensemble)
     const lp__onnx_attr *ids = lp__onnx_attr_find(ensemble, "nodes_featureids");
     int64_t top = -1;
     for (size_t i = 0; ids && ids->type == LP_ONNX_ATTR_INTS && i < ids->count; i++)
-        if (ids->ints[i] > top && ids->ints[i] < (int64_t)LP_MAX_COLUMNS) top = ids->ints[i];
+        if (ids->ints[i] > top && ids->ints[i] < (int64_t)LP_DEFAULT_MAX_COLUMNS) top = ids->ints[i];
     return (size_t)(top + 1);
 }
 
@@ -244,8 +244,8 @@ static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *er
     if (s == LP_OK) s = find_features(om, &g, ensemble, &ft, err);
     if (s == LP_OK) {
         if (!ft.count) ft.count = features_used(ensemble);
-        if (ft.count > LP_MAX_COLUMNS)
-            s = lp__fail(err, LP_ERR_LIMIT, "the ONNX model takes %zu features (at most %d)", ft.count, LP_MAX_COLUMNS);
+        if (ft.count > LP_DEFAULT_MAX_COLUMNS)
+            s = lp__fail(err, LP_ERR_LIMIT, "the ONNX model takes %zu features (at most %d)", ft.count, LP_DEFAULT_MAX_COLUMNS);
     }
     if (s == LP_OK) {
         m->n_features = ft.count;

@@ -44,7 +44,7 @@ static int is_decimal(const char *s, size_t len)
 }
 
 /* Exact powers of ten: every 10^k with k <= 22 is a double. */
-static const double pow10_exact[23] = {
+const double lp__pow10_exact[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -85,7 +85,7 @@ static int fast_decimal(const char *s, size_t len, double *out)
     }
     if (mant > (1ull << 53) || exp10 < -22 || exp10 > 22) return mant == 0 ? (*out = negative ? -0.0 : 0.0, 1) : 0;
     double v = (double)mant;
-    v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+    v = exp10 < 0 ? v / lp__pow10_exact[-exp10] : v * lp__pow10_exact[exp10];
     *out = negative ? -v : v;
     return 1;
 }
@@ -312,7 +312,7 @@ size_t lp__format_f32(float x, char out[LP__F32_TEXT_CAP])
     for (int p = 1; p <= 9; p++) {
         int q = k - p + 1;
         if (q < -22 || q > 22) break;
-        double scale = pow10_exact[q < 0 ? -q : q];
+        double scale = lp__pow10_exact[q < 0 ? -q : q];
         double scaled = q < 0 ? v * scale : v / scale;
         uint64_t n0 = (uint64_t)(scaled + 0.5);
         uint64_t best = 0;

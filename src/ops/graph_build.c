@@ -277,7 +277,7 @@ static lp_status add_input(lp__graph *g, const lp__onnx_model *om, name_map *nam
     if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT || t->rank != 2 || t->dims[1] <= 0)
         return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is not a float tensor [N, F] with F stated (%s, "
                         "rank %d)", in->name, lp__onnx_dtype_name(t->elem), t->rank);
-    if (t->dims[1] > LP_MAX_COLUMNS)
+    if (t->dims[1] > LP_DEFAULT_MAX_COLUMNS)
         return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has %lld features", in->name, (long long)t->dims[1]);
     lp__shape shape = {2, {LP__BATCH, t->dims[1]}};
     g->input = lp__graph_add_value(g, in->name, LP_ONNX_FLOAT, &shape, err);

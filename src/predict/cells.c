@@ -4,7 +4,6 @@
 #include <math.h>
 
 #include "../core/error.h"
-#include "../io/number.h"
 
 float lp__value_to_f32(const lp_model *m, size_t feature, double v)
 {
@@ -21,16 +20,23 @@ float lp__value_to_f32(const lp_model *m, size_t feature, double v)
     return lp__prep_apply(p, v);
 }
 
-lp_status lp__cell_to_f32(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
-                          lp_error *err)
+lp_status lp__bad_cell(const char *text, size_t len, lp_error *err)
+{
+    int shown = len > 40 ? 40 : (int)len;
+    return lp__fail(err, LP_ERR_BAD_NUMBER, "not a number: \"%.*s%s\" (a numeric column takes "
+                    "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
+}
+
+lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
+                                   lp_error *err)
 {
     double v = 0;
     lp__cell_kind kind = lp__parse_cell(text, len, &v);
     if (kind == LP__CELL_MISSING) {
-        *out = m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;
+        *out = lp__prep_apply(&m->prep[feature], NAN);
         return LP_OK;
     }
-    if (m->prep && m->prep[feature].n_categories) {
+    if (m->prep[feature].n_categories) {
         /* As LightGBM's pandas path: the category's position in the training
          * categories; one not seen in training is missing. */
         long code = lp__prep_category_code(&m->prep[feature], text, len);
@@ -41,7 +47,5 @@ lp_status lp__cell_to_f32(const lp_model *m, size_t feature, const char *text, s
         *out = lp__value_to_f32(m, feature, v);
         return LP_OK;
     }
-    int shown = len > 40 ? 40 : (int)len;
-    return lp__fail(err, LP_ERR_BAD_NUMBER, "not a number: \"%.*s%s\" (a numeric column takes "
-                    "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
+    return lp__bad_cell(text, len, err);
 }

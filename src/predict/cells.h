@@ -1,4 +1,4 @@
-/* cells.h — one input cell to the float32 a tree model takes.
+/* cells.h — one input cell to the float32 a model takes.
  * Text cells follow io/number.h (empty, NA, NaN, null = missing); a value
  * whose float32 equals one of the model's missing sentinels (as float32, the
  * precision XGBoost compares in) is missing too.  A model with per-feature
@@ -8,13 +8,47 @@
 #ifndef LP_PREDICT_CELLS_H
 #define LP_PREDICT_CELLS_H
 
-#include "../formats/model.h"
+#include <math.h>
 
-/* LP_OK with *out set (NaN = missing), or LP_ERR_BAD_NUMBER (err->message
- * says what the cell holds; the caller adds where). */
-lp_status lp__cell_to_f32(const lp_model *m, size_t feature, const char *text, size_t len, float *out, lp_error *err);
+#include "../formats/model.h"
+#include "../io/number.h"
 
 /* The same rule for a value that is already a number. */
 float lp__value_to_f32(const lp_model *m, size_t feature, double v);
+
+/* LP_ERR_BAD_NUMBER with a message quoting the cell. */
+lp_status lp__bad_cell(const char *text, size_t len, lp_error *err);
+
+/* The general path: doubles through the model's per-feature preparation. */
+lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
+                                   lp_error *err);
+
+/* LP_OK with *out set (NaN = missing), or LP_ERR_BAD_NUMBER (err->message
+ * says what the cell holds; the caller adds where).  `readable` >= len bytes
+ * may be read from text on (lets the parser read 8 bytes at a time).
+ * Inline: the job calls it for every cell. */
+static inline lp_status lp__cell_to_f32_in(const lp_model *m, size_t feature, const char *text, size_t len,
+                                           size_t readable, float *out, lp_error *err)
+{
+    if (m->prep) return lp__cell_to_f32_prepared(m, feature, text, len, out, err);
+    float v;
+    switch (lp__parse_cell_f32_in(text, len, readable, &v)) {
+    case LP__CELL_NUMBER:
+        *out = m->n_missing_values ? lp__value_to_f32(m, feature, v) : v;   /* exact: v is a float32 */
+        return LP_OK;
+    case LP__CELL_MISSING:
+        *out = NAN;
+        return LP_OK;
+    default:
+        return lp__bad_cell(text, len, err);
+    }
+}
+
+/* The same, when the cell's buffer ends with it. */
+static inline lp_status lp__cell_to_f32(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
+                                        lp_error *err)
+{
+    return lp__cell_to_f32_in(m, feature, text, len, len, out, err);
+}
 
 #endif

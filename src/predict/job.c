@@ -194,15 +194,25 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
         if (err) err->line = rec->line;
         return LP_ERR_RAGGED_ROW;
     }
+    /* The hot loop of a CSV job: one cell per feature, straight from the
+     * record's bytes (which continue past each cell: the parser may read
+     * ahead, see lp__parse_cell_f32_in). */
     float *x = j->x + j->batch_len * j->stride;
-    for (size_t f = 0; f < m->n_features; f++) {
-        size_t len, col = j->feature_col[f];
-        const uint8_t *text = lp__csv_field(rec, col, &len);
-        lp_status s = lp__cell_to_f32(m, f, (const char *)text, len, &x[f], err);
+    const size_t n_features = m->n_features, *feature_col = j->feature_col;
+    for (size_t f = 0; f < n_features; f++) {
+        size_t col = feature_col[f];
+        lp__csv_span span = rec->spans[col];
+        const char *text = (const char *)rec->bytes + span.start;
+        lp_status s = lp__cell_to_f32_in(m, f, text, span.end - span.start, rec->bytes_len - span.start, &x[f], err);
         if (s != LP_OK) {
             if (err) err->line = rec->line;
             return set_column_error(j, err, col, s);
         }
+    }
+    if (j->opts.parse_only) {
+        /* The batch is parsed, then dropped: nothing is predicted. */
+        if (++j->batch_len == j->batch_cap) j->rows += j->batch_len, j->batch_len = 0;
+        return LP_OK;
     }
     lp_status s = LP_OK;
     for (size_t i = 0; i < j->n_kept && s == LP_OK; i++) {
@@ -230,7 +240,7 @@ static lp_status reader_error(lp_job *j, lp_status s, lp_error *err)
 {
     j->phase = FAILED;
     if (err && err->column[0] == '\0' && err->column_index >= 0 && j->header &&
-        (s == LP_ERR_BAD_CSV || s == LP_ERR_UNTERMINATED_QUOTE))
+        (s == LP_ERR_BAD_CSV || s == LP_ERR_UNTERMINATED_QUOTE || s == LP_ERR_LIMIT))
         set_column_error(j, err, (size_t)err->column_index, s);
     return s;
 }
@@ -246,7 +256,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->model = model;
     j->opts = opts ? *opts : lp_job_options_default();
     j->opts.header = NULL;   /* not kept: copied into the reader below */
-    if (j->opts.check_only) j->opts.write_header = 0;
+    if (j->opts.check_only || j->opts.parse_only) j->opts.write_header = 0;
     j->batch_cap = j->opts.batch_rows ? j->opts.batch_rows : DEFAULT_BATCH_ROWS;
     j->stride = model->n_features ? model->n_features : 1;
     size_t n_out = model->n_outputs;
@@ -267,6 +277,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     if (opts && opts->header) {
         /* A slice of a file: read the given header as line 1, then data from first_line. */
         lp__csv_reader_init(&j->reader, 1);
+        lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
         lp_status s = lp__csv_reader_push(&j->reader, (const uint8_t *)opts->header, opts->header_len,
                                           on_record, j, err);
         if (s == LP_OK) s = lp__csv_reader_finish(&j->reader, on_record, j, err);
@@ -278,6 +289,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
         }
     }
     lp__csv_reader_init(&j->reader, j->opts.first_line ? j->opts.first_line : 1);
+    lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
     *out = j;
     return LP_OK;
 }
@@ -307,6 +319,7 @@ lp_status lp_job_finish(lp_job *j, lp_error *err)
         j->phase = FAILED;
         return lp__fail(err, LP_ERR_EMPTY_INPUT, "the input is empty: a CSV needs at least a header line");
     }
+    if (j->opts.parse_only) j->rows += j->batch_len, j->batch_len = 0;
     s = flush_batch(j, err);
     j->phase = s == LP_OK ? FINISHED : FAILED;
     return s;

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "io/csv_reader.h"
+#include "io/csv_scan.h"
 #include "lp_test.h"
 
 /* A transcript: one line per record, "<line>:<field>|<field>...", with LF,
@@ -57,6 +58,9 @@ typedef struct run_result {
     int64_t     column;
 } run_result;
 
+/* Limits given to the reader by run_reader (0 = the defaults). */
+static size_t test_max_columns, test_max_field_bytes;
+
 /* chunk: 0 = the whole input in one push; > 0 = that many bytes per push;
  * < 0 = random sizes 0..-chunk from the seed. */
 static run_result run_reader(const char *input, size_t len, int chunk, uint64_t seed, uint64_t first_line,
@@ -64,6 +68,7 @@ static run_result run_reader(const char *input, size_t len, int chunk, uint64_t 
 {
     lp__csv_reader r;
     lp__csv_reader_init(&r, first_line);
+    lp__csv_reader_set_limits(&r, test_max_columns, test_max_field_bytes);
     collector c = {{0}, stop_at, 0};
     lp_test_str_add(&c.out, "", 0);
     lp_error err;
@@ -267,6 +272,161 @@ LP_TEST(random_inputs_same_records_for_every_chunking)
     }
 }
 
+/* The input pushed in pieces cut at the given positions (ascending). */
+static run_result run_split(const char *input, size_t len, const size_t *cuts, size_t n_cuts)
+{
+    lp__csv_reader r;
+    lp__csv_reader_init(&r, 1);
+    lp__csv_reader_set_limits(&r, test_max_columns, test_max_field_bytes);
+    collector c = {{0}, 0, 0};
+    lp_test_str_add(&c.out, "", 0);
+    lp_error err;
+    lp_error_clear(&err);
+    lp_status s = LP_OK;
+    size_t pos = 0;
+    for (size_t k = 0; k <= n_cuts && s == LP_OK; k++) {
+        size_t end = k < n_cuts ? cuts[k] : len;
+        /* Each piece in its own buffer, so a read past it is caught by ASan. */
+        uint8_t *piece = malloc(end - pos + 1);
+        memcpy(piece, input + pos, end - pos);
+        s = lp__csv_reader_push(&r, piece, end - pos, collect, &c, &err);
+        free(piece);
+        pos = end;
+    }
+    if (s == LP_OK) s = lp__csv_reader_finish(&r, collect, &c, &err);
+    lp__csv_reader_free(&r);
+    run_result res = {c.out, s, s == LP_OK ? 0 : err.line, s == LP_OK ? -1 : err.column_index};
+    return res;
+}
+
+static int same_result(const run_result *a, const run_result *b)
+{
+    return strcmp(a->transcript.p, b->transcript.p) == 0 && a->status == b->status && a->line == b->line &&
+           a->column == b->column;
+}
+
+/* Every way to cut the input into two pieces, and into three, must read as
+ * the input in one piece: fields copied at a chunk's end, doubled quotes, CR
+ * and LF of one CRLF in different pushes, BOM bytes split. */
+static void check_every_split(const char *name, const char *input, size_t len)
+{
+    run_result whole = run_split(input, len, NULL, 0);
+    int failed = 0;
+    for (size_t a = 0; a <= len && !failed; a++) {
+        for (size_t b = a; b <= len && !failed; b++) {
+            size_t cuts[2] = {a, b};
+            run_result r = run_split(input, len, cuts, a == b ? 1 : 2);
+            if (!same_result(&r, &whole)) {
+                failed = 1;
+                LP_CHECK(0, "\"%s\" cut at %zu and %zu: %s line %llu column %lld\n%s  whole: %s line %llu column %lld\n%s",
+                         name, a, b, lp_status_code(r.status), (unsigned long long)r.line, (long long)r.column,
+                         r.transcript.p, lp_status_code(whole.status), (unsigned long long)whole.line,
+                         (long long)whole.column, whole.transcript.p);
+            }
+            lp_test_str_free(&r.transcript);
+        }
+    }
+    LP_CHECK(!failed, "(every split of \"%s\")", name);   /* counted once per input */
+    lp_test_str_free(&whole.transcript);
+}
+
+LP_TEST(every_split_of_tricky_inputs)
+{
+    for (size_t i = 0; i < sizeof rfc_cases / sizeof *rfc_cases; i++) {
+        const csv_case *c = &rfc_cases[i];
+        check_every_split(c->name, c->input, c->len ? c->len : strlen(c->input));
+    }
+    static const char *const more[] = {
+        "a,b,c\r\n1.5,\"x\"\"y\",-2\r\n\r\n\"\",,3e-5\n",
+        "\xEF\xBB\xBF\"h\"\"1\",h2\n\"multi\r\nline\",\"a,b\"\r",
+        "0.1234567,-1.234567,12.34567,\"7\"\n8,,\"\"\"\"\"\",9\n",
+        "\"a\"\"\"\"b\"\"\",c\r\r\nd,\"e\r\"\n",
+    };
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++) check_every_split(more[i], more[i], strlen(more[i]));
+}
+
+/* lp__csv_scan (SIMD in the WASM build, 8-byte words natively) must agree
+ * with the byte-at-a-time reference from every start, on random bytes with
+ * the special ones at every position of the 16-byte blocks. */
+LP_TEST(scan_matches_the_reference)
+{
+    static const uint8_t specials[] = {',', '"', '\n', '\r'};
+    static const uint8_t near_misses[] = {'a', '0', ' ', '+', 0x00, 0x80, 0xAC, 0x8D, 0xFF, 0x2D, 0x0B, 0x22 ^ 0x80};
+    lp_test_rng rng = {11};
+    uint8_t buf[80];
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = lp_test_below(&rng, sizeof buf + 1);
+        for (size_t i = 0; i < len; i++)
+            buf[i] = lp_test_below(&rng, 8) ? near_misses[lp_test_below(&rng, sizeof near_misses)]
+                                            : specials[lp_test_below(&rng, sizeof specials)];
+        for (size_t i = 0; i <= len; i++) {
+            size_t want = lp__csv_scan_ref(buf, i, len);
+            size_t got = lp__csv_scan(buf, i, len), words = lp__csv_scan_words(buf, i, len);
+            if (!LP_CHECK(got == want && words == want, "scan from %zu of %zu bytes: %zu (words %zu), want %zu",
+                          i, len, got, words, want))
+                return;
+        }
+    }
+    /* One special byte alone at each position of a block of plain bytes. */
+    for (size_t s = 0; s < sizeof specials; s++) {
+        for (size_t pos = 0; pos < 48; pos++) {
+            memset(buf, 'x', 48);
+            buf[pos] = specials[s];
+            for (size_t i = 0; i <= 48; i++) {
+                size_t want = i <= pos ? pos : 48;
+                LP_CHECK(lp__csv_scan(buf, i, 48) == want && lp__csv_scan_words(buf, i, 48) == want,
+                         "byte %u at %zu, scan from %zu", specials[s], pos, i);
+            }
+        }
+    }
+}
+
+/* The limits: at the limit reads, one past it is LP_ERR_LIMIT at the field's
+ * record line and index, in any chunking (the field then is direct, copied,
+ * or grows across pushes); quotes do not count. */
+LP_TEST(limits_on_fields_and_columns)
+{
+    test_max_field_bytes = 8;
+    test_max_columns = 4;
+    static const csv_case cases[] = {
+        {"field at the limit", "12345678,b\n", 0, "1:12345678|b\n", LP_OK, 0, 0},
+        {"quoted field at the limit", "x\n\"1234\"\"678\",b\n", 0, "1:x\n2:1234\"678|b\n", LP_OK, 0, 0},
+        {"field one past the limit", "a\nb,123456789\n", 0, "1:a\n", LP_ERR_LIMIT, 2, 1},
+        {"last field one past the limit", "a\nb,123456789", 0, "1:a\n", LP_ERR_LIMIT, 2, 1},
+        {"quoted field past the limit", "a\n\"12\n45\"\"789\"\n", 0, "1:a\n", LP_ERR_LIMIT, 2, 0},
+        {"long field on a later line of the record", "\"a\nb\",1234567890\n", 0, "", LP_ERR_LIMIT, 1, 1},
+        {"columns at the limit", "a,b,c,d\n1,2,3,4\n", 0, "1:a|b|c|d\n2:1|2|3|4\n", LP_OK, 0, 0},
+        {"one column too many", "a,b,c,d\n1,2,3,4,5\n", 0, "1:a|b|c|d\n", LP_ERR_LIMIT, 2, 4},
+        {"one empty column too many", "a,b,c,d\n,,,,\n", 0, "1:a|b|c|d\n", LP_ERR_LIMIT, 2, 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        check_case(&cases[i]);
+        check_every_split(cases[i].name, cases[i].input, strlen(cases[i].input));
+    }
+    test_max_field_bytes = 0;
+    test_max_columns = 0;
+    /* The defaults: 1 MiB fields and 100000 columns. */
+    lp_test_str in = {0};
+    for (size_t i = 0; i < LP_DEFAULT_MAX_FIELD_BYTES; i++) lp_test_str_add(&in, "7", 1);
+    run_result r = run_reader(in.p, in.len, 0, 1, 1, 0);
+    LP_CHECK_STATUS(r.status, LP_OK, NULL);
+    lp_test_str_free(&r.transcript);
+    lp_test_str_add(&in, "7", 1);
+    r = run_reader(in.p, in.len, 4096, 1, 1, 0);
+    LP_CHECK_STATUS(r.status, LP_ERR_LIMIT, NULL);
+    lp_test_str_free(&r.transcript);
+    lp_test_str_free(&in);
+    for (size_t i = 0; i < LP_DEFAULT_MAX_COLUMNS; i++) lp_test_str_add(&in, ",", 1);
+    r = run_reader(in.p, in.len, 0, 1, 1, 0);   /* 100001 empty fields */
+    LP_CHECK_STATUS(r.status, LP_ERR_LIMIT, NULL);
+    LP_CHECK_EQ_INT(r.column, LP_DEFAULT_MAX_COLUMNS);
+    lp_test_str_free(&r.transcript);
+    r = run_reader(in.p + 1, in.len - 1, 0, 1, 1, 0);   /* 100000 */
+    LP_CHECK_STATUS(r.status, LP_OK, NULL);
+    lp_test_str_free(&r.transcript);
+    lp_test_str_free(&in);
+}
+
 void test_csv_reader(void)
 {
     LP_RUN(rfc4180_cases_every_chunking);
@@ -274,4 +434,7 @@ void test_csv_reader(void)
     LP_RUN(first_line_offsets_every_line);
     LP_RUN(callback_error_stops_the_reader);
     LP_RUN(random_inputs_same_records_for_every_chunking);
+    LP_RUN(every_split_of_tricky_inputs);
+    LP_RUN(scan_matches_the_reference);
+    LP_RUN(limits_on_fields_and_columns);
 }

@@ -709,6 +709,77 @@ LP_TEST(check_only_reads_just_the_header)
     lp_model_destroy(m);
 }
 
+/* Issue 7's CSV limits: a field longer than max_field_bytes and a record
+ * with more than max_columns fields are LP_ERR_LIMIT naming the line and
+ * column; the caller can raise both. */
+LP_TEST(csv_limits_name_line_and_column)
+{
+    lp_job_options jo = lp_job_options_default();
+    jo.keep = "name";
+    jo.keep_len = 4;
+    lp_test_str in = {0};
+    lp_test_str_addf(&in, "name,x0,x1,x2\n\"a\",1,2,3\n\"");
+    for (size_t i = 0; i < LP_DEFAULT_MAX_FIELD_BYTES; i++) lp_test_str_add(&in, i % 64 ? "n" : "\n", 1);
+    lp_test_str_add(&in, "\",1,2,3\n", 8);
+    /* At the default limit (the quotes do not count): read. */
+    lp_model *m = lp_test_load_named("tiny", NULL);
+    if (!m) return;
+    job_run r = run_job(m, &jo, in.p, in.len, 65536);
+    LP_CHECK_STATUS(r.status, LP_OK, &r.err);
+    LP_CHECK_EQ_INT(r.rows, 2);
+    lp_test_str_free(&r.out);
+    /* One byte more: the error names the record's first line and the column. */
+    char *longer = LP_REPLACE(in.p, "\",1,2,3\n\"", "\",1,2,3\n\"x");
+    if (longer) {
+        expect_job_error(longer, jo, LP_ERR_LIMIT, 3, "name", 0, "longer than 1048576 bytes");
+        lp_job_options raised = jo;
+        raised.max_field_bytes = 2u << 20;
+        r = run_job(m, &raised, longer, strlen(longer), 4096);
+        LP_CHECK_STATUS(r.status, LP_OK, &r.err);
+        lp_test_str_free(&r.out);
+        raised.max_field_bytes = 4;   /* lowered: "name" fits, a 5-byte cell does not */
+        expect_job_error("name,x0,x1,x2\n\"abcd\",0,0,0\nd,0,1.250,0\n", raised, LP_ERR_LIMIT, 3, "x1", 2,
+                         "max_field_bytes");
+        free(longer);
+    }
+    lp_test_str_free(&in);
+
+    /* Columns: the header itself, and a data row. */
+    lp_job_options cols = lp_job_options_default();
+    cols.max_columns = 3;
+    expect_job_error("x0,x1,x2,extra\n0,0,0,0\n", cols, LP_ERR_LIMIT, 1, NULL, 3, "more than 3 fields");
+    expect_job_error("x0,x1,x2\n0,0,0\n\n0,0,0,0\n", cols, LP_ERR_LIMIT, 4, NULL, 3, "max_columns");
+    r = run_job(m, &cols, "x0,x1,x2\n0,0,0\n", 15, 1);
+    LP_CHECK_STATUS(r.status, LP_OK, &r.err);
+    lp_test_str_free(&r.out);
+    /* The one-line message (the CLI's stderr): line and column number. */
+    r = run_job(m, &cols, "x0,x1,x2,x3\n", 12, 0);
+    char line[600];
+    lp_error_format(&r.err, "wide.csv", line, sizeof line);
+    LP_CHECK_CONTAINS(line, "wide.csv:1: column 4: a record has more than 3 fields");
+    lp_test_str_free(&r.out);
+    lp_model_destroy(m);
+}
+
+/* parse_only: every cell parsed and judged as for prediction, nothing written. */
+LP_TEST(parse_only_parses_every_cell)
+{
+    lp_job_options jo = lp_job_options_default();
+    jo.parse_only = 1;
+    jo.batch_rows = 2;
+    lp_model *m = lp_test_load_named("tiny", NULL);
+    if (!m) return;
+    const char *in = "x0,x1,x2\n1,2,3\n4,5,6\n7,NA,9\n";
+    job_run r = run_job(m, &jo, in, strlen(in), 3);
+    LP_CHECK_STATUS(r.status, LP_OK, &r.err);
+    LP_CHECK_STR(r.out.p, "");
+    LP_CHECK_EQ_INT(r.rows, 3);
+    lp_test_str_free(&r.out);
+    lp_model_destroy(m);
+    expect_job_error("x0,x1,x2\n1,2,3\n4,5,6\n7,8,nine\n", jo, LP_ERR_BAD_NUMBER, 4, "x2", 2, "\"nine\"");
+    expect_job_error("x0,x1,x2\n1,2,3\n4,5\n", jo, LP_ERR_RAGGED_ROW, 3, NULL, -2, "2 fields");
+}
+
 LP_TEST(calls_out_of_order)
 {
     lp_model *m = lp_test_load_named("tiny", NULL);
@@ -760,4 +831,6 @@ void test_job(void)
     LP_RUN(job_started_mid_file);
     LP_RUN(check_only_reads_just_the_header);
     LP_RUN(calls_out_of_order);
+    LP_RUN(csv_limits_name_line_and_column);
+    LP_RUN(parse_only_parses_every_cell);
 }

@@ -400,6 +400,110 @@ LP_TEST(strtod_replacement_matches_strtod)
     }
 }
 
+/* ---- the float32 fast path (lp__parse_cell_f32, lp__parse_cell_f32_in) ---- */
+
+/* One random cell: mostly numbers as CSV writers print them, and some text
+ * that only looks like one. */
+static int random_cell(lp_test_rng *rng, char *text)
+{
+    static const char *const odd[] = {
+        "", " ", "-", "+", ".", "-.", "+.e1", "1e", "1e+", "1e-", "1.2.3", "1,5", "0x10", "1_000", "1e5x",
+        " 1.5", "1.5 ", "\t2", "NA", "nan", "NULL", "inf", "-Infinity", "1d5", "++1", "--1", "1-", "e5",
+        "12345678.9", "1234567.12345678", "0.000000000000000000001", "00000000000000000001.5",
+        "9007199254740993", "9007199254740992.5", "123456789012345678901", "1e22", "1e23", "1e-22", "1e-23",
+        "3.4028235e38", "3.4028236e38", "1.4e-45", "7e-46", "1.17549435e-38", "-0", "-0.0", "+0.5",
+        "16777217", "16777216.5", "0.1000000000000000055511151231257827",
+    };
+    int n = 0;
+    switch (lp_test_below(rng, 12)) {
+    case 10:
+    case 11: {
+        /* The 7-digit decimal nearest a midpoint between two float32s: the
+         * hardest cells for the float32 division of short mantissas. */
+        float f = (float)lp_test_uniform(rng, 1e-7, 1.0) * (float)pow(10.0, (double)lp_test_below(rng, 8));
+        double mid = ((double)f + (double)nextafterf(f, INFINITY)) / 2;
+        return sprintf(text, "%.*f", (int)lp_test_below(rng, 8), mid);
+    }
+    case 8:
+    case 9: {
+        /* On or next to a midpoint between two float32s, where rounding is
+         * decided: from 2^17 on, midpoints have at most 7 fraction digits. */
+        float f = (float)lp_test_uniform(rng, 131072.0, 9999999.0);
+        double mid = ((double)f + (double)nextafterf(f, INFINITY)) / 2;
+        return sprintf(text, "%.7f", mid + 1e-7 * ((int)lp_test_below(rng, 3) - 1));
+    }
+    case 0: {   /* a float32 as %.{1..9}g prints it */
+        uint32_t bits = (uint32_t)lp_test_rand(rng);
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        if (f != f || isinf(f)) f = 1.5f;
+        n = sprintf(text, "%.*g", 1 + (int)lp_test_below(rng, 9), (double)f);
+        break;
+    }
+    case 1:
+    case 2:   /* %.7g of values like a model's features (the benchmark's data) */
+        n = sprintf(text, "%.7g", (double)(float)lp_test_uniform(rng, -40, 40) *
+                                      (lp_test_below(rng, 4) ? 1 : lp_test_uniform(rng, 1e-9, 1e9)));
+        break;
+    case 3:
+        return sprintf(text, "%s", odd[lp_test_below(rng, sizeof odd / sizeof *odd)]);
+    default: {   /* random digits, point, exponent, signs and leading zeros */
+        uint32_t sign = lp_test_below(rng, 4);
+        if (sign == 1) text[n++] = '-';
+        if (sign == 2) text[n++] = '+';
+        int int_digits = (int)lp_test_below(rng, 12), frac_digits = (int)lp_test_below(rng, 12);
+        int zeros = lp_test_below(rng, 4) == 0;
+        for (int d = 0; d < int_digits; d++) text[n++] = (char)('0' + (zeros && d < 3 ? 0 : lp_test_below(rng, 10)));
+        if (frac_digits || lp_test_below(rng, 4) == 0) text[n++] = '.';
+        for (int d = 0; d < frac_digits; d++) text[n++] = (char)('0' + lp_test_below(rng, 10));
+        if (lp_test_below(rng, 5) == 0)
+            n += sprintf(text + n, "%c%s%d", lp_test_below(rng, 2) ? 'e' : 'E',
+                         lp_test_below(rng, 3) == 0 ? "+" : "", (int)lp_test_below(rng, 90) - 45);
+        text[n] = '\0';
+    }
+    }
+    return n;
+}
+
+/* The fast path must give (float)strtod(cell) bit for bit, and lp__parse_cell's
+ * kind, on every cell; and the same when the cell sits in a larger buffer
+ * whose next bytes look like more number ("1.5" followed by "23e4,"). */
+LP_TEST(parse_f32_matches_strtod_on_random_decimals)
+{
+#ifdef __EMSCRIPTEN__
+    const long count = 300000;   /* musl's strtod is slow in WASM */
+#else
+    const long count = 1000000;
+#endif
+    static const char trailers[] = "0123456789.eE+-, \n\"";
+    lp_test_rng rng = {2024};
+    int failures = 0;
+    long numbers = 0;
+    for (long i = 0; i < count && failures < 20; i++) {
+        char text[96], buf[128];
+        int n = random_cell(&rng, text);
+        double ref_d = 0;
+        lp__cell_kind want = lp__parse_cell(text, (size_t)n, &ref_d);
+        float want_f = (float)strtod(text, NULL);
+        float got = 0, got_in = 0;
+        lp__cell_kind kind = lp__parse_cell_f32(text, (size_t)n, &got);
+        memcpy(buf, text, (size_t)n);
+        size_t extra = 17 + lp_test_below(&rng, 16);
+        for (size_t k = 0; k < extra; k++) buf[n + k] = trailers[lp_test_below(&rng, sizeof trailers - 1)];
+        lp__cell_kind kind_in = lp__parse_cell_f32_in(buf, (size_t)n, (size_t)n + extra, &got_in);
+        if (kind != want || kind_in != want) {
+            failures += !LP_CHECK(0, "\"%s\": kind %d / %d, lp__parse_cell says %d", text, kind, kind_in, want);
+            continue;
+        }
+        if (want != LP__CELL_NUMBER) continue;
+        numbers++;
+        if (memcmp(&got, &want_f, sizeof got) != 0 || memcmp(&got_in, &want_f, sizeof got) != 0)
+            failures += !LP_CHECK(0, "\"%s\": %a / %a, (float)strtod %a", text, (double)got, (double)got_in,
+                                  (double)want_f);
+    }
+    LP_CHECK(failures || numbers > count / 2, "only %ld of %ld cells were numbers", numbers, count);
+}
+
 void test_number(void)
 {
     LP_RUN(parse_missing_spellings);
@@ -412,4 +516,5 @@ void test_number(void)
     LP_RUN(format_fast_matches_reference);
     LP_RUN(parse_fast_matches_strtod);
     LP_RUN(strtod_replacement_matches_strtod);
+    LP_RUN(parse_f32_matches_strtod_on_random_decimals);
 }

@@ -96,6 +96,22 @@ for (const engine of ENGINES) {
         assert.match(e.message, /"age"/);
       });
 
+      test('LIMIT: maxFieldBytes and maxColumns, with line and column; raised, the file reads', async () => {
+        const cells = row.split(',');
+        cells[mc.header.indexOf('age')] = '1.5000000000'; // 12 bytes
+        const text = `${header}\n${row}\n${cells.join(',')}\n`;
+        let e = await rejects(() => model.predictCsvText(text, { maxFieldBytes: 11 }), 'LIMIT', /maxFieldBytes/);
+        assert.equal(e.where.line, 3);
+        assert.equal(e.where.column, 'age');
+        assert.ok((await model.predictCsvText(text, { maxFieldBytes: 12 })).split('\n').length > 2);
+        const n = mc.header.length;
+        e = await rejects(() => model.predictCsvText(`${header}\n${row}\n`, { maxColumns: n - 1 }), 'LIMIT', /maxColumns/);
+        assert.equal(e.where.line, 1);
+        await model.predictCsvText(`${header}\n${row}\n`, { maxColumns: n });
+        await rejects(() => model.predictCsvText(text, { maxFieldBytes: 0 }), 'USAGE');
+        await rejects(() => model.predictCsvText(text, { maxColumns: 1.5 }), 'USAGE');
+      });
+
       test('errors from predict() name the column (and row) at fault', () => {
         const rows = rowsAsNumberObjects(mc).slice(0, 3);
         rows[1] = { ...rows[1], age: 'abc' };

@@ -113,6 +113,22 @@ describe('CLI errors', () => {
       });
     });
 
+    describe(`CSV limits (exit 5) on the ${engine.name} engine`, () => {
+      test('a field over 1 MiB: its line and column', async () => {
+        const rows = parseCsv(mc.inputText).slice(0, 6);
+        rows[3][mc.header.indexOf('row_id')] = 'x'.repeat((1 << 20) + 1);
+        const text = `${rows.map((r) => r.join(',')).join('\n')}\n`;
+        const line = await expectFailure({ files: { 'input.csv': text }, status: 5, engine: engine.name });
+        assert.match(line, /^localpredict: input\.csv:4: column "row_id": .*longer than 1048576 bytes/);
+      });
+
+      test('a record of more than 100000 fields', async () => {
+        const text = `${mc.header.join(',')}${',x'.repeat(100000)}\n`;
+        const line = await expectFailure({ files: { 'input.csv': text }, status: 5, engine: engine.name });
+        assert.match(line, /^localpredict: input\.csv:1: column 100001: .*more than 100000 fields/);
+      });
+    });
+
     describe(`model errors (exit 2) on the ${engine.name} engine`, () => {
       const modelText = readFileSync(mc.model, 'utf8');
 

@@ -1,0 +1,89 @@
+/* csv_scan.h — finding the next byte the CSV reader must look at.
+ *
+ * Inside a field only four bytes matter: the separator ',', the quote '"',
+ * and the line ends CR and LF.  lp__csv_scan returns the position of the
+ * first of them at or after `i` (or `len` when there is none), so the reader
+ * skips the bytes of a field in blocks instead of one at a time:
+ *   - with LP_SIMD128 (wasm SIMD): 16 bytes per step, four compares and one
+ *     bitmask;
+ *   - otherwise: 8 bytes per step in a 64-bit word ("SWAR": a byte equal to
+ *     the one sought becomes zero after XOR, and zero bytes are found
+ *     exactly with the carry-free test of Hacker's Delight 6-1).
+ * lp__csv_scan_ref is the byte-at-a-time reference the tests compare both
+ * against (tests/c/test_csv_reader.c).  Header-only so the reader's loop
+ * inlines it.
+ */
+#ifndef LP_IO_CSV_SCAN_H
+#define LP_IO_CSV_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef LP_SIMD128
+#include <wasm_simd128.h>
+#endif
+
+static inline int lp__csv_is_special(uint8_t c)
+{
+    return c == ',' || c == '"' || c == '\n' || c == '\r';
+}
+
+static inline size_t lp__csv_scan_ref(const uint8_t *p, size_t i, size_t len)
+{
+    while (i < len && !lp__csv_is_special(p[i])) i++;
+    return i;
+}
+
+/* 0x80 in each byte of v that is zero, 0 elsewhere (no false positives). */
+static inline uint64_t lp__csv_zero_bytes(uint64_t v)
+{
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
+    return ~(((v & low7) + low7) | v | low7);
+}
+
+static inline size_t lp__csv_scan_words(const uint8_t *p, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t hits = lp__csv_zero_bytes(w ^ (ones * ',')) | lp__csv_zero_bytes(w ^ (ones * '"')) |
+                        lp__csv_zero_bytes(w ^ (ones * '\n')) | lp__csv_zero_bytes(w ^ (ones * '\r'));
+        if (hits) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            return i + (size_t)(__builtin_clzll(hits) >> 3);
+#else
+            return i + (size_t)(__builtin_ctzll(hits) >> 3);
+#endif
+        }
+    }
+    return lp__csv_scan_ref(p, i, len);
+}
+
+#ifdef LP_SIMD128
+static inline size_t lp__csv_scan_simd(const uint8_t *p, size_t i, size_t len)
+{
+    const v128_t comma = wasm_i8x16_splat(','), quote = wasm_i8x16_splat('"');
+    const v128_t lf = wasm_i8x16_splat('\n'), cr = wasm_i8x16_splat('\r');
+    for (; i + 16 <= len; i += 16) {
+        v128_t b = wasm_v128_load(p + i);
+        v128_t hit = wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(b, comma), wasm_i8x16_eq(b, quote)),
+                                  wasm_v128_or(wasm_i8x16_eq(b, lf), wasm_i8x16_eq(b, cr)));
+        uint32_t mask = (uint32_t)wasm_i8x16_bitmask(hit);
+        if (mask) return i + (size_t)__builtin_ctz(mask);
+    }
+    return lp__csv_scan_words(p, i, len);
+}
+#endif
+
+static inline size_t lp__csv_scan(const uint8_t *p, size_t i, size_t len)
+{
+#ifdef LP_SIMD128
+    return lp__csv_scan_simd(p, i, len);
+#else
+    return lp__csv_scan_words(p, i, len);
+#endif
+}
+
+#endif
