@@ -73,9 +73,10 @@ static lp_status bind_kept(lp_job *j, const lp__csv_record *rec, lp_error *err)
         for (size_t c = 0; c < rec->n_fields; c++) j->kept[j->n_kept++] = c;
         return LP_OK;
     }
+    if (!j->keep_names) return LP_OK;   /* (NULL + 0 would be undefined behaviour) */
     /* --keep: names separated by NUL; each must be in the header. */
     const char *p = j->keep_names, *end = j->keep_names + j->opts.keep_len;
-    while (p && p < end) {
+    while (p < end) {
         const char *nul = memchr(p, '\0', (size_t)(end - p));
         size_t n = nul ? (size_t)(nul - p) : (size_t)(end - p);
         size_t c = 0;
@@ -160,7 +161,8 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
         /* Kept fields are stored already quoted and comma-separated; the
          * first probability then starts with its comma. */
         size_t kept_len = j->kept_end[r] - kept_start;
-        s = lp__buf_append(&j->out, j->kept_bytes.data + kept_start, kept_len);
+        if (kept_len)   /* kept_bytes.data is NULL until a field is kept */
+            s = lp__buf_append(&j->out, j->kept_bytes.data + kept_start, kept_len);
         kept_start = j->kept_end[r];
         const float *p = j->proba + r * m->n_outputs;
         for (size_t k = 0; k < m->n_outputs && s == LP_OK; k++)
