@@ -129,7 +129,7 @@ test-browser: wasm
 
 test:
 	@bash scripts/install-deps.sh --browser
-	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size test-fuzz test-alloc
 
 # ---- demo ----
 demo: deps
@@ -221,3 +221,13 @@ test-fuzz: $(addprefix build/fuzz/replay-,$(FUZZ_TARGETS)) fuzz-build
 # Seeds for fuzz_model_blob (tests/fuzz/make_seeds.py).
 build/fuzz/blob-seed: tests/fuzz/blob_seed.c $(REPLAY_OBJ)
 	$(CC) $(SAN_FLAGS) -o $@ $< $(REPLAY_OBJ) -lm
+
+# ---- allocation failure (tests/c/alloc_fail.c): the n-th allocation fails, for every n ----
+build/test/alloc-fail: tests/c/alloc_fail.c $(ENGINE_SRC) $(HEADERS) build/test/cJSON-san.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ tests/c/alloc_fail.c $(ENGINE_SRC) build/test/cJSON-san.o -lm \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+.PHONY: test-alloc
+test-alloc: build/test/alloc-fail
+	build/test/alloc-fail
