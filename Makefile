@@ -27,8 +27,8 @@ CJSON_DIR  := build/third_party/cjson
 CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
-	core/error.c core/buf.c core/sha256.c core/lp_math.c \
-	io/csv_reader.c io/csv_writer.c io/number.c io/json.c \
+	core/error.c core/buf.c core/sha256.c core/lp_math.c core/utf8.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/sniff.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/model_blob.c formats/load.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \

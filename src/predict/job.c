@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/utf8.h"
 #include "../io/csv_reader.h"
 #include "../io/csv_writer.h"
+#include "../io/sniff.h"
 #include "binding.h"
 #include "cells.h"
 #include "outputs.h"
@@ -43,6 +45,11 @@ struct lp_job {
     size_t         *kept_end;      /* batch_cap offsets into kept_bytes */
 
     uint64_t        rows, bytes_in;
+
+    /* The input's first bytes, held until sniff.c has looked at them. */
+    uint8_t         sniff[LP__SNIFF_BYTES];
+    size_t          sniff_len;
+    int             sniffed;
 };
 
 lp_job_options lp_job_options_default(void)
@@ -131,6 +138,15 @@ static lp_status on_header(lp_job *j, const lp__csv_record *rec, lp_error *err)
     for (size_t c = 0; c < rec->n_fields; c++) {
         size_t len;
         const uint8_t *f = lp__csv_field(rec, c, &len);
+        size_t valid = lp__utf8_valid_prefix(f, len);
+        if (valid < len) {
+            free(lens);
+            lp__fail(err, LP_ERR_BAD_CSV, "the name of column %zu is not valid UTF-8 (byte 0x%02X at position %zu): "
+                     "is the file in another encoding, such as Windows-1252? Save it as \"CSV UTF-8\"",
+                     c + 1, f[valid], valid + 1);
+            if (err) err->line = rec->line;
+            return LP_ERR_BAD_CSV;
+        }
         j->header[c] = lp__strndup((const char *)f, len);
         lens[c] = len;
         if (!j->header[c]) {
@@ -210,6 +226,15 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
     for (size_t i = 0; i < j->n_kept && s == LP_OK; i++) {
         size_t len;
         const uint8_t *text = lp__csv_field(rec, j->kept[i], &len);
+        /* Kept fields are copied to the output, which is UTF-8 (other
+         * columns are parsed as numbers or ignored). */
+        size_t valid = lp__utf8_valid_prefix(text, len);
+        if (valid < len) {
+            lp__fail(err, LP_ERR_BAD_CSV, "not valid UTF-8 (byte 0x%02X at position %zu of the field): is the file "
+                     "in another encoding, such as Windows-1252? Save it as \"CSV UTF-8\"", text[valid], valid + 1);
+            if (err) err->line = rec->line;
+            return set_column_error(j, err, j->kept[i], LP_ERR_BAD_CSV);
+        }
         s = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
     }
     if (s != LP_OK) return lp__fail(err, s, "out of memory");
@@ -238,6 +263,8 @@ static lp_status reader_error(lp_job *j, lp_status s, lp_error *err)
 }
 
 /* ---- life cycle ---- */
+static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err);
+
 lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_job **out, lp_error *err)
 {
     lp_error_clear(err);
@@ -267,10 +294,15 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->opts.keep = j->keep_names;
 
     if (opts && opts->header) {
-        /* A slice of a file: read the given header as line 1, then data from first_line. */
+        /* A slice of a file: read the given header as line 1, then data from
+         * first_line.  The header is the file's start: it is what is sniffed. */
+        j->sniffed = 1;
         lp__csv_reader_init(&j->reader, 1);
-        lp_status s = lp__csv_reader_push(&j->reader, (const uint8_t *)opts->header, opts->header_len,
-                                          on_record, j, err);
+        lp_status s = lp__sniff_input((const uint8_t *)opts->header,
+                                      opts->header_len < LP__SNIFF_BYTES ? opts->header_len : LP__SNIFF_BYTES, err);
+        if (s == LP_OK) s = check_nul(j, (const uint8_t *)opts->header, opts->header_len, err);
+        if (s == LP_OK)
+            s = lp__csv_reader_push(&j->reader, (const uint8_t *)opts->header, opts->header_len, on_record, j, err);
         if (s == LP_OK) s = lp__csv_reader_finish(&j->reader, on_record, j, err);
         lp__csv_reader_free(&j->reader);
         if (s == LP_OK && j->phase == AWAIT_HEADER) s = lp__fail(err, LP_ERR_EMPTY_INPUT, "the given header is empty");
@@ -284,6 +316,41 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     return LP_OK;
 }
 
+/* A NUL byte is refused: no text CSV has one (UTF-16 text was caught by the
+ * sniffer already).  The line is the reader's plus the line ends before it. */
+static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+{
+    const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
+    if (!nul) return LP_OK;
+    uint64_t line = j->reader.line;
+    for (const uint8_t *p = bytes; p < nul; p++)
+        if (*p == '\n' || (*p == '\r' && (p + 1 == bytes + len || p[1] != '\n'))) line++;
+    lp__fail(err, LP_ERR_BAD_CSV, "the input has a NUL byte (0x00), which no text CSV has: is it a binary "
+             "file, or text in UTF-16 or UTF-32? (save it as \"CSV UTF-8\")");
+    if (err) err->line = line;
+    return LP_ERR_BAD_CSV;
+}
+
+/* Feeds bytes past the sniffer to the CSV reader. */
+static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+{
+    lp_status s = check_nul(j, bytes, len, err);
+    if (s == LP_OK) s = lp__csv_reader_push(&j->reader, bytes, len, on_record, j, err);
+    return s == LP_OK ? LP_OK : reader_error(j, s, err);
+}
+
+/* Runs the sniffer on the held first bytes, then feeds them. */
+static lp_status sniff_and_feed(lp_job *j, lp_error *err)
+{
+    j->sniffed = 1;
+    lp_status s = lp__sniff_input(j->sniff, j->sniff_len, err);
+    if (s != LP_OK) {
+        j->phase = FAILED;
+        return s;
+    }
+    return feed(j, j->sniff, j->sniff_len, err);
+}
+
 lp_status lp_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
 {
     lp_error_clear(err);
@@ -292,8 +359,17 @@ lp_status lp_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err
         return lp__fail(err, LP_ERR_STATE, "the job has %s; create a new one",
                         j->phase == FAILED ? "failed" : "finished");
     j->bytes_in += len;
-    lp_status s = lp__csv_reader_push(&j->reader, bytes, len, on_record, j, err);
-    return s == LP_OK ? LP_OK : reader_error(j, s, err);
+    if (!j->sniffed) {   /* hold the first bytes, however they are split */
+        size_t n = LP__SNIFF_BYTES - j->sniff_len < len ? LP__SNIFF_BYTES - j->sniff_len : len;
+        if (n) memcpy(j->sniff + j->sniff_len, bytes, n);
+        j->sniff_len += n;
+        bytes += n;
+        len -= n;
+        if (j->sniff_len < LP__SNIFF_BYTES) return LP_OK;
+        lp_status s = sniff_and_feed(j, err);
+        if (s != LP_OK) return s;
+    }
+    return len ? feed(j, bytes, len, err) : LP_OK;
 }
 
 lp_status lp_job_finish(lp_job *j, lp_error *err)
@@ -303,6 +379,10 @@ lp_status lp_job_finish(lp_job *j, lp_error *err)
     if (j->phase == FAILED || j->phase == FINISHED)
         return lp__fail(err, LP_ERR_STATE, "the job has %s; create a new one",
                         j->phase == FAILED ? "failed" : "finished");
+    if (!j->sniffed && j->sniff_len) {   /* an input shorter than the sniffer's window */
+        lp_status s = sniff_and_feed(j, err);
+        if (s != LP_OK) return s;
+    }
     lp_status s = lp__csv_reader_finish(&j->reader, on_record, j, err);
     if (s != LP_OK) return reader_error(j, s, err);
     if (j->phase == AWAIT_HEADER) {
