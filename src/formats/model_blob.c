@@ -211,6 +211,12 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         m->output_types[k] = (lp__label_type)type;
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
+    /* As the manifest allows: thresholds from 0 to 1, missing sentinels that
+     * are numbers (not NaN, which no cell compares equal to). */
+    for (size_t k = 0; r.ok && k < n_outputs; k++)
+        if (!(m->thresholds[k] >= 0 && m->thresholds[k] <= 1)) r.ok = 0;
+    for (size_t i = 0; r.ok && i < m->n_missing_values; i++)
+        if (m->missing_values[i] != m->missing_values[i]) r.ok = 0;
     m->trees_in_file = (size_t)get_u64(&r);
     uint64_t best_plus_one = get_u64(&r);   /* 0 = none; checked before the subtraction */
     if (best_plus_one > (uint64_t)LP_MAX_NODES + 1) r.ok = 0;

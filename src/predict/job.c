@@ -279,6 +279,19 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->batch_cap = j->opts.batch_rows ? j->opts.batch_rows : DEFAULT_BATCH_ROWS;
     j->stride = model->n_features ? model->n_features : 1;
     size_t n_out = model->n_outputs;
+    if (j->batch_cap > LP_MAX_BATCH_ROWS) {
+        lp_job_destroy(j);
+        return lp__fail(err, LP_ERR_LIMIT, "batch_rows is %zu, over the limit of %d rows per batch",
+                        (size_t)(opts ? opts->batch_rows : 0), LP_MAX_BATCH_ROWS);
+    }
+    /* batch_cap * width must not overflow a size_t (a 32-bit one in WASM). */
+    size_t width = j->stride > n_out ? j->stride : n_out;
+    if (model->n_groups > width) width = model->n_groups;
+    if (width > SIZE_MAX / sizeof(float) / j->batch_cap) {
+        lp_job_destroy(j);
+        return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows of %zu values does not fit in memory", j->batch_cap,
+                        width);
+    }
     if (j->opts.keep && j->opts.keep_len) j->keep_names = lp__strndup(j->opts.keep, j->opts.keep_len);
     j->feature_col = calloc(model->n_features + 1, sizeof *j->feature_col);
     j->x = calloc(j->batch_cap * j->stride, sizeof *j->x);

@@ -48,6 +48,7 @@ void test_manifest(void);
 void test_job(void);
 void test_blob(void);
 void test_kernels(void);
+void test_hostile(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */

@@ -620,6 +620,7 @@ int main(int argc, char **argv)
     test_job();
     test_blob();
     test_kernels();
+    test_hostile();
 
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("%ld checks, %ld failed; %d skipped parts; %.2f s CPU\n", n_checks, n_check_failures, n_skips, secs);
