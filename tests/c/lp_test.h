@@ -49,6 +49,7 @@ void test_job(void);
 void test_blob(void);
 void test_kernels(void);
 void test_hostile(void);
+void test_numbers_edge(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */
