@@ -43,12 +43,12 @@ static lp_status check_limits(const lp_model *m, const lp__limits *l, lp_error *
 {
     const lp__forest *f = &m->forest;
     if (f->n_nodes > l->nodes)
-        return lp__fail(err, LP_ERR_LIMIT, "the model has %zu tree nodes, over the limit of %zu (raise it with the "
-                        "max_nodes load option)", f->n_nodes, l->nodes);
+        return lp__fail(err, LP_ERR_LIMIT, "the model has %zu tree nodes, over the limit of %zu (a caller can raise it: "
+                        "lp_load_options.max_nodes, limits.nodes in JS)", f->n_nodes, l->nodes);
     for (size_t t = 0; t < f->n_trees; t++)
         if (f->tree_depth[t] > l->tree_depth) {
-            lp__fail(err, LP_ERR_LIMIT, "tree %zu is %u levels deep, over the limit of %u (raise it with the "
-                     "max_tree_depth load option, up to %d)", t, (unsigned)f->tree_depth[t], l->tree_depth,
+            lp__fail(err, LP_ERR_LIMIT, "tree %zu is %u levels deep, over the limit of %u (a caller can raise it up "
+                     "to %d: lp_load_options.max_tree_depth, limits.treeDepth in JS)", t, (unsigned)f->tree_depth[t], l->tree_depth,
                      LP_MAX_TREE_DEPTH_CEILING);
             if (err) err->tree = (int64_t)t;
             return LP_ERR_LIMIT;
@@ -76,8 +76,8 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     lp_status s = resolve_limits(opts, &limits, err);
     if (s != LP_OK) return s;
     if (len > limits.model_bytes)
-        return lp__fail(err, LP_ERR_LIMIT, "the model file is %zu bytes, over the limit of %zu bytes (raise it with "
-                        "the max_model_bytes load option)", len, limits.model_bytes);
+        return lp__fail(err, LP_ERR_LIMIT, "the model file is %zu bytes, over the limit of %zu bytes (a caller can raise "
+                        "it: lp_load_options.max_model_bytes, limits.modelBytes in JS)", len, limits.model_bytes);
 
     lp_model *m = NULL;
     int first = first_significant(bytes, len);

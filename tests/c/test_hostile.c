@@ -204,7 +204,7 @@ static void test_limits(void)
     lo.max_model_bytes = tiny_len - 1;
     LP_CHECK_STATUS(lp_model_load(tiny, tiny_len, &lo, &m, &err), LP_ERR_LIMIT, &err);
     LP_CHECK_CONTAINS(err.message, "over the limit of");
-    LP_CHECK_CONTAINS(err.message, "max_model_bytes");
+    LP_CHECK_CONTAINS(err.message, "lp_load_options.max_model_bytes");
     LP_CHECK(m == NULL, "a model despite the limit");
     lo.max_model_bytes = tiny_len;
     LP_CHECK_STATUS(lp_model_load(tiny, tiny_len, &lo, &m, &err), LP_OK, &err);
