@@ -330,25 +330,29 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
 }
 
 /* A NUL byte is refused: no text CSV has one (UTF-16 text was caught by the
- * sniffer already).  The line is the reader's plus the line ends before it. */
-static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+ * sniffer already).  `line` is the physical line the NUL is on. */
+static lp_status nul_error(lp_error *err, uint64_t line)
 {
-    const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
-    if (!nul) return LP_OK;
-    uint64_t line = j->reader.line;
-    for (const uint8_t *p = bytes; p < nul; p++)
-        if (*p == '\n' || (*p == '\r' && (p + 1 == bytes + len || p[1] != '\n'))) line++;
     lp__fail(err, LP_ERR_BAD_CSV, "the input has a NUL byte (0x00), which no text CSV has: is it a binary "
              "file, or text in UTF-16 or UTF-32? (save it as \"CSV UTF-8\")");
     if (err) err->line = line;
     return LP_ERR_BAD_CSV;
 }
 
-/* Feeds bytes past the sniffer to the CSV reader. */
+static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+{
+    return len && memchr(bytes, 0, len) ? nul_error(err, j->reader.line) : LP_OK;
+}
+
+/* Feeds bytes past the sniffer to the CSV reader.  The bytes before a NUL
+ * are read first, so that an earlier error wins however the input is split,
+ * and the reader's line is then the NUL's. */
 static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
 {
-    lp_status s = check_nul(j, bytes, len, err);
-    if (s == LP_OK) s = lp__csv_reader_push(&j->reader, bytes, len, on_record, j, err);
+    const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
+    size_t n = nul ? (size_t)(nul - bytes) : len;
+    lp_status s = lp__csv_reader_push(&j->reader, bytes, n, on_record, j, err);
+    if (s == LP_OK && nul) s = nul_error(err, j->reader.line);
     return s == LP_OK ? LP_OK : reader_error(j, s, err);
 }
 
