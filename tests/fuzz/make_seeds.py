@@ -6,6 +6,7 @@ Run from the repository root after `make build/fuzz/blob-seed`:
 Seeds are kept small: each fixture model is cut to its first two iterations
 (still a valid model of the same kind), CSVs to their first rows.  Files
 named regression-* in the corpora are findings and are never overwritten.
+tests/c/alloc_fail.c loads three of the xgb_json seeds (small models of each kind).
 Only the standard library is used.
 """
 import json
