@@ -29,8 +29,8 @@ CJSON_DIR  := build/third_party/cjson
 CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
-	core/error.c core/buf.c core/arena.c core/sha256.c core/lp_math.c \
-	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/ubjson.c io/protobuf.c \
+	core/error.c core/buf.c core/arena.c core/sha256.c core/lp_math.c core/utf8.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/ubjson.c io/protobuf.c io/sniff.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c \
 	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
@@ -154,7 +154,7 @@ test-package: wasm native
 
 test:
 	@bash scripts/install-deps.sh --browser
-	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size test-package
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size test-package test-fuzz test-alloc
 
 # ---- demo ----
 demo: deps
@@ -220,3 +220,75 @@ clean:
 
 help:
 	@sed -n '2,17p' Makefile
+
+# ---- fuzzing (tests/fuzz/README.md) ----
+# libFuzzer targets built with Debian's clang (-fsanitize=fuzzer,address,undefined);
+# the same targets linked with tests/fuzz/replay.c build with plain cc + ASan/UBSan.
+#   make fuzz                 each fuzzer for FUZZ_SECONDS (default 600), new inputs kept in
+#                             build/fuzz/found/<target>/ (copy the worthwhile ones to the corpus)
+#   make test-fuzz            replays every corpus, then FUZZ_RUNS runs of each fuzzer, seed 1
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS    ?= 2000
+FUZZ_TARGETS := csv_reader xgb_json manifest model_blob predict_csv
+# pointer-overflow is recoverable only so that ubsan.supp can silence one reported finding
+# (F1, in the CSV reader); halt_on_error still stops at every other report.
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=pointer-overflow \
+	-fno-omit-frame-pointer
+FUZZ_ENV     := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=tests/fuzz/ubsan.supp
+FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(ENGINE_SRC)) build/fuzz/obj/cJSON.o
+REPLAY_OBJ   := $(patsubst src/%.c,build/fuzz/replay-obj/%.o,$(ENGINE_SRC)) build/fuzz/replay-obj/cJSON.o
+
+# Objects kept between builds (not make's throw-away intermediates).
+.SECONDARY: $(FUZZ_OBJ) $(REPLAY_OBJ)
+
+build/fuzz/obj/%.o: src/%.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(COMMON_FLAGS) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+build/fuzz/obj/cJSON.o: $(CJSON)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(COMMON_FLAGS) $(CJSON_FLAGS) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+build/fuzz/replay-obj/%.o: src/%.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -c -o $@ $<
+build/fuzz/replay-obj/cJSON.o: $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(COMMON_FLAGS) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) -lm
+build/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(REPLAY_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $< tests/fuzz/replay.c $(REPLAY_OBJ) -lm
+
+.PHONY: fuzz fuzz-build test-fuzz
+fuzz-build: $(addprefix build/fuzz/fuzz-,$(FUZZ_TARGETS))
+
+# Niced: fuzzing uses only the CPU nobody else wants.
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/found/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_ENV) nice -n 19 build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ \
+	    -print_final_stats=1 build/fuzz/found/$$t tests/fuzz/corpus/$$t || exit 1; done
+
+# New inputs go to the first folder given, so build/fuzz/ci/ keeps the corpus untouched.
+test-fuzz: $(addprefix build/fuzz/replay-,$(FUZZ_TARGETS)) fuzz-build
+	@for t in $(FUZZ_TARGETS); do build/fuzz/replay-$$t tests/fuzz/corpus/$$t || exit 1; done
+	@for t in $(FUZZ_TARGETS); do echo "== fuzz_$$t: $(FUZZ_RUNS) runs, seed 1"; \
+	  rm -rf build/fuzz/ci/$$t; mkdir -p build/fuzz/ci/$$t; \
+	  $(FUZZ_ENV) build/fuzz/fuzz-$$t -runs=$(FUZZ_RUNS) -seed=1 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/ci/$$t tests/fuzz/corpus/$$t > build/fuzz/ci/$$t.log 2>&1 \
+	    || { tail -n 40 build/fuzz/ci/$$t.log; exit 1; }; tail -n 1 build/fuzz/ci/$$t.log; done
+
+# Seeds for fuzz_model_blob (tests/fuzz/make_seeds.py).
+build/fuzz/blob-seed: tests/fuzz/blob_seed.c $(REPLAY_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ $< $(REPLAY_OBJ) -lm
+
+# ---- allocation failure (tests/c/alloc_fail.c): the n-th allocation fails, for every n ----
+build/test/alloc-fail: tests/c/alloc_fail.c $(ENGINE_SRC) $(HEADERS) build/test/cJSON-san.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ tests/c/alloc_fail.c $(ENGINE_SRC) build/test/cJSON-san.o -lm \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+.PHONY: test-alloc
+test-alloc: build/test/alloc-fail
+	build/test/alloc-fail

@@ -57,10 +57,18 @@ extern "C" {
  * passes in as LP_VERSION_STRING when it compiles the library. */
 const char *lp_version(void);
 
-/* ---- limits (defaults; all are checked, exceeding one is LP_ERR_LIMIT) --- */
+/* ---- limits (defaults; all are checked, exceeding one is LP_ERR_LIMIT) --- *
+ * Those marked "raise:" can be set per call, up to the ceiling named (0 in
+ * the option = the default); the others are fixed. */
 #define LP_MAX_JSON_DEPTH      64          /* nesting of model/manifest JSON */
-#define LP_MAX_TREE_DEPTH      64          /* deepest root-to-leaf path */
-#define LP_MAX_NODES           (1u << 26)  /* nodes in one ensemble */
+#define LP_MAX_TREE_DEPTH      64          /* deepest root-to-leaf path; raise:
+                                              lp_load_options.max_tree_depth, up to 255 */
+#define LP_MAX_TREE_DEPTH_CEILING 255      /* (depths are stored in a byte) */
+#define LP_MAX_NODES           (1u << 26)  /* nodes in one ensemble; raise:
+                                              lp_load_options.max_nodes, up to 2^31 - 1 */
+#define LP_MAX_MODEL_BYTES     ((size_t)1 << 28) /* 256 MiB model file; raise:
+                                              lp_load_options.max_model_bytes */
+#define LP_MAX_BATCH_ROWS      65536       /* lp_job_options.batch_rows */
 #define LP_MAX_CLASSES         65536
 /* CSV limits: defaults of lp_job_options.max_columns / max_field_bytes, which
  * a caller may raise (a wide or text-heavy file) or lower. */
@@ -153,6 +161,10 @@ typedef struct lp_load_options {
     size_t      overrides_len;
     /* Where the manifest came from, for error messages ("iris.localpredict.json"). */
     const char *manifest_name;
+    /* Limits (0 = the default LP_MAX_*; see "limits" above). */
+    size_t      max_model_bytes;
+    size_t      max_nodes;
+    unsigned    max_tree_depth;
 } lp_load_options;
 
 lp_load_options lp_load_options_default(void);
@@ -244,7 +256,7 @@ typedef struct lp_job_options {
     size_t      header_len;
     uint64_t    first_line;
     int         write_header;
-    /* Rows per prediction batch (0 = default). */
+    /* Rows per prediction batch (0 = default, 256; at most LP_MAX_BATCH_ROWS). */
     size_t      batch_rows;
     /* Only check the header against the model's inputs (the CLI's --check):
      * the rest of the input is read but nothing is predicted or written. */

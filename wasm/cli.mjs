@@ -43,6 +43,7 @@ const EXIT = {
   LIMIT: 5,
   OUT_OF_MEMORY: 5,
   ABORTED: 130,
+  INTERNAL: 70, // an engine trap (a bug): EX_SOFTWARE of sysexits.h
 };
 
 const HELP = `Usage:

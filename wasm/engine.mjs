@@ -13,7 +13,12 @@
  *   because memory.buffer is replaced whenever the memory grows;
  * - every fallible call gets its own lp_error, freed in `finally`, and a
  *   non-zero status becomes a LocalPredictError whose message is the
- *   engine's lp_error_format() text.
+ *   engine's lp_error_format() text;
+ * - every export is guarded: a WebAssembly trap (an engine bug, or memory
+ *   corrupted by one) becomes a LocalPredictError with code INTERNAL, the
+ *   instance is retired (its memory can no longer be trusted, so every later
+ *   call on it throws the same error) and the next loadModel() instantiates
+ *   a fresh engine.
  */
 import { LocalPredictError, usageError } from './errors.mjs';
 import { simdSupported } from './detect.mjs';
@@ -130,6 +135,12 @@ export function getEngine(simdOption) {
       });
     }
     engines.set(variant, p);
+    // A trapped engine is retired: the next getEngine() builds a new instance.
+    p.then((engine) => {
+      engine.onRetire = () => {
+        if (engines.get(variant) === p) engines.delete(variant);
+      };
+    }, () => {});
     // Clear a failed init so that the next call tries again (convention 14).
     p.catch(() => {
       if (engines.get(variant) === p) engines.delete(variant);
@@ -233,11 +244,50 @@ async function instantiate(variant) {
 
 /* ---- the flat ABI ------------------------------------------------------- */
 
+/** The exports with each function guarded against traps (see the top of the file). */
+function guardExports(exports, engine) {
+  const guarded = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value !== 'function') {
+      guarded[name] = value;
+      continue;
+    }
+    guarded[name] = (...args) => {
+      if (engine.trap) throw engine.trappedError();
+      try {
+        return value(...args);
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError) {
+          engine.retire(e);
+          throw engine.trappedError();
+        }
+        throw e;
+      }
+    };
+  }
+  return guarded;
+}
+
 export class Engine {
   constructor(exports, variant) {
-    this.x = exports;
+    this.trap = null;          // the RuntimeError that retired this instance
+    this.onRetire = null;      // set by getEngine()
+    this.x = guardExports(exports, this);
     this.variant = variant;
-    this.version = this.cstring(exports.lp_wasm_version());
+    this.version = this.cstring(this.x.lp_wasm_version());
+  }
+
+  /** Marks the instance unusable after a trap; later calls throw trappedError(). */
+  retire(trap) {
+    if (this.trap) return;
+    this.trap = trap;
+    if (this.onRetire) this.onRetire();
+  }
+
+  trappedError() {
+    return new LocalPredictError('INTERNAL',
+      `the engine stopped on a WebAssembly trap (${this.trap.message}); this is a bug in localpredict, please ` +
+      'report it. The engine has been restarted: load the model again to continue', undefined, { cause: this.trap });
   }
 
   /** A fresh view of all of memory (memory.buffer changes when memory grows). */

@@ -6,13 +6,13 @@
  * one-line text of lp_error_format() and `.where` the locations that apply.
  * The shim adds three codes of its own, for failures that never reach the
  * engine: USAGE (misuse of the API, also an engine code), IO (a model,
- * manifest or engine file that could not be read) and ABORTED (an AbortSignal
- * fired).  No other module throws anything but LocalPredictError for
+ * manifest or engine file that could not be read), ABORTED (an AbortSignal
+ * fired) and INTERNAL (the engine trapped: a bug; engine.mjs restarts it).  No other module throws anything but LocalPredictError for
  * conditions the caller can act on.
  */
 
 /** Codes that the JS shim itself produces (the rest come from the engine). */
-export const SHIM_CODES = Object.freeze(['USAGE', 'IO', 'ABORTED']);
+export const SHIM_CODES = Object.freeze(['USAGE', 'IO', 'ABORTED', 'INTERNAL']);
 
 export class LocalPredictError extends Error {
   /**

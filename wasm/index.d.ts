@@ -34,14 +34,15 @@ export type Task = 'multiclass' | 'binary' | 'multilabel' | 'regression';
  * `UNTERMINATED_QUOTE`, `RAGGED_ROW`, `BAD_CSV`, `DUPLICATE_COLUMN`, `LIMIT`, `STATE`,
  * `COLUMN_COUNT` (a positional input with the wrong number of columns).
  * Codes of the JS layer: `USAGE` (misuse of this API; the message says how to fix it),
- * `IO` (a model, manifest or engine file that could not be read or fetched) and
- * `ABORTED` (an `AbortSignal` fired).
+ * `IO` (a model, manifest or engine file that could not be read or fetched),
+ * `ABORTED` (an `AbortSignal` fired) and `INTERNAL` (the engine stopped on a WebAssembly
+ * trap: a bug; the engine is restarted, load the model again).
  */
 export type ErrorCode =
   | 'OUT_OF_MEMORY' | 'USAGE' | 'BAD_MODEL' | 'UNSUPPORTED' | 'BAD_MANIFEST'
   | 'EMPTY_INPUT' | 'MISSING_COLUMN' | 'BAD_NUMBER' | 'UNTERMINATED_QUOTE'
   | 'RAGGED_ROW' | 'BAD_CSV' | 'DUPLICATE_COLUMN' | 'LIMIT' | 'STATE' | 'COLUMN_COUNT'
-  | 'IO' | 'ABORTED';
+  | 'IO' | 'ABORTED' | 'INTERNAL';
 
 /** Where an error is; only the parts that apply are present. */
 export interface ErrorLocation {
@@ -111,6 +112,11 @@ export interface LoadOptions {
   simd?: boolean | 'auto';
   /** Name of the model in error messages (default: the path, URL or File name). */
   source?: string;
+  /**
+   * Limits that a model exceeding fails with `LIMIT` (each optional; defaults:
+   * `modelBytes` 256 MiB, `nodes` 2^26 tree nodes, `treeDepth` 64 levels, at most 255).
+   */
+  limits?: { modelBytes?: number; nodes?: number; treeDepth?: number };
 }
 
 /** What a manifest says about the model, shown by `localpredict info` and the page. */

@@ -78,7 +78,20 @@ function deepFreeze(v) {
 
 /* ---- loading ------------------------------------------------------------ */
 
-const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source'];
+const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits'];
+
+/** { modelBytes, nodes, treeDepth } → the engine's limit arguments (0 = its default). */
+function limitArgs(limits) {
+  const l = checkKeys(limits, ['modelBytes', 'nodes', 'treeDepth'], 'loadModel: limits');
+  return ['modelBytes', 'nodes', 'treeDepth'].map((k) => {
+    const v = l[k];
+    if (v === undefined) return 0;
+    if (!Number.isSafeInteger(v) || v <= 0 || v > 0xFFFFFFFF) {
+      throw usageError(`loadModel: limits.${k} must be a positive whole number below 2^32, not ${JSON.stringify(v)}`);
+    }
+    return v;
+  });
+}
 
 async function modelBytes(input) {
   if (typeof input === 'string' || input instanceof URL) {
@@ -135,6 +148,7 @@ export function overridesText({ task, threshold, classes }) {
 export async function loadModel(input, options) {
   const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
   const overrides = overridesText(opts);
+  const [maxModelBytes, maxNodes, maxTreeDepth] = limitArgs(opts.limits);
   const [engine, model, manifest] = await Promise.all([
     getEngine(opts.simd), modelBytes(input), manifestBytes(opts.manifest),
   ]);
@@ -157,7 +171,7 @@ export async function loadModel(input, options) {
     const out = keep(engine.alloc(4));
     new DataView(x.memory.buffer).setUint32(out, 0, true);
     engine.call((e) => x.lp_wasm_model_load(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
-      ovp, ovBytes ? ovBytes.length : 0, namep, e, out), blame);
+      ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, e, out), blame);
     handle = engine.readU32(out);
   } finally {
     for (const p of ptrs) engine.free(p);

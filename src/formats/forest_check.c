@@ -2,6 +2,7 @@
 #include "forest_check.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -52,8 +53,9 @@ static lp_status check_tree(lp__forest *f, size_t t, uint32_t begin, uint32_t en
         } else if (n->u.threshold != n->u.threshold) {
             return node_fail(err, t, local, "has a NaN split condition");
         }
-        if (depth + 1 > LP_MAX_TREE_DEPTH) {
-            lp__fail(err, LP_ERR_LIMIT, "tree %zu is deeper than %d levels", t, LP_MAX_TREE_DEPTH);
+        if (depth + 1 > LP_MAX_TREE_DEPTH_CEILING) {
+            lp__fail(err, LP_ERR_LIMIT, "tree %zu is deeper than %d levels, the most this engine handles", t,
+                     LP_MAX_TREE_DEPTH_CEILING);
             if (err) err->tree = (int64_t)t;
             return LP_ERR_LIMIT;
         }
@@ -72,9 +74,11 @@ static lp_status check_tree(lp__forest *f, size_t t, uint32_t begin, uint32_t en
 lp_status lp__forest_check(lp__forest *f, const uint32_t *tree_end, size_t n_features,
                            size_t n_groups, lp_error *err)
 {
-    if (f->n_nodes > LP_MAX_NODES)
-        return lp__fail(err, LP_ERR_LIMIT, "the model has %zu tree nodes; the limit is %u",
-                        f->n_nodes, (unsigned)LP_MAX_NODES);
+    /* Only the ceilings of the representation here: node indices are int32,
+     * depths a byte.  lp_model_load applies the caller's (lower) limits. */
+    if (f->n_nodes > INT32_MAX)
+        return lp__fail(err, LP_ERR_LIMIT, "the model has %zu tree nodes; the most this engine holds is %d",
+                        f->n_nodes, INT32_MAX);
     for (size_t s = 0; s < f->n_cat_sets; s++)
         if (f->cat_offset[s] > f->n_cat_words || f->cat_n_words[s] > f->n_cat_words - f->cat_offset[s])
             return lp__fail(err, LP_ERR_BAD_MODEL, "category set %zu lies outside the category table", s);

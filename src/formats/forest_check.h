@@ -4,7 +4,7 @@
  * calls lp__forest_check, so the kernels can walk it without bounds checks:
  * each tree's nodes are a contiguous range, every child index stays inside
  * its tree, every node is reached exactly once from the root (no cycles, no
- * sharing), leaves point to themselves, depths fit LP_MAX_TREE_DEPTH,
+ * sharing), leaves point to themselves, depths fit LP_MAX_TREE_DEPTH_CEILING,
  * feature indices < n_features, groups < n_groups, category sets in range.
  * It also computes tree_depth and tree_has_cat.
  */

@@ -1,5 +1,6 @@
 /* load.c — lp_model_load: recognise the format, load, apply the manifest and
  * overrides, describe.  New formats add a branch here and a loader beside. */
+#include <stdint.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -23,6 +24,44 @@ lp_load_options lp_load_options_default(void)
     return o;
 }
 
+/* ---- limits ---- */
+typedef struct lp__limits {
+    size_t   model_bytes, nodes;
+    unsigned tree_depth;
+} lp__limits;
+
+/* The caller's limits, or the defaults; above a ceiling is a usage error. */
+static lp_status resolve_limits(const lp_load_options *o, lp__limits *l, lp_error *err)
+{
+    l->model_bytes = o && o->max_model_bytes ? o->max_model_bytes : LP_MAX_MODEL_BYTES;
+    l->nodes = o && o->max_nodes ? o->max_nodes : LP_MAX_NODES;
+    l->tree_depth = o && o->max_tree_depth ? o->max_tree_depth : LP_MAX_TREE_DEPTH;
+    if (l->tree_depth > LP_MAX_TREE_DEPTH_CEILING)
+        return lp__fail(err, LP_ERR_USAGE, "max_tree_depth is %u; it can be at most %d", l->tree_depth,
+                        LP_MAX_TREE_DEPTH_CEILING);
+    if (l->nodes > INT32_MAX)
+        return lp__fail(err, LP_ERR_USAGE, "max_nodes is %zu; it can be at most %d", l->nodes, INT32_MAX);
+    return LP_OK;
+}
+
+/* On the validated model (depths are known only after lp__forest_check). */
+static lp_status check_limits(const lp_model *m, const lp__limits *l, lp_error *err)
+{
+    const lp__forest *f = &m->forest;
+    if (f->n_nodes > l->nodes)
+        return lp__fail(err, LP_ERR_LIMIT, "the model has %zu tree nodes, over the limit of %zu (a caller can raise it: "
+                        "lp_load_options.max_nodes, limits.nodes in JS)", f->n_nodes, l->nodes);
+    for (size_t t = 0; t < f->n_trees; t++)
+        if (f->tree_depth[t] > l->tree_depth) {
+            lp__fail(err, LP_ERR_LIMIT, "tree %zu is %u levels deep, over the limit of %u (a caller can raise it up "
+                     "to %d: lp_load_options.max_tree_depth, limits.treeDepth in JS)", t, (unsigned)f->tree_depth[t], l->tree_depth,
+                     LP_MAX_TREE_DEPTH_CEILING);
+            if (err) err->tree = (int64_t)t;
+            return LP_ERR_LIMIT;
+        }
+    return LP_OK;
+}
+
 /* The first byte that is not JSON whitespace, or -1. */
 static int first_significant(const uint8_t *bytes, size_t len)
 {
@@ -39,9 +78,14 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     if (!out || (!bytes && len)) return lp__fail(err, LP_ERR_USAGE, "lp_model_load: no output pointer or no bytes");
     *out = NULL;
     if (len == 0) return lp__fail(err, LP_ERR_BAD_MODEL, "the model file is empty");
+    lp__limits limits;
+    lp_status s = resolve_limits(opts, &limits, err);
+    if (s != LP_OK) return s;
+    if (len > limits.model_bytes)
+        return lp__fail(err, LP_ERR_LIMIT, "the model file is %zu bytes, over the limit of %zu bytes (a caller can raise "
+                        "it: lp_load_options.max_model_bytes, limits.modelBytes in JS)", len, limits.model_bytes);
 
     lp_model *m = NULL;
-    lp_status s;
     int first = first_significant(bytes, len);
     int is_blob = lp__blob_is(bytes, len);
     if (is_blob) {
@@ -65,7 +109,8 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
         lp__sha256_hex(bytes, len, m->sha256);
         m->source_bytes = len;
     }
-    s = lp__manifest_apply(m, opts, err);
+    s = check_limits(m, &limits, err);
+    if (s == LP_OK) s = lp__manifest_apply(m, opts, err);
     if (s == LP_OK) s = lp__model_finish(m, err);
     if (s != LP_OK) {
         lp_model_destroy(m);

@@ -149,62 +149,70 @@ static cJSON *label_json(const lp_model *m, size_t k)
     }
 }
 
+/* cJSON's Add* helpers fail silently, and cJSON_AddItemToArray(NULL, item)
+ * leaks the item; so every item is attached by add(), which frees what it
+ * could not attach and clears *ok.  Returns the item, or NULL. */
+static cJSON *add(int *ok, cJSON *parent, const char *key, cJSON *item)
+{
+    if (item && parent && (key ? cJSON_AddItemToObject(parent, key, item) : cJSON_AddItemToArray(parent, item)))
+        return item;
+    cJSON_Delete(item);
+    *ok = 0;
+    return NULL;
+}
+
 lp_status lp__model_finish(lp_model *m, lp_error *err)
 {
+    int ok = 1;
     cJSON *o = cJSON_CreateObject();
     if (!o) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    cJSON_AddStringToObject(o, "engine", "localpredict " LP_VERSION_STRING);
-    cJSON_AddStringToObject(o, "format", m->format);
+    add(&ok, o, "engine", cJSON_CreateString("localpredict " LP_VERSION_STRING));
+    add(&ok, o, "format", cJSON_CreateString(m->format));
     char producer[64];
     const char *library = m->producer_name[0] ? m->producer_name
                           : strncmp(m->format, "lightgbm", 8) == 0 ? "lightgbm" : "xgboost";
     snprintf(producer, sizeof producer, "%s %s", library, m->producer_version);
-    cJSON_AddStringToObject(o, "producer", m->producer_version[0] ? producer : library);
-    cJSON_AddStringToObject(o, "objective", m->objective);
-    cJSON_AddStringToObject(o, "task", lp_task_name(m->task));
-    cJSON_AddStringToObject(o, "booster", m->booster);
-    cJSON_AddNumberToObject(o, "trees", (double)m->forest.n_trees);
-    cJSON_AddNumberToObject(o, "treesInFile", (double)m->trees_in_file);
-    if (m->best_iteration >= 0) cJSON_AddNumberToObject(o, "bestIteration", (double)m->best_iteration);
-    else cJSON_AddNullToObject(o, "bestIteration");
-    cJSON_AddNumberToObject(o, "nodes", (double)m->forest.n_nodes);
+    add(&ok, o, "producer", cJSON_CreateString(m->producer_version[0] ? producer : library));
+    add(&ok, o, "objective", cJSON_CreateString(m->objective));
+    add(&ok, o, "task", cJSON_CreateString(lp_task_name(m->task)));
+    add(&ok, o, "booster", cJSON_CreateString(m->booster));
+    add(&ok, o, "trees", cJSON_CreateNumber((double)m->forest.n_trees));
+    add(&ok, o, "treesInFile", cJSON_CreateNumber((double)m->trees_in_file));
+    add(&ok, o, "bestIteration",
+        m->best_iteration >= 0 ? cJSON_CreateNumber((double)m->best_iteration) : cJSON_CreateNull());
+    add(&ok, o, "nodes", cJSON_CreateNumber((double)m->forest.n_nodes));
     unsigned max_depth = 0;
     for (size_t t = 0; t < m->forest.n_trees; t++)
         if (m->forest.tree_depth[t] > max_depth) max_depth = m->forest.tree_depth[t];
-    cJSON_AddNumberToObject(o, "maxDepth", max_depth);
-    if (m->graph) cJSON_AddNumberToObject(o, "operators", (double)m->graph->n_ops);
-    else cJSON_AddNullToObject(o, "operators");
+    add(&ok, o, "maxDepth", cJSON_CreateNumber(max_depth));
+    add(&ok, o, "operators", m->graph ? cJSON_CreateNumber((double)m->graph->n_ops) : cJSON_CreateNull());
 
-    cJSON *features = cJSON_AddObjectToObject(o, "features");
-    cJSON_AddNumberToObject(features, "count", (double)m->n_features);
-    cJSON *names = m->feature_names ? cJSON_AddArrayToObject(features, "names")
-                                    : cJSON_AddNullToObject(features, "names");
-    cJSON *cats = cJSON_AddArrayToObject(features, "categorical");
-    for (size_t i = 0; i < m->n_features; i++) {
-        if (m->feature_names) cJSON_AddItemToArray(names, cJSON_CreateString(m->feature_names[i]));
-        if (m->feature_is_cat[i]) cJSON_AddItemToArray(cats, cJSON_CreateNumber((double)i));
+    cJSON *features = add(&ok, o, "features", cJSON_CreateObject());
+    add(&ok, features, "count", cJSON_CreateNumber((double)m->n_features));
+    cJSON *names = add(&ok, features, "names", m->feature_names ? cJSON_CreateArray() : cJSON_CreateNull());
+    cJSON *cats = add(&ok, features, "categorical", cJSON_CreateArray());
+    for (size_t i = 0; ok && i < m->n_features; i++) {
+        if (m->feature_names) add(&ok, names, NULL, cJSON_CreateString(m->feature_names[i]));
+        if (m->feature_is_cat[i]) add(&ok, cats, NULL, cJSON_CreateNumber((double)i));
     }
 
-    cJSON *classes = m->task == LP_TASK_REGRESSION ? cJSON_AddNullToObject(o, "classes")
-                                                   : cJSON_AddArrayToObject(o, "classes");
-    cJSON *outputs = cJSON_AddArrayToObject(o, "outputs");
-    cJSON *thresholds = cJSON_AddArrayToObject(o, "thresholds");
-    for (size_t k = 0; k < m->n_outputs; k++) {
-        if (m->task != LP_TASK_REGRESSION) cJSON_AddItemToArray(classes, label_json(m, k));
-        cJSON_AddItemToArray(outputs, cJSON_CreateString(m->output_names[k]));
-        cJSON_AddItemToArray(thresholds, cJSON_CreateNumber(m->thresholds[k]));
+    cJSON *classes = add(&ok, o, "classes", m->task == LP_TASK_REGRESSION ? cJSON_CreateNull() : cJSON_CreateArray());
+    cJSON *outputs = add(&ok, o, "outputs", cJSON_CreateArray());
+    cJSON *thresholds = add(&ok, o, "thresholds", cJSON_CreateArray());
+    for (size_t k = 0; ok && k < m->n_outputs; k++) {
+        if (m->task != LP_TASK_REGRESSION) add(&ok, classes, NULL, label_json(m, k));
+        add(&ok, outputs, NULL, cJSON_CreateString(m->output_names[k]));
+        add(&ok, thresholds, NULL, cJSON_CreateNumber(m->thresholds[k]));
     }
-    cJSON *missing = cJSON_AddArrayToObject(o, "missing");
-    for (size_t i = 0; i < m->n_missing_values; i++)
-        cJSON_AddItemToArray(missing, cJSON_CreateNumber(m->missing_values[i]));
-    cJSON *details = m->details_json ? cJSON_Parse(m->details_json) : NULL;
-    if (details) cJSON_AddItemToObject(o, "details", details);
-    else cJSON_AddNullToObject(o, "details");
-    cJSON_AddStringToObject(o, "sha256", m->sha256);
-    cJSON_AddNumberToObject(o, "bytes", (double)m->source_bytes);
+    cJSON *missing = add(&ok, o, "missing", cJSON_CreateArray());
+    for (size_t i = 0; ok && i < m->n_missing_values; i++)
+        add(&ok, missing, NULL, cJSON_CreateNumber(m->missing_values[i]));
+    add(&ok, o, "details", m->details_json ? cJSON_Parse(m->details_json) : cJSON_CreateNull());
+    add(&ok, o, "sha256", cJSON_CreateString(m->sha256));
+    add(&ok, o, "bytes", cJSON_CreateNumber((double)m->source_bytes));
 
     free(m->info_json);
-    m->info_json = cJSON_PrintUnformatted(o);
+    m->info_json = ok ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     if (!m->info_json) return lp__fail(err, LP_ERR_NOMEM, "out of memory describing the model");
     return LP_OK;

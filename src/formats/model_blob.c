@@ -111,7 +111,14 @@ typedef struct reader {
     const uint8_t *p;
     size_t         left;
     int            ok;
+    int            nomem;   /* stopped by a failed allocation, not by the bytes */
 } reader;
+
+static void out_of_memory(reader *r)
+{
+    r->ok = 0;
+    r->nomem = 1;
+}
 
 static const void *take(reader *r, size_t n)
 {
@@ -160,7 +167,8 @@ static char *get_str(reader *r)
     size_t n = get_count(r, 1);
     const char *p = take(r, n);
     char *s = p ? lp__strndup(p, n) : NULL;
-    if (!s) r->ok = 0;
+    if (p && !s) out_of_memory(r);
+    else if (!s) r->ok = 0;
     return s;
 }
 
@@ -170,7 +178,7 @@ static void *get_array(reader *r, size_t n, size_t size)
     if (!r->ok) return NULL;
     void *dst = calloc(n ? n : 1, size);
     if (!dst) {
-        r->ok = 0;
+        out_of_memory(r);
         return NULL;
     }
     get_into(r, dst, n * size);
@@ -196,7 +204,7 @@ static lp_status rebuild_graph(lp_model *m, lp_error *err)
 
 lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
-    reader r = {bytes + 8, len - 8, 1};
+    reader r = {bytes + 8, len - 8, 1, 0};
     lp_model *m = lp__model_new();
     if (!m) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     lp__forest *f = &m->forest;
@@ -210,12 +218,12 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     m->n_features = get_count(&r, 1);
     if (get_u64(&r) && r.ok) {
         m->feature_names = calloc(m->n_features ? m->n_features : 1, sizeof *m->feature_names);
-        if (!m->feature_names) r.ok = 0;
+        if (!m->feature_names) out_of_memory(&r);
         for (size_t i = 0; r.ok && i < m->n_features; i++) m->feature_names[i] = get_str(&r);
     }
     /* One spare slot, as the JSON loader allocates (a featureless model's padding). */
     m->feature_is_cat = r.ok ? calloc(m->n_features + 1, 1) : NULL;
-    if (!m->feature_is_cat) r.ok = 0;
+    if (r.ok && !m->feature_is_cat) out_of_memory(&r);
     get_into(&r, m->feature_is_cat, m->n_features);
     m->n_missing_values = get_count(&r, sizeof(double));
     m->missing_values = get_array(&r, m->n_missing_values, sizeof(double));
@@ -244,10 +252,16 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         m->output_types[k] = (lp__label_type)type;
     }
     if (r.ok) get_into(&r, m->thresholds, n_outputs * sizeof(double));
+    /* As the manifest allows: thresholds from 0 to 1, missing sentinels that
+     * are numbers (not NaN, which no cell compares equal to). */
+    for (size_t k = 0; r.ok && k < n_outputs; k++)
+        if (!(m->thresholds[k] >= 0 && m->thresholds[k] <= 1)) r.ok = 0;
+    for (size_t i = 0; r.ok && i < m->n_missing_values; i++)
+        if (m->missing_values[i] != m->missing_values[i]) r.ok = 0;
     m->trees_in_file = (size_t)get_u64(&r);
-    uint64_t best = get_u64(&r);   /* iteration + 1, 0 = none */
-    if (best > (uint64_t)LP_MAX_NODES + 1) r.ok = 0, best = 0;
-    m->best_iteration = (long long)best - 1;
+    uint64_t best_plus_one = get_u64(&r);   /* 0 = none; checked before the subtraction */
+    if (best_plus_one > (uint64_t)LP_MAX_NODES + 1) r.ok = 0;
+    m->best_iteration = r.ok ? (long long)best_plus_one - 1 : -1;
     f->n_trees = get_count(&r, 8);
     f->n_nodes = get_count(&r, sizeof *f->nodes);
     /* A blob holds only the trees its model used: "best" keeps them all. */
@@ -294,11 +308,13 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);
     f->tree_has_cat = calloc(f->n_trees + 1, 1);
-    if (!f->tree_depth || !f->tree_has_cat) r.ok = 0;
+    if (!f->tree_depth || !f->tree_has_cat) out_of_memory(&r);
 
     lp_status s = LP_OK;
     if (!r.ok || r.left != 0) {
-        if (!err || err->code == LP_OK)
+        if (r.nomem)
+            s = lp__fail(err, LP_ERR_NOMEM, "out of memory reading the model blob");
+        else if (!err || err->code == LP_OK)
             s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
         else
             s = err->code;

@@ -553,11 +553,18 @@ static lp_status load_document(cJSON *root, const char *format, lp_model **out, 
         goto done;
     }
 
+    /* "version": [1, 7, 4], shown by info; anything else (a huge or
+     * fractional number, a string) leaves the producer's version unknown. */
     const cJSON *version = opt(root, "version");
     if (cJSON_IsArray(version) && cJSON_GetArraySize(version) == 3) {
         const cJSON *a = version->child, *b = a->next, *c = b->next;
-        snprintf(m->producer_version, sizeof m->producer_version, "%d.%d.%d", (int)a->valuedouble,
-                 (int)b->valuedouble, (int)c->valuedouble);
+        int ok = 1;
+        for (const cJSON *v = a; v; v = v->next)
+            ok &= cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 10000 &&
+                  v->valuedouble == (double)(int)v->valuedouble;
+        if (ok)
+            snprintf(m->producer_version, sizeof m->producer_version, "%d.%d.%d", (int)a->valuedouble,
+                     (int)b->valuedouble, (int)c->valuedouble);
     }
 
     const objective_info *obj = NULL;

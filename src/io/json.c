@@ -8,12 +8,27 @@
 
 #include "../core/error.h"
 
+/* cJSON reports a failed allocation as a parse error at the spot it reached.
+ * To tell the two apart, its allocator hooks (process-wide, installed before
+ * every parse, always the same two functions) note a failure in a per-thread
+ * flag that each parse resets and reads: no state outlives a call. */
+static _Thread_local int json_alloc_failed;
+
+static void *json_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) json_alloc_failed = 1;
+    return p;
+}
+
+static void json_free(void *p) { free(p); }
+
 /* JSON has no NaN or Infinity, but XGBoost writes them as bare tokens (the
  * split condition of categorical nodes is NaN).  Outside strings, NaN and
  * -NaN become null (read back as NaN by lp__json_number), Infinity becomes
  * 1e999 (strtod gives inf).  Returns a new buffer, or NULL when there was
- * nothing to replace (or no memory: the parse then reports the token). */
-static char *replace_nonfinite(const uint8_t *bytes, size_t len, size_t *out_len)
+ * nothing to replace; *nomem is set when the buffer could not be allocated. */
+static char *replace_nonfinite(const uint8_t *bytes, size_t len, size_t *out_len, int *nomem)
 {
     static const struct { const char *token, *with; } table[] = {
         {"-Infinity", "-1e999"}, {"Infinity", "1e999"}, {"-NaN", "null"}, {"NaN", "null"},
@@ -46,7 +61,10 @@ static char *replace_nonfinite(const uint8_t *bytes, size_t len, size_t *out_len
         if (match) {
             if (!out) {
                 out = malloc(len + len / 2 + 8);   /* each token grows by at most 1 byte */
-                if (!out) return NULL;
+                if (!out) {
+                    *nomem = 1;
+                    return NULL;
+                }
                 memcpy(out, bytes, i);
                 o = i;
             }
@@ -66,7 +84,9 @@ lp_status lp__json_parse(const uint8_t *bytes, size_t len, const char *what, lp_
                          cJSON **out, lp_error *err)
 {
     size_t fixed_len = 0;
-    char *fixed = replace_nonfinite(bytes, len, &fixed_len);
+    int nomem = 0;
+    char *fixed = replace_nonfinite(bytes, len, &fixed_len, &nomem);
+    if (nomem) return lp__fail(err, LP_ERR_NOMEM, "out of memory reading the %s", what);
     if (fixed) {
         lp_status s = lp__json_parse_strict((const uint8_t *)fixed, fixed_len, what, bad, out, err);
         free(fixed);
@@ -79,7 +99,11 @@ lp_status lp__json_parse_strict(const uint8_t *bytes, size_t len, const char *wh
                                 lp_status bad, cJSON **out, lp_error *err)
 {
     const char *end = NULL;
+    cJSON_Hooks hooks = {json_malloc, json_free};
+    cJSON_InitHooks(&hooks);
+    json_alloc_failed = 0;
     cJSON *root = cJSON_ParseWithLengthOpts((const char *)bytes, len, &end, 0);
+    if (!root && json_alloc_failed) return lp__fail(err, LP_ERR_NOMEM, "out of memory reading the %s", what);
     if (root) {
         /* Only whitespace may follow the document. */
         size_t pos = (size_t)(end - (const char *)bytes);

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/utf8.h"
 #include "../io/csv_reader.h"
 #include "../io/csv_writer.h"
+#include "../io/sniff.h"
 #include "binding.h"
 #include "cells.h"
 #include "outputs.h"
@@ -43,6 +45,11 @@ struct lp_job {
     size_t         *kept_end;      /* batch_cap offsets into kept_bytes */
 
     uint64_t        rows, bytes_in;
+
+    /* The input's first bytes, held until sniff.c has looked at them. */
+    uint8_t         sniff[LP__SNIFF_BYTES];
+    size_t          sniff_len;
+    int             sniffed;
 };
 
 lp_job_options lp_job_options_default(void)
@@ -73,9 +80,10 @@ static lp_status bind_kept(lp_job *j, const lp__csv_record *rec, lp_error *err)
         for (size_t c = 0; c < rec->n_fields; c++) j->kept[j->n_kept++] = c;
         return LP_OK;
     }
+    if (!j->keep_names) return LP_OK;   /* (NULL + 0 would be undefined behaviour) */
     /* --keep: names separated by NUL; each must be in the header. */
     const char *p = j->keep_names, *end = j->keep_names + j->opts.keep_len;
-    while (p && p < end) {
+    while (p < end) {
         const char *nul = memchr(p, '\0', (size_t)(end - p));
         size_t n = nul ? (size_t)(nul - p) : (size_t)(end - p);
         size_t c = 0;
@@ -130,6 +138,15 @@ static lp_status on_header(lp_job *j, const lp__csv_record *rec, lp_error *err)
     for (size_t c = 0; c < rec->n_fields; c++) {
         size_t len;
         const uint8_t *f = lp__csv_field(rec, c, &len);
+        size_t valid = lp__utf8_valid_prefix(f, len);
+        if (valid < len) {
+            free(lens);
+            lp__fail(err, LP_ERR_BAD_CSV, "the name of column %zu is not valid UTF-8 (byte 0x%02X at position %zu): "
+                     "is the file in another encoding, such as Windows-1252? Save it as \"CSV UTF-8\"",
+                     c + 1, f[valid], valid + 1);
+            if (err) err->line = rec->line;
+            return LP_ERR_BAD_CSV;
+        }
         j->header[c] = lp__strndup((const char *)f, len);
         lens[c] = len;
         if (!j->header[c]) {
@@ -160,7 +177,8 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
         /* Kept fields are stored already quoted and comma-separated; the
          * first probability then starts with its comma. */
         size_t kept_len = j->kept_end[r] - kept_start;
-        s = lp__buf_append(&j->out, j->kept_bytes.data + kept_start, kept_len);
+        if (kept_len)   /* kept_bytes.data is NULL until a field is kept */
+            s = lp__buf_append(&j->out, j->kept_bytes.data + kept_start, kept_len);
         kept_start = j->kept_end[r];
         const float *p = j->proba + r * m->n_outputs;
         for (size_t k = 0; k < m->n_outputs && s == LP_OK; k++)
@@ -218,6 +236,15 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
     for (size_t i = 0; i < j->n_kept && s == LP_OK; i++) {
         size_t len;
         const uint8_t *text = lp__csv_field(rec, j->kept[i], &len);
+        /* Kept fields are copied to the output, which is UTF-8 (other
+         * columns are parsed as numbers or ignored). */
+        size_t valid = lp__utf8_valid_prefix(text, len);
+        if (valid < len) {
+            lp__fail(err, LP_ERR_BAD_CSV, "not valid UTF-8 (byte 0x%02X at position %zu of the field): is the file "
+                     "in another encoding, such as Windows-1252? Save it as \"CSV UTF-8\"", text[valid], valid + 1);
+            if (err) err->line = rec->line;
+            return set_column_error(j, err, j->kept[i], LP_ERR_BAD_CSV);
+        }
         s = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
     }
     if (s != LP_OK) return lp__fail(err, s, "out of memory");
@@ -246,6 +273,8 @@ static lp_status reader_error(lp_job *j, lp_status s, lp_error *err)
 }
 
 /* ---- life cycle ---- */
+static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err);
+
 lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_job **out, lp_error *err)
 {
     lp_error_clear(err);
@@ -260,6 +289,19 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->batch_cap = j->opts.batch_rows ? j->opts.batch_rows : DEFAULT_BATCH_ROWS;
     j->stride = model->n_features ? model->n_features : 1;
     size_t n_out = model->n_outputs;
+    if (j->batch_cap > LP_MAX_BATCH_ROWS) {
+        lp_job_destroy(j);
+        return lp__fail(err, LP_ERR_LIMIT, "batch_rows is %zu, over the limit of %d rows per batch",
+                        (size_t)(opts ? opts->batch_rows : 0), LP_MAX_BATCH_ROWS);
+    }
+    /* batch_cap * width must not overflow a size_t (a 32-bit one in WASM). */
+    size_t width = j->stride > n_out ? j->stride : n_out;
+    if (model->n_groups > width) width = model->n_groups;
+    if (width > SIZE_MAX / sizeof(float) / j->batch_cap) {
+        lp_job_destroy(j);
+        return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows of %zu values does not fit in memory", j->batch_cap,
+                        width);
+    }
     if (j->opts.keep && j->opts.keep_len) j->keep_names = lp__strndup(j->opts.keep, j->opts.keep_len);
     j->feature_col = calloc(model->n_features + 1, sizeof *j->feature_col);
     j->x = calloc(j->batch_cap * j->stride, sizeof *j->x);
@@ -275,11 +317,16 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->opts.keep = j->keep_names;
 
     if (opts && opts->header) {
-        /* A slice of a file: read the given header as line 1, then data from first_line. */
+        /* A slice of a file: read the given header as line 1, then data from
+         * first_line.  The header is the file's start: it is what is sniffed. */
+        j->sniffed = 1;
         lp__csv_reader_init(&j->reader, 1);
         lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
-        lp_status s = lp__csv_reader_push(&j->reader, (const uint8_t *)opts->header, opts->header_len,
-                                          on_record, j, err);
+        lp_status s = lp__sniff_input((const uint8_t *)opts->header,
+                                      opts->header_len < LP__SNIFF_BYTES ? opts->header_len : LP__SNIFF_BYTES, err);
+        if (s == LP_OK) s = check_nul(j, (const uint8_t *)opts->header, opts->header_len, err);
+        if (s == LP_OK)
+            s = lp__csv_reader_push(&j->reader, (const uint8_t *)opts->header, opts->header_len, on_record, j, err);
         if (s == LP_OK) s = lp__csv_reader_finish(&j->reader, on_record, j, err);
         lp__csv_reader_free(&j->reader);
         if (s == LP_OK && j->phase == AWAIT_HEADER) s = lp__fail(err, LP_ERR_EMPTY_INPUT, "the given header is empty");
@@ -294,6 +341,45 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     return LP_OK;
 }
 
+/* A NUL byte is refused: no text CSV has one (UTF-16 text was caught by the
+ * sniffer already).  `line` is the physical line the NUL is on. */
+static lp_status nul_error(lp_error *err, uint64_t line)
+{
+    lp__fail(err, LP_ERR_BAD_CSV, "the input has a NUL byte (0x00), which no text CSV has: is it a binary "
+             "file, or text in UTF-16 or UTF-32? (save it as \"CSV UTF-8\")");
+    if (err) err->line = line;
+    return LP_ERR_BAD_CSV;
+}
+
+static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+{
+    return len && memchr(bytes, 0, len) ? nul_error(err, j->reader.line) : LP_OK;
+}
+
+/* Feeds bytes past the sniffer to the CSV reader.  The bytes before a NUL
+ * are read first, so that an earlier error wins however the input is split,
+ * and the reader's line is then the NUL's. */
+static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+{
+    const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
+    size_t n = nul ? (size_t)(nul - bytes) : len;
+    lp_status s = lp__csv_reader_push(&j->reader, bytes, n, on_record, j, err);
+    if (s == LP_OK && nul) s = nul_error(err, j->reader.line);
+    return s == LP_OK ? LP_OK : reader_error(j, s, err);
+}
+
+/* Runs the sniffer on the held first bytes, then feeds them. */
+static lp_status sniff_and_feed(lp_job *j, lp_error *err)
+{
+    j->sniffed = 1;
+    lp_status s = lp__sniff_input(j->sniff, j->sniff_len, err);
+    if (s != LP_OK) {
+        j->phase = FAILED;
+        return s;
+    }
+    return feed(j, j->sniff, j->sniff_len, err);
+}
+
 lp_status lp_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
 {
     lp_error_clear(err);
@@ -302,8 +388,17 @@ lp_status lp_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err
         return lp__fail(err, LP_ERR_STATE, "the job has %s; create a new one",
                         j->phase == FAILED ? "failed" : "finished");
     j->bytes_in += len;
-    lp_status s = lp__csv_reader_push(&j->reader, bytes, len, on_record, j, err);
-    return s == LP_OK ? LP_OK : reader_error(j, s, err);
+    if (!j->sniffed) {   /* hold the first bytes, however they are split */
+        size_t n = LP__SNIFF_BYTES - j->sniff_len < len ? LP__SNIFF_BYTES - j->sniff_len : len;
+        if (n) memcpy(j->sniff + j->sniff_len, bytes, n);
+        j->sniff_len += n;
+        bytes += n;
+        len -= n;
+        if (j->sniff_len < LP__SNIFF_BYTES) return LP_OK;
+        lp_status s = sniff_and_feed(j, err);
+        if (s != LP_OK) return s;
+    }
+    return len ? feed(j, bytes, len, err) : LP_OK;
 }
 
 lp_status lp_job_finish(lp_job *j, lp_error *err)
@@ -313,6 +408,10 @@ lp_status lp_job_finish(lp_job *j, lp_error *err)
     if (j->phase == FAILED || j->phase == FINISHED)
         return lp__fail(err, LP_ERR_STATE, "the job has %s; create a new one",
                         j->phase == FAILED ? "failed" : "finished");
+    if (!j->sniffed && j->sniff_len) {   /* an input shorter than the sniffer's window */
+        lp_status s = sniff_and_feed(j, err);
+        if (s != LP_OK) return s;
+    }
     lp_status s = lp__csv_reader_finish(&j->reader, on_record, j, err);
     if (s != LP_OK) return reader_error(j, s, err);
     if (j->phase == AWAIT_HEADER) {

@@ -32,6 +32,7 @@ static lp_status scratch_alloc(scratch *s, const lp_model *m, size_t stride, lp_
     if (!s->x || !s->margins) {
         free(s->x);
         free(s->margins);
+        s->x = s->margins = NULL;   /* the caller's scratch_free runs too */
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
     return LP_OK;

@@ -52,6 +52,8 @@ void test_blob(void);
 void test_kernels(void);
 void test_onnx_decode(void);
 void test_onnx(void);
+void test_hostile(void);
+void test_numbers_edge(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */

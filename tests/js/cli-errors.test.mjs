@@ -4,12 +4,12 @@
  * (file:line, column name, the values at fault), not on exact prose. */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { spawn } from 'node:child_process';
 
-import { loadCases, runCli, tempDir, ENGINES, parseCsv, CLI } from './helpers.mjs';
+import { loadCases, runCli, tempDir, ENGINES, parseCsv, CLI, ROOT, NATIVE, hasNative, run } from './helpers.mjs';
 
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 const mc = cases.multiclass; // header: row_id,ratio,score,level,age,temp,income,count,height,pressure,weight
@@ -278,3 +278,88 @@ describe('CLI errors', () => {
   });
 });
 
+
+/* Hostile input (issue 7): files that are not a CSV, bad bytes, limits.  Each case runs
+ * through the JS CLI on every engine and through the native CLI, with the same rules as
+ * above: the exit code of the class, one stderr line, no output file left behind. */
+describe('hostile input through both CLIs (the README error table)', () => {
+  let tmp;
+  before(() => {
+    tmp = tempDir();
+  });
+  after(() => tmp.cleanup());
+
+  const iris = readFileSync(join(ROOT, 'web', 'examples', 'iris.csv'), 'utf8');
+  const irisModel = join(ROOT, 'web', 'examples', 'iris.json');
+  const CLIS = [...ENGINES.map((e) => ({ name: `JS CLI, ${e.name}`, engine: e.name })),
+    ...(hasNative() ? [{ name: 'native CLI', native: true }] : [])];
+
+  /** The tiny model of tests/c/main.c with one chain tree of `depth` splits. */
+  function deepModel(depth) {
+    const n = 2 * depth + 1;
+    const arr = (f) => Array.from({ length: n }, (_, i) => f(i, i < depth));
+    const tree = {
+      base_weights: arr(() => 0), categories: [], categories_nodes: [], categories_segments: [], categories_sizes: [],
+      default_left: arr(() => 0), id: 0, loss_changes: arr(() => 0), sum_hessian: arr(() => 1),
+      left_children: arr((i, inner) => (inner ? depth + i : -1)),
+      right_children: arr((i, inner) => (inner ? (i + 1 < depth ? i + 1 : 2 * depth) : -1)),
+      parents: arr(() => 0), split_conditions: arr((i, inner) => (inner ? 0 : i)), split_indices: arr(() => 0),
+      split_type: arr(() => 0),
+      tree_param: { num_deleted: '0', num_feature: '1', num_nodes: String(n), size_leaf_vector: '0' },
+    };
+    return JSON.stringify({
+      learner: {
+        attributes: {}, feature_names: ['x'], feature_types: ['float'],
+        gradient_booster: { model: { gbtree_model_param: { num_parallel_tree: '1', num_trees: '1' }, tree_info: [0], trees: [tree] }, name: 'gbtree' },
+        learner_model_param: { base_score: '5E-1', num_class: '0', num_feature: '1', num_target: '1' },
+        objective: { name: 'binary:logistic', reg_loss_param: { scale_pos_weight: '1' } },
+      },
+      version: [1, 7, 4],
+    });
+  }
+
+  const ROWS = [
+    { name: 'UTF-16 text with a byte-order mark', files: { 'new.csv': Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(iris, 'utf16le')]) },
+      status: 3, line: /^localpredict: new\.csv: the input is UTF-16LE text \(byte-order mark FF FE\); localpredict reads UTF-8: convert it first, e\.g\. iconv -f UTF-16LE -t UTF-8/ },
+    { name: 'UTF-16 text without a byte-order mark', files: { 'new.csv': Buffer.from(iris, 'utf16le') },
+      status: 3, line: /^localpredict: new\.csv: the input is UTF-16LE text \(no byte-order mark/ },
+    { name: 'an Excel workbook dropped by mistake', files: { 'new.csv': Buffer.from('PK\x03\x04\x14\x00\x06\x00\x08\x00', 'latin1') },
+      status: 3, line: /^localpredict: new\.csv: the input is a ZIP archive \(an Excel \.xlsx, OpenDocument \.ods or \.zip file\), not a CSV/ },
+    { name: 'an Excel 97-2003 workbook', files: { 'new.csv': Buffer.from('d0cf11e0a1b11ae100000000', 'hex') },
+      status: 3, line: /^localpredict: new\.csv: the input is an Excel 97-2003 workbook \(\.xls\)/ },
+    { name: 'a PDF', files: { 'new.csv': Buffer.from('%PDF-1.7\n%\xe2\xe3\n', 'latin1') },
+      status: 3, line: /^localpredict: new\.csv: the input is a PDF document, not a CSV/ },
+    { name: 'a gzip-compressed CSV', files: { 'new.csv': Buffer.from('1f8b0800000000000003', 'hex') },
+      status: 3, line: /^localpredict: new\.csv: the input is gzip-compressed: decompress it first/ },
+    { name: 'a NUL byte', files: { 'new.csv': `${iris.split('\n').slice(0, 3).join('\n')}\n9,5.1,3.5,1.4\0,0.2\n` },
+      status: 3, line: /^localpredict: new\.csv:4: the input has a NUL byte \(0x00\), which no text CSV has/ },
+    { name: 'a header in Windows-1252', files: { 'new.csv': Buffer.concat([Buffer.from(iris.split('\n')[0]), Buffer.from(',caf\xe9\n1,5,3,1,0.2,x\n', 'latin1')]) },
+      status: 3, line: /^localpredict: new\.csv:1: the name of column 6 is not valid UTF-8 \(byte 0xE9 at position 4\): is the file in another encoding/ },
+    { name: 'a kept field in Windows-1252', args: ['--keep', 'id'], files: { 'new.csv': Buffer.concat([Buffer.from(`${iris.split('\n')[0]}\n`), Buffer.from('Jos\xe9,5,3,1,0.2\n', 'latin1')]) },
+      status: 3, line: /^localpredict: new\.csv:2: column "id": not valid UTF-8 \(byte 0xE9 at position 4 of the field\)/ },
+    { name: 'an empty model file', model: 'empty.json', files: { 'empty.json': '', 'new.csv': iris },
+      status: 2, line: /^localpredict: empty\.json: the model file is empty$/ },
+    { name: 'a file that is not a model', model: 'notmodel.json', files: { 'notmodel.json': iris, 'new.csv': iris },
+      status: 2, line: /^localpredict: notmodel\.json: not a model this engine reads \(expected an XGBoost JSON model/ },
+    { name: 'a tree deeper than the limit', model: 'deep.json', files: { 'deep.json': deepModel(65), 'new.csv': 'x\n1\n' },
+      status: 5, line: /^localpredict: deep\.json: tree 0 is 65 levels deep, over the limit of 64 \(a caller can raise it up to 255/ },
+  ];
+
+  for (const cli of CLIS) {
+    for (const row of ROWS) {
+      test(`${row.name} (${cli.name})`, async () => {
+        const dir = join(tmp.dir, `row-${Math.random().toString(36).slice(2)}`);
+        mkdirSync(dir);
+        for (const [name, content] of Object.entries(row.files)) writeFileSync(join(dir, name), content);
+        const model = row.model ? join(dir, row.model) : irisModel;
+        const before = readdirSync(dir).sort();
+        const args = ['predict', model, 'new.csv', '-o', join(dir, 'out.csv'), ...(row.args || [])];
+        const r = cli.native ? await run(NATIVE, args, { cwd: dir }) : await runCli(args, { cwd: dir, engine: cli.engine });
+        assert.equal(r.status, row.status, `exit ${r.status}, stderr: ${r.stderr}`);
+        assert.match(r.stderr, /^localpredict: [^\n]+\n$/, `one stderr line: ${JSON.stringify(r.stderr)}`);
+        assert.match(r.stderr.trimEnd().replace(dir + '/', ''), row.line);
+        assert.deepEqual(readdirSync(dir).sort(), before, 'no output or temporary file left behind');
+      });
+    }
+  }
+});

@@ -1,0 +1,217 @@
+/* alloc_fail.c — every allocation failure, one at a time (as SQLite tests its
+ * allocator).
+ *
+ * Built as its own binary (make test-alloc), linked with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free, so every
+ * allocation of the engine and of cJSON (whose default hooks are malloc and
+ * free) goes through the counting wrappers below.  A workload — load a model
+ * with a manifest, describe it, serialise it and load the blob, predict a
+ * column table, predict a CSV in chunks — first runs with no failure to
+ * count its N allocations; then it runs N more times, the n-th allocation
+ * failing in run n.  Each run must end with LP_ERR_NOMEM reported by the
+ * call that met the failure (code, message), no crash, and every allocation
+ * freed (a live-allocation count back to zero; LeakSanitizer checks again
+ * at exit).
+ *
+ * Usage: alloc-fail  (working directory: the repository root)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "localpredict.h"
+
+/* ---- counting allocator ---- */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t n);
+void *__real_realloc(void *p, size_t n);
+void  __real_free(void *p);
+
+static long n_allocs;     /* allocations attempted in this run */
+static long fail_at;      /* the allocation that fails (1-based); 0 = none */
+static long n_live;       /* allocations not yet freed */
+
+static int should_fail(void) { return ++n_allocs == fail_at; }
+
+void *__wrap_malloc(size_t n)
+{
+    if (should_fail()) return NULL;
+    void *p = __real_malloc(n);
+    if (p) n_live++;
+    return p;
+}
+
+void *__wrap_calloc(size_t count, size_t n)
+{
+    if (should_fail()) return NULL;
+    void *p = __real_calloc(count, n);
+    if (p) n_live++;
+    return p;
+}
+
+void *__wrap_realloc(void *old, size_t n)
+{
+    if (should_fail()) return NULL;   /* a failed realloc leaves `old` allocated */
+    void *p = __real_realloc(old, n);
+    if (p && !old) n_live++;
+    return p;
+}
+
+void __wrap_free(void *p)
+{
+    if (p) n_live--;
+    __real_free(p);
+}
+
+/* ---- the workload ---- */
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = __real_malloc((size_t)n + 1);   /* not counted: test data */
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        __real_free(p);
+        p = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+typedef struct workload {
+    const char    *name;
+    const uint8_t *model;
+    size_t         model_len;
+    const char    *manifest;
+    const char    *csv;
+} workload;
+
+/* Runs the workload; returns the first failing status with its error. */
+static lp_status run(const workload *w, lp_error *err, const char **step)
+{
+    lp_model *m = NULL, *from_blob = NULL;
+    lp_job *job = NULL;
+    float *proba = NULL;
+    uint8_t *chosen = NULL;
+    lp_load_options lo = lp_load_options_default();
+    lo.manifest = w->manifest;
+    lo.manifest_len = w->manifest ? strlen(w->manifest) : 0;
+    lo.manifest_name = "m.localpredict.json";
+    lp_status s;
+
+    *step = "load";
+    if ((s = lp_model_load(w->model, w->model_len, &lo, &m, err)) != LP_OK) goto done;
+
+    *step = "serialise";
+    const uint8_t *blob;
+    size_t blob_len;
+    if ((s = lp_model_serialize(m, &blob, &blob_len, err)) != LP_OK) goto done;
+    *step = "load the blob";
+    if ((s = lp_model_load(blob, blob_len, NULL, &from_blob, err)) != LP_OK) goto done;
+
+    *step = "predict a table";
+    size_t nf = lp_model_n_features(m), k = lp_model_n_outputs(m);
+    float x[2 * 64];
+    for (size_t i = 0; i < 2 * nf && i < 128; i++) x[i] = (float)i * 0.25f;
+    proba = __real_malloc(2 * k * sizeof *proba);
+    chosen = __real_malloc(2 * k);
+    lp_predict_options po = lp_predict_options_default();
+    if ((s = lp_model_predict_matrix(from_blob, x, 2, nf, &po, proba, chosen, err)) != LP_OK) goto done;
+
+    *step = "predict the CSV";
+    lp_job_options jo = lp_job_options_default();
+    jo.include_input = 1;
+    jo.batch_rows = 2;
+    if ((s = lp_job_create(m, &jo, &job, err)) != LP_OK) goto done;
+    size_t len = strlen(w->csv);
+    for (size_t at = 0; at < len; at += 7) {
+        size_t n = len - at < 7 ? len - at : 7;
+        if ((s = lp_job_push(job, (const uint8_t *)w->csv + at, n, err)) != LP_OK) goto done;
+        lp_job_output_clear(job);
+    }
+    s = lp_job_finish(job, err);
+done:
+    lp_job_destroy(job);
+    lp_model_destroy(from_blob);
+    lp_model_destroy(m);
+    __real_free(proba);
+    __real_free(chosen);
+    return s;
+}
+
+static int check_workload(const workload *w)
+{
+    lp_error err;
+    const char *step;
+    fail_at = 0;
+    n_allocs = n_live = 0;
+    lp_status s = run(w, &err, &step);
+    if (s != LP_OK) {
+        printf("FAIL alloc-fail %s: the workload fails without any allocation failure: %s: %s\n", w->name,
+               step, err.message);
+        return 1;
+    }
+    long total = n_allocs, failures = 0;
+    for (long n = 1; n <= total; n++) {
+        fail_at = n;
+        n_allocs = n_live = 0;
+        memset(&err, 0, sizeof err);
+        s = run(w, &err, &step);
+        const char *why = NULL;
+        if (s != LP_ERR_NOMEM) why = "status is not OUT_OF_MEMORY";
+        else if (err.code != LP_ERR_NOMEM) why = "the error's code is not OUT_OF_MEMORY";
+        else if (err.message[0] == '\0') why = "the error has no message";
+        else if (n_live != 0) why = "allocations leaked";
+        if (why) {
+            if (++failures <= 20)
+                printf("  %s: allocation %ld of %ld failed in step \"%s\": %s (status %s, %ld live; message: %s)\n",
+                       w->name, n, total, step, why, lp_status_code(s), n_live, err.message);
+        }
+    }
+    fail_at = 0;
+    printf("%s %s: %ld allocations, each made to fail in turn: %ld bad outcomes\n", failures ? "FAIL" : "ok",
+           w->name, total, failures);
+    return failures != 0;
+}
+
+int main(void)
+{
+    static const char *models[][4] = {
+        /* name, model, manifest, csv */
+        {"categorical", "tests/fuzz/corpus/xgb_json/categorical.json", NULL, NULL},
+        {"multiclass + manifest", "tests/fuzz/corpus/xgb_json/multiclass.json",
+         "{\"localpredict\": 1, \"classes\": [\"a\", \"b\", \"c\", \"d\"], \"threshold\": 0.5, "
+         "\"missing\": [-999]}", NULL},
+        {"multilabel", "tests/fuzz/corpus/xgb_json/multilabel.json",
+         "{\"localpredict\": 1, \"threshold\": {\"1\": 0.25}}", NULL},
+    };
+    static const char *inputs[] = {
+        "tests/fixtures/xgboost/categorical/input.csv",
+        "tests/fixtures/xgboost/multiclass/input.csv",
+        "tests/fixtures/xgboost/multilabel/input.csv",
+    };
+    int failed = 0;
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+        size_t model_len, csv_len;
+        uint8_t *model = read_file(models[i][1], &model_len);
+        uint8_t *csv = read_file(inputs[i], &csv_len);
+        if (!model || !csv) {
+            printf("FAIL alloc-fail: cannot read %s or %s (run from the repository root)\n", models[i][1], inputs[i]);
+            return 1;
+        }
+        /* The header and six rows: enough for three batches of two. */
+        char *end = (char *)csv;
+        for (int line = 0; line < 7 && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
+        if (end) *end = '\0';
+        else csv[csv_len] = '\0';
+        workload w = {models[i][0], model, model_len, models[i][2], (const char *)csv};
+        failed |= check_workload(&w);
+        __real_free(model);
+        __real_free(csv);
+    }
+    return failed;
+}
