@@ -230,11 +230,8 @@ help:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_RUNS    ?= 2000
-FUZZ_TARGETS := csv_reader xgb_json manifest model_blob predict_csv
-# pointer-overflow is recoverable only so that ubsan.supp can silence one reported finding
-# (F1, in the CSV reader); halt_on_error still stops at every other report.
-FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize-recover=pointer-overflow \
-	-fno-omit-frame-pointer
+FUZZ_TARGETS := csv_reader xgb_json manifest model_blob predict_csv model_load
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_ENV     := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=tests/fuzz/ubsan.supp
 FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(ENGINE_SRC)) build/fuzz/obj/cJSON.o
 REPLAY_OBJ   := $(patsubst src/%.c,build/fuzz/replay-obj/%.o,$(ENGINE_SRC)) build/fuzz/replay-obj/cJSON.o

@@ -92,11 +92,13 @@ int lp__pb_next(lp__pb *m, lp__pb_field *f)
 
 lp__pb lp__pb_sub(lp__pb *m, const lp__pb_field *f)
 {
-    lp__pb sub = { f->data, f->data + f->len, m->doc };
+    lp__pb sub = { NULL, NULL, m->doc };
     if (f->wire != LP_PB_LEN) {
-        lp__pb_fail(m, f, "expected a sub-message (length-delimited field)");
-        sub.p = sub.end = NULL;
+        lp__pb_fail(m, f, "expected a sub-message (length-delimited field)");   /* sub stays empty */
+        return sub;
     }
+    sub.p = f->data;
+    sub.end = f->data + f->len;
     return sub;
 }
 

@@ -79,6 +79,14 @@ static lp_status read_count(reader *r, size_t *out)
     return LP_OK;
 }
 
+/* A number as the JSON path has it: NaN becomes null, as io/json.c turns
+ * XGBoost's bare NaN tokens into null (lp__json_number reads it back as
+ * NaN); cJSON_CreateNumber itself would convert NaN to int. */
+static cJSON *number_item(double d)
+{
+    return d != d ? cJSON_CreateNull() : cJSON_CreateNumber(d);
+}
+
 static lp_status read_value(reader *r, uint8_t type, cJSON **out);
 
 static lp_status read_string(reader *r, char **out)
@@ -220,7 +228,7 @@ static lp_status read_value(reader *r, uint8_t type, cJSON **out)
         uint32_t u = (uint32_t)big_endian(b, 4);
         float f;
         memcpy(&f, &u, sizeof f);
-        *out = cJSON_CreateNumber((double)f);
+        *out = number_item((double)f);
         break;
     }
     case 'D': {
@@ -228,7 +236,7 @@ static lp_status read_value(reader *r, uint8_t type, cJSON **out)
         uint64_t u = big_endian(b, 8);
         double d;
         memcpy(&d, &u, sizeof d);
-        *out = cJSON_CreateNumber(d);
+        *out = number_item(d);
         break;
     }
     case 'C':
@@ -244,7 +252,7 @@ static lp_status read_value(reader *r, uint8_t type, cJSON **out)
         if (type == 'H') {   /* a high-precision number, kept as its text */
             char *end = NULL;
             double v = strtod(str, &end);
-            *out = end != str && *end == '\0' ? cJSON_CreateNumber(v) : NULL;
+            *out = end != str && *end == '\0' ? number_item(v) : NULL;
             if (!*out) {
                 free(str);
                 return bad(r, "a high-precision number ('H') is not a number");
