@@ -74,7 +74,10 @@ struct lp__graph {
     size_t      n_values, cap_values;
     lp__op     *ops;
     size_t      n_ops;
-    uint32_t    input;         /* the [N, F] float input */
+    uint32_t    input;         /* the one [N, F] float input (its data is the rows
+                                  themselves), or UINT32_MAX with per-column inputs */
+    uint32_t   *column_inputs; /* per-column inputs [N, 1], in feature order, when */
+    size_t      n_column_inputs; /* the graph takes one input per column (n_features) */
     uint32_t    output;        /* the [N, K] (or [N]) float scores */
     size_t      n_features, n_outputs;
     size_t      row_bytes;     /* run buffer bytes per row, all values together */
@@ -87,6 +90,9 @@ struct lp__graph {
  * failure).  input/output selection: the one float input, the float output
  * that is not a label. */
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err);
+
+/* Feature names of a per-column graph (its inputs' names), else NULL. */
+const char *lp__graph_feature_name(const lp__graph *g, size_t i);
 
 /* Runs n rows: x is n × n_features, scores n × n_outputs. */
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err);

@@ -8,7 +8,7 @@
 
 #include "../core/error.h"
 
-#define LP_MAX_GRAPH_OPS 10000   /* operators one graph may run */
+#define LP_MAX_GRAPH_OPS 10000        /* operators one graph may run */
 
 /* ---- values ---------------------------------------------------------------------- */
 
@@ -261,30 +261,43 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
     return LP_OK;
 }
 
-/* The input rows: the one graph input that is not an initializer. */
-static lp_status add_input(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init, lp_error *err)
+/* The input rows: one graph input [N, F] (columns by position), or one
+ * [N, 1] input per column (skl2onnx's per-column inputs, bound by name);
+ * float either way.  Initializers listed as inputs (IR < 4) are not rows. */
+static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init,
+                            lp_error *err)
 {
-    const lp__onnx_value *in = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < om->n_inputs; i++) n += !is_init[i];
+    if (n == 0) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
+    if (n > LP_DEFAULT_MAX_COLUMNS) return lp__fail(err, LP_ERR_LIMIT, "this ONNX model has %zu inputs", n);
+    g->input = UINT32_MAX;
+    if (n > 1 && !(g->column_inputs = lp__graph_alloc(g, n * sizeof *g->column_inputs, err))) return err->code;
     for (size_t i = 0; i < om->n_inputs; i++) {
         if (is_init[i]) continue;
-        if (in)
-            return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model takes several inputs (\"%s\", \"%s\"); dense "
-                            "graphs with one [N, F] float input are supported", in->name, om->inputs[i].name);
-        in = &om->inputs[i];
+        const lp__onnx_value *in = &om->inputs[i];
+        const lp__onnx_type *t = &in->type;
+        int64_t width = t->rank == 2 ? t->dims[1] : t->rank == 1 ? 1 : -1;
+        if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT || width <= 0 || (n > 1 && width != 1))
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is not a float tensor %s (%s, rank %d)",
+                            in->name, n > 1 ? "[N, 1], one column of several inputs" : "[N, F] with F stated",
+                            lp__onnx_dtype_name(t->elem), t->rank);
+        if (width > LP_DEFAULT_MAX_COLUMNS)
+            return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has %lld features", in->name, (long long)width);
+        lp__shape shape = t->rank == 1 ? (lp__shape){1, {LP__BATCH}} : (lp__shape){2, {LP__BATCH, width}};
+        uint32_t v = lp__graph_add_value(g, in->name, LP_ONNX_FLOAT, &shape, err);
+        if (v == UINT32_MAX) return err->code;
+        map_put(names, in->name, v);
+        if (n == 1) g->input = v;
+        else g->column_inputs[g->n_column_inputs++] = v;
+        g->n_features += (size_t)width;
     }
-    if (!in) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
-    const lp__onnx_type *t = &in->type;
-    if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT || t->rank != 2 || t->dims[1] <= 0)
-        return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is not a float tensor [N, F] with F stated (%s, "
-                        "rank %d)", in->name, lp__onnx_dtype_name(t->elem), t->rank);
-    if (t->dims[1] > LP_DEFAULT_MAX_COLUMNS)
-        return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has %lld features", in->name, (long long)t->dims[1]);
-    lp__shape shape = {2, {LP__BATCH, t->dims[1]}};
-    g->input = lp__graph_add_value(g, in->name, LP_ONNX_FLOAT, &shape, err);
-    if (g->input == UINT32_MAX) return err->code;
-    g->n_features = (size_t)t->dims[1];
-    map_put(names, in->name, g->input);
     return LP_OK;
+}
+
+const char *lp__graph_feature_name(const lp__graph *g, size_t i)
+{
+    return g->n_column_inputs && i < g->n_column_inputs ? g->values[g->column_inputs[i]].name : NULL;
 }
 
 static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_map *names, lp_error *err)
@@ -346,7 +359,7 @@ lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
     for (size_t i = 0; s == LP_OK && i < om->n_inputs; i++)
         for (size_t j = 0; j < om->n_initializers && !is_init[i]; j++)
             is_init[i] = strcmp(om->inputs[i].name, om->initializers[j].name) == 0;
-    if (s == LP_OK) s = add_input(g, om, &names, is_init, err);
+    if (s == LP_OK) s = add_inputs(g, om, &names, is_init, err);
     if (s == LP_OK) s = add_initializers(g, om, &names, err);
     for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++)
         if (needed[i]) s = add_node(g, &om->nodes[i], &names, err);
@@ -380,6 +393,11 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
     lp__run r = {g, malloc(n_rows * g->row_bytes + 16), x, n_rows};
     if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+    /* Per-column inputs: each column of the rows into its own [N, 1] value. */
+    for (size_t c = 0; c < g->n_column_inputs; c++) {
+        float *col = lp__run_data(&r, g->column_inputs[c]);
+        for (size_t i = 0; i < n_rows; i++) col[i] = x[i * g->n_features + c];
+    }
     for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
     memcpy(scores, lp__run_data(&r, g->output), n_rows * g->n_outputs * sizeof *scores);
     free(r.buffer);

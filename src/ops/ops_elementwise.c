@@ -276,7 +276,65 @@ static void run_softmax(const lp__run *r, const lp__op *op)
     }
 }
 
+/* ---- BatchNormalization (inference) ------------------------------------------------------- */
+
+/* y = (x - mean) / sqrt(var + epsilon) * scale + B per channel (dimension
+ * 1), folded at build time into y = x * a + b. */
+typedef struct channel_affine { float *a, *b; size_t channels, inner; } channel_affine;
+
+static lp_status build_batch_norm(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    if (op->n_in != 5) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%d inputs (5 expected)", op->n_in);
+    const lp__value *x = op->in[0] == UINT32_MAX ? NULL : &g->values[op->in[0]];
+    if (!x || x->dtype != LP_ONNX_FLOAT || x->shape.rank < 2 || x->shape.dims[1] < 1)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input must be float [N, C, ...]");
+    const lp__onnx_attr *train = lp__onnx_attr_find(node, "training_mode");
+    if (train && train->i) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "training mode");
+    const lp__onnx_attr *eps_attr = lp__onnx_attr_find(node, "epsilon");
+    float eps = eps_attr && eps_attr->type == LP_ONNX_ATTR_FLOAT ? eps_attr->f : 1e-5f;
+    size_t c = (size_t)x->shape.dims[1];
+    const float *p[4];
+    for (int i = 0; i < 4; i++) {
+        if (!(p[i] = lp__const_input(g, op, i + 1, LP_ONNX_FLOAT, err))) return err->code;
+        if (lp__shape_count(&g->values[op->in[i + 1]].shape, 0) != c)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input %d has not %zu values", i + 2, c);
+    }
+    channel_affine *ca = lp__graph_alloc(g, sizeof *ca, err);
+    if (!ca || !(ca->a = lp__graph_alloc(g, c * sizeof(float), err)) ||
+        !(ca->b = lp__graph_alloc(g, c * sizeof(float), err)))
+        return err->code;
+    for (size_t k = 0; k < c; k++) {
+        double a = (double)p[0][k] / sqrt((double)p[3][k] + (double)eps);   /* scale / sqrt(var + eps) */
+        ca->a[k] = (float)a;
+        ca->b[k] = (float)((double)p[1][k] - (double)p[2][k] * a);        /* B - mean * a */
+    }
+    ca->channels = c;
+    ca->inner = 1;
+    for (int k = 2; k < x->shape.rank; k++) ca->inner *= (size_t)x->shape.dims[k];
+    op->params = ca;
+    lp__shape shape = x->shape;
+    op->out[0] = lp__graph_add_value(g, node->outputs[0], LP_ONNX_FLOAT, &shape, err);
+    if (op->out[0] == UINT32_MAX) return err->code;
+    op->n_out = 1;
+    return LP_OK;
+}
+
+static void run_batch_norm(const lp__run *r, const lp__op *op)
+{
+    const channel_affine *ca = op->params;
+    const float *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t block = ca->channels * ca->inner, n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows) / block;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < ca->channels; k++)
+            for (size_t q = 0; q < ca->inner; q++) {
+                size_t at = i * block + k * ca->inner + q;
+                y[at] = x[at] * ca->a[k] + ca->b[k];
+            }
+}
+
 const lp__op_kind lp__ops_elementwise[] = {
+    {"BatchNormalization", "", build_batch_norm, run_batch_norm},
     {"Relu", "", build_relu, run_unary},       {"LeakyRelu", "", build_leaky, run_unary},
     {"Sigmoid", "", build_sigmoid, run_unary}, {"Tanh", "", build_tanh, run_unary},
     {"Exp", "", build_exp, run_unary},         {"Log", "", build_log, run_unary},

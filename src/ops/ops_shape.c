@@ -164,7 +164,38 @@ static lp_status build_constant(lp__graph *g, lp__op *op, const lp__onnx_node *n
     return add_output(g, op, node, t->dtype, &shape, err);
 }
 
+/* Concat of row values along their last axis ([N, a] + [N, b] → [N, a + b]). */
+static lp_status build_concat(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__onnx_attr *axis = lp__onnx_attr_find(node, "axis");
+    int64_t width = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        const lp__value *x = op->in[i] == UINT32_MAX ? NULL : &g->values[op->in[i]];
+        if (!x || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH || x->dtype != LP_ONNX_FLOAT)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows of floats [N, k]", i + 1);
+        width += x->shape.dims[1];
+    }
+    if (!axis || (axis->i != 1 && axis->i != -1))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "concatenation along axis %lld (1 is supported)",
+                           axis ? (long long)axis->i : 0LL);
+    lp__shape shape = {2, {LP__BATCH, width}};
+    return add_output(g, op, node, LP_ONNX_FLOAT, &shape, err);
+}
+
+static void run_concat(const lp__run *r, const lp__op *op)
+{
+    float *y = lp__run_data(r, op->out[0]);
+    size_t width = (size_t)r->g->values[op->out[0]].shape.dims[1], at = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        const float *x = lp__run_data(r, op->in[i]);
+        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[1];
+        for (size_t row = 0; row < r->n_rows; row++) memcpy(y + row * width + at, x + row * w, w * sizeof *y);
+        at += w;
+    }
+}
+
 const lp__op_kind lp__ops_shape[] = {
+    {"Concat", "", build_concat, run_concat},
     {"Flatten", "", build_flatten, run_copy},   {"Reshape", "", build_reshape, run_copy},
     {"Squeeze", "", build_squeeze, run_copy},   {"Unsqueeze", "", build_unsqueeze, run_copy},
     {"Constant", "", build_constant, run_copy},

@@ -417,7 +417,7 @@ const char *const lp_test_onnx_cases[] = {
     "xgb_binary_logistic", "xgb_softmax_modes",
     /* dense graphs */
     "linear_regressor", "logreg_binary", "logreg_ovr_normalizer", "logreg_softmax_zipmap", "mlp_mixed_ops",
-    "mlp_opset9", "mlp_regressor", "mlp_relu_softmax",
+    "mlp_batchnorm", "mlp_opset9", "mlp_regressor", "mlp_relu_softmax", "per_column_concat_mlp",
 };
 const size_t lp_test_n_onnx_cases = sizeof lp_test_onnx_cases / sizeof *lp_test_onnx_cases;
 
