@@ -32,7 +32,7 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/model_blob.c formats/load.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
-	kernels/trees_scalar.c)
+	kernels/trees_scalar.c kernels/trees_packed.c)
 SIMD_SRC   := src/kernels/trees_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 

@@ -133,6 +133,10 @@ static cJSON *label_json(const lp_model *m, size_t k)
 
 lp_status lp__model_finish(lp_model *m, lp_error *err)
 {
+    /* The trees are final here (the manifest may have cut them): lay them
+     * out for the fast kernel. */
+    if (!lp__forest_pack(&m->forest, m->n_features))
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory preparing the trees");
     cJSON *o = cJSON_CreateObject();
     if (!o) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     cJSON_AddStringToObject(o, "engine", "localpredict " LP_VERSION_STRING);

@@ -1,9 +1,11 @@
-/* test_kernels.c — src/kernels: lp_kern_forest_add (the wasm SIMD kernel
- * when built with LP_SIMD128, the reference otherwise) against
+/* test_kernels.c — src/kernels: lp_kern_forest_add_nodes (the wasm SIMD
+ * kernel when built with LP_SIMD128, the reference otherwise) and
+ * lp_kern_forest_add_packed (vector levels natively and in WASM SIMD) against
  * lp_kern_forest_add_ref on random forests and rows, bit for bit, with
  * sentinels after every margins buffer (STYLE.md conventions 10 and 11).
- * Natively both names are the reference, so this run mostly exercises the
- * generator and ASan; `make test-c-wasm` is where SIMD meets the reference. */
+ * Natively the node kernel is the reference, so that comparison mostly
+ * exercises the generator and ASan; `make test-c-wasm` is where the wasm
+ * SIMD node kernel meets the reference.  The packed kernel runs in both. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,48 +132,80 @@ static float random_cell(const gen *g, lp_test_rng *rng)
     }
 }
 
-/* Runs both kernels on n_rows rows; returns 0 after reporting a difference. */
-static int compare_kernels(const gen *g, lp_test_rng *rng, size_t n_rows, const char *what)
+/* One kernel's margins against the reference's, with the sentinels. */
+static int same_margins(const gen *g, const float *a, const float *b, size_t n_rows, const char *kernel,
+                        const char *what)
+{
+    size_t ng = g->n_groups, nm = n_rows * ng;
+    for (size_t i = 0; i < SENTINELS; i++) {
+        uint32_t sb;
+        memcpy(&sb, &b[nm + i], 4);
+        if (sb != sentinel_bits)
+            return LP_CHECK(0, "%s, %s kernel: sentinel %zu after %zu margins overwritten (0x%08X)", what, kernel,
+                            i, nm, sb);
+    }
+    if (memcmp(a, b, nm * sizeof *a) != 0) {
+        size_t i = 0;
+        while (memcmp(&a[i], &b[i], sizeof *a) == 0) i++;
+        return LP_CHECK(0, "%s, %s kernel: %zu rows x %zu groups, %zu trees, %zu features: margin %zu (row %zu) "
+                        "ref %.9g, kernel %.9g", what, kernel, n_rows, ng, g->f.n_trees, g->n_features, i, i / ng,
+                        a[i], b[i]);
+    }
+    return LP_CHECK(1, "ok");
+}
+
+/* Runs the reference, the node kernel (SIMD in WASM) and the packed kernel
+ * on n_rows rows; returns 0 after reporting a difference.  Packs g's forest. */
+static int compare_kernels(gen *g, lp_test_rng *rng, size_t n_rows, const char *what)
 {
     size_t nf = g->n_features, ng = g->n_groups, nm = n_rows * ng;
     float *x = malloc((n_rows * nf != 0 ? n_rows * nf : 1) * sizeof *x);   /* exact size: ASan sees overreads */
     for (size_t i = 0; i < n_rows * nf; i++) x[i] = random_cell(g, rng);
-    float *a = malloc((nm + SENTINELS) * sizeof *a), *b = malloc((nm + SENTINELS) * sizeof *b);
-    for (size_t i = 0; i < nm; i++) a[i] = b[i] = (float)lp_test_uniform(rng, -1, 1);
-    for (size_t i = 0; i < SENTINELS; i++) memcpy(&a[nm + i], &sentinel_bits, 4), memcpy(&b[nm + i], &sentinel_bits, 4);
-    lp_kern_forest_add_ref(&g->f, x, n_rows, nf, a, ng);
-    lp_kern_forest_add(&g->f, x, n_rows, nf, b, ng);
-    int ok = 1;
-    for (size_t i = 0; i < SENTINELS; i++) {
-        uint32_t sa, sb;
-        memcpy(&sa, &a[nm + i], 4);
-        memcpy(&sb, &b[nm + i], 4);
-        if (sa != sentinel_bits || sb != sentinel_bits)
-            ok = LP_CHECK(0, "%s: sentinel %zu after %zu margins overwritten (ref 0x%08X, kernel 0x%08X)", what, i, nm,
-                          sa, sb);
-    }
-    if (ok && memcmp(a, b, nm * sizeof *a) != 0) {
-        size_t i = 0;
-        while (memcmp(&a[i], &b[i], sizeof *a) == 0) i++;
-        ok = LP_CHECK(0, "%s: %zu rows x %zu groups, %zu trees, %zu features: margin %zu (row %zu) ref %.9g, kernel %.9g",
-                      what, n_rows, ng, g->f.n_trees, nf, i, i / ng, a[i], b[i]);
-    } else {
-        LP_CHECK(ok, "ok");
-    }
+    float *m[3];
+    for (int k = 0; k < 3; k++) m[k] = malloc((nm + SENTINELS) * sizeof *m[k]);
+    for (size_t i = 0; i < nm; i++) m[0][i] = m[1][i] = m[2][i] = (float)lp_test_uniform(rng, -1, 1);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < SENTINELS; i++) memcpy(&m[k][nm + i], &sentinel_bits, 4);
+    lp_kern_forest_add_ref(&g->f, x, n_rows, nf, m[0], ng);
+    lp_kern_forest_add_nodes(&g->f, x, n_rows, nf, m[1], ng);
+    int ok = LP_CHECK(lp__forest_pack(&g->f, nf), "%s: lp__forest_pack ran out of memory", what);
+    /* Every tree without categorical splits and at most 4 deep fits the
+     * layout (deeper sparse ones may be left to the node walk). */
+    size_t plain = 0;
+    for (size_t t = 0; t < g->f.n_trees; t++) plain += !g->f.tree_has_cat[t] && g->f.tree_depth[t] <= 4;
+    if (ok) ok = LP_CHECK(lp__forest_packed_trees(&g->f) >= plain, "%s: %zu of %zu trees packed, want >= %zu",
+                          what, lp__forest_packed_trees(&g->f), g->f.n_trees, plain);
+    if (ok) lp_kern_forest_add_packed(&g->f, x, n_rows, nf, m[2], ng);
+    ok = ok && same_margins(g, m[0], m[1], n_rows, "node", what);
+    ok = ok && same_margins(g, m[0], m[2], n_rows, "packed", what);
     free(x);
-    free(a);
-    free(b);
+    for (int k = 0; k < 3; k++) free(m[k]);
     return ok;
 }
 
 LP_TEST(which_kernel_runs)
 {
 #if defined(LP_SIMD128)
-    LP_CHECK((void (*)(void))lp_kern_forest_add != (void (*)(void))lp_kern_forest_add_ref,
-             "built with LP_SIMD128 but lp_kern_forest_add is the reference");
+    LP_CHECK((void (*)(void))lp_kern_forest_add_nodes != (void (*)(void))lp_kern_forest_add_ref,
+             "built with LP_SIMD128 but lp_kern_forest_add_nodes is the reference");
 #else
-    lp_test_skip("native build: lp_kern_forest_add is the reference; the SIMD kernel runs in make test-c-wasm");
+    lp_test_skip("native build: lp_kern_forest_add_nodes is the reference; the SIMD kernel runs in make test-c-wasm");
 #endif
+}
+
+LP_TEST(packed_matches_reference_across_blocks)
+{
+    /* Enough rows for several blocks of the packed kernel, deep and shallow trees. */
+    lp_test_rng rng = {24};
+    for (int iter = 0; iter < 12; iter++) {
+        gen g;
+        if (make_forest(&g, &rng, iter % 2 ? 8 : 4, 0)) {
+            char what[48];
+            snprintf(what, sizeof what, "forest %d, many rows", iter);
+            compare_kernels(&g, &rng, 200 + lp_test_below(&rng, 900), what);
+        }
+        free_forest(&g);
+    }
 }
 
 LP_TEST(simd_matches_reference_random_forests)
@@ -254,7 +288,7 @@ LP_TEST(reference_walks_a_hand_built_tree)
     float x[2 * (sizeof rows / sizeof *rows)], m_ref[sizeof rows / sizeof *rows], m_kern[sizeof rows / sizeof *rows];
     for (size_t r = 0; r < n; r++) x[2 * r] = rows[r][0], x[2 * r + 1] = rows[r][1], m_ref[r] = m_kern[r] = 0.5f;
     lp_kern_forest_add_ref(&f, x, n, 2, m_ref, 1);
-    lp_kern_forest_add(&f, x, n, 2, m_kern, 1);
+    lp_kern_forest_add_nodes(&f, x, n, 2, m_kern, 1);
     for (size_t r = 0; r < n; r++) {
         LP_CHECK(m_ref[r] == rows[r][2] + 0.5f, "row (%g, %g): ref %g, want %g", rows[r][0], rows[r][1], m_ref[r],
                  rows[r][2] + 0.5f);
@@ -266,6 +300,7 @@ void test_kernels(void)
 {
     LP_RUN(which_kernel_runs);
     LP_RUN(simd_matches_reference_random_forests);
+    LP_RUN(packed_matches_reference_across_blocks);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
     LP_RUN(reference_walks_a_hand_built_tree);

@@ -1,0 +1,368 @@
+/* trees_packed.c — the fast tree-ensemble kernel and the layout it walks.
+ *
+ * Layout, built once at load (lp__forest_pack):
+ *  - Thresholds quantised per feature.  The distinct thresholds of feature f,
+ *    sorted, are its cuts; a value's bin is the number of cuts <= it.  For a
+ *    split on the k-th cut, x < cut[k] <=> bin(x) <= k, exactly, for every
+ *    float32 including ±0 and ±inf.  So a row is binned once (one binary
+ *    search per feature) and the trees compare small integers.
+ *  - Missing values: each feature has two bin slots, one where NaN counts as
+ *    BIN_NAN_RIGHT (above every cut) and one where it counts as 0 (below
+ *    every split's k + 1).  A node reads the slot of its default direction,
+ *    so NaN needs no test in the walk.
+ *  - Each packable tree is stored complete to its depth d, in breadth-first
+ *    order: 2^d - 1 node words (slot in the low 16 bits, k as int16 in the
+ *    high 16: go right iff bin > k), then 2^d leaf values.  A leaf above the
+ *    last level is copied to all its descendants' leaves and the nodes below
+ *    it go right whatever the row holds (k = -1), so every row takes exactly
+ *    d steps with no branch: node i -> 2i + 1 + (bin > k).
+ *  - Trees the layout cannot hold exactly (categorical splits, too deep or
+ *    too sparse to pad, features with more than MAX_CUTS cuts) keep the
+ *    general node walk of trees_scalar.c, tree by tree, in their place in the
+ *    tree order.
+ *
+ * Walk: rows go in groups of LANES; the bins of a group are stored slot-major
+ * (8 rows of a slot side by side), so the first VECTOR_LEVELS levels of a
+ * tree are evaluated for all 8 rows at once with vector compares (every node
+ * of the level compared, each lane keeping its own node's answer), and the
+ * remaining levels with a scalar walk per lane.  Blocks of several groups go
+ * through one tree at a time, so a tree is read from memory once per block.
+ * Every row still adds its trees' leaves in tree order, as the reference
+ * does, so the margins are bit-identical to lp_kern_forest_add_ref.
+ *
+ * The vector part uses GCC/Clang vector extensions, so the same source is
+ * wasm SIMD under -msimd128, SSE/AVX natively, and plain scalar code in the
+ * non-SIMD wasm build (which then skips it: LP_PACKED_VECTORS is off).
+ */
+#include "kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__wasm_simd128__) || defined(__SSE2__) || defined(__ARM_NEON)
+#define LP_PACKED_VECTORS 1
+#else
+#define LP_PACKED_VECTORS 0
+#endif
+
+enum {
+    LANES = 8,               /* rows per group: one int16 vector */
+    VECTOR_LEVELS = 4,       /* tree levels done with vector compares */
+    MAX_DEPTH = 10,          /* deeper trees keep the general walk */
+    MAX_CUTS = 32000,        /* bins must fit int16 below BIN_NAN_RIGHT */
+    MAX_SLOTS = 65536,       /* slots are 16-bit */
+    BLOCK_BYTES = 16384,     /* bins of one block of groups: stays in L1 */
+    BIN_NAN_RIGHT = 0x7fff
+};
+
+typedef struct packed_tree {
+    uint32_t words;          /* offset of its node words (UINT32_MAX: general walk) */
+    uint8_t  depth;
+} packed_tree;
+
+struct lp__packed_forest {
+    size_t      n_slots;     /* 2 * n_features: [0, F) NaN right, [F, 2F) NaN left */
+    size_t      n_features;
+    uint32_t   *cut_offset;  /* n_features + 1: feature f's cuts are cuts[cut_offset[f] ..] */
+    float      *cuts;
+    packed_tree *trees;      /* n_trees */
+    uint32_t   *words;
+    size_t      groups_per_block;
+    int16_t    *bins;        /* scratch: groups_per_block * n_slots * LANES */
+    size_t      n_packed;    /* trees in the layout (the rest walk generally) */
+};
+
+/* ---- building ---- */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Index of t among the n sorted distinct cuts (t is one of them). */
+static int32_t cut_index(const float *cuts, size_t n, float t)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (cuts[mid] <= t) lo = mid;
+        else hi = mid;
+    }
+    return (int32_t)lo;
+}
+
+/* Whether tree t fits the layout: no categorical split, not too deep, and
+ * padding to a complete tree at most quadruples it (plus a small allowance). */
+static int tree_packable(const lp__forest *f, size_t t, const uint32_t *n_cuts, size_t tree_nodes)
+{
+    unsigned d = f->tree_depth[t];
+    if (f->tree_has_cat[t] || d > MAX_DEPTH) return 0;
+    if (((size_t)2 << d) > 4 * tree_nodes + 64) return 0;
+    (void)n_cuts;
+    return 1;
+}
+
+/* Writes node i of the source tree at position pos of the complete tree of
+ * depth d (level = depth of pos); a leaf is copied down to the last level. */
+static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, uint32_t *out,
+                  unsigned d, uint32_t pos, unsigned level)
+{
+    const lp__node *n = &f->nodes[i];
+    uint32_t first_leaf = (1u << d) - 1;
+    int is_leaf = n->left == i;
+    if (level == d) {            /* a leaf slot: a real leaf reaches here only as itself */
+        uint32_t bits;
+        memcpy(&bits, &n->u.leaf, sizeof bits);
+        out[pos] = bits;
+        (void)first_leaf;
+        return;
+    }
+    if (is_leaf) {
+        /* k = -1: every bin (>= 0) goes right; both subtrees hold this leaf anyway. */
+        out[pos] = 0xffff0000u;
+        place(f, p, i, out, d, 2 * pos + 1, level + 1);
+        place(f, p, i, out, d, 2 * pos + 2, level + 1);
+        return;
+    }
+    uint32_t feature = n->feature & LP__NODE_FEATURE_MASK;
+    uint32_t base = p->cut_offset[feature];
+    int32_t k = cut_index(p->cuts + base, p->cut_offset[feature + 1] - base, n->u.threshold);
+    uint32_t slot = feature + ((n->feature & LP__NODE_DEFAULT_LEFT) ? (uint32_t)p->n_features : 0);
+    out[pos] = slot | ((uint32_t)(uint16_t)(int16_t)k << 16);
+    place(f, p, n->left, out, d, 2 * pos + 1, level + 1);
+    place(f, p, n->right, out, d, 2 * pos + 2, level + 1);
+}
+
+void lp__forest_unpack(lp__forest *f)
+{
+    lp__packed_forest *p = f->packed;
+    if (!p) return;
+    free(p->cut_offset);
+    free(p->cuts);
+    free(p->trees);
+    free(p->words);
+    free(p->bins);
+    free(p);
+    f->packed = NULL;
+}
+
+int lp__forest_pack(lp__forest *f, size_t n_features)
+{
+    lp__forest_unpack(f);
+    if (2 * n_features > MAX_SLOTS || f->n_trees == 0) return 1;   /* general walk */
+    lp__packed_forest *p = calloc(1, sizeof *p);
+    if (!p) return 0;
+    f->packed = p;
+    p->n_features = n_features;
+    p->n_slots = 2 * n_features;
+    p->cut_offset = calloc(n_features + 1, sizeof *p->cut_offset);
+    p->trees = calloc(f->n_trees, sizeof *p->trees);
+    uint32_t *count = calloc(n_features + 1, sizeof *count);
+    if (!p->cut_offset || !p->trees || !count) goto nomem;
+
+    /* Which trees fit, and the thresholds they use, per feature. */
+    size_t n_cuts = 0, n_words = 0;
+    uint8_t *ok = (uint8_t *)count;   /* reused below; computed first */
+    (void)ok;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        size_t begin = f->tree_root[t];
+        size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
+        if (!tree_packable(f, t, NULL, end - begin)) {
+            p->trees[t].words = UINT32_MAX;
+            continue;
+        }
+        p->trees[t].depth = f->tree_depth[t];
+        for (size_t i = begin; i < end; i++)
+            if (f->nodes[i].left != (int32_t)i) count[f->nodes[i].feature & LP__NODE_FEATURE_MASK]++;
+    }
+    for (size_t j = 0; j < n_features; j++) {
+        p->cut_offset[j] = (uint32_t)n_cuts;
+        n_cuts += count[j];
+    }
+    p->cut_offset[n_features] = (uint32_t)n_cuts;
+    p->cuts = malloc((n_cuts ? n_cuts : 1) * sizeof *p->cuts);
+    if (!p->cuts) goto nomem;
+    memset(count, 0, (n_features + 1) * sizeof *count);
+    for (size_t t = 0; t < f->n_trees; t++) {
+        if (p->trees[t].words == UINT32_MAX) continue;
+        size_t begin = f->tree_root[t];
+        size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
+        for (size_t i = begin; i < end; i++)
+            if (f->nodes[i].left != (int32_t)i) {
+                uint32_t j = f->nodes[i].feature & LP__NODE_FEATURE_MASK;
+                p->cuts[p->cut_offset[j] + count[j]++] = f->nodes[i].u.threshold;
+            }
+    }
+    /* Sort and deduplicate each feature's cuts (in place, then compact). */
+    size_t w = 0;
+    for (size_t j = 0; j < n_features; j++) {
+        float *c = p->cuts + p->cut_offset[j];
+        size_t n = count[j], u = 0;
+        qsort(c, n, sizeof *c, cmp_float);
+        for (size_t i = 0; i < n; i++)
+            if (u == 0 || c[i] != p->cuts[w + u - 1]) p->cuts[w + u++] = c[i];
+        p->cut_offset[j] = (uint32_t)w;
+        w += u;
+        count[j] = (uint32_t)u;
+    }
+    p->cut_offset[n_features] = (uint32_t)w;
+    /* Trees splitting on a feature with too many cuts for int16 bins walk generally. */
+    for (size_t t = 0; t < f->n_trees; t++) {
+        if (p->trees[t].words == UINT32_MAX) continue;
+        size_t begin = f->tree_root[t];
+        size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
+        for (size_t i = begin; i < end; i++)
+            if (f->nodes[i].left != (int32_t)i && count[f->nodes[i].feature & LP__NODE_FEATURE_MASK] > MAX_CUTS) {
+                p->trees[t].words = UINT32_MAX;
+                break;
+            }
+        if (p->trees[t].words == UINT32_MAX) continue;
+        p->trees[t].words = (uint32_t)n_words;
+        n_words += ((size_t)2 << p->trees[t].depth) - 1;
+        p->n_packed++;
+    }
+    free(count);
+    count = NULL;
+    p->words = malloc((n_words ? n_words : 1) * sizeof *p->words);
+    if (!p->words) goto nomem;
+    for (size_t t = 0; t < f->n_trees; t++)
+        if (p->trees[t].words != UINT32_MAX)
+            place(f, p, (int32_t)f->tree_root[t], p->words + p->trees[t].words, p->trees[t].depth, 0, 0);
+
+    size_t group_bytes = p->n_slots * LANES * sizeof *p->bins;
+    p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
+    p->bins = malloc((group_bytes ? group_bytes : 1) * p->groups_per_block);
+    if (!p->bins) goto nomem;
+    return 1;
+nomem:
+    free(count);
+    lp__forest_unpack(f);
+    return 0;
+}
+
+size_t lp__forest_packed_trees(const lp__forest *f) { return f->packed ? f->packed->n_packed : 0; }
+
+/* ---- walking ---- */
+
+/* Bins of one row into lane `lane` of a group (slot-major, LANES wide). */
+static void bin_row(const lp__packed_forest *p, const float *row, int16_t *group, size_t lane)
+{
+    size_t nf = p->n_features;
+    for (size_t j = 0; j < nf; j++) {
+        float x = row[j];
+        const float *c = p->cuts + p->cut_offset[j];
+        size_t n = p->cut_offset[j + 1] - p->cut_offset[j];
+        int16_t right, left;
+        if (x != x) {
+            right = BIN_NAN_RIGHT, left = 0;
+        } else {
+            /* Branch-free count of cuts <= x. */
+            const float *b = c;
+            while (n > 1) {
+                size_t half = n / 2;
+                b = b[half - 1] <= x ? b + half : b;
+                n -= half;
+            }
+            right = left = (int16_t)((b - c) + (n == 1 && *b <= x));
+        }
+        group[j * LANES + lane] = right;
+        group[(j + nf) * LANES + lane] = left;
+    }
+}
+
+/* The general walk of one row through tree t (as trees_scalar.c). */
+static float walk_general(const lp__forest *f, size_t t, const float *row)
+{
+    int32_t i = (int32_t)f->tree_root[t];
+    for (unsigned d = f->tree_depth[t]; d; d--) {
+        const lp__node *n = &f->nodes[i];
+        i = lp__node_next(f, n, row[n->feature & LP__NODE_FEATURE_MASK]);
+    }
+    return f->nodes[i].u.leaf;
+}
+
+#if LP_PACKED_VECTORS
+typedef int16_t v8i16 __attribute__((vector_size(16)));
+
+/* The first `levels` levels of a tree for the 8 rows of a group: returns
+ * each lane's position within level `levels`. */
+static inline v8i16 vector_levels(const uint32_t *tw, const int16_t *group, unsigned levels)
+{
+    v8i16 pos = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (unsigned level = 0; level < levels; level++) {
+        uint32_t first = (1u << level) - 1, n = 1u << level;
+        v8i16 right = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t wd = tw[first + j];
+            v8i16 bins;
+            memcpy(&bins, group + (wd & 0xffff) * LANES, sizeof bins);
+            v8i16 k = {0, 0, 0, 0, 0, 0, 0, 0};
+            k += (int16_t)(wd >> 16);
+            v8i16 here = pos == (int16_t)j;      /* -1 in the lanes at node j */
+            right |= (bins > k) & here;
+        }
+        pos = pos + pos - right;                  /* 2 pos + (right ? 1 : 0) */
+    }
+    return pos;
+}
+#endif
+
+/* Adds packed tree t to the rows of one group (`lanes` of them valid). */
+static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int16_t *group,
+                            float *out, size_t n_groups, size_t lanes)
+{
+    const uint32_t *tw = p->words + pt->words;
+    unsigned d = pt->depth;
+    int32_t i[LANES];
+    unsigned done = 0;
+#if LP_PACKED_VECTORS
+    done = d < VECTOR_LEVELS ? d : VECTOR_LEVELS;
+    v8i16 pos = vector_levels(tw, group, done);
+    for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + pos[l];
+#else
+    for (size_t l = 0; l < LANES; l++) i[l] = 0;
+#endif
+    for (; done < d; done++) {
+        /* LANES independent walks interleaved: their loads overlap. */
+        for (size_t l = 0; l < LANES; l++) {
+            uint32_t wd = tw[i[l]];
+            int32_t right = group[(wd & 0xffff) * LANES + l] > (int16_t)(wd >> 16);
+            i[l] = 2 * i[l] + 1 + right;
+        }
+    }
+    for (size_t l = 0; l < lanes; l++) {
+        float leaf;
+        memcpy(&leaf, &tw[i[l]], sizeof leaf);
+        out[l * n_groups] += leaf;
+    }
+}
+
+void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
+                               size_t n_features, float *margins, size_t n_groups)
+{
+    const lp__packed_forest *p = f->packed;
+    size_t group_len = p->n_slots * LANES;
+    size_t block_rows = p->groups_per_block * LANES;
+    for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
+        size_t rows = n_rows - r0 < block_rows ? n_rows - r0 : block_rows;
+        size_t groups = (rows + LANES - 1) / LANES;
+        /* Bin the block; lanes past the last row get bins 0 (walked, never added). */
+        if (rows % LANES) memset(p->bins + (groups - 1) * group_len, 0, group_len * sizeof *p->bins);
+        for (size_t r = 0; r < rows; r++)
+            bin_row(p, x + (r0 + r) * n_features, p->bins + (r / LANES) * group_len, r % LANES);
+        for (size_t t = 0; t < f->n_trees; t++) {
+            const packed_tree *pt = &p->trees[t];
+            float *out = margins + r0 * n_groups + f->tree_group[t];
+            if (pt->words == UINT32_MAX) {
+                for (size_t r = 0; r < rows; r++)
+                    out[r * n_groups] += walk_general(f, t, x + (r0 + r) * n_features);
+                continue;
+            }
+            for (size_t g = 0; g < groups; g++) {
+                size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
+                add_packed_tree(p, pt, p->bins + g * group_len, out + g * LANES * n_groups, n_groups, lanes);
+            }
+        }
+    }
+}
