@@ -159,3 +159,37 @@ clean:
 
 help:
 	@sed -n '2,14p' Makefile
+
+# ---- bench (issue 6; tests/bench/README.md) ----
+# The same engine sources at -O3 -march=native: "our own native build", the
+# reference the WASM numbers are compared with.  Not part of make test.
+BENCH_NATIVE_FLAGS := $(COMMON_FLAGS) -O3 -march=native
+BENCH_NATIVE_OBJ := $(patsubst src/%.c,build/bench/native/obj/%.o,$(ENGINE_SRC)) build/bench/native/obj/cJSON.o
+
+build/bench/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_NATIVE_FLAGS) -c -o $@ $<
+
+build/bench/native/obj/cJSON.o: $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_NATIVE_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
+
+build/bench/native/bench_native: tests/bench/bench_native.c $(BENCH_NATIVE_OBJ)
+	$(CC) $(BENCH_NATIVE_FLAGS) -o $@ $< $(BENCH_NATIVE_OBJ) -lm
+
+build/bench/native/localpredict: src/cli/main.c $(BENCH_NATIVE_OBJ)
+	$(CC) $(BENCH_NATIVE_FLAGS) -o $@ $< $(BENCH_NATIVE_OBJ) -lm
+
+bench-native: build/bench/native/bench_native build/bench/native/localpredict
+
+.PHONY: bench bench-quick bench-native
+
+# One run of every benchmark side by side with the anchors (tests/bench/README.md).
+bench:
+	@bash scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory wasm bench-native
+	$(NODE) tests/bench/run.mjs
+
+bench-quick:
+	@$(MAKE) --no-print-directory wasm bench-native
+	$(NODE) tests/bench/run.mjs --quick

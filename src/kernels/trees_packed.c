@@ -94,13 +94,11 @@ static int32_t cut_index(const float *cuts, size_t n, float t)
 
 /* Whether tree t fits the layout: no categorical split, not too deep, and
  * padding to a complete tree at most quadruples it (plus a small allowance). */
-static int tree_packable(const lp__forest *f, size_t t, const uint32_t *n_cuts, size_t tree_nodes)
+static int tree_packable(const lp__forest *f, size_t t, size_t tree_nodes)
 {
     unsigned d = f->tree_depth[t];
     if (f->tree_has_cat[t] || d > MAX_DEPTH) return 0;
-    if (((size_t)2 << d) > 4 * tree_nodes + 64) return 0;
-    (void)n_cuts;
-    return 1;
+    return ((size_t)2 << d) <= 4 * tree_nodes + 64;
 }
 
 /* Writes node i of the source tree at position pos of the complete tree of
@@ -109,16 +107,13 @@ static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, ui
                   unsigned d, uint32_t pos, unsigned level)
 {
     const lp__node *n = &f->nodes[i];
-    uint32_t first_leaf = (1u << d) - 1;
-    int is_leaf = n->left == i;
-    if (level == d) {            /* a leaf slot: a real leaf reaches here only as itself */
+    if (level == d) {            /* the last level: only leaves get here (d is the tree's depth) */
         uint32_t bits;
         memcpy(&bits, &n->u.leaf, sizeof bits);
         out[pos] = bits;
-        (void)first_leaf;
         return;
     }
-    if (is_leaf) {
+    if (n->left == i) {          /* a leaf above the last level */
         /* k = -1: every bin (>= 0) goes right; both subtrees hold this leaf anyway. */
         out[pos] = 0xffff0000u;
         place(f, p, i, out, d, 2 * pos + 1, level + 1);
@@ -163,12 +158,10 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
 
     /* Which trees fit, and the thresholds they use, per feature. */
     size_t n_cuts = 0, n_words = 0;
-    uint8_t *ok = (uint8_t *)count;   /* reused below; computed first */
-    (void)ok;
     for (size_t t = 0; t < f->n_trees; t++) {
         size_t begin = f->tree_root[t];
         size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
-        if (!tree_packable(f, t, NULL, end - begin)) {
+        if (!tree_packable(f, t, end - begin)) {
             p->trees[t].words = UINT32_MAX;
             continue;
         }
