@@ -6,24 +6,26 @@
  *    split on the k-th cut, x < cut[k] <=> bin(x) <= k, exactly, for every
  *    float32 including ±0 and ±inf.  So a row is binned once (one binary
  *    search per feature) and the trees compare small integers.
+ *    Bins are stored as int8 minus 128 (so a feature may have up to 255
+ *    cuts) and compared signed: go right iff bin - 128 > k - 128.
  *  - Missing values: each feature has two bin slots, one where NaN counts as
- *    BIN_NAN_RIGHT (above every cut) and one where it counts as 0 (below
- *    every split's k + 1).  A node reads the slot of its default direction,
- *    so NaN needs no test in the walk.
+ *    the top bin (right at every split) and one where it counts as the
+ *    bottom bin (left at every split).  A node reads the slot of its default
+ *    direction, so NaN needs no test in the walk.
  *  - Each packable tree is stored complete to its depth d, in breadth-first
- *    order: 2^d - 1 node words (slot in the low 16 bits, k as int16 in the
- *    high 16: go right iff bin > k), then 2^d leaf values.  A leaf above the
- *    last level is copied to all its descendants' leaves and the nodes below
- *    it go right whatever the row holds (k = -1), so every row takes exactly
- *    d steps with no branch: node i -> 2i + 1 + (bin > k).
+ *    order: 2^d - 1 node words (slot in the low 16 bits, k - 128 as int8 in
+ *    bits 16-23), then 2^d leaf values.  A leaf above the last level is
+ *    copied to all its descendants' leaves (the nodes below it test
+ *    anything: every way leads to the same value), so every row takes
+ *    exactly d steps with no branch: node i -> 2i + 1 + (bin > k).
  *  - Trees the layout cannot hold exactly (categorical splits, too deep or
  *    too sparse to pad, features with more than MAX_CUTS cuts) keep the
  *    general node walk of trees_scalar.c, tree by tree, in their place in the
  *    tree order.
  *
  * Walk: rows go in groups of LANES; the bins of a group are stored slot-major
- * (8 rows of a slot side by side), so the first VECTOR_LEVELS levels of a
- * tree are evaluated for all 8 rows at once with vector compares (every node
+ * (16 rows of a slot side by side), so the first VECTOR_LEVELS levels of a
+ * tree are evaluated for all 16 rows at once with vector compares (every node
  * of the level compared, each lane keeping its own node's answer), and the
  * remaining levels with a scalar walk per lane.  Blocks of several groups go
  * through one tree at a time, so a tree is read from memory once per block.
@@ -36,8 +38,19 @@
  */
 #include "kernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "trees_packed.c reads node words byte by byte as little-endian (as wasm is)"
+#endif
+
+#if defined(__clang__)
+#define NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
+#else
+#define NO_VECTORIZE
+#endif
 
 #if defined(__wasm_simd128__) || defined(__SSE2__) || defined(__ARM_NEON)
 #define LP_PACKED_VECTORS 1
@@ -45,14 +58,19 @@
 #define LP_PACKED_VECTORS 0
 #endif
 
+#ifndef VECTOR_LEVELS
+#define VECTOR_LEVELS 5      /* tree levels done with vector compares (>= 5) */
+#endif
+#ifndef BLOCK_BYTES
+#define BLOCK_BYTES 16384    /* bins of one block of groups: stays in L1 */
+#endif
 enum {
-    LANES = 8,               /* rows per group: one int16 vector */
-    VECTOR_LEVELS = 4,       /* tree levels done with vector compares */
+    LANES = 16,              /* rows per group: one int8 vector */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
-    MAX_CUTS = 32000,        /* bins must fit int16 below BIN_NAN_RIGHT */
+    MAX_CUTS = 255,          /* bins 0..255 fit a byte */
     MAX_SLOTS = 65536,       /* slots are 16-bit */
-    BLOCK_BYTES = 16384,     /* bins of one block of groups: stays in L1 */
-    BIN_NAN_RIGHT = 0x7fff
+    BIN_TOP = 127,           /* bin 255 - 128: right at every split */
+    BIN_BOTTOM = -128        /* bin 0 - 128: left at every split */
 };
 
 typedef struct packed_tree {
@@ -65,10 +83,14 @@ struct lp__packed_forest {
     size_t      n_features;
     uint32_t   *cut_offset;  /* n_features + 1: feature f's cuts are cuts[cut_offset[f] ..] */
     float      *cuts;
+    /* For binning: feature f's cuts again, padded with NaN (which no value
+     * is >= of) to search_len[f], a power of two, at search[search_offset[f]]. */
+    uint32_t   *search_offset, *search_len;
+    float      *search;
     packed_tree *trees;      /* n_trees */
     uint32_t   *words;
     size_t      groups_per_block;
-    int16_t    *bins;        /* scratch: groups_per_block * n_slots * LANES */
+    int8_t     *bins;        /* scratch: groups_per_block * n_slots * LANES */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
 
@@ -114,8 +136,9 @@ static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, ui
         return;
     }
     if (n->left == i) {          /* a leaf above the last level */
-        /* k = -1: every bin (>= 0) goes right; both subtrees hold this leaf anyway. */
-        out[pos] = 0xffff0000u;
+        /* Slot 0, k - 128 = 0: a test whose answer does not matter, both
+         * subtrees hold this leaf. */
+        out[pos] = 0;
         place(f, p, i, out, d, 2 * pos + 1, level + 1);
         place(f, p, i, out, d, 2 * pos + 2, level + 1);
         return;
@@ -124,7 +147,7 @@ static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, ui
     uint32_t base = p->cut_offset[feature];
     int32_t k = cut_index(p->cuts + base, p->cut_offset[feature + 1] - base, n->u.threshold);
     uint32_t slot = feature + ((n->feature & LP__NODE_DEFAULT_LEFT) ? (uint32_t)p->n_features : 0);
-    out[pos] = slot | ((uint32_t)(uint16_t)(int16_t)k << 16);
+    out[pos] = slot | ((uint32_t)(uint8_t)(int8_t)(k - 128) << 16);
     place(f, p, n->left, out, d, 2 * pos + 1, level + 1);
     place(f, p, n->right, out, d, 2 * pos + 2, level + 1);
 }
@@ -135,6 +158,9 @@ void lp__forest_unpack(lp__forest *f)
     if (!p) return;
     free(p->cut_offset);
     free(p->cuts);
+    free(p->search_offset);
+    free(p->search_len);
+    free(p->search);
     free(p->trees);
     free(p->words);
     free(p->bins);
@@ -200,7 +226,28 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
         count[j] = (uint32_t)u;
     }
     p->cut_offset[n_features] = (uint32_t)w;
-    /* Trees splitting on a feature with too many cuts for int16 bins walk generally. */
+    /* The padded copies binning searches (features with too many cuts get
+     * none: no packed tree reads their bins). */
+    p->search_offset = calloc(n_features, sizeof *p->search_offset);
+    p->search_len = calloc(n_features, sizeof *p->search_len);
+    if (!p->search_offset || !p->search_len) goto nomem;
+    size_t n_search = 0;
+    for (size_t j = 0; j < n_features; j++) {
+        uint32_t len = 0;
+        if (count[j] && count[j] <= MAX_CUTS)
+            for (len = 1; len < count[j]; len *= 2) {}
+        p->search_offset[j] = (uint32_t)n_search;
+        p->search_len[j] = len;
+        n_search += len;
+    }
+    p->search = malloc((n_search ? n_search : 1) * sizeof *p->search);
+    if (!p->search) goto nomem;
+    for (size_t j = 0; j < n_features; j++) {
+        float *dst = p->search + p->search_offset[j];
+        for (uint32_t i = 0; i < p->search_len[j]; i++)
+            dst[i] = i < count[j] ? p->cuts[p->cut_offset[j] + i] : NAN;
+    }
+    /* Trees splitting on a feature with too many cuts for byte bins walk generally. */
     for (size_t t = 0; t < f->n_trees; t++) {
         if (p->trees[t].words == UINT32_MAX) continue;
         size_t begin = f->tree_root[t];
@@ -238,29 +285,32 @@ size_t lp__forest_packed_trees(const lp__forest *f) { return f->packed ? f->pack
 
 /* ---- walking ---- */
 
-/* Bins of one row into lane `lane` of a group (slot-major, LANES wide). */
-static void bin_row(const lp__packed_forest *p, const float *row, int16_t *group, size_t lane)
+/* Bins the `rows` rows at x (the rest of the group's lanes get bin 0) into
+ * one group: slot-major, LANES wide.  For each feature the 16 rows search
+ * its cuts together, so the searches' load chains overlap. */
+static void bin_group(const lp__packed_forest *p, const float *x, size_t rows, size_t n_features,
+                      int8_t *group)
 {
     size_t nf = p->n_features;
     for (size_t j = 0; j < nf; j++) {
-        float x = row[j];
-        const float *c = p->cuts + p->cut_offset[j];
-        size_t n = p->cut_offset[j + 1] - p->cut_offset[j];
-        int16_t right, left;
-        if (x != x) {
-            right = BIN_NAN_RIGHT, left = 0;
-        } else {
-            /* Branch-free count of cuts <= x. */
-            const float *b = c;
-            while (n > 1) {
-                size_t half = n / 2;
-                b = b[half - 1] <= x ? b + half : b;
-                n -= half;
-            }
-            right = left = (int16_t)((b - c) + (n == 1 && *b <= x));
+        const float *c = p->search + p->search_offset[j];
+        uint32_t len = p->search_len[j];
+        float v[LANES];
+        uint32_t at[LANES];
+        for (size_t l = 0; l < LANES; l++) v[l] = l < rows ? x[l * n_features + j] : 0.0f, at[l] = 0;
+        if (len) {
+            /* Count of cuts <= v: a branch-free binary search over len
+             * (a power of two) entries, then the last comparison. */
+            for (uint32_t step = len / 2; step; step /= 2)
+                for (size_t l = 0; l < LANES; l++) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
+            for (size_t l = 0; l < LANES; l++) at[l] += c[at[l]] <= v[l];
         }
-        group[j * LANES + lane] = right;
-        group[(j + nf) * LANES + lane] = left;
+        for (size_t l = 0; l < LANES; l++) {
+            int missing = v[l] != v[l];
+            int8_t bin = (int8_t)((int)at[l] - 128);
+            group[j * LANES + l] = missing ? (int8_t)BIN_TOP : bin;
+            group[(j + nf) * LANES + l] = missing ? (int8_t)BIN_BOTTOM : bin;
+        }
     }
 }
 
@@ -276,23 +326,26 @@ static float walk_general(const lp__forest *f, size_t t, const float *row)
 }
 
 #if LP_PACKED_VECTORS
-typedef int16_t v8i16 __attribute__((vector_size(16)));
+typedef int8_t v16i8 __attribute__((vector_size(16)));
 
-/* The first `levels` levels of a tree for the 8 rows of a group: returns
+/* The first `levels` levels of a tree for the 16 rows of a group: returns
  * each lane's position within level `levels`. */
-static inline v8i16 vector_levels(const uint32_t *tw, const int16_t *group, unsigned levels)
+static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t *tw, const int8_t *group,
+                                                                  unsigned levels)
 {
-    v8i16 pos = {0, 0, 0, 0, 0, 0, 0, 0};
+    v16i8 pos = {0};
     for (unsigned level = 0; level < levels; level++) {
         uint32_t first = (1u << level) - 1, n = 1u << level;
-        v8i16 right = {0, 0, 0, 0, 0, 0, 0, 0};
+        v16i8 right = {0};
         for (uint32_t j = 0; j < n; j++) {
-            uint32_t wd = tw[first + j];
-            v8i16 bins;
-            memcpy(&bins, group + (wd & 0xffff) * LANES, sizeof bins);
-            v8i16 k = {0, 0, 0, 0, 0, 0, 0, 0};
-            k += (int16_t)(wd >> 16);
-            v8i16 here = pos == (int16_t)j;      /* -1 in the lanes at node j */
+            uint16_t slot;
+            int8_t kb;   /* bytes 0-1 and 2 of the node word (little-endian, as wasm) */
+            memcpy(&slot, &tw[first + j], sizeof slot);
+            memcpy(&kb, (const uint8_t *)&tw[first + j] + 2, sizeof kb);
+            v16i8 bins, k = {0};
+            memcpy(&bins, group + (size_t)slot * LANES, sizeof bins);
+            k += kb;
+            v16i8 here = pos == (int8_t)j;       /* -1 in the lanes at node j */
             right |= (bins > k) & here;
         }
         pos = pos + pos - right;                  /* 2 pos + (right ? 1 : 0) */
@@ -302,7 +355,7 @@ static inline v8i16 vector_levels(const uint32_t *tw, const int16_t *group, unsi
 #endif
 
 /* Adds packed tree t to the rows of one group (`lanes` of them valid). */
-static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int16_t *group,
+static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
                             float *out, size_t n_groups, size_t lanes)
 {
     const uint32_t *tw = p->words + pt->words;
@@ -311,16 +364,27 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
     unsigned done = 0;
 #if LP_PACKED_VECTORS
     done = d < VECTOR_LEVELS ? d : VECTOR_LEVELS;
-    v8i16 pos = vector_levels(tw, group, done);
+    v16i8 pos;
+    switch (done) {   /* constant level counts: the loops unroll */
+    case 0: pos = vector_levels(tw, group, 0); break;
+    case 1: pos = vector_levels(tw, group, 1); break;
+    case 2: pos = vector_levels(tw, group, 2); break;
+    case 3: pos = vector_levels(tw, group, 3); break;
+    case 4: pos = vector_levels(tw, group, 4); break;
+    default: pos = vector_levels(tw, group, VECTOR_LEVELS); break;
+    }
     for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + pos[l];
 #else
     for (size_t l = 0; l < LANES; l++) i[l] = 0;
 #endif
     for (; done < d; done++) {
-        /* LANES independent walks interleaved: their loads overlap. */
+        /* LANES independent walks interleaved: their loads overlap.  Kept
+         * scalar: wasm has no gather, and a vectorised version of this loop
+         * spends its time moving lanes in and out. */
+        NO_VECTORIZE
         for (size_t l = 0; l < LANES; l++) {
             uint32_t wd = tw[i[l]];
-            int32_t right = group[(wd & 0xffff) * LANES + l] > (int16_t)(wd >> 16);
+            int32_t right = group[(wd & 0xffff) * LANES + l] > (int8_t)(wd >> 16);
             i[l] = 2 * i[l] + 1 + right;
         }
     }
@@ -340,10 +404,10 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
     for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
         size_t rows = n_rows - r0 < block_rows ? n_rows - r0 : block_rows;
         size_t groups = (rows + LANES - 1) / LANES;
-        /* Bin the block; lanes past the last row get bins 0 (walked, never added). */
-        if (rows % LANES) memset(p->bins + (groups - 1) * group_len, 0, group_len * sizeof *p->bins);
-        for (size_t r = 0; r < rows; r++)
-            bin_row(p, x + (r0 + r) * n_features, p->bins + (r / LANES) * group_len, r % LANES);
+        /* Bin the block; lanes past the last row are walked but never added. */
+        for (size_t g = 0; g < groups; g++)
+            bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features,
+                      p->bins + g * group_len);
         for (size_t t = 0; t < f->n_trees; t++) {
             const packed_tree *pt = &p->trees[t];
             float *out = margins + r0 * n_groups + f->tree_group[t];
