@@ -25,6 +25,7 @@ typedef struct gen {
     size_t     nodes_cap, cat_cap, words_cap;
     size_t     n_features, n_groups;
     float      pool[16];   /* thresholds, also used as inputs to hit them exactly */
+    int        too_many_cuts;   /* a feature has more thresholds than the packed layout holds */
 } gen;
 
 static uint32_t new_node(gen *g)
@@ -173,7 +174,7 @@ static int compare_kernels(gen *g, lp_test_rng *rng, size_t n_rows, const char *
      * layout (deeper sparse ones may be left to the node walk). */
     size_t plain = 0;
     for (size_t t = 0; t < g->f.n_trees; t++) plain += !g->f.tree_has_cat[t] && g->f.tree_depth[t] <= 4;
-    if (ok) ok = LP_CHECK(lp__forest_packed_trees(&g->f) >= plain, "%s: %zu of %zu trees packed, want >= %zu",
+    if (ok && !g->too_many_cuts) ok = LP_CHECK(lp__forest_packed_trees(&g->f) >= plain, "%s: %zu of %zu trees packed, want >= %zu",
                           what, lp__forest_packed_trees(&g->f), g->f.n_trees, plain);
     if (ok) lp_kern_forest_add_packed(&g->f, x, n_rows, nf, m[2], ng);
     ok = ok && same_margins(g, m[0], m[1], n_rows, "node", what);
@@ -227,6 +228,54 @@ LP_TEST(simd_matches_reference_random_forests)
     }
 }
 
+/* n0 stumps on feature 0, each with its own threshold, interleaved with 50
+ * stumps on feature 1 that share 5 thresholds; returns how many were packed
+ * after checking the packed margins against the reference. */
+static size_t stumps_packed(size_t n0, lp_test_rng *rng)
+{
+    size_t trees = n0 + 50, packed = 0;
+    gen g;
+    memset(&g, 0, sizeof g);
+    g.n_features = 2;
+    g.n_groups = 2;
+    g.too_many_cuts = 1;
+    for (int i = 0; i < 16; i++) g.pool[i] = (float)i * 0.25f - 2.0f;
+    g.f.n_trees = trees;
+    g.f.tree_root = calloc(trees, sizeof *g.f.tree_root);
+    g.f.tree_group = calloc(trees, sizeof *g.f.tree_group);
+    g.f.tree_depth = calloc(trees, 1);
+    g.f.tree_has_cat = calloc(trees, 1);
+    g.tree_end = calloc(trees, sizeof *g.tree_end);
+    for (size_t t = 0, t0 = 0, ones = 0; t < trees; t++) {
+        int on_one = t0 == n0 || (t % 7 == 3 && ones < 50);
+        ones += on_one;
+        uint32_t root = new_node(&g), left = new_node(&g), right = new_node(&g);
+        lp__node *n = g.f.nodes;
+        n[root].feature = on_one ? 1 | LP__NODE_DEFAULT_LEFT : 0;
+        n[root].u.threshold = on_one ? g.pool[t % 5] : -3.0f + 0.02f * (float)t0++;
+        n[root].left = (int32_t)left, n[root].right = (int32_t)right;
+        n[left].left = n[left].right = (int32_t)left, n[left].u.leaf = 0.001f * (float)t;
+        n[right].left = n[right].right = (int32_t)right, n[right].u.leaf = -0.002f * (float)t;
+        g.f.tree_root[t] = root;
+        g.f.tree_group[t] = (uint32_t)(t % 2);
+        g.tree_end[t] = (uint32_t)g.f.n_nodes;
+    }
+    lp_error err;
+    if (LP_CHECK_STATUS(lp__forest_check(&g.f, g.tree_end, 2, 2, &err), LP_OK, &err) &&
+        compare_kernels(&g, rng, 77, "stumps"))
+        packed = lp__forest_packed_trees(&g.f);
+    free_forest(&g);
+    return packed;
+}
+
+LP_TEST(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk)
+{
+    lp_test_rng rng = {25};
+    LP_CHECK_EQ_INT(stumps_packed(255, &rng), 255 + 50);   /* bins 0..255: one byte */
+    LP_CHECK_EQ_INT(stumps_packed(256, &rng), 50);         /* feature 0's trees walk nodes */
+    LP_CHECK_EQ_INT(stumps_packed(300, &rng), 50);
+}
+
 LP_TEST(simd_matches_reference_every_row_count)
 {
     lp_test_rng rng = {22};
@@ -275,7 +324,7 @@ LP_TEST(reference_walks_a_hand_built_tree)
     nodes[4] = (lp__node){{.leaf = 30.0f}, 0, 4, 4};
     uint32_t root = 0, group = 0, end = 5, off = 0, nw = 1, words = 1u << 2;
     uint8_t depth = 0, has_cat = 0;
-    lp__forest f = {1, 5, nodes, &root, &group, &depth, &has_cat, 1, 1, &off, &nw, &words};
+    lp__forest f = {1, 5, nodes, &root, &group, &depth, &has_cat, 1, 1, &off, &nw, &words, NULL};
     lp_error err;
     /* lp__forest_check frees nothing; it only fills depth and has_cat. */
     if (!LP_CHECK_STATUS(lp__forest_check(&f, &end, 2, 1, &err), LP_OK, &err)) return;
@@ -301,6 +350,7 @@ void test_kernels(void)
     LP_RUN(which_kernel_runs);
     LP_RUN(simd_matches_reference_random_forests);
     LP_RUN(packed_matches_reference_across_blocks);
+    LP_RUN(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
     LP_RUN(reference_walks_a_hand_built_tree);
