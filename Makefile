@@ -27,7 +27,7 @@ CJSON_DIR  := build/third_party/cjson
 CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
-	core/error.c core/buf.c core/sha256.c core/lp_math.c \
+	core/error.c core/buf.c core/sha256.c core/lp_math.c core/arena.c \
 	io/csv_reader.c io/csv_writer.c io/number.c io/json.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/model_blob.c formats/load.c \

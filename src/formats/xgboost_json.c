@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/arena.h"
 #include "../core/error.h"
 #include "../core/lp_math.h"
 #include "../io/json.h"
@@ -525,7 +526,7 @@ static lp_status set_base_margins(lp_model *m, const objective_info *obj, const 
     return LP_OK;
 }
 
-lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+static lp_status load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
     cJSON *root = NULL;
     lp_status s = lp__json_parse(bytes, len, "the model JSON", BAD, &root, err);
@@ -630,4 +631,19 @@ done:
     }
     *out = m;
     return LP_OK;
+}
+
+/* cJSON's values live in one arena while the model is read (see arena.h). */
+static lp__arena json_arena;
+static void *arena_malloc(size_t n) { return lp__arena_alloc(&json_arena, n); }
+static void arena_free(void *p) { (void)p; }
+
+lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    cJSON_Hooks arena = {arena_malloc, arena_free}, plain = {NULL, NULL};
+    cJSON_InitHooks(&arena);
+    lp_status s = load(bytes, len, out, err);
+    cJSON_InitHooks(&plain);
+    lp__arena_release(&json_arena);
+    return s;
 }
