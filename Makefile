@@ -37,8 +37,10 @@ SIMD_SRC   := src/kernels/trees_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 
 # -ffp-contract=off: no fused multiply-add, so native and WASM round alike.
-# cJSON parses numbers through our fast, exact lp__strtod (src/io/number.h).
-CJSON_FLAGS := -w -Dstrtod=lp__strtod
+# cJSON parses numbers through our fast, exact lp__strtod (src/io/number.h),
+# and allocates through lp__cjson_malloc/free (an arena while a model loads:
+# src/core/arena.h).
+CJSON_FLAGS := -w -Dstrtod=lp__strtod -Dmalloc=lp__cjson_malloc -Dfree=lp__cjson_free
 
 COMMON_FLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -ffp-contract=off \
 	-Isrc -I$(CJSON_DIR) -DCJSON_NESTING_LIMIT=64

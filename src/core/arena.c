@@ -47,3 +47,19 @@ void lp__arena_release(lp__arena *a)
     }
     a->head = NULL;
 }
+
+static _Thread_local lp__arena *cjson_arena;
+
+lp__arena *lp__cjson_use_arena(lp__arena *a)
+{
+    lp__arena *before = cjson_arena;
+    cjson_arena = a;
+    return before;
+}
+
+void *lp__cjson_malloc(size_t n) { return cjson_arena ? lp__arena_alloc(cjson_arena, n) : malloc(n); }
+
+void lp__cjson_free(void *p)
+{
+    if (!cjson_arena) free(p);
+}

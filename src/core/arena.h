@@ -23,4 +23,13 @@ void *lp__arena_alloc(lp__arena *a, size_t n);
 /* Frees every allocation at once; the arena can be used again. */
 void lp__arena_release(lp__arena *a);
 
+/* cJSON is compiled with malloc and free renamed to these (Makefile's
+ * CJSON_FLAGS): while this thread has an arena set, cJSON allocates from it
+ * and its frees do nothing; otherwise they are malloc and free.  Returns the
+ * arena that was set before (NULL = none).  No hooks are global, so models
+ * may still be loaded on several threads at once. */
+lp__arena *lp__cjson_use_arena(lp__arena *a);
+void      *lp__cjson_malloc(size_t n);
+void       lp__cjson_free(void *p);
+
 #endif

@@ -634,16 +634,12 @@ done:
 }
 
 /* cJSON's values live in one arena while the model is read (see arena.h). */
-static lp__arena json_arena;
-static void *arena_malloc(size_t n) { return lp__arena_alloc(&json_arena, n); }
-static void arena_free(void *p) { (void)p; }
-
 lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
-    cJSON_Hooks arena = {arena_malloc, arena_free}, plain = {NULL, NULL};
-    cJSON_InitHooks(&arena);
+    lp__arena arena = {NULL, 0};
+    lp__arena *before = lp__cjson_use_arena(&arena);
     lp_status s = load(bytes, len, out, err);
-    cJSON_InitHooks(&plain);
-    lp__arena_release(&json_arena);
+    lp__cjson_use_arena(before);
+    lp__arena_release(&arena);
     return s;
 }

@@ -48,8 +48,8 @@ typedef struct lp__forest {
     uint32_t *cat_offset, *cat_n_words, *cat_words;
     /* The fast kernel's layout (trees_packed.c), built by lp__forest_pack
      * once the trees are final; NULL = not built, the kernels below walk
-     * the nodes.  It holds the kernel's scratch rows, so a forest predicts
-     * on one thread at a time. */
+     * the nodes.  Read-only once built (the kernel's scratch is on its
+     * stack), so threads may share the forest. */
     struct lp__packed_forest *packed;
 } lp__forest;
 

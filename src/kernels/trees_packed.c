@@ -89,8 +89,7 @@ struct lp__packed_forest {
     float      *search;
     packed_tree *trees;      /* n_trees */
     uint32_t   *words;
-    size_t      groups_per_block;
-    int8_t     *bins;        /* scratch: groups_per_block * n_slots * LANES */
+    size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
 
@@ -163,7 +162,6 @@ void lp__forest_unpack(lp__forest *f)
     free(p->search);
     free(p->trees);
     free(p->words);
-    free(p->bins);
     free(p);
     f->packed = NULL;
 }
@@ -270,10 +268,8 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
         if (p->trees[t].words != UINT32_MAX)
             place(f, p, (int32_t)f->tree_root[t], p->words + p->trees[t].words, p->trees[t].depth, 0, 0);
 
-    size_t group_bytes = p->n_slots * LANES * sizeof *p->bins;
+    size_t group_bytes = p->n_slots * LANES;
     p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
-    p->bins = malloc((group_bytes ? group_bytes : 1) * p->groups_per_block);
-    if (!p->bins) goto nomem;
     return 1;
 nomem:
     free(count);
@@ -401,13 +397,23 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
     const lp__packed_forest *p = f->packed;
     size_t group_len = p->n_slots * LANES;
     size_t block_rows = p->groups_per_block * LANES;
+    /* The block's bins live on the stack (a model is shared read-only);
+     * only rows of more than BLOCK_BYTES / 32 features need the heap. */
+    _Alignas(16) int8_t stack_bins[BLOCK_BYTES];
+    int8_t *bins = stack_bins;
+    if (group_len * p->groups_per_block > sizeof stack_bins) {
+        bins = malloc(group_len * p->groups_per_block);
+        if (!bins) {   /* still exact, just slower */
+            lp_kern_forest_add_nodes(f, x, n_rows, n_features, margins, n_groups);
+            return;
+        }
+    }
     for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
         size_t rows = n_rows - r0 < block_rows ? n_rows - r0 : block_rows;
         size_t groups = (rows + LANES - 1) / LANES;
         /* Bin the block; lanes past the last row are walked but never added. */
         for (size_t g = 0; g < groups; g++)
-            bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features,
-                      p->bins + g * group_len);
+            bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
         for (size_t t = 0; t < f->n_trees; t++) {
             const packed_tree *pt = &p->trees[t];
             float *out = margins + r0 * n_groups + f->tree_group[t];
@@ -418,8 +424,9 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
             }
             for (size_t g = 0; g < groups; g++) {
                 size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
-                add_packed_tree(p, pt, p->bins + g * group_len, out + g * LANES * n_groups, n_groups, lanes);
+                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * n_groups, n_groups, lanes);
             }
         }
     }
+    if (bins != stack_bins) free(bins);
 }

@@ -95,6 +95,7 @@ for (const wl of workloads) {
     r.xgboost = null;
     log('xgboost anchor skipped:', e.message.split('\n')[0]);
   }
+  fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
 }
 
 // ---- peak memory: W1 model load + one 100000-row batch, one process each ----
@@ -122,7 +123,7 @@ if (!quick) {
   const e2e = (results.end_to_end = { input: 'w1.csv', mb: +mb.toFixed(1), rows: 200000 });
   const cli = timed(node, [path.join(root, 'wasm/cli.mjs'), 'predict', w('w1_gbdt.json'), csv, '-o', path.join(out, 'e2e_lp_wasm.csv')]);
   const nat = timed(path.join(out, 'native/localpredict'), ['predict', w('w1_gbdt.json'), csv, '-o', path.join(out, 'e2e_lp_native.csv')]);
-  const ortS = timed(node, ['pipeline_ort.mjs', '.', w('w1_gbdt.onnx'), csv, path.join(out, 'e2e_ort.csv'), '3'], { cwd: anchors });
+  const ortS = timed(node, ['pipeline_ort.mjs', anchors, w('w1_gbdt.onnx'), csv, path.join(out, 'e2e_ort.csv'), '3'], { cwd: anchors });
   e2e.lp_wasm_cli = { seconds: +cli.toFixed(2), MBps: +(mb / cli).toFixed(1) };
   e2e.lp_native_cli = { seconds: +nat.toFixed(2), MBps: +(mb / nat).toFixed(1) };
   e2e.pipeline_ort = { seconds: +ortS.toFixed(2), MBps: +(mb / ortS).toFixed(1) };
