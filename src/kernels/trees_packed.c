@@ -66,6 +66,7 @@
 #endif
 enum {
     LANES = 16,              /* rows per group: one int8 vector */
+    FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
     MAX_CUTS = 255,          /* bins 0..255 fit a byte */
     MAX_SLOTS = 65536,       /* slots are 16-bit */
@@ -294,12 +295,17 @@ static void bin_group(const lp__packed_forest *p, const float *x, size_t rows, s
         float v[LANES];
         uint32_t at[LANES];
         for (size_t l = 0; l < LANES; l++) v[l] = l < rows ? x[l * n_features + j] : 0.0f, at[l] = 0;
-        if (len) {
+        if (len && rows >= LANES) {
             /* Count of cuts <= v: a branch-free binary search over len
              * (a power of two) entries, then the last comparison. */
             for (uint32_t step = len / 2; step; step /= 2)
                 for (size_t l = 0; l < LANES; l++) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
             for (size_t l = 0; l < LANES; l++) at[l] += c[at[l]] <= v[l];
+        } else if (len) {   /* a partial group: only its rows */
+            for (size_t l = 0; l < rows; l++) {
+                for (uint32_t step = len / 2; step; step /= 2) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
+                at[l] += c[at[l]] <= v[l];
+            }
         }
         for (size_t l = 0; l < LANES; l++) {
             int missing = v[l] != v[l];
@@ -350,10 +356,32 @@ static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t 
 }
 #endif
 
+/* A group with few rows (a batch of 1 to 3, or a tail): walking them one
+ * by one costs less than comparing whole levels for 16 lanes. */
+static void add_packed_tree_few(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
+                                float *out, size_t n_groups, size_t lanes)
+{
+    const uint32_t *tw = p->words + pt->words;
+    for (size_t l = 0; l < lanes; l++) {
+        int32_t i = 0;
+        for (unsigned d = pt->depth; d; d--) {
+            uint32_t wd = tw[i];
+            i = 2 * i + 1 + (group[(wd & 0xffff) * LANES + l] > (int8_t)(wd >> 16));
+        }
+        float leaf;
+        memcpy(&leaf, &tw[i], sizeof leaf);
+        out[l * n_groups] += leaf;
+    }
+}
+
 /* Adds packed tree t to the rows of one group (`lanes` of them valid). */
 static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
                             float *out, size_t n_groups, size_t lanes)
 {
+    if (lanes < FEW_LANES) {
+        add_packed_tree_few(p, pt, group, out, n_groups, lanes);
+        return;
+    }
     const uint32_t *tw = p->words + pt->words;
     unsigned d = pt->depth;
     int32_t i[LANES];

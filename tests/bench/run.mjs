@@ -172,10 +172,11 @@ function makeTable(res) {
   const L = [];
   const m = res.machine;
   L.push(`Machine: ${m.cpu}, ${m.cores} cores (shared, noisy: compare ratios), Node ${m.node}, ${m.date.slice(0, 10)}; ` +
-    `load average at start ${m.loadavg_at_start.join(' / ')}.  Rows/s, single thread unless said, median of ${res.settings.reps} reps of >= 0.3 s.`);
+    `load average at start ${m.loadavg_at_start.join(' / ')}.  Rows/s, single thread unless said, median of ${res.settings.reps} reps of >= 0.3 s. ` +
+    'cpu/wall below 1 means the process waited for a core (other jobs on the machine): that cell is pessimistic.');
   L.push('');
-  L.push('| workload | engine | b=1 | b=64 | b=4096 | b=100000 | load ms cold / warm | max abs diff vs xgboost |');
-  L.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  L.push('| workload | engine | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 | load ms cold / warm | max abs diff vs xgboost |');
+  L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, r] of Object.entries(res.workloads)) {
     const rows = [
       ['localpredict WASM SIMD (JS API)', r.lp_wasm],
@@ -186,8 +187,9 @@ function makeTable(res) {
       ['xgboost inplace_predict', r.xgboost],
     ];
     for (const [name, x] of rows) {
-      if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | ${name.includes('all cores') ? 'pool not merged yet' : ''} |`); continue; }
+      if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | ${name.includes('all cores') ? 'pool not merged yet' : ''} |`); continue; }
       L.push(`| ${id} | ${name} | ${[1, 64, 4096, 100000].map((b) => k(bs(x, b))).join(' | ')} | ` +
+        `${x.batches?.[4096]?.cpu_per_wall_median ?? ''} | ` +
         `${ms(x.load_ms_cold)} / ${ms(x.load_ms_warm_median)} | ${x.check ? x.check.max_abs_diff_vs_expected.toExponential(1) : ''} |`);
     }
   }
