@@ -68,11 +68,11 @@ $(CJSON):
 	@bash scripts/fetch-cjson.sh $(CJSON_DIR)
 
 # cJSON compiled once per toolchain, with its own flags.
-build/wasm/cJSON.o: $(CJSON)
+build/wasm/cJSON.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(EMCC) $(COMMON_FLAGS) $(CJSON_FLAGS) -O3 -c -o $@ $<
 
-build/test/cJSON-san.o: $(CJSON)
+build/test/cJSON-san.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
 
@@ -91,7 +91,7 @@ build/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
 	@mkdir -p $(@D)
 	$(CC) $(NATIVE_FLAGS) -c -o $@ $<
 
-build/native/obj/cJSON.o: $(CJSON)
+build/native/obj/cJSON.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(NATIVE_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
 
@@ -175,7 +175,7 @@ build/bench/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_NATIVE_FLAGS) -c -o $@ $<
 
-build/bench/native/obj/cJSON.o: $(CJSON)
+build/bench/native/obj/cJSON.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_NATIVE_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
 
