@@ -59,7 +59,7 @@
 #endif
 
 #ifndef VECTOR_LEVELS
-#define VECTOR_LEVELS 5      /* tree levels done with vector compares (>= 5) */
+#define VECTOR_LEVELS 5      /* tree levels done with vector compares */
 #endif
 #ifndef BLOCK_BYTES
 #define BLOCK_BYTES 16384    /* bins of one block of groups: stays in L1 */
