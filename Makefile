@@ -8,7 +8,9 @@
 #   make demo       installs what is missing, builds, predicts the bundled example
 #   make test       installs what is missing, builds, runs every test (C natively
 #                   under ASan+UBSan and in WASM, JS in Node, JS in headless Chromium)
-#   make fixtures   regenerates tests/fixtures with Debian's python3-xgboost
+#   make fixtures   regenerates tests/fixtures (xgboost, scikit-learn, torch, onnxruntime-node)
+#   make bench      our engines side by side with ../shared/bench's anchors (tests/bench/README.md)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (tests/fuzz/README.md)
 #   make size       gzipped sizes of the engines
 #   make clean
 #
@@ -36,7 +38,7 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
 	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
-	kernels/trees_scalar.c kernels/gemm_scalar.c)
+	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 HEADERS    := $(shell find src -name '*.h')
 
@@ -51,8 +53,10 @@ VERSION_STAMP := build/version/$(VERSION)
 HEADERS += $(VERSION_STAMP)
 
 # -ffp-contract=off: no fused multiply-add, so native and WASM round alike.
-# cJSON parses numbers through our fast, exact lp__strtod (src/io/number.h).
-CJSON_FLAGS := -w -Dstrtod=lp__strtod
+# cJSON parses numbers through our fast, exact lp__strtod (src/io/number.h),
+# and allocates through lp__cjson_malloc/free (an arena while a model loads:
+# src/core/arena.h).
+CJSON_FLAGS := -w -Dstrtod=lp__strtod -Dmalloc=lp__cjson_malloc -Dfree=lp__cjson_free
 
 COMMON_FLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -ffp-contract=off \
 	-Isrc -I$(CJSON_DIR) -DCJSON_NESTING_LIMIT=64
@@ -60,7 +64,10 @@ COMMON_FLAGS += -DLP_VERSION_STRING='"$(VERSION)"'
 NATIVE_FLAGS := $(COMMON_FLAGS) -O2 -g
 SAN_FLAGS    := $(COMMON_FLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-WASM_FLAGS   := $(COMMON_FLAGS) -O3 -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
+# -fno-slp-vectorize: clang's straight-line vectoriser packs the packed tree
+# kernel's independent per-row walks into lanes it must extract and insert one
+# by one (wasm has no gather); ~20 % slower on W1 (tests/bench).
+WASM_FLAGS   := $(COMMON_FLAGS) -O3 -fno-slp-vectorize -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
 	-sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=4MB -sTOTAL_STACK=1MB
 
 WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm
@@ -81,11 +88,11 @@ $(CJSON):
 	@bash scripts/fetch-cjson.sh $(CJSON_DIR)
 
 # cJSON compiled once per toolchain, with its own flags.
-build/wasm/cJSON.o: $(CJSON)
+build/wasm/cJSON.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(EMCC) $(COMMON_FLAGS) $(CJSON_FLAGS) -O3 -c -o $@ $<
 
-build/test/cJSON-san.o: $(CJSON)
+build/test/cJSON-san.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
 
@@ -104,7 +111,7 @@ build/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
 	@mkdir -p $(@D)
 	$(CC) $(NATIVE_FLAGS) -c -o $@ $<
 
-build/native/obj/cJSON.o: $(CJSON)
+build/native/obj/cJSON.o: $(CJSON) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(NATIVE_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
 
@@ -219,7 +226,7 @@ clean:
 	rm -rf build wasm/build web/build
 
 help:
-	@sed -n '2,17p' Makefile
+	@sed -n '2,19p' Makefile
 
 # ---- fuzzing (tests/fuzz/README.md) ----
 # libFuzzer targets built with Debian's clang (-fsanitize=fuzzer,address,undefined);
@@ -289,3 +296,37 @@ build/test/alloc-fail: tests/c/alloc_fail.c $(ENGINE_SRC) $(HEADERS) build/test/
 .PHONY: test-alloc
 test-alloc: build/test/alloc-fail
 	build/test/alloc-fail
+
+# ---- bench (issue 6; tests/bench/README.md) ----
+# The same engine sources at -O3 -march=native: "our own native build", the
+# reference the WASM numbers are compared with.  Not part of make test.
+BENCH_NATIVE_FLAGS := $(COMMON_FLAGS) -O3 -march=native
+BENCH_NATIVE_OBJ := $(patsubst src/%.c,build/bench/native/obj/%.o,$(ENGINE_SRC)) build/bench/native/obj/cJSON.o
+
+build/bench/native/obj/%.o: src/%.c $(HEADERS) $(CJSON)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_NATIVE_FLAGS) -c -o $@ $<
+
+build/bench/native/obj/cJSON.o: $(CJSON) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_NATIVE_FLAGS) $(CJSON_FLAGS) -c -o $@ $<
+
+build/bench/native/bench_native: tests/bench/bench_native.c $(BENCH_NATIVE_OBJ)
+	$(CC) $(BENCH_NATIVE_FLAGS) -o $@ $< $(BENCH_NATIVE_OBJ) -lm
+
+build/bench/native/localpredict: src/cli/main.c $(BENCH_NATIVE_OBJ)
+	$(CC) $(BENCH_NATIVE_FLAGS) -o $@ $< $(BENCH_NATIVE_OBJ) -lm
+
+bench-native: build/bench/native/bench_native build/bench/native/localpredict
+
+.PHONY: bench bench-quick bench-native
+
+# One run of every benchmark side by side with the anchors (tests/bench/README.md).
+bench:
+	@bash scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory wasm bench-native
+	$(NODE) tests/bench/run.mjs
+
+bench-quick:
+	@$(MAKE) --no-print-directory wasm bench-native
+	$(NODE) tests/bench/run.mjs --quick

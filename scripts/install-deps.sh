@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [--browser] [--python]
+# install-deps.sh [--browser] [--python] [--bench]
 #
 # Installs what the build and the tests need, when missing, on Debian 12
 # (run as root; CI and fresh machines are root). Silent when all is present.
@@ -8,6 +8,8 @@
 #   --browser: chromium (the browser tests; make test)
 #   --python:  python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch
 #              (only to regenerate test fixtures; use /usr/bin/python3)
+#   --bench:   python3-xgboost python3-sklearn python3-onnx python3-torch
+#              (make bench: the anchors' workloads and xgboost's numbers)
 # Then runs `npm ci` when package.json exists and node_modules is missing or
 # older than package-lock.json.
 set -euo pipefail
@@ -17,12 +19,14 @@ info() { echo "install-deps: $*" >&2; }
 
 WANT_PYTHON=0
 WANT_BROWSER=0
+WANT_BENCH=0
 for arg in "$@"; do
     case $arg in
         --python) WANT_PYTHON=1 ;;
         --browser) WANT_BROWSER=1 ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: $0 [--browser] [--python]" >&2; exit 2 ;;
+        --bench) WANT_BENCH=1 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "usage: $0 [--browser] [--python] [--bench]" >&2; exit 2 ;;
     esac
 done
 
@@ -32,6 +36,7 @@ MIN_NODE_MAJOR=18
 PKGS=(emscripten node-acorn clang libclang-rt-14-dev dpkg-dev make)
 [ "$WANT_BROWSER" = 1 ] && PKGS+=(chromium)
 [ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch)
+[ "$WANT_BENCH" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-onnx python3-torch)
 
 # --- what is missing --------------------------------------------------------------
 command -v dpkg-query >/dev/null || die "dpkg-query not found: this script supports Debian 12 only"

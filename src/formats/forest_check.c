@@ -109,6 +109,7 @@ lp_status lp__forest_check(lp__forest *f, const uint32_t *tree_end, size_t n_fea
 
 void lp__forest_free(lp__forest *f)
 {
+    lp__forest_unpack(f);
     free(f->nodes);
     free(f->tree_root);
     free(f->tree_group);

@@ -163,6 +163,10 @@ static cJSON *add(int *ok, cJSON *parent, const char *key, cJSON *item)
 
 lp_status lp__model_finish(lp_model *m, lp_error *err)
 {
+    /* The trees are final here (the manifest may have cut them): lay them
+     * out for the fast kernel. */
+    if (!lp__forest_pack(&m->forest, m->n_features))
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory preparing the trees");
     int ok = 1;
     cJSON *o = cJSON_CreateObject();
     if (!o) return lp__fail(err, LP_ERR_NOMEM, "out of memory");

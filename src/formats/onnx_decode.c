@@ -625,6 +625,6 @@ lp_status lp__onnx_decode(const void *bytes, size_t len, lp__onnx_model *out, lp
 
 void lp__onnx_model_free(lp__onnx_model *m)
 {
-    lp__arena_free(&m->arena);
+    lp__arena_release(&m->arena);
     memset(m, 0, sizeof *m);
 }

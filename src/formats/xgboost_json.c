@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/arena.h"
 #include "../core/error.h"
 #include "../core/lp_math.h"
 #include "../io/json.h"
@@ -641,16 +642,27 @@ done:
     return LP_OK;
 }
 
+/* cJSON's values live in one arena while the model is read (see arena.h). */
 lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
+    lp__arena arena = {NULL, 0};
+    lp__arena *before = lp__cjson_use_arena(&arena);
     cJSON *root = NULL;
     lp_status s = lp__json_parse(bytes, len, "the model JSON", BAD, &root, err);
-    return s == LP_OK ? load_document(root, "xgboost-json", out, err) : s;
+    if (s == LP_OK) s = load_document(root, "xgboost-json", out, err);
+    lp__cjson_use_arena(before);
+    lp__arena_release(&arena);
+    return s;
 }
 
 lp_status lp__xgboost_ubjson_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
+    lp__arena arena = {NULL, 0};
+    lp__arena *before = lp__cjson_use_arena(&arena);
     cJSON *root = NULL;
     lp_status s = lp__ubjson_parse(bytes, len, &root, err);
-    return s == LP_OK ? load_document(root, "xgboost-ubjson", out, err) : s;
+    if (s == LP_OK) s = load_document(root, "xgboost-ubjson", out, err);
+    lp__cjson_use_arena(before);
+    lp__arena_release(&arena);
+    return s;
 }

@@ -6,22 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/arena.h"
 #include "../core/error.h"
 
 /* cJSON reports a failed allocation as a parse error at the spot it reached.
  * To tell the two apart, its allocator hooks (process-wide, installed before
  * every parse, always the same two functions) note a failure in a per-thread
- * flag that each parse resets and reads: no state outlives a call. */
+ * flag that each parse resets and reads: no state outlives a call.  They
+ * allocate from the thread's cJSON arena when a loader set one (arena.h). */
 static _Thread_local int json_alloc_failed;
 
 static void *json_malloc(size_t n)
 {
-    void *p = malloc(n);
+    void *p = lp__cjson_malloc(n);
     if (!p) json_alloc_failed = 1;
     return p;
 }
 
-static void json_free(void *p) { free(p); }
+static void json_free(void *p) { lp__cjson_free(p); }
 
 /* JSON has no NaN or Infinity, but XGBoost writes them as bare tokens (the
  * split condition of categorical nodes is NaN).  Outside strings, NaN and

@@ -46,6 +46,11 @@ typedef struct lp__forest {
      * the categories of the right branch). */
     size_t    n_cat_sets, n_cat_words;
     uint32_t *cat_offset, *cat_n_words, *cat_words;
+    /* The fast kernel's layout (trees_packed.c), built by lp__forest_pack
+     * once the trees are final; NULL = not built, the kernels below walk
+     * the nodes.  Read-only once built (the kernel's scratch is on its
+     * stack), so threads may share the forest. */
+    struct lp__packed_forest *packed;
 } lp__forest;
 
 /* Adds every tree's leaf to the rows' margins.  x is row-major, n_features
@@ -58,9 +63,9 @@ void lp_kern_forest_add_ref(const lp__forest *f, const float *x, size_t n_rows,
 #if defined(LP_SIMD128)
 void lp_kern_forest_add_simd128(const lp__forest *f, const float *x, size_t n_rows,
                                 size_t n_features, float *margins, size_t n_groups);
-#define lp_kern_forest_add lp_kern_forest_add_simd128
+#define lp_kern_forest_add_nodes lp_kern_forest_add_simd128
 #else
-#define lp_kern_forest_add lp_kern_forest_add_ref
+#define lp_kern_forest_add_nodes lp_kern_forest_add_ref
 #endif
 
 /* Dense layers: c[n×m] = a[n×k] · b[k×m] (+ bias[m] unless NULL), row-major.
@@ -73,6 +78,27 @@ void lp_kern_gemm_simd128(const float *a, const float *b, const float *bias, flo
 #else
 #define lp_kern_gemm lp_kern_gemm_ref
 #endif
+
+/* The packed layout (trees_packed.c): thresholds quantised per feature,
+ * trees stored complete to their depth, rows walked eight at a time.
+ * lp__forest_pack (re)builds it for rows of n_features values; it returns 0
+ * when out of memory (f->packed then stays NULL).  Trees it cannot represent
+ * exactly keep the node walk, in their place in the tree order, so
+ * lp_kern_forest_add_packed gives the reference's bits for every forest. */
+typedef struct lp__packed_forest lp__packed_forest;
+int    lp__forest_pack(lp__forest *f, size_t n_features);
+void   lp__forest_unpack(lp__forest *f);
+size_t lp__forest_packed_trees(const lp__forest *f);
+void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
+                               size_t n_features, float *margins, size_t n_groups);
+
+/* What predictions call: the packed kernel when the layout exists. */
+static inline void lp_kern_forest_add(const lp__forest *f, const float *x, size_t n_rows,
+                                      size_t n_features, float *margins, size_t n_groups)
+{
+    if (f->packed) lp_kern_forest_add_packed(f, x, n_rows, n_features, margins, n_groups);
+    else lp_kern_forest_add_nodes(f, x, n_rows, n_features, margins, n_groups);
+}
 
 /* One step from node n for value x (shared by both kernels for categorical
  * splits, which the SIMD version does not vectorise). */

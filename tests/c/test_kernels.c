@@ -1,9 +1,11 @@
-/* test_kernels.c — src/kernels: lp_kern_forest_add (the wasm SIMD kernel
- * when built with LP_SIMD128, the reference otherwise) against
+/* test_kernels.c — src/kernels: lp_kern_forest_add_nodes (the wasm SIMD
+ * kernel when built with LP_SIMD128, the reference otherwise) and
+ * lp_kern_forest_add_packed (vector levels natively and in WASM SIMD) against
  * lp_kern_forest_add_ref on random forests and rows, bit for bit, with
  * sentinels after every margins buffer (STYLE.md conventions 10 and 11).
- * Natively both names are the reference, so this run mostly exercises the
- * generator and ASan; `make test-c-wasm` is where SIMD meets the reference. */
+ * Natively the node kernel is the reference, so that comparison mostly
+ * exercises the generator and ASan; `make test-c-wasm` is where the wasm
+ * SIMD node kernel meets the reference.  The packed kernel runs in both. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ typedef struct gen {
     size_t     nodes_cap, cat_cap, words_cap;
     size_t     n_features, n_groups;
     float      pool[16];   /* thresholds, also used as inputs to hit them exactly */
+    int        too_many_cuts;   /* a feature has more thresholds than the packed layout holds */
 } gen;
 
 static uint32_t new_node(gen *g)
@@ -130,48 +133,80 @@ static float random_cell(const gen *g, lp_test_rng *rng)
     }
 }
 
-/* Runs both kernels on n_rows rows; returns 0 after reporting a difference. */
-static int compare_kernels(const gen *g, lp_test_rng *rng, size_t n_rows, const char *what)
+/* One kernel's margins against the reference's, with the sentinels. */
+static int same_margins(const gen *g, const float *a, const float *b, size_t n_rows, const char *kernel,
+                        const char *what)
+{
+    size_t ng = g->n_groups, nm = n_rows * ng;
+    for (size_t i = 0; i < SENTINELS; i++) {
+        uint32_t sb;
+        memcpy(&sb, &b[nm + i], 4);
+        if (sb != sentinel_bits)
+            return LP_CHECK(0, "%s, %s kernel: sentinel %zu after %zu margins overwritten (0x%08X)", what, kernel,
+                            i, nm, sb);
+    }
+    if (memcmp(a, b, nm * sizeof *a) != 0) {
+        size_t i = 0;
+        while (memcmp(&a[i], &b[i], sizeof *a) == 0) i++;
+        return LP_CHECK(0, "%s, %s kernel: %zu rows x %zu groups, %zu trees, %zu features: margin %zu (row %zu) "
+                        "ref %.9g, kernel %.9g", what, kernel, n_rows, ng, g->f.n_trees, g->n_features, i, i / ng,
+                        a[i], b[i]);
+    }
+    return LP_CHECK(1, "ok");
+}
+
+/* Runs the reference, the node kernel (SIMD in WASM) and the packed kernel
+ * on n_rows rows; returns 0 after reporting a difference.  Packs g's forest. */
+static int compare_kernels(gen *g, lp_test_rng *rng, size_t n_rows, const char *what)
 {
     size_t nf = g->n_features, ng = g->n_groups, nm = n_rows * ng;
     float *x = malloc((n_rows * nf != 0 ? n_rows * nf : 1) * sizeof *x);   /* exact size: ASan sees overreads */
     for (size_t i = 0; i < n_rows * nf; i++) x[i] = random_cell(g, rng);
-    float *a = malloc((nm + SENTINELS) * sizeof *a), *b = malloc((nm + SENTINELS) * sizeof *b);
-    for (size_t i = 0; i < nm; i++) a[i] = b[i] = (float)lp_test_uniform(rng, -1, 1);
-    for (size_t i = 0; i < SENTINELS; i++) memcpy(&a[nm + i], &sentinel_bits, 4), memcpy(&b[nm + i], &sentinel_bits, 4);
-    lp_kern_forest_add_ref(&g->f, x, n_rows, nf, a, ng);
-    lp_kern_forest_add(&g->f, x, n_rows, nf, b, ng);
-    int ok = 1;
-    for (size_t i = 0; i < SENTINELS; i++) {
-        uint32_t sa, sb;
-        memcpy(&sa, &a[nm + i], 4);
-        memcpy(&sb, &b[nm + i], 4);
-        if (sa != sentinel_bits || sb != sentinel_bits)
-            ok = LP_CHECK(0, "%s: sentinel %zu after %zu margins overwritten (ref 0x%08X, kernel 0x%08X)", what, i, nm,
-                          sa, sb);
-    }
-    if (ok && memcmp(a, b, nm * sizeof *a) != 0) {
-        size_t i = 0;
-        while (memcmp(&a[i], &b[i], sizeof *a) == 0) i++;
-        ok = LP_CHECK(0, "%s: %zu rows x %zu groups, %zu trees, %zu features: margin %zu (row %zu) ref %.9g, kernel %.9g",
-                      what, n_rows, ng, g->f.n_trees, nf, i, i / ng, a[i], b[i]);
-    } else {
-        LP_CHECK(ok, "ok");
-    }
+    float *m[3];
+    for (int k = 0; k < 3; k++) m[k] = malloc((nm + SENTINELS) * sizeof *m[k]);
+    for (size_t i = 0; i < nm; i++) m[0][i] = m[1][i] = m[2][i] = (float)lp_test_uniform(rng, -1, 1);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < SENTINELS; i++) memcpy(&m[k][nm + i], &sentinel_bits, 4);
+    lp_kern_forest_add_ref(&g->f, x, n_rows, nf, m[0], ng);
+    lp_kern_forest_add_nodes(&g->f, x, n_rows, nf, m[1], ng);
+    int ok = LP_CHECK(lp__forest_pack(&g->f, nf), "%s: lp__forest_pack ran out of memory", what);
+    /* Every tree without categorical splits and at most 4 deep fits the
+     * layout (deeper sparse ones may be left to the node walk). */
+    size_t plain = 0;
+    for (size_t t = 0; t < g->f.n_trees; t++) plain += !g->f.tree_has_cat[t] && g->f.tree_depth[t] <= 4;
+    if (ok && !g->too_many_cuts) ok = LP_CHECK(lp__forest_packed_trees(&g->f) >= plain, "%s: %zu of %zu trees packed, want >= %zu",
+                          what, lp__forest_packed_trees(&g->f), g->f.n_trees, plain);
+    if (ok) lp_kern_forest_add_packed(&g->f, x, n_rows, nf, m[2], ng);
+    ok = ok && same_margins(g, m[0], m[1], n_rows, "node", what);
+    ok = ok && same_margins(g, m[0], m[2], n_rows, "packed", what);
     free(x);
-    free(a);
-    free(b);
+    for (int k = 0; k < 3; k++) free(m[k]);
     return ok;
 }
 
 LP_TEST(which_kernel_runs)
 {
 #if defined(LP_SIMD128)
-    LP_CHECK((void (*)(void))lp_kern_forest_add != (void (*)(void))lp_kern_forest_add_ref,
-             "built with LP_SIMD128 but lp_kern_forest_add is the reference");
+    LP_CHECK((void (*)(void))lp_kern_forest_add_nodes != (void (*)(void))lp_kern_forest_add_ref,
+             "built with LP_SIMD128 but lp_kern_forest_add_nodes is the reference");
 #else
-    lp_test_skip("native build: lp_kern_forest_add is the reference; the SIMD kernel runs in make test-c-wasm");
+    lp_test_skip("native build: lp_kern_forest_add_nodes is the reference; the SIMD kernel runs in make test-c-wasm");
 #endif
+}
+
+LP_TEST(packed_matches_reference_across_blocks)
+{
+    /* Enough rows for several blocks of the packed kernel, deep and shallow trees. */
+    lp_test_rng rng = {24};
+    for (int iter = 0; iter < 12; iter++) {
+        gen g;
+        if (make_forest(&g, &rng, iter % 2 ? 8 : 4, 0)) {
+            char what[48];
+            snprintf(what, sizeof what, "forest %d, many rows", iter);
+            compare_kernels(&g, &rng, 200 + lp_test_below(&rng, 900), what);
+        }
+        free_forest(&g);
+    }
 }
 
 LP_TEST(simd_matches_reference_random_forests)
@@ -191,6 +226,54 @@ LP_TEST(simd_matches_reference_random_forests)
         failures += !compare_kernels(&g, &rng, n_rows, what);
         free_forest(&g);
     }
+}
+
+/* n0 stumps on feature 0, each with its own threshold, interleaved with 50
+ * stumps on feature 1 that share 5 thresholds; returns how many were packed
+ * after checking the packed margins against the reference. */
+static size_t stumps_packed(size_t n0, lp_test_rng *rng)
+{
+    size_t trees = n0 + 50, packed = 0;
+    gen g;
+    memset(&g, 0, sizeof g);
+    g.n_features = 2;
+    g.n_groups = 2;
+    g.too_many_cuts = 1;
+    for (int i = 0; i < 16; i++) g.pool[i] = (float)i * 0.25f - 2.0f;
+    g.f.n_trees = trees;
+    g.f.tree_root = calloc(trees, sizeof *g.f.tree_root);
+    g.f.tree_group = calloc(trees, sizeof *g.f.tree_group);
+    g.f.tree_depth = calloc(trees, 1);
+    g.f.tree_has_cat = calloc(trees, 1);
+    g.tree_end = calloc(trees, sizeof *g.tree_end);
+    for (size_t t = 0, t0 = 0, ones = 0; t < trees; t++) {
+        int on_one = t0 == n0 || (t % 7 == 3 && ones < 50);
+        ones += on_one;
+        uint32_t root = new_node(&g), left = new_node(&g), right = new_node(&g);
+        lp__node *n = g.f.nodes;
+        n[root].feature = on_one ? 1 | LP__NODE_DEFAULT_LEFT : 0;
+        n[root].u.threshold = on_one ? g.pool[t % 5] : -3.0f + 0.02f * (float)t0++;
+        n[root].left = (int32_t)left, n[root].right = (int32_t)right;
+        n[left].left = n[left].right = (int32_t)left, n[left].u.leaf = 0.001f * (float)t;
+        n[right].left = n[right].right = (int32_t)right, n[right].u.leaf = -0.002f * (float)t;
+        g.f.tree_root[t] = root;
+        g.f.tree_group[t] = (uint32_t)(t % 2);
+        g.tree_end[t] = (uint32_t)g.f.n_nodes;
+    }
+    lp_error err;
+    if (LP_CHECK_STATUS(lp__forest_check(&g.f, g.tree_end, 2, 2, &err), LP_OK, &err) &&
+        compare_kernels(&g, rng, 77, "stumps"))
+        packed = lp__forest_packed_trees(&g.f);
+    free_forest(&g);
+    return packed;
+}
+
+LP_TEST(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk)
+{
+    lp_test_rng rng = {25};
+    LP_CHECK_EQ_INT(stumps_packed(255, &rng), 255 + 50);   /* bins 0..255: one byte */
+    LP_CHECK_EQ_INT(stumps_packed(256, &rng), 50);         /* feature 0's trees walk nodes */
+    LP_CHECK_EQ_INT(stumps_packed(300, &rng), 50);
 }
 
 LP_TEST(simd_matches_reference_every_row_count)
@@ -241,7 +324,7 @@ LP_TEST(reference_walks_a_hand_built_tree)
     nodes[4] = (lp__node){{.leaf = 30.0f}, 0, 4, 4};
     uint32_t root = 0, group = 0, end = 5, off = 0, nw = 1, words = 1u << 2;
     uint8_t depth = 0, has_cat = 0;
-    lp__forest f = {1, 5, nodes, &root, &group, &depth, &has_cat, 1, 1, &off, &nw, &words};
+    lp__forest f = {1, 5, nodes, &root, &group, &depth, &has_cat, 1, 1, &off, &nw, &words, NULL};
     lp_error err;
     /* lp__forest_check frees nothing; it only fills depth and has_cat. */
     if (!LP_CHECK_STATUS(lp__forest_check(&f, &end, 2, 1, &err), LP_OK, &err)) return;
@@ -254,7 +337,7 @@ LP_TEST(reference_walks_a_hand_built_tree)
     float x[2 * (sizeof rows / sizeof *rows)], m_ref[sizeof rows / sizeof *rows], m_kern[sizeof rows / sizeof *rows];
     for (size_t r = 0; r < n; r++) x[2 * r] = rows[r][0], x[2 * r + 1] = rows[r][1], m_ref[r] = m_kern[r] = 0.5f;
     lp_kern_forest_add_ref(&f, x, n, 2, m_ref, 1);
-    lp_kern_forest_add(&f, x, n, 2, m_kern, 1);
+    lp_kern_forest_add_nodes(&f, x, n, 2, m_kern, 1);
     for (size_t r = 0; r < n; r++) {
         LP_CHECK(m_ref[r] == rows[r][2] + 0.5f, "row (%g, %g): ref %g, want %g", rows[r][0], rows[r][1], m_ref[r],
                  rows[r][2] + 0.5f);
@@ -302,6 +385,8 @@ void test_kernels(void)
 {
     LP_RUN(which_kernel_runs);
     LP_RUN(simd_matches_reference_random_forests);
+    LP_RUN(packed_matches_reference_across_blocks);
+    LP_RUN(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
     LP_RUN(reference_walks_a_hand_built_tree);

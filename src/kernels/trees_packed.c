@@ -1,0 +1,460 @@
+/* trees_packed.c — the fast tree-ensemble kernel and the layout it walks.
+ *
+ * Layout, built once at load (lp__forest_pack):
+ *  - Thresholds quantised per feature.  The distinct thresholds of feature f,
+ *    sorted, are its cuts; a value's bin is the number of cuts <= it.  For a
+ *    split on the k-th cut, x < cut[k] <=> bin(x) <= k, exactly, for every
+ *    float32 including ±0 and ±inf.  So a row is binned once (one binary
+ *    search per feature) and the trees compare small integers.
+ *    Bins are stored as int8 minus 128 (so a feature may have up to 255
+ *    cuts) and compared signed: go right iff bin - 128 > k - 128.
+ *  - Missing values: each feature has two bin slots, one where NaN counts as
+ *    the top bin (right at every split) and one where it counts as the
+ *    bottom bin (left at every split).  A node reads the slot of its default
+ *    direction, so NaN needs no test in the walk.
+ *  - Each packable tree is stored complete to its depth d, in breadth-first
+ *    order: 2^d - 1 node words (slot in the low 16 bits, k - 128 as int8 in
+ *    bits 16-23), then 2^d leaf values.  A leaf above the last level is
+ *    copied to all its descendants' leaves (the nodes below it test
+ *    anything: every way leads to the same value), so every row takes
+ *    exactly d steps with no branch: node i -> 2i + 1 + (bin > k).
+ *  - Trees the layout cannot hold exactly (categorical splits, too deep or
+ *    too sparse to pad, features with more than MAX_CUTS cuts) keep the
+ *    general node walk of trees_scalar.c, tree by tree, in their place in the
+ *    tree order.
+ *
+ * Walk: rows go in groups of LANES; the bins of a group are stored slot-major
+ * (16 rows of a slot side by side), so the first VECTOR_LEVELS levels of a
+ * tree are evaluated for all 16 rows at once with vector compares (every node
+ * of the level compared, each lane keeping its own node's answer), and the
+ * remaining levels with a scalar walk per lane.  Blocks of several groups go
+ * through one tree at a time, so a tree is read from memory once per block.
+ * Every row still adds its trees' leaves in tree order, as the reference
+ * does, so the margins are bit-identical to lp_kern_forest_add_ref.
+ *
+ * The vector part uses GCC/Clang vector extensions, so the same source is
+ * wasm SIMD under -msimd128, SSE/AVX natively, and plain scalar code in the
+ * non-SIMD wasm build (which then skips it: LP_PACKED_VECTORS is off).
+ */
+#include "kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "trees_packed.c reads node words byte by byte as little-endian (as wasm is)"
+#endif
+
+#if defined(__clang__)
+#define NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
+#else
+#define NO_VECTORIZE
+#endif
+
+#if defined(__wasm_simd128__) || defined(__SSE2__) || defined(__ARM_NEON)
+#define LP_PACKED_VECTORS 1
+#else
+#define LP_PACKED_VECTORS 0
+#endif
+
+#ifndef VECTOR_LEVELS
+#define VECTOR_LEVELS 5      /* tree levels done with vector compares */
+#endif
+#ifndef BLOCK_BYTES
+#define BLOCK_BYTES 16384    /* bins of one block of groups: stays in L1 */
+#endif
+enum {
+    LANES = 16,              /* rows per group: one int8 vector */
+    FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
+    MAX_DEPTH = 10,          /* deeper trees keep the general walk */
+    MAX_CUTS = 255,          /* bins 0..255 fit a byte */
+    MAX_SLOTS = 65536,       /* slots are 16-bit */
+    BIN_TOP = 127,           /* bin 255 - 128: right at every split */
+    BIN_BOTTOM = -128        /* bin 0 - 128: left at every split */
+};
+
+typedef struct packed_tree {
+    uint32_t words;          /* offset of its node words (UINT32_MAX: general walk) */
+    uint8_t  depth;
+} packed_tree;
+
+struct lp__packed_forest {
+    size_t      n_slots;     /* 2 * n_features: [0, F) NaN right, [F, 2F) NaN left */
+    size_t      n_features;
+    uint32_t   *cut_offset;  /* n_features + 1: feature f's cuts are cuts[cut_offset[f] ..] */
+    float      *cuts;
+    /* For binning: feature f's cuts again, padded with NaN (which no value
+     * is >= of) to search_len[f], a power of two, at search[search_offset[f]]. */
+    uint32_t   *search_offset, *search_len;
+    float      *search;
+    packed_tree *trees;      /* n_trees */
+    uint32_t   *words;
+    size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
+    size_t      n_packed;    /* trees in the layout (the rest walk generally) */
+};
+
+/* ---- building ---- */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Index of t among the n sorted distinct cuts (t is one of them). */
+static int32_t cut_index(const float *cuts, size_t n, float t)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (cuts[mid] <= t) lo = mid;
+        else hi = mid;
+    }
+    return (int32_t)lo;
+}
+
+/* Whether tree t fits the layout: no categorical split, not too deep, and
+ * padding to a complete tree at most quadruples it (plus a small allowance). */
+static int tree_packable(const lp__forest *f, size_t t, size_t tree_nodes)
+{
+    unsigned d = f->tree_depth[t];
+    if (f->tree_has_cat[t] || d > MAX_DEPTH) return 0;
+    return ((size_t)2 << d) <= 4 * tree_nodes + 64;
+}
+
+/* Writes node i of the source tree at position pos of the complete tree of
+ * depth d (level = depth of pos); a leaf is copied down to the last level. */
+static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, uint32_t *out,
+                  unsigned d, uint32_t pos, unsigned level)
+{
+    const lp__node *n = &f->nodes[i];
+    if (level == d) {            /* the last level: only leaves get here (d is the tree's depth) */
+        uint32_t bits;
+        memcpy(&bits, &n->u.leaf, sizeof bits);
+        out[pos] = bits;
+        return;
+    }
+    if (n->left == i) {          /* a leaf above the last level */
+        /* Slot 0, k - 128 = 0: a test whose answer does not matter, both
+         * subtrees hold this leaf. */
+        out[pos] = 0;
+        place(f, p, i, out, d, 2 * pos + 1, level + 1);
+        place(f, p, i, out, d, 2 * pos + 2, level + 1);
+        return;
+    }
+    uint32_t feature = n->feature & LP__NODE_FEATURE_MASK;
+    uint32_t base = p->cut_offset[feature];
+    int32_t k = cut_index(p->cuts + base, p->cut_offset[feature + 1] - base, n->u.threshold);
+    uint32_t slot = feature + ((n->feature & LP__NODE_DEFAULT_LEFT) ? (uint32_t)p->n_features : 0);
+    out[pos] = slot | ((uint32_t)(uint8_t)(int8_t)(k - 128) << 16);
+    place(f, p, n->left, out, d, 2 * pos + 1, level + 1);
+    place(f, p, n->right, out, d, 2 * pos + 2, level + 1);
+}
+
+void lp__forest_unpack(lp__forest *f)
+{
+    lp__packed_forest *p = f->packed;
+    if (!p) return;
+    free(p->cut_offset);
+    free(p->cuts);
+    free(p->search_offset);
+    free(p->search_len);
+    free(p->search);
+    free(p->trees);
+    free(p->words);
+    free(p);
+    f->packed = NULL;
+}
+
+int lp__forest_pack(lp__forest *f, size_t n_features)
+{
+    lp__forest_unpack(f);
+    if (2 * n_features > MAX_SLOTS || f->n_trees == 0) return 1;   /* general walk */
+    lp__packed_forest *p = calloc(1, sizeof *p);
+    if (!p) return 0;
+    f->packed = p;
+    p->n_features = n_features;
+    p->n_slots = 2 * n_features;
+    p->cut_offset = calloc(n_features + 1, sizeof *p->cut_offset);
+    p->trees = calloc(f->n_trees, sizeof *p->trees);
+    uint32_t *count = calloc(n_features + 1, sizeof *count);
+    if (!p->cut_offset || !p->trees || !count) goto nomem;
+
+    /* Which trees fit, and the thresholds they use, per feature. */
+    size_t n_cuts = 0, n_words = 0;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        size_t begin = f->tree_root[t];
+        size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
+        if (!tree_packable(f, t, end - begin)) {
+            p->trees[t].words = UINT32_MAX;
+            continue;
+        }
+        p->trees[t].depth = f->tree_depth[t];
+        for (size_t i = begin; i < end; i++)
+            if (f->nodes[i].left != (int32_t)i) count[f->nodes[i].feature & LP__NODE_FEATURE_MASK]++;
+    }
+    for (size_t j = 0; j < n_features; j++) {
+        p->cut_offset[j] = (uint32_t)n_cuts;
+        n_cuts += count[j];
+    }
+    p->cut_offset[n_features] = (uint32_t)n_cuts;
+    p->cuts = malloc((n_cuts ? n_cuts : 1) * sizeof *p->cuts);
+    if (!p->cuts) goto nomem;
+    memset(count, 0, (n_features + 1) * sizeof *count);
+    for (size_t t = 0; t < f->n_trees; t++) {
+        if (p->trees[t].words == UINT32_MAX) continue;
+        size_t begin = f->tree_root[t];
+        size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
+        for (size_t i = begin; i < end; i++)
+            if (f->nodes[i].left != (int32_t)i) {
+                uint32_t j = f->nodes[i].feature & LP__NODE_FEATURE_MASK;
+                p->cuts[p->cut_offset[j] + count[j]++] = f->nodes[i].u.threshold;
+            }
+    }
+    /* Sort and deduplicate each feature's cuts (in place, then compact). */
+    size_t w = 0;
+    for (size_t j = 0; j < n_features; j++) {
+        float *c = p->cuts + p->cut_offset[j];
+        size_t n = count[j], u = 0;
+        qsort(c, n, sizeof *c, cmp_float);
+        for (size_t i = 0; i < n; i++)
+            if (u == 0 || c[i] != p->cuts[w + u - 1]) p->cuts[w + u++] = c[i];
+        p->cut_offset[j] = (uint32_t)w;
+        w += u;
+        count[j] = (uint32_t)u;
+    }
+    p->cut_offset[n_features] = (uint32_t)w;
+    /* The padded copies binning searches (features with too many cuts get
+     * none: no packed tree reads their bins). */
+    p->search_offset = calloc(n_features, sizeof *p->search_offset);
+    p->search_len = calloc(n_features, sizeof *p->search_len);
+    if (!p->search_offset || !p->search_len) goto nomem;
+    size_t n_search = 0;
+    for (size_t j = 0; j < n_features; j++) {
+        uint32_t len = 0;
+        if (count[j] && count[j] <= MAX_CUTS)
+            for (len = 1; len < count[j]; len *= 2) {}
+        p->search_offset[j] = (uint32_t)n_search;
+        p->search_len[j] = len;
+        n_search += len;
+    }
+    p->search = malloc((n_search ? n_search : 1) * sizeof *p->search);
+    if (!p->search) goto nomem;
+    for (size_t j = 0; j < n_features; j++) {
+        float *dst = p->search + p->search_offset[j];
+        for (uint32_t i = 0; i < p->search_len[j]; i++)
+            dst[i] = i < count[j] ? p->cuts[p->cut_offset[j] + i] : NAN;
+    }
+    /* Trees splitting on a feature with too many cuts for byte bins walk generally. */
+    for (size_t t = 0; t < f->n_trees; t++) {
+        if (p->trees[t].words == UINT32_MAX) continue;
+        size_t begin = f->tree_root[t];
+        size_t end = t + 1 < f->n_trees ? f->tree_root[t + 1] : f->n_nodes;
+        for (size_t i = begin; i < end; i++)
+            if (f->nodes[i].left != (int32_t)i && count[f->nodes[i].feature & LP__NODE_FEATURE_MASK] > MAX_CUTS) {
+                p->trees[t].words = UINT32_MAX;
+                break;
+            }
+        if (p->trees[t].words == UINT32_MAX) continue;
+        p->trees[t].words = (uint32_t)n_words;
+        n_words += ((size_t)2 << p->trees[t].depth) - 1;
+        p->n_packed++;
+    }
+    free(count);
+    count = NULL;
+    p->words = malloc((n_words ? n_words : 1) * sizeof *p->words);
+    if (!p->words) goto nomem;
+    for (size_t t = 0; t < f->n_trees; t++)
+        if (p->trees[t].words != UINT32_MAX)
+            place(f, p, (int32_t)f->tree_root[t], p->words + p->trees[t].words, p->trees[t].depth, 0, 0);
+
+    size_t group_bytes = p->n_slots * LANES;
+    p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
+    return 1;
+nomem:
+    free(count);
+    lp__forest_unpack(f);
+    return 0;
+}
+
+size_t lp__forest_packed_trees(const lp__forest *f) { return f->packed ? f->packed->n_packed : 0; }
+
+/* ---- walking ---- */
+
+/* Bins the `rows` rows at x (the rest of the group's lanes get bin 0) into
+ * one group: slot-major, LANES wide.  For each feature the 16 rows search
+ * its cuts together, so the searches' load chains overlap. */
+static void bin_group(const lp__packed_forest *p, const float *x, size_t rows, size_t n_features,
+                      int8_t *group)
+{
+    size_t nf = p->n_features;
+    for (size_t j = 0; j < nf; j++) {
+        const float *c = p->search + p->search_offset[j];
+        uint32_t len = p->search_len[j];
+        float v[LANES];
+        uint32_t at[LANES];
+        for (size_t l = 0; l < LANES; l++) v[l] = l < rows ? x[l * n_features + j] : 0.0f, at[l] = 0;
+        if (len && rows >= LANES) {
+            /* Count of cuts <= v: a branch-free binary search over len
+             * (a power of two) entries, then the last comparison. */
+            for (uint32_t step = len / 2; step; step /= 2)
+                for (size_t l = 0; l < LANES; l++) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
+            for (size_t l = 0; l < LANES; l++) at[l] += c[at[l]] <= v[l];
+        } else if (len) {   /* a partial group: only its rows */
+            for (size_t l = 0; l < rows; l++) {
+                for (uint32_t step = len / 2; step; step /= 2) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
+                at[l] += c[at[l]] <= v[l];
+            }
+        }
+        for (size_t l = 0; l < LANES; l++) {
+            int missing = v[l] != v[l];
+            int8_t bin = (int8_t)((int)at[l] - 128);
+            group[j * LANES + l] = missing ? (int8_t)BIN_TOP : bin;
+            group[(j + nf) * LANES + l] = missing ? (int8_t)BIN_BOTTOM : bin;
+        }
+    }
+}
+
+/* The general walk of one row through tree t (as trees_scalar.c). */
+static float walk_general(const lp__forest *f, size_t t, const float *row)
+{
+    int32_t i = (int32_t)f->tree_root[t];
+    for (unsigned d = f->tree_depth[t]; d; d--) {
+        const lp__node *n = &f->nodes[i];
+        i = lp__node_next(f, n, row[n->feature & LP__NODE_FEATURE_MASK]);
+    }
+    return f->nodes[i].u.leaf;
+}
+
+#if LP_PACKED_VECTORS
+typedef int8_t v16i8 __attribute__((vector_size(16)));
+
+/* The first `levels` levels of a tree for the 16 rows of a group: returns
+ * each lane's position within level `levels`. */
+static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t *tw, const int8_t *group,
+                                                                  unsigned levels)
+{
+    v16i8 pos = {0};
+    for (unsigned level = 0; level < levels; level++) {
+        uint32_t first = (1u << level) - 1, n = 1u << level;
+        v16i8 right = {0};
+        for (uint32_t j = 0; j < n; j++) {
+            uint16_t slot;
+            int8_t kb;   /* bytes 0-1 and 2 of the node word (little-endian, as wasm) */
+            memcpy(&slot, &tw[first + j], sizeof slot);
+            memcpy(&kb, (const uint8_t *)&tw[first + j] + 2, sizeof kb);
+            v16i8 bins, k = {0};
+            memcpy(&bins, group + (size_t)slot * LANES, sizeof bins);
+            k += kb;
+            v16i8 here = pos == (int8_t)j;       /* -1 in the lanes at node j */
+            right |= (bins > k) & here;
+        }
+        pos = pos + pos - right;                  /* 2 pos + (right ? 1 : 0) */
+    }
+    return pos;
+}
+#endif
+
+/* A group with few rows (a batch of 1 to 3, or a tail): walking them one
+ * by one costs less than comparing whole levels for 16 lanes. */
+static void add_packed_tree_few(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
+                                float *out, size_t n_groups, size_t lanes)
+{
+    const uint32_t *tw = p->words + pt->words;
+    for (size_t l = 0; l < lanes; l++) {
+        int32_t i = 0;
+        for (unsigned d = pt->depth; d; d--) {
+            uint32_t wd = tw[i];
+            i = 2 * i + 1 + (group[(wd & 0xffff) * LANES + l] > (int8_t)(wd >> 16));
+        }
+        float leaf;
+        memcpy(&leaf, &tw[i], sizeof leaf);
+        out[l * n_groups] += leaf;
+    }
+}
+
+/* Adds packed tree t to the rows of one group (`lanes` of them valid). */
+static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
+                            float *out, size_t n_groups, size_t lanes)
+{
+    if (lanes < FEW_LANES) {
+        add_packed_tree_few(p, pt, group, out, n_groups, lanes);
+        return;
+    }
+    const uint32_t *tw = p->words + pt->words;
+    unsigned d = pt->depth;
+    int32_t i[LANES];
+    unsigned done = 0;
+#if LP_PACKED_VECTORS
+    done = d < VECTOR_LEVELS ? d : VECTOR_LEVELS;
+    v16i8 pos;
+    switch (done) {   /* constant level counts: the loops unroll */
+    case 0: pos = vector_levels(tw, group, 0); break;
+    case 1: pos = vector_levels(tw, group, 1); break;
+    case 2: pos = vector_levels(tw, group, 2); break;
+    case 3: pos = vector_levels(tw, group, 3); break;
+    case 4: pos = vector_levels(tw, group, 4); break;
+    default: pos = vector_levels(tw, group, VECTOR_LEVELS); break;
+    }
+    for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + pos[l];
+#else
+    for (size_t l = 0; l < LANES; l++) i[l] = 0;
+#endif
+    for (; done < d; done++) {
+        /* LANES independent walks interleaved: their loads overlap.  Kept
+         * scalar: wasm has no gather, and a vectorised version of this loop
+         * spends its time moving lanes in and out. */
+        NO_VECTORIZE
+        for (size_t l = 0; l < LANES; l++) {
+            uint32_t wd = tw[i[l]];
+            int32_t right = group[(wd & 0xffff) * LANES + l] > (int8_t)(wd >> 16);
+            i[l] = 2 * i[l] + 1 + right;
+        }
+    }
+    for (size_t l = 0; l < lanes; l++) {
+        float leaf;
+        memcpy(&leaf, &tw[i[l]], sizeof leaf);
+        out[l * n_groups] += leaf;
+    }
+}
+
+void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
+                               size_t n_features, float *margins, size_t n_groups)
+{
+    const lp__packed_forest *p = f->packed;
+    size_t group_len = p->n_slots * LANES;
+    size_t block_rows = p->groups_per_block * LANES;
+    /* The block's bins live on the stack (a model is shared read-only);
+     * only rows of more than BLOCK_BYTES / 32 features need the heap. */
+    _Alignas(16) int8_t stack_bins[BLOCK_BYTES];
+    int8_t *bins = stack_bins;
+    if (group_len * p->groups_per_block > sizeof stack_bins) {
+        bins = malloc(group_len * p->groups_per_block);
+        if (!bins) {   /* still exact, just slower */
+            lp_kern_forest_add_nodes(f, x, n_rows, n_features, margins, n_groups);
+            return;
+        }
+    }
+    for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
+        size_t rows = n_rows - r0 < block_rows ? n_rows - r0 : block_rows;
+        size_t groups = (rows + LANES - 1) / LANES;
+        /* Bin the block; lanes past the last row are walked but never added. */
+        for (size_t g = 0; g < groups; g++)
+            bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
+        for (size_t t = 0; t < f->n_trees; t++) {
+            const packed_tree *pt = &p->trees[t];
+            float *out = margins + r0 * n_groups + f->tree_group[t];
+            if (pt->words == UINT32_MAX) {
+                for (size_t r = 0; r < rows; r++)
+                    out[r * n_groups] += walk_general(f, t, x + (r0 + r) * n_features);
+                continue;
+            }
+            for (size_t g = 0; g < groups; g++) {
+                size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
+                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * n_groups, n_groups, lanes);
+            }
+        }
+    }
+    if (bins != stack_bins) free(bins);
+}

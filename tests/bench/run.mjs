@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+// make bench: localpredict side by side with the anchors of ../shared/bench, on
+// the same inputs and with the same protocol, in one invocation.  Prints a
+// markdown table with ratios and writes build/bench/results.json and
+// build/bench/RESULTS.md.  See tests/bench/README.md.
+//
+//   node tests/bench/run.mjs [--quick]      (--quick: 3 reps, W1 only, no CSV/e2e)
+//
+// Environment: LP_SHARED_BENCH = the anchors' folder (default ../shared/bench
+// next to the repository), LP_BENCH_REPS = repetitions (default 5).
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const out = path.join(root, 'build/bench');
+const anchors = path.join(out, 'anchors');
+const work = path.join(anchors, 'work');
+const quick = process.argv.includes('--quick');
+const REPS = process.env.LP_BENCH_REPS || (quick ? '3' : '5');
+const PY = '/usr/bin/python3';
+const log = (...a) => console.error('==', ...a);
+
+// ---- setup: the anchors' copy, its node_modules and workloads (cached) ----
+fs.mkdirSync(out, { recursive: true });
+if (!fs.existsSync(path.join(anchors, 'bench_ort.mjs'))) {
+  const shared = process.env.LP_SHARED_BENCH || path.resolve(root, '../shared/bench');
+  if (!fs.existsSync(path.join(shared, 'bench_ort.mjs'))) {
+    console.error(`bench: the anchor benchmarks are not at ${shared}; set LP_SHARED_BENCH to the shared/bench folder`);
+    process.exit(2);
+  }
+  log('copying', shared, 'to', anchors);
+  fs.cpSync(shared, anchors, { recursive: true, filter: (p) => !/\/(results|work|node_modules)$/.test(p) });
+  fs.chmodSync(anchors, 0o755);
+}
+if (!fs.existsSync(path.join(anchors, 'node_modules'))) {
+  log('npm ci in', anchors);
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: anchors, stdio: ['ignore', 2, 2], env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+}
+if (!fs.existsSync(path.join(work, 'manifest.json'))) {
+  log('generating the workloads (once; cached in', work + ')');
+  execFileSync(PY, ['gen_workloads.py', '--out', 'work'], { cwd: anchors, stdio: ['ignore', 2, 2] });
+}
+
+// ---- runners ----
+function runJson(cmd, args, opts = {}) {
+  log(cmd, args.map((a) => (a.startsWith(root) ? path.relative(root, a) : a)).join(' '));
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, OMP_NUM_THREADS: '1' }, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const text = r.stdout.trim();
+  return JSON.parse(text.slice(text.indexOf('{')));
+}
+const node = process.execPath;
+const w = (f) => path.join(work, f);
+const BATCHES = '1,64,4096,100000';
+const nativeBench = path.join(out, 'native/bench_native');
+
+const workloads = [
+  { id: 'W1', name: 'W1 gbdt 3-class (900 trees, depth 6)', json: 'w1_gbdt.json', onnx: 'w1_gbdt.onnx', x: 'w1_X.f32', p: 'w1_proba_xgb.f32', k: 3 },
+  { id: 'W2', name: 'W2 binary gbdt (500 trees, depth 8)', json: 'w2_binary_gbdt.json', onnx: 'w2_binary_gbdt.onnx', x: 'w2_X.f32', p: 'w2_proba_xgb.f32', k: 2 },
+].filter((wl) => !quick || wl.id === 'W1');
+
+const results = {
+  machine: {
+    cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
+    date: new Date().toISOString(), loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)),
+  },
+  settings: { reps: +REPS, min_time_s: 0.3, warmup_s: 0.2, batches: BATCHES.split(',').map(Number) },
+  workloads: {},
+};
+
+for (const wl of workloads) {
+  const r = (results.workloads[wl.id] = { name: wl.name });
+  r.lp_wasm = runJson(node, [path.join(root, 'tests/bench/bench_lp.mjs'), '--model', w(wl.json), '--input', w(wl.x),
+    '--expected', w(wl.p), '--classes', String(wl.k), '--batches', BATCHES, '--reps', REPS]).localpredict;
+  // HOOK(pool): "localpredict WASM, all cores" — when the worker pool (wasm/pool*.mjs) is
+  // merged, run it here on the same rows and store r.lp_wasm_all = { batches: { <b>: {
+  // rows_per_s_median } } }; the table prints it as its own row.  Until then the row says n/a.
+  r.lp_wasm_all = null;
+  r.lp_native = runJson(nativeBench, [w(wl.json), w(wl.x), '50', BATCHES, REPS, w(wl.p)]);
+  const ort = runJson(node, [path.join(anchors, 'bench_ort.mjs'), '--model', w(wl.onnx), '--input', w(wl.x),
+    '--expected', w(wl.p), '--classes', String(wl.k), '--batches', BATCHES, '--reps', REPS], { cwd: anchors });
+  r.ort_web = ort.backends.web;
+  r.ort_node = ort.backends.node;
+  try {
+    const xgb = runJson(PY, [path.join(anchors, 'bench_xgb.py'), '--model', w(wl.json), '--input', w(wl.x),
+      '--expected', w(wl.p), '--reps', REPS, '--methods', 'inplace', '--batches', BATCHES], { cwd: anchors });
+    r.xgboost = { ...xgb.methods.inplace, load_ms_cold: xgb.load_ms_cold, load_ms_warm_median: xgb.load_ms_warm_median };
+  } catch (e) {
+    r.xgboost = null;
+    log('xgboost anchor skipped:', e.message.split('\n')[0]);
+  }
+  fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
+}
+
+// ---- peak memory: W1 model load + one 100000-row batch, one process each ----
+if (!quick) {
+  const mem = (results.peak_rss_mb = {});
+  mem.lp_wasm = runJson(node, [path.join(root, 'tests/bench/bench_lp.mjs'), '--model', w('w1_gbdt.json'),
+    '--input', w('w1_X.f32'), '--rss-only', '--load-reps', '0']);
+  mem.ort_web = runJson(node, [path.join(anchors, 'bench_ort.mjs'), '--model', w('w1_gbdt.onnx'), '--input', w('w1_X.f32'),
+    '--backends', 'web', '--batches', '100000', '--reps', '1', '--load-reps', '0', '--warmup', '0'], { cwd: anchors });
+  for (const k of Object.keys(mem)) mem[k] = { before_load: mem[k].rss_before_load_mb, peak: mem[k].max_rss_mb };
+}
+
+// ---- end to end: W1's CSV (200k rows) -> predictions CSV ----
+function timed(cmd, args, opts = {}) {
+  log(cmd, args.join(' '));
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
+  return s;
+}
+if (!quick) {
+  const csv = w('w1.csv');
+  const mb = fs.statSync(csv).size / 1e6;
+  const e2e = (results.end_to_end = { input: 'w1.csv', mb: +mb.toFixed(1), rows: 200000 });
+  const cli = timed(node, [path.join(root, 'wasm/cli.mjs'), 'predict', w('w1_gbdt.json'), csv, '-o', path.join(out, 'e2e_lp_wasm.csv')]);
+  const nat = timed(path.join(out, 'native/localpredict'), ['predict', w('w1_gbdt.json'), csv, '-o', path.join(out, 'e2e_lp_native.csv')]);
+  const ortS = timed(node, ['pipeline_ort.mjs', anchors, w('w1_gbdt.onnx'), csv, path.join(out, 'e2e_ort.csv'), '3'], { cwd: anchors });
+  e2e.lp_wasm_cli = { seconds: +cli.toFixed(2), MBps: +(mb / cli).toFixed(1) };
+  e2e.lp_native_cli = { seconds: +nat.toFixed(2), MBps: +(mb / nat).toFixed(1) };
+  e2e.pipeline_ort = { seconds: +ortS.toFixed(2), MBps: +(mb / ortS).toFixed(1) };
+  // HOOK(pool): the CLI on all cores (its --threads flag, once the pool is merged) goes here.
+}
+
+// ---- CSV parsing: our reader (the CSV helper's script, when present) vs papaparse ----
+const csvScript = path.join(root, 'tests/bench/csv_parse.mjs');
+if (!quick && fs.existsSync(csvScript)) {
+  results.csv_parse = {
+    lp: runJson(node, [csvScript, '--csv', w('w1.csv')]),
+    anchors: runJson(node, ['--max-old-space-size=8192', '--expose-gc', 'bench_csv.mjs', '--csv', w('w1.csv'),
+      '--warm', w('w1_10k.csv'), '--reps', '3'], { cwd: anchors }),
+  };
+} else {
+  results.csv_parse = null;
+}
+
+// ---- what a page downloads ----
+const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
+function bundle(files) {
+  let raw = 0, gzip = 0;
+  for (const f of files) raw += fs.statSync(f).size, gzip += gz(f);
+  return { files: files.map((f) => path.relative(root, f)), raw, gzip };
+}
+const shim = ['browser.mjs', 'localpredict.mjs', 'engine.mjs', 'model.mjs', 'errors.mjs', 'detect.mjs', 'load-browser.mjs']
+  .map((f) => path.join(root, 'wasm', f)).filter((f) => fs.existsSync(f));
+const ortDist = path.join(anchors, 'node_modules/onnxruntime-web/dist');
+results.download = {
+  lp: bundle([path.join(root, 'wasm/build/localpredict.wasm'), ...shim]),
+  lp_scalar_wasm: bundle([path.join(root, 'wasm/build/localpredict-scalar.wasm')]),
+  ort_web: bundle([path.join(ortDist, 'ort-wasm-simd-threaded.wasm'), path.join(ortDist, 'ort.wasm.bundle.min.mjs')]),
+};
+
+fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+const table = makeTable(results);
+fs.writeFileSync(path.join(out, 'RESULTS.md'), table);
+console.log(table);
+
+// ---- the table ----
+function makeTable(res) {
+  const k = (v) => (v == null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${Math.round(v / 1e3)}k` : String(Math.round(v)));
+  const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+  const bs = (x, b) => x?.batches?.[b]?.rows_per_s_median;
+  const ms = (v) => (v == null ? 'n/a' : `${Math.round(v)}`);
+  const L = [];
+  const m = res.machine;
+  L.push(`Machine: ${m.cpu}, ${m.cores} cores (shared, noisy: compare ratios), Node ${m.node}, ${m.date.slice(0, 10)}; ` +
+    `load average at start ${m.loadavg_at_start.join(' / ')}.  Rows/s, single thread unless said, median of ${res.settings.reps} reps of >= 0.3 s. ` +
+    'cpu/wall below 1 means the process waited for a core (other jobs on the machine): that cell is pessimistic.');
+  L.push('');
+  L.push('| workload | engine | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 | load ms cold / warm | max abs diff vs xgboost |');
+  L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [id, r] of Object.entries(res.workloads)) {
+    const rows = [
+      ['localpredict WASM SIMD (JS API)', r.lp_wasm],
+      ['localpredict WASM, all cores', r.lp_wasm_all],
+      ['localpredict native -O3 -march=native', r.lp_native],
+      ['onnxruntime-web (wasm SIMD, Node)', r.ort_web],
+      ['onnxruntime-node', r.ort_node],
+      ['xgboost inplace_predict', r.xgboost],
+    ];
+    for (const [name, x] of rows) {
+      if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | ${name.includes('all cores') ? 'pool not merged yet' : ''} |`); continue; }
+      L.push(`| ${id} | ${name} | ${[1, 64, 4096, 100000].map((b) => k(bs(x, b))).join(' | ')} | ` +
+        `${x.batches?.[4096]?.cpu_per_wall_median ?? ''} | ` +
+        `${ms(x.load_ms_cold)} / ${ms(x.load_ms_warm_median)} | ${x.check ? x.check.max_abs_diff_vs_expected.toExponential(1) : ''} |`);
+    }
+  }
+  L.push('');
+  L.push('Ratios (localpredict WASM SIMD, 1 thread):');
+  L.push('');
+  L.push('| workload | vs ORT-web b=1 | b=64 | b=4096 | b=100000 | vs ORT-node b=4096 | vs xgboost b=4096 | vs our native b=4096 | load cold vs ORT-web cold |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [id, r] of Object.entries(res.workloads)) {
+    L.push(`| ${id} | ${[1, 64, 4096, 100000].map((b) => ratio(bs(r.lp_wasm, b), bs(r.ort_web, b))).join(' | ')} | ` +
+      `${ratio(bs(r.lp_wasm, 4096), bs(r.ort_node, 4096))} | ${ratio(bs(r.lp_wasm, 4096), bs(r.xgboost, 4096))} | ` +
+      `${ratio(bs(r.lp_wasm, 4096), bs(r.lp_native, 4096))} | ` +
+      `${r.lp_wasm.load_ms_cold.toFixed(0)} vs ${r.ort_web.load_ms_cold.toFixed(0)} ms |`);
+  }
+  const h = res.workloads.W1?.lp_wasm?.handoff;
+  if (h) {
+    L.push('');
+    L.push(`Model handoff to a second engine instance (W1, the compact blob): serialise ${h.serialize_ms} ms, ` +
+      `blob ${(h.blob_bytes / 1e6).toFixed(2)} MB, load from blob ${h.blob_load_ms_median} ms (ORT-web warm session: ` +
+      `${res.workloads.W1.ort_web.load_ms_warm_median.toFixed(0)} ms); instantiating the engine ${h.instantiate_ms} ms; ` +
+      `JSON load inside the engine ${h.json_load_ms_engine_only} ms.`);
+  }
+  if (res.end_to_end) {
+    const e = res.end_to_end;
+    L.push('');
+    L.push(`End to end, CSV file -> predictions CSV, W1 (${e.mb} MB, ${e.rows} rows), wall time incl. process start and model load:`);
+    L.push('');
+    L.push('| pipeline | seconds | MB/s | vs papaparse + ORT-web |');
+    L.push('|---|---:|---:|---:|');
+    for (const [name, x] of [['localpredict CLI (node wasm/cli.mjs, WASM SIMD, 1 thread)', e.lp_wasm_cli],
+      ['localpredict native CLI', e.lp_native_cli], ['papaparse + onnxruntime-web (pipeline_ort.mjs)', e.pipeline_ort]])
+      L.push(`| ${name} | ${x.seconds} | ${x.MBps} | ${(e.pipeline_ort.seconds / x.seconds).toFixed(1)}× |`);
+  }
+  if (res.peak_rss_mb) {
+    L.push('');
+    L.push(`Peak RSS, W1 load + one 100000-row batch (includes the 40 MB input): localpredict ` +
+      `${res.peak_rss_mb.lp_wasm.before_load} -> ${res.peak_rss_mb.lp_wasm.peak} MB, ORT-web ` +
+      `${res.peak_rss_mb.ort_web.before_load} -> ${res.peak_rss_mb.ort_web.peak} MB.`);
+  }
+  L.push('');
+  if (res.csv_parse) {
+    const a = res.csv_parse.anchors.methods;
+    L.push(`CSV parsing (w1.csv): localpredict ${res.csv_parse.lp.MBps_median ?? JSON.stringify(res.csv_parse.lp)} MB/s; ` +
+      `papaparse ${a.papaparse_dyn_false.MBps_median} MB/s untyped, ${a.papaparse_dyn_true.MBps_median} MB/s typed; ` +
+      `hand-written JS scanner ${a.scan_charcodes.MBps_median} MB/s.`);
+  } else {
+    L.push('CSV parsing: skipped (tests/bench/csv_parse.mjs, from the CSV reader work, is not in this tree).');
+  }
+  const d = res.download;
+  L.push('');
+  L.push('What a page downloads (gzip -9):');
+  L.push('');
+  L.push('| | raw bytes | gzip bytes |');
+  L.push('|---|---:|---:|');
+  L.push(`| localpredict (SIMD .wasm + JS shim) | ${d.lp.raw} | ${d.lp.gzip} |`);
+  L.push(`| localpredict scalar .wasm (fallback) | ${d.lp_scalar_wasm.raw} | ${d.lp_scalar_wasm.gzip} |`);
+  L.push(`| onnxruntime-web (ort-wasm-simd-threaded.wasm + ort.wasm.bundle.min.mjs) | ${d.ort_web.raw} | ${d.ort_web.gzip} |`);
+  L.push(`| ratio | ${(d.ort_web.raw / d.lp.raw).toFixed(0)}× smaller | ${(d.ort_web.gzip / d.lp.gzip).toFixed(0)}× smaller |`);
+  return L.join('\n') + '\n';
+}
