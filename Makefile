@@ -190,16 +190,29 @@ bench-csv: wasm
 	@mkdir -p build/bench
 	nice -n 19 $(NODE) tests/bench/csv_parse.mjs --out build/bench/csv_parse.json
 
-# ARCHITECTURE.md's budget: a tabular-only engine stays under 100 KB gzipped.
-SIZE_BUDGET_GZIP := 102400
+# ARCHITECTURE.md's budgets: the full engine (every format) at most 250 KB
+# gzipped per variant, a tabular-only build (no ONNX: -DLP_NO_ONNX, without
+# the protobuf reader, the ONNX loaders, ops/ and the GEMM kernels) at most
+# 100 KB.  The tabular build exists to hold that line; it is not shipped.
+SIZE_BUDGET_GZIP         := 256000
+SIZE_BUDGET_TABULAR_GZIP := 102400
+ONNX_ONLY_SRC := src/io/protobuf.c $(filter src/formats/onnx_% src/ops/% src/kernels/gemm_%,$(ENGINE_SRC) $(SIMD_SRC))
+TABULAR_WASM  := build/size/localpredict-tabular.wasm
 
-size: wasm
-	@for f in $(WASM_OUT); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done
+$(TABULAR_WASM): $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -DLP_NO_ONNX -o $@ \
+		$(filter-out $(ONNX_ONLY_SRC),$(ENGINE_SRC) $(SIMD_SRC)) src/wasm_api.c build/wasm/cJSON.o
 
-test-size: wasm
-	@for f in $(WASM_OUT); do n=$$(gzip -9 -c $$f | wc -c); \
-	  if [ $$n -gt $(SIZE_BUDGET_GZIP) ]; then echo "$$f: $$n bytes gzipped, over the $(SIZE_BUDGET_GZIP)-byte budget" >&2; exit 1; fi; \
-	  echo "$$f: $$n bytes gzipped (budget $(SIZE_BUDGET_GZIP))"; done
+size: wasm $(TABULAR_WASM)
+	@for f in $(WASM_OUT) $(TABULAR_WASM); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done
+
+test-size: wasm $(TABULAR_WASM)
+	@check() { n=$$(gzip -9 -c $$1 | wc -c); \
+	  if [ $$n -gt $$2 ]; then echo "$$1: $$n bytes gzipped, over the $$2-byte budget" >&2; return 1; fi; \
+	  echo "$$1: $$n bytes gzipped (budget $$2)"; }; \
+	  for f in $(WASM_OUT); do check $$f $(SIZE_BUDGET_GZIP) || exit 1; done; \
+	  check $(TABULAR_WASM) $(SIZE_BUDGET_TABULAR_GZIP)
 
 # ---- the web page (web/) ----
 # The page's generated modules (engine bytes and the example, inlined: the page never

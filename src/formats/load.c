@@ -96,7 +96,12 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     } else if (first == '{') {
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {
+#ifndef LP_NO_ONNX
         s = lp__onnx_load(bytes, len, &m, err);
+#else
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an ONNX model, and this engine is the tabular-only "
+                     "build (LP_NO_ONNX): use the full engine");
+#endif
     } else if (len >= 5 && memcmp(bytes, "tree", 4) == 0 && (bytes[4] == '\n' || bytes[4] == '\r')) {
         s = lp__lightgbm_txt_load(bytes, len, &m, err);
     } else {

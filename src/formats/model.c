@@ -42,7 +42,9 @@ void lp_model_destroy(lp_model *m)
     free(m->missing_values);
     lp__prep_free(m->prep, m->n_features);
     lp__forest_free(&m->forest);
+#ifndef LP_NO_ONNX
     lp__graph_free(m->graph);
+#endif
     free(m->graph_source);
     free(m->base_margin);
     free(m->base_after);
@@ -189,7 +191,11 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     for (size_t t = 0; t < m->forest.n_trees; t++)
         if (m->forest.tree_depth[t] > max_depth) max_depth = m->forest.tree_depth[t];
     add(&ok, o, "maxDepth", cJSON_CreateNumber(max_depth));
+#ifndef LP_NO_ONNX
     add(&ok, o, "operators", m->graph ? cJSON_CreateNumber((double)m->graph->n_ops) : cJSON_CreateNull());
+#else
+    add(&ok, o, "operators", cJSON_CreateNull());
+#endif
 
     cJSON *features = add(&ok, o, "features", cJSON_CreateObject());
     add(&ok, features, "count", cJSON_CreateNumber((double)m->n_features));

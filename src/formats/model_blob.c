@@ -194,12 +194,18 @@ int lp__blob_is(const uint8_t *bytes, size_t len)
  * the model fields stored beside it. */
 static lp_status rebuild_graph(lp_model *m, lp_error *err)
 {
+#ifdef LP_NO_ONNX
+    (void)m;
+    return lp__fail(err, LP_ERR_UNSUPPORTED, "this blob holds an ONNX graph, and this engine is the tabular-only "
+                    "build (LP_NO_ONNX)");
+#else
     lp__onnx_model om;
     lp_status s = lp__onnx_decode(m->graph_source, m->graph_source_len, &om, err);
     if (s == LP_OK) s = lp__graph_build(&om, &m->graph, err);
     if (s == LP_OK && (m->graph->n_features != m->n_features || m->graph->n_outputs != m->n_groups))
         s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
     return s;
+#endif
 }
 
 lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)

@@ -93,10 +93,13 @@ lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, do
                             float *margins, float *proba, uint8_t *chosen, lp_error *err)
 {
     size_t g_n = m->n_groups;
+#ifndef LP_NO_ONNX
     if (m->graph) {
         lp_status s = lp__graph_run(m->graph, x, n_rows, margins, err);
         if (s != LP_OK) return s;
-    } else {
+    } else
+#endif
+    {
         for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
         size_t stride = m->n_features ? m->n_features : 1;
         lp_kern_forest_add(&m->forest, x, n_rows, stride, margins, g_n);
