@@ -1,0 +1,235 @@
+/* pool.test.mjs — predictCsv on several workers (worker_threads) must write exactly the
+ * bytes of one job, whose output is checked against xgboost's expected probabilities
+ * here too.  Slices are made tiny (poolTuning) so that every record boundary is a cut:
+ * quoted fields with line breaks, CRLF and a BOM land right at slice boundaries.
+ * Errors in later slices must name the same line and column as one job; abort stops
+ * the run; progress reaches the totals. */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
+import { poolTuning } from '../../wasm/parallel-csv.mjs';
+import { loadCases, compareCsv, chunkedStream, rng, streamBytes, runCli, tempDir } from './helpers.mjs';
+
+const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
+const enc = new TextEncoder();
+const JOBS = [4, 3, 2]; // largest first: a model keeps its pool, and a smaller run reuses it
+
+/** Runs fn with the pool forced on (no size threshold) and slices of `sliceBytes`. */
+async function withTuning(tuning, fn) {
+  const saved = { ...poolTuning };
+  Object.assign(poolTuning, tuning);
+  try {
+    return await fn();
+  } finally {
+    Object.assign(poolTuning, saved);
+  }
+}
+const tiny = { minBytes: 0, sliceBytes: 1 };
+
+async function errorOf(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof LocalPredictError, String(e));
+    return { code: e.code, message: e.message, where: { ...e.where } };
+  }
+  assert.fail('no error');
+}
+
+/** The multilabel fixture with a note column of every quoting form, CRLF, blank lines, a BOM. */
+function trickyInput() {
+  const c = cases.multilabel;
+  const [header, ...rows] = c.inputText.trimEnd().split('\n');
+  const notes = ['plain', '"with, comma"', '"say ""hi"""', '"two\r\nlines"', '"three\nline\nnote"', '""', 'x"y', '"\r\n"'];
+  const lines = [`note,${header}`];
+  rows.forEach((r, i) => {
+    lines.push(`${notes[i % notes.length]},${r}`);
+    if (i % 17 === 5) lines.push('');
+  });
+  return `\ufeff${lines.join('\r\n')}\r\n`;
+}
+
+describe('the worker pool', () => {
+  const models = {};
+  before(async () => {
+    for (const name of Object.keys(cases)) {
+      const c = cases[name];
+      const manifest = c.manifest ? readFileSync(c.manifest) : undefined;
+      models[name] = await loadModel(readFileSync(c.model), { manifest });
+    }
+  });
+  after(() => Object.values(models).forEach((m) => m.dispose()));
+
+  test('every fixture: jobs 2, 3, 4 give the bytes of one job, which match xgboost', async () => {
+    for (const [name, c] of Object.entries(cases)) {
+      const bytes = enc.encode(c.inputText);
+      const one = await streamBytes(models[name].predictCsv(bytes, { jobs: 1 }));
+      assert.deepEqual(compareCsv(c, one.toString('utf8')), [], name);
+      for (const jobs of JOBS) {
+        const many = await withTuning({ ...tiny, sliceBytes: 1 + jobs * 97 }, () =>
+          streamBytes(models[name].predictCsv(bytes, { jobs })));
+        assert.ok(many.equals(one), `${name}, jobs ${jobs}: output differs from one job`);
+      }
+    }
+  });
+
+  test('quoted line breaks, CRLF, blank lines and a BOM at every slice boundary', async () => {
+    const bytes = enc.encode(trickyInput());
+    const model = models.multilabel;
+    for (const options of [{}, { includeInput: true }, { keep: ['note'] }]) {
+      const one = await streamBytes(model.predictCsv(bytes, { ...options, jobs: 1 }));
+      if (!options.includeInput && !options.keep) assert.deepEqual(compareCsv(cases.multilabel, one.toString('utf8')), []);
+      for (const jobs of JOBS) {
+        for (const sliceBytes of [1, 50, 333]) {
+          const many = await withTuning({ ...tiny, sliceBytes }, () => streamBytes(model.predictCsv(bytes, { ...options, jobs })));
+          assert.ok(many.equals(one), `${JSON.stringify(options)}, jobs ${jobs}, slices of ${sliceBytes}: output differs`);
+        }
+      }
+    }
+  });
+
+  test('a stream in odd chunks, of unknown length, is split the same way', async () => {
+    const bytes = enc.encode(trickyInput());
+    const model = models.multilabel;
+    const one = await streamBytes(model.predictCsv(bytes, { includeInput: true, jobs: 1 }));
+    const next = rng(5);
+    for (const size of [() => 1, () => 7, () => 1 + Math.floor(next() * 300)]) {
+      const many = await withTuning({ ...tiny, sliceBytes: 64 }, () =>
+        streamBytes(model.predictCsv(chunkedStream(bytes, size), { includeInput: true, jobs: 3 })));
+      assert.ok(many.equals(one));
+    }
+  });
+
+  test('errors in later slices: the same code, line, column and message as one job', async () => {
+    const base = trickyInput();
+    const lines = base.split('\r\n');
+    const at = (i, f) => lines.map((l, j) => (j === i ? f(l) : l)).join('\r\n');
+    const bad = [
+      ['BAD_NUMBER', at(150, (l) => l.replace(/,([^,]*)$/, ',oops'))],
+      ['RAGGED_ROW', at(160, (l) => `${l},extra`)],
+      ['BAD_CSV', at(170, (l) => `"q"x,${l.slice(l.indexOf(',') + 1)}`)],
+      ['UNTERMINATED_QUOTE', `${base}"open,1,2\r\n3,4\r\n`],
+      // Two errors: the first in file order wins, even when its slice finishes later.
+      ['BAD_NUMBER', at(199, (l) => l.replace(/,([^,]*)$/, ',first')).replace(/(\r\n[^\r\n]*),([^,\r\n]*)\r\n$/, '$1,second\r\n')],
+    ];
+    for (const [code, text] of bad) {
+      const bytes = enc.encode(text);
+      const want = await errorOf(models.multilabel.predictCsvText(bytes, { jobs: 1, source: 'in.csv' }));
+      assert.equal(want.code, code);
+      assert.ok(want.where.line > 100, `line ${want.where.line}`);
+      for (const jobs of JOBS) {
+        for (const sliceBytes of [1, 200]) {
+          const got = await withTuning({ ...tiny, sliceBytes }, () =>
+            errorOf(models.multilabel.predictCsvText(bytes, { jobs, source: 'in.csv' })));
+          assert.deepEqual(got, want, `${code}, jobs ${jobs}, slices of ${sliceBytes}`);
+        }
+      }
+    }
+  });
+
+  test('a header error is reported once, as by one job', async () => {
+    const bytes = enc.encode(cases.binary.inputText.replace(/^[^,\n]*/, 'renamed'));
+    const want = await errorOf(models.binary.predictCsvText(bytes, { jobs: 1 }));
+    assert.equal(want.code, 'MISSING_COLUMN');
+    const got = await withTuning(tiny, () => errorOf(models.binary.predictCsvText(bytes, { jobs: 2 })));
+    assert.deepEqual(got, want);
+  });
+
+  test('progress reaches the input size and the row count', async () => {
+    const c = cases.binary;
+    const bytes = enc.encode(c.inputText);
+    const seen = [];
+    await withTuning({ ...tiny, sliceBytes: 500 }, () =>
+      models.binary.predictCsvText(bytes, { jobs: 3, onProgress: (p) => seen.push(p) }));
+    assert.ok(seen.length > 3, `${seen.length} progress calls`);
+    const last = seen[seen.length - 1];
+    assert.equal(last.bytesRead, bytes.length);
+    assert.equal(last.bytesTotal, bytes.length);
+    assert.equal(last.rows, c.rows.length);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].bytesRead >= seen[i - 1].bytesRead && seen[i].rows >= seen[i - 1].rows);
+  });
+
+  test('abort mid-run rejects with ABORTED and stops the workers', async () => {
+    const bytes = enc.encode(cases.binary.inputText.repeat(1).replace(/\n$/, '') + '\n' +
+      cases.binary.inputText.split('\n').slice(1).join('\n').repeat(30));
+    const ac = new AbortController();
+    let progressCalls = 0;
+    const run = withTuning({ ...tiny, sliceBytes: 2000 }, () => models.binary.predictCsvText(bytes, {
+      jobs: 2,
+      signal: ac.signal,
+      onProgress: () => { if (++progressCalls === 2) ac.abort(); },
+    }));
+    const e = await errorOf(run);
+    assert.equal(e.code, 'ABORTED');
+    assert.equal(progressCalls, 2);
+    // The model is still usable, in the pool too.
+    const again = await withTuning(tiny, () => models.binary.predictCsvText(enc.encode(cases.binary.inputText), { jobs: 2 }));
+    assert.deepEqual(compareCsv(cases.binary, again), []);
+  });
+
+  test('an already aborted signal, cancel, and dispose during a run', async () => {
+    const bytes = enc.encode(cases.binary.inputText);
+    const ac = new AbortController();
+    ac.abort();
+    assert.equal((await errorOf(withTuning(tiny, () => models.binary.predictCsvText(bytes, { jobs: 2, signal: ac.signal })))).code, 'ABORTED');
+    await withTuning(tiny, async () => {
+      const reader = models.binary.predictCsv(bytes, { jobs: 2 }).getReader();
+      await reader.read();
+      await reader.cancel();
+    });
+    const model = await loadModel(readFileSync(cases.binary.model));
+    await withTuning(tiny, async () => {
+      const reader = model.predictCsv(bytes, { jobs: 2 }).getReader();
+      await reader.read();
+      model.dispose();
+      const e = await errorOf(reader.read());
+      assert.equal(e.code, 'USAGE');
+      assert.match(e.message, /disposed/);
+    });
+  });
+
+  test('small inputs stay on the calling thread; jobs is checked', async () => {
+    // With the default threshold a fixture is far too small for workers; the bytes are the same.
+    const c = cases.multiclass;
+    const text = await models.multiclass.predictCsvText(c.inputText, { jobs: 4 });
+    assert.deepEqual(compareCsv(c, text), []);
+    for (const jobs of [0, -1, 1.5, '2', 2000]) {
+      await assert.rejects(models.multiclass.predictCsvText(c.inputText, { jobs }), (e) => e.code === 'USAGE' && /jobs/.test(e.message));
+    }
+  });
+});
+
+test('CLI --jobs: a file over the pool threshold gives the bytes of --jobs 1, matching xgboost', async () => {
+  // The binary fixture's rows repeated past poolTuning.minBytes, so the CLI's default
+  // tuning (1 MiB slices) really runs on workers.
+  const c = cases.binary;
+  const [header, ...rows] = c.inputText.trimEnd().split('\n');
+  const body = `${rows.join('\n')}\n`;
+  const times = Math.ceil(poolTuning.minBytes / body.length) + 1;
+  const { dir, cleanup } = tempDir();
+  try {
+    const input = `${dir}/big.csv`;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(input, `${header}\n${body.repeat(times)}`);
+    const one = await runCli(['predict', c.model, input, '--jobs', '1', '--quiet']);
+    assert.equal(one.status, 0, one.stderr);
+    const many = await runCli(['predict', c.model, input, '--jobs', '2', '--quiet']);
+    assert.equal(many.status, 0, many.stderr);
+    assert.ok(many.stdout.equals(one.stdout), 'output differs');
+    // Every repetition matches xgboost.
+    const [outHeader, ...outRows] = one.stdout.toString('utf8').trimEnd().split('\n');
+    const perCopy = rows.length;
+    assert.equal(outRows.length, perCopy * times);
+    const firstCopy = `${outHeader}\n${outRows.slice(0, perCopy).join('\n')}\n`;
+    assert.deepEqual(compareCsv(c, firstCopy), []);
+    for (let k = 1; k < times; k++) {
+      assert.deepEqual(outRows.slice(k * perCopy, (k + 1) * perCopy), outRows.slice(0, perCopy), `copy ${k}`);
+    }
+    const bad = await runCli(['predict', c.model, input, '--jobs', '0']);
+    assert.equal(bad.status, 1);
+  } finally {
+    cleanup();
+  }
+});
