@@ -210,3 +210,13 @@ clean:
 
 help:
 	@sed -n '2,17p' Makefile
+
+# ---- worker pool ----
+# The pool's worker as one self-contained module, for pages that start workers from a
+# blob: URL and fetch nothing (setEngine({ worker }); README "All cores").
+POOL_WORKER := wasm/build/localpredict-worker.mjs
+wasm: $(POOL_WORKER)
+$(POOL_WORKER): wasm/pool-worker.mjs wasm/csv-job.mjs wasm/engine.mjs wasm/errors.mjs wasm/detect.mjs \
+		scripts/bundle-worker.mjs
+	@mkdir -p $(@D)
+	$(NODE) scripts/bundle-worker.mjs wasm/pool-worker.mjs $@

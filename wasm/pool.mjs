@@ -53,6 +53,9 @@ export function workersAvailable() {
   return spawner() !== null;
 }
 
+/** Counters for tests and curious callers (workers started so far in this realm). */
+export const poolStats = { workersStarted: 0 };
+
 function toError(record) {
   return new LocalPredictError(record.code, record.message, record.where);
 }
@@ -93,6 +96,7 @@ export class WorkerPool {
 
   #startOne(spawn, engine, blob) {
     const w = new PoolWorker(spawn());
+    poolStats.workersStarted++;
     let settle;
     w.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     w.port.onMessage((msg) => {

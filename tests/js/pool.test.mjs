@@ -8,7 +8,11 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
+import { loadModel, LocalPredictError, setEngine } from '../../wasm/node.mjs';
+import { poolStats } from '../../wasm/pool.mjs';
+import { ROOT } from './helpers.mjs';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { loadCases, compareCsv, chunkedStream, rng, streamBytes, runCli, tempDir } from './helpers.mjs';
 
@@ -190,11 +194,29 @@ describe('the worker pool', () => {
     });
   });
 
+  test('the bundled worker (wasm/build/localpredict-worker.mjs, for blob: URLs) gives the same bytes', async () => {
+    const c = cases.multiclass;
+    const one = await models.multiclass.predictCsvText(c.inputText, { jobs: 1 });
+    const model = await loadModel(readFileSync(c.model)); // a fresh model: no pool yet
+    setEngine({ worker: pathToFileURL(join(ROOT, 'wasm', 'build', 'localpredict-worker.mjs')) });
+    try {
+      const started = poolStats.workersStarted;
+      const many = await withTuning({ ...tiny, sliceBytes: 400 }, () => model.predictCsvText(c.inputText, { jobs: 2 }));
+      assert.equal(poolStats.workersStarted - started, 2);
+      assert.equal(many, one);
+    } finally {
+      setEngine({ worker: null });
+      model.dispose();
+    }
+  });
+
   test('small inputs stay on the calling thread; jobs is checked', async () => {
+    const started = poolStats.workersStarted;
     // With the default threshold a fixture is far too small for workers; the bytes are the same.
     const c = cases.multiclass;
     const text = await models.multiclass.predictCsvText(c.inputText, { jobs: 4 });
     assert.deepEqual(compareCsv(c, text), []);
+    assert.equal(poolStats.workersStarted, started, 'a small input started workers');
     for (const jobs of [0, -1, 1.5, '2', 2000]) {
       await assert.rejects(models.multiclass.predictCsvText(c.inputText, { jobs }), (e) => e.code === 'USAGE' && /jobs/.test(e.message));
     }
