@@ -216,7 +216,7 @@ help:
 # blob: URL and fetch nothing (setEngine({ worker }); README "All cores").
 POOL_WORKER := wasm/build/localpredict-worker.mjs
 wasm: $(POOL_WORKER)
-$(POOL_WORKER): wasm/pool-worker.mjs wasm/csv-job.mjs wasm/engine.mjs wasm/errors.mjs wasm/detect.mjs \
+$(POOL_WORKER): wasm/pool-worker.mjs wasm/csv-job.mjs wasm/csv-split.mjs wasm/engine.mjs wasm/errors.mjs wasm/detect.mjs \
 		scripts/bundle-worker.mjs
 	@mkdir -p $(@D)
 	$(NODE) scripts/bundle-worker.mjs wasm/pool-worker.mjs $@

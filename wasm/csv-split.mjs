@@ -16,9 +16,9 @@
  *
  * A cut goes right after a line end outside quotes: after an LF, or after a
  * lone CR whose next byte is known not to be an LF (a CRLF is never split).
- * Each slice carries the physical line on which it starts, counted as the
- * reader counts (every LF, and every CR not followed by an LF, quoted or not),
- * so that errors inside it name the same line as a single job would.
+ * countLineEnds() counts a slice's physical lines as the reader does (every
+ * LF, and every CR not followed by an LF, quoted or not); the workers count
+ * their own slices, so that this thread makes one pass over the input only.
  *
  * The first slice starts at byte 0 and holds the header; `header` is the
  * bytes from the file start to the end of the header record (BOM and blank
@@ -74,11 +74,10 @@ export class CsvSplitter {
     this.pieces = [];          // bytes of the current slice
     this.pieceLen = 0;
     this.sliceStart = 0;       // global offset where the current slice starts
-    this.line = 1;             // physical line where the current slice starts
     this.head = [];            // the first bytes until the BOM question is settled
   }
 
-  /** Feeds the next bytes; returns the slices completed by them ({ bytes, firstLine, index }). */
+  /** Feeds the next bytes; returns the slices completed by them ({ bytes, index }). */
   push(chunk) {
     const out = [];
     if (this.dataStart < 0) {
@@ -110,8 +109,7 @@ export class CsvSplitter {
 
   #emit() {
     const bytes = concat(this.pieces, this.pieceLen);
-    const slice = { bytes, firstLine: this.line, index: this.slices++ };
-    this.line += countLineEnds(bytes);
+    const slice = { bytes, index: this.slices++ };
     this.sliceStart += bytes.length;
     this.pieces = [];
     this.pieceLen = 0;
@@ -132,9 +130,11 @@ export class CsvSplitter {
   /** The first cut position in c[from, end) (after a line end), or -1. */
   static #lineEnd(c, from, end) {
     const lf = c.indexOf(LF, from);
-    const cr = c.indexOf(CR, from);
     const lfAt = lf >= 0 && lf < end ? lf : Infinity;
-    let crAt = cr >= 0 && cr < end ? cr : Infinity;
+    // A CR only matters before that LF: search no further (a file without CRs is not
+    // scanned to the end of the chunk at every cut).
+    const cr = c.subarray(from, Math.min(lfAt, end)).indexOf(CR);
+    let crAt = cr < 0 ? Infinity : from + cr;
     if (crAt < lfAt) {
       if (crAt + 1 >= c.length) crAt = Infinity;           // the next byte is not known yet
       else if (c[crAt + 1] === LF) return crAt + 2;        // CRLF: after both

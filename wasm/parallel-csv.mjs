@@ -11,7 +11,7 @@
  *   may be sent; a slow consumer of the stream slows the reading down.
  * - Errors: outputs are emitted in slice order, so the first failed slice in
  *   file order is the error the stream ends with — the one a single job
- *   reports, with the same line and column (slices carry their first line).
+ *   reports, with the same line and column (see 'rerun' in pool-worker.mjs).
  *   Nothing after a failed slice is emitted; the stream errors, so no partial
  *   output looks complete.
  * - Abort (signal) or cancel terminates every worker at once.
@@ -75,7 +75,8 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   let pool = null;
   let splitter = null;
   let inputEnded = false;
-  const inFlight = [];   // { result: Promise, length } in slice order
+  const inFlight = [];   // { result: Promise, rerun, index, length } in slice order
+  let lineEnds = 0;      // line ends in the slices emitted so far
   let bytesRead = 0;
   let rows = 0;
   let closed = false;
@@ -107,15 +108,14 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     keep: o.keep,
     source: o.source,
     header: slice.index === 0 ? null : splitter.header,
-    firstLine: slice.firstLine,
     writeHeader: slice.index === 0,
   });
 
   function send(slice) {
     const length = slice.bytes.length;
-    const result = pool.predict(slice.bytes, options(slice));
+    const { result, rerun } = pool.predict(slice.bytes, options(slice));
     result.catch(() => {}); // awaited in order by pull(); this only silences early rejections
-    inFlight.push({ result, length });
+    inFlight.push({ result, rerun, index: slice.index, length });
   }
 
   /** Reads and sends slices until the window is full or the input has ended. */
@@ -202,8 +202,19 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
             return;
           }
           const next = inFlight.shift();
-          const { output, rows: n } = await next.result;
+          let done;
+          try {
+            done = await next.result;
+          } catch (err) {
+            // The first failure in file order.  Slices are numbered from line 1; every
+            // slice before this one succeeded and counted its lines, so now its first
+            // line is known: ask for the error again, worded as one job would.
+            if (closed || next.index === 0) throw err;
+            throw await next.rerun(lineEnds + 1).then(() => err, (exact) => exact);
+          }
+          const { output, rows: n } = done;
           if (closed) return;
+          lineEnds += done.lineEnds;
           bytesRead += next.length;
           rows += n;
           if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows });

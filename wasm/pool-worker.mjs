@@ -12,20 +12,33 @@
  *   worker → page  { type: 'ready' } | { type: 'failed', id: -1, error }
  *   page → worker  { type: 'slice', id, bytes, options }
  *                                               one slice: bytes (transferred) and the job
- *                                               options of csv-job.mjs (header, firstLine, ...)
- *   worker → page  { type: 'done', id, output, rows } (output transferred)
+ *                                               options of csv-job.mjs (header, writeHeader)
+ *   worker → page  { type: 'done', id, output, rows, lineEnds } (output transferred)
  *                | { type: 'failed', id, error: { code, message, where } }
- * Slices are done one at a time in arrival order; each gets a fresh job, so a
- * failed slice leaves nothing behind.
+ *   page → worker  { type: 'rerun', id, firstLine }
+ *                                               the failed slice `id` again, its lines
+ *                                               numbered from firstLine: replies 'failed'
+ *                                               with the error as one job words it
+ * Slices are done one at a time in arrival order; each gets a fresh job.
+ *
+ * Why 'rerun': the physical line a slice starts on depends on every slice before
+ * it, and counting line ends on the page would cost the page a pass over the
+ * whole file.  So a slice is predicted with its lines numbered from 1, and its
+ * line ends are counted here (in parallel) and reported; only when a slice
+ * fails, and is the first failure in file order, does the page know its first
+ * line and ask for the error again, exactly.  A failed slice's bytes are kept
+ * for that until the pool is terminated (a failed run ends the pool).
  */
 import { instantiateEngine } from './engine.mjs';
 import { CsvJob } from './csv-job.mjs';
+import { countLineEnds } from './csv-split.mjs';
 
 /** Bytes handed to the engine per push, as on the page (model.mjs CHUNK). */
 const PUSH_BYTES = 1 << 20;
 
 let engine = null;
 let model = 0;
+const failed = new Map(); // id -> { bytes, options } of slices that failed
 
 function errorRecord(e) {
   if (e && typeof e.code === 'string') return { code: e.code, message: e.message, where: { ...e.where } };
@@ -48,7 +61,7 @@ async function init({ module, variant, blob }) {
   }
 }
 
-function predictSlice({ bytes, options }) {
+function predictSlice(bytes, options) {
   const job = new CsvJob(engine, model, options, false, Math.max(1, Math.min(PUSH_BYTES, bytes.length)));
   try {
     job.push(bytes);
@@ -70,12 +83,23 @@ async function onMessage(msg, post) {
   } else if (msg.type === 'slice') {
     let result;
     try {
-      result = predictSlice(msg);
+      result = predictSlice(msg.bytes, msg.options);
     } catch (e) {
+      failed.set(msg.id, { bytes: msg.bytes, options: msg.options });
       post({ type: 'failed', id: msg.id, error: errorRecord(e) });
       return;
     }
-    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows }, [result.output.buffer]);
+    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(msg.bytes) },
+      [result.output.buffer]);
+  } else if (msg.type === 'rerun') {
+    const slice = failed.get(msg.id);
+    failed.delete(msg.id);
+    try {
+      predictSlice(slice.bytes, { ...slice.options, firstLine: msg.firstLine });
+      post({ type: 'failed', id: msg.id, error: errorRecord(new Error('a slice failed once but not when run again')) });
+    } catch (e) {
+      post({ type: 'failed', id: msg.id, error: errorRecord(e) });
+    }
   }
 }
 

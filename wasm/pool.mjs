@@ -111,7 +111,7 @@ export class WorkerPool {
         const p = w.waiting.get(msg.id);
         if (!p) return;
         w.waiting.delete(msg.id);
-        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows });
+        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds });
         else p.reject(toError(msg.error));
       }
     });
@@ -154,20 +154,28 @@ export class WorkerPool {
   }
 
   /**
-   * Predicts one slice on the least busy worker.  `bytes` is transferred (the caller
-   * must not use it afterwards).  Resolves to { output: Uint8Array, rows }.
+   * Predicts one slice on the least busy worker, its lines numbered from 1.  `bytes`
+   * is transferred (the caller must not use it afterwards).  Returns { result, rerun }:
+   * result resolves to { output: Uint8Array, rows, lineEnds }; when it rejects,
+   * rerun(firstLine) gives the slice's error with the file's line numbers.
    */
   predict(bytes, options) {
-    if (this.#dead) return Promise.reject(this.#dead);
     let best = this.#workers[0];
     for (let i = 1; i < this.#active; i++) {
       if (this.#workers[i].waiting.size < best.waiting.size) best = this.#workers[i];
     }
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      best.waiting.set(id, { resolve, reject });
-      best.port.post({ type: 'slice', id, bytes, options }, [bytes.buffer]);
-    });
+    const ask = (msg, transfer) => {
+      if (this.#dead) return Promise.reject(this.#dead);
+      return new Promise((resolve, reject) => {
+        best.waiting.set(id, { resolve, reject });
+        best.port.post(msg, transfer);
+      });
+    };
+    return {
+      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: 1 } }, [bytes.buffer]),
+      rerun: (firstLine) => ask({ type: 'rerun', id, firstLine }),
+    };
   }
 
   /** Stops every worker at once (mid-slice too); pending slices reject with `reason`. */
