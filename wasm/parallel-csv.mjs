@@ -27,8 +27,9 @@ export const poolTuning = {
   sliceBytes: 1 << 20,
   /** Inputs smaller than this run on the calling thread (starting workers costs more). */
   minBytes: 8 << 20,
-  /** Slices in flight per worker: one predicting, one waiting. */
-  slicesPerWorker: 2,
+  /** Slices in flight (sent, not yet emitted) per worker: output leaves in file order,
+   * so a worker that is ahead needs queued work while the oldest slice finishes. */
+  slicesPerWorker: 4,
 };
 
 /** Reads up to `limit` bytes of `src` ahead; the chunks are replayed by the returned source. */
