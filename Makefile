@@ -110,8 +110,8 @@ build/native/obj/cJSON.o: $(CJSON)
 build/native/liblocalpredict.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
 
-build/native/localpredict: src/cli/main.c build/native/liblocalpredict.a
-	$(CC) $(NATIVE_FLAGS) -o $@ $< build/native/liblocalpredict.a -lm
+build/native/localpredict: src/cli/main.c src/cli/parallel.c src/cli/parallel.h build/native/liblocalpredict.a
+	$(CC) $(NATIVE_FLAGS) -pthread -o $@ src/cli/main.c src/cli/parallel.c build/native/liblocalpredict.a -lm
 
 native: build/native/localpredict
 

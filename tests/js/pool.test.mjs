@@ -6,7 +6,7 @@
  * the run; progress reaches the totals. */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 import { loadModel, LocalPredictError, setEngine } from '../../wasm/node.mjs';
 import { poolStats } from '../../wasm/pool.mjs';
@@ -14,7 +14,7 @@ import { ROOT } from './helpers.mjs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
-import { loadCases, compareCsv, chunkedStream, rng, streamBytes, runCli, tempDir } from './helpers.mjs';
+import { loadCases, compareCsv, chunkedStream, rng, streamBytes, runCli, run, tempDir, hasNative, NATIVE } from './helpers.mjs';
 
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 const enc = new TextEncoder();
@@ -223,34 +223,59 @@ describe('the worker pool', () => {
   });
 });
 
-test('CLI --jobs: a file over the pool threshold gives the bytes of --jobs 1, matching xgboost', async () => {
-  // The binary fixture's rows repeated past poolTuning.minBytes, so the CLI's default
-  // tuning (1 MiB slices) really runs on workers.
-  const c = cases.binary;
+/** The tricky rows repeated past the pool threshold, and the same with a bad number near the end. */
+function bigTrickyFiles(dir) {
+  const c = cases.multilabel;
   const [header, ...rows] = c.inputText.trimEnd().split('\n');
-  const body = `${rows.join('\n')}\n`;
-  const times = Math.ceil(poolTuning.minBytes / body.length) + 1;
+  const notes = ['plain', '"with, comma"', '"say ""hi"""', '"two\r\nlines"', '"three\nline\nnote"', '""', 'x"y', '"\r\n"'];
+  const lines = [`note,${header}`];
+  let size = 0;
+  for (let i = 0; size < poolTuning.minBytes + (2 << 20); i++) {
+    const line = `${notes[i % notes.length]},${rows[i % rows.length]}`;
+    lines.push(line);
+    size += line.length + 2;
+    if (i % 17 === 5) lines.push('');
+  }
+  const good = `\ufeff${lines.join('\r\n')}\r\n`;
+  let k = lines.length - 40;
+  while (!lines[k] || lines[k].startsWith('"')) k--;
+  lines[k] = lines[k].replace(/^([^,]*),([^,]*)/, '$1,oops');
+  const bad = `\ufeff${lines.join('\r\n')}\r\n`;
+  writeFileSync(join(dir, 'big.csv'), good);
+  writeFileSync(join(dir, 'bad.csv'), bad);
+  return { good: join(dir, 'big.csv'), bad: join(dir, 'bad.csv'), perCopy: rows.length };
+}
+
+test('CLIs with --jobs on a file over the pool threshold: the bytes and errors of one job', async () => {
+  // Real default tuning (1 MiB slices): cuts land next to quoted line breaks, CRLF, blank lines.
+  const c = cases.multilabel;
   const { dir, cleanup } = tempDir();
   try {
-    const input = `${dir}/big.csv`;
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(input, `${header}\n${body.repeat(times)}`);
-    const one = await runCli(['predict', c.model, input, '--jobs', '1', '--quiet']);
+    const files = bigTrickyFiles(dir);
+    const clis = [['js', (args) => runCli(args)]];
+    if (hasNative()) clis.push(['native', (args) => run(NATIVE, args)]);
+    const one = await runCli(['predict', c.model, files.good, '--jobs', '1', '--quiet']);
     assert.equal(one.status, 0, one.stderr);
-    const many = await runCli(['predict', c.model, input, '--jobs', '2', '--quiet']);
-    assert.equal(many.status, 0, many.stderr);
-    assert.ok(many.stdout.equals(one.stdout), 'output differs');
-    // Every repetition matches xgboost.
+    // The first copy of the fixture's rows matches xgboost; the rest repeat it.
     const [outHeader, ...outRows] = one.stdout.toString('utf8').trimEnd().split('\n');
-    const perCopy = rows.length;
-    assert.equal(outRows.length, perCopy * times);
-    const firstCopy = `${outHeader}\n${outRows.slice(0, perCopy).join('\n')}\n`;
-    assert.deepEqual(compareCsv(c, firstCopy), []);
-    for (let k = 1; k < times; k++) {
-      assert.deepEqual(outRows.slice(k * perCopy, (k + 1) * perCopy), outRows.slice(0, perCopy), `copy ${k}`);
+    assert.deepEqual(compareCsv(c, `${outHeader}\n${outRows.slice(0, files.perCopy).join('\n')}\n`), []);
+    for (let r = files.perCopy; r < outRows.length; r++) assert.equal(outRows[r], outRows[r % files.perCopy], `row ${r + 1}`);
+    const oneBad = await runCli(['predict', c.model, files.bad, '--jobs', '1']);
+    assert.equal(oneBad.status, 3);
+    assert.match(oneBad.stderr, /bad\.csv:\d+: column "m0": not a number: "oops"/);
+    for (const [name, cli] of clis) {
+      for (const jobs of ['2', '3']) {
+        const many = await cli(['predict', c.model, files.good, '--jobs', jobs, '--quiet']);
+        assert.equal(many.status, 0, `${name} --jobs ${jobs}: ${many.stderr}`);
+        assert.ok(many.stdout.equals(one.stdout), `${name} --jobs ${jobs}: output differs from one job`);
+        const bad = await cli(['predict', c.model, files.bad, '--jobs', jobs, '-o', join(dir, 'out.csv')]);
+        assert.equal(bad.status, 3, `${name} --jobs ${jobs}`);
+        assert.equal(bad.stderr, oneBad.stderr, `${name} --jobs ${jobs}: another error`);
+        assert.ok(!existsSync(join(dir, 'out.csv')), `${name} --jobs ${jobs}: an output file after an error`);
+      }
     }
-    const bad = await runCli(['predict', c.model, input, '--jobs', '0']);
-    assert.equal(bad.status, 1);
+    const usage = await runCli(['predict', c.model, files.good, '--jobs', '0']);
+    assert.equal(usage.status, 1);
   } finally {
     cleanup();
   }
