@@ -684,12 +684,12 @@ LP_TEST(job_started_mid_file)
 LP_TEST(bom_mid_file_is_data_in_a_slice_too)
 {
     lp_job_options jo = lp_job_options_default();
-    expect_job_error("x0,x1,x2\n\xEF\xBB\xBF1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
+    expect_job_error("x0,x1,x2\n\xEF\xBB\xBF" "1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
     jo.header = "x0,x1,x2";
     jo.header_len = strlen(jo.header);
     jo.first_line = 2;
     jo.write_header = 0;
-    expect_job_error("\xEF\xBB\xBF1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
+    expect_job_error("\xEF\xBB\xBF" "1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
 }
 
 LP_TEST(check_only_reads_just_the_header)
