@@ -7,16 +7,19 @@
  * sends each slice's output back the same way.
  *
  * Where workers come from: the environment registered by the package entry
- * (load-node.mjs: worker_threads) or, in a browser, `new Worker(url, { type:
- * 'module' })` with the module beside this file, or the URL given to
- * setEngine({ worker }) — e.g. a blob: URL of wasm/build/localpredict-worker.mjs
- * for a page that fetches nothing (CSP `worker-src 'self' blob:`).
+ * (load-node.mjs: worker_threads; load-browser.mjs: Web Workers running
+ * pool-worker.mjs beside the shim), with the URL given to setEngine({ worker })
+ * if any — e.g. a blob: URL of wasm/build/localpredict-worker.mjs for a page
+ * that fetches nothing (CSP `worker-src 'self' blob:`).  With the
+ * environment-free entry (localpredict.mjs, as bundled into the single-file
+ * page) workers run only from such a URL; without one, runs stay on the
+ * calling thread.  (No module-relative URL here: this module is bundled too.)
  */
 import { LocalPredictError } from './errors.mjs';
 import { workerSettings } from './engine.mjs';
 
-/** A Web Worker behind the small interface load-node.mjs gives for worker_threads. */
-function webWorker(url) {
+/** A Web Worker (module) behind the small interface load-node.mjs gives for worker_threads. */
+export function webWorker(url) {
   const w = new Worker(url, { type: 'module' });
   return {
     post: (msg, transfer) => w.postMessage(msg, transfer || []),
@@ -36,7 +39,7 @@ function webWorker(url) {
 function spawner() {
   const { environment, url } = workerSettings();
   if (environment && typeof environment.startWorker === 'function') return () => environment.startWorker(url);
-  if (typeof Worker === 'function') return () => webWorker(url || new URL('./pool-worker.mjs', import.meta.url));
+  if (url && typeof Worker === 'function') return () => webWorker(url);
   return null;
 }
 
