@@ -118,8 +118,8 @@ build/native/obj/cJSON.o: $(CJSON) Makefile
 build/native/liblocalpredict.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
 
-build/native/localpredict: src/cli/main.c build/native/liblocalpredict.a
-	$(CC) $(NATIVE_FLAGS) -o $@ $< build/native/liblocalpredict.a -lm
+build/native/localpredict: src/cli/main.c src/cli/parallel.c src/cli/parallel.h build/native/liblocalpredict.a
+	$(CC) $(NATIVE_FLAGS) -pthread -o $@ src/cli/main.c src/cli/parallel.c build/native/liblocalpredict.a -lm
 
 native: build/native/localpredict
 
@@ -343,3 +343,13 @@ bench:
 bench-quick:
 	@$(MAKE) --no-print-directory wasm bench-native
 	$(NODE) tests/bench/run.mjs --quick
+
+# ---- worker pool ----
+# The pool's worker as one self-contained module, for pages that start workers from a
+# blob: URL and fetch nothing (setEngine({ worker }); README "All cores").
+POOL_WORKER := wasm/build/localpredict-worker.mjs
+wasm: $(POOL_WORKER)
+$(POOL_WORKER): wasm/pool-worker.mjs wasm/csv-job.mjs wasm/csv-split.mjs wasm/engine.mjs wasm/errors.mjs wasm/detect.mjs \
+		scripts/bundle-worker.mjs
+	@mkdir -p $(@D)
+	$(NODE) scripts/bundle-worker.mjs wasm/pool-worker.mjs $@

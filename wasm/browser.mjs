@@ -2,8 +2,8 @@
  * ("exports" conditions "browser" and "default"): the shared API, with engine
  * files and URLs fetched by load-browser.mjs. */
 import { registerEnvironment } from './engine.mjs';
-import { loadEngine, readResource } from './load-browser.mjs';
+import { loadEngine, readResource, startWorker } from './load-browser.mjs';
 
-registerEnvironment({ loadEngine, readResource });
+registerEnvironment({ loadEngine, readResource, startWorker });
 
 export * from './localpredict.mjs';

@@ -62,7 +62,8 @@ predict:
   --include-input        put every input column in front of the predictions
   --keep COL,COL         put only these input columns in front
   --check                check the model and the input's header; predict nothing
-  --jobs N               accepted; this version runs one worker whatever N is
+  --jobs N               predict on N workers (default: the number of cores;
+                         inputs under 8 MiB run on one)
   --quiet                no progress on standard error
 
 model options (predict and info):
@@ -381,6 +382,7 @@ async function predictCommand({ values, flags, positional }, ui) {
   const keep = '--keep' in values ? values['--keep'].split(',') : undefined;
   const quiet = flags.has('--quiet');
   const check = flags.has('--check');
+  const jobs = '--jobs' in values ? Number(values['--jobs']) : undefined; // default: cores
 
   const model = await load(modelPath, values);
   let input;
@@ -411,7 +413,7 @@ async function predictCommand({ values, flags, positional }, ui) {
     }
     const out = await openOutput(values['--output']);
     try {
-      const reader = model.predictCsv(input.chunks, { ...common, includeInput: flags.has('--include-input'), keep }).getReader();
+      const reader = model.predictCsv(input.chunks, { ...common, includeInput: flags.has('--include-input'), keep, jobs }).getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();

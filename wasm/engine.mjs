@@ -49,6 +49,7 @@ const decoder = new TextDecoder();
 let env = null;           // { loadEngine, readResource }, registered by an entry file
 let wasmOverride = null;  // setEngine({ wasm })
 let simdPreference = 'auto';
+let workerOverride = null; // setEngine({ worker }): the URL of the pool's worker module
 const engines = new Map(); // variant -> Promise<Engine>
 
 /**
@@ -58,6 +59,11 @@ const engines = new Map(); // variant -> Promise<Engine>
  */
 export function registerEnvironment(environment) {
   env = environment;
+}
+
+/** What pool.mjs needs to start workers: the environment and setEngine({ worker }). */
+export function workerSettings() {
+  return { environment: env, url: workerOverride };
 }
 
 /** The bytes behind a URL (or, in Node, a file path), read the environment's way. */
@@ -76,7 +82,13 @@ export function setEngine(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw usageError('setEngine expects an object such as { simd: false }');
   }
-  const { simd, wasm } = options;
+  const { simd, wasm, worker } = options;
+  if (worker !== undefined) {
+    if (worker !== null && typeof worker !== 'string' && !(typeof URL !== 'undefined' && worker instanceof URL)) {
+      throw usageError('setEngine: worker must be the URL of the worker module (a string or URL), e.g. a blob: URL');
+    }
+    workerOverride = worker;
+  }
   if (simd !== undefined) {
     if (simd !== true && simd !== false && simd !== 'auto') {
       throw usageError(`setEngine: simd must be true, false or "auto", not ${JSON.stringify(simd)}`);
@@ -231,7 +243,15 @@ function buildImports(mod) {
 }
 
 async function instantiate(variant) {
-  const mod = await compile(engineSource(variant), variant);
+  return instantiateEngine(await compile(engineSource(variant), variant), variant);
+}
+
+/**
+ * A new Engine instance (own memory) of an already compiled engine module: how a
+ * worker gets its engine from the page (a WebAssembly.Module can be posted to a
+ * worker), with no second download or compile.
+ */
+export async function instantiateEngine(mod, variant) {
   const instance = await WebAssembly.instantiate(mod, buildImports(mod));
   const x = instance.exports;
   const missing = REQUIRED_EXPORTS.filter((n) => !(n in x));
@@ -239,7 +259,7 @@ async function instantiate(variant) {
     throw new LocalPredictError('UNSUPPORTED', `the ${variant} engine lacks ${missing.join(', ')}; rebuild it with make wasm`);
   }
   if (typeof x._initialize === 'function') x._initialize(); // static constructors
-  return new Engine(x, variant);
+  return new Engine(x, variant, mod);
 }
 
 /* ---- the flat ABI ------------------------------------------------------- */
@@ -269,11 +289,12 @@ function guardExports(exports, engine) {
 }
 
 export class Engine {
-  constructor(exports, variant) {
+  constructor(exports, variant, module) {
     this.trap = null;          // the RuntimeError that retired this instance
     this.onRetire = null;      // set by getEngine()
     this.x = guardExports(exports, this);
     this.variant = variant;
+    this.module = module;      // the compiled WebAssembly.Module, for workers
     this.version = this.cstring(this.x.lp_wasm_version());
   }
 

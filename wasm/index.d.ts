@@ -244,7 +244,7 @@ export interface CsvOptions {
   keep?: string[];
   /** Decision threshold for this run (binary and multi-label). */
   threshold?: number;
-  /** Called after every chunk and at the end. */
+  /** Called after every chunk (with workers: every slice) and at the end. */
   onProgress?: (progress: Progress) => void;
   /** Aborting errors the stream with a LocalPredictError of code ABORTED. */
   signal?: AbortSignal;
@@ -257,6 +257,17 @@ export interface CsvOptions {
   maxFieldBytes?: number;
   /** Most fields in one CSV record; default 100000.  More is a `LIMIT` error. */
   maxColumns?: number;
+  /**
+   * Workers to predict on (1 to 1024; default: the number of cores,
+   * `navigator.hardwareConcurrency` / `os.availableParallelism()`).  The input is cut
+   * into slices at record boundaries (quote-aware) and each worker (Web Worker,
+   * worker_threads) runs its own engine instance; the output is byte for byte that of
+   * one job, errors name the same line and column.  Inputs under 8 MiB, `jobs: 1`, and
+   * environments without workers run on the calling thread.  A model keeps its workers
+   * for the next run until dispose().  No SharedArrayBuffer or cross-origin isolation
+   * is needed.
+   */
+  jobs?: number;
 }
 
 /** Result of {@link Model.check}. */
@@ -345,8 +356,18 @@ export type EngineSource =
  * feature detection), and `wasm`, the engine's bytes — for a page that inlines them
  * instead of fetching (the only way when importing `localpredict/core`, i.e.
  * wasm/localpredict.mjs, directly).  Models already loaded keep their engine.
+ * `worker`: the URL of the worker module predictCsv's workers run (default with the
+ * package entries: wasm/pool-worker.mjs beside the shim; with `localpredict/core`
+ * there is no default, and runs stay on the calling thread) — e.g. a blob: URL of the
+ * self-contained wasm/build/localpredict-worker.mjs, for a page that fetches nothing
+ * (CSP `worker-src 'self' blob:`).  Workers get the compiled engine from the page,
+ * never fetch it.  null restores the default.
  */
-export declare function setEngine(options: { simd?: boolean | 'auto'; wasm?: EngineSource | null }): void;
+export declare function setEngine(options: {
+  simd?: boolean | 'auto';
+  wasm?: EngineSource | null;
+  worker?: string | URL | null;
+}): void;
 
 /** True when this runtime supports WebAssembly SIMD (what "auto" uses). */
 export declare function simdSupported(): boolean;

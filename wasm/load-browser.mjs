@@ -8,6 +8,7 @@
  * Models and manifests named by a string are URLs relative to the document.
  */
 import { ioError } from './errors.mjs';
+import { webWorker } from './pool.mjs';
 
 export const ENGINE_FILES = Object.freeze({
   simd: 'localpredict.wasm',
@@ -68,4 +69,10 @@ export async function readResource(target) {
   }
   if (!res.ok) throw ioError(`could not fetch ${url}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
+}
+
+/** A Web Worker for predictCsv's pool: pool-worker.mjs beside this module (spelled as
+ * bundlers follow it), or `url` from setEngine({ worker }). */
+export function startWorker(url) {
+  return webWorker(url || new URL('./pool-worker.mjs', import.meta.url));
 }

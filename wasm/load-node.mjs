@@ -8,6 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 import { ioError } from './errors.mjs';
 
@@ -64,4 +66,28 @@ export function describeFsError(e) {
     EMFILE: 'too many open files',
   };
   return known[e && e.code] || (e && e.message) || String(e);
+}
+
+/** The cores a pool may use (os.availableParallelism where Node has it). */
+export function cores() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * A worker_threads Worker running pool-worker.mjs (or `url`), behind the small
+ * interface pool.mjs uses.  hold(false) unrefs an idle worker, so that a
+ * model's idle pool does not keep the process alive.
+ */
+export function startWorker(url) {
+  const w = new Worker(url || new URL('./pool-worker.mjs', import.meta.url));
+  return {
+    post: (msg, transfer) => w.postMessage(msg, transfer || []),
+    onMessage: (fn) => w.on('message', fn),
+    onError: (fn) => {
+      w.on('error', fn);
+      w.on('exit', (code) => fn(new Error(`the worker exited (code ${code})`)));
+    },
+    terminate: () => { w.terminate(); },
+    hold: (busy) => (busy ? w.ref() : w.unref()),
+  };
 }

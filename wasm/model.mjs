@@ -19,6 +19,9 @@
  */
 import { LocalPredictError, usageError, abortedError } from './errors.mjs';
 import { getEngine, readResource } from './engine.mjs';
+import { CsvJob, disposedError } from './csv-job.mjs';
+import { parallelCsvStream } from './parallel-csv.mjs';
+import { defaultJobs, workersAvailable, PoolCache } from './pool.mjs';
 
 /** Bytes handed to the engine per push (input) — bounds the engine's memory. */
 export const CHUNK = 1 << 20;
@@ -376,7 +379,8 @@ function openInput(input) {
 /* ---- the streaming job -------------------------------------------------- */
 
 const CSV_OPTIONS = ['includeInput', 'keep', 'threshold', 'onProgress', 'signal', 'source', 'maxFieldBytes',
-  'maxColumns'];
+  'maxColumns', 'jobs'];
+const MAX_JOBS = 1024;
 
 /** A CSV limit (index.d.ts): undefined = the engine's default (0). */
 function limitArg(v, name, fn) {
@@ -398,7 +402,12 @@ function csvOptions(options, fn) {
     throw usageError(`${fn}: signal must be an AbortSignal`);
   }
   if (o.source !== undefined && typeof o.source !== 'string') throw usageError(`${fn}: source must be a file name`);
+  if (o.jobs !== undefined && o.jobs !== null &&
+      !(Number.isInteger(o.jobs) && o.jobs >= 1 && o.jobs <= MAX_JOBS)) {
+    throw usageError(`${fn}: jobs must be a whole number from 1 to ${MAX_JOBS} (workers; default: the number of cores)`);
+  }
   return {
+    jobs: o.jobs ?? null,
     threshold,
     includeInput: !!o.includeInput,
     keep: o.keep && o.keep.length ? o.keep : null,
@@ -421,82 +430,6 @@ const yieldToEventLoop = () => new Promise((resolve) => {
   else setTimeout(resolve, 0);
 });
 
-function disposedError() {
-  return usageError('this model was disposed; load it again with loadModel() to keep predicting');
-}
-
-/** One lp_job with its input buffer; destroy() is idempotent. */
-class CsvJob {
-  constructor(engine, modelHandle, o, checkOnly, bufSize) {
-    this.engine = engine;
-    this.source = o.source;
-    this.handle = 0;
-    this.buf = 0;
-    this.bufSize = bufSize;
-    const x = engine.x;
-    const ptrs = [];
-    try {
-      let keepPtr = 0;
-      let keepLen = 0;
-      if (o.keep) {
-        const b = encoder.encode(o.keep.join('\0'));
-        keepPtr = engine.copyIn(b);
-        keepLen = b.length;
-        ptrs.push(keepPtr);
-      }
-      const out = engine.alloc(4);
-      ptrs.push(out);
-      new DataView(x.memory.buffer).setUint32(out, 0, true);
-      engine.call((e) => x.lp_wasm_job_create(modelHandle, o.threshold, o.includeInput ? 1 : 0, keepPtr, keepLen,
-        0, 0, 1, 1, checkOnly ? 1 : 0, e, out, 0, o.maxColumns ?? 0, o.maxFieldBytes ?? 0), this.source);
-      this.handle = engine.readU32(out);
-      this.buf = engine.alloc(bufSize);
-    } catch (e) {
-      this.destroy();
-      throw e;
-    } finally {
-      for (const p of ptrs) engine.free(p);
-    }
-  }
-
-  push(chunk) {
-    const x = this.engine.x;
-    for (let off = 0; off < chunk.length; off += this.bufSize) {
-      if (!this.handle) throw disposedError();
-      const piece = chunk.subarray(off, off + this.bufSize);
-      this.engine.u8.set(piece, this.buf);
-      this.engine.call((e) => x.lp_wasm_job_push(this.handle, this.buf, piece.length, e), this.source);
-    }
-  }
-
-  finish() {
-    if (!this.handle) throw disposedError();
-    this.engine.call((e) => this.engine.x.lp_wasm_job_finish(this.handle, e), this.source);
-  }
-
-  /** The output produced since the last call (copied out of the engine), or null. */
-  output() {
-    if (!this.handle) throw disposedError();
-    const x = this.engine.x;
-    const len = x.lp_wasm_job_output_len(this.handle) >>> 0;
-    if (!len) return null;
-    const out = this.engine.copyOut(x.lp_wasm_job_output(this.handle) >>> 0, len);
-    x.lp_wasm_job_output_clear(this.handle);
-    return out;
-  }
-
-  rows() {
-    return this.handle ? this.engine.x.lp_wasm_job_rows(this.handle) : 0;
-  }
-
-  destroy() {
-    if (this.handle) this.engine.x.lp_wasm_job_destroy(this.handle);
-    this.handle = 0;
-    this.engine.free(this.buf);
-    this.buf = 0;
-  }
-}
-
 /* ---- Model -------------------------------------------------------------- */
 
 export class Model {
@@ -504,7 +437,9 @@ export class Model {
   #handle;
   #info;
   #nOutputs;
-  #jobs = new Set();
+  #jobs = new Set(); // live CsvJobs and parallel runs (each with destroy())
+  #blobBytes = null;
+  #pools = new PoolCache(); // workers kept between predictCsv runs
 
   /** Use loadModel(); the constructor is not public. */
   constructor(token, engine, handle) {
@@ -637,10 +572,46 @@ export class Model {
     return { labels, probabilities: { classes: classes || this.#info.outputs, data: proba } };
   }
 
+  /** The model as its compact blob (lp_model_serialize), for workers; copied once. */
+  #blob() {
+    if (!this.#blobBytes) {
+      this.#live();
+      const engine = this.#engine;
+      const slots = engine.alloc(8); // const uint8_t *out; size_t out_len
+      try {
+        engine.call((e) => engine.x.lp_wasm_model_serialize(this.#handle, slots, slots + 4, e));
+        this.#blobBytes = engine.copyOut(engine.readU32(slots), engine.readU32(slots + 4));
+      } finally {
+        engine.free(slots);
+      }
+    }
+    return this.#blobBytes;
+  }
+
   #stream(input, options, checkOnly, fn) {
     this.#live();
     const o = csvOptions(options, fn);
     const src = openInput(input);
+    const jobs = o.jobs ?? defaultJobs();
+    if (checkOnly || jobs === 1 || !workersAvailable()) return this.#singleStream(src, o, checkOnly);
+    const jobSet = this.#jobs;
+    return parallelCsvStream({
+      src,
+      o,
+      jobs,
+      pools: this.#pools,
+      engine: this.#engine,
+      blob: () => this.#blob(),
+      single: (s) => this.#singleStream(s, o, false),
+      register: (handle) => {
+        jobSet.add(handle);
+        return () => jobSet.delete(handle);
+      },
+    });
+  }
+
+  /** One job on this thread: a pull-based stream over `src`. */
+  #singleStream(src, o, checkOnly) {
     const engine = this.#engine;
     const jobs = this.#jobs;
     const handle = this.#handle;
@@ -762,8 +733,9 @@ export class Model {
 
   dispose() {
     if (!this.#handle) return;
-    for (const job of this.#jobs) job.destroy();
+    for (const job of [...this.#jobs]) job.destroy(disposedError());
     this.#jobs.clear();
+    this.#pools.close();
     this.#engine.x.lp_wasm_model_destroy(this.#handle);
     this.#handle = 0;
   }

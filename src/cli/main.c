@@ -23,6 +23,7 @@
 
 #include "cJSON.h"
 #include "localpredict.h"
+#include "parallel.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_MODEL = 2, EXIT_DATA = 3, EXIT_IO = 4, EXIT_LIMIT = 5,
        EXIT_CANCELLED = 130 };
@@ -44,7 +45,8 @@ static const char usage[] =
     "  --threshold T         decision threshold for binary and multi-label (default 0.5)\n"
     "  --include-input       copy every input column in front of the predictions\n"
     "  --keep col,col        copy only these input columns in front\n"
-    "  --jobs N              workers (this native build predicts on one thread)\n"
+    "  --jobs N              threads (default: the number of cores; inputs under\n"
+    "                        8 MiB, stdin and --check run on one)\n"
     "  --check               check the header against the model; predict nothing\n"
     "  --quiet               no progress on stderr\n"
     "  --json                (info) print the model description as JSON\n"
@@ -388,6 +390,44 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* --jobs: a regular file this big or bigger is predicted on several threads (below
+ * it, starting threads costs more than it saves); slices are about SLICE_BYTES. */
+enum { PARALLEL_MIN_BYTES = 8 << 20, SLICE_BYTES = 1 << 20 };
+
+static int parallel_jobs(const options *o, FILE *in)
+{
+    if (o->check) return 1;
+    struct stat st;
+    if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PARALLEL_MIN_BYTES) return 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return o->jobs ? o->jobs : cores > 1 ? (int)(cores < 1024 ? cores : 1024) : 1;
+}
+
+static int stream_parallel(const options *o, const lp_model *model, const lp_job_options *jo, int jobs,
+                           FILE *in, FILE *out, const char *in_name, const char *out_name)
+{
+    lp_error err;
+    lp_error_clear(&err);
+    unsigned long long rows = 0;
+    int sys = 0;
+    double start = now_seconds();
+    lp_par_status st = lp_cli_predict_parallel(model, jo, jobs, SLICE_BYTES, in, out, &interrupted, &rows,
+                                               &err, &sys);
+    switch (st) {
+    case LP_PAR_OK: break;
+    case LP_PAR_ENGINE: return fail_engine(&err, in_name);
+    case LP_PAR_READ: return fail(EXIT_IO, "%s: read error: %s", in_name, strerror(sys));
+    case LP_PAR_WRITE: return fail(EXIT_IO, "%s: write error: %s", out_name, strerror(sys));
+    case LP_PAR_NOMEM: return fail(EXIT_LIMIT, "out of memory");
+    case LP_PAR_CANCELLED: return fail(EXIT_CANCELLED, "cancelled");
+    case LP_PAR_THREADS: return -1;
+    }
+    if (!o->quiet && isatty(2))
+        fprintf(stderr, "localpredict: %llu rows predicted in %.2f s on %d threads\n", rows, now_seconds() - start,
+                jobs);
+    return EXIT_OK;
+}
+
 static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, const char *in_name,
                       const char *out_name)
 {
@@ -402,6 +442,15 @@ static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, co
             if (*p == ',') *p = '\0';
         jo.keep = keep;
         jo.keep_len = strlen(o->keep);
+    }
+    int jobs = parallel_jobs(o, in);
+    if (jobs > 1) {
+        int rc = stream_parallel(o, model, &jo, jobs, in, out, in_name, out_name);
+        if (rc >= 0) {
+            free(keep);
+            return rc;
+        }
+        /* No thread could start: one job on this thread. */
     }
     lp_error err;
     lp_job *job = NULL;

@@ -337,6 +337,8 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     }
     lp__csv_reader_init(&j->reader, j->opts.first_line ? j->opts.first_line : 1);
     lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
+    /* A slice starts mid-file, where a UTF-8 BOM is data, as it is to a single job. */
+    if (opts && opts->header) j->reader.at_stream_start = 0;
     *out = j;
     return LP_OK;
 }

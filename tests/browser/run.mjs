@@ -12,7 +12,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { existsSync, mkdtempSync, rmSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, realpathSync, readFileSync } from 'node:fs';
 import { readFile, stat, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, extname, sep } from 'node:path';
@@ -444,4 +444,120 @@ describe('the JS API in headless Chromium', () => {
       });
     });
   }
+  /* The worker pool (Web Workers): the engine handed over with setEngine (no fetch by the
+   * shim), the page's CSP allowing workers from 'self' and blob: only.  Slices are made
+   * tiny so a fixture is cut at every few records; every pooled run must give the bytes
+   * of one job, which match xgboost. */
+  describe('worker pool (Web Workers, CSP worker-src \'self\' blob:)', { timeout: 60_000 }, () => {
+    let st;
+    let page;
+    const c = cases.multiclass;
+
+    before(async () => {
+      st = await openPage(context, server, '/tests/browser/pool-page.html');
+      page = st.page;
+      await page.evaluate(async () => {
+        const lp = window.localpredict;
+        const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+        lp.setEngine({ wasm: { simd: await bytes('/wasm/build/localpredict.wasm'), scalar: await bytes('/wasm/build/localpredict-scalar.wasm') } });
+        window.workerBundle = await (await fetch('/wasm/build/localpredict-worker.mjs')).text();
+      });
+    });
+
+    after(async () => {
+      await page?.close();
+    });
+
+    /** Runs the multiclass fixture with jobs 1, 2, 3 in the page; returns texts and errors. */
+    const runPooled = (modelPath, csv) => page.evaluate(async ({ modelPath, csv }) => {
+      const lp = window.localpredict;
+      const model = await lp.loadModel(new Uint8Array(await (await fetch(modelPath)).arrayBuffer()));
+      const started = lp.poolStats.workersStarted;
+      Object.assign(lp.poolTuning, { minBytes: 0, sliceBytes: 300 });
+      const out = { texts: {}, errors: {} };
+      try {
+        for (const jobs of [1, 3, 2]) out.texts[jobs] = await model.predictCsvText(csv, { jobs });
+        // A bad number late in the file: the same error as one job.
+        const lines = csv.split('\n');
+        lines[lines.length - 3] = lines[lines.length - 3].replace(/,[^,]*/, ',oops'); // ratio, a feature
+        const bad = lines.join('\n');
+        for (const jobs of [1, 2]) {
+          try {
+            await model.predictCsvText(bad, { jobs, source: 'bad.csv' });
+            out.errors[jobs] = 'resolved';
+          } catch (e) {
+            out.errors[jobs] = { code: e.code, message: e.message, line: e.where.line };
+          }
+        }
+        // Abort mid-run.
+        const ac = new AbortController();
+        let calls = 0;
+        try {
+          await model.predictCsvText(csv, { jobs: 2, signal: ac.signal, onProgress: () => { if (++calls === 2) ac.abort(); } });
+          out.aborted = 'resolved';
+        } catch (e) {
+          out.aborted = e.code;
+        }
+      } finally {
+        Object.assign(lp.poolTuning, { minBytes: 8 << 20, sliceBytes: 1 << 20 });
+        model.dispose();
+      }
+      out.workersStarted = lp.poolStats.workersStarted - started;
+      return out;
+    }, { modelPath, csv });
+
+    const check = (r) => {
+      assert.deepEqual(compareCsv(c, r.texts[1]), []);
+      assert.equal(r.texts[2], r.texts[1], 'jobs 2 differs from one job');
+      assert.equal(r.texts[3], r.texts[1], 'jobs 3 differs from one job');
+      assert.equal(r.errors[1].code, 'BAD_NUMBER');
+      assert.deepEqual(r.errors[2], r.errors[1]);
+      assert.equal(r.aborted, 'ABORTED');
+      assert.ok(r.workersStarted >= 3, `${r.workersStarted} workers started`);
+    };
+
+    test('workers from the module URL beside the shim', { timeout: TEST_TIMEOUT }, async () => {
+      const mark = server.log.length;
+      check(await runPooled('/tests/fixtures/xgboost/multiclass/model.json', c.inputText));
+      assert.ok(server.log.slice(mark).includes('GET /wasm/pool-worker.mjs'), 'no worker module was fetched');
+      assert.ok(!server.log.slice(mark).some((l) => l.endsWith('.wasm')), 'a worker fetched the engine');
+    });
+
+    test('workers from a blob: URL of the bundled worker: no request while predicting', { timeout: TEST_TIMEOUT }, async () => {
+      const modelBytes = Array.from(readFileSync(c.model));
+      await page.evaluate((bytes) => {
+        window.poolModelBytes = new Uint8Array(bytes);
+        const url = URL.createObjectURL(new Blob([window.workerBundle], { type: 'text/javascript' }));
+        window.localpredict.setEngine({ worker: url });
+      }, modelBytes);
+      const mark = { server: server.log.length, page: st.requests.length };
+      const r = await page.evaluate(async (csv) => {
+        const lp = window.localpredict;
+        const model = await lp.loadModel(window.poolModelBytes);
+        const started = lp.poolStats.workersStarted;
+        Object.assign(lp.poolTuning, { minBytes: 0, sliceBytes: 300 });
+        try {
+          const one = await model.predictCsvText(csv, { jobs: 1 });
+          const two = await model.predictCsvText(csv, { jobs: 2 });
+          const three = await model.predictCsvText(csv, { jobs: 3 });
+          return { one, two, three, workersStarted: lp.poolStats.workersStarted - started };
+        } finally {
+          Object.assign(lp.poolTuning, { minBytes: 8 << 20, sliceBytes: 1 << 20 });
+          model.dispose();
+          lp.setEngine({ worker: null });
+        }
+      }, c.inputText);
+      assert.deepEqual(compareCsv(c, r.one), []);
+      assert.equal(r.two, r.one);
+      assert.equal(r.three, r.one);
+      assert.ok(r.workersStarted >= 3, `${r.workersStarted} workers started`);
+      assert.deepEqual(server.log.slice(mark.server), [], 'the server saw requests while predicting');
+      assert.deepEqual(networkRequests(st.requests.slice(mark.page)), [], 'the page made requests while predicting');
+    });
+
+    test('no page errors, console errors, failed requests or CSP violations', { timeout: TEST_TIMEOUT }, async () => {
+      const csp = await page.evaluate(() => window.cspViolations);
+      assert.deepEqual([...st.problems, ...csp], []);
+    });
+  });
 });

@@ -679,6 +679,19 @@ LP_TEST(job_started_mid_file)
     free(in);
 }
 
+/* A BOM is skipped only at the file's start: mid-file (a slice a worker gets)
+ * it is data, and the slice job fails on it exactly as the whole file does. */
+LP_TEST(bom_mid_file_is_data_in_a_slice_too)
+{
+    lp_job_options jo = lp_job_options_default();
+    expect_job_error("x0,x1,x2\n\xEF\xBB\xBF" "1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
+    jo.header = "x0,x1,x2";
+    jo.header_len = strlen(jo.header);
+    jo.first_line = 2;
+    jo.write_header = 0;
+    expect_job_error("\xEF\xBB\xBF" "1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
+}
+
 LP_TEST(check_only_reads_just_the_header)
 {
     lp_job_options jo = lp_job_options_default();
@@ -829,6 +842,7 @@ void test_job(void)
     LP_RUN(header_errors);
     LP_RUN(duplicate_output_columns);
     LP_RUN(job_started_mid_file);
+    LP_RUN(bom_mid_file_is_data_in_a_slice_too);
     LP_RUN(check_only_reads_just_the_header);
     LP_RUN(calls_out_of_order);
     LP_RUN(csv_limits_name_line_and_column);

@@ -224,7 +224,7 @@ describe('CLI output handling', () => {
     const help = await runCli(['--help']);
     assert.equal(help.status, 0);
     assert.match(help.stdout.toString(), /localpredict predict MODEL INPUT/);
-    assert.match(help.stdout.toString(), /--jobs N .*one worker/);
+    assert.match(help.stdout.toString(), /--jobs N +predict on N workers/);
     const version = await runCli(['--version']);
     assert.equal(version.stdout.toString(), `localpredict ${JSON.parse(readFileSync(new URL('../../package.json', import.meta.url))).version}\n`);
   });

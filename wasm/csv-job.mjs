@@ -1,0 +1,100 @@
+/* csv-job.mjs — one streaming lp_job (CSV bytes in, prediction CSV bytes out)
+ * over the engine's flat ABI.  Used by Model.predictCsv on the calling thread
+ * and by pool-worker.mjs for one slice of a file in a worker.
+ *
+ * A slice job reads the file's header record from `header` instead of its
+ * input, numbers lines from `firstLine` (so errors name the file's physical
+ * line) and leaves the output header to the first slice (`writeHeader`).
+ */
+import { usageError } from './errors.mjs';
+
+const encoder = new TextEncoder();
+
+export function disposedError() {
+  return usageError('this model was disposed; load it again with loadModel() to keep predicting');
+}
+
+/** One lp_job with its input buffer; destroy() is idempotent. */
+export class CsvJob {
+  /**
+   * @param {object} o { threshold, includeInput, keep, source, maxColumns, maxFieldBytes } and, for a slice,
+   *   { header: Uint8Array, firstLine, writeHeader }
+   */
+  constructor(engine, modelHandle, o, checkOnly, bufSize) {
+    this.engine = engine;
+    this.source = o.source;
+    this.handle = 0;
+    this.buf = 0;
+    this.bufSize = bufSize;
+    const x = engine.x;
+    const ptrs = [];
+    try {
+      let keepPtr = 0;
+      let keepLen = 0;
+      if (o.keep) {
+        const b = encoder.encode(o.keep.join('\0'));
+        keepPtr = engine.copyIn(b);
+        keepLen = b.length;
+        ptrs.push(keepPtr);
+      }
+      let headerPtr = 0;
+      if (o.header) {
+        headerPtr = engine.copyIn(o.header);
+        ptrs.push(headerPtr);
+      }
+      const headerLen = o.header ? o.header.length : 0;
+      const firstLine = o.firstLine ?? 1;
+      const writeHeader = o.writeHeader ?? true;
+      const out = engine.alloc(4);
+      ptrs.push(out);
+      new DataView(x.memory.buffer).setUint32(out, 0, true);
+      engine.call((e) => x.lp_wasm_job_create(modelHandle, o.threshold, o.includeInput ? 1 : 0, keepPtr, keepLen,
+        headerPtr, headerLen, firstLine, writeHeader ? 1 : 0, checkOnly ? 1 : 0, e, out, 0, o.maxColumns ?? 0,
+        o.maxFieldBytes ?? 0), this.source);
+      this.handle = engine.readU32(out);
+      this.buf = engine.alloc(bufSize);
+    } catch (e) {
+      this.destroy();
+      throw e;
+    } finally {
+      for (const p of ptrs) engine.free(p);
+    }
+  }
+
+  push(chunk) {
+    const x = this.engine.x;
+    for (let off = 0; off < chunk.length; off += this.bufSize) {
+      if (!this.handle) throw disposedError();
+      const piece = chunk.subarray(off, off + this.bufSize);
+      this.engine.u8.set(piece, this.buf);
+      this.engine.call((e) => x.lp_wasm_job_push(this.handle, this.buf, piece.length, e), this.source);
+    }
+  }
+
+  finish() {
+    if (!this.handle) throw disposedError();
+    this.engine.call((e) => this.engine.x.lp_wasm_job_finish(this.handle, e), this.source);
+  }
+
+  /** The output produced since the last call (copied out of the engine), or null. */
+  output() {
+    if (!this.handle) throw disposedError();
+    const x = this.engine.x;
+    const len = x.lp_wasm_job_output_len(this.handle) >>> 0;
+    if (!len) return null;
+    const out = this.engine.copyOut(x.lp_wasm_job_output(this.handle) >>> 0, len);
+    x.lp_wasm_job_output_clear(this.handle);
+    return out;
+  }
+
+  rows() {
+    return this.handle ? this.engine.x.lp_wasm_job_rows(this.handle) : 0;
+  }
+
+  destroy() {
+    if (this.handle) this.engine.x.lp_wasm_job_destroy(this.handle);
+    this.handle = 0;
+    this.engine.free(this.buf);
+    this.buf = 0;
+  }
+}

@@ -1,0 +1,242 @@
+/* parallel-csv.mjs — predictCsv on several cores: the input is cut into
+ * slices at record boundaries (csv-split.mjs), the slices are predicted by a
+ * worker pool (pool.mjs), and the outputs are emitted in input order as one
+ * ReadableStream, byte for byte what a single job writes.
+ *
+ * - Small inputs do not pay for starting workers: when the input is (or,
+ *   for a stream of unknown length, turns out to be) below `minBytes`, the
+ *   run stays on the calling thread (the single-job stream of model.mjs).
+ * - Memory stays bounded: at most `slicesPerWorker` slices per worker are in
+ *   flight (sent and not yet emitted), and input is read only when a slice
+ *   may be sent; a slow consumer of the stream slows the reading down.
+ * - Errors: outputs are emitted in slice order, so the first failed slice in
+ *   file order is the error the stream ends with — the one a single job
+ *   reports, with the same line and column (see 'rerun' in pool-worker.mjs).
+ *   Nothing after a failed slice is emitted; the stream errors, so no partial
+ *   output looks complete.
+ * - Abort (signal) or cancel terminates every worker at once.
+ * - Progress counts the slices emitted: bytesRead and rows reach the totals
+ *   when the stream closes.
+ */
+import { abortedError } from './errors.mjs';
+import { CsvSplitter } from './csv-split.mjs';
+
+/** Tuning (exported for tests, which use tiny slices to cut at every record). */
+export const poolTuning = {
+  /** A slice grows to this many bytes before it is cut at the next record boundary. */
+  sliceBytes: 1 << 20,
+  /** Inputs smaller than this run on the calling thread (starting workers costs more). */
+  minBytes: 8 << 20,
+  /** Slices in flight (sent, not yet emitted) per worker: output leaves in file order,
+   * so a worker that is ahead needs queued work while the oldest slice finishes. */
+  slicesPerWorker: 4,
+};
+
+/** Reads up to `limit` bytes of `src` ahead; the chunks are replayed by the returned source. */
+async function peek(src, limit) {
+  const chunks = [];
+  let have = 0;
+  let ended = false;
+  while (have < limit) {
+    const c = await src.read();
+    if (c === null) {
+      ended = true;
+      break;
+    }
+    chunks.push(c);
+    have += c.length;
+  }
+  let i = 0;
+  const replay = {
+    total: src.total,
+    read: async () => (i < chunks.length ? chunks[i++] : ended ? null : src.read()),
+    cancel: (reason) => src.cancel(reason),
+  };
+  return { ended, replay };
+}
+
+/**
+ * The output stream of a run on `jobs` workers.
+ *
+ * @param {object} run
+ *   src       the input (model.mjs openInput: { total, read(), cancel() })
+ *   o         the checked predictCsv options (threshold, includeInput, keep, source,
+ *             onProgress, signal)
+ *   jobs      number of workers (> 1)
+ *   pools     the model's PoolCache (pool.mjs)
+ *   engine    the calling thread's Engine (its compiled module goes to the workers)
+ *   blob      () => the model's compact blob (Uint8Array)
+ *   single    (src) => the single-job ReadableStream over `src` (the fallback)
+ *   register  (handle) => unregister: lets Model.dispose() stop the run
+ */
+export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, register }) {
+  const { signal, onProgress } = o;
+  const tuning = { ...poolTuning };
+  let inner = null;      // the single-job reader, when the run stays on this thread
+  let pool = null;
+  let splitter = null;
+  let inputEnded = false;
+  const inFlight = [];   // { result: Promise, rerun, index, length } in slice order
+  let lineEnds = 0;      // line ends in the slices emitted so far
+  let bytesRead = 0;
+  let rows = 0;
+  let closed = false;
+  let controller;
+  let unregister = () => {};
+
+  /** Ends the run; a pool that finished cleanly goes back to the model for the next run. */
+  const cleanup = (reason, ok = false) => {
+    closed = true;
+    unregister();
+    if (pool && ok) pools.release(pool);
+    else if (pool) pool.terminate(reason);
+    pool = null;
+    inFlight.length = 0;
+    if (signal) signal.removeEventListener('abort', onAbort);
+  };
+  function onAbort() {
+    if (closed) return;
+    const err = abortedError(signal);
+    cleanup(err);
+    if (inner) inner.cancel(signal.reason).catch(() => {});
+    src.cancel(signal.reason);
+    controller.error(err);
+  }
+
+  const options = (slice) => ({
+    threshold: o.threshold,
+    includeInput: o.includeInput,
+    keep: o.keep,
+    source: o.source,
+    maxColumns: o.maxColumns,
+    maxFieldBytes: o.maxFieldBytes,
+    header: slice.index === 0 ? null : splitter.header,
+    writeHeader: slice.index === 0,
+  });
+
+  function send(slice) {
+    const length = slice.bytes.length;
+    const { result, rerun } = pool.predict(slice.bytes, options(slice));
+    result.catch(() => {}); // awaited in order by pull(); this only silences early rejections
+    inFlight.push({ result, rerun, index: slice.index, length });
+  }
+
+  /** Reads and sends slices until the window is full or the input has ended. */
+  async function fill() {
+    const window = tuning.slicesPerWorker * pool.size;
+    while (!inputEnded && inFlight.length < window) {
+      const chunk = await src.read();
+      if (closed) return;
+      if (chunk === null) {
+        inputEnded = true;
+        const last = splitter.finish();
+        if (last) send(last);
+      } else {
+        for (const slice of splitter.push(chunk)) send(slice);
+      }
+    }
+  }
+
+  /** Decides where the run goes: this thread for small inputs, else a new pool. */
+  async function begin() {
+    let input = src;
+    if (src.total === undefined || src.total >= tuning.minBytes) {
+      if (src.total === undefined) {
+        const p = await peek(src, tuning.minBytes);
+        input = p.replay;
+        if (p.ended) return delegate(input);
+      }
+      try {
+        pool = await pools.acquire(jobs, engine, blob);
+      } catch (e) {
+        if (closed) return undefined;
+        // Workers refused (no worker support, a CSP without worker-src): one thread it is.
+        return delegate(input);
+      }
+      if (closed) {
+        pools.release(pool);
+        pool = null;
+        return undefined;
+      }
+      splitter = new CsvSplitter(tuning.sliceBytes);
+      src = input;
+      return undefined;
+    }
+    return delegate(input);
+  }
+
+  function delegate(input) {
+    unregister();
+    inner = single(input).getReader();
+    return undefined;
+  }
+
+  return new ReadableStream({
+    start(c) {
+      controller = c;
+      unregister = register({ destroy: (err) => { if (!closed) { cleanup(err); controller.error(err); } } });
+      if (signal) {
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort);
+      }
+    },
+    async pull(c) {
+      if (closed) return;
+      try {
+        if (!inner && !pool) await begin();
+        if (closed) return;
+        if (inner) {
+          const { done, value } = await inner.read();
+          if (closed) return;
+          if (done) {
+            cleanup();
+            c.close();
+          } else {
+            c.enqueue(value);
+          }
+          return;
+        }
+        for (;;) {
+          await fill();
+          if (closed) return;
+          if (inFlight.length === 0) {
+            cleanup(undefined, true);
+            c.close();
+            return;
+          }
+          const next = inFlight.shift();
+          let done;
+          try {
+            done = await next.result;
+          } catch (err) {
+            // The first failure in file order.  Slices are numbered from line 1; every
+            // slice before this one succeeded and counted its lines, so now its first
+            // line is known: ask for the error again, worded as one job would.
+            if (closed || next.index === 0) throw err;
+            throw await next.rerun(lineEnds + 1).then(() => err, (exact) => exact);
+          }
+          const { output, rows: n } = done;
+          if (closed) return;
+          lineEnds += done.lineEnds;
+          bytesRead += next.length;
+          rows += n;
+          if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows });
+          if (output.length) {
+            c.enqueue(output);
+            return;
+          }
+        }
+      } catch (err) {
+        const wasClosed = closed;
+        cleanup(err);
+        src.cancel(err);
+        if (!wasClosed) throw err;
+      }
+    },
+    cancel(reason) {
+      cleanup();
+      if (inner) inner.cancel(reason).catch(() => {});
+      src.cancel(reason);
+    },
+  });
+}

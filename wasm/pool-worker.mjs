@@ -1,0 +1,125 @@
+/* pool-worker.mjs — one engine instance in a worker (a Web Worker in a
+ * browser, a worker_threads Worker in Node), predicting slices of a CSV for
+ * pool.mjs.
+ *
+ * Protocol (every message is a plain object with `type`):
+ *   worker → page  { type: 'hello' }            listening (sent first, so no message is lost
+ *                                               while this module still evaluates)
+ *   page → worker  { type: 'init', module, variant, blob }
+ *                                               the compiled engine (a WebAssembly.Module:
+ *                                               no fetch, no compile) and the model as its
+ *                                               compact blob (lp_model_serialize: no JSON parse)
+ *   worker → page  { type: 'ready' } | { type: 'failed', id: -1, error }
+ *   page → worker  { type: 'slice', id, bytes, options }
+ *                                               one slice: bytes (transferred) and the job
+ *                                               options of csv-job.mjs (header, writeHeader)
+ *   worker → page  { type: 'done', id, output, rows, lineEnds } (output transferred)
+ *                | { type: 'failed', id, error: { code, message, where } }
+ *   page → worker  { type: 'rerun', id, firstLine }
+ *                                               the failed slice `id` again, its lines
+ *                                               numbered from firstLine: replies 'failed'
+ *                                               with the error as one job words it
+ * Slices are done one at a time in arrival order; each gets a fresh job.
+ *
+ * Why 'rerun': the physical line a slice starts on depends on every slice before
+ * it, and counting line ends on the page would cost the page a pass over the
+ * whole file.  So a slice is predicted with its lines numbered from 1, and its
+ * line ends are counted here (in parallel) and reported; only when a slice
+ * fails, and is the first failure in file order, does the page know its first
+ * line and ask for the error again, exactly.  A failed slice's bytes are kept
+ * for that until the pool is terminated (a failed run ends the pool).
+ */
+import { instantiateEngine } from './engine.mjs';
+import { CsvJob } from './csv-job.mjs';
+import { countLineEnds } from './csv-split.mjs';
+
+/** Bytes handed to the engine per push, as on the page (model.mjs CHUNK). */
+const PUSH_BYTES = 1 << 20;
+
+let engine = null;
+let model = 0;
+const failed = new Map(); // id -> { bytes, options } of slices that failed
+
+function errorRecord(e) {
+  if (e && typeof e.code === 'string') return { code: e.code, message: e.message, where: { ...e.where } };
+  return { code: 'UNSUPPORTED', message: `a worker failed: ${e && e.message ? e.message : String(e)}`, where: {} };
+}
+
+async function init({ module, variant, blob }) {
+  engine = await instantiateEngine(module, variant);
+  const x = engine.x;
+  const ptrs = [];
+  try {
+    const bp = engine.copyIn(blob);
+    ptrs.push(bp);
+    const out = engine.alloc(4);
+    ptrs.push(out);
+    // The caller's thread loaded the model under the caller's limits; its blob
+    // is taken as it is (the ceilings: 4 GiB, 2^31 - 1 nodes, depth 255).
+    engine.call((e) => x.lp_wasm_model_load(bp, blob.length, 0, 0, 0, 0, 0, 4294967295, 2147483647, 255,
+      e, out));
+    model = engine.readU32(out);
+  } finally {
+    for (const p of ptrs) engine.free(p);
+  }
+}
+
+function predictSlice(bytes, options) {
+  const job = new CsvJob(engine, model, options, false, Math.max(1, Math.min(PUSH_BYTES, bytes.length)));
+  try {
+    job.push(bytes);
+    job.finish();
+    return { output: job.output() || new Uint8Array(0), rows: job.rows() };
+  } finally {
+    job.destroy();
+  }
+}
+
+async function onMessage(msg, post) {
+  if (msg.type === 'init') {
+    try {
+      await init(msg);
+      post({ type: 'ready' });
+    } catch (e) {
+      post({ type: 'failed', id: -1, error: errorRecord(e) });
+    }
+  } else if (msg.type === 'slice') {
+    let result;
+    try {
+      result = predictSlice(msg.bytes, msg.options);
+    } catch (e) {
+      failed.set(msg.id, { bytes: msg.bytes, options: msg.options });
+      post({ type: 'failed', id: msg.id, error: errorRecord(e) });
+      return;
+    }
+    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(msg.bytes) },
+      [result.output.buffer]);
+  } else if (msg.type === 'rerun') {
+    const slice = failed.get(msg.id);
+    failed.delete(msg.id);
+    try {
+      predictSlice(slice.bytes, { ...slice.options, firstLine: msg.firstLine });
+      post({ type: 'failed', id: msg.id, error: errorRecord(new Error('a slice failed once but not when run again')) });
+    } catch (e) {
+      post({ type: 'failed', id: msg.id, error: errorRecord(e) });
+    }
+  }
+}
+
+/** Messages are handled strictly in order: init finishes before the first slice runs. */
+function listen(subscribe, post) {
+  let queue = Promise.resolve();
+  subscribe((msg) => {
+    queue = queue.then(() => onMessage(msg, post));
+  });
+  post({ type: 'hello' });
+}
+
+if (typeof globalThis.WorkerGlobalScope !== 'undefined' && globalThis instanceof globalThis.WorkerGlobalScope) {
+  listen((fn) => { globalThis.onmessage = (e) => fn(e.data); },
+    (msg, transfer) => globalThis.postMessage(msg, transfer || []));
+} else {
+  import('node:worker_threads').then(({ parentPort }) => {
+    listen((fn) => parentPort.on('message', fn), (msg, transfer) => parentPort.postMessage(msg, transfer || []));
+  });
+}

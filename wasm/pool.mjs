@@ -1,0 +1,231 @@
+/* pool.mjs — a pool of workers, each with its own engine instance and a copy
+ * of one model, that predicts CSV slices (pool-worker.mjs).
+ *
+ * No SharedArrayBuffer and no cross-origin isolation: a worker gets the
+ * compiled engine (a WebAssembly.Module, which postMessage can carry) and the
+ * model's compact blob once, then slices as transferred byte buffers, and
+ * sends each slice's output back the same way.
+ *
+ * Where workers come from: the environment registered by the package entry
+ * (load-node.mjs: worker_threads; load-browser.mjs: Web Workers running
+ * pool-worker.mjs beside the shim), with the URL given to setEngine({ worker })
+ * if any — e.g. a blob: URL of wasm/build/localpredict-worker.mjs for a page
+ * that fetches nothing (CSP `worker-src 'self' blob:`).  With the
+ * environment-free entry (localpredict.mjs, as bundled into the single-file
+ * page) workers run only from such a URL; without one, runs stay on the
+ * calling thread.  (No module-relative URL here: this module is bundled too.)
+ */
+import { LocalPredictError } from './errors.mjs';
+import { workerSettings } from './engine.mjs';
+
+/** A Web Worker (module) behind the small interface load-node.mjs gives for worker_threads. */
+export function webWorker(url) {
+  const w = new Worker(url, { type: 'module' });
+  return {
+    post: (msg, transfer) => w.postMessage(msg, transfer || []),
+    onMessage: (fn) => { w.onmessage = (e) => fn(e.data); },
+    onError: (fn) => {
+      w.onerror = (e) => {
+        e.preventDefault?.();
+        fn(new Error(e.message || 'the worker script could not be loaded'));
+      };
+      w.onmessageerror = () => fn(new Error('a message from the worker could not be read'));
+    },
+    terminate: () => w.terminate(),
+  };
+}
+
+/** The worker constructor of this environment, or null where there is none. */
+function spawner() {
+  const { environment, url } = workerSettings();
+  if (environment && typeof environment.startWorker === 'function') return () => environment.startWorker(url);
+  if (url && typeof Worker === 'function') return () => webWorker(url);
+  return null;
+}
+
+/** How many workers `jobs: undefined` means: the number of cores. */
+export function defaultJobs() {
+  const { environment } = workerSettings();
+  const n = environment && typeof environment.cores === 'function'
+    ? environment.cores()
+    : globalThis.navigator?.hardwareConcurrency;
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+export function workersAvailable() {
+  return spawner() !== null;
+}
+
+/** Counters for tests and curious callers (workers started so far in this realm). */
+export const poolStats = { workersStarted: 0 };
+
+function toError(record) {
+  return new LocalPredictError(record.code, record.message, record.where);
+}
+
+/** One worker: its port, the slices it was sent and not yet answered. */
+class PoolWorker {
+  constructor(port) {
+    this.port = port;
+    this.waiting = new Map(); // id -> { resolve, reject }
+    this.ready = null;
+  }
+}
+
+export class WorkerPool {
+  #workers = [];
+  #active = 0;  // how many of the workers predict (use(n))
+  #nextId = 0;
+  #dead = null; // the error that stopped the pool
+
+  /**
+   * Starts `n` workers and gives each the engine and the model; resolves when all are
+   * ready.  Rejects (and leaves nothing running) when a worker cannot start.
+   */
+  static async start(n, engine, blob) {
+    const spawn = spawner();
+    if (!spawn) throw new LocalPredictError('UNSUPPORTED', 'this environment has no workers');
+    const pool = new WorkerPool();
+    try {
+      for (let i = 0; i < n; i++) pool.#workers.push(pool.#startOne(spawn, engine, blob));
+      await Promise.all(pool.#workers.map((w) => w.ready));
+      pool.#active = n;
+    } catch (e) {
+      pool.terminate();
+      throw e;
+    }
+    return pool;
+  }
+
+  #startOne(spawn, engine, blob) {
+    const w = new PoolWorker(spawn());
+    poolStats.workersStarted++;
+    let settle;
+    w.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    w.port.onMessage((msg) => {
+      if (msg.type === 'hello') {
+        // Each worker gets its own copy of the blob (a Module is shared, not copied).
+        w.port.post({ type: 'init', module: engine.module, variant: engine.variant, blob });
+      } else if (msg.type === 'ready') {
+        settle.resolve();
+      } else if (msg.type === 'failed' && msg.id === -1) {
+        settle.reject(toError(msg.error));
+      } else {
+        const p = w.waiting.get(msg.id);
+        if (!p) return;
+        w.waiting.delete(msg.id);
+        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds });
+        else p.reject(toError(msg.error));
+      }
+    });
+    w.port.onError((e) => {
+      const err = new LocalPredictError('UNSUPPORTED', `a prediction worker stopped: ${e.message}`, undefined, { cause: e });
+      settle.reject(err);
+      this.#fail(err);
+    });
+    return w;
+  }
+
+  #fail(err) {
+    if (!this.#dead) this.#dead = err;
+    for (const w of this.#workers) {
+      for (const p of w.waiting.values()) p.reject(err);
+      w.waiting.clear();
+    }
+  }
+
+  get size() {
+    return this.#active;
+  }
+
+  get capacity() {
+    return this.#workers.length;
+  }
+
+  get dead() {
+    return this.#dead !== null;
+  }
+
+  /** Predicts on the first n workers only (a run with fewer jobs than the pool has). */
+  use(n) {
+    this.#active = Math.min(n, this.#workers.length);
+  }
+
+  /** Whether an idle pool may keep its process alive (Node); busy pools always do. */
+  hold(busy) {
+    for (const w of this.#workers) w.port.hold?.(busy);
+  }
+
+  /**
+   * Predicts one slice on the least busy worker, its lines numbered from 1.  `bytes`
+   * is transferred (the caller must not use it afterwards).  Returns { result, rerun }:
+   * result resolves to { output: Uint8Array, rows, lineEnds }; when it rejects,
+   * rerun(firstLine) gives the slice's error with the file's line numbers.
+   */
+  predict(bytes, options) {
+    let best = this.#workers[0];
+    for (let i = 1; i < this.#active; i++) {
+      if (this.#workers[i].waiting.size < best.waiting.size) best = this.#workers[i];
+    }
+    const id = this.#nextId++;
+    const ask = (msg, transfer) => {
+      if (this.#dead) return Promise.reject(this.#dead);
+      return new Promise((resolve, reject) => {
+        best.waiting.set(id, { resolve, reject });
+        best.port.post(msg, transfer);
+      });
+    };
+    return {
+      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: 1 } }, [bytes.buffer]),
+      rerun: (firstLine) => ask({ type: 'rerun', id, firstLine }),
+    };
+  }
+
+  /** Stops every worker at once (mid-slice too); pending slices reject with `reason`. */
+  terminate(reason) {
+    this.#fail(reason || new LocalPredictError('ABORTED', 'the worker pool was stopped'));
+    for (const w of this.#workers) w.port.terminate();
+    this.#workers = [];
+  }
+}
+
+/**
+ * The pool a model keeps between runs, so that a second predictCsv does not start
+ * workers again.  A run takes it (acquire) and gives it back when it ends well
+ * (release); a failed or aborted run terminates it instead, since its workers may
+ * still be busy.  An idle pool does not keep a Node process alive.
+ */
+export class PoolCache {
+  #idle = null;
+  #closed = false;
+
+  /** A ready pool predicting on n workers: the idle one when it is big enough. */
+  async acquire(n, engine, blob) {
+    let pool = this.#idle;
+    this.#idle = null;
+    if (pool && (pool.dead || pool.capacity < n)) {
+      pool.terminate();
+      pool = null;
+    }
+    if (!pool) pool = await WorkerPool.start(n, engine, blob());
+    pool.use(n);
+    pool.hold(true);
+    return pool;
+  }
+
+  release(pool) {
+    if (this.#closed || this.#idle || pool.dead) {
+      pool.terminate();
+      return;
+    }
+    pool.hold(false);
+    this.#idle = pool;
+  }
+
+  /** Terminates the idle pool; later releases terminate theirs (the model is gone). */
+  close() {
+    this.#closed = true;
+    if (this.#idle) this.#idle.terminate();
+    this.#idle = null;
+  }
+}
