@@ -63,6 +63,8 @@ const nativeBench = path.join(out, 'native/bench_native');
 const workloads = [
   { id: 'W1', name: 'W1 gbdt 3-class (900 trees, depth 6)', json: 'w1_gbdt.json', onnx: 'w1_gbdt.onnx', x: 'w1_X.f32', p: 'w1_proba_xgb.f32', k: 3 },
   { id: 'W2', name: 'W2 binary gbdt (500 trees, depth 8)', json: 'w2_binary_gbdt.json', onnx: 'w2_binary_gbdt.onnx', x: 'w2_X.f32', p: 'w2_proba_xgb.f32', k: 2 },
+  // The MLP: we run the same ONNX file onnxruntime does (no xgboost anchor).
+  { id: 'W3', name: 'W3 MLP 50-256-256-3 (ONNX)', json: 'w3_mlp.onnx', onnx: 'w3_mlp.onnx', x: 'w1_X.f32', p: 'w3_proba_torch.f32', k: 3, xgboost: false },
 ].filter((wl) => !quick || wl.id === 'W1');
 
 const results = {
@@ -78,22 +80,23 @@ for (const wl of workloads) {
   const r = (results.workloads[wl.id] = { name: wl.name });
   r.lp_wasm = runJson(node, [path.join(root, 'tests/bench/bench_lp.mjs'), '--model', w(wl.json), '--input', w(wl.x),
     '--expected', w(wl.p), '--classes', String(wl.k), '--batches', BATCHES, '--reps', REPS]).localpredict;
-  // HOOK(pool): "localpredict WASM, all cores" — when the worker pool (wasm/pool*.mjs) is
-  // merged, run it here on the same rows and store r.lp_wasm_all = { batches: { <b>: {
-  // rows_per_s_median } } }; the table prints it as its own row.  Until then the row says n/a.
+  // All cores: the worker pool parallelises predictCsv (CSV slices on workers), not
+  // predict() on an in-memory batch, so its numbers are the end-to-end rows below.
   r.lp_wasm_all = null;
   r.lp_native = runJson(nativeBench, [w(wl.json), w(wl.x), '50', BATCHES, REPS, w(wl.p)]);
   const ort = runJson(node, [path.join(anchors, 'bench_ort.mjs'), '--model', w(wl.onnx), '--input', w(wl.x),
     '--expected', w(wl.p), '--classes', String(wl.k), '--batches', BATCHES, '--reps', REPS], { cwd: anchors });
   r.ort_web = ort.backends.web;
   r.ort_node = ort.backends.node;
-  try {
-    const xgb = runJson(PY, [path.join(anchors, 'bench_xgb.py'), '--model', w(wl.json), '--input', w(wl.x),
-      '--expected', w(wl.p), '--reps', REPS, '--methods', 'inplace', '--batches', BATCHES], { cwd: anchors });
-    r.xgboost = { ...xgb.methods.inplace, load_ms_cold: xgb.load_ms_cold, load_ms_warm_median: xgb.load_ms_warm_median };
-  } catch (e) {
-    r.xgboost = null;
-    log('xgboost anchor skipped:', e.message.split('\n')[0]);
+  r.xgboost = null;
+  if (wl.xgboost !== false) {
+    try {
+      const xgb = runJson(PY, [path.join(anchors, 'bench_xgb.py'), '--model', w(wl.json), '--input', w(wl.x),
+        '--expected', w(wl.p), '--reps', REPS, '--methods', 'inplace', '--batches', BATCHES], { cwd: anchors });
+      r.xgboost = { ...xgb.methods.inplace, load_ms_cold: xgb.load_ms_cold, load_ms_warm_median: xgb.load_ms_warm_median };
+    } catch (e) {
+      log('xgboost anchor skipped:', e.message.split('\n')[0]);
+    }
   }
   fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
 }
@@ -121,20 +124,26 @@ if (!quick) {
   const csv = w('w1.csv');
   const mb = fs.statSync(csv).size / 1e6;
   const e2e = (results.end_to_end = { input: 'w1.csv', mb: +mb.toFixed(1), rows: 200000 });
-  const cli = timed(node, [path.join(root, 'wasm/cli.mjs'), 'predict', w('w1_gbdt.json'), csv, '-o', path.join(out, 'e2e_lp_wasm.csv')]);
-  const nat = timed(path.join(out, 'native/localpredict'), ['predict', w('w1_gbdt.json'), csv, '-o', path.join(out, 'e2e_lp_native.csv')]);
+  const cores = String(os.cpus().length);
+  const lp = (cmd, jobs, tag) => timed(cmd[0], [...cmd.slice(1), 'predict', w('w1_gbdt.json'), csv, '--jobs', jobs, '-o',
+    path.join(out, `e2e_${tag}.csv`)]);
+  const cli = lp([node, path.join(root, 'wasm/cli.mjs')], '1', 'lp_wasm');
+  const nat = lp([path.join(out, 'native/localpredict')], '1', 'lp_native');
+  const cliAll = lp([node, path.join(root, 'wasm/cli.mjs')], cores, 'lp_wasm_all');
+  const natAll = lp([path.join(out, 'native/localpredict')], cores, 'lp_native_all');
   const ortS = timed(node, ['pipeline_ort.mjs', anchors, w('w1_gbdt.onnx'), csv, path.join(out, 'e2e_ort.csv'), '3'], { cwd: anchors });
   e2e.lp_wasm_cli = { seconds: +cli.toFixed(2), MBps: +(mb / cli).toFixed(1) };
   e2e.lp_native_cli = { seconds: +nat.toFixed(2), MBps: +(mb / nat).toFixed(1) };
+  e2e.lp_wasm_cli_all = { seconds: +cliAll.toFixed(2), MBps: +(mb / cliAll).toFixed(1), jobs: +cores };
+  e2e.lp_native_cli_all = { seconds: +natAll.toFixed(2), MBps: +(mb / natAll).toFixed(1), jobs: +cores };
   e2e.pipeline_ort = { seconds: +ortS.toFixed(2), MBps: +(mb / ortS).toFixed(1) };
-  // HOOK(pool): the CLI on all cores (its --threads flag, once the pool is merged) goes here.
 }
 
 // ---- CSV parsing: our reader (the CSV helper's script, when present) vs papaparse ----
 const csvScript = path.join(root, 'tests/bench/csv_parse.mjs');
 if (!quick && fs.existsSync(csvScript)) {
   results.csv_parse = {
-    lp: runJson(node, [csvScript, '--csv', w('w1.csv')]),
+    lp: runJson(node, [csvScript, '--csv', w('w1.csv'), '--reps', '3']),
     anchors: runJson(node, ['--max-old-space-size=8192', '--expose-gc', 'bench_csv.mjs', '--csv', w('w1.csv'),
       '--warm', w('w1_10k.csv'), '--reps', '3'], { cwd: anchors }),
   };
@@ -175,7 +184,7 @@ function makeTable(res) {
     `load average at start ${m.loadavg_at_start.join(' / ')}.  Rows/s, single thread unless said, median of ${res.settings.reps} reps of >= 0.3 s. ` +
     'cpu/wall below 1 means the process waited for a core (other jobs on the machine): that cell is pessimistic.');
   L.push('');
-  L.push('| workload | engine | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 | load ms cold / warm | max abs diff vs xgboost |');
+  L.push('| workload | engine | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 | load ms cold / warm | max abs diff vs the reference (xgboost; torch for W3) |');
   L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, r] of Object.entries(res.workloads)) {
     const rows = [
@@ -219,8 +228,11 @@ function makeTable(res) {
     L.push('');
     L.push('| pipeline | seconds | MB/s | vs papaparse + ORT-web |');
     L.push('|---|---:|---:|---:|');
-    for (const [name, x] of [['localpredict CLI (node wasm/cli.mjs, WASM SIMD, 1 thread)', e.lp_wasm_cli],
-      ['localpredict native CLI', e.lp_native_cli], ['papaparse + onnxruntime-web (pipeline_ort.mjs)', e.pipeline_ort]])
+    for (const [name, x] of [['localpredict CLI (node wasm/cli.mjs, WASM SIMD, --jobs 1)', e.lp_wasm_cli],
+      [`localpredict CLI (WASM SIMD, --jobs ${e.lp_wasm_cli_all.jobs}: the worker pool)`, e.lp_wasm_cli_all],
+      ['localpredict native CLI (--jobs 1)', e.lp_native_cli],
+      [`localpredict native CLI (--jobs ${e.lp_native_cli_all.jobs})`, e.lp_native_cli_all],
+      ['papaparse + onnxruntime-web (pipeline_ort.mjs)', e.pipeline_ort]])
       L.push(`| ${name} | ${x.seconds} | ${x.MBps} | ${(e.pipeline_ort.seconds / x.seconds).toFixed(1)}× |`);
   }
   if (res.peak_rss_mb) {
@@ -232,7 +244,9 @@ function makeTable(res) {
   L.push('');
   if (res.csv_parse) {
     const a = res.csv_parse.anchors.methods;
-    L.push(`CSV parsing (w1.csv): localpredict ${res.csv_parse.lp.MBps_median ?? JSON.stringify(res.csv_parse.lp)} MB/s; ` +
+    const ours = res.csv_parse.lp.parse_only?.simd ?? res.csv_parse.lp.parse_only?.scalar;
+    L.push(`CSV parsing (w1.csv into float32 columns, WASM): localpredict ${ours ? ours.mb_per_s : 'n/a'} MB/s ` +
+      `(${ours ? ours.ratio_to_js_scanner : 'n/a'}× the hand-written JS scanner in the same run); ` +
       `papaparse ${a.papaparse_dyn_false.MBps_median} MB/s untyped, ${a.papaparse_dyn_true.MBps_median} MB/s typed; ` +
       `hand-written JS scanner ${a.scan_charcodes.MBps_median} MB/s.`);
   } else {
