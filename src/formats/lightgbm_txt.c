@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../io/json.h"
 #include "cJSON.h"
 #include "forest_check.h"
 
@@ -489,9 +490,9 @@ static lp_status finish_features(builder *b, const uint32_t *tree_end, lp_error 
  * (a list like "0:1:2" rather than "[min:max]" or "none"). */
 static lp_status read_pandas_categorical(lp_model *m, const char *json, const char *infos, lp_error *err)
 {
-    cJSON *root = cJSON_Parse(json);
-    if (!root) return lp__fail(err, BAD, "pandas_categorical is not valid JSON");
-    lp_status s = LP_OK;
+    cJSON *root = NULL;
+    lp_status s = lp__json_parse_strict((const uint8_t *)json, strlen(json), "pandas_categorical", BAD, &root, err);
+    if (s != LP_OK) return s;   /* not valid JSON, or out of memory */
     if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0 || !infos) goto out;
     size_t n_lists = (size_t)cJSON_GetArraySize(root);
     /* Categorical features per feature_infos. */

@@ -285,7 +285,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     if (m->details_json && !m->details_json[0]) free(m->details_json), m->details_json = NULL;
     if (get_u64(&r) && r.ok) {   /* per-feature preparation (LightGBM) */
         m->prep = calloc(m->n_features + 1, sizeof *m->prep);
-        if (!m->prep) r.ok = 0;
+        if (!m->prep) out_of_memory(&r);
         for (size_t j = 0; r.ok && j < m->n_features; j++) {
             lp__feature_prep *p = &m->prep[j];
             uint64_t kind = get_u64(&r), nan_to_zero = get_u64(&r), zero = get_u64(&r);
@@ -297,7 +297,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
                 if (!(p->thresholds[i - 1] < p->thresholds[i])) r.ok = 0;   /* sorted, distinct */
             size_t n_cat = get_count(&r, 8 + sizeof(double));
             p->categories = r.ok ? calloc(n_cat ? n_cat : 1, sizeof *p->categories) : NULL;
-            if (!p->categories) r.ok = 0;
+            if (!p->categories && r.ok) out_of_memory(&r);
             for (; r.ok && p->n_categories < n_cat; p->n_categories++) {
                 lp__category *c = &p->categories[p->n_categories];
                 c->text = get_str(&r);

@@ -106,14 +106,20 @@ static lp_status axes_of(const lp__graph *g, const lp__op *op, const lp__onnx_no
     return LP_OK;
 }
 
-static lp_status build_squeeze(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+/* The rows and the axes of a Squeeze or Unsqueeze; NULL with err filled. */
+static const lp__value *rows_and_axes(const lp__graph *g, const lp__op *op, const lp__onnx_node *node,
+                                      int64_t *axes, size_t *n, lp_error *err)
 {
     const lp__value *x = input0(g, op, err);
-    if (!x) return err->code;
+    return x && axes_of(g, op, node, axes, n, err) == LP_OK ? x : NULL;
+}
+
+static lp_status build_squeeze(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
     int64_t axes[LP__MAX_RANK];
     size_t n;
-    lp_status s = axes_of(g, op, node, axes, &n, err);
-    if (s != LP_OK) return s;
+    const lp__value *x = rows_and_axes(g, op, node, axes, &n, err);
+    if (!x) return err->code;
     uint8_t drop[LP__MAX_RANK] = {0};
     for (size_t i = 0; i < n; i++) {
         int64_t ax = axes[i] < 0 ? axes[i] + x->shape.rank : axes[i];
@@ -129,12 +135,10 @@ static lp_status build_squeeze(lp__graph *g, lp__op *op, const lp__onnx_node *no
 
 static lp_status build_unsqueeze(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *x = input0(g, op, err);
-    if (!x) return err->code;
     int64_t axes[LP__MAX_RANK];
     size_t n;
-    lp_status s = axes_of(g, op, node, axes, &n, err);
-    if (s != LP_OK) return s;
+    const lp__value *x = rows_and_axes(g, op, node, axes, &n, err);
+    if (!x) return err->code;
     int rank = x->shape.rank + (int)n;
     if (rank > LP__MAX_RANK) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "rank %d", rank);
     uint8_t add[LP__MAX_RANK] = {0};

@@ -5,8 +5,9 @@
  * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free, so every
  * allocation of the engine and of cJSON (whose default hooks are malloc and
  * free) goes through the counting wrappers below.  A workload — load a model
- * with a manifest, describe it, serialise it and load the blob, predict a
- * column table, predict a CSV in chunks — first runs with no failure to
+ * (XGBoost JSON and UBJSON, LightGBM, ONNX trees and a dense ONNX graph),
+ * with a manifest for some, describe it, serialise it and load the blob,
+ * predict a matrix, predict a CSV in chunks — first runs with no failure to
  * count its N allocations; then it runs N more times, the n-th allocation
  * failing in run n.  Each run must end with LP_ERR_NOMEM reported by the
  * call that met the failure (code, message), no crash, and every allocation
@@ -188,11 +189,19 @@ int main(void)
          "\"missing\": [-999]}", NULL},
         {"multilabel", "tests/fuzz/corpus/xgb_json/multilabel.json",
          "{\"localpredict\": 1, \"threshold\": {\"1\": 0.25}}", NULL},
+        {"XGBoost UBJSON", "tests/fixtures/xgboost/binary/model.ubj", NULL, NULL},
+        {"LightGBM + pandas categories", "tests/fixtures/lightgbm/pandas_categorical/model.txt", NULL, NULL},
+        {"ONNX tree ensemble", "tests/fixtures/onnx/logistic_strings_zipmap/model.onnx", NULL, NULL},
+        {"ONNX dense graph", "tests/fixtures/onnx/per_column_concat_mlp/model.onnx", NULL, NULL},
     };
     static const char *inputs[] = {
         "tests/fixtures/xgboost/categorical/input.csv",
         "tests/fixtures/xgboost/multiclass/input.csv",
         "tests/fixtures/xgboost/multilabel/input.csv",
+        "tests/fixtures/xgboost/binary/input.csv",
+        "tests/fixtures/lightgbm/pandas_categorical/input.csv",
+        "tests/fixtures/onnx/logistic_strings_zipmap/input.csv",
+        "tests/fixtures/onnx/per_column_concat_mlp/input.csv",
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof models / sizeof *models; i++) {

@@ -256,7 +256,7 @@ LP_TEST(mutated_models_are_refused)
     refused("tree\nversion", "forest\nversion", LP_ERR_BAD_MODEL, "not a model");
     refused("num_leaves=3", "num_leaves=0", LP_ERR_BAD_MODEL, "tree 0: num_leaves");
     refused("pandas_categorical:null", "pandas_categorical:[[\"x\"", LP_ERR_BAD_MODEL,
-            "pandas_categorical is not valid JSON");
+            "pandas_categorical is malformed");
     refused("pandas_categorical:null", "pandas_categorical:[[\"x\"],[\"y\"]]", LP_ERR_UNSUPPORTED,
             "pandas_categorical has 2 category lists but feature_infos names 1");
 }

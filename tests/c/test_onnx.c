@@ -22,6 +22,14 @@ static lp_model *load_onnx(const char *path, lp_error *err, lp_status *status)
     return m;
 }
 
+/* fixtures/onnx/<name>/model.onnx, loaded. */
+static lp_model *load_case(const char *name, lp_error *err, lp_status *status)
+{
+    char path[256];
+    snprintf(path, sizeof path, "fixtures/onnx/%s/model.onnx", name);
+    return load_onnx(path, err, status);
+}
+
 LP_TEST(fixtures_match_onnxruntime)
 {
     for (size_t i = 0; i < lp_test_n_onnx_cases; i++) {
@@ -29,8 +37,7 @@ LP_TEST(fixtures_match_onnxruntime)
         char path[256];
         lp_error err;
         lp_status s;
-        snprintf(path, sizeof path, "fixtures/onnx/%s/model.onnx", name);
-        lp_model *m = load_onnx(path, &err, &s);
+        lp_model *m = load_case(name, &err, &s);
         if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
         lp_test_csv input, expected;
         snprintf(path, sizeof path, "fixtures/onnx/%s/input.csv", name);
@@ -72,8 +79,7 @@ LP_TEST(info_matches_meta)
         char path[256];
         lp_error err;
         lp_status s;
-        snprintf(path, sizeof path, "fixtures/onnx/%s/model.onnx", name);
-        lp_model *m = load_onnx(path, &err, &s);
+        lp_model *m = load_case(name, &err, &s);
         snprintf(path, sizeof path, "fixtures/onnx/%s/meta.json", name);
         size_t len;
         char *meta_text = (char *)lp_test_read_file(path, &len);

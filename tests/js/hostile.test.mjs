@@ -32,11 +32,16 @@ async function rejects(fn, code, message) {
  * float32 threshold, uint32 feature | flags, int32 left, int32 right), from the model JSON.
  */
 function rootNodeBytes(modelPath) {
-  const json = JSON.parse(readFileSync(modelPath, 'utf8'));
+  // XGBoost writes bare NaN (a categorical node's split condition): not JSON.
+  const json = JSON.parse(readFileSync(modelPath, 'utf8').replace(/\bNaN\b/g, 'null'));
   const t = json.learner.gradient_booster.model.trees[0];
   const b = new DataView(new ArrayBuffer(16));
-  b.setFloat32(0, t.split_conditions[0], true);
-  b.setUint32(4, (t.split_indices[0] | (t.default_left[0] ? 0x80000000 : 0)) >>> 0, true);
+  // A categorical root holds its category set's index (the model's first: 0)
+  // and the categorical flag (kernels.h).
+  const categorical = t.split_type && t.split_type[0] === 1;
+  if (categorical) b.setUint32(0, 0, true);
+  else b.setFloat32(0, t.split_conditions[0], true);
+  b.setUint32(4, (t.split_indices[0] | (categorical ? 0x40000000 : 0) | (t.default_left[0] ? 0x80000000 : 0)) >>> 0, true);
   b.setInt32(8, t.left_children[0], true);
   b.setInt32(12, t.right_children[0], true);
   return new Uint8Array(b.buffer);
@@ -57,6 +62,10 @@ function findAll(memory, pattern) {
 for (const engine of ENGINES) {
   describe(`hostile input on the ${engine.name} engine`, () => {
     test('a trap is INTERNAL, the stream does not hang, and a new engine takes over', { timeout: 60000 }, async () => {
+      // The categorical model: its categorical trees are walked node by node
+      // (the packed kernel keeps the node walk for them), so corrupting a node
+      // reaches the prediction.
+      const binary = cases.categorical;
       const model = await loadModel(readFileSync(binary.model), { simd: engine.simd });
       const before = await getEngine(engine.simd);
       // Corrupt the root of tree 0: children 2^27 nodes away, i.e. 2 GiB past the node
