@@ -327,8 +327,8 @@ build/bench/native/obj/cJSON.o: $(CJSON) Makefile
 build/bench/native/bench_native: tests/bench/bench_native.c $(BENCH_NATIVE_OBJ)
 	$(CC) $(BENCH_NATIVE_FLAGS) -o $@ $< $(BENCH_NATIVE_OBJ) -lm
 
-build/bench/native/localpredict: src/cli/main.c $(BENCH_NATIVE_OBJ)
-	$(CC) $(BENCH_NATIVE_FLAGS) -o $@ $< $(BENCH_NATIVE_OBJ) -lm
+build/bench/native/localpredict: src/cli/main.c src/cli/parallel.c src/cli/parallel.h $(BENCH_NATIVE_OBJ)
+	$(CC) $(BENCH_NATIVE_FLAGS) -pthread -o $@ src/cli/main.c src/cli/parallel.c $(BENCH_NATIVE_OBJ) -lm
 
 bench-native: build/bench/native/bench_native build/bench/native/localpredict
 
