@@ -20,9 +20,18 @@ const out = path.join(root, 'build/bench');
 const anchors = path.join(out, 'anchors');
 const work = path.join(anchors, 'work');
 const quick = process.argv.includes('--quick');
+// --table-only: render RESULTS.md again from build/bench/results.json (no run).
+const tableOnly = process.argv.includes('--table-only');
 const REPS = process.env.LP_BENCH_REPS || (quick ? '3' : '5');
 const PY = '/usr/bin/python3';
 const log = (...a) => console.error('==', ...a);
+
+if (tableOnly) {
+  const table = makeTable(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+  fs.writeFileSync(path.join(out, 'RESULTS.md'), table);
+  process.stdout.write(table);
+  process.exit(0);
+}
 
 // ---- setup: the anchors' copy, its node_modules and workloads (cached) ----
 fs.mkdirSync(out, { recursive: true });
@@ -189,19 +198,21 @@ function makeTable(res) {
   for (const [id, r] of Object.entries(res.workloads)) {
     const rows = [
       ['localpredict WASM SIMD (JS API)', r.lp_wasm],
-      ['localpredict WASM, all cores', r.lp_wasm_all],
       ['localpredict native -O3 -march=native', r.lp_native],
       ['onnxruntime-web (wasm SIMD, Node)', r.ort_web],
       ['onnxruntime-node', r.ort_node],
       ['xgboost inplace_predict', r.xgboost],
     ];
     for (const [name, x] of rows) {
-      if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | ${name.includes('all cores') ? 'pool not merged yet' : ''} |`); continue; }
+      if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | |`); continue; }
       L.push(`| ${id} | ${name} | ${[1, 64, 4096, 100000].map((b) => k(bs(x, b))).join(' | ')} | ` +
         `${x.batches?.[4096]?.cpu_per_wall_median ?? ''} | ` +
         `${ms(x.load_ms_cold)} / ${ms(x.load_ms_warm_median)} | ${x.check ? x.check.max_abs_diff_vs_expected.toExponential(1) : ''} |`);
     }
   }
+  L.push('');
+  L.push('The native rows are the reference for our own code: the same C at -O3 -march=native.  Its dense ' +
+    'layers (W3) use the scalar GEMM reference, as only the WASM build has a SIMD GEMM kernel today.');
   L.push('');
   L.push('Ratios (localpredict WASM SIMD, 1 thread):');
   L.push('');

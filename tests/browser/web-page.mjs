@@ -190,6 +190,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       await choose(page, IRIS);
       const details = await page.getByRole('region', { name: 'Model details' }).innerText();
       for (const text of ['xgboost-json', 'Multi-class', '60 trees', 'sepal_length', 'petal_width', 'setosa', 'virginica',
+        'Iris species', 'training accuracy (150 rows, xgboost 1.7.4)',
         '32bebf135b8857ab42d3fc0b8d797959f112e19b14ff05797e8fd7e1d140c18a']) {
         assert.ok(details.includes(text), `Model details lack "${text}":\n${details}`);
       }
@@ -199,7 +200,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
 
       // The preview: the first rows as the CLI wrote them, rounded for the screen.
       const [header, ...rows] = parseCsv(want.toString('utf8'));
-      const table = page.getByRole('table');
+      const table = page.getByRole('table').filter({ has: page.locator('#preview-caption') });   // not the details' facts
       const headCells = await table.locator('thead th').allInnerTexts();
       assert.deepEqual(headCells, ['Row', 'Suggested Label', ...header.slice(0, 3)]);
       const firstRows = await table.locator('tbody tr').evaluateAll((trs) => trs.slice(0, 5).map((tr) =>
