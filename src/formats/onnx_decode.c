@@ -127,35 +127,45 @@ int64_t lp__onnx_opset_version(const lp__onnx_model *om, const char *domain)
     return -1;
 }
 
+static int same_kind(const lp__onnx_node *a, const lp__onnx_node *b)
+{
+    return strcmp(a->op_type, b->op_type) == 0 && strcmp(a->domain, b->domain) == 0;
+}
+
+/* One pass over the nodes, comparing each only with the kinds already listed
+ * (at most REPORT_KINDS), so a hostile graph of a million distinct operators
+ * is reported in linear time. */
+#define REPORT_KINDS 24
+
 lp_status lp__onnx_report_unsupported(const lp__onnx_model *om, const uint8_t *needed,
                                       int (*supported)(const lp__onnx_node *, void *), void *ctx, lp_error *err)
 {
-    char msg[3000];
-    size_t len = 0, kinds = 0, total = 0;
+    size_t first[REPORT_KINDS], count[REPORT_KINDS], kinds = 0, total = 0, unlisted = 0;
     for (size_t i = 0; i < om->n_nodes; i++) {
         const lp__onnx_node *n = &om->nodes[i];
         if ((needed && !needed[i]) || supported(n, ctx)) continue;
         total++;
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = (!needed || needed[j]) && strcmp(om->nodes[j].op_type, n->op_type) == 0 &&
-                   strcmp(om->nodes[j].domain, n->domain) == 0;
-        if (seen) continue;
-        size_t count = 0;
-        for (size_t j = i; j < om->n_nodes; j++)
-            count += (!needed || needed[j]) && strcmp(om->nodes[j].op_type, n->op_type) == 0 &&
-                     strcmp(om->nodes[j].domain, n->domain) == 0;
-        if (len < sizeof msg - 200) {
-            int w = snprintf(msg + len, sizeof msg - len, "%s%.60s (%s opset %lld; %zu node%s, first \"%.60s\")",
-                             kinds ? ", " : "", n->op_type, n->domain[0] ? n->domain : "ai.onnx",
-                             (long long)lp__onnx_opset_version(om, n->domain), count, count == 1 ? "" : "s", n->name);
-            if (w > 0) len += (size_t)w < sizeof msg - len ? (size_t)w : sizeof msg - len - 1;
-        }
-        kinds++;
+        size_t k = 0;
+        while (k < kinds && !same_kind(&om->nodes[first[k]], n)) k++;
+        if (k < kinds) count[k]++;
+        else if (kinds < REPORT_KINDS) first[kinds] = i, count[kinds++] = 1;
+        else unlisted++;
     }
     if (!total) return LP_OK;
-    return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model uses %zu operator%s localpredict does not run yet: %s",
-                    kinds, kinds == 1 ? "" : "s", msg);
+    char msg[3000];
+    size_t len = 0;
+    for (size_t k = 0; k < kinds && len < sizeof msg - 200; k++) {
+        const lp__onnx_node *n = &om->nodes[first[k]];
+        int w = snprintf(msg + len, sizeof msg - len, "%s%.60s (%s opset %lld; %zu node%s, first \"%.60s\")",
+                         k ? ", " : "", n->op_type, n->domain[0] ? n->domain : "ai.onnx",
+                         (long long)lp__onnx_opset_version(om, n->domain), count[k], count[k] == 1 ? "" : "s", n->name);
+        if (w > 0) len += (size_t)w < sizeof msg - len ? (size_t)w : sizeof msg - len - 1;
+    }
+    if (unlisted)
+        snprintf(msg + len, sizeof msg - len, ", and %zu more node%s of other operators", unlisted,
+                 unlisted == 1 ? "" : "s");
+    return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model uses %s%zu operator%s localpredict does not run yet: %s",
+                    unlisted ? "more than " : "", kinds, kinds == 1 && !unlisted ? "" : "s", msg);
 }
 
 /* ---- TensorProto ------------------------------------------------------------ */
