@@ -13,8 +13,8 @@
  *    bottom bin (left at every split).  A node reads the slot of its default
  *    direction, so NaN needs no test in the walk.
  *  - Each packable tree is stored complete to its depth d, in breadth-first
- *    order: 2^d - 1 node words (slot in the low 16 bits, k - 128 as int8 in
- *    bits 16-23), then 2^d leaf values.  A leaf above the last level is
+ *    order: 2^d - 1 node words (slot * LANES in the low 24 bits, k - 128 as
+ *    int8 in the top byte), then 2^d leaf values.  A leaf above the last level is
  *    copied to all its descendants' leaves (the nodes below it test
  *    anything: every way leads to the same value), so every row takes
  *    exactly d steps with no branch: node i -> 2i + 1 + (bin > k).
@@ -25,9 +25,11 @@
  *
  * Walk: rows go in groups of LANES; the bins of a group are stored slot-major
  * (16 rows of a slot side by side), so the first VECTOR_LEVELS levels of a
- * tree are evaluated for all 16 rows at once with vector compares (every node
- * of the level compared, each lane keeping its own node's answer), and the
- * remaining levels with a scalar walk per lane.  Blocks of several groups go
+ * tree are evaluated for all 16 rows at once: at each level every lane picks
+ * the bins of its own node (every node's 16 bins loaded, masked by the lanes
+ * at that node), looks its node's k up in the tree's table of k (a byte
+ * shuffle: `ktab`), and compares once.  The remaining levels take a scalar
+ * walk per lane.  Blocks of several groups go
  * through one tree at a time, so a tree is read from memory once per block.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
@@ -41,10 +43,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "trees_packed.c reads node words byte by byte as little-endian (as wasm is)"
-#endif
 
 #if defined(__clang__)
 #define NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
@@ -61,6 +59,7 @@
 #ifndef VECTOR_LEVELS
 #define VECTOR_LEVELS 5      /* tree levels done with vector compares */
 #endif
+_Static_assert(VECTOR_LEVELS <= 6, "vector_levels looks k up in tables of at most 32 nodes a level");
 #ifndef BLOCK_BYTES
 #define BLOCK_BYTES 16384    /* bins of one block of groups: stays in L1 */
 #endif
@@ -68,6 +67,7 @@ enum {
     LANES = 16,              /* rows per group: one int8 vector */
     FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
+    KTAB_BYTES = 1 << VECTOR_LEVELS,   /* k of the vector levels' nodes, and one spare */
     MAX_CUTS = 255,          /* bins 0..255 fit a byte */
     MAX_SLOTS = 65536,       /* slots are 16-bit */
     BIN_TOP = 127,           /* bin 255 - 128: right at every split */
@@ -90,6 +90,9 @@ struct lp__packed_forest {
     float      *search;
     packed_tree *trees;      /* n_trees */
     uint32_t   *words;
+    /* Per packed tree, KTAB_BYTES: k - 128 of its first 2^VECTOR_LEVELS - 1 nodes (the vector
+     * levels), so a level's thresholds are looked up for 16 lanes at once. */
+    int8_t     *ktab;
     size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
@@ -123,6 +126,16 @@ static int tree_packable(const lp__forest *f, size_t t, size_t tree_nodes)
     return ((size_t)2 << d) <= 4 * tree_nodes + 64;
 }
 
+/* A node word: the byte offset of its slot's bins within a group (slot *
+ * LANES) in the low 24 bits, k - 128 as int8 in the top byte.  Both come out
+ * of the word with one operation each in the walk. */
+static uint32_t node_word(uint32_t slot, int32_t k)
+{
+    return slot * LANES | (uint32_t)(uint8_t)(int8_t)(k - 128) << 24;
+}
+#define WORD_OFFSET(w) ((w) & 0xffffffu)
+#define WORD_K(w) ((int8_t)((w) >> 24))
+
 /* Writes node i of the source tree at position pos of the complete tree of
  * depth d (level = depth of pos); a leaf is copied down to the last level. */
 static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, uint32_t *out,
@@ -136,9 +149,9 @@ static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, ui
         return;
     }
     if (n->left == i) {          /* a leaf above the last level */
-        /* Slot 0, k - 128 = 0: a test whose answer does not matter, both
+        /* Slot 0, any k: a test whose answer does not matter, both
          * subtrees hold this leaf. */
-        out[pos] = 0;
+        out[pos] = node_word(0, 128);
         place(f, p, i, out, d, 2 * pos + 1, level + 1);
         place(f, p, i, out, d, 2 * pos + 2, level + 1);
         return;
@@ -147,7 +160,7 @@ static void place(const lp__forest *f, const lp__packed_forest *p, int32_t i, ui
     uint32_t base = p->cut_offset[feature];
     int32_t k = cut_index(p->cuts + base, p->cut_offset[feature + 1] - base, n->u.threshold);
     uint32_t slot = feature + ((n->feature & LP__NODE_DEFAULT_LEFT) ? (uint32_t)p->n_features : 0);
-    out[pos] = slot | ((uint32_t)(uint8_t)(int8_t)(k - 128) << 16);
+    out[pos] = node_word(slot, k);
     place(f, p, n->left, out, d, 2 * pos + 1, level + 1);
     place(f, p, n->right, out, d, 2 * pos + 2, level + 1);
 }
@@ -163,6 +176,7 @@ void lp__forest_unpack(lp__forest *f)
     free(p->search);
     free(p->trees);
     free(p->words);
+    free(p->ktab);
     free(p);
     f->packed = NULL;
 }
@@ -268,6 +282,15 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
     for (size_t t = 0; t < f->n_trees; t++)
         if (p->trees[t].words != UINT32_MAX)
             place(f, p, (int32_t)f->tree_root[t], p->words + p->trees[t].words, p->trees[t].depth, 0, 0);
+    /* +16: a level's table is read as 16 bytes from its first node. */
+    p->ktab = calloc(f->n_trees * KTAB_BYTES + 16, 1);
+    if (!p->ktab) goto nomem;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        if (p->trees[t].words == UINT32_MAX) continue;
+        size_t internal = ((size_t)1 << p->trees[t].depth) - 1;
+        for (size_t j = 0; j < internal && j < KTAB_BYTES - 1; j++)
+            p->ktab[t * KTAB_BYTES + j] = WORD_K(p->words[p->trees[t].words + j]);
+    }
 
     size_t group_bytes = p->n_slots * LANES;
     p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
@@ -330,27 +353,47 @@ static float walk_general(const lp__forest *f, size_t t, const float *row)
 #if LP_PACKED_VECTORS
 typedef int8_t v16i8 __attribute__((vector_size(16)));
 
+/* Lane l gets table[index[l]] (every index in 0..15). */
+static inline v16i8 lookup16(v16i8 table, v16i8 index)
+{
+#if defined(__wasm_simd128__)
+    return (v16i8)__builtin_wasm_swizzle_i8x16(table, index);
+#elif defined(__SSSE3__)
+    typedef char v16c __attribute__((vector_size(16)));   /* the builtin's type */
+    return (v16i8)__builtin_ia32_pshufb128((v16c)table, (v16c)index);
+#else
+    v16i8 out;
+    for (int l = 0; l < 16; l++) out[l] = table[index[l] & 15];
+    return out;
+#endif
+}
+
 /* The first `levels` levels of a tree for the 16 rows of a group: returns
  * each lane's position within level `levels`. */
-static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t *tw, const int8_t *group,
-                                                                  unsigned levels)
+static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t *tw, const int8_t *ktab,
+                                                                  const int8_t *group, unsigned levels)
 {
     v16i8 pos = {0};
     for (unsigned level = 0; level < levels; level++) {
         uint32_t first = (1u << level) - 1, n = 1u << level;
-        v16i8 right = {0};
+        /* Each lane picks the bins of its own node, then compares them
+         * with its node's k, looked up from the level's table. */
+        v16i8 bins = {0}, k;
         for (uint32_t j = 0; j < n; j++) {
-            uint16_t slot;
-            int8_t kb;   /* bytes 0-1 and 2 of the node word (little-endian, as wasm) */
-            memcpy(&slot, &tw[first + j], sizeof slot);
-            memcpy(&kb, (const uint8_t *)&tw[first + j] + 2, sizeof kb);
-            v16i8 bins, k = {0};
-            memcpy(&bins, group + (size_t)slot * LANES, sizeof bins);
-            k += kb;
-            v16i8 here = pos == (int8_t)j;       /* -1 in the lanes at node j */
-            right |= (bins > k) & here;
+            v16i8 node_bins;
+            memcpy(&node_bins, group + WORD_OFFSET(tw[first + j]), sizeof node_bins);
+            bins |= node_bins & (pos == (int8_t)j);   /* -1 in the lanes at node j */
         }
-        pos = pos + pos - right;                  /* 2 pos + (right ? 1 : 0) */
+        memcpy(&k, ktab + first, sizeof k);
+        if (n <= 16) {
+            k = lookup16(k, pos);
+        } else {   /* 32 nodes: two tables, picked by pos < 16 */
+            v16i8 hi, low4 = pos & 15;
+            memcpy(&hi, ktab + first + 16, sizeof hi);
+            v16i8 in_lo = pos < 16;
+            k = (lookup16(k, low4) & in_lo) | (lookup16(hi, low4) & ~in_lo);
+        }
+        pos = pos + pos - (bins > k);              /* 2 pos + (right ? 1 : 0) */
     }
     return pos;
 }
@@ -366,7 +409,7 @@ static void add_packed_tree_few(const lp__packed_forest *p, const packed_tree *p
         int32_t i = 0;
         for (unsigned d = pt->depth; d; d--) {
             uint32_t wd = tw[i];
-            i = 2 * i + 1 + (group[(wd & 0xffff) * LANES + l] > (int8_t)(wd >> 16));
+            i = 2 * i + 1 + (group[WORD_OFFSET(wd) + l] > WORD_K(wd));
         }
         float leaf;
         memcpy(&leaf, &tw[i], sizeof leaf);
@@ -387,15 +430,17 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
     int32_t i[LANES];
     unsigned done = 0;
 #if LP_PACKED_VECTORS
+    const int8_t *ktab = p->ktab + (size_t)(pt - p->trees) * KTAB_BYTES;
     done = d < VECTOR_LEVELS ? d : VECTOR_LEVELS;
     v16i8 pos;
     switch (done) {   /* constant level counts: the loops unroll */
-    case 0: pos = vector_levels(tw, group, 0); break;
-    case 1: pos = vector_levels(tw, group, 1); break;
-    case 2: pos = vector_levels(tw, group, 2); break;
-    case 3: pos = vector_levels(tw, group, 3); break;
-    case 4: pos = vector_levels(tw, group, 4); break;
-    default: pos = vector_levels(tw, group, VECTOR_LEVELS); break;
+    case 0: pos = vector_levels(tw, ktab, group, 0); break;
+    case 1: pos = vector_levels(tw, ktab, group, 1); break;
+    case 2: pos = vector_levels(tw, ktab, group, 2); break;
+    case 3: pos = vector_levels(tw, ktab, group, 3); break;
+    case 4: pos = vector_levels(tw, ktab, group, 4); break;
+    case 5: pos = vector_levels(tw, ktab, group, 5); break;
+    default: pos = vector_levels(tw, ktab, group, VECTOR_LEVELS); break;
     }
     for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + pos[l];
 #else
@@ -408,7 +453,7 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
         NO_VECTORIZE
         for (size_t l = 0; l < LANES; l++) {
             uint32_t wd = tw[i[l]];
-            int32_t right = group[(wd & 0xffff) * LANES + l] > (int8_t)(wd >> 16);
+            int32_t right = group[WORD_OFFSET(wd) + l] > WORD_K(wd);
             i[l] = 2 * i[l] + 1 + right;
         }
     }
