@@ -5,6 +5,7 @@
 // build/bench/RESULTS.md.  See tests/bench/README.md.
 //
 //   node tests/bench/run.mjs [--quick]      (--quick: 3 reps, W1 only, no CSV/e2e)
+//                            [--no-stream]  (skip the > 1 GB streaming row)
 //
 // Environment: LP_SHARED_BENCH = the anchors' folder (default ../shared/bench
 // next to the repository), LP_BENCH_REPS = repetitions (default 5).
@@ -148,6 +149,12 @@ if (!quick) {
   e2e.pipeline_ort = { seconds: +ortS.toFixed(2), MBps: +(mb / ortS).toFixed(1) };
 }
 
+// ---- streaming: a > 1 GB CSV (W1's rows repeated) with its peak memory (tests/bench/stream_1gb.mjs) ----
+if (!quick && !process.argv.includes('--no-stream')) {
+  results.streaming = runJson(node, [path.join(root, 'tests/bench/stream_1gb.mjs'), '--work', work,
+    '--jobs', String(os.cpus().length), '--native', path.join(out, 'native/localpredict')]);
+}
+
 // ---- CSV parsing: our reader (the CSV helper's script, when present) vs papaparse ----
 const csvScript = path.join(root, 'tests/bench/csv_parse.mjs');
 if (!quick && fs.existsSync(csvScript)) {
@@ -211,8 +218,8 @@ function makeTable(res) {
     }
   }
   L.push('');
-  L.push('The native rows are the reference for our own code: the same C at -O3 -march=native.  Its dense ' +
-    'layers (W3) use the scalar GEMM reference, as only the WASM build has a SIMD GEMM kernel today.');
+  L.push('The native rows are the reference for our own code: the same C at -O3 -march=native (its dense ' +
+    'layers use src/kernels/gemm_vec.c, the WASM build gemm_simd128.c: the same 4×8 blocking).');
   L.push('');
   L.push('Ratios (localpredict WASM SIMD, 1 thread):');
   L.push('');
@@ -245,6 +252,13 @@ function makeTable(res) {
       [`localpredict native CLI (--jobs ${e.lp_native_cli_all.jobs})`, e.lp_native_cli_all],
       ['papaparse + onnxruntime-web (pipeline_ort.mjs)', e.pipeline_ort]])
       L.push(`| ${name} | ${x.seconds} | ${x.MBps} | ${(e.pipeline_ort.seconds / x.seconds).toFixed(1)}× |`);
+  }
+  if (res.streaming) {
+    const st = res.streaming;
+    L.push('');
+    L.push(`Streaming ${(st.input.bytes / 1e9).toFixed(2)} GB (${st.input.rows} rows, W1's CSV repeated) to predictions, ` +
+      'peak RSS of the whole process (target: under 256 MB): ' +
+      Object.entries(st.runs).map(([name, x]) => `${name} --jobs ${x.jobs}: ${x.peak_rss_mb} MB, ${x.seconds} s (${x.MBps} MB/s)`).join('; ') + '.');
   }
   if (res.peak_rss_mb) {
     L.push('');
