@@ -40,6 +40,8 @@ ENGINE_SRC := $(addprefix src/, \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
+# The native dense kernel (issue 6); empty in the WASM builds.
+ENGINE_SRC += src/kernels/gemm_vec.c
 HEADERS    := $(shell find src -name '*.h')
 
 # The version: package.json's "version" is the single source.  The engine gets it as

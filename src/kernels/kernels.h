@@ -72,9 +72,20 @@ void lp_kern_forest_add_simd128(const lp__forest *f, const float *x, size_t n_ro
  * Each element is summed over k in order from 0.0f (acc = acc + a*b, no
  * fused multiply-add), then the bias added: SIMD and scalar agree bit for bit. */
 void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+/* Native builds with 128-bit vectors use gemm_vec.c (GCC/Clang vector
+ * extensions); the scalar WASM build keeps the reference. */
+#if !defined(LP_SIMD128) && !defined(__wasm__) && (defined(__SSE2__) || defined(__ARM_NEON)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define LP_GEMM_VEC 1
+#else
+#define LP_GEMM_VEC 0
+#endif
 #if defined(LP_SIMD128)
 void lp_kern_gemm_simd128(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
 #define lp_kern_gemm lp_kern_gemm_simd128
+#elif LP_GEMM_VEC
+void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+#define lp_kern_gemm lp_kern_gemm_vec
 #else
 #define lp_kern_gemm lp_kern_gemm_ref
 #endif
