@@ -347,7 +347,7 @@ LP_TEST(reference_walks_a_hand_built_tree)
 
 /* ---- dense ---- */
 
-/* lp_kern_gemm (SIMD in WASM) against the reference, bit for bit, for every
+/* lp_kern_gemm (SIMD in WASM, gemm_vec.c natively) against the reference, bit for bit, for every
  * row tail (n % 4) and column tail (m % 8), with and without a bias; and the
  * reference against a sum written out here. */
 LP_TEST(gemm_matches_reference)
@@ -363,7 +363,7 @@ LP_TEST(gemm_matches_reference)
         const float *use_bias = iter % 2 ? bias : NULL;
         lp_kern_gemm(a, b, use_bias, c1, n, k, m);
         lp_kern_gemm_ref(a, b, use_bias, c2, n, k, m);
-        if (!LP_CHECK(memcmp(c1, c2, n * m * sizeof *c1) == 0, "gemm n=%zu k=%zu m=%zu bias=%d: SIMD differs", n, k, m,
+        if (!LP_CHECK(memcmp(c1, c2, n * m * sizeof *c1) == 0, "gemm n=%zu k=%zu m=%zu bias=%d: the vector kernel differs", n, k, m,
                       iter % 2))
             iter = 1 << 20;
         for (size_t i = 0; i < n && iter < (1 << 20); i++)
