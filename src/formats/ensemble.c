@@ -217,10 +217,10 @@ static lp_status check_agreement(const lp__ensemble *e, int task_set, int classe
         if (classes_set || m0->task == LP_TASK_REGRESSION) continue;
         for (size_t k = 0; k < m0->n_outputs; k++)
             if (strcmp(mj->output_names[k], m0->output_names[k]) != 0) {
-                char a[512], b[512];
+                char a[480], b[480];
                 join_labels(mj, a, sizeof a);
                 join_labels(m0, b, sizeof b);
-                char what[1100];
+                char what[1200];
                 snprintf(what, sizeof what, "has classes %s but member 1 has %s: the members must give the same "
                          "classes in the same order (the ensemble's \"classes\" names them when the members "
                          "only differ in their stored names)", a, b);
@@ -569,9 +569,12 @@ lp_status lp__ensemble_route(const uint8_t *bytes, size_t len, const lp_load_opt
         return load_manifest_text((const char *)bytes, len, "the ensemble manifest", opts, out, err);
     }
     if (man && is_manifest((const uint8_t *)man, man_len, &ens) && ens) {
-        if (len)
-            return lp__fail(err, LP_ERR_USAGE, "%s describes an ensemble (its \"ensemble\" names the models): "
-                            "load it alone, as the model, without a model file", man_name);
+        if (len) {
+            lp__fail(err, LP_ERR_USAGE, "%s describes an ensemble (its \"ensemble\" names the models): "
+                     "load it alone, as the model, without a model file", man_name);
+            if (err) lp__err_set_name(err->field, "ensemble", 8);
+            return LP_ERR_USAGE;
+        }
         return load_manifest_text(man, man_len, man_name, opts, out, err);
     }
     *handled = 0;
