@@ -153,8 +153,14 @@ static lp_status load_member(const entry *e, size_t i, const char *where, const 
         } else if (e->manifest) {
             /* An inline manifest needs no version key: the ensemble's stands for it. */
             cJSON *copy = cJSON_Duplicate(e->manifest, 1);
-            if (copy && !cJSON_GetObjectItemCaseSensitive(copy, "localpredict"))
-                cJSON_AddItemToObject(copy, "localpredict", cJSON_CreateNumber(1));
+            if (copy && !cJSON_GetObjectItemCaseSensitive(copy, "localpredict")) {
+                cJSON *one = cJSON_CreateNumber(1);
+                if (!one || !cJSON_AddItemToObject(copy, "localpredict", one)) {
+                    cJSON_Delete(one);
+                    cJSON_Delete(copy);
+                    copy = NULL;
+                }
+            }
             manifest_text = copy ? cJSON_PrintUnformatted(copy) : NULL;
             cJSON_Delete(copy);
             if (!manifest_text) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
@@ -326,8 +332,8 @@ static lp_status build(const cJSON *root, const char *text, size_t text_len, con
     if (s != LP_OK) return s;
     cJSON *over = NULL;
     if (overrides) {
-        over = cJSON_Parse(overrides);
-        if (!over) return lp__fail(err, LP_ERR_USAGE, "the options are not valid JSON");
+        s = lp__json_parse_strict((const uint8_t *)overrides, strlen(overrides), "the options", LP_ERR_USAGE, &over, err);
+        if (s != LP_OK) return s;
     }
     int task_set = item_in(root, over, "task"), classes_set = item_in(root, over, "classes");
     cJSON_Delete(over);
@@ -532,18 +538,24 @@ static int contains(const uint8_t *b, size_t len, const char *needle)
     return 0;
 }
 
-/* 1 = a JSON object with the version key (a manifest), and *has_ensemble. */
-static int is_manifest(const uint8_t *bytes, size_t len, int *has_ensemble)
+/* *yes = a JSON object with the version key (a manifest), and *has_ensemble.
+ * Fails only when memory runs out (malformed JSON is simply not a manifest:
+ * the loader that takes the bytes then says what is wrong). */
+static lp_status is_manifest(const uint8_t *bytes, size_t len, int *yes, int *has_ensemble, lp_error *err)
 {
+    *yes = *has_ensemble = 0;
     size_t i = 0;
     while (i < len && (bytes[i] == ' ' || bytes[i] == '\n' || bytes[i] == '\r' || bytes[i] == '\t')) i++;
     if (i == len || bytes[i] != '{' || len > MANIFEST_SNIFF_MAX || !contains(bytes, len, "\"localpredict\""))
-        return 0;
-    cJSON *root = cJSON_ParseWithLength((const char *)bytes, len);
-    int yes = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "localpredict");
-    *has_ensemble = yes && cJSON_GetObjectItemCaseSensitive(root, "ensemble") != NULL;
+        return LP_OK;
+    cJSON *root = NULL;
+    lp_error ignored;
+    lp_status s = lp__json_parse_strict(bytes, len, "manifest", BAD, &root, &ignored);
+    if (s == LP_ERR_NOMEM) return lp__fail(err, s, "out of memory reading the manifest");
+    *yes = s == LP_OK && cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "localpredict");
+    *has_ensemble = *yes && cJSON_GetObjectItemCaseSensitive(root, "ensemble") != NULL;
     cJSON_Delete(root);
-    return yes;
+    return LP_OK;
 }
 
 lp_status lp__ensemble_route(const uint8_t *bytes, size_t len, const lp_load_options *opts, lp_model **out,
@@ -558,8 +570,10 @@ lp_status lp__ensemble_route(const uint8_t *bytes, size_t len, const lp_load_opt
     const char *man = opts ? opts->manifest : NULL;
     size_t man_len = opts ? opts->manifest_len : 0;
     const char *man_name = opts && opts->manifest_name ? opts->manifest_name : "the manifest";
-    int ens = 0;
-    if (len && is_manifest(bytes, len, &ens)) {
+    int manifest = 0, ens = 0;
+    lp_status s = len ? is_manifest(bytes, len, &manifest, &ens, err) : LP_OK;
+    if (s != LP_OK) return s;
+    if (manifest) {
         if (!ens)
             return lp__fail(err, LP_ERR_BAD_MODEL, "this is a localpredict manifest, not a model: give the model file "
                             "(its manifest is found beside it, or given with --manifest / { manifest })");
@@ -568,7 +582,9 @@ lp_status lp__ensemble_route(const uint8_t *bytes, size_t len, const lp_load_opt
                             "given as well: give one of them");
         return load_manifest_text((const char *)bytes, len, "the ensemble manifest", opts, out, err);
     }
-    if (man && is_manifest((const uint8_t *)man, man_len, &ens) && ens) {
+    s = man ? is_manifest((const uint8_t *)man, man_len, &manifest, &ens, err) : LP_OK;
+    if (s != LP_OK) return s;
+    if (man && ens) {
         if (len) {
             lp__fail(err, LP_ERR_USAGE, "%s describes an ensemble (its \"ensemble\" names the models): "
                      "load it alone, as the model, without a model file", man_name);
@@ -652,15 +668,16 @@ lp_status lp__ensemble_predict_matrix(const lp_model *m, const float *data, size
 }
 
 /* ---- description ---- */
-static int replace(cJSON *o, const char *key, cJSON *item)
+/* Empties an array in place (no allocation, so nothing can fail). */
+static void clear_array(cJSON *arr)
 {
-    if (!item) return 0;
-    if (cJSON_GetObjectItemCaseSensitive(o, key)) return cJSON_ReplaceItemInObjectCaseSensitive(o, key, item);
-    if (cJSON_AddItemToObject(o, key, item)) return 1;
-    cJSON_Delete(item);
-    return 0;
+    while (cJSON_GetArraySize(arr) > 0) cJSON_DeleteItemFromArray(arr, 0);
 }
 
+/* The info JSON lp__model_finish built, completed in place: the members'
+ * trees, nodes and depth; the input columns (once each) instead of the
+ * slots; the "members" list.  cJSON's replace functions do not report a
+ * failed key copy, so values are set in place and only new keys are added. */
 int lp__ensemble_describe(const lp_model *m, cJSON *info)
 {
     const lp__ensemble *e = m->ensemble;
@@ -685,18 +702,19 @@ int lp__ensemble_describe(const lp_model *m, cJSON *info)
         nodes += cJSON_GetNumberValue(cJSON_GetObjectItem(mi, "nodes"));
         double d = cJSON_GetNumberValue(cJSON_GetObjectItem(mi, "maxDepth"));
         if (d > depth) depth = d;
-        if (ok) ok = cJSON_AddItemToObject(item, "info", mi);
-        else cJSON_Delete(mi);
+        if (!ok || !cJSON_AddItemToObject(item, "info", mi)) {
+            cJSON_Delete(mi);
+            ok = 0;
+        }
     }
-    ok = ok && replace(info, "trees", cJSON_CreateNumber(trees)) && replace(info, "nodes", cJSON_CreateNumber(nodes)) &&
-         replace(info, "maxDepth", cJSON_CreateNumber(depth));
-    cJSON *features = ok ? cJSON_CreateObject() : NULL;
-    ok = ok && replace(info, "features", features);
-    ok = ok && cJSON_AddNumberToObject(features, "count", (double)e->n_inputs);
-    cJSON *names = ok ? (e->input_names ? cJSON_CreateArray() : cJSON_CreateNull()) : NULL;
-    ok = ok && replace(features, "names", names);
-    cJSON *cats = ok ? cJSON_CreateArray() : NULL;
-    ok = ok && replace(features, "categorical", cats);
+    cJSON_SetNumberValue(cJSON_GetObjectItem(info, "trees"), trees);
+    cJSON_SetNumberValue(cJSON_GetObjectItem(info, "nodes"), nodes);
+    cJSON_SetNumberValue(cJSON_GetObjectItem(info, "maxDepth"), depth);
+    cJSON *features = cJSON_GetObjectItem(info, "features");
+    cJSON_SetNumberValue(cJSON_GetObjectItem(features, "count"), (double)e->n_inputs);
+    cJSON *names = cJSON_GetObjectItem(features, "names"), *cats = cJSON_GetObjectItem(features, "categorical");
+    if (cJSON_IsArray(names)) clear_array(names);   /* (null when the members take columns by position) */
+    clear_array(cats);
     for (size_t i = 0; ok && e->input_names && i < e->n_inputs; i++)
         ok = cJSON_AddItemToArray(names, cJSON_CreateString(e->input_names[i]));
     for (size_t i = 0; ok && i < e->n_inputs; i++) {
@@ -704,7 +722,9 @@ int lp__ensemble_describe(const lp_model *m, cJSON *info)
         for (size_t s = 0; s < m->n_features; s++) cat |= e->slot_input[s] == i && m->feature_is_cat[s];
         if (cat) ok = cJSON_AddItemToArray(cats, cJSON_CreateNumber((double)i));
     }
-    if (ok) ok = replace(info, "members", members);
-    else cJSON_Delete(members);
+    if (!ok || !cJSON_AddItemToObject(info, "members", members)) {
+        cJSON_Delete(members);
+        ok = 0;
+    }
     return ok;
 }
