@@ -57,7 +57,10 @@ CSV with one probability column per class plus "Suggested Label". Everything
 runs on this machine; nothing is uploaded.
 
 predict:
-  MODEL INPUT            the model file and the CSV file ("-" reads standard input)
+  MODEL INPUT            the model file and the CSV file ("-" reads standard input);
+                         MODEL may be a .zip bundle (model + manifest, or an
+                         ensemble), or an ensemble's manifest (NAME.localpredict.json
+                         with "ensemble"), whose files are read beside it
   -o, --output OUT       write to OUT instead of standard output ("-"); the file is
                          written under a temporary name and renamed on success
   --include-input        put every input column in front of the predictions
