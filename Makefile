@@ -35,7 +35,7 @@ ENGINE_SRC := $(addprefix src/, \
 	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/ubjson.c io/protobuf.c io/sniff.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c \
-	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
+	formats/model_blob.c formats/load.c formats/ensemble.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
 	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
@@ -183,6 +183,8 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
+	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
+	$(NODE) tests/fixtures/gen/expect_ensemble.mjs
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

@@ -165,12 +165,29 @@ typedef struct lp_load_options {
     size_t      max_model_bytes;
     size_t      max_nodes;
     unsigned    max_tree_depth;
+    /* The files an ensemble's manifest names (its entries' "model" and
+     * "manifest" strings), found by exact name; see "ensembles" below. */
+    const struct lp_part *parts;
+    size_t      n_parts;
 } lp_load_options;
+
+/* One named file handed to the engine (an ensemble member, its manifest). */
+typedef struct lp_part {
+    const char    *name;   /* as the manifest names it, e.g. "xgb.json" */
+    const uint8_t *bytes;
+    size_t         len;
+} lp_part;
 
 lp_load_options lp_load_options_default(void);
 
 /* Loads a model from bytes: XGBoost JSON, or a blob from lp_model_serialize.
- * On success *out is a new model, released with lp_model_destroy. */
+ * On success *out is a new model, released with lp_model_destroy.
+ *
+ * Ensembles: a manifest with "ensemble" ({"localpredict": 1, "ensemble":
+ * [{"model": "a.json", "weight": 2}, {"model": "b.onnx"}]}) is a whole model:
+ * pass it as the model bytes (or as opts->manifest with len 0) and each
+ * file it names in opts->parts.  The model predicts the weighted average of
+ * the members' probabilities (docs/manifest.schema.json). */
 lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options *opts,
                         lp_model **out, lp_error *err);
 

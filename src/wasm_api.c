@@ -60,6 +60,34 @@ EXPORT int lp_wasm_model_load(const uint8_t *bytes, size_t len, const char *mani
     o.manifest_name = manifest_name;
     return (int)lp_model_load(bytes, len, &o, out, err);
 }
+/* The named files of an ensemble (lp_load_options.parts), set one at a time. */
+EXPORT lp_part *lp_wasm_parts_new(size_t n) { return calloc(n ? n : 1, sizeof(lp_part)); }
+EXPORT void lp_wasm_parts_set(lp_part *parts, size_t i, const char *name, const uint8_t *bytes, size_t len)
+{
+    parts[i] = (lp_part){name, bytes, len};
+}
+EXPORT void lp_wasm_parts_free(lp_part *parts) { free(parts); }
+
+/* lp_wasm_model_load with the parts an ensemble's manifest names. */
+EXPORT int lp_wasm_model_load_parts(const uint8_t *bytes, size_t len, const char *manifest,
+                                    size_t manifest_len, const char *overrides, size_t overrides_len,
+                                    const char *manifest_name, double max_model_bytes, double max_nodes,
+                                    double max_tree_depth, const lp_part *parts, size_t n_parts,
+                                    lp_error *err, lp_model **out)
+{
+    lp_load_options o = lp_load_options_default();
+    o.max_model_bytes = (size_t)max_model_bytes;
+    o.max_nodes = (size_t)max_nodes;
+    o.max_tree_depth = (unsigned)max_tree_depth;
+    o.manifest = manifest;
+    o.manifest_len = manifest_len;
+    o.overrides = overrides;
+    o.overrides_len = overrides_len;
+    o.manifest_name = manifest_name;
+    o.parts = parts;
+    o.n_parts = n_parts;
+    return (int)lp_model_load(bytes, len, &o, out, err);
+}
 EXPORT void lp_wasm_model_destroy(lp_model *m) { lp_model_destroy(m); }
 EXPORT const char *lp_wasm_model_info(const lp_model *m) { return lp_model_info_json(m); }
 EXPORT size_t lp_wasm_model_n_features(const lp_model *m) { return lp_model_n_features(m); }

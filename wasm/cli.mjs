@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { loadModel, LocalPredictError, version } from './node.mjs';
 import { modelInfoJson, CHUNK } from './model.mjs';
 import { describeFsError } from './load-node.mjs';
+import { isEnsembleManifest, ensembleFileNames } from './zip.mjs';
 
 const EXIT = {
   OK: 0,
@@ -56,7 +57,10 @@ CSV with one probability column per class plus "Suggested Label". Everything
 runs on this machine; nothing is uploaded.
 
 predict:
-  MODEL INPUT            the model file and the CSV file ("-" reads standard input)
+  MODEL INPUT            the model file and the CSV file ("-" reads standard input);
+                         MODEL may be a .zip bundle (model + manifest, or an
+                         ensemble), or an ensemble's manifest (NAME.localpredict.json
+                         with "ensemble"), whose files are read beside it
   -o, --output OUT       write to OUT instead of standard output ("-"); the file is
                          written under a temporary name and renamed on success
   --include-input        put every input column in front of the predictions
@@ -374,6 +378,14 @@ async function load(modelPath, values) {
   const simd = engineOption();
   const bytes = await readBytes(modelPath);
   const options = await modelOptions(values, modelPath);
+  if (!('--manifest' in values) && isEnsembleManifest(bytes)) {
+    // MODEL is an ensemble's manifest: read the files it names, relative to it (as the native CLI does).
+    const parts = [];
+    for (const name of ensembleFileNames(bytes)) {
+      parts.push({ name, bytes: await readBytes(name.startsWith('/') ? name : join(dirname(modelPath), name)) });
+    }
+    return loadModel(bytes, { ...options, parts, manifestName: modelPath, source: modelPath, simd });
+  }
   return loadModel(bytes, { ...options, source: modelPath, simd });
 }
 
@@ -447,26 +459,47 @@ function describeInfo(info, modelPath) {
     `format     ${info.format} (${info.producer})`,
     `objective  ${info.objective}`,
     `task       ${info.task}`,
-    typeof info.operators === 'number'
-      ? `graph      ${info.operators} operators (dense layers and activations)`
-      : `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
-        (info.bestIteration === null ? '' : `; early stopping: iterations 0-${info.bestIteration}, ${info.trees} of the file's ${info.treesInFile} trees`),
+    Array.isArray(info.members)
+      ? `members    ${info.members.length}: ${info.members.map((m) => `${m.name} (weight ${m.weight})`).join(', ')}`
+      : computationLine(info),
     `features   ${f.count}${Array.isArray(f.names) ? `: ${list(f.names)}` : ' (unnamed: taken by position)'}`,
   ];
   if (Array.isArray(info.classes)) {
     lines.push(`classes    ${info.classes.length}: ${list(info.classes)}`);
     lines.push(`thresholds ${list(info.thresholds)}`);
   }
-  const d = info.details;
-  if (d) {
-    for (const key of ['name', 'type', 'version', 'trained', 'description']) {
-      if (typeof d[key] === 'string') lines.push(`${key.padEnd(10)} ${d[key]}`);
-    }
-    for (const [label, value] of Object.entries(d.metrics || {})) lines.push(`metric     ${label}: ${value}`);
-  }
+  lines.push(...detailLines(info.details, ''));
   lines.push(`sha256     ${info.sha256}`);
   lines.push(`engine     ${info.engine}`);
+  // An ensemble's members, one block each (the native CLI's layout).
+  (info.members || []).forEach((m, i) => {
+    const mi = m.info;
+    lines.push(`member ${String(i + 1).padEnd(3)} ${m.name}`, `  model      ${m.model}`,
+      `  format     ${mi.format} (${mi.producer})`, `  weight     ${m.weight}`, `  objective  ${mi.objective}`,
+      `  ${computationLine(mi)}`,
+      `  features   ${mi.features.count}${Array.isArray(mi.features.names) ? `: ${list(mi.features.names)}` : ''}`,
+      ...detailLines(mi.details, '  '), `  sha256     ${mi.sha256}`);
+  });
   return `${lines.join('\n')}\n`;
+}
+
+/** The "trees" line of a tree model, or the "graph" line of a dense one. */
+function computationLine(info) {
+  return typeof info.operators === 'number'
+    ? `graph      ${info.operators} operators (dense layers and activations)`
+    : `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
+      (info.bestIteration === null ? '' : `; early stopping: iterations 0-${info.bestIteration}, ${info.trees} of the file's ${info.treesInFile} trees`);
+}
+
+/** A manifest's details, one line each. */
+function detailLines(d, indent) {
+  const lines = [];
+  if (!d) return lines;
+  for (const key of ['name', 'type', 'version', 'trained', 'description']) {
+    if (typeof d[key] === 'string') lines.push(`${indent}${key.padEnd(10)} ${d[key]}`);
+  }
+  for (const [label, value] of Object.entries(d.metrics || {})) lines.push(`${indent}metric     ${label}: ${value}`);
+  return lines;
 }
 
 async function infoCommand({ values, flags, positional }) {

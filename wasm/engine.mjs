@@ -36,6 +36,7 @@ const REQUIRED_EXPORTS = [
   'lp_wasm_job_create', 'lp_wasm_job_push', 'lp_wasm_job_finish', 'lp_wasm_job_output',
   'lp_wasm_job_output_len', 'lp_wasm_job_output_clear', 'lp_wasm_job_rows',
   'lp_wasm_job_destroy',
+  'lp_wasm_parts_new', 'lp_wasm_parts_set', 'lp_wasm_parts_free', 'lp_wasm_model_load_parts',
 ];
 
 const ENOSYS = 52; // WASI errno: the engine never does I/O, so every WASI call is refused
@@ -67,6 +68,11 @@ export function workerSettings() {
 }
 
 /** The bytes behind a URL (or, in Node, a file path), read the environment's way. */
+/** The environment's raw-deflate decoder (Node: zlib), or null: bundles then use DecompressionStream. */
+export function environmentInflateRaw() {
+  return env?.inflateRaw ?? null;
+}
+
 export async function readResource(target) {
   if (!env) {
     throw usageError('loading by URL needs the package entry ("localpredict"); with wasm/localpredict.mjs alone pass the bytes instead');

@@ -84,8 +84,31 @@ export interface Manifest {
   threshold?: number | Record<string, number>;
   missing?: number[];
   features?: string[];
+  /** Makes the manifest a model by itself: the weighted average of these members' probabilities. */
+  ensemble?: EnsembleMember[];
   [key: string]: unknown;
 }
+
+/** One member of a manifest's `ensemble` (docs/manifest.schema.json). */
+export interface EnsembleMember {
+  /** The member's file: relative to the manifest, a bundle entry, or a key of `parts`. */
+  model: string;
+  /** Shown by `info` and in errors (default: `model`). */
+  name?: string;
+  /** Positive; normalised over the members (default 1). */
+  weight?: number;
+  /** The member's own manifest (e.g. `{ features: [...] }`), or the name of its file. */
+  manifest?: Omit<Manifest, 'localpredict' | 'ensemble'> | string;
+}
+
+/**
+ * The files an ensemble's manifest names, by those names: an array of Files (or
+ * `{ name, bytes }`), a Map, or an object `{ "xgb.json": bytes | Blob | URL | path }`.
+ */
+export type Parts =
+  | ReadonlyArray<File | { name: string; bytes: Bytes | Blob }>
+  | ReadonlyMap<string, Bytes | Blob | URL | string>
+  | Readonly<Record<string, Bytes | Blob | URL | string>>;
 
 /** Bytes of a file, in any of the forms this API reads. */
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
@@ -117,6 +140,23 @@ export interface LoadOptions {
    * `modelBytes` 256 MiB, `nodes` 2^26 tree nodes, `treeDepth` 64 levels, at most 255).
    */
   limits?: { modelBytes?: number; nodes?: number; treeDepth?: number };
+  /**
+   * The member files of an ensemble (when the model, or the `manifest` option with a
+   * null model, is a manifest with `"ensemble"`).  Not needed when the manifest is
+   * given as a path or URL (its members are read beside it) or inside a `.zip` bundle.
+   */
+  parts?: Parts;
+}
+
+/** One member of an ensemble, as {@link ModelInfo.members} lists it. */
+export interface EnsembleMemberInfo {
+  readonly name: string;
+  /** The file the manifest names. */
+  readonly model: string;
+  /** Normalised: the members' weights sum to 1. */
+  readonly weight: number;
+  /** The member described as any model is. */
+  readonly info: ModelInfo;
 }
 
 /** What a manifest says about the model, shown by `localpredict info` and the page. */
@@ -179,6 +219,11 @@ export interface ModelInfo {
   readonly sha256: string;
   /** Size of the model bytes. */
   readonly bytes: number;
+  /**
+   * An ensemble's members (format `"ensemble"`; its sha256 and bytes are the
+   * manifest's, its features the members' input columns, each once).
+   */
+  readonly members?: readonly EnsembleMemberInfo[];
   readonly [key: string]: unknown;
 }
 
@@ -338,10 +383,15 @@ export declare class Model {
  * is always a URL or path, never the model's text.  The engine is instantiated on first
  * use, once per process and variant.
  *
+ * The model may also be a `.zip` bundle (the model and its manifest, or an ensemble's
+ * manifest and its members: unpacked with the platform's inflate), or an ensemble's
+ * manifest (its members from `options.parts`, or read beside it when given as a path
+ * or URL).  `model` may be null when `options.manifest` is an ensemble's manifest.
+ *
  * @throws LocalPredictError: BAD_MODEL, UNSUPPORTED, BAD_MANIFEST (naming the field, tree
  *   or node at fault), IO, USAGE.
  */
-export declare function loadModel(model: Bytes | Blob | URL | string, options?: LoadOptions): Promise<Model>;
+export declare function loadModel(model: Bytes | Blob | URL | string | null, options?: LoadOptions): Promise<Model>;
 
 /** Where the engine's bytes come from, for {@link setEngine}. */
 export type EngineSource =

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { inflateRawSync } from 'node:zlib';
 
 import { ioError } from './errors.mjs';
 
@@ -90,4 +91,13 @@ export function startWorker(url) {
     terminate: () => { w.terminate(); },
     hold: (busy) => (busy ? w.ref() : w.unref()),
   };
+}
+
+/**
+ * A bundle entry's raw deflate data, inflated by Node's zlib (wasm/zip.mjs);
+ * at most `maxBytes` bytes come out (a larger result is an error, not memory).
+ */
+export async function inflateRaw(bytes, maxBytes) {
+  const out = inflateRawSync(bytes, { maxOutputLength: Math.max(1, maxBytes) });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

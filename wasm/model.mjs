@@ -22,6 +22,7 @@ import { getEngine, readResource } from './engine.mjs';
 import { CsvJob, disposedError } from './csv-job.mjs';
 import { parallelCsvStream } from './parallel-csv.mjs';
 import { defaultJobs, workersAvailable, PoolCache } from './pool.mjs';
+import { resolveModelSource } from './model-source.mjs';
 
 /** Bytes handed to the engine per push (input) — bounds the engine's memory. */
 export const CHUNK = 1 << 20;
@@ -81,7 +82,7 @@ function deepFreeze(v) {
 
 /* ---- loading ------------------------------------------------------------ */
 
-const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits'];
+const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits', 'parts'];
 
 /** { modelBytes, nodes, treeDepth } → the engine's limit arguments (0 = its default). */
 function limitArgs(limits) {
@@ -152,9 +153,12 @@ export async function loadModel(input, options) {
   const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
   const overrides = overridesText(opts);
   const [maxModelBytes, maxNodes, maxTreeDepth] = limitArgs(opts.limits);
-  const [engine, model, manifest] = await Promise.all([
-    getEngine(opts.simd), modelBytes(input), manifestBytes(opts.manifest),
+  const [engine, given, givenManifest] = await Promise.all([
+    // No model with a manifest: the manifest is an ensemble's, the whole model.
+    getEngine(opts.simd), input == null && opts.manifest != null ? null : modelBytes(input), manifestBytes(opts.manifest),
   ]);
+  // A bundle (.zip) is unpacked, an ensemble's member files gathered.
+  const { model, manifest, parts } = await resolveModelSource(input, given, givenManifest, opts.parts);
   const source = opts.source ?? model.name;
   const manifestName = opts.manifestName ?? manifest?.name ?? null;
   // Errors in the model name the model file; manifest and option errors name their
@@ -173,11 +177,23 @@ export async function loadModel(input, options) {
     const namep = manifestName ? keep(engine.cstringIn(manifestName)) : 0;
     const out = keep(engine.alloc(4));
     new DataView(x.memory.buffer).setUint32(out, 0, true);
-    engine.call((e) => x.lp_wasm_model_load(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
-      ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, e, out), blame);
+    if (parts.length) {   // an ensemble's member files, by the names its manifest gives
+      const partsp = x.lp_wasm_parts_new(parts.length) >>> 0;
+      if (!partsp) throw new LocalPredictError('OUT_OF_MEMORY', 'out of memory');
+      ptrs.push({ parts: partsp });
+      parts.forEach((p, i) => x.lp_wasm_parts_set(partsp, i, keep(engine.cstringIn(p.name)), keep(engine.copyIn(p.bytes)), p.bytes.length));
+      engine.call((e) => x.lp_wasm_model_load_parts(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
+        ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, partsp, parts.length, e, out), blame);
+    } else {
+      engine.call((e) => x.lp_wasm_model_load(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
+        ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, e, out), blame);
+    }
     handle = engine.readU32(out);
   } finally {
-    for (const p of ptrs) engine.free(p);
+    for (const p of ptrs) {
+      if (typeof p === 'object') x.lp_wasm_parts_free(p.parts);
+      else engine.free(p);
+    }
   }
   try {
     return new Model(TOKEN, engine, handle);

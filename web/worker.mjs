@@ -6,7 +6,7 @@
  * so neither loading a model nor predicting ever makes a request.
  *
  * Messages (page → worker), each with an `id` echoed in the reply:
- *   { type: 'load', model: File, manifest: File|null }
+ *   { type: 'load', model: File, manifest: File|null, parts: File[] }
  *       → { ok: true, info } | { ok: false, error }
  *   { type: 'check', csv: File }
  *       → { ok: true, header: string[], check: { ok } | { ok: false, error } }
@@ -46,13 +46,15 @@ function describeError(e) {
   return { code: 'INTERNAL', message: String(e && e.message ? e.message : e), where: {} };
 }
 
-async function load({ model: modelFile, manifest }) {
+async function load({ model: modelFile, manifest, parts }) {
   const engine = await ready;
   if (engine.error) throw new LocalPredictError(engine.error.code, engine.error.message);
   const next = await loadModel(modelFile, {
     manifest: manifest || undefined,
     source: modelFile.name,
-    manifestName: manifest ? manifest.name : undefined,
+    manifestName: manifest ? manifest.name : modelFile.name,
+    // An ensemble's member files (the model is then its manifest).
+    parts: parts && parts.length ? parts : undefined,
   });
   if (model) model.dispose();
   model = next;

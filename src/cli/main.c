@@ -36,6 +36,9 @@ static const char usage[] =
     "with save_model(\"model.json\")) and writes a CSV with one probability column\n"
     "per class and a \"Suggested Label\" column.  INPUT or OUT \"-\" is stdin/stdout;\n"
     "without -o the predictions go to stdout.\n"
+    "MODEL may also be an ensemble's manifest (NAME.localpredict.json with\n"
+    "\"ensemble\"): the files it names are read beside it.  (.zip bundles: use the\n"
+    "JS CLI, npx localpredict, or unzip them.)\n"
     "\n"
     "options:\n"
     "  -o, --output OUT      write to OUT (via a temporary file renamed on success)\n"
@@ -201,6 +204,81 @@ static int build_overrides(const options *o, char **out)
 }
 
 /* ---- model ---- */
+/* ---- ensembles: the files a manifest's "ensemble" names ---- */
+typedef struct cli_parts {
+    lp_part *parts;
+    size_t   n;
+} cli_parts;
+
+static void free_parts(cli_parts *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free((void *)p->parts[i].name);
+        free((void *)p->parts[i].bytes);
+    }
+    free(p->parts);
+    p->parts = NULL;
+    p->n = 0;
+}
+
+/* The manifest's JSON when MODEL's bytes are a manifest with "ensemble", else NULL. */
+static cJSON *ensemble_manifest(const uint8_t *bytes, size_t len)
+{
+    size_t i = 0;
+    while (i < len && strchr(" \t\r\n", bytes[i])) i++;
+    if (i == len || bytes[i] != '{' || len > ((size_t)4 << 20)) return NULL;
+    cJSON *root = cJSON_ParseWithLength((const char *)bytes, len);
+    if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "localpredict") &&
+        cJSON_GetObjectItemCaseSensitive(root, "ensemble"))
+        return root;
+    cJSON_Delete(root);
+    return NULL;
+}
+
+static int add_part(cli_parts *p, const char *manifest_path, const char *name)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->parts[i].name, name) == 0) return EXIT_OK;
+    /* Names are relative to the manifest's folder (or absolute). */
+    const char *slash = strrchr(manifest_path, '/');
+    size_t dir = name[0] == '/' || !slash ? 0 : (size_t)(slash - manifest_path) + 1;
+    char *path = malloc(dir + strlen(name) + 1);
+    lp_part *more = realloc(p->parts, (p->n + 1) * sizeof *more);
+    if (more) p->parts = more;
+    char *copy = path && more ? malloc(strlen(name) + 1) : NULL;
+    if (!copy) {
+        free(path);
+        return fail(EXIT_LIMIT, "out of memory");
+    }
+    memcpy(path, manifest_path, dir);
+    strcpy(path + dir, name);
+    strcpy(copy, name);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &bytes, &len);
+    free(path);
+    if (rc) {
+        free(copy);
+        return rc;
+    }
+    p->parts[p->n++] = (lp_part){copy, bytes, len};
+    return EXIT_OK;
+}
+
+/* Reads every file the entries name: "model", and "manifest" when it is a file name. */
+static int read_ensemble_parts(const char *manifest_path, const cJSON *root, cli_parts *p)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "ensemble");
+    for (const cJSON *e = cJSON_IsArray(list) ? list->child : NULL; e; e = e->next) {
+        const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "model"));
+        const char *man = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "manifest"));
+        int rc = model && model[0] ? add_part(p, manifest_path, model) : EXIT_OK;
+        if (!rc && man && man[0]) rc = add_part(p, manifest_path, man);
+        if (rc) return rc;   /* (a malformed entry is the engine's to name) */
+    }
+    return EXIT_OK;
+}
+
 static int load_model(const options *o, lp_model **model)
 {
     uint8_t *bytes = NULL, *manifest = NULL;
@@ -208,6 +286,15 @@ static int load_model(const options *o, lp_model **model)
     char *overrides = NULL, *default_manifest = NULL;
     int rc = read_file(o->model, &bytes, &len);
     const char *manifest_path = o->manifest;
+    cli_parts parts = {0};
+    cJSON *ensemble = rc ? NULL : ensemble_manifest(bytes, len);
+    if (ensemble) {   /* MODEL is an ensemble's manifest: the model is the files it names */
+        if (manifest_path) rc = fail(EXIT_USAGE, "%s is an ensemble's manifest: give it alone, without --manifest", o->model);
+        if (!rc) rc = read_ensemble_parts(o->model, ensemble, &parts);
+        cJSON_Delete(ensemble);
+        manifest = bytes, manifest_len = len, manifest_path = o->model;
+        bytes = NULL, len = 0;
+    }
     if (!rc && !manifest_path) {
         /* <model name without extension>.localpredict.json beside the model */
         size_t n = strlen(o->model);
@@ -220,7 +307,7 @@ static int load_model(const options *o, lp_model **model)
             if (file_exists(default_manifest)) manifest_path = default_manifest;
         }
     }
-    if (!rc && manifest_path) rc = read_file(manifest_path, &manifest, &manifest_len);
+    if (!rc && manifest_path && !manifest) rc = read_file(manifest_path, &manifest, &manifest_len);
     if (!rc) rc = build_overrides(o, &overrides);
     if (!rc) {
         lp_load_options lo = lp_load_options_default();
@@ -229,6 +316,8 @@ static int load_model(const options *o, lp_model **model)
         lo.manifest_name = manifest_path;
         lo.overrides = overrides;
         lo.overrides_len = overrides ? strlen(overrides) : 0;
+        lo.parts = parts.parts;
+        lo.n_parts = parts.n;
         lp_error err;
         if (lp_model_load(bytes, len, &lo, model, &err) != LP_OK)
             rc = fail_engine(&err, err.code == LP_ERR_BAD_MANIFEST || err.code == LP_ERR_USAGE ? NULL : o->model);
@@ -237,14 +326,16 @@ static int load_model(const options *o, lp_model **model)
     free(manifest);
     free(overrides);
     free(default_manifest);
+    free_parts(&parts);
     return rc;
 }
 
 /* ---- info ---- */
 /* The "trees" line of a tree model, or the "graph" line of a dense one. */
-static void print_computation(const cJSON *i)
+static void print_computation(const cJSON *i, const char *indent)
 {
     const cJSON *operators = cJSON_GetObjectItem(i, "operators");
+    printf("%s", indent);
     if (cJSON_IsNumber(operators)) {
         printf("graph      %.0f operators (dense layers and activations)\n", operators->valuedouble);
         return;
@@ -315,19 +406,59 @@ static void print_js_number(double x)
 }
 
 /* The manifest's details, one line each ("name       Iris"). */
-static void print_details(const cJSON *details)
+static void print_details(const cJSON *details, const char *indent)
 {
     static const char *const keys[] = {"name", "type", "version", "trained", "description"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(details, keys[k]));
-        if (v) printf("%-10s %s\n", keys[k], v);
+        if (v) printf("%s%-10s %s\n", indent, keys[k], v);
     }
     const cJSON *metrics = cJSON_GetObjectItem(details, "metrics");
     for (const cJSON *x = metrics ? metrics->child : NULL; x; x = x->next) {
-        printf("metric     %s: ", x->string);
+        printf("%smetric     %s: ", indent, x->string);
         if (cJSON_IsNumber(x)) print_js_number(x->valuedouble);
         else printf("%s", x->valuestring);
         printf("\n");
+    }
+}
+
+/* An ensemble's "members" line (in place of the trees line). */
+static void print_members_line(const cJSON *members)
+{
+    printf("members    %d:", cJSON_GetArraySize(members));
+    int first = 1;
+    for (const cJSON *m = members->child; m; m = m->next, first = 0) {
+        printf("%s %s (weight ", first ? "" : ",", cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")));
+        print_js_number(cJSON_GetNumberValue(cJSON_GetObjectItem(m, "weight")));
+        printf(")");
+    }
+    printf("\n");
+}
+
+/* The ensemble's members, one block each: what `info` says of a model, indented. */
+static void print_member_blocks(const cJSON *members)
+{
+    int n = 0;
+    for (const cJSON *m = members->child; m; m = m->next) {
+        const cJSON *i = cJSON_GetObjectItem(m, "info");
+        const cJSON *names = cJSON_GetObjectItem(cJSON_GetObjectItem(i, "features"), "names");
+        printf("member %-3d %s\n", ++n, cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")));
+        printf("  model      %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(m, "model")));
+        printf("  format     %s (%s)\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "format")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(i, "producer")));
+        printf("  weight     ");
+        print_js_number(cJSON_GetNumberValue(cJSON_GetObjectItem(m, "weight")));
+        printf("\n  objective  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "objective")));
+        print_computation(i, "  ");
+        printf("  features   %.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(i, "features"), "count")));
+        if (cJSON_IsArray(names)) {
+            printf(": ");
+            print_list(names, 0);
+        }
+        printf("\n");
+        const cJSON *details = cJSON_GetObjectItem(i, "details");
+        if (cJSON_IsObject(details)) print_details(details, "  ");
+        printf("  sha256     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "sha256")));
     }
 }
 
@@ -349,7 +480,9 @@ static int run_info(const options *o)
                cJSON_GetStringValue(cJSON_GetObjectItem(i, "producer")));
         printf("objective  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "objective")));
         printf("task       %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "task")));
-        print_computation(i);
+        const cJSON *members = cJSON_GetObjectItem(i, "members");
+        if (cJSON_IsArray(members)) print_members_line(members);
+        else print_computation(i, "");
         printf("features   %.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(features, "count")));
         if (cJSON_IsArray(names)) {
             printf(": ");
@@ -367,9 +500,10 @@ static int run_info(const options *o)
             printf("\n");
         }
         const cJSON *details = cJSON_GetObjectItem(i, "details");
-        if (cJSON_IsObject(details)) print_details(details);
+        if (cJSON_IsObject(details)) print_details(details, "");
         printf("sha256     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "sha256")));
         printf("engine     %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(i, "engine")));
+        if (cJSON_IsArray(members)) print_member_blocks(members);
         cJSON_Delete(i);
     }
     lp_model_destroy(model);

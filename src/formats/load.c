@@ -5,6 +5,7 @@
 
 #include "../core/error.h"
 #include "../core/sha256.h"
+#include "ensemble.h"
 #include "manifest.h"
 #include "model_blob.h"
 #include "onnx_load.h"
@@ -77,6 +78,11 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     lp_error_clear(err);
     if (!out || (!bytes && len)) return lp__fail(err, LP_ERR_USAGE, "lp_model_load: no output pointer or no bytes");
     *out = NULL;
+    /* An ensemble's manifest (as the model, or as the manifest with no model
+     * bytes), an ensemble blob, or a .zip bundle. */
+    int handled = 0;
+    lp_status routed = lp__ensemble_route(bytes, len, opts, out, err, &handled);
+    if (handled) return routed;
     if (len == 0) return lp__fail(err, LP_ERR_BAD_MODEL, "the model file is empty");
     lp__limits limits;
     lp_status s = resolve_limits(opts, &limits, err);

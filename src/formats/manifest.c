@@ -14,8 +14,9 @@
 #define BAD LP_ERR_BAD_MANIFEST
 
 static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
-                                         "features", "iterations", "details"};
-static const char *const later_keys[] = {"preprocess", "ensemble"};
+                                         "features", "iterations", "details",
+                                         "ensemble" /* read by ensemble.c, which loads the members */};
+static const char *const later_keys[] = {"preprocess"};
 
 typedef struct parsed {
     cJSON      *root;
@@ -59,7 +60,7 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
                                "is not supported by this version of localpredict");
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
-                       "missing, features, iterations, details)");
+                       "missing, features, iterations, details, ensemble)");
     }
     return LP_OK;
 }

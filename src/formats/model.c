@@ -9,6 +9,7 @@
 
 #include "../core/error.h"
 #include "cJSON.h"
+#include "ensemble.h"
 #include "forest_check.h"
 #include "../ops/graph.h"
 
@@ -54,6 +55,7 @@ void lp_model_destroy(lp_model *m)
     free(m->info_json);
     free(m->details_json);
     lp__buf_free(&m->blob);
+    lp__ensemble_free(m->ensemble);
     free(m);
 }
 
@@ -220,6 +222,7 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     add(&ok, o, "details", m->details_json ? cJSON_Parse(m->details_json) : cJSON_CreateNull());
     add(&ok, o, "sha256", cJSON_CreateString(m->sha256));
     add(&ok, o, "bytes", cJSON_CreateNumber((double)m->source_bytes));
+    if (ok && m->ensemble) ok = lp__ensemble_describe(m, o);
 
     free(m->info_json);
     m->info_json = ok ? cJSON_PrintUnformatted(o) : NULL;
@@ -230,11 +233,13 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
 
 const char *lp_model_info_json(const lp_model *m) { return m->info_json; }
 lp_task lp_model_task(const lp_model *m) { return m->task; }
-size_t lp_model_n_features(const lp_model *m) { return m->n_features; }
+size_t lp_model_n_features(const lp_model *m) { return m->ensemble ? m->ensemble->n_inputs : m->n_features; }
 size_t lp_model_n_outputs(const lp_model *m) { return m->n_outputs; }
 
 const char *lp_model_feature_name(const lp_model *m, size_t i)
 {
+    if (m->ensemble)   /* its input columns, not its members' features */
+        return m->ensemble->input_names && i < m->ensemble->n_inputs ? m->ensemble->input_names[i] : "";
     return m->feature_names && i < m->n_features ? m->feature_names[i] : "";
 }
 

@@ -88,6 +88,9 @@ struct lp_model {
     /* the manifest's "details" (name, type, metrics ...), unformatted JSON, or NULL */
     char    *details_json;
 
+    /* An ensemble of member models (formats/ensemble.h), or NULL. */
+    struct lp__ensemble *ensemble;
+
     /* derived */
     char    *info_json;
     lp__buf  blob;                /* lp_model_serialize's output, built lazily */

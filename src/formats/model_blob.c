@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "ensemble.h"
 #include "forest_check.h"
 
 /* ---- writing ---- */
@@ -93,6 +94,10 @@ static void write_model(writer *w, const lp_model *m)
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
 {
     lp_model *m = (lp_model *)model;   /* the blob is a cache inside the model */
+    if (m->ensemble && m->blob.len == 0) {   /* its manifest and its members' blobs */
+        lp_status s = lp__ensemble_serialize(m, err);
+        if (s != LP_OK) return s;
+    }
     if (m->blob.len == 0) {
         writer w = {&m->blob, LP_OK};
         write_model(&w, m);

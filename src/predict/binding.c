@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../formats/ensemble.h"
 
 static int same(const char *a, size_t a_len, const char *b)
 {
@@ -32,6 +33,7 @@ static int near_miss(const char *a, size_t a_len, const char *b)
 lp_status lp__bind_columns(const lp_model *m, const char *const *names, const size_t *lens,
                            size_t n_columns, size_t *feature_col, lp_error *err)
 {
+    if (m->ensemble && !m->feature_names) return lp__ensemble_bind_positional(m, n_columns, feature_col, err);
     if (!m->feature_names) {
         if (n_columns != m->n_features) {
             lp__fail(err, LP_ERR_COLUMN_COUNT,
@@ -70,6 +72,9 @@ lp_status lp__bind_columns(const lp_model *m, const char *const *names, const si
         }
         feature_col[f] = found;
         if (found != n_columns) continue;
+        int listed = 0;   /* an ensemble's members may need the same column: name it once */
+        for (size_t g = 0; m->ensemble && g < f && !listed; g++) listed = strcmp(m->feature_names[g], want) == 0;
+        if (listed) continue;
         if (!first_missing) first_missing = want;
         n_missing++;
         int k;

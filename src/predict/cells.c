@@ -7,6 +7,7 @@
 
 float lp__value_to_f32(const lp_model *m, size_t feature, double v)
 {
+    if (m->ensemble) m = lp__ensemble_slot(m, &feature);   /* the member's own rules */
     /* Compared in float32, as XGBoost compares its `missing` value. */
     float f = (float)v;
     for (size_t i = 0; i < m->n_missing_values; i++)
@@ -30,6 +31,10 @@ lp_status lp__bad_cell(const char *text, size_t len, lp_error *err)
 lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
                                    lp_error *err)
 {
+    if (m->ensemble) {   /* an ensemble's slot: the member's own rules */
+        m = lp__ensemble_slot(m, &feature);
+        return lp__cell_to_f32(m, feature, text, len, out, err);
+    }
     double v = 0;
     lp__cell_kind kind = lp__parse_cell(text, len, &v);
     if (kind == LP__CELL_MISSING) {

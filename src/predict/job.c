@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../formats/ensemble.h"
 #include "../core/utf8.h"
 #include "../io/csv_reader.h"
 #include "../io/csv_writer.h"
@@ -296,7 +297,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     }
     /* batch_cap * width must not overflow a size_t (a 32-bit one in WASM). */
     size_t width = j->stride > n_out ? j->stride : n_out;
-    if (model->n_groups > width) width = model->n_groups;
+    if (lp__model_margin_width(model) > width) width = lp__model_margin_width(model);
     if (width > SIZE_MAX / sizeof(float) / j->batch_cap) {
         lp_job_destroy(j);
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows of %zu values does not fit in memory", j->batch_cap,
@@ -305,7 +306,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     if (j->opts.keep && j->opts.keep_len) j->keep_names = lp__strndup(j->opts.keep, j->opts.keep_len);
     j->feature_col = calloc(model->n_features + 1, sizeof *j->feature_col);
     j->x = calloc(j->batch_cap * j->stride, sizeof *j->x);
-    j->margins = calloc(j->batch_cap * model->n_groups, sizeof *j->margins);
+    j->margins = calloc(j->batch_cap * lp__model_margin_width(model), sizeof *j->margins);
     j->proba = calloc(j->batch_cap * n_out, sizeof *j->proba);
     j->chosen = calloc(j->batch_cap * n_out, 1);
     j->kept_end = calloc(j->batch_cap, sizeof *j->kept_end);

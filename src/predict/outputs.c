@@ -1,6 +1,8 @@
 /* outputs.c — see outputs.h. */
 #include "outputs.h"
 
+#include "../formats/ensemble.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -92,6 +94,7 @@ void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, do
 lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
                             float *margins, float *proba, uint8_t *chosen, lp_error *err)
 {
+    if (m->ensemble) return lp__ensemble_predict_batch(m, x, n_rows, threshold, margins, proba, chosen, err);
     size_t g_n = m->n_groups;
 #ifndef LP_NO_ONNX
     if (m->graph) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../formats/ensemble.h"
 #include "binding.h"
 #include "cells.h"
 #include "outputs.h"
@@ -28,7 +29,7 @@ typedef struct scratch {
 static lp_status scratch_alloc(scratch *s, const lp_model *m, size_t stride, lp_error *err)
 {
     s->x = malloc(BLOCK_ROWS * stride * sizeof *s->x);
-    s->margins = malloc(BLOCK_ROWS * m->n_groups * sizeof *s->margins);
+    s->margins = malloc(BLOCK_ROWS * lp__model_margin_width(m) * sizeof *s->margins);
     if (!s->x || !s->margins) {
         free(s->x);
         free(s->margins);
@@ -82,7 +83,9 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
     }
     /* Unnamed columns are the model's features in order. */
     int positional = t->n_columns > 0 && t->columns[0].name == NULL;
-    if (s == LP_OK && positional) {
+    if (s == LP_OK && positional && m->ensemble) {   /* input column i feeds every member's feature i */
+        s = lp__ensemble_bind_positional(m, t->n_columns, feature_col, err);
+    } else if (s == LP_OK && positional) {
         if (t->n_columns != m->n_features)
             s = lp__fail(err, LP_ERR_COLUMN_COUNT, "the rows have %zu values but the model has %zu features",
                          t->n_columns, m->n_features);
@@ -125,6 +128,8 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
     lp_error_clear(err);
     if (!m || (!data && n_rows) || !proba)
         return lp__fail(err, LP_ERR_USAGE, "lp_model_predict_matrix: missing model, data or output");
+    if (m->ensemble)   /* the columns are its input columns: each member takes its own */
+        return lp__ensemble_predict_matrix(m, data, n_rows, n_cols, opts ? opts->threshold : NAN, proba, chosen, err);
     if (n_cols != m->n_features)
         return lp__fail(err, LP_ERR_COLUMN_COUNT, "the matrix has %zu columns but the model has %zu features",
                         n_cols, m->n_features);

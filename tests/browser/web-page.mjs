@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 
 import { ROOT, CLI, loadCases, compareCsv, parseCsv, run } from '../js/helpers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
+import { makeZip } from '../js/zip-writer.mjs';
 
 const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -289,6 +290,32 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
         assert.deepEqual(compareCsv(c, got.bytes.toString('utf8')), [], name);
         assert.ok(got.bytes.equals(await cli(c.model, c.input)), `${name}: the page and the CLI disagree`);
       }
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  test('an ensemble, as several files and as one .zip bundle: its members in Model details, the CLI\'s bytes', { timeout: 2 * T }, async () => {
+    const dir = join(ROOT, 'tests', 'fixtures', 'ensemble', 'xgb_onnx');
+    const files = ['ensemble.localpredict.json', 'xgb.json', 'mlp.onnx'].map((f) => join(dir, f));
+    const input = join(dir, 'input.csv');
+    const want = await cli(files[0], input);
+    const bundle = join(tmp, 'ensemble.zip');
+    writeFileSync(bundle, makeZip(files.map((f) => ({ name: f.slice(dir.length + 1), bytes: readFileSync(f) }))));
+    const st = await open(context, pageUrl);
+    try {
+      for (const model of [files, bundle]) {
+        await choose(st.page, { model, csv: input });
+        const details = await st.page.getByRole('region', { name: 'Model details' }).innerText();
+        for (const text of ['Ensemble', 'XGBoost', 'MLP', 'mlp.onnx', '0.75', 'torch MLP', 'XGBoost + MLP']) {
+          assert.ok(details.includes(text), `Model details lack "${text}":\n${details}`);
+        }
+        await predict(st.page);
+        const got = await download(st.page, downloadButton(st.page));
+        assert.ok(got.bytes.equals(want), `${Array.isArray(model) ? 'several files' : 'the bundle'}: the page and the CLI disagree`);
+      }
+      await shoot(st.page, '7-ensemble');
       await noProblems(st);
     } finally {
       await st.page.close();

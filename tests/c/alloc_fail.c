@@ -5,7 +5,8 @@
  * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free, so every
  * allocation of the engine and of cJSON (whose default hooks are malloc and
  * free) goes through the counting wrappers below.  A workload — load a model
- * (XGBoost JSON and UBJSON, LightGBM, ONNX trees and a dense ONNX graph),
+ * (XGBoost JSON and UBJSON, LightGBM, ONNX trees and a dense ONNX graph, an
+ * ensemble of an XGBoost and a dense ONNX member),
  * with a manifest for some, describe it, serialise it and load the blob,
  * predict a matrix, predict a CSV in chunks — first runs with no failure to
  * count its N allocations; then it runs N more times, the n-th allocation
@@ -89,6 +90,8 @@ typedef struct workload {
     size_t         model_len;
     const char    *manifest;
     const char    *csv;
+    const lp_part *parts;     /* an ensemble's members (the model is then its manifest) */
+    size_t         n_parts;
 } workload;
 
 /* Runs the workload; returns the first failing status with its error. */
@@ -102,6 +105,8 @@ static lp_status run(const workload *w, lp_error *err, const char **step)
     lo.manifest = w->manifest;
     lo.manifest_len = w->manifest ? strlen(w->manifest) : 0;
     lo.manifest_name = "m.localpredict.json";
+    lo.parts = w->parts;
+    lo.n_parts = w->n_parts;
     lp_status s;
 
     *step = "load";
@@ -179,6 +184,35 @@ static int check_workload(const workload *w)
     return failures != 0;
 }
 
+/* The ensemble fixture: its manifest as the model, its members as parts. */
+static int check_ensemble(void)
+{
+    static const char *const files[] = {"ensemble.localpredict.json", "xgb.json", "mlp.onnx", "input.csv"};
+    uint8_t *bytes[4];
+    size_t lens[4];
+    int ok = 1;
+    for (size_t i = 0; i < 4; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "tests/fixtures/ensemble/xgb_onnx/%s", files[i]);
+        bytes[i] = read_file(path, &lens[i]);
+        ok &= bytes[i] != NULL;
+    }
+    int failed = 1;
+    if (ok) {
+        char *end = (char *)bytes[3];
+        for (int line = 0; line < 7 && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
+        if (end) *end = '\0';
+        else bytes[3][lens[3]] = '\0';
+        lp_part parts[2] = {{files[1], bytes[1], lens[1]}, {files[2], bytes[2], lens[2]}};
+        workload w = {"ensemble (XGBoost + ONNX MLP)", bytes[0], lens[0], NULL, (const char *)bytes[3], parts, 2};
+        failed = check_workload(&w);
+    } else {
+        printf("FAIL alloc-fail: cannot read tests/fixtures/ensemble/xgb_onnx/ (run from the repository root)\n");
+    }
+    for (size_t i = 0; i < 4; i++) __real_free(bytes[i]);
+    return failed;
+}
+
 int main(void)
 {
     static const char *models[][4] = {
@@ -217,10 +251,11 @@ int main(void)
         for (int line = 0; line < 7 && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
         if (end) *end = '\0';
         else csv[csv_len] = '\0';
-        workload w = {models[i][0], model, model_len, models[i][2], (const char *)csv};
+        workload w = {models[i][0], model, model_len, models[i][2], (const char *)csv, NULL, 0};
         failed |= check_workload(&w);
         __real_free(model);
         __real_free(csv);
     }
+    failed |= check_ensemble();
     return failed;
 }

@@ -429,7 +429,8 @@ LP_TEST(manifest_key_errors)
     expect_error("binary", "{\"localpredict\": \"1\"}", NULL, LP_ERR_BAD_MANIFEST, "localpredict", "localpredict");
     expect_error("binary", "{\"localpredict\": 1, \"preprocess\": []}", NULL, LP_ERR_UNSUPPORTED, "preprocess",
                  "preprocess");
-    expect_error("binary", "{\"localpredict\": 1, \"ensemble\": []}", NULL, LP_ERR_UNSUPPORTED, "ensemble", "ensemble");
+    /* An ensemble's manifest is a whole model (test_ensemble.c), not one beside a model file. */
+    expect_error("binary", "{\"localpredict\": 1, \"ensemble\": []}", NULL, LP_ERR_USAGE, "describes an ensemble", "ensemble");
     expect_error("binary", "[1]", NULL, LP_ERR_BAD_MANIFEST, NULL, NULL);
     expect_error("binary", "not json", NULL, LP_ERR_BAD_MANIFEST, NULL, NULL);
     expect_error("binary", "{\"localpredict\": 1,}", NULL, LP_ERR_BAD_MANIFEST, NULL, NULL);

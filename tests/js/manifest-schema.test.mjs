@@ -17,7 +17,8 @@ const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'docs', 'manifest.schema.json'
 /* ---- a validator for the subset used ----------------------------------- */
 const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', '$defs']);
 const KEYWORDS = new Set(['$ref', 'type', 'const', 'enum', 'required', 'properties', 'additionalProperties',
-  'propertyNames', 'items', 'uniqueItems', 'oneOf', 'minimum', 'maximum', 'minLength']);
+  'propertyNames', 'items', 'uniqueItems', 'oneOf', 'minimum', 'maximum', 'minLength',
+  'exclusiveMinimum', 'minItems', 'maxItems']);
 
 function typeOf(v) {
   if (v === null) return 'null';
@@ -47,6 +48,9 @@ export function validate(v, s, path = '$') {
   if (s.minimum !== undefined && typeof v === 'number' && v < s.minimum) out.push(`${path}: below ${s.minimum}`);
   if (s.maximum !== undefined && typeof v === 'number' && v > s.maximum) out.push(`${path}: above ${s.maximum}`);
   if (s.minLength !== undefined && typeof v === 'string' && v.length < s.minLength) out.push(`${path}: too short`);
+  if (s.exclusiveMinimum !== undefined && typeof v === 'number' && !(v > s.exclusiveMinimum)) out.push(`${path}: not above ${s.exclusiveMinimum}`);
+  if (s.minItems !== undefined && Array.isArray(v) && v.length < s.minItems) out.push(`${path}: too few items`);
+  if (s.maxItems !== undefined && Array.isArray(v) && v.length > s.maxItems) out.push(`${path}: too many items`);
   if (s.oneOf) {
     const ok = s.oneOf.filter((sub) => validate(v, sub, path).length === 0).length;
     if (ok !== 1) out.push(`${path}: matches ${ok} of oneOf`);
@@ -99,7 +103,9 @@ describe('example manifests', () => {
     test(`${relative(ROOT, path)} validates against the schema and loads`, async () => {
       const manifest = JSON.parse(readFileSync(path, 'utf8'));
       assert.deepEqual(validate(manifest, SCHEMA), []);
-      const model = await loadModel(readFileSync(modelFor(path)), { manifest: readFileSync(path) });
+      // An ensemble's manifest is the model itself; its members are read beside it.
+      const model = manifest.ensemble ? await loadModel(path)
+        : await loadModel(readFileSync(modelFor(path)), { manifest: readFileSync(path) });
       if (manifest.details) assert.deepEqual(model.info.details, manifest.details);
       model.dispose();
     });

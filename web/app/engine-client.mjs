@@ -53,9 +53,12 @@ function request(type, body = {}, onProgress = null) {
 /** Resolves { variant, version } once the engine is instantiated (or { error }). */
 export const engineReady = request('hello');
 
-/** Loads a model (File) with an optional manifest (File); resolves { info, engine }. */
-export function loadModel(model, manifest) {
-  return request('load', { model, manifest: manifest || null });
+/**
+ * Loads a model (File: a model, a .zip bundle or an ensemble's manifest) with an
+ * optional manifest (File) and an ensemble's member files; resolves { info, engine }.
+ */
+export function loadModel(model, manifest, parts = []) {
+  return request('load', { model, manifest: manifest || null, parts });
 }
 
 /** Checks a CSV's header against the loaded model; resolves { header, check }. */

@@ -55,9 +55,41 @@ function updateButtons() {
 
 /* ---- step 1: the model ------------------------------------------------------ */
 
-async function loadChosenModel() {
-  const file = modelInput.files[0];
+/**
+ * What the chosen files are: one model (or .zip bundle) with the manifest input's
+ * file, or an ensemble: its manifest (a .localpredict.json with "ensemble", in either
+ * input) as the model and every other file as its members.
+ */
+async function chosenModel() {
+  const files = [...modelInput.files];
   const manifest = manifestInput.files[0] || null;
+  if (files.length <= 1 && !(manifest && files.length && await isEnsembleManifest(manifest))) {
+    return { file: files[0], manifest, parts: [] };
+  }
+  const all = manifest ? [manifest, ...files] : files;
+  for (const f of all) {
+    if (isManifest(f) && await isEnsembleManifest(f)) return { file: f, manifest: null, parts: all.filter((g) => g !== f) };
+  }
+  // Several files and no ensemble: the first model, as before (the engine says what is wrong).
+  return { file: files.find((f) => !isManifest(f)) ?? files[0], manifest, parts: [] };
+}
+
+async function isEnsembleManifest(file) {
+  if (file.size > 4 << 20) return false;
+  try {
+    const m = JSON.parse(await file.text());
+    return m !== null && typeof m === 'object' && 'ensemble' in m;
+  } catch {
+    return false;
+  }
+}
+
+let loadCount = 0; // which load is the latest: an earlier one finishing later is ignored
+
+async function loadChosenModel() {
+  const token = ++loadCount;
+  const { file, manifest, parts } = await chosenModel();
+  if (token !== loadCount) return; // another choice was made meanwhile
   model = null;
   detailsPanel.hidden = true;
   updateButtons();
@@ -67,11 +99,11 @@ async function loadChosenModel() {
     return;
   }
   note(modelStatus, 'busy', `Reading ${file.name}…`);
-  const loading = engine.loadModel(file, manifest);
+  const loading = engine.loadModel(file, manifest, parts);
   modelLoading = loading.catch(() => null);
   try {
     const { info, engine: variant } = await loading;
-    if (modelInput.files[0] !== file) return; // another file was chosen meanwhile
+    if (token !== loadCount) return; // another file was chosen meanwhile
     model = { info, fileName: file.name, manifestName: manifest?.name ?? null, engine: variant };
     renderModelDetails(detailsBody, model);
     // On a phone the details would push step 2 out of sight: shown folded, one tap away.
@@ -80,7 +112,7 @@ async function loadChosenModel() {
     const classes = info.classes ? `, ${fmt.plural(info.classes.length, 'class', 'classes')}` : '';
     note(modelStatus, 'ok', el('strong', {}, 'Model loaded: '), `${fmt.plural(info.features.count, 'input column')}${classes}.`);
   } catch (e) {
-    if (modelInput.files[0] !== file) return;
+    if (token !== loadCount) return;
     note(modelStatus, 'error', el('strong', {}, 'This model cannot be used. '), e.message);
   }
   updateButtons();
@@ -243,10 +275,10 @@ cancelButton.addEventListener('click', () => engine.cancel());
 exampleButton.addEventListener('click', tryExample);
 
 const isManifest = (f) => /\.localpredict\.json$/i.test(f.name);
-dropZone(byId('model-drop'), (files) => [
-  [modelInput, files.filter((f) => !isManifest(f)).slice(0, 1)],
-  [manifestInput, files.filter(isManifest).slice(0, 1)],
-]);
+dropZone(byId('model-drop'), (files) => (files.filter((f) => !isManifest(f)).length > 1
+  // Several models: an ensemble, its manifest among them; all go to the model input.
+  ? [[manifestInput, []], [modelInput, files]]
+  : [[modelInput, files.filter((f) => !isManifest(f)).slice(0, 1)], [manifestInput, files.filter(isManifest).slice(0, 1)]]));
 dropZone(byId('csv-drop'), (files) => [[csvInput, files.slice(0, 1)]]);
 
 engine.engineReady.then((r) => {

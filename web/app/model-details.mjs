@@ -24,6 +24,9 @@ function chips(values, className = 'chip') {
 }
 
 function modelText(info) {
+  if (Array.isArray(info.members)) {
+    return `Ensemble: the weighted average of ${fmt.plural(info.members.length, 'model')}' probabilities`;
+  }
   if (typeof info.operators === 'number') {
     return `Neural network / linear model (ONNX graph): ${fmt.plural(info.operators, 'operator')}`;
   }
@@ -44,6 +47,19 @@ function inputsValue(info) {
     el('p', { className: 'muted' }, `${fmt.plural(features.count, 'column')}, matched by name`),
     el('ul', { className: 'chips' }, features.names.map((name, i) => el('li', { className: 'chip code' }, name,
       categorical.has(i) ? el('span', { className: 'chip-note' }, ' categorical') : null))));
+}
+
+/** An ensemble's members: name, file, format, weight, what each is, and its own details. */
+function membersValue(members) {
+  const head = el('tr', {}, ['Member', 'File', 'Format', 'Weight', 'Model', 'Details'].map((h) => el('th', { scope: 'col' }, h)));
+  const rows = members.map((m) => el('tr', {},
+    el('th', { scope: 'row' }, m.name),
+    el('td', {}, el('span', { className: 'code' }, m.model)),
+    el('td', {}, `${m.info.format}${m.info.producer ? ` (${m.info.producer})` : ''}`),
+    el('td', {}, String(m.weight)),
+    el('td', {}, modelText(m.info)),
+    el('td', {}, m.info.details ? detailsValue(m.info.details) : '')));
+  return el('table', { className: 'facts members' }, el('thead', {}, head), el('tbody', {}, rows));
 }
 
 /** A manifest's "details" value: an object of facts, possibly with nested metrics. */
@@ -81,6 +97,7 @@ export function renderModelDetails(container, { info, fileName, manifestName, en
       : null,
     info.missing && info.missing.length ? ['Also missing', `cells equal to ${info.missing.join(', ')}`] : null,
     info.details !== undefined ? ['Details', detailsValue(info.details)] : null,
+    Array.isArray(info.members) ? ['Members', membersValue(info.members)] : null,
     ['SHA-256', el('span', { className: 'code hash' }, info.sha256)],
     ['Engine', `${info.engine}, ${engine === 'simd' ? 'WebAssembly with SIMD' : 'WebAssembly'}`],
   ].filter(Boolean);
