@@ -47,9 +47,13 @@ EXPORT double lp_wasm_error_tree(const lp_error *e) { return (double)e->tree; }
 EXPORT int lp_wasm_model_load(const uint8_t *bytes, size_t len, const char *manifest,
                               size_t manifest_len, const char *overrides, size_t overrides_len,
                               const char *manifest_name, double max_model_bytes, double max_nodes,
-                              double max_tree_depth, lp_error *err, lp_model **out)
+                              double max_tree_depth, double max_tensor_elements, double max_graph_nodes,
+                              double max_graph_ops, lp_error *err, lp_model **out)
 {
     lp_load_options o = lp_load_options_default();
+    o.max_tensor_elements = (size_t)max_tensor_elements;
+    o.max_graph_nodes = (size_t)max_graph_nodes;
+    o.max_graph_ops = (size_t)max_graph_ops;
     o.max_model_bytes = (size_t)max_model_bytes;   /* 0 = default; the JS side checks the range */
     o.max_nodes = (size_t)max_nodes;
     o.max_tree_depth = (unsigned)max_tree_depth;

@@ -113,10 +113,29 @@ export interface LoadOptions {
   /** Name of the model in error messages (default: the path, URL or File name). */
   source?: string;
   /**
-   * Limits that a model exceeding fails with `LIMIT` (each optional; defaults:
-   * `modelBytes` 256 MiB, `nodes` 2^26 tree nodes, `treeDepth` 64 levels, at most 255).
+   * Limits that a model exceeding fails with `LIMIT` (each optional, a whole number
+   * from 1 to 2^32 - 1; the error names the limit and the option that raises it).
    */
-  limits?: { modelBytes?: number; nodes?: number; treeDepth?: number };
+  limits?: LoadLimits;
+}
+
+/**
+ * What a model may hold before loading it fails with `LIMIT` (README "Limits"); the
+ * CLI flag that sets each is named beside it.
+ */
+export interface LoadLimits {
+  /** Bytes of the model file; default 268435456 (256 MiB).  `--max-model-bytes`. */
+  modelBytes?: number;
+  /** Tree nodes in the whole model; default 2^26, at most 2^31 - 1.  `--max-tree-nodes`. */
+  nodes?: number;
+  /** Levels of the deepest tree; default 64, at most 255.  `--max-tree-depth`. */
+  treeDepth?: number;
+  /** Elements of one ONNX tensor (an initializer); default 2^28.  `--max-tensor-elements`. */
+  tensorElements?: number;
+  /** Nodes an ONNX graph declares; default 2^20.  `--max-graph-nodes`. */
+  graphNodes?: number;
+  /** Operators a dense ONNX graph runs; default 10000.  `--max-graph-ops`. */
+  graphOps?: number;
 }
 
 /** What a manifest says about the model, shown by `localpredict info` and the page. */
@@ -253,9 +272,10 @@ export interface CsvOptions {
   /**
    * Longest CSV field in bytes (quotes not counted); default 1048576 (1 MiB).  A longer
    * field is a LocalPredictError of code `LIMIT` naming its line and column.
+   * (`--max-field-bytes` in the CLI.)
    */
   maxFieldBytes?: number;
-  /** Most fields in one CSV record; default 100000.  More is a `LIMIT` error. */
+  /** Most fields in one CSV record; default 100000.  More is a `LIMIT` error (`--max-columns`). */
   maxColumns?: number;
   /**
    * Workers to predict on (1 to 1024; default: the number of cores,

@@ -83,10 +83,13 @@ function deepFreeze(v) {
 
 const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits'];
 
-/** { modelBytes, nodes, treeDepth } → the engine's limit arguments (0 = its default). */
+/** The load limits, in lp_wasm_model_load's argument order (index.d.ts; README "Limits"). */
+export const LOAD_LIMITS = ['modelBytes', 'nodes', 'treeDepth', 'tensorElements', 'graphNodes', 'graphOps'];
+
+/** { modelBytes, nodes, ... } → the engine's limit arguments (0 = its default). */
 function limitArgs(limits) {
-  const l = checkKeys(limits, ['modelBytes', 'nodes', 'treeDepth'], 'loadModel: limits');
-  return ['modelBytes', 'nodes', 'treeDepth'].map((k) => {
+  const l = checkKeys(limits, LOAD_LIMITS, 'loadModel: limits');
+  return LOAD_LIMITS.map((k) => {
     const v = l[k];
     if (v === undefined) return 0;
     if (!Number.isSafeInteger(v) || v <= 0 || v > 0xFFFFFFFF) {
@@ -151,7 +154,7 @@ export function overridesText({ task, threshold, classes }) {
 export async function loadModel(input, options) {
   const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
   const overrides = overridesText(opts);
-  const [maxModelBytes, maxNodes, maxTreeDepth] = limitArgs(opts.limits);
+  const limitValues = limitArgs(opts.limits);
   const [engine, model, manifest] = await Promise.all([
     getEngine(opts.simd), modelBytes(input), manifestBytes(opts.manifest),
   ]);
@@ -174,7 +177,7 @@ export async function loadModel(input, options) {
     const out = keep(engine.alloc(4));
     new DataView(x.memory.buffer).setUint32(out, 0, true);
     engine.call((e) => x.lp_wasm_model_load(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
-      ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, e, out), blame);
+      ovp, ovBytes ? ovBytes.length : 0, namep, ...limitValues, e, out), blame);
     handle = engine.readU32(out);
   } finally {
     for (const p of ptrs) engine.free(p);

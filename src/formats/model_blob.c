@@ -192,15 +192,16 @@ int lp__blob_is(const uint8_t *bytes, size_t len)
 
 /* The dense graph from the ONNX bytes the blob carries; it must agree with
  * the model fields stored beside it. */
-static lp_status rebuild_graph(lp_model *m, lp_error *err)
+static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, lp_error *err)
 {
 #ifdef LP_NO_ONNX
     (void)m;
+    (void)limits;
     return lp__fail(err, LP_ERR_UNSUPPORTED, "this blob holds an ONNX graph, and this engine is the tabular-only "
                     "build (LP_NO_ONNX)");
 #else
     lp__onnx_model om;
-    lp_status s = lp__onnx_decode(m->graph_source, m->graph_source_len, &om, err);
+    lp_status s = lp__onnx_decode_limited(m->graph_source, m->graph_source_len, limits, &om, err);
     if (s == LP_OK) s = lp__graph_build(&om, &m->graph, err);
     if (s == LP_OK && (m->graph->n_features != m->n_features || m->graph->n_outputs != m->n_groups))
         s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
@@ -208,7 +209,8 @@ static lp_status rebuild_graph(lp_model *m, lp_error *err)
 #endif
 }
 
-lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits *onnx, lp_model **out,
+                        lp_error *err)
 {
     reader r = {bytes + 8, len - 8, 1, 0};
     lp_model *m = lp__model_new();
@@ -332,7 +334,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
     if (s == LP_OK) s = lp__forest_check(f, tree_end, m->n_features, m->n_groups, err);
     free(tree_end);
-    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, err);
+    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, onnx, err);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

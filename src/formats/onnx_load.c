@@ -349,8 +349,14 @@ static int has_tree_ensemble(const lp__onnx_model *om)
 
 lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
+    return lp__onnx_load_limited(bytes, len, NULL, out, err);
+}
+
+lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits, lp_model **out,
+                                lp_error *err)
+{
     lp__onnx_model om;
-    lp_status s = lp__onnx_decode(bytes, len, &om, err);
+    lp_status s = lp__onnx_decode_limited(bytes, len, limits, &om, err);
     if (s != LP_OK) return s;
     lp_model *m = lp__model_new();
     if (!m) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
