@@ -103,7 +103,8 @@ const char *lp_version(void);
     X(LP_ERR_DUPLICATE_COLUMN, "DUPLICATE_COLUMN", "duplicate column")      \
     X(LP_ERR_LIMIT,          "LIMIT",              "limit exceeded")        \
     X(LP_ERR_STATE,          "STATE",              "call out of order")     \
-    X(LP_ERR_COLUMN_COUNT,   "COLUMN_COUNT",       "wrong number of columns")
+    X(LP_ERR_COLUMN_COUNT,   "COLUMN_COUNT",       "wrong number of columns") \
+    X(LP_ERR_UNKNOWN_CATEGORY, "UNKNOWN_CATEGORY", "unknown category")
 
 typedef enum {
 #define LP__STATUS_ENUM(name, code, text) name,

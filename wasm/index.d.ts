@@ -32,7 +32,8 @@ export type Task = 'multiclass' | 'binary' | 'multilabel' | 'regression';
  * The stable error codes.  Engine codes: `OUT_OF_MEMORY`, `USAGE`, `BAD_MODEL`,
  * `UNSUPPORTED`, `BAD_MANIFEST`, `EMPTY_INPUT`, `MISSING_COLUMN`, `BAD_NUMBER`,
  * `UNTERMINATED_QUOTE`, `RAGGED_ROW`, `BAD_CSV`, `DUPLICATE_COLUMN`, `LIMIT`, `STATE`,
- * `COLUMN_COUNT` (a positional input with the wrong number of columns).
+ * `COLUMN_COUNT` (a positional input with the wrong number of columns), `UNKNOWN_CATEGORY` (a
+ * category name the model or manifest does not know).
  * Codes of the JS layer: `USAGE` (misuse of this API; the message says how to fix it),
  * `IO` (a model, manifest or engine file that could not be read or fetched),
  * `ABORTED` (an `AbortSignal` fired) and `INTERNAL` (the engine stopped on a WebAssembly
@@ -41,7 +42,7 @@ export type Task = 'multiclass' | 'binary' | 'multilabel' | 'regression';
 export type ErrorCode =
   | 'OUT_OF_MEMORY' | 'USAGE' | 'BAD_MODEL' | 'UNSUPPORTED' | 'BAD_MANIFEST'
   | 'EMPTY_INPUT' | 'MISSING_COLUMN' | 'BAD_NUMBER' | 'UNTERMINATED_QUOTE'
-  | 'RAGGED_ROW' | 'BAD_CSV' | 'DUPLICATE_COLUMN' | 'LIMIT' | 'STATE' | 'COLUMN_COUNT'
+  | 'RAGGED_ROW' | 'BAD_CSV' | 'DUPLICATE_COLUMN' | 'LIMIT' | 'STATE' | 'COLUMN_COUNT' | 'UNKNOWN_CATEGORY'
   | 'IO' | 'ABORTED' | 'INTERNAL';
 
 /** Where an error is; only the parts that apply are present. */
@@ -183,6 +184,14 @@ export interface ModelInfo {
     readonly names: readonly string[] | null;
     /** Indices of categorical features. */
     readonly categorical: readonly number[];
+    /**
+     * How each feature reads a text cell: `"number"`, `"integer"`, `"boolean"` or
+     * `"category"` (from a manifest's `features`, XGBoost 3.1+ `cats`, LightGBM's
+     * pandas_categorical).
+     */
+    readonly types: readonly ('number' | 'integer' | 'boolean' | 'category')[];
+    /** Per feature, the category names it knows (null when it names none). */
+    readonly categories: readonly (readonly string[] | null)[];
   };
   /** Class labels in output order, typed as in training; null for regression. */
   readonly classes: readonly Label[] | null;
