@@ -84,8 +84,20 @@ export interface Manifest {
   task?: Task;
   threshold?: number | Record<string, number>;
   missing?: number[];
-  features?: string[];
+  /** The CSV column of each model feature, or its column and type (README "Typed features and categories"). */
+  features?: (string | FeatureSpec)[];
   [key: string]: unknown;
+}
+
+/** A manifest `features` entry that says how its cells read. */
+export interface FeatureSpec {
+  /** The CSV column (default: the model's name for the feature). */
+  column?: string;
+  type?: 'number' | 'integer' | 'boolean' | 'category';
+  /** For `category`: names in code order, or name -> code. */
+  categories?: string[] | Record<string, number>;
+  /** For `category`: an unknown name is an `UNKNOWN_CATEGORY` error (default) or missing. */
+  unknown?: 'error' | 'missing';
 }
 
 /** Bytes of a file, in any of the forms this API reads. */

@@ -1,6 +1,8 @@
 /* manifest.c — parse the manifest and the overrides, then apply them to a
  * loaded model in a fixed order: task (which resets the outputs), feature
- * names, classes, thresholds, missing-value sentinels, iterations, details. */
+ * names and types, classes, thresholds, missing-value sentinels, iterations,
+ * details.  Each key comes from the overrides, else the manifest, else the
+ * manifest embedded in the model (lp_model.embedded_manifest). */
 #include "manifest.h"
 
 #include <math.h>
