@@ -68,6 +68,14 @@ const char *lp_version(void);
                                               lp_load_options.max_nodes, up to 2^31 - 1 */
 #define LP_MAX_MODEL_BYTES     ((size_t)1 << 28) /* 256 MiB model file; raise:
                                               lp_load_options.max_model_bytes */
+/* ONNX limits: a file declaring more is refused before anything is allocated
+ * for it (a tensor's elements, the graph's nodes) or built (operators). */
+#define LP_MAX_TENSOR_ELEMENTS ((size_t)1 << 28) /* elements of one ONNX tensor; raise:
+                                              lp_load_options.max_tensor_elements */
+#define LP_MAX_GRAPH_NODES     ((size_t)1 << 20) /* nodes an ONNX graph declares; raise:
+                                              lp_load_options.max_graph_nodes */
+#define LP_MAX_GRAPH_OPS       10000       /* operators a dense ONNX graph runs; raise:
+                                              lp_load_options.max_graph_ops */
 #define LP_MAX_BATCH_ROWS      65536       /* lp_job_options.batch_rows */
 #define LP_MAX_CLASSES         65536
 /* CSV limits: defaults of lp_job_options.max_columns / max_field_bytes, which
@@ -95,7 +103,8 @@ const char *lp_version(void);
     X(LP_ERR_DUPLICATE_COLUMN, "DUPLICATE_COLUMN", "duplicate column")      \
     X(LP_ERR_LIMIT,          "LIMIT",              "limit exceeded")        \
     X(LP_ERR_STATE,          "STATE",              "call out of order")     \
-    X(LP_ERR_COLUMN_COUNT,   "COLUMN_COUNT",       "wrong number of columns")
+    X(LP_ERR_COLUMN_COUNT,   "COLUMN_COUNT",       "wrong number of columns") \
+    X(LP_ERR_UNKNOWN_CATEGORY, "UNKNOWN_CATEGORY", "unknown category")
 
 typedef enum {
 #define LP__STATUS_ENUM(name, code, text) name,
@@ -165,6 +174,9 @@ typedef struct lp_load_options {
     size_t      max_model_bytes;
     size_t      max_nodes;
     unsigned    max_tree_depth;
+    size_t      max_tensor_elements;   /* ONNX; LP_MAX_TENSOR_ELEMENTS */
+    size_t      max_graph_nodes;       /* ONNX; LP_MAX_GRAPH_NODES */
+    size_t      max_graph_ops;         /* ONNX; LP_MAX_GRAPH_OPS */
     /* The files an ensemble's manifest names (its entries' "model" and
      * "manifest" strings), found by exact name; see "ensembles" below. */
     const struct lp_part *parts;

@@ -40,6 +40,7 @@ const EXIT = {
   EMPTY_INPUT: 3,
   DUPLICATE_COLUMN: 3,
   COLUMN_COUNT: 3,
+  UNKNOWN_CATEGORY: 3,
   IO: 4,
   LIMIT: 5,
   OUT_OF_MEMORY: 5,
@@ -80,6 +81,16 @@ model options (predict and info):
 info:
   --json                 print the model description as JSON
 
+limits (raise them for a model or file that needs more; README "Limits"):
+  --max-model-bytes N      model file size (default 268435456)
+  --max-tree-nodes N       tree nodes in the model (default 67108864)
+  --max-tree-depth N       levels of one tree (default 64, at most 255)
+  --max-tensor-elements N  elements of one ONNX tensor (default 268435456)
+  --max-graph-nodes N      nodes an ONNX graph declares (default 1048576)
+  --max-graph-ops N        operators a dense ONNX graph runs (default 10000)
+  --max-field-bytes N      bytes of one CSV field (default 1048576)
+  --max-columns N          fields of one CSV record (default 100000)
+
 Exit status: 0 ok, 1 usage, 2 bad or unsupported model, 3 bad input data,
 4 I/O error, 5 limit exceeded, 130 cancelled.
 Environment: LOCALPREDICT_ENGINE=simd|scalar|auto picks the WebAssembly engine.
@@ -98,7 +109,20 @@ const usage = (msg) => new CliError(EXIT.USAGE, `${msg} (see localpredict --help
 /* ---- arguments ---------------------------------------------------------- */
 
 // The native CLI's rules: options may come anywhere, every option is known to both commands.
-const VALUE_OPTIONS = ['-o', '--output', '--manifest', '--task', '--classes', '--threshold', '--keep', '--jobs'];
+// The --max-* flags: each sets a loadModel `limits` member or a CSV option, with the
+// API's range (the native CLI's table in src/cli/main.c, same names and ranges).
+const LIMIT_FLAGS = {
+  '--max-model-bytes': { limit: 'modelBytes', max: 4294967295 },
+  '--max-tree-nodes': { limit: 'nodes', max: 2147483647 },
+  '--max-tree-depth': { limit: 'treeDepth', max: 255 },
+  '--max-tensor-elements': { limit: 'tensorElements', max: 4294967295 },
+  '--max-graph-nodes': { limit: 'graphNodes', max: 4294967295 },
+  '--max-graph-ops': { limit: 'graphOps', max: 4294967295 },
+  '--max-field-bytes': { csv: 'maxFieldBytes', max: 4294967295 },
+  '--max-columns': { csv: 'maxColumns', max: 4294967295 },
+};
+const VALUE_OPTIONS = ['-o', '--output', '--manifest', '--task', '--classes', '--threshold', '--keep', '--jobs',
+  ...Object.keys(LIMIT_FLAGS)];
 const FLAG_OPTIONS = ['--include-input', '--check', '--quiet', '--json'];
 
 function parseArgs(argv) {
@@ -144,7 +168,17 @@ function parseArgs(argv) {
     const j = values['--jobs'];
     if (!/^[0-9]+$/.test(j) || Number(j) < 1 || Number(j) > 1024) throw new CliError(EXIT.USAGE, '--jobs must be a whole number from 1 to 1024');
   }
-  return { command, values, flags, positional: rest };
+  const limits = {};
+  const csvLimits = {};
+  for (const [flag, { limit, csv, max }] of Object.entries(LIMIT_FLAGS)) {
+    if (!(flag in values)) continue;
+    const text = values[flag];
+    const v = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+    if (!(v >= 1 && v <= max)) throw new CliError(EXIT.USAGE, `${flag} must be a whole number from 1 to ${max}, got "${text}"`);
+    if (limit) limits[limit] = v;
+    else csvLimits[csv] = v;
+  }
+  return { command, values, flags, positional: rest, limits, csvLimits };
 }
 
 async function modelOptions(values, modelPath) {
@@ -374,7 +408,7 @@ function engineOption() {
   throw new CliError(EXIT.USAGE, `LOCALPREDICT_ENGINE must be simd, scalar or auto, not "${process.env.LOCALPREDICT_ENGINE}"`);
 }
 
-async function load(modelPath, values) {
+async function load(modelPath, values, limits) {
   const simd = engineOption();
   const bytes = await readBytes(modelPath);
   const options = await modelOptions(values, modelPath);
@@ -384,19 +418,19 @@ async function load(modelPath, values) {
     for (const name of ensembleFileNames(bytes)) {
       parts.push({ name, bytes: await readBytes(name.startsWith('/') ? name : join(dirname(modelPath), name)) });
     }
-    return loadModel(bytes, { ...options, parts, manifestName: modelPath, source: modelPath, simd });
+    return loadModel(bytes, { ...options, parts, manifestName: modelPath, source: modelPath, simd, limits });
   }
-  return loadModel(bytes, { ...options, source: modelPath, simd });
+  return loadModel(bytes, { ...options, source: modelPath, simd, limits });
 }
 
-async function predictCommand({ values, flags, positional }, ui) {
+async function predictCommand({ values, flags, positional, limits, csvLimits }, ui) {
   const [modelPath, inputPath] = positional;
   const keep = '--keep' in values ? values['--keep'].split(',') : undefined;
   const quiet = flags.has('--quiet');
   const check = flags.has('--check');
   const jobs = '--jobs' in values ? Number(values['--jobs']) : undefined; // default: cores
 
-  const model = await load(modelPath, values);
+  const model = await load(modelPath, values, limits);
   let input;
   try {
     input = await openInput(inputPath);
@@ -408,6 +442,7 @@ async function predictCommand({ values, flags, positional }, ui) {
   ui.progress = progress;
   let rows = 0;
   const common = {
+    ...csvLimits,
     source: input.name,
     signal: ui.signal,
     onProgress: (p) => {
@@ -502,8 +537,8 @@ function detailLines(d, indent) {
   return lines;
 }
 
-async function infoCommand({ values, flags, positional }) {
-  const model = await load(positional[0], values);
+async function infoCommand({ values, flags, positional, limits }) {
+  const model = await load(positional[0], values, limits);
   try {
     process.stdout.write(flags.has('--json') ? `${modelInfoJson(model)}\n` : describeInfo(model.info, positional[0]));
   } finally {

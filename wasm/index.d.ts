@@ -32,7 +32,8 @@ export type Task = 'multiclass' | 'binary' | 'multilabel' | 'regression';
  * The stable error codes.  Engine codes: `OUT_OF_MEMORY`, `USAGE`, `BAD_MODEL`,
  * `UNSUPPORTED`, `BAD_MANIFEST`, `EMPTY_INPUT`, `MISSING_COLUMN`, `BAD_NUMBER`,
  * `UNTERMINATED_QUOTE`, `RAGGED_ROW`, `BAD_CSV`, `DUPLICATE_COLUMN`, `LIMIT`, `STATE`,
- * `COLUMN_COUNT` (a positional input with the wrong number of columns).
+ * `COLUMN_COUNT` (a positional input with the wrong number of columns), `UNKNOWN_CATEGORY` (a
+ * category name the model or manifest does not know).
  * Codes of the JS layer: `USAGE` (misuse of this API; the message says how to fix it),
  * `IO` (a model, manifest or engine file that could not be read or fetched),
  * `ABORTED` (an `AbortSignal` fired) and `INTERNAL` (the engine stopped on a WebAssembly
@@ -41,7 +42,7 @@ export type Task = 'multiclass' | 'binary' | 'multilabel' | 'regression';
 export type ErrorCode =
   | 'OUT_OF_MEMORY' | 'USAGE' | 'BAD_MODEL' | 'UNSUPPORTED' | 'BAD_MANIFEST'
   | 'EMPTY_INPUT' | 'MISSING_COLUMN' | 'BAD_NUMBER' | 'UNTERMINATED_QUOTE'
-  | 'RAGGED_ROW' | 'BAD_CSV' | 'DUPLICATE_COLUMN' | 'LIMIT' | 'STATE' | 'COLUMN_COUNT'
+  | 'RAGGED_ROW' | 'BAD_CSV' | 'DUPLICATE_COLUMN' | 'LIMIT' | 'STATE' | 'COLUMN_COUNT' | 'UNKNOWN_CATEGORY'
   | 'IO' | 'ABORTED' | 'INTERNAL';
 
 /** Where an error is; only the parts that apply are present. */
@@ -83,7 +84,8 @@ export interface Manifest {
   task?: Task;
   threshold?: number | Record<string, number>;
   missing?: number[];
-  features?: string[];
+  /** The CSV column of each model feature, or its column and type (README "Typed features and categories"). */
+  features?: (string | FeatureSpec)[];
   /** Makes the manifest a model by itself: the weighted average of these members' probabilities. */
   ensemble?: EnsembleMember[];
   [key: string]: unknown;
@@ -109,6 +111,17 @@ export type Parts =
   | ReadonlyArray<File | { name: string; bytes: Bytes | Blob }>
   | ReadonlyMap<string, Bytes | Blob | URL | string>
   | Readonly<Record<string, Bytes | Blob | URL | string>>;
+
+/** A manifest `features` entry that says how its cells read. */
+export interface FeatureSpec {
+  /** The CSV column (default: the model's name for the feature). */
+  column?: string;
+  type?: 'number' | 'integer' | 'boolean' | 'category';
+  /** For `category`: names in code order, or name -> code. */
+  categories?: string[] | Record<string, number>;
+  /** For `category`: an unknown name is an `UNKNOWN_CATEGORY` error (default) or missing. */
+  unknown?: 'error' | 'missing';
+}
 
 /** Bytes of a file, in any of the forms this API reads. */
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
@@ -136,10 +149,10 @@ export interface LoadOptions {
   /** Name of the model in error messages (default: the path, URL or File name). */
   source?: string;
   /**
-   * Limits that a model exceeding fails with `LIMIT` (each optional; defaults:
-   * `modelBytes` 256 MiB, `nodes` 2^26 tree nodes, `treeDepth` 64 levels, at most 255).
+   * Limits that a model exceeding fails with `LIMIT` (each optional, a whole number
+   * from 1 to 2^32 - 1; the error names the limit and the option that raises it).
    */
-  limits?: { modelBytes?: number; nodes?: number; treeDepth?: number };
+  limits?: LoadLimits;
   /**
    * The member files of an ensemble (when the model, or the `manifest` option with a
    * null model, is a manifest with `"ensemble"`).  Not needed when the manifest is
@@ -157,6 +170,25 @@ export interface EnsembleMemberInfo {
   readonly weight: number;
   /** The member described as any model is. */
   readonly info: ModelInfo;
+}
+
+/**
+ * What a model may hold before loading it fails with `LIMIT` (README "Limits"); the
+ * CLI flag that sets each is named beside it.
+ */
+export interface LoadLimits {
+  /** Bytes of the model file; default 268435456 (256 MiB).  `--max-model-bytes`. */
+  modelBytes?: number;
+  /** Tree nodes in the whole model; default 2^26, at most 2^31 - 1.  `--max-tree-nodes`. */
+  nodes?: number;
+  /** Levels of the deepest tree; default 64, at most 255.  `--max-tree-depth`. */
+  treeDepth?: number;
+  /** Elements of one ONNX tensor (an initializer); default 2^28.  `--max-tensor-elements`. */
+  tensorElements?: number;
+  /** Nodes an ONNX graph declares; default 2^20.  `--max-graph-nodes`. */
+  graphNodes?: number;
+  /** Operators a dense ONNX graph runs; default 10000.  `--max-graph-ops`. */
+  graphOps?: number;
 }
 
 /** What a manifest says about the model, shown by `localpredict info` and the page. */
@@ -204,6 +236,14 @@ export interface ModelInfo {
     readonly names: readonly string[] | null;
     /** Indices of categorical features. */
     readonly categorical: readonly number[];
+    /**
+     * How each feature reads a text cell: `"number"`, `"integer"`, `"boolean"` or
+     * `"category"` (from a manifest's `features`, XGBoost 3.1+ `cats`, LightGBM's
+     * pandas_categorical).
+     */
+    readonly types: readonly ('number' | 'integer' | 'boolean' | 'category')[];
+    /** Per feature, the category names it knows (null when it names none). */
+    readonly categories: readonly (readonly string[] | null)[];
   };
   /** Class labels in output order, typed as in training; null for regression. */
   readonly classes: readonly Label[] | null;
@@ -298,9 +338,10 @@ export interface CsvOptions {
   /**
    * Longest CSV field in bytes (quotes not counted); default 1048576 (1 MiB).  A longer
    * field is a LocalPredictError of code `LIMIT` naming its line and column.
+   * (`--max-field-bytes` in the CLI.)
    */
   maxFieldBytes?: number;
-  /** Most fields in one CSV record; default 100000.  More is a `LIMIT` error. */
+  /** Most fields in one CSV record; default 100000.  More is a `LIMIT` error (`--max-columns`). */
   maxColumns?: number;
   /**
    * Workers to predict on (1 to 1024; default: the number of cores,

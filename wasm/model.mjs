@@ -84,10 +84,13 @@ function deepFreeze(v) {
 
 const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits', 'parts'];
 
-/** { modelBytes, nodes, treeDepth } → the engine's limit arguments (0 = its default). */
+/** The load limits, in lp_wasm_model_load's argument order (index.d.ts; README "Limits"). */
+export const LOAD_LIMITS = ['modelBytes', 'nodes', 'treeDepth', 'tensorElements', 'graphNodes', 'graphOps'];
+
+/** { modelBytes, nodes, ... } → the engine's limit arguments (0 = its default). */
 function limitArgs(limits) {
-  const l = checkKeys(limits, ['modelBytes', 'nodes', 'treeDepth'], 'loadModel: limits');
-  return ['modelBytes', 'nodes', 'treeDepth'].map((k) => {
+  const l = checkKeys(limits, LOAD_LIMITS, 'loadModel: limits');
+  return LOAD_LIMITS.map((k) => {
     const v = l[k];
     if (v === undefined) return 0;
     if (!Number.isSafeInteger(v) || v <= 0 || v > 0xFFFFFFFF) {
@@ -152,7 +155,7 @@ export function overridesText({ task, threshold, classes }) {
 export async function loadModel(input, options) {
   const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
   const overrides = overridesText(opts);
-  const [maxModelBytes, maxNodes, maxTreeDepth] = limitArgs(opts.limits);
+  const limitValues = limitArgs(opts.limits);
   const [engine, given, givenManifest] = await Promise.all([
     // No model with a manifest: the manifest is an ensemble's, the whole model.
     getEngine(opts.simd), input == null && opts.manifest != null ? null : modelBytes(input), manifestBytes(opts.manifest),
@@ -177,17 +180,15 @@ export async function loadModel(input, options) {
     const namep = manifestName ? keep(engine.cstringIn(manifestName)) : 0;
     const out = keep(engine.alloc(4));
     new DataView(x.memory.buffer).setUint32(out, 0, true);
+    let partsp = 0;
     if (parts.length) {   // an ensemble's member files, by the names its manifest gives
-      const partsp = x.lp_wasm_parts_new(parts.length) >>> 0;
+      partsp = x.lp_wasm_parts_new(parts.length) >>> 0;
       if (!partsp) throw new LocalPredictError('OUT_OF_MEMORY', 'out of memory');
       ptrs.push({ parts: partsp });
       parts.forEach((p, i) => x.lp_wasm_parts_set(partsp, i, keep(engine.cstringIn(p.name)), keep(engine.copyIn(p.bytes)), p.bytes.length));
-      engine.call((e) => x.lp_wasm_model_load_parts(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
-        ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, partsp, parts.length, e, out), blame);
-    } else {
-      engine.call((e) => x.lp_wasm_model_load(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
-        ovp, ovBytes ? ovBytes.length : 0, namep, maxModelBytes, maxNodes, maxTreeDepth, e, out), blame);
     }
+    engine.call((e) => x.lp_wasm_model_load_parts(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
+      ovp, ovBytes ? ovBytes.length : 0, namep, ...limitValues, partsp, parts.length, e, out), blame);
     handle = engine.readU32(out);
   } finally {
     for (const p of ptrs) {

@@ -55,9 +55,10 @@ async function init({ module, variant, blob }) {
     const out = engine.alloc(4);
     ptrs.push(out);
     // The caller's thread loaded the model under the caller's limits; its blob
-    // is taken as it is (the ceilings: 4 GiB, 2^31 - 1 nodes, depth 255).
+    // is taken as it is (the ceilings: 4 GiB, 2^31 - 1 nodes, depth 255; a
+    // dense graph's tensors, nodes and operators up to 2^32 - 1).
     engine.call((e) => x.lp_wasm_model_load(bp, blob.length, 0, 0, 0, 0, 0, 4294967295, 2147483647, 255,
-      e, out));
+      4294967295, 4294967295, 4294967295, e, out));
     model = engine.readU32(out);
   } finally {
     for (const p of ptrs) engine.free(p);

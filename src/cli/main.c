@@ -53,15 +53,39 @@ static const char usage[] =
     "  --check               check the header against the model; predict nothing\n"
     "  --quiet               no progress on stderr\n"
     "  --json                (info) print the model description as JSON\n"
+    "\n"
+    "limits (raise them for a model or file that needs more; README \"Limits\"):\n"
+    "  --max-model-bytes N      model file size (default 268435456)\n"
+    "  --max-tree-nodes N       tree nodes in the model (default 67108864)\n"
+    "  --max-tree-depth N       levels of one tree (default 64, at most 255)\n"
+    "  --max-tensor-elements N  elements of one ONNX tensor (default 268435456)\n"
+    "  --max-graph-nodes N      nodes an ONNX graph declares (default 1048576)\n"
+    "  --max-graph-ops N        operators a dense ONNX graph runs (default 10000)\n"
+    "  --max-field-bytes N      bytes of one CSV field (default 1048576)\n"
+    "  --max-columns N          fields of one CSV record (default 100000)\n"
     "  -h, --help            this help\n"
     "  --version             the engine's version\n"
     "\n"
     "exit codes: 0 ok, 1 usage, 2 bad or unsupported model, 3 bad input data,\n"
     "            4 I/O error, 5 limit exceeded, 130 cancelled\n";
 
+/* The --max-* flags: the engine's limits, named as in wasm/cli.mjs (same ranges). */
+enum { LIM_MODEL_BYTES, LIM_TREE_NODES, LIM_TREE_DEPTH, LIM_TENSOR_ELEMENTS, LIM_GRAPH_NODES, LIM_GRAPH_OPS,
+       LIM_FIELD_BYTES, LIM_COLUMNS, LIM_COUNT };
+static const struct {
+    const char *flag;
+    unsigned long long max;   /* the API's ceiling (2^32 - 1 unless lower) */
+} limit_flags[LIM_COUNT] = {
+    {"--max-model-bytes", 4294967295u}, {"--max-tree-nodes", 2147483647u}, {"--max-tree-depth", 255},
+    {"--max-tensor-elements", 4294967295u}, {"--max-graph-nodes", 4294967295u}, {"--max-graph-ops", 4294967295u},
+    {"--max-field-bytes", 4294967295u}, {"--max-columns", 4294967295u},
+};
+
 typedef struct options {
     const char *command, *model, *input, *output, *manifest, *task, *classes, *threshold, *keep;
     int include_input, check, quiet, json, jobs;
+    const char *limit_text[LIM_COUNT];
+    unsigned long long limit[LIM_COUNT];   /* 0 = the engine's default */
 } options;
 
 static volatile sig_atomic_t interrupted;
@@ -318,6 +342,12 @@ static int load_model(const options *o, lp_model **model)
         lo.overrides_len = overrides ? strlen(overrides) : 0;
         lo.parts = parts.parts;
         lo.n_parts = parts.n;
+        lo.max_model_bytes = (size_t)o->limit[LIM_MODEL_BYTES];
+        lo.max_nodes = (size_t)o->limit[LIM_TREE_NODES];
+        lo.max_tree_depth = (unsigned)o->limit[LIM_TREE_DEPTH];
+        lo.max_tensor_elements = (size_t)o->limit[LIM_TENSOR_ELEMENTS];
+        lo.max_graph_nodes = (size_t)o->limit[LIM_GRAPH_NODES];
+        lo.max_graph_ops = (size_t)o->limit[LIM_GRAPH_OPS];
         lp_error err;
         if (lp_model_load(bytes, len, &lo, model, &err) != LP_OK)
             rc = fail_engine(&err, err.code == LP_ERR_BAD_MANIFEST || err.code == LP_ERR_USAGE ? NULL : o->model);
@@ -568,6 +598,8 @@ static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, co
     lp_job_options jo = lp_job_options_default();
     jo.include_input = o->include_input;
     jo.check_only = o->check;
+    jo.max_field_bytes = (size_t)o->limit[LIM_FIELD_BYTES];
+    jo.max_columns = (size_t)o->limit[LIM_COLUMNS];
     char *keep = NULL;
     if (o->keep) {
         keep = strdup(o->keep);
@@ -688,6 +720,8 @@ static const char **value_slot(options *o, const char *a)
     if (strcmp(a, "--threshold") == 0) return &o->threshold;
     if (strcmp(a, "--keep") == 0) return &o->keep;
     if (strcmp(a, "--jobs") == 0) return &jobs_text;
+    for (int k = 0; k < LIM_COUNT; k++)
+        if (strcmp(a, limit_flags[k].flag) == 0) return &o->limit_text[k];
     return NULL;
 }
 
@@ -747,6 +781,18 @@ static int parse_args(int argc, char **argv, options *o)
         return fail(EXIT_USAGE, "unknown command \"%s\" (commands: predict, info)", o->command);
     }
     if (o->include_input && o->keep) return fail(EXIT_USAGE, "--include-input and --keep cannot be combined");
+    for (int k = 0; k < LIM_COUNT; k++) {
+        const char *t = o->limit_text[k];
+        if (!t) continue;
+        unsigned long long v = 0;
+        int digits = 0;
+        for (; t[digits] >= '0' && t[digits] <= '9' && v <= limit_flags[k].max; digits++)
+            v = v * 10 + (unsigned)(t[digits] - '0');
+        if (digits == 0 || t[digits] || v < 1 || v > limit_flags[k].max)
+            return fail(EXIT_USAGE, "%s must be a whole number from 1 to %llu, got \"%s\"", limit_flags[k].flag,
+                        limit_flags[k].max, t);
+        o->limit[k] = v;
+    }
     return EXIT_OK;
 }
 

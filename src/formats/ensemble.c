@@ -136,6 +136,9 @@ static lp_status load_member(const entry *e, size_t i, const char *where, const 
         mo.max_model_bytes = opts->max_model_bytes;
         mo.max_nodes = opts->max_nodes;
         mo.max_tree_depth = opts->max_tree_depth;
+        mo.max_tensor_elements = opts->max_tensor_elements;
+        mo.max_graph_nodes = opts->max_graph_nodes;
+        mo.max_graph_ops = opts->max_graph_ops;
     }
     char *manifest_text = NULL;
     char manifest_name[LP_ERROR_NAME_CAP + 64];

@@ -29,6 +29,7 @@ lp_load_options lp_load_options_default(void)
 typedef struct lp__limits {
     size_t   model_bytes, nodes;
     unsigned tree_depth;
+    lp__onnx_limits onnx;   /* 0 = the decoder's defaults */
 } lp__limits;
 
 /* The caller's limits, or the defaults; above a ceiling is a usage error. */
@@ -37,6 +38,9 @@ static lp_status resolve_limits(const lp_load_options *o, lp__limits *l, lp_erro
     l->model_bytes = o && o->max_model_bytes ? o->max_model_bytes : LP_MAX_MODEL_BYTES;
     l->nodes = o && o->max_nodes ? o->max_nodes : LP_MAX_NODES;
     l->tree_depth = o && o->max_tree_depth ? o->max_tree_depth : LP_MAX_TREE_DEPTH;
+    l->onnx.tensor_elements = o ? o->max_tensor_elements : 0;
+    l->onnx.graph_nodes = o ? o->max_graph_nodes : 0;
+    l->onnx.graph_ops = o ? o->max_graph_ops : 0;
     if (l->tree_depth > LP_MAX_TREE_DEPTH_CEILING)
         return lp__fail(err, LP_ERR_USAGE, "max_tree_depth is %u; it can be at most %d", l->tree_depth,
                         LP_MAX_TREE_DEPTH_CEILING);
@@ -51,11 +55,12 @@ static lp_status check_limits(const lp_model *m, const lp__limits *l, lp_error *
     const lp__forest *f = &m->forest;
     if (f->n_nodes > l->nodes)
         return lp__fail(err, LP_ERR_LIMIT, "the model has %zu tree nodes, over the limit of %zu (a caller can raise it: "
-                        "lp_load_options.max_nodes, limits.nodes in JS)", f->n_nodes, l->nodes);
+                        "lp_load_options.max_nodes, limits.nodes in JS, --max-tree-nodes)", f->n_nodes, l->nodes);
     for (size_t t = 0; t < f->n_trees; t++)
         if (f->tree_depth[t] > l->tree_depth) {
             lp__fail(err, LP_ERR_LIMIT, "tree %zu is %u levels deep, over the limit of %u (a caller can raise it up "
-                     "to %d: lp_load_options.max_tree_depth, limits.treeDepth in JS)", t, (unsigned)f->tree_depth[t], l->tree_depth,
+                     "to %d: lp_load_options.max_tree_depth, limits.treeDepth in JS, --max-tree-depth)", t,
+                     (unsigned)f->tree_depth[t], l->tree_depth,
                      LP_MAX_TREE_DEPTH_CEILING);
             if (err) err->tree = (int64_t)t;
             return LP_ERR_LIMIT;
@@ -89,13 +94,14 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     if (s != LP_OK) return s;
     if (len > limits.model_bytes)
         return lp__fail(err, LP_ERR_LIMIT, "the model file is %zu bytes, over the limit of %zu bytes (a caller can raise "
-                        "it: lp_load_options.max_model_bytes, limits.modelBytes in JS)", len, limits.model_bytes);
+                        "it: lp_load_options.max_model_bytes, limits.modelBytes in JS, --max-model-bytes)", len,
+                        limits.model_bytes);
 
     lp_model *m = NULL;
     int first = first_significant(bytes, len);
     int is_blob = lp__blob_is(bytes, len);
     if (is_blob) {
-        s = lp__blob_load(bytes, len, &m, err);
+        s = lp__blob_load(bytes, len, &limits.onnx, &m, err);
     } else if (len > 1 && bytes[0] == '{' && strchr("LlIiU$#", bytes[1]) && bytes[1]) {
         /* UBJSON objects start with '{' and a length marker; JSON needs '"' or space. */
         s = lp__xgboost_ubjson_load(bytes, len, &m, err);
@@ -103,7 +109,7 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {
 #ifndef LP_NO_ONNX
-        s = lp__onnx_load(bytes, len, &m, err);
+        s = lp__onnx_load_limited(bytes, len, &limits.onnx, &m, err);
 #else
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an ONNX model, and this engine is the tabular-only "
                      "build (LP_NO_ONNX): use the full engine");

@@ -1,6 +1,8 @@
 /* manifest.c — parse the manifest and the overrides, then apply them to a
  * loaded model in a fixed order: task (which resets the outputs), feature
- * names, classes, thresholds, missing-value sentinels, iterations, details. */
+ * names and types, classes, thresholds, missing-value sentinels, iterations,
+ * details.  Each key comes from the overrides, else the manifest, else the
+ * manifest embedded in the model (lp_model.embedded_manifest). */
 #include "manifest.h"
 
 #include <math.h>
@@ -65,16 +67,19 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
     return LP_OK;
 }
 
-/* The item for key from the overrides, else from the manifest. */
-static const cJSON *pick(const parsed *over, const parsed *man, const char *key, const parsed **from)
+/* The item for key from the overrides, else from the manifest, else from
+ * the manifest embedded in the model (the precedence of ARCHITECTURE.md:
+ * flags > manifest > what the model stores). */
+static const cJSON *pick3(const parsed *over, const parsed *man, const parsed *emb, const char *key,
+                          const parsed **from)
 {
-    const cJSON *v = over->root ? cJSON_GetObjectItemCaseSensitive(over->root, key) : NULL;
-    *from = over;
-    if (!v && man->root) {
-        v = cJSON_GetObjectItemCaseSensitive(man->root, key);
-        *from = man;
+    const parsed *layers[3] = {over, man, emb};
+    for (int i = 0; i < 3; i++) {
+        const cJSON *v = layers[i] && layers[i]->root ? cJSON_GetObjectItemCaseSensitive(layers[i]->root, key) : NULL;
+        *from = layers[i];
+        if (v) return v;
     }
-    return v;
+    return NULL;
 }
 
 static lp_status apply_task(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
@@ -175,20 +180,122 @@ static lp_status apply_threshold(lp_model *m, const cJSON *v, const parsed *from
     return LP_OK;
 }
 
+/* One "features" entry given as an object: {"column", "type", "categories",
+ * "unknown"} (docs/manifest.schema.json).  Fills the column name (NULL =
+ * keep the model's) and the feature's input spec. */
+static lp_status feature_entry(lp_model *m, size_t f, const cJSON *e, const parsed *from, const char **column,
+                               lp_error *err)
+{
+    char key[64];
+    *column = NULL;
+    for (const cJSON *c = e->child; c; c = c->next) {
+        snprintf(key, sizeof key, "features[%zu].%.30s", f, c->string);
+        if (strcmp(c->string, "column") == 0) {
+            if (!cJSON_IsString(c)) return fail_in(err, from->bad, from, key, "must be a column name");
+            *column = c->valuestring;
+        } else if (strcmp(c->string, "type") != 0 && strcmp(c->string, "categories") != 0 &&
+                   strcmp(c->string, "unknown") != 0) {
+            return fail_in(err, from->bad, from, key, "is not a feature key (known: column, type, categories, unknown)");
+        }
+    }
+    if (!*column && !(m->feature_names && m->feature_names[f][0])) {
+        snprintf(key, sizeof key, "features[%zu]", f);
+        return fail_in(err, from->bad, from, key, "needs a \"column\": the model does not name this feature");
+    }
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
+    const cJSON *cats = cJSON_GetObjectItemCaseSensitive(e, "categories");
+    const cJSON *unknown = cJSON_GetObjectItemCaseSensitive(e, "unknown");
+    unsigned kind = cats ? LP__INPUT_CATEGORY : LP__INPUT_NUMBER;
+    if (type) {
+        for (kind = 0; kind <= LP__INPUT_LAST; kind++)
+            if (cJSON_IsString(type) && strcmp(type->valuestring, lp__input_kind_name(kind)) == 0) break;
+        snprintf(key, sizeof key, "features[%zu].type", f);
+        if (kind > LP__INPUT_LAST)
+            return fail_in(err, from->bad, from, key, "must be \"number\", \"integer\", \"boolean\" or \"category\"");
+    }
+    snprintf(key, sizeof key, "features[%zu].categories", f);
+    if ((kind == LP__INPUT_CATEGORY) != (cats != NULL))
+        return fail_in(err, from->bad, from, key, cats ? "applies to \"type\": \"category\" only"
+                                                       : "is required for \"type\": \"category\" (the names, "
+                                                         "in code order, or an object name -> code)");
+    if (unknown && (kind != LP__INPUT_CATEGORY || !cJSON_IsString(unknown) ||
+                    (strcmp(unknown->valuestring, "error") != 0 && strcmp(unknown->valuestring, "missing") != 0))) {
+        snprintf(key, sizeof key, "features[%zu].unknown", f);
+        return fail_in(err, from->bad, from, key, "must be \"error\" or \"missing\", for a category feature");
+    }
+    if (kind == LP__INPUT_NUMBER) return LP_OK;
+    if (m->prep && m->prep[f].n_categories) {
+        snprintf(key, sizeof key, "features[%zu]", f);
+        return fail_in(err, from->bad, from, key, "types a feature whose categories the model names already "
+                       "(LightGBM pandas_categorical)");
+    }
+    if (!m->inputs && !(m->inputs = calloc(m->n_features + 1, sizeof *m->inputs)))
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    lp__input_spec *spec = &m->inputs[f];
+    spec->kind = (uint8_t)kind;
+    spec->unknown_missing = unknown && strcmp(unknown->valuestring, "missing") == 0;
+    if (kind != LP__INPUT_CATEGORY) return LP_OK;
+    /* ["a", "b"]: codes 0, 1, ...; {"a": 3}: the codes given (whole numbers). */
+    if (!(cJSON_IsArray(cats) || cJSON_IsObject(cats)) || !cats->child)
+        return fail_in(err, from->bad, from, key, "must be a non-empty array of names or an object name -> code");
+    size_t n = (size_t)cJSON_GetArraySize(cats), i = 0;
+    char **names = calloc(n, sizeof *names);
+    double *codes = calloc(n, sizeof *codes);
+    if (!names || !codes) {
+        free(names);
+        free(codes);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    for (const cJSON *c = cats->child; c; c = c->next, i++) {
+        const char *name = cJSON_IsArray(cats) ? (cJSON_IsString(c) ? c->valuestring : NULL) : c->string;
+        int code_ok = cJSON_IsArray(cats) || (cJSON_IsNumber(c) && c->valuedouble == floor(c->valuedouble) &&
+                                              c->valuedouble >= 0 && c->valuedouble < 16777216);
+        codes[i] = cJSON_IsArray(cats) ? (double)i : c->valuedouble;
+        if (!name || !code_ok || !(names[i] = lp__strndup(name, strlen(name)))) {
+            for (size_t k = 0; k < i; k++) free(names[k]);
+            free(names);
+            free(codes);
+            if (name && code_ok) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            return fail_in(err, from->bad, from, key, cJSON_IsArray(cats) ? "must hold strings (the category names)"
+                           : "must map names to whole-number codes from 0 to 2^24 - 1");
+        }
+    }
+    char where[96];
+    snprintf(where, sizeof where, "%s: \"%s\"", from->name, key);
+    lp_status s = lp__input_set_categories(spec, names, codes, n, where, from->bad, err);
+    if (s == LP_OK) m->feature_is_cat[f] = 1;
+    return s;
+}
+
 static lp_status apply_features(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
 {
     if (!v) return LP_OK;
-    if (!cJSON_IsArray(v)) return fail_in(err, from->bad, from, "features", "must be an array of column names");
+    if (!cJSON_IsArray(v))
+        return fail_in(err, from->bad, from, "features", "must be an array of column names or feature objects");
     size_t n = (size_t)cJSON_GetArraySize(v);
     if (n != m->n_features) {
         char what[128];
         snprintf(what, sizeof what, "lists %zu columns but the model has %zu features", n, m->n_features);
         return fail_in(err, from->bad, from, "features", what);
     }
-    for (const cJSON *c = v->child; c; c = c->next)
-        if (!cJSON_IsString(c)) return fail_in(err, from->bad, from, "features", "must hold strings");
-    if (replace_strings(&m->feature_names, n, v) != LP_OK) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    return LP_OK;
+    /* The column names: each entry's, else the model's own name. */
+    cJSON *names = cJSON_CreateArray();
+    if (!names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    lp_status s = LP_OK;
+    size_t f = 0;
+    for (const cJSON *c = v->child; c && s == LP_OK; c = c->next, f++) {
+        const char *column = NULL;
+        if (cJSON_IsString(c)) column = c->valuestring;
+        else if (cJSON_IsObject(c)) s = feature_entry(m, f, c, from, &column, err);
+        else s = fail_in(err, from->bad, from, "features", "must hold column names or feature objects");
+        if (s == LP_OK && !cJSON_AddItemToArray(names, cJSON_CreateString(column ? column : m->feature_names[f])))
+            s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    if (s == LP_OK && cJSON_GetArraySize(names) != (int)n) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    if (s == LP_OK && replace_strings(&m->feature_names, n, names) != LP_OK)
+        s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    cJSON_Delete(names);
+    return s;
 }
 
 static lp_status apply_missing(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
@@ -265,10 +372,13 @@ static lp_status apply_details(lp_model *m, const cJSON *v, const parsed *from, 
 
 lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error *err)
 {
-    parsed man = {0}, over = {0};
+    parsed man = {0}, over = {0}, emb = {0};
     const char *man_name = opts && opts->manifest_name ? opts->manifest_name : "the manifest";
     lp_status s = parse_one(opts ? opts->manifest : NULL, opts ? opts->manifest_len : 0, man_name,
                             BAD, &man, err);
+    if (s == LP_OK && m->embedded_manifest)
+        s = parse_one(m->embedded_manifest, strlen(m->embedded_manifest),
+                      "the manifest inside the model (key \"localpredict\")", BAD, &emb, err);
     if (s == LP_OK)
         s = parse_one(opts ? opts->overrides : NULL, opts ? opts->overrides_len : 0, "the options",
                       LP_ERR_USAGE, &over, err);
@@ -276,20 +386,23 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
     const cJSON *v;
     if (s == LP_OK) {
         /* Without a task the loader's outputs stand (a blob's own class names too). */
-        v = pick(&over, &man, "task", &from);
+        v = pick3(&over, &man, &emb, "task", &from);
         if (v) s = apply_task(m, v, from, err);
-        if (s == LP_OK) v = pick(&over, &man, "features", &from), s = apply_features(m, v, from, err);
-        if (s == LP_OK) v = pick(&over, &man, "classes", &from), s = apply_classes(m, v, from, err);
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "features", &from), s = apply_features(m, v, from, err);
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "classes", &from), s = apply_classes(m, v, from, err);
         /* A manifest's per-label thresholds stay unless the overrides set them again. */
+        if (s == LP_OK && emb.root)
+            s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(emb.root, "threshold"), &emb, err);
         if (s == LP_OK && man.root)
             s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(man.root, "threshold"), &man, err);
         if (s == LP_OK && over.root)
             s = apply_threshold(m, cJSON_GetObjectItemCaseSensitive(over.root, "threshold"), &over, err);
-        if (s == LP_OK) v = pick(&over, &man, "missing", &from), s = apply_missing(m, v, from, err);
-        if (s == LP_OK) v = pick(&over, &man, "iterations", &from), s = apply_iterations(m, v, from, err);
-        if (s == LP_OK) v = pick(&over, &man, "details", &from), s = apply_details(m, v, from, err);
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "missing", &from), s = apply_missing(m, v, from, err);
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "iterations", &from), s = apply_iterations(m, v, from, err);
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "details", &from), s = apply_details(m, v, from, err);
     }
     cJSON_Delete(man.root);
     cJSON_Delete(over.root);
+    cJSON_Delete(emb.root);
     return s;
 }

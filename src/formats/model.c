@@ -42,6 +42,8 @@ void lp_model_destroy(lp_model *m)
     free(m->feature_is_cat);
     free(m->missing_values);
     lp__prep_free(m->prep, m->n_features);
+    lp__inputs_free(m->inputs, m->n_features);
+    free(m->embedded_manifest);
     lp__forest_free(&m->forest);
 #ifndef LP_NO_ONNX
     lp__graph_free(m->graph);
@@ -206,6 +208,19 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     for (size_t i = 0; ok && i < m->n_features; i++) {
         if (m->feature_names) add(&ok, names, NULL, cJSON_CreateString(m->feature_names[i]));
         if (m->feature_is_cat[i]) add(&ok, cats, NULL, cJSON_CreateNumber((double)i));
+    }
+    /* How each feature reads a text cell (feature_types.h), and the category names it knows. */
+    cJSON *types = add(&ok, features, "types", cJSON_CreateArray());
+    cJSON *names_by_feature = add(&ok, features, "categories", cJSON_CreateArray());
+    for (size_t i = 0; ok && i < m->n_features; i++) {
+        const lp__input_spec *in = m->inputs ? &m->inputs[i] : NULL;
+        const lp__feature_prep *lgb = m->prep && m->prep[i].n_categories ? &m->prep[i] : NULL;   /* pandas_categorical */
+        unsigned kind = lgb ? LP__INPUT_CATEGORY : in ? in->kind : LP__INPUT_NUMBER;
+        size_t n_names = lgb ? lgb->n_categories : in ? in->n_categories : 0;
+        add(&ok, types, NULL, cJSON_CreateString(lp__input_kind_name(kind)));
+        cJSON *list = add(&ok, names_by_feature, NULL, n_names ? cJSON_CreateArray() : cJSON_CreateNull());
+        for (size_t k = 0; ok && k < n_names; k++)
+            add(&ok, list, NULL, cJSON_CreateString(lgb ? lgb->categories[k].text : in->names[k]));
     }
 
     cJSON *classes = add(&ok, o, "classes", m->task == LP_TASK_REGRESSION ? cJSON_CreateNull() : cJSON_CreateArray());

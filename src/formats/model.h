@@ -17,6 +17,7 @@
 #include "../core/buf.h"
 #include "../kernels/kernels.h"
 #include "feature_prep.h"
+#include "feature_types.h"
 
 /* How margins become outputs. */
 typedef enum {
@@ -57,6 +58,14 @@ struct lp_model {
      * (LightGBM's double thresholds and missing rules; see feature_prep.h).
      * NULL = a plain float32 cast, as XGBoost compares. */
     lp__feature_prep *prep;
+    /* n_features, or NULL (every cell a number): how a text cell reads for
+     * each feature (the manifest's "features" types and categories, XGBoost's
+     * `cats`; see feature_types.h). */
+    lp__input_spec *inputs;
+    /* A manifest stored inside the model file (ONNX metadata_props or XGBoost
+     * learner.attributes, key "localpredict"), applied under the caller's
+     * manifest (formats/manifest.c); NULL when none. */
+    char    *embedded_manifest;
 
     /* computation: the forest, or (dense ONNX models) the graph */
     lp__forest forest;

@@ -89,6 +89,19 @@ static void write_model(writer *w, const lp_model *m)
     /* A dense ONNX model travels as its file: rebuilding the graph is cheap. */
     put_u64(w, m->graph_source_len);
     put(w, m->graph_source, m->graph_source_len);
+    /* Typed inputs and categories (feature_types.h). */
+    put_u64(w, m->inputs != NULL);
+    for (size_t j = 0; m->inputs && j < m->n_features; j++) {
+        const lp__input_spec *p = &m->inputs[j];
+        put_u64(w, p->kind);
+        put_u64(w, p->unknown_missing);
+        put_u64(w, p->numeric_names);
+        put_u64(w, p->n_categories);
+        for (size_t i = 0; i < p->n_categories; i++) {
+            put_str(w, p->names[i]);
+            put(w, &p->codes[i], sizeof(double));
+        }
+    }
 }
 
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
@@ -197,15 +210,16 @@ int lp__blob_is(const uint8_t *bytes, size_t len)
 
 /* The dense graph from the ONNX bytes the blob carries; it must agree with
  * the model fields stored beside it. */
-static lp_status rebuild_graph(lp_model *m, lp_error *err)
+static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, lp_error *err)
 {
 #ifdef LP_NO_ONNX
     (void)m;
+    (void)limits;
     return lp__fail(err, LP_ERR_UNSUPPORTED, "this blob holds an ONNX graph, and this engine is the tabular-only "
                     "build (LP_NO_ONNX)");
 #else
     lp__onnx_model om;
-    lp_status s = lp__onnx_decode(m->graph_source, m->graph_source_len, &om, err);
+    lp_status s = lp__onnx_decode_limited(m->graph_source, m->graph_source_len, limits, &om, err);
     if (s == LP_OK) s = lp__graph_build(&om, &m->graph, err);
     if (s == LP_OK && (m->graph->n_features != m->n_features || m->graph->n_outputs != m->n_groups))
         s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
@@ -213,7 +227,8 @@ static lp_status rebuild_graph(lp_model *m, lp_error *err)
 #endif
 }
 
-lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits *onnx, lp_model **out,
+                        lp_error *err)
 {
     reader r = {bytes + 8, len - 8, 1, 0};
     lp_model *m = lp__model_new();
@@ -316,6 +331,45 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
     }
     m->graph_source_len = get_count(&r, 1);
     if (m->graph_source_len) m->graph_source = get_array(&r, m->graph_source_len, 1);
+    if (get_u64(&r) && r.ok) {   /* typed inputs and categories */
+        m->inputs = calloc(m->n_features + 1, sizeof *m->inputs);
+        if (!m->inputs) out_of_memory(&r);
+        for (size_t j = 0; r.ok && j < m->n_features; j++) {
+            lp__input_spec *p = &m->inputs[j];
+            uint64_t kind = get_u64(&r), unknown = get_u64(&r), numeric = get_u64(&r);
+            if (kind > LP__INPUT_LAST || unknown > 1 || numeric > 1) r.ok = 0;
+            p->kind = (uint8_t)kind, p->unknown_missing = (uint8_t)unknown;
+            size_t n_cat = get_count(&r, 8 + sizeof(double));
+            if (r.ok && (kind == LP__INPUT_CATEGORY) != (n_cat > 0)) r.ok = 0;   /* a category has a table */
+            if (!r.ok || !n_cat) continue;
+            char **names = calloc(n_cat, sizeof *names);
+            double *codes = calloc(n_cat, sizeof *codes);
+            if (!names || !codes) {
+                free(names);
+                free(codes);
+                out_of_memory(&r);
+                break;
+            }
+            size_t got = 0;
+            for (; r.ok && got < n_cat; got++) {
+                names[got] = get_str(&r);
+                get_into(&r, &codes[got], sizeof(double));
+                if (!names[got] || !(codes[got] >= 0 && codes[got] < 16777216)) r.ok = 0;
+            }
+            if (!r.ok) {
+                for (size_t i = 0; i < n_cat; i++) free(names[i]);
+                free(names);
+                free(codes);
+                break;
+            }
+            lp_error sub;
+            if (lp__input_set_categories(p, names, codes, n_cat, "the model blob", LP_ERR_BAD_MODEL, &sub) != LP_OK) {
+                if (sub.code == LP_ERR_NOMEM) out_of_memory(&r);
+                r.ok = 0;
+            }
+            p->numeric_names = (uint8_t)numeric;
+        }
+    }
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);
     f->tree_has_cat = calloc(f->n_trees + 1, 1);
@@ -337,7 +391,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
         tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
     if (s == LP_OK) s = lp__forest_check(f, tree_end, m->n_features, m->n_groups, err);
     free(tree_end);
-    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, err);
+    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, onnx, err);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

@@ -10,10 +10,14 @@
 #define LP_FORMATS_MODEL_BLOB_H
 
 #include "model.h"
+#include "onnx_graph.h"
 
 #define LP__BLOB_MAGIC "LPMODEL1"
 
 int       lp__blob_is(const uint8_t *bytes, size_t len);
-lp_status lp__blob_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err);
+/* `onnx`: the caller's limits for the ONNX graph a dense model's blob carries
+ * (NULL = the defaults). */
+lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits *onnx, lp_model **out,
+                        lp_error *err);
 
 #endif

@@ -13,9 +13,8 @@
 #include "../core/error.h"
 #include "../io/protobuf.h"
 
-/* Limits of what one file may declare (LP_ERR_LIMIT beyond them). */
-#define ONNX_MAX_TENSOR_ELEMENTS ((size_t)1 << 28)
-#define ONNX_MAX_GRAPH_NODES     ((size_t)1 << 20)
+/* Limits of what one file may declare (LP_ERR_LIMIT beyond them); the
+ * tensor and node limits are the caller's (m->limits), these are fixed. */
 #define ONNX_MAX_RANK            32
 #define ONNX_MAX_TYPE_DEPTH      8    /* sequence(map(...)) nesting */
 
@@ -210,12 +209,14 @@ static void store_int(void *data, int32_t dtype, size_t i, int64_t v)
 
 static int element_count(decoder *d, const lp__onnx_tensor *t, size_t *count)
 {
+    const size_t max = d->m->limits.tensor_elements;
     size_t n = 1;
     for (size_t k = 0; k < t->rank; k++) {
         if (t->dims[k] < 0) return fail(d, LP_ERR_BAD_MODEL, "tensor \"%s\" has a negative dimension", t->name);
-        if (t->dims[k] > 0 && n > ONNX_MAX_TENSOR_ELEMENTS / (uint64_t)t->dims[k])
-            return fail(d, LP_ERR_LIMIT, "tensor \"%s\" has more than %zu elements", t->name,
-                        ONNX_MAX_TENSOR_ELEMENTS);
+        if (t->dims[k] > 0 && n > max / (uint64_t)t->dims[k])
+            return fail(d, LP_ERR_LIMIT, "tensor \"%s\" has more than %zu elements, over the limit (a caller can "
+                        "raise it: lp_load_options.max_tensor_elements, limits.tensorElements in JS, "
+                        "--max-tensor-elements)", t->name, max);
         n *= (size_t)t->dims[k];
     }
     *count = n;
@@ -518,8 +519,10 @@ static int decode_graph(decoder *d, lp__pb msg)
         if (!ok(d) || !m->graph_name) return 0;
     }
     if (!ok(d)) return 0;
-    if (m->n_nodes > ONNX_MAX_GRAPH_NODES)
-        return fail(d, LP_ERR_LIMIT, "the graph has %zu nodes (at most %zu)", m->n_nodes, ONNX_MAX_GRAPH_NODES);
+    if (m->n_nodes > m->limits.graph_nodes)
+        return fail(d, LP_ERR_LIMIT, "the graph has %zu nodes, over the limit of %zu (a caller can raise it: "
+                    "lp_load_options.max_graph_nodes, limits.graphNodes in JS, --max-graph-nodes)", m->n_nodes,
+                    m->limits.graph_nodes);
     m->nodes = array(d, m->n_nodes + 1, sizeof *m->nodes);
     m->initializers = array(d, m->n_initializers + 1, sizeof *m->initializers);
     m->inputs = array(d, m->n_inputs + 1, sizeof *m->inputs);
@@ -617,7 +620,16 @@ static int decode_model(decoder *d, lp__pb msg)
 
 lp_status lp__onnx_decode(const void *bytes, size_t len, lp__onnx_model *out, lp_error *err)
 {
+    return lp__onnx_decode_limited(bytes, len, NULL, out, err);
+}
+
+lp_status lp__onnx_decode_limited(const void *bytes, size_t len, const lp__onnx_limits *limits,
+                                  lp__onnx_model *out, lp_error *err)
+{
     memset(out, 0, sizeof *out);
+    out->limits.tensor_elements = limits && limits->tensor_elements ? limits->tensor_elements : LP_MAX_TENSOR_ELEMENTS;
+    out->limits.graph_nodes = limits && limits->graph_nodes ? limits->graph_nodes : LP_MAX_GRAPH_NODES;
+    out->limits.graph_ops = limits && limits->graph_ops ? limits->graph_ops : LP_MAX_GRAPH_OPS;
     decoder d;
     memset(&d, 0, sizeof d);
     d.m = out;

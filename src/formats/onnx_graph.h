@@ -101,8 +101,15 @@ typedef struct lp__onnx_opset {
     int64_t     version;
 } lp__onnx_opset;
 
+/* The caller's ONNX limits (lp_load_options; 0 = the LP_MAX_* default). */
+typedef struct lp__onnx_limits {
+    size_t tensor_elements, graph_nodes, graph_ops;
+} lp__onnx_limits;
+
 typedef struct lp__onnx_model {
     lp__arena        arena;
+    lp__onnx_limits  limits;   /* what it was decoded under, defaults filled in;
+                                  the graph builder applies graph_ops */
     int64_t          ir_version;
     const char      *producer_name, *producer_version;
     size_t           n_opsets, n_metadata;
@@ -120,6 +127,10 @@ typedef struct lp__onnx_model {
  * graph element; data kept in external files is LP_ERR_UNSUPPORTED.  On
  * failure *out holds nothing to free. */
 lp_status lp__onnx_decode(const void *bytes, size_t len, lp__onnx_model *out, lp_error *err);
+
+/* The same under the caller's limits (NULL = the defaults). */
+lp_status lp__onnx_decode_limited(const void *bytes, size_t len, const lp__onnx_limits *limits,
+                                  lp__onnx_model *out, lp_error *err);
 
 void lp__onnx_model_free(lp__onnx_model *m);
 

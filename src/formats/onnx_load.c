@@ -349,13 +349,23 @@ static int has_tree_ensemble(const lp__onnx_model *om)
 
 lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
+    return lp__onnx_load_limited(bytes, len, NULL, out, err);
+}
+
+lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits, lp_model **out,
+                                lp_error *err)
+{
     lp__onnx_model om;
-    lp_status s = lp__onnx_decode(bytes, len, &om, err);
+    lp_status s = lp__onnx_decode_limited(bytes, len, limits, &om, err);
     if (s != LP_OK) return s;
     lp_model *m = lp__model_new();
     if (!m) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    else if (has_tree_ensemble(&om)) s = build_trees(&om, m, err);
-    else s = build_dense(&om, bytes, len, m, err);
+    /* A manifest kept in metadata_props under "localpredict" (applied under the caller's). */
+    for (size_t i = 0; m && i < om.n_metadata; i++)
+        if (strcmp(om.metadata_keys[i], "localpredict") == 0 && !m->embedded_manifest &&
+            !(m->embedded_manifest = lp__strndup(om.metadata_values[i], strlen(om.metadata_values[i]))))
+            s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    if (s == LP_OK) s = has_tree_ensemble(&om) ? build_trees(&om, m, err) : build_dense(&om, bytes, len, m, err);
     lp__onnx_model_free(&om);   /* a no-op when the graph took it over */
     if (s != LP_OK) {
         lp_model_destroy(m);

@@ -10,7 +10,12 @@
 #define LP_FORMATS_ONNX_LOAD_H
 
 #include "model.h"
+#include "onnx_graph.h"
 
 lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err);
+
+/* The same under the caller's limits (NULL = the defaults). */
+lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits, lp_model **out,
+                                lp_error *err);
 
 #endif

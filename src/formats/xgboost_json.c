@@ -16,6 +16,7 @@
  * cJSON stays inside this file: the model keeps no JSON.
  */
 #include "xgboost_json.h"
+#include "xgboost_cats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -630,6 +631,12 @@ static lp_status load_document(cJSON *root, const char *format, lp_model **out, 
     if ((s = read_features(m, learner, err)) != LP_OK) goto done;
     s = read_forest(m, booster, err);
     if (s == LP_OK) s = read_best_iteration(m, learner, booster, err);
+    if (s == LP_OK) {   /* 3.1+: the category re-coder, beside the trees (gbtree) or in dart's gbtree */
+        const cJSON *model = opt(booster, "model");
+        if (!model) model = opt(opt(booster, "gbtree"), "model");
+        s = lp__xgboost_read_cats(m, opt(model, "cats"), err);
+    }
+    if (s == LP_OK) s = lp__xgboost_read_embedded_manifest(m, opt(learner, "attributes"), err);
     if (s == LP_OK) s = lp__model_set_outputs(m, LP_TASK_AUTO, err);
 
 done:

@@ -69,7 +69,7 @@ static lp_status field_too_long(lp__csv_reader *r, lp_error *err)
 {
     lp__fail(err, LP_ERR_LIMIT,
              "a field is longer than %zu bytes, the limit (the max_field_bytes option, maxFieldBytes in JS, "
-             "raises it)", r->max_field_bytes);
+             "--max-field-bytes, raises it)", r->max_field_bytes);
     return at_field(r, err, LP_ERR_LIMIT, r->record_line);
 }
 
@@ -109,7 +109,7 @@ static lp_status end_field(lp__csv_reader *r, const uint8_t *chunk, size_t run_e
     if (r->n_fields >= r->max_columns) {
         lp__fail(err, LP_ERR_LIMIT,
                  "a record has more than %zu fields, the limit (the max_columns option, maxColumns in JS, "
-                 "raises it)", r->max_columns);
+                 "--max-columns, raises it)", r->max_columns);
         return at_field(r, err, LP_ERR_LIMIT, r->record_line);
     }
     if (r->n_fields == r->spans_cap) {

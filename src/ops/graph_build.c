@@ -8,7 +8,6 @@
 
 #include "../core/error.h"
 
-#define LP_MAX_GRAPH_OPS 10000        /* operators one graph may run */
 
 /* ---- values ---------------------------------------------------------------------- */
 
@@ -230,8 +229,11 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
 
 static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names, lp_error *err)
 {
-    if (g->n_ops >= LP_MAX_GRAPH_OPS)
-        return lp__fail(err, LP_ERR_LIMIT, "the ONNX graph runs more than %d operators", LP_MAX_GRAPH_OPS);
+    size_t max_ops = g->source.limits.graph_ops ? g->source.limits.graph_ops : LP_MAX_GRAPH_OPS;   /* the caller's */
+    if (g->n_ops >= max_ops)
+        return lp__fail(err, LP_ERR_LIMIT, "the ONNX graph runs more than %zu operators, over the limit (a caller can "
+                        "raise it: lp_load_options.max_graph_ops, limits.graphOps in JS, --max-graph-ops)",
+                        max_ops);
     lp__op *op = &g->ops[g->n_ops];
     memset(op, 0, sizeof *op);
     op->kind = find_kind(n);

@@ -36,12 +36,18 @@ lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char
         return lp__cell_to_f32(m, feature, text, len, out, err);
     }
     double v = 0;
+    if (m->inputs && m->inputs[feature].kind != LP__INPUT_NUMBER) {
+        /* A typed input (integer, boolean, category name): its value, then the model's rule. */
+        lp_status s = lp__input_cell(&m->inputs[feature], text, len, &v, err);
+        if (s == LP_OK) *out = v == v ? lp__value_to_f32(m, feature, v) : m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;
+        return s;
+    }
     lp__cell_kind kind = lp__parse_cell(text, len, &v);
     if (kind == LP__CELL_MISSING) {
-        *out = lp__prep_apply(&m->prep[feature], NAN);
+        *out = m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;
         return LP_OK;
     }
-    if (m->prep[feature].n_categories) {
+    if (m->prep && m->prep[feature].n_categories) {
         /* As LightGBM's pandas path: the category's position in the training
          * categories; one not seen in training is missing. */
         long code = lp__prep_category_code(&m->prep[feature], text, len);

@@ -31,7 +31,7 @@ lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char
 static inline lp_status lp__cell_to_f32_in(const lp_model *m, size_t feature, const char *text, size_t len,
                                            size_t readable, float *out, lp_error *err)
 {
-    if (m->prep || m->ensemble) return lp__cell_to_f32_prepared(m, feature, text, len, out, err);
+    if (m->prep || m->ensemble || m->inputs) return lp__cell_to_f32_prepared(m, feature, text, len, out, err);
     float v;
     switch (lp__parse_cell_f32_in(text, len, readable, &v)) {
     case LP__CELL_NUMBER:

@@ -162,7 +162,7 @@ async function handoff(bytes, simd) {
     new Uint8Array(x.memory.buffer).set(b, p);
     const e = x.lp_wasm_error_new() >>> 0, out = x.lp_wasm_alloc(4) >>> 0;
     const t = performance.now();
-    const s = x.lp_wasm_model_load(p, b.length, 0, 0, 0, 0, 0, 0, 0, 0, e, out);   // limits 0: the defaults
+    const s = x.lp_wasm_model_load(p, b.length, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, e, out);   // limits 0: the defaults
     const ms = performance.now() - t;
     if (s !== 0) throw new Error(`handoff: engine load failed with status ${s}`);
     const h = new DataView(x.memory.buffer).getUint32(out, true);

@@ -76,7 +76,7 @@ function engineOf(x) {
   return {
     loadModel(bytes) {
       const p = copyIn(bytes);
-      check(x.lp_wasm_model_load(p, bytes.length, 0, 0, 0, 0, 0, 0, 0, 0, err, slot), 'model');   // limits 0: the defaults
+      check(x.lp_wasm_model_load(p, bytes.length, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, err, slot), 'model');   // limits 0: the defaults
       x.lp_wasm_free(p);
       return u32()[slot >>> 2];
     },

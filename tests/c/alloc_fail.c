@@ -5,9 +5,9 @@
  * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free, so every
  * allocation of the engine and of cJSON (whose default hooks are malloc and
  * free) goes through the counting wrappers below.  A workload — load a model
- * (XGBoost JSON and UBJSON, LightGBM, ONNX trees and a dense ONNX graph, an
- * ensemble of an XGBoost and a dense ONNX member),
- * with a manifest for some, describe it, serialise it and load the blob,
+ * (XGBoost JSON and UBJSON, LightGBM, ONNX trees and a dense ONNX graph,
+ * an ensemble of an XGBoost and a dense ONNX member, typed features, XGBoost
+ * 3.1 cats), with a manifest for some (or inside the model), describe it, serialise it and load the blob,
  * predict a matrix, predict a CSV in chunks — first runs with no failure to
  * count its N allocations; then it runs N more times, the n-th allocation
  * failing in run n.  Each run must end with LP_ERR_NOMEM reported by the
@@ -227,6 +227,12 @@ int main(void)
         {"LightGBM + pandas categories", "tests/fixtures/lightgbm/pandas_categorical/model.txt", NULL, NULL},
         {"ONNX tree ensemble", "tests/fixtures/onnx/logistic_strings_zipmap/model.onnx", NULL, NULL},
         {"ONNX dense graph", "tests/fixtures/onnx/per_column_concat_mlp/model.onnx", NULL, NULL},
+        {"typed features", "tests/fixtures/features/model.json",
+         "{\"localpredict\": 1, \"features\": [{\"type\": \"category\", \"categories\": [\"red\", \"green\", "
+         "\"blue\", \"violet\", \"cr\u00e8me\"], \"unknown\": \"missing\"}, {\"type\": \"category\", \"categories\": "
+         "{\"S\": 0, \"M\": 1, \"L\": 2}}, {\"type\": \"boolean\"}, {\"type\": \"integer\"}, \"x\"]}", NULL},
+        {"XGBoost 3.1 cats", "tests/fixtures/features/model_cats31.json", NULL, NULL},
+        {"embedded manifest", "tests/fixtures/features/model_embedded.json", NULL, NULL},
     };
     static const char *inputs[] = {
         "tests/fixtures/xgboost/categorical/input.csv",
@@ -236,6 +242,9 @@ int main(void)
         "tests/fixtures/lightgbm/pandas_categorical/input.csv",
         "tests/fixtures/onnx/logistic_strings_zipmap/input.csv",
         "tests/fixtures/onnx/per_column_concat_mlp/input.csv",
+        "tests/fixtures/features/input.csv",
+        "tests/fixtures/features/input_cats31.csv",
+        "tests/fixtures/features/input.csv",
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof models / sizeof *models; i++) {

@@ -265,9 +265,62 @@ static void test_limits(void)
     lp_model_destroy(m);
 }
 
+/* The ONNX limits (tensor elements, graph nodes, operators run) on a real
+ * torch.onnx.export MLP: fixtures/onnx/mlp_relu_softmax has 6 nodes (Gemm,
+ * Relu, Gemm, Relu, Gemm, Softmax), all run, and its largest initializer is
+ * 2.weight, [16, 32] = 512 elements (counted with onnx.load).  One under each
+ * is LP_ERR_LIMIT naming the option and the CLI flag; at the count it loads;
+ * and a blob of the model is held to the limits it is loaded under. */
+static void test_onnx_limits(void)
+{
+#ifndef LP_NO_ONNX
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/onnx/mlp_relu_softmax/model.onnx", &len);
+    if (!LP_CHECK(bytes != NULL, "fixtures/onnx/mlp_relu_softmax/model.onnx is missing")) return;
+    static const struct {
+        size_t tensor_elements, graph_nodes, graph_ops;
+        const char *names[2];   /* in the message: the C option and the CLI flag; NULL = loads */
+    } cases[] = {
+        {511, 0, 0, {"lp_load_options.max_tensor_elements", "--max-tensor-elements"}},
+        {0, 5, 0, {"lp_load_options.max_graph_nodes", "--max-graph-nodes"}},
+        {0, 0, 5, {"lp_load_options.max_graph_ops", "--max-graph-ops"}},
+        {512, 6, 6, {NULL, NULL}},
+    };
+    const uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    lp_model *full = NULL;
+    lp_error err;
+    LP_CHECK_STATUS(lp_model_load(bytes, len, NULL, &full, &err), LP_OK, &err);
+    if (full) LP_CHECK_STATUS(lp_model_serialize(full, &blob, &blob_len, &err), LP_OK, &err);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lp_load_options lo = lp_load_options_default();
+        lo.max_tensor_elements = cases[i].tensor_elements;
+        lo.max_graph_nodes = cases[i].graph_nodes;
+        lo.max_graph_ops = cases[i].graph_ops;
+        lp_status want = cases[i].names[0] ? LP_ERR_LIMIT : LP_OK;
+        for (int from_blob = 0; from_blob < 2 && (from_blob == 0 || blob); from_blob++) {
+            lp_model *m = NULL;
+            lp_status s = from_blob ? lp_model_load(blob, blob_len, &lo, &m, &err) : lp_model_load(bytes, len, &lo, &m, &err);
+            LP_CHECK(s == want, "case %zu%s: %s, want %s (%s)", i, from_blob ? " (blob)" : "", lp_status_code(s),
+                     lp_status_code(want), err.message);
+            if (s == LP_ERR_LIMIT && want == LP_ERR_LIMIT) {
+                LP_CHECK_CONTAINS(err.message, cases[i].names[0]);
+                LP_CHECK_CONTAINS(err.message, cases[i].names[1]);
+            }
+            lp_model_destroy(m);
+        }
+    }
+    lp_model_destroy(full);
+    free(bytes);
+    LP_CHECK(LP_MAX_TENSOR_ELEMENTS == (size_t)1 << 28 && LP_MAX_GRAPH_NODES == (size_t)1 << 20 &&
+             LP_MAX_GRAPH_OPS == 10000, "the documented defaults");
+#endif
+}
+
 void test_hostile(void)
 {
     lp_test_run("hostile: not a CSV, NUL bytes, bad UTF-8 headers", test_not_csv);
     lp_test_run("hostile: UTF-8 in kept fields", test_utf8_fields);
     lp_test_run("hostile: limits", test_limits);
+    lp_test_run("hostile: ONNX limits", test_onnx_limits);
 }

@@ -455,8 +455,81 @@ LP_TEST(manifest_key_errors)
     lp_model_destroy(m);
 }
 
+/* fixtures/features (tests/fixtures/gen/gen_features.py): the CSV job's
+ * probabilities against xgboost's, for `model` read from fixtures/features/
+ * `model` with `manifest` (NULL = none), and the same bytes again from the
+ * model's blob (what the worker pool loads). */
+static void features_case(const char *model, const char *manifest, const char *input, const char *expected)
+{
+    char path[256];
+    size_t len = 0, man_len = 0, in_len = 0;
+    snprintf(path, sizeof path, "fixtures/features/%s", model);
+    uint8_t *bytes = lp_test_read_file(path, &len);
+    uint8_t *man = NULL;
+    if (manifest) {
+        snprintf(path, sizeof path, "fixtures/features/%s", manifest);
+        man = lp_test_read_file(path, &man_len);
+    }
+    snprintf(path, sizeof path, "fixtures/features/%s", input);
+    uint8_t *in = lp_test_read_file(path, &in_len);
+    lp_test_csv want = {0};
+    snprintf(path, sizeof path, "fixtures/features/%s", expected);
+    int ok = LP_CHECK(bytes && in && (!manifest || man) && lp_test_read_csv(path, &want), "%s: fixture missing", model);
+    lp_load_options lo = lp_load_options_default();
+    lo.manifest = (const char *)man;
+    lo.manifest_len = man_len;
+    lp_model *m = NULL, *again = NULL;
+    lp_error err;
+    if (ok) ok = LP_CHECK_STATUS(lp_model_load(bytes, len, &lo, &m, &err), LP_OK, &err);
+    const uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    if (ok) ok = LP_CHECK_STATUS(lp_model_serialize(m, &blob, &blob_len, &err), LP_OK, &err);
+    if (ok) ok = LP_CHECK_STATUS(lp_model_load(blob, blob_len, NULL, &again, &err), LP_OK, &err);
+    char *first = NULL;
+    for (int k = 0; ok && k < 2; k++) {
+        lp_job *job = NULL;
+        lp_job_options jo = lp_job_options_default();
+        if (!LP_CHECK_STATUS(lp_job_create(k ? again : m, &jo, &job, &err), LP_OK, &err)) break;
+        if (LP_CHECK_STATUS(lp_job_push(job, in, in_len, &err), LP_OK, &err) &&
+            LP_CHECK_STATUS(lp_job_finish(job, &err), LP_OK, &err)) {
+            size_t n = lp_job_output_len(job);
+            lp_test_csv got = {0};
+            if (k == 0) {
+                first = malloc(n + 1);
+                if (first) memcpy(first, lp_job_output(job), n), first[n] = '\0';
+                if (LP_CHECK(lp_test_csv_parse((const char *)lp_job_output(job), n, &got), "%s: output", model) &&
+                    LP_CHECK(got.n_rows == want.n_rows, "%s: %zu rows, want %zu", model, got.n_rows, want.n_rows))
+                    for (size_t r = 0; r < got.n_rows; r++)
+                        for (size_t c = 0; c < 2; c++)
+                            LP_CHECK_NEAR(strtod(got.cells[r * got.n_cols + c], NULL),
+                                          strtod(want.cells[r * want.n_cols + c], NULL), LP_TEST_PROBA_TOL);
+                lp_test_csv_free(&got);
+            } else {
+                LP_CHECK(first && n == strlen(first) && memcmp(first, lp_job_output(job), n) == 0,
+                         "%s: the blob predicts other bytes", model);
+            }
+        }
+        lp_job_destroy(job);
+    }
+    free(first);
+    lp_model_destroy(m);
+    lp_model_destroy(again);
+    lp_test_csv_free(&want);
+    free(bytes);
+    free(man);
+    free(in);
+}
+
+LP_TEST(typed_features_match_xgboost)
+{
+    features_case("model.json", "model.localpredict.json", "input.csv", "expected.csv");
+    features_case("model_embedded.json", NULL, "input.csv", "expected.csv");
+    features_case("model_cats31.json", NULL, "input_cats31.csv", "expected_cats31.csv");
+}
+
 void test_manifest(void)
 {
+    LP_RUN(typed_features_match_xgboost);
     LP_RUN(classes_rename_outputs);
     LP_RUN(class_errors);
     LP_RUN(task_from_manifest);

@@ -137,14 +137,29 @@ const CASES = [
   [false, { localpredict: 1, details: { metrics: { '': 1 } } }],
 ];
 
+/* Typed features, on tests/fixtures/features/model.json (5 features: color, size, flag, count, x). */
+const rest = ['flag', 'count', 'x'];
+const FEATURE_CASES = [
+  [true, { localpredict: 1, features: [{ column: 'c', type: 'category', categories: ['a', 'b'], unknown: 'missing' }, { type: 'boolean' }, ...rest] }],
+  [true, { localpredict: 1, features: [{ type: 'category', categories: { a: 3, b: 0 } }, 'size', { column: 'n', type: 'integer' }, 'count', { type: 'number' }] }],
+  [false, { localpredict: 1, features: [{ column: 'c', type: 'colour' }, 'size', ...rest] }],
+  [false, { localpredict: 1, features: [{ column: 'c', type: 'category', categories: ['a', 'a'] }, 'size', ...rest] }],
+  [false, { localpredict: 1, features: [{ column: 'c', type: 'category', categories: { a: 1.5 } }, 'size', ...rest] }],
+  [false, { localpredict: 1, features: [{ colum: 'c' }, 'size', ...rest] }],
+  [false, { localpredict: 1, features: [3, 'size', ...rest] }],
+];
+
 describe('the schema and the engine agree', () => {
   const model = readFileSync(join(FIXTURES, 'binary', 'model.json'));
-  for (const [valid, manifest] of CASES) {
+  const featuresModel = readFileSync(join(ROOT, 'tests', 'fixtures', 'features', 'model.json'));
+  // (Rules the schema cannot state, such as "unknown" only with "category", are tested
+  // against the engine alone in features.test.mjs.)
+  for (const [valid, manifest] of [...CASES, ...FEATURE_CASES]) {
     test(`${valid ? 'valid' : 'invalid'}: ${JSON.stringify(manifest)}`, async () => {
       assert.equal(validate(manifest, SCHEMA).length === 0, valid, validate(manifest, SCHEMA).join('; '));
       let loaded = null;
       try {
-        loaded = await loadModel(model, { manifest: JSON.stringify(manifest) });
+        loaded = await loadModel(manifest.features ? featuresModel : model, { manifest: JSON.stringify(manifest) });
       } catch (e) {
         assert.equal(valid, false, `the engine refused a valid manifest: ${e.message}`);
         assert.equal(e.code, 'BAD_MANIFEST');
