@@ -40,6 +40,10 @@ ENGINE_SRC := $(addprefix src/, \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
+# Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
+# the tabular size build leaves it out (-DLP_NO_TEXT).
+TEXT_SRC   := $(sort $(wildcard src/text/*.c))
+ENGINE_SRC += $(TEXT_SRC)
 HEADERS    := $(shell find src -name '*.h')
 
 # The version: package.json's "version" is the single source.  The engine gets it as
@@ -201,8 +205,8 @@ TABULAR_WASM  := build/size/localpredict-tabular.wasm
 
 $(TABULAR_WASM): $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o
 	@mkdir -p $(@D)
-	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -DLP_NO_ONNX -o $@ \
-		$(filter-out $(ONNX_ONLY_SRC),$(ENGINE_SRC) $(SIMD_SRC)) src/wasm_api.c build/wasm/cJSON.o
+	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -DLP_NO_ONNX -DLP_NO_TEXT -o $@ \
+		$(filter-out $(ONNX_ONLY_SRC) $(TEXT_SRC),$(ENGINE_SRC) $(SIMD_SRC)) src/wasm_api.c build/wasm/cJSON.o
 
 size: wasm $(TABULAR_WASM)
 	@for f in $(WASM_OUT) $(TABULAR_WASM); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done
