@@ -15,6 +15,7 @@
 #ifndef LP_NO_TEXT
 #include "text/keras.h"
 #include "text/normalize.h"
+#include "text/prep.h"
 #include "text/unicode.h"
 #include "text/wordpiece.h"
 
@@ -397,6 +398,243 @@ LP_TEST(text_bad_tokenizer_files)
         lp__wordpiece_free(&wp);
     }
 }
+/* ---- the manifest's "preprocess" -------------------------------------------- */
+
+/* A file of the fixtures, as a caller hands it in (lp__text_file). */
+typedef struct { lp__text_file f; uint8_t *owned; } fixture_file;
+
+static fixture_file fixture(const char *name, const char *path)
+{
+    fixture_file x = {{name, NULL, 0}, NULL};
+    x.owned = read_bytes(path, &x.f.len);
+    x.f.bytes = x.owned;
+    return x;
+}
+
+static lp_status parse_prep(lp__text_prep *p, const char *json, const lp__text_file *files, size_t n, lp_error *err)
+{
+    cJSON *j = cJSON_Parse(json);
+    if (!LP_CHECK(j != NULL, "test JSON does not parse: %s", json)) return LP_ERR_USAGE;
+    lp_status s = lp__text_prep_parse(p, j, files, n, "m.localpredict.json", err);
+    cJSON_Delete(j);
+    return s;
+}
+
+/* Steps, then "words": Python's pipeline and pad_sequences (gen_text.py). */
+LP_TEST(text_prep_steps_and_words_match_python)
+{
+    cJSON *corpus = read_json("fixtures/text/corpus.json"), *expected = read_json("fixtures/text/words.expected.json");
+    fixture_file vocab = fixture("words_vocab.json", "fixtures/text/words_vocab.json");
+    lp__text_prep p;
+    lp_error err;
+    const char *m = "{\"text\": \"review\", \"steps\": [\"lowercase\", \"strip_accents\", \"remove_punctuation\", "
+                    "\"collapse_whitespace\"], \"tokenizer\": \"words\", \"vocab\": \"words_vocab.json\", \"oov\": 1, "
+                    "\"max_length\": 16, \"padding\": \"post\", \"truncating\": \"post\", \"inputs\": {\"ids\": \"x\", \"attention_mask\": \"m\"}}";
+    if (corpus && expected && vocab.owned && LP_CHECK_STATUS(parse_prep(&p, m, &vocab.f, 1, &err), LP_OK, &err)) {
+        LP_CHECK_STR(p.input_ids, "x");
+        LP_CHECK_STR(p.input_mask, "m");
+        LP_CHECK(p.input_type_ids == NULL, "token type ids are not fed unless named");
+        lp__text_scratch sc = {0};
+        int64_t ids[16], mask[16];
+        const cJSON *row = cJSON_GetObjectItem(expected, "rows")->child;
+        const cJSON *n = cJSON_GetObjectItem(expected, "lengths")->child;
+        int i = 0;
+        for (const cJSON *t = corpus->child; t; t = t->next, row = row->next, n = n->next, i++) {
+            const uint8_t *cell = (const uint8_t *)t->valuestring;
+            size_t len = strlen(t->valuestring);
+            if (!LP_CHECK_STATUS(lp__text_prep_row(&p, &cell, &len, &sc, ids, mask, NULL, &err), LP_OK, &err)) continue;
+            LP_CHECK(same_ids(ids, 16, row), "words pipeline, text %d differs from Python", i);
+            for (size_t k = 0; k < 16; k++)
+                LP_CHECK(mask[k] == ((double)k < n->valuedouble), "text %d: mask[%zu] = %lld", i, k, (long long)mask[k]);
+        }
+        lp__text_scratch_free(&sc);
+        lp__text_prep_free(&p);
+    }
+    free(vocab.owned);
+    cJSON_Delete(corpus);
+    cJSON_Delete(expected);
+}
+
+/* Two columns joined by " ": a corpus text cut at its first space gives the
+ * ids Keras gave the whole text; the Keras JSON inline and as a file agree. */
+LP_TEST(text_prep_keras_joins_columns)
+{
+    cJSON *corpus = read_json("fixtures/text/corpus.json");
+    cJSON *expected = read_json("fixtures/text/keras_oov_numwords.expected.json");
+    fixture_file tok = fixture("tokenizer.json", "fixtures/text/keras_oov_numwords.json");
+    if (!corpus || !expected || !tok.owned) goto done;
+    lp_test_str inline_m = {0};
+    static const char head[] = "{\"text\": [\"title\", \"body\"], \"tokenizer\": \"keras\", \"max_length\": 12, \"vocab\": ";
+    lp_test_str_add(&inline_m, head, strlen(head));
+    lp_test_str_add(&inline_m, tok.owned, tok.f.len);
+    lp_test_str_add(&inline_m, "}", 1);
+    const char *file_m = "{\"text\": [\"title\", \"body\"], \"join\": \" \", \"tokenizer\": \"keras\", \"vocab\": "
+                         "\"tokenizer.json\", \"max_length\": 12, \"padding\": \"pre\", \"truncating\": \"pre\", \"pad_value\": 0}";
+    const cJSON *padded = cJSON_GetObjectItem(expected, "padded")->child;   /* (12, pre, pre, 0) */
+    for (int variant = 0; variant < 2; variant++) {
+        lp__text_prep p;
+        lp_error err;
+        if (!LP_CHECK_STATUS(parse_prep(&p, variant ? file_m : inline_m.p, &tok.f, 1, &err), LP_OK, &err)) continue;
+        char *header[] = {"id", "body", "title"};
+        size_t at[2];
+        LP_CHECK_STATUS(lp__text_prep_bind(&p, header, 3, at, &err), LP_OK, &err);
+        LP_CHECK(at[0] == 2 && at[1] == 1, "title, body at %zu, %zu", at[0], at[1]);
+        lp__text_scratch sc = {0};
+        int64_t ids[12];
+        int i = 0;
+        const cJSON *row = cJSON_GetObjectItem(padded, "rows")->child;
+        for (const cJSON *t = corpus->child; t; t = t->next, row = row->next, i++) {
+            const char *text = t->valuestring, *space = strchr(text, ' ');
+            const uint8_t *cells[2] = {(const uint8_t *)text, (const uint8_t *)""};
+            size_t lens[2] = {strlen(text), 0};
+            if (space) {   /* "a b c" → "a" | "b c", joined again by " " */
+                lens[0] = (size_t)(space - text);
+                cells[1] = (const uint8_t *)space + 1, lens[1] = strlen(space + 1);
+            } else if (lens[0]) {
+                continue;   /* no way to cut it without changing it */
+            }
+            if (!space && !lens[0]) lens[1] = 0;   /* "" | "" joins to " ": same tokens as "" */
+            if (!LP_CHECK_STATUS(lp__text_prep_row(&p, cells, lens, &sc, ids, NULL, NULL, &err), LP_OK, &err)) continue;
+            LP_CHECK(same_ids(ids, 12, row), "keras via preprocess (%s), text %d differs", variant ? "file" : "inline", i);
+        }
+        lp__text_scratch_free(&sc);
+        lp__text_prep_free(&p);
+    }
+    lp_test_str_free(&inline_m);
+done:
+    free(tok.owned);
+    cJSON_Delete(corpus);
+    cJSON_Delete(expected);
+}
+
+/* WordPiece through "preprocess", from tokenizer.json and from the vocab.txt
+ * lines given inline: [CLS] pieces [SEP] [PAD]… with the reference's pieces. */
+LP_TEST(text_prep_wordpiece)
+{
+    cJSON *corpus = read_json("fixtures/text/corpus.json");
+    cJSON *expected = read_json("fixtures/text/wordpiece_uncased/expected.json");
+    fixture_file tok = fixture("tokenizer.json", "fixtures/text/wordpiece_uncased/tokenizer.json");
+    size_t vlen;
+    uint8_t *vtxt = read_bytes("fixtures/text/wordpiece_uncased/vocab.txt", &vlen);
+    if (!corpus || !expected || !tok.owned || !vtxt) goto done;
+    cJSON *lines = cJSON_CreateArray();
+    for (char *line = (char *)vtxt, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = 0;
+        cJSON_AddItemToArray(lines, cJSON_CreateString(line));
+    }
+    char *lines_json = cJSON_PrintUnformatted(lines);
+    for (int variant = 0; variant < 2; variant++) {
+        lp_test_str m = {0};
+        if (variant) {
+            static const char head[] = "{\"text\": \"t\", \"tokenizer\": \"wordpiece\", \"lowercase\": true, \"max_length\": 10, "
+                                       "\"vocab\": ";
+            lp_test_str_add(&m, head, strlen(head));
+            lp_test_str_add(&m, lines_json, strlen(lines_json));
+            lp_test_str_add(&m, "}", 1);
+        }
+        else lp_test_str_addf(&m, "{\"text\": \"t\", \"tokenizer\": \"wordpiece\", \"vocab\": \"tokenizer.json\", \"max_length\": 10}");
+        lp__text_prep p;
+        lp_error err;
+        if (LP_CHECK_STATUS(parse_prep(&p, m.p, &tok.f, 1, &err), LP_OK, &err)) {
+            LP_CHECK_STR(p.input_ids, "input_ids");
+            LP_CHECK_STR(p.input_mask, "attention_mask");
+            LP_CHECK_STR(p.input_type_ids, "token_type_ids");
+            lp__text_scratch sc = {0};
+            int64_t ids[10], mask[10], types[10];
+            const cJSON *want = cJSON_GetObjectItem(expected, "ids")->child;
+            int i = 0;
+            for (const cJSON *t = corpus->child; t; t = t->next, want = want->next, i++) {
+                const uint8_t *cell = (const uint8_t *)t->valuestring;
+                size_t len = strlen(t->valuestring), n = (size_t)cJSON_GetArraySize(want), kept = n < 8 ? n : 8;
+                if (!LP_CHECK_STATUS(lp__text_prep_row(&p, &cell, &len, &sc, ids, mask, types, &err), LP_OK, &err)) continue;
+                for (size_t k = 0; k < 10; k++) {
+                    int64_t id = k == 0 ? 2 : k <= kept ? (int64_t)cJSON_GetArrayItem(want, (int)k - 1)->valuedouble
+                                            : k == kept + 1 ? 3 : 0;   /* [CLS] 2, [SEP] 3, [PAD] 0 */
+                    if (!LP_CHECK(ids[k] == id && mask[k] == (k < kept + 2) && types[k] == 0,
+                                  "wordpiece (%s) text %d position %zu: %lld, want %lld", variant ? "inline" : "file", i, k,
+                                  (long long)ids[k], (long long)id))
+                        break;
+                }
+            }
+            lp__text_scratch_free(&sc);
+            lp__text_prep_free(&p);
+        }
+        lp_test_str_free(&m);
+    }
+    cJSON_free(lines_json);
+    cJSON_Delete(lines);
+done:
+    free(tok.owned);
+    free(vtxt);
+    cJSON_Delete(corpus);
+    cJSON_Delete(expected);
+}
+
+static void expect_prep_error(const char *json, lp_status want, const char *needle)
+{
+    static const uint8_t words[] = "{\"a\": 1}";
+    lp__text_file f = {"v.json", words, sizeof words - 1};
+    lp__text_prep p;
+    lp_error err;
+    lp_status s = parse_prep(&p, json, &f, 1, &err);
+    if (s == LP_OK) lp__text_prep_free(&p);
+    if (LP_CHECK_STATUS(s, want, &err)) LP_CHECK_CONTAINS(err.message, needle);
+}
+
+LP_TEST(text_prep_errors)
+{
+    const int B = LP_ERR_BAD_MANIFEST;
+    expect_prep_error("{\"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4}", B, "\"preprocess.text\" is required");
+    expect_prep_error("{\"text\": [], \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4}", B, "non-empty list");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"bpe\", \"vocab\": \"v.json\", \"max_length\": 4}", B,
+                      "\"preprocess.tokenizer\" must be");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"missing.json\", \"max_length\": 4}", B,
+                      "names the file \"missing.json\", which was not given");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 0}", B,
+                      "\"preprocess.max_length\" must be");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4, \"steps\": [\"stem\"]}",
+                      B, "unknown step");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4, \"maxlen\": 4}",
+                      B, "\"preprocess.maxlen\" is not a preprocess key");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4, \"padding\": \"left\"}",
+                      B, "\"pre\" or \"post\"");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"wordpiece\", \"vocab\": [\"[UNK]\"], \"max_length\": 4}", B,
+                      "no \"[CLS]\" token");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"keras\", \"vocab\": \"v.json\", \"max_length\": 4}", B,
+                      "not a Keras Tokenizer");
+
+    /* missing text columns are named, all of them */
+    lp__text_prep p;
+    lp_error err;
+    if (LP_CHECK_STATUS(parse_prep(&p, "{\"text\": [\"title\", \"body\", \"notes\"], \"tokenizer\": \"words\", "
+                                       "\"vocab\": {\"a\": 1}, \"max_length\": 3}", NULL, 0, &err), LP_OK, &err)) {
+        char *header[] = {"body", "x"};
+        size_t at[3];
+        LP_CHECK_STATUS(lp__text_prep_bind(&p, header, 2, at, &err), LP_ERR_MISSING_COLUMN, &err);
+        LP_CHECK_CONTAINS(err.message, "no text columns \"title\", \"notes\"");
+        /* invalid UTF-8 in a cell: rejected, naming the column */
+        lp__text_scratch sc = {0};
+        int64_t ids[3], mask[3];
+        const uint8_t *cells[3] = {(const uint8_t *)"a", (const uint8_t *)"caf\xE9", (const uint8_t *)""};
+        size_t lens[3] = {1, 4, 0};
+        LP_CHECK_STATUS(lp__text_prep_row(&p, cells, lens, &sc, ids, mask, NULL, &err), LP_ERR_BAD_CSV, &err);
+        LP_CHECK_STR(err.column, "body");
+        LP_CHECK_CONTAINS(err.message, "byte 0xE9 at position 4");
+        /* empty cells: an empty text, all padding (pre), mask 0 */
+        cells[1] = (const uint8_t *)"", lens[1] = 0;
+        cells[0] = (const uint8_t *)"", lens[0] = 0;
+        if (LP_CHECK_STATUS(lp__text_prep_row(&p, cells, lens, &sc, ids, mask, NULL, &err), LP_OK, &err))
+            LP_CHECK(ids[0] == 0 && ids[2] == 0 && mask[0] == 0 && mask[2] == 0, "empty text: %lld %lld", (long long)ids[0],
+                     (long long)mask[0]);
+        /* "a" alone: one known word, pre padding puts it last */
+        cells[2] = (const uint8_t *)"a", lens[2] = 1;
+        if (LP_CHECK_STATUS(lp__text_prep_row(&p, cells, lens, &sc, ids, mask, NULL, &err), LP_OK, &err))
+            LP_CHECK(ids[2] == 1 && ids[1] == 0 && mask[2] == 1 && mask[1] == 0, "\"  a\": ids %lld %lld",
+                     (long long)ids[1], (long long)ids[2]);
+        lp__text_scratch_free(&sc);
+        lp__text_prep_free(&p);
+    }
+}
 #endif
 
 void test_text(void)
@@ -408,5 +646,9 @@ void test_text(void)
     LP_RUN(text_wordpiece_matches_huggingface);
     LP_RUN(text_invalid_utf8_is_rejected);
     LP_RUN(text_bad_tokenizer_files);
+    LP_RUN(text_prep_steps_and_words_match_python);
+    LP_RUN(text_prep_keras_joins_columns);
+    LP_RUN(text_prep_wordpiece);
+    LP_RUN(text_prep_errors);
 #endif
 }
