@@ -150,6 +150,14 @@ const char *lp_task_name(lp_task t);           /* "multiclass", ... */
 lp_task     lp_task_from_name(const char *s);  /* LP_TASK_AUTO if unknown */
 
 /* ---- loading ------------------------------------------------------------ */
+/* A file a manifest names (its "preprocess.vocab": "vocab.txt"), read by the
+ * caller from beside the manifest. */
+typedef struct lp_load_file {
+    const char    *name;       /* as the manifest names it */
+    const uint8_t *bytes;
+    size_t         len;
+} lp_load_file;
+
 typedef struct lp_load_options {
     /* A manifest (`{"localpredict": 1, ...}` JSON) that adds to or overrides
      * what the model stores.  May be NULL. */
@@ -161,6 +169,9 @@ typedef struct lp_load_options {
     size_t      overrides_len;
     /* Where the manifest came from, for error messages ("iris.localpredict.json"). */
     const char *manifest_name;
+    /* The files the manifest names (text vocabularies), or NULL. */
+    const lp_load_file *files;
+    size_t      n_files;
     /* Limits (0 = the default LP_MAX_*; see "limits" above). */
     size_t      max_model_bytes;
     size_t      max_nodes;

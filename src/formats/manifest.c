@@ -10,6 +10,9 @@
 
 #include "../core/error.h"
 #include "../io/json.h"
+#ifndef LP_NO_TEXT
+#include "../text/prep.h"
+#endif
 
 #define BAD LP_ERR_BAD_MANIFEST
 
@@ -31,8 +34,25 @@ static lp_status fail_in(lp_error *err, lp_status code, const parsed *p, const c
     return code;
 }
 
+/* "preprocess" (src/text/prep.h) is checked in full, so that a mistake in it
+ * is named even while text models cannot run yet. */
+static lp_status check_preprocess(const cJSON *item, const parsed *p, const lp_load_options *opts, lp_error *err)
+{
+#ifndef LP_NO_TEXT
+    if (strcmp(item->string, "preprocess") != 0) return LP_OK;
+    lp__text_prep prep;
+    lp_status s = lp__text_prep_parse(&prep, item, opts ? opts->files : NULL, opts ? opts->n_files : 0, p->name, err);
+    if (s == LP_ERR_BAD_MANIFEST && p->bad != LP_ERR_BAD_MANIFEST && err) err->code = s = p->bad;
+    if (s == LP_OK) lp__text_prep_free(&prep);
+    return s;
+#else
+    (void)item, (void)p, (void)opts, (void)err;
+    return LP_OK;
+#endif
+}
+
 static lp_status parse_one(const char *text, size_t len, const char *name, lp_status bad,
-                           parsed *out, lp_error *err)
+                           const lp_load_options *opts, parsed *out, lp_error *err)
 {
     out->root = NULL;
     out->name = name;
@@ -54,9 +74,13 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
             known |= strcmp(c->string, known_keys[i]) == 0;
         if (known) continue;
         for (size_t i = 0; i < sizeof later_keys / sizeof *later_keys; i++)
-            if (strcmp(c->string, later_keys[i]) == 0)
+            if (strcmp(c->string, later_keys[i]) == 0) {
+                if ((s = check_preprocess(c, out, opts, err)) != LP_OK) return s;
                 return fail_in(err, LP_ERR_UNSUPPORTED, out, c->string,
-                               "is not supported by this version of localpredict");
+                               strcmp(c->string, "preprocess") == 0
+                                   ? "is valid, but this version of localpredict cannot yet feed token ids to a model"
+                                   : "is not supported by this version of localpredict");
+            }
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
                        "missing, features, iterations, details)");
@@ -267,10 +291,10 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
     parsed man = {0}, over = {0};
     const char *man_name = opts && opts->manifest_name ? opts->manifest_name : "the manifest";
     lp_status s = parse_one(opts ? opts->manifest : NULL, opts ? opts->manifest_len : 0, man_name,
-                            BAD, &man, err);
+                            BAD, opts, &man, err);
     if (s == LP_OK)
         s = parse_one(opts ? opts->overrides : NULL, opts ? opts->overrides_len : 0, "the options",
-                      LP_ERR_USAGE, &over, err);
+                      LP_ERR_USAGE, opts, &over, err);
     const parsed *from = NULL;
     const cJSON *v;
     if (s == LP_OK) {

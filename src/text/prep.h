@@ -16,7 +16,7 @@
 
 /* A file the manifest may reference by name (vocab.txt, tokenizer.json …),
  * handed in by the caller that read it (lp_load_options.files). */
-typedef struct lp__text_file { const char *name; const uint8_t *bytes; size_t len; } lp__text_file;
+typedef lp_load_file lp__text_file;
 
 typedef enum { LP__STEP_LOWER, LP__STEP_STRIP_ACCENTS, LP__STEP_REMOVE, LP__STEP_COLLAPSE } lp__text_step_kind;
 typedef struct lp__text_step { lp__text_step_kind kind; lp__text_removal removal; } lp__text_step;
