@@ -185,6 +185,8 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
+	/usr/bin/python3 tests/fixtures/gen/gen_text.py
+	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

@@ -34,6 +34,12 @@ static lp_status fail_in(lp_error *err, lp_status code, const parsed *p, const c
     return code;
 }
 
+#ifndef LP_NO_TEXT
+#define PREPROCESS_REFUSED "is valid, but this version of localpredict cannot yet feed token ids to a model"
+#else
+#define PREPROCESS_REFUSED "is not supported by this build of localpredict (built without text, LP_NO_TEXT)"
+#endif
+
 /* "preprocess" (src/text/prep.h) is checked in full, so that a mistake in it
  * is named even while text models cannot run yet. */
 static lp_status check_preprocess(const cJSON *item, const parsed *p, const lp_load_options *opts, lp_error *err)
@@ -77,9 +83,8 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
             if (strcmp(c->string, later_keys[i]) == 0) {
                 if ((s = check_preprocess(c, out, opts, err)) != LP_OK) return s;
                 return fail_in(err, LP_ERR_UNSUPPORTED, out, c->string,
-                               strcmp(c->string, "preprocess") == 0
-                                   ? "is valid, but this version of localpredict cannot yet feed token ids to a model"
-                                   : "is not supported by this version of localpredict");
+                               strcmp(c->string, "preprocess") == 0 ? PREPROCESS_REFUSED
+                                                                    : "is not supported by this version of localpredict");
             }
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "

@@ -129,6 +129,14 @@ const CASES = [
   [false, { localpredict: 1, details: { name: 3 } }],
   [false, { localpredict: 1, details: { metrics: { auc: [0.9] } } }],
   [false, { localpredict: 1, details: { metrics: { '': 1 } } }],
+  // a valid "preprocess" is refused as UNSUPPORTED for now (tests/c/test_text.c); invalid ones agree
+  [false, { localpredict: 1, preprocess: [] }],
+  [false, { localpredict: 1, preprocess: { text: 'review', tokenizer: 'words', max_length: 8 } }],
+  [false, { localpredict: 1, preprocess: { text: 'review', tokenizer: 'bpe', vocab: { a: 1 }, max_length: 8 } }],
+  [false, { localpredict: 1, preprocess: { text: 'review', tokenizer: 'words', vocab: { a: 1 }, max_length: 0 } }],
+  [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, steps: ['stem'] } }],
+  [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, padding: 'left' } }],
+  [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, maxlen: 8 } }],
 ];
 
 describe('the schema and the engine agree', () => {
