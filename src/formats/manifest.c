@@ -11,14 +11,20 @@
 #include "../core/error.h"
 #include "../io/json.h"
 #ifndef LP_NO_TEXT
-#include "../text/prep.h"
+#include "text_model.h"
 #endif
 
 #define BAD LP_ERR_BAD_MANIFEST
 
+#ifndef LP_NO_TEXT
+static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
+                                         "features", "iterations", "details", "preprocess"};
+static const char *const later_keys[] = {"ensemble"};
+#else
 static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
                                          "features", "iterations", "details"};
 static const char *const later_keys[] = {"preprocess", "ensemble"};
+#endif
 
 typedef struct parsed {
     cJSON      *root;
@@ -34,31 +40,8 @@ static lp_status fail_in(lp_error *err, lp_status code, const parsed *p, const c
     return code;
 }
 
-#ifndef LP_NO_TEXT
-#define PREPROCESS_REFUSED "is valid, but this version of localpredict cannot yet feed token ids to a model"
-#else
-#define PREPROCESS_REFUSED "is not supported by this build of localpredict (built without text, LP_NO_TEXT)"
-#endif
-
-/* "preprocess" (src/text/prep.h) is checked in full, so that a mistake in it
- * is named even while text models cannot run yet. */
-static lp_status check_preprocess(const cJSON *item, const parsed *p, const lp_load_options *opts, lp_error *err)
-{
-#ifndef LP_NO_TEXT
-    if (strcmp(item->string, "preprocess") != 0) return LP_OK;
-    lp__text_prep prep;
-    lp_status s = lp__text_prep_parse(&prep, item, opts ? opts->files : NULL, opts ? opts->n_files : 0, p->name, err);
-    if (s == LP_ERR_BAD_MANIFEST && p->bad != LP_ERR_BAD_MANIFEST && err) err->code = s = p->bad;
-    if (s == LP_OK) lp__text_prep_free(&prep);
-    return s;
-#else
-    (void)item, (void)p, (void)opts, (void)err;
-    return LP_OK;
-#endif
-}
-
 static lp_status parse_one(const char *text, size_t len, const char *name, lp_status bad,
-                           const lp_load_options *opts, parsed *out, lp_error *err)
+                           parsed *out, lp_error *err)
 {
     out->root = NULL;
     out->name = name;
@@ -80,15 +63,12 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
             known |= strcmp(c->string, known_keys[i]) == 0;
         if (known) continue;
         for (size_t i = 0; i < sizeof later_keys / sizeof *later_keys; i++)
-            if (strcmp(c->string, later_keys[i]) == 0) {
-                if ((s = check_preprocess(c, out, opts, err)) != LP_OK) return s;
+            if (strcmp(c->string, later_keys[i]) == 0)
                 return fail_in(err, LP_ERR_UNSUPPORTED, out, c->string,
-                               strcmp(c->string, "preprocess") == 0 ? PREPROCESS_REFUSED
-                                                                    : "is not supported by this version of localpredict");
-            }
+                               "is not supported by this version of localpredict");
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
-                       "missing, features, iterations, details)");
+                       "missing, features, iterations, details, preprocess)");
     }
     return LP_OK;
 }
@@ -291,15 +271,31 @@ static lp_status apply_details(lp_model *m, const cJSON *v, const parsed *from, 
     return LP_OK;
 }
 
+#ifndef LP_NO_TEXT
+/* "preprocess": the text pipeline (src/text/prep.h), attached to the graph's
+ * token inputs (text_model.h); its files come with the options. */
+static lp_status apply_preprocess(lp_model *m, const cJSON *v, const parsed *from, const lp_load_options *opts,
+                                  lp_error *err)
+{
+    if (!v) return LP_OK;
+    lp__text_prep prep;
+    lp_status s = lp__text_prep_parse(&prep, v, opts ? opts->files : NULL, opts ? opts->n_files : 0, from->name, err);
+    if (s == LP_OK && (s = lp__text_attach(m, &prep, from->name, err)) != LP_OK && err && !err->field[0])
+        lp__err_set_name(err->field, "preprocess", strlen("preprocess"));
+    if (s == BAD && from->bad != BAD && err) err->code = s = from->bad;
+    return s;
+}
+#endif
+
 lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error *err)
 {
     parsed man = {0}, over = {0};
     const char *man_name = opts && opts->manifest_name ? opts->manifest_name : "the manifest";
     lp_status s = parse_one(opts ? opts->manifest : NULL, opts ? opts->manifest_len : 0, man_name,
-                            BAD, opts, &man, err);
+                            BAD, &man, err);
     if (s == LP_OK)
         s = parse_one(opts ? opts->overrides : NULL, opts ? opts->overrides_len : 0, "the options",
-                      LP_ERR_USAGE, opts, &over, err);
+                      LP_ERR_USAGE, &over, err);
     const parsed *from = NULL;
     const cJSON *v;
     if (s == LP_OK) {
@@ -316,6 +312,10 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
         if (s == LP_OK) v = pick(&over, &man, "missing", &from), s = apply_missing(m, v, from, err);
         if (s == LP_OK) v = pick(&over, &man, "iterations", &from), s = apply_iterations(m, v, from, err);
         if (s == LP_OK) v = pick(&over, &man, "details", &from), s = apply_details(m, v, from, err);
+#ifndef LP_NO_TEXT
+        /* after "features": the text columns become the model's inputs */
+        if (s == LP_OK) v = pick(&over, &man, "preprocess", &from), s = apply_preprocess(m, v, from, opts, err);
+#endif
     }
     cJSON_Delete(man.root);
     cJSON_Delete(over.root);

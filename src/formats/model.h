@@ -87,6 +87,9 @@ struct lp_model {
 
     /* the manifest's "details" (name, type, metrics ...), unformatted JSON, or NULL */
     char    *details_json;
+    /* the manifest's text preprocessing feeding the graph's token inputs
+     * (text_model.h), or NULL */
+    struct lp__text_model *text;
 
     /* derived */
     char    *info_json;

@@ -93,6 +93,9 @@ static void write_model(writer *w, const lp_model *m)
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
 {
     lp_model *m = (lp_model *)model;   /* the blob is a cache inside the model */
+    if (m->text)   /* the blob does not carry the preprocessing yet */
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model cannot be serialised yet (its preprocessing is not "
+                        "in the blob): predict with one engine (jobs: 1)");
     if (m->blob.len == 0) {
         writer w = {&m->blob, LP_OK};
         write_model(&w, m);

@@ -635,6 +635,124 @@ LP_TEST(text_prep_errors)
         lp__text_prep_free(&p);
     }
 }
+/* ---- end to end: a text model through the CSV job -------------------------- */
+
+static lp_status load_text_model(const char *dir, const char *manifest_override, lp_model **m, lp_error *err)
+{
+    char path[160];
+    size_t len, mlen;
+    snprintf(path, sizeof path, "fixtures/text_model/%s/model.onnx", dir);
+    uint8_t *bytes = read_bytes(path, &len);
+    snprintf(path, sizeof path, "fixtures/text_model/%s/model.localpredict.json", dir);
+    uint8_t *manifest = manifest_override ? NULL : read_bytes(path, &mlen);
+    lp_load_options lo = lp_load_options_default();
+    lo.manifest = manifest_override ? manifest_override : (const char *)manifest;
+    lo.manifest_len = manifest_override ? strlen(manifest_override) : mlen;
+    lo.manifest_name = "model.localpredict.json";
+    lp_status s = bytes && lo.manifest ? lp_model_load(bytes, len, &lo, m, err) : LP_ERR_USAGE;
+    free(bytes);
+    free(manifest);
+    return s;
+}
+
+/* The job's output for input, pushed in chunks of `chunk` bytes (0: at once). */
+static lp_status run_text_job(const lp_model *m, const uint8_t *in, size_t len, size_t chunk, lp_test_str *out,
+                              lp_error *err)
+{
+    lp_job *job = NULL;
+    lp_job_options jo = lp_job_options_default();
+    jo.batch_rows = 5;   /* several batches, one partly filled */
+    lp_status s = lp_job_create(m, &jo, &job, err);
+    for (size_t pos = 0; s == LP_OK && pos < len;) {
+        size_t n = chunk && chunk < len - pos ? chunk : len - pos;
+        s = lp_job_push(job, in + pos, n, err);
+        lp_test_str_add(out, lp_job_output(job), lp_job_output_len(job));
+        lp_job_output_clear(job);
+        pos += n;
+    }
+    if (s == LP_OK) s = lp_job_finish(job, err);
+    if (job) lp_test_str_add(out, lp_job_output(job), lp_job_output_len(job));
+    lp_job_destroy(job);
+    return s;
+}
+
+/* Probabilities within 1e-4 of onnxruntime's on the Keras reference ids, and
+ * the suggested label its argmax. */
+LP_TEST(text_model_keras_embedding_matches_onnxruntime)
+{
+    lp_model *m = NULL;
+    lp_error err;
+    size_t in_len, exp_len;
+    uint8_t *in = read_bytes("fixtures/text_model/keras_embedding/input.csv", &in_len);
+    uint8_t *expected = read_bytes("fixtures/text_model/keras_embedding/expected.csv", &exp_len);
+    if (!in || !expected || !LP_CHECK_STATUS(load_text_model("keras_embedding", NULL, &m, &err), LP_OK, &err)) goto done;
+    LP_CHECK_STR(lp_model_feature_name(m, 0), "review");
+    for (size_t chunk = 0; chunk <= 7; chunk += 7) {
+        lp_test_str out = {0};
+        if (!LP_CHECK_STATUS(run_text_job(m, in, in_len, chunk, &out, &err), LP_OK, &err)) {
+            lp_test_str_free(&out);
+            continue;
+        }
+        const char *o = out.p, *e = (const char *)expected;
+        LP_CHECK(strncmp(o, "negative,neutral,positive,Suggested Label\n", 42) == 0, "header: %.60s", o);
+        o = strchr(o, '\n') + 1, e = strchr(e, '\n') + 1;
+        int rows = 0;
+        static const char *const names[] = {"negative", "neutral", "positive"};
+        for (; *e; rows++) {
+            double got[3], want[3];
+            char label[32] = "";
+            if (!LP_CHECK(sscanf(o, "%lf,%lf,%lf,%31[^\n]", &got[0], &got[1], &got[2], label) == 4, "row %d: %.80s",
+                          rows, o) ||
+                !LP_CHECK(sscanf(e, "%lf,%lf,%lf", &want[0], &want[1], &want[2]) == 3, "expected row %d", rows))
+                break;
+            int best = 0;
+            for (int k = 0; k < 3; k++) {
+                LP_CHECK_NEAR(got[k], want[k], 1e-4);
+                if (want[k] > want[best]) best = k;
+            }
+            LP_CHECK_STR(label, names[best]);
+            o = strchr(o, '\n') + 1, e = strchr(e, '\n') + 1;
+        }
+        LP_CHECK_EQ_INT(rows, 33);
+        LP_CHECK(*o == 0, "extra output: %.60s", o);
+        lp_test_str_free(&out);
+    }
+    /* errors: a CSV without the text column, a text cell that is not UTF-8 */
+    lp_test_str out = {0};
+    static const char no_text[] = "id,text\n1,great\n";
+    LP_CHECK_STATUS(run_text_job(m, (const uint8_t *)no_text, sizeof no_text - 1, 0, &out, &err), LP_ERR_MISSING_COLUMN, &err);
+    LP_CHECK_CONTAINS(err.message, "review");
+    static const char bad[] = "id,review\n1,great\n2,caf\xE9\n";
+    LP_CHECK_STATUS(run_text_job(m, (const uint8_t *)bad, sizeof bad - 1, 0, &out, &err), LP_ERR_BAD_CSV, &err);
+    LP_CHECK_EQ_INT(err.line, 3);
+    LP_CHECK_STR(err.column, "review");
+    LP_CHECK_CONTAINS(err.message, "byte 0xE9 at position 4");
+    lp_test_str_free(&out);
+done:
+    lp_model_destroy(m);
+    free(in);
+    free(expected);
+}
+
+/* A manifest whose preprocess does not fit the model is named at load. */
+LP_TEST(text_model_mismatch_errors)
+{
+    static const struct { const char *pre, *needle; } cases[] = {
+        {"\"max_length\": 12, \"vocab\": {\"a\": 1}", "\"preprocess.max_length\" is 12 but the model input \"tokens\" takes 16"},
+        {"\"max_length\": 16, \"vocab\": {\"a\": 1}, \"inputs\": {\"ids\": \"input_ids\"}", "names \"input_ids\" (token ids), which is not an input"},
+        {"\"max_length\": 16, \"vocab\": {\"a\": 1}, \"inputs\": {\"ids\": \"tokens\", \"attention_mask\": \"mask\"}", "\"mask\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char manifest[400];
+        snprintf(manifest, sizeof manifest, "{\"localpredict\": 1, \"preprocess\": {\"text\": \"review\", \"tokenizer\": "
+                 "\"words\", %s}}", cases[i].pre);
+        lp_model *m = NULL;
+        lp_error err;
+        if (LP_CHECK_STATUS(load_text_model("keras_embedding", manifest, &m, &err), LP_ERR_BAD_MANIFEST, &err))
+            LP_CHECK_CONTAINS(err.message, cases[i].needle);
+        lp_model_destroy(m);
+    }
+}
 #endif
 
 void test_text(void)
@@ -650,5 +768,7 @@ void test_text(void)
     LP_RUN(text_prep_keras_joins_columns);
     LP_RUN(text_prep_wordpiece);
     LP_RUN(text_prep_errors);
+    LP_RUN(text_model_keras_embedding_matches_onnxruntime);
+    LP_RUN(text_model_mismatch_errors);
 #endif
 }
