@@ -82,7 +82,7 @@ function manifestsIn(dir) {
 /* The model a manifest describes: the one beside it by name, or the demo model. */
 function modelFor(path) {
   const stem = basename(path, '.localpredict.json');
-  for (const ext of ['.json', '.ubj', '.txt']) {
+  for (const ext of ['.json', '.ubj', '.txt', '.onnx']) {
     const beside = join(dirname(path), stem + ext);
     if (existsSync(beside)) return beside;
   }
