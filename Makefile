@@ -36,12 +36,16 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c formats/feature_types.c formats/xgboost_cats.c \
 	formats/model_blob.c formats/load.c formats/ensemble.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
-	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
+	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 # The native dense kernel (issue 6); empty in the WASM builds.
 ENGINE_SRC += src/kernels/gemm_vec.c
+# Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
+# the tabular size build leaves it out (-DLP_NO_TEXT).
+TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c
+ENGINE_SRC += $(TEXT_SRC)
 HEADERS    := $(shell find src -name '*.h')
 
 # The version: package.json's "version" is the single source.  The engine gets it as
@@ -185,6 +189,8 @@ fixtures:
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
 	$(NODE) tests/fixtures/gen/expect_ensemble.mjs
+	/usr/bin/python3 tests/fixtures/gen/gen_text.py
+	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,
@@ -205,8 +211,8 @@ TABULAR_WASM  := build/size/localpredict-tabular.wasm
 
 $(TABULAR_WASM): $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o
 	@mkdir -p $(@D)
-	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -DLP_NO_ONNX -o $@ \
-		$(filter-out $(ONNX_ONLY_SRC),$(ENGINE_SRC) $(SIMD_SRC)) src/wasm_api.c build/wasm/cJSON.o
+	$(EMCC) $(WASM_FLAGS) -msimd128 -DLP_SIMD128 -DLP_NO_ONNX -DLP_NO_TEXT -o $@ \
+		$(filter-out $(ONNX_ONLY_SRC) $(TEXT_SRC),$(ENGINE_SRC) $(SIMD_SRC)) src/wasm_api.c build/wasm/cJSON.o
 
 size: wasm $(TABULAR_WASM)
 	@for f in $(WASM_OUT) $(TABULAR_WASM); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done

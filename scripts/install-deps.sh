@@ -7,6 +7,7 @@
 #              make, Node.js >= 18 with npm (Debian's nodejs + npm if no node)
 #   --browser: chromium (the browser tests; make test)
 #   --python:  python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch
+#              python3-keras-preprocessing
 #              (only to regenerate test fixtures; use /usr/bin/python3)
 #   --bench:   python3-xgboost python3-sklearn python3-onnx python3-torch
 #              (make bench: the anchors' workloads and xgboost's numbers)
@@ -36,6 +37,7 @@ MIN_NODE_MAJOR=18
 PKGS=(emscripten node-acorn clang libclang-rt-14-dev dpkg-dev make)
 [ "$WANT_BROWSER" = 1 ] && PKGS+=(chromium)
 [ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch)
+[ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-keras-preprocessing)   # tests/fixtures/gen/gen_text.py
 [ "$WANT_BENCH" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-onnx python3-torch)
 
 # --- what is missing --------------------------------------------------------------

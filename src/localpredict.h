@@ -177,13 +177,15 @@ typedef struct lp_load_options {
     size_t      max_tensor_elements;   /* ONNX; LP_MAX_TENSOR_ELEMENTS */
     size_t      max_graph_nodes;       /* ONNX; LP_MAX_GRAPH_NODES */
     size_t      max_graph_ops;         /* ONNX; LP_MAX_GRAPH_OPS */
-    /* The files an ensemble's manifest names (its entries' "model" and
-     * "manifest" strings), found by exact name; see "ensembles" below. */
+    /* The files a manifest names, found by exact name: an ensemble's
+     * members and their manifests (see "ensembles" below), a text model's
+     * vocabulary ("preprocess.vocab": "vocab.txt").  May be NULL. */
     const struct lp_part *parts;
     size_t      n_parts;
 } lp_load_options;
 
-/* One named file handed to the engine (an ensemble member, its manifest). */
+/* One named file handed to the engine (an ensemble member, its manifest, a
+ * vocabulary), read by the caller from beside the manifest. */
 typedef struct lp_part {
     const char    *name;   /* as the manifest names it, e.g. "xgb.json" */
     const uint8_t *bytes;

@@ -12,13 +12,23 @@
 
 #include "../core/error.h"
 #include "../io/json.h"
+#ifndef LP_NO_TEXT
+#include "text_model.h"
+#endif
 
 #define BAD LP_ERR_BAD_MANIFEST
 
 static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
                                          "features", "iterations", "details",
-                                         "ensemble" /* read by ensemble.c, which loads the members */};
+                                         "ensemble" /* read by ensemble.c, which loads the members */,
+#ifndef LP_NO_TEXT
+                                         "preprocess"
+#endif
+};
+#ifdef LP_NO_TEXT
+/* Keys of the full engine that this (tabular) build leaves out. */
 static const char *const later_keys[] = {"preprocess"};
+#endif
 
 typedef struct parsed {
     cJSON      *root;
@@ -56,13 +66,15 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
         for (size_t i = 0; i < sizeof known_keys / sizeof *known_keys; i++)
             known |= strcmp(c->string, known_keys[i]) == 0;
         if (known) continue;
+#ifdef LP_NO_TEXT
         for (size_t i = 0; i < sizeof later_keys / sizeof *later_keys; i++)
             if (strcmp(c->string, later_keys[i]) == 0)
                 return fail_in(err, LP_ERR_UNSUPPORTED, out, c->string,
-                               "is not supported by this version of localpredict");
+                               "is not supported by this build of localpredict (built without text models)");
+#endif
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
-                       "missing, features, iterations, details, ensemble)");
+                       "missing, features, iterations, details, ensemble, preprocess)");
     }
     return LP_OK;
 }
@@ -370,6 +382,22 @@ static lp_status apply_details(lp_model *m, const cJSON *v, const parsed *from, 
     return LP_OK;
 }
 
+#ifndef LP_NO_TEXT
+/* "preprocess": the text pipeline (src/text/prep.h), attached to the graph's
+ * token inputs (text_model.h); its files come with the options. */
+static lp_status apply_preprocess(lp_model *m, const cJSON *v, const parsed *from, const lp_load_options *opts,
+                                  lp_error *err)
+{
+    if (!v) return LP_OK;
+    lp__text_prep prep;
+    lp_status s = lp__text_prep_parse(&prep, v, opts ? opts->parts : NULL, opts ? opts->n_parts : 0, from->name, err);
+    if (s == LP_OK && (s = lp__text_attach(m, &prep, from->name, err)) != LP_OK && err && !err->field[0])
+        lp__err_set_name(err->field, "preprocess", strlen("preprocess"));
+    if (s == BAD && from->bad != BAD && err) err->code = s = from->bad;
+    return s;
+}
+#endif
+
 lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error *err)
 {
     parsed man = {0}, over = {0}, emb = {0};
@@ -400,6 +428,10 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
         if (s == LP_OK) v = pick3(&over, &man, &emb, "missing", &from), s = apply_missing(m, v, from, err);
         if (s == LP_OK) v = pick3(&over, &man, &emb, "iterations", &from), s = apply_iterations(m, v, from, err);
         if (s == LP_OK) v = pick3(&over, &man, &emb, "details", &from), s = apply_details(m, v, from, err);
+#ifndef LP_NO_TEXT
+        /* after "features": the text columns become the model's inputs */
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "preprocess", &from), s = apply_preprocess(m, v, from, opts, err);
+#endif
     }
     cJSON_Delete(man.root);
     cJSON_Delete(over.root);

@@ -12,6 +12,7 @@
 #include "ensemble.h"
 #include "forest_check.h"
 #include "../ops/graph.h"
+#include "text_model.h"
 
 lp_model *lp__model_new(void)
 {
@@ -56,6 +57,9 @@ void lp_model_destroy(lp_model *m)
     free(m->thresholds);
     free(m->info_json);
     free(m->details_json);
+#ifndef LP_NO_TEXT
+    lp__text_model_free(m->text);
+#endif
     lp__buf_free(&m->blob);
     lp__ensemble_free(m->ensemble);
     free(m);

@@ -96,6 +96,9 @@ struct lp_model {
 
     /* the manifest's "details" (name, type, metrics ...), unformatted JSON, or NULL */
     char    *details_json;
+    /* the manifest's text preprocessing feeding the graph's token inputs
+     * (text_model.h), or NULL */
+    struct lp__text_model *text;
 
     /* An ensemble of member models (formats/ensemble.h), or NULL. */
     struct lp__ensemble *ensemble;

@@ -107,6 +107,11 @@ static void write_model(writer *w, const lp_model *m)
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
 {
     lp_model *m = (lp_model *)model;   /* the blob is a cache inside the model */
+#ifndef LP_NO_TEXT
+    if (m->text)   /* the blob does not carry the preprocessing yet */
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model cannot be serialised yet (its preprocessing is not "
+                        "in the blob): predict with one engine (jobs: 1)");
+#endif
     if (m->ensemble && m->blob.len == 0) {   /* its manifest and its members' blobs */
         lp_status s = lp__ensemble_serialize(m, err);
         if (s != LP_OK) return s;

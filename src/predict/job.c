@@ -18,6 +18,7 @@
 #include "../io/csv_writer.h"
 #include "../io/sniff.h"
 #include "binding.h"
+#include "text_batch.h"
 #include "cells.h"
 #include "outputs.h"
 
@@ -46,6 +47,9 @@ struct lp_job {
     size_t         *kept_end;      /* batch_cap offsets into kept_bytes */
 
     uint64_t        rows, bytes_in;
+#ifndef LP_NO_TEXT
+    lp__text_batch  text;          /* a text model's token ids (model->text) */
+#endif
 
     /* The input's first bytes, held until sniff.c has looked at them. */
     uint8_t         sniff[LP__SNIFF_BYTES];
@@ -170,7 +174,13 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
 {
     const lp_model *m = j->model;
     if (j->batch_len == 0) return LP_OK;
-    lp_status s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
+    lp_status s;
+#ifndef LP_NO_TEXT
+    if (m->text)
+        s = lp__text_predict_batch(m, &j->text, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
+    else
+#endif
+        s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
     if (s != LP_OK) return s;
     size_t kept_start = 0;
     lp__buf label = {0};
@@ -218,6 +228,16 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
      * ahead, see lp__parse_cell_f32_in). */
     float *x = j->x + j->batch_len * j->stride;
     const size_t n_features = m->n_features, *feature_col = j->feature_col;
+#ifndef LP_NO_TEXT
+    if (m->text) {   /* the text columns become token ids instead of numbers */
+        for (size_t f = 0; f < n_features; f++) j->text.cells[f] = lp__csv_field(rec, feature_col[f], &j->text.lens[f]);
+        lp_status s = lp__text_batch_row(m, &j->text, j->batch_len, err);
+        if (s != LP_OK) {
+            if (err) err->line = rec->line;
+            return s;   /* a bad cell's column is named by the text step */
+        }
+    } else
+#endif
     for (size_t f = 0; f < n_features; f++) {
         size_t col = feature_col[f];
         lp__csv_span span = rec->spans[col];
@@ -316,6 +336,15 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
         return lp__fail(err, LP_ERR_NOMEM, "out of memory creating the job");
     }
     j->opts.keep = j->keep_names;
+#ifndef LP_NO_TEXT
+    if (model->text) {
+        lp_status ts = lp__text_batch_init(&j->text, model, j->batch_cap, err);
+        if (ts != LP_OK) {
+            lp_job_destroy(j);
+            return ts;
+        }
+    }
+#endif
 
     if (opts && opts->header) {
         /* A slice of a file: read the given header as line 1, then data from
@@ -450,5 +479,8 @@ void lp_job_destroy(lp_job *j)
     free(j->proba);
     free(j->chosen);
     free(j->kept_end);
+#ifndef LP_NO_TEXT
+    lp__text_batch_free(&j->text);
+#endif
     free(j);
 }

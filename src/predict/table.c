@@ -71,6 +71,8 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
     lp_error_clear(err);
     if (!m || !t || !proba || (t->n_columns && !t->columns))
         return lp__fail(err, LP_ERR_USAGE, "lp_model_predict_table: missing model, table or output");
+    if (m->text)   /* not wired here yet: a text model reads CSV (lp_job) */
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model predicts from CSV input only, for now (predictCsv, the CLI)");
     double threshold = opts ? opts->threshold : NAN;
 
     const char **names = malloc((t->n_columns + 1) * sizeof *names);
@@ -130,6 +132,8 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
         return lp__fail(err, LP_ERR_USAGE, "lp_model_predict_matrix: missing model, data or output");
     if (m->ensemble)   /* the columns are its input columns: each member takes its own */
         return lp__ensemble_predict_matrix(m, data, n_rows, n_cols, opts ? opts->threshold : NAN, proba, chosen, err);
+    if (m->text)
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model takes text, not a numeric matrix");
     if (n_cols != m->n_features)
         return lp__fail(err, LP_ERR_COLUMN_COUNT, "the matrix has %zu columns but the model has %zu features",
                         n_cols, m->n_features);

@@ -55,6 +55,7 @@ void test_onnx(void);
 void test_hostile(void);
 void test_numbers_edge(void);
 void test_ensemble(void);
+void test_text(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */

@@ -418,6 +418,8 @@ const char *const lp_test_onnx_cases[] = {
     /* dense graphs */
     "linear_regressor", "logreg_binary", "logreg_ovr_normalizer", "logreg_softmax_zipmap", "mlp_mixed_ops",
     "mlp_batchnorm", "mlp_opset9", "mlp_regressor", "mlp_relu_softmax", "per_column_concat_mlp",
+    /* values of every dtype */
+    "typed_columns", "token_ids_int64",
 };
 const size_t lp_test_n_onnx_cases = sizeof lp_test_onnx_cases / sizeof *lp_test_onnx_cases;
 
@@ -696,6 +698,7 @@ int main(int argc, char **argv)
     test_hostile();
     test_numbers_edge();
     test_ensemble();
+    test_text();
 
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("%ld checks, %ld failed; %d skipped parts; %.2f s CPU\n", n_checks, n_check_failures, n_skips, secs);

@@ -427,8 +427,19 @@ LP_TEST(manifest_key_errors)
     expect_error("binary", "{}", NULL, LP_ERR_BAD_MANIFEST, "localpredict", NULL);
     expect_error("binary", "{\"localpredict\": 2}", NULL, LP_ERR_BAD_MANIFEST, "version", "localpredict");
     expect_error("binary", "{\"localpredict\": \"1\"}", NULL, LP_ERR_BAD_MANIFEST, "localpredict", "localpredict");
+#ifndef LP_NO_TEXT
+    /* "preprocess" is checked in full (tests/c/test_text.c), then needs a
+     * graph with token inputs. */
+    expect_error("binary", "{\"localpredict\": 1, \"preprocess\": []}", NULL, LP_ERR_BAD_MANIFEST, "must be an object",
+                 NULL);
+    expect_error("binary", "{\"localpredict\": 1, \"preprocess\": {\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": "
+                 "\"v.json\", \"max_length\": 8}}", NULL, LP_ERR_BAD_MANIFEST, "names the file \"v.json\"", "preprocess.vocab");
+    expect_error("binary", "{\"localpredict\": 1, \"preprocess\": {\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": "
+                 "{\"a\": 1}, \"max_length\": 8}}", NULL, LP_ERR_BAD_MANIFEST, "needs a model that takes token ids", "preprocess");
+#else
     expect_error("binary", "{\"localpredict\": 1, \"preprocess\": []}", NULL, LP_ERR_UNSUPPORTED, "preprocess",
                  "preprocess");
+#endif
     /* An ensemble's manifest is a whole model (test_ensemble.c), not one beside a model file. */
     expect_error("binary", "{\"localpredict\": 1, \"ensemble\": []}", NULL, LP_ERR_USAGE, "describes an ensemble", "ensemble");
     expect_error("binary", "[1]", NULL, LP_ERR_BAD_MANIFEST, NULL, NULL);

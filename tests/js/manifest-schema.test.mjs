@@ -86,7 +86,7 @@ function manifestsIn(dir) {
 /* The model a manifest describes: the one beside it by name, or the demo model. */
 function modelFor(path) {
   const stem = basename(path, '.localpredict.json');
-  for (const ext of ['.json', '.ubj', '.txt']) {
+  for (const ext of ['.json', '.ubj', '.txt', '.onnx']) {
     const beside = join(dirname(path), stem + ext);
     if (existsSync(beside)) return beside;
   }
@@ -135,6 +135,14 @@ const CASES = [
   [false, { localpredict: 1, details: { name: 3 } }],
   [false, { localpredict: 1, details: { metrics: { auc: [0.9] } } }],
   [false, { localpredict: 1, details: { metrics: { '': 1 } } }],
+  // a valid "preprocess" is refused as UNSUPPORTED for now (tests/c/test_text.c); invalid ones agree
+  [false, { localpredict: 1, preprocess: [] }],
+  [false, { localpredict: 1, preprocess: { text: 'review', tokenizer: 'words', max_length: 8 } }],
+  [false, { localpredict: 1, preprocess: { text: 'review', tokenizer: 'bpe', vocab: { a: 1 }, max_length: 8 } }],
+  [false, { localpredict: 1, preprocess: { text: 'review', tokenizer: 'words', vocab: { a: 1 }, max_length: 0 } }],
+  [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, steps: ['stem'] } }],
+  [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, padding: 'left' } }],
+  [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, maxlen: 8 } }],
 ];
 
 /* Typed features, on tests/fixtures/features/model.json (5 features: color, size, flag, count, x). */

@@ -1,0 +1,64 @@
+/* text_batch.c — see text_batch.h. */
+#ifndef LP_NO_TEXT
+#include "text_batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "../ops/graph.h"
+#include "outputs.h"
+
+lp_status lp__text_batch_init(lp__text_batch *b, const lp_model *m, size_t rows, lp_error *err)
+{
+    memset(b, 0, sizeof *b);
+    const lp__text_prep *p = &m->text->prep;
+    if (p->max_length > SIZE_MAX / sizeof(int64_t) / 3 / rows)
+        return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows of %zu tokens does not fit in memory", rows, p->max_length);
+    b->ids = malloc(rows * p->max_length * sizeof *b->ids);
+    b->mask = malloc(rows * p->max_length * sizeof *b->mask);
+    b->types = malloc(rows * p->max_length * sizeof *b->types);
+    b->cells = calloc(p->n_columns, sizeof *b->cells);
+    b->lens = calloc(p->n_columns, sizeof *b->lens);
+    if (!b->ids || !b->mask || !b->types || !b->cells || !b->lens) {
+        lp__text_batch_free(b);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    return LP_OK;
+}
+
+void lp__text_batch_free(lp__text_batch *b)
+{
+    free(b->ids);
+    free(b->mask);
+    free(b->types);
+    free(b->cells);
+    free(b->lens);
+    lp__text_scratch_free(&b->scratch);
+    memset(b, 0, sizeof *b);
+}
+
+lp_status lp__text_batch_row(const lp_model *m, lp__text_batch *b, size_t r, lp_error *err)
+{
+    size_t L = m->text->prep.max_length;
+    return lp__text_prep_row(&m->text->prep, b->cells, b->lens, &b->scratch, b->ids + r * L, b->mask + r * L,
+                             b->types + r * L, err);
+}
+
+lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, size_t n_rows, double threshold,
+                                 float *margins, float *proba, uint8_t *chosen, lp_error *err)
+{
+    const lp__text_model *t = m->text;
+    const lp__graph *g = m->graph;
+    lp__graph_feed feeds[3];   /* at most ids, mask, types: attach checked nothing else is an input */
+    for (size_t i = 0; i < g->n_inputs; i++) {
+        feeds[i].dtype = LP_ONNX_INT64;
+        feeds[i].data = (long)i == t->in_ids ? b->ids : (long)i == t->in_mask ? b->mask : b->types;
+    }
+    lp_status s = lp__graph_run_feeds(g, feeds, n_rows, margins, err);
+    if (s != LP_OK) return s;
+    lp__outputs_from_margins(m, margins, n_rows, proba);
+    if (chosen) lp__outputs_choose(m, proba, n_rows, threshold, chosen);
+    return LP_OK;
+}
+#endif

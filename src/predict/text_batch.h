@@ -1,0 +1,30 @@
+/* text_batch.h — the rows of a text model (src/formats/text_model.h) in
+ * batches: each row's text cells become max_length token ids, attention
+ * mask and token type ids, then the graph runs on the batch. */
+#ifndef LP_PREDICT_TEXT_BATCH_H
+#define LP_PREDICT_TEXT_BATCH_H
+
+#ifndef LP_NO_TEXT
+#include "../formats/text_model.h"
+
+/* A batch's token inputs: rows × max_length each. */
+typedef struct lp__text_batch {
+    int64_t         *ids, *mask, *types;
+    lp__text_scratch scratch;
+    const uint8_t  **cells;    /* the row's text cells, set by the caller ... */
+    size_t          *lens;     /* ... and their lengths, one per text column */
+} lp__text_batch;
+
+lp_status lp__text_batch_init(lp__text_batch *b, const lp_model *m, size_t rows, lp_error *err);
+void      lp__text_batch_free(lp__text_batch *b);
+
+/* Row r of the batch from b->cells / b->lens. */
+lp_status lp__text_batch_row(const lp_model *m, lp__text_batch *b, size_t r, lp_error *err);
+
+/* Runs the graph on the batch's first n rows, then links and choices, as
+ * lp__predict_batch does for numeric rows. */
+lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, size_t n_rows, double threshold,
+                                 float *margins, float *proba, uint8_t *chosen, lp_error *err);
+#endif
+
+#endif

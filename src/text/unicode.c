@@ -1,0 +1,88 @@
+/* unicode.c — lookups in the generated tables (see unicode.h): binary
+ * searches over sorted, disjoint ranges and runs, with the ASCII cases
+ * answered first because most text is mostly ASCII. */
+#include "unicode.h"
+
+int lp__uc_is(lp__uc_prop prop, uint32_t cp)
+{
+    const lp__uc_table *t = &lp__uc_props[prop];
+    size_t lo = 0, hi = t->count;   /* the first range with last >= cp is in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->ranges[mid].last < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < t->count && t->ranges[lo].first <= cp;
+}
+
+size_t lp__uc_lower(uint32_t cp, uint32_t out[2])
+{
+    out[0] = cp;
+    if (cp < 0x80) {
+        if (cp >= 'A' && cp <= 'Z') out[0] = cp + 32;
+        return 1;
+    }
+    if (cp == 0x130) {   /* LATIN CAPITAL LETTER I WITH DOT ABOVE: "i" + COMBINING DOT ABOVE */
+        out[0] = 'i', out[1] = 0x307;
+        return 2;
+    }
+    size_t lo = 0, hi = lp__uc_lower_runs_count;   /* the last run starting at or before cp */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lp__uc_lower_runs[mid].first <= cp) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0) return 1;
+    const lp__uc_run *r = &lp__uc_lower_runs[lo - 1];
+    uint32_t offset = cp - r->first;
+    if (offset % r->step == 0 && offset / r->step < r->count)
+        out[0] = r->is_const ? (uint32_t)r->value : (uint32_t)((int32_t)cp + r->value);
+    return 1;
+}
+
+/* Hangul syllables decompose by arithmetic (Unicode 3.12). */
+enum { HANGUL_S = 0xAC00, HANGUL_L = 0x1100, HANGUL_V = 0x1161, HANGUL_T = 0x11A7,
+       HANGUL_V_COUNT = 21, HANGUL_T_COUNT = 28, HANGUL_COUNT = 11172 };
+
+size_t lp__uc_strip_accents(uint32_t cp, uint32_t out[3])
+{
+    if (cp < 0xC0) {   /* nothing below À decomposes, nor is Mn */
+        out[0] = cp;
+        return 1;
+    }
+    if (cp >= HANGUL_S && cp < HANGUL_S + HANGUL_COUNT) {
+        uint32_t s = cp - HANGUL_S, t = s % HANGUL_T_COUNT;
+        out[0] = HANGUL_L + s / (HANGUL_V_COUNT * HANGUL_T_COUNT);
+        out[1] = HANGUL_V + (s % (HANGUL_V_COUNT * HANGUL_T_COUNT)) / HANGUL_T_COUNT;
+        if (!t) return 2;
+        out[2] = HANGUL_T + t;
+        return 3;
+    }
+    if (lp__uc_is(LP__UC_MN, cp)) return 0;
+    size_t lo = 0, hi = lp__uc_strip_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lp__uc_strip_from[mid] < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < lp__uc_strip_count && lp__uc_strip_from[lo] == cp) {
+        out[0] = lp__uc_strip_to[lo];
+        return 1;
+    }
+    for (size_t i = 0; i < lp__uc_strip_multi_count; i++)   /* 43 entries */
+        if (lp__uc_strip_multi[i].cp == cp) {
+            size_t n = 0;
+            while (n < 3 && lp__uc_strip_multi[i].to[n]) out[n] = lp__uc_strip_multi[i].to[n], n++;
+            return n;
+        }
+    out[0] = cp;
+    return 1;
+}
+
+int lp__uc_is_cjk(uint32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F) ||
+           (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+}
