@@ -20,6 +20,7 @@
 
 #define LP__MAX_RANK 6
 #define LP__BATCH    (-1)      /* a dimension equal to the batch's row count */
+#define LP__BATCH_VALUE INT64_MIN   /* the same, as an element of a shape tensor (Shape's output) */
 
 typedef struct lp__shape {
     int     rank;
@@ -112,6 +113,9 @@ struct lp__graph {
     size_t      n_features;    /* the sum of the inputs' widths */
     size_t      n_outputs;
     size_t      row_bytes;     /* run buffer bytes per row, all values together */
+    int         fixed;         /* built on the inputs' declared shapes (tests) */
+    uint32_t   *fixed_outputs; /* then: every graph output, in order */
+    size_t      n_fixed_outputs;
     void      **owned;         /* buffers to free with the graph */
     size_t      n_owned, cap_owned;
     lp__onnx_model source;     /* the decoded file (names, attributes) */
@@ -136,6 +140,17 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
  * an integer or bool input cannot hold exactly is an error naming the row
  * and the input).  A lone float input reads x itself. */
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err);
+
+/* Whether the engine has the node's operator (attributes unchecked). */
+int lp__graph_knows(const lp__onnx_node *n);
+
+/* For ONNX's node tests (tests/c/onnx_conformance.c), whose tensors have
+ * fixed shapes and no batch: builds with each input of its declared shape
+ * (no LP__BATCH anywhere) and every graph output kept, of any dtype; a run
+ * computes once and copies output i into outputs[i] (sized by the caller
+ * from the value's shape and dtype). */
+lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *err);
+lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err);
 
 void lp__graph_free(lp__graph *g);
 

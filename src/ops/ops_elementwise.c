@@ -660,7 +660,7 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"Erf", "", build_erf, run_unary},         {"Not", "", build_not, run_unary},
     {"Floor", "", build_floor, run_unary},     {"Ceil", "", build_ceil, run_unary},
     {"Reciprocal", "", build_reciprocal, run_unary},
-    {"Identity", "", build_copy, run_unary},   {"Dropout", "", build_copy, run_unary},
+    {"Identity", "", build_copy, run_unary},
     {"Cast", "", build_cast, run_cast},
     {"Add", "", build_add, run_binary},        {"Sub", "", build_sub, run_binary},
     {"Mul", "", build_mul, run_binary},        {"Div", "", build_div, run_binary},
