@@ -36,7 +36,7 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c \
 	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
-	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
+	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_reduce.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c

@@ -94,7 +94,7 @@ typedef struct lp__op_kind {
 struct lp__op {
     const lp__op_kind *kind;
     const char *name;
-    uint32_t    in[LP__MAX_OP_INPUTS], out[2];
+    uint32_t    in[LP__MAX_OP_INPUTS], out[3];
     int         n_in, n_out;
     int         iattr[4];      /* small integer attributes, per kind */
     double      dattr[4];      /* small real attributes, per kind */
@@ -195,7 +195,7 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
     ;
 
 /* The operator kinds, by family (ops_*.c). */
-extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_ml[];
-extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_ml;
+extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_reduce[], lp__ops_ml[];
+extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_reduce, lp__n_ops_ml;
 
 #endif

@@ -172,7 +172,7 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
 {
     static const struct { const lp__op_kind *kinds; const size_t *count; } families[] = {
         {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
-        {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_ml, &lp__n_ops_ml},
+        {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_reduce, &lp__n_ops_reduce}, {lp__ops_ml, &lp__n_ops_ml},
     };
     const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
