@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
+#include "core/error.h"
 #include "formats/onnx_graph.h"
 #include "localpredict.h"
 #include "ops/graph.h"
@@ -86,17 +88,142 @@ static int close_enough(int32_t dtype, const void *got, const void *want, size_t
 
 enum { PASS, FAIL, SKIP, OTHER };
 
-/* Runs test `dir` ("node/test_abs"); fills why. */
+/* ONNX's node tests pass shapes, axes, starts, ends and K as graph inputs,
+ * where real models store initializers or Constants (the engine takes them
+ * at build time): int64 inputs of rank 0 or 1 become initializers holding
+ * the data set's values.  Returns the number of inputs left to feed. */
+static lp_status bake_parameters(lp__onnx_model *om, const entry *e, size_t n, const char *dir, int set,
+                                 lp__onnx_tensor *inputs, size_t *n_inputs, lp_error *err)
+{
+    char path[512];
+    lp__onnx_tensor *inits = lp__arena_array(&om->arena, om->n_initializers + om->n_inputs + 1, sizeof *inits);
+    if (!inits) return LP_ERR_NOMEM;
+    memcpy(inits, om->initializers, om->n_initializers * sizeof *inits);
+    size_t n_init = om->n_initializers, k = 0;
+    *n_inputs = 0;
+    for (size_t i = 0; i < om->n_inputs; i++) {
+        int init = 0;
+        for (size_t j = 0; j < om->n_initializers; j++) init |= strcmp(om->inputs[i].name, om->initializers[j].name) == 0;
+        if (init) continue;
+        snprintf(path, sizeof path, "%s/test_data_set_%d/input_%zu.pb", dir, set, k++);
+        const entry *in = find(e, n, path);
+        lp__onnx_tensor t;
+        if (!in) return lp__fail(err, LP_ERR_USAGE, "%s is missing", path);
+        if (om->inputs[i].type.kind != LP_ONNX_KIND_TENSOR)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "input \"%s\" is a sequence or optional value", om->inputs[i].name);
+        lp_status s = lp__onnx_decode_tensor(in->data, in->len, om, &t, err);
+        if (s != LP_OK) return s;
+        if (t.dtype == LP_ONNX_INT64 && t.rank <= 1) {
+            t.name = om->inputs[i].name;
+            inits[n_init++] = t;
+        } else {
+            inputs[(*n_inputs)++] = t;
+        }
+    }
+    om->initializers = inits;
+    om->n_initializers = n_init;
+    return LP_OK;
+}
+
+/* Runs data set `set` of test `dir` ("node/test_abs"); fills why. */
+static int run_set(const entry *e, size_t n, const char *dir, const entry *model, int set, char *why, size_t why_len)
+{
+    char path[512];
+    lp__onnx_model om;
+    lp_error err;
+    if (lp__onnx_decode(model->data, model->len, &om, &err) != LP_OK)
+        return snprintf(why, why_len, "decode: %s", err.message), FAIL;
+    lp__onnx_tensor inputs[32];
+    size_t n_in = 0;
+    if (om.n_inputs > 32) return lp__onnx_model_free(&om), snprintf(why, why_len, "too many inputs"), SKIP;
+    lp_status baked = bake_parameters(&om, e, n, dir, set, inputs, &n_in, &err);
+    if (baked != LP_OK) {
+        snprintf(why, why_len, "set %d: %s", set, err.message);
+        lp__onnx_model_free(&om);
+        return baked == LP_ERR_UNSUPPORTED ? SKIP : FAIL;
+    }
+    lp__onnx_model scratch;   /* an arena for the tensors (the graph takes om over) */
+    memset(&scratch, 0, sizeof scratch);
+    lp__onnx_tensor keep[32];
+    for (size_t k = 0; k < n_in; k++) {
+        keep[k] = inputs[k];
+        size_t bytes = inputs[k].count * lp__onnx_dtype_size(inputs[k].dtype);
+        keep[k].data = lp__arena_alloc(&scratch.arena, bytes + 8);
+        if (keep[k].data) memcpy(keep[k].data, inputs[k].data, bytes);
+    }
+    lp__graph *g = NULL;
+    lp_status s = lp__graph_build_fixed(&om, &g, &err);
+    if (s != LP_OK) {
+        snprintf(why, why_len, "%s", err.message);
+        lp__onnx_model_free(&scratch);
+        return s == LP_ERR_UNSUPPORTED || s == LP_ERR_LIMIT ? SKIP : FAIL;
+    }
+    int result = PASS;
+    lp__graph_feed feeds[32];
+    if (g->n_inputs != n_in) snprintf(why, why_len, "%zu inputs fed, %zu taken", n_in, g->n_inputs), result = FAIL;
+    for (size_t k = 0; k < g->n_inputs && result == PASS; k++) {
+        size_t want = lp__shape_count(&g->values[g->inputs[k].value].shape, 1);
+        if (keep[k].dtype != g->inputs[k].dtype || keep[k].count != want) {
+            snprintf(why, why_len, "input %zu of set %d: %s × %zu, the model declares %s × %zu", k, set,
+                     lp__onnx_dtype_name(keep[k].dtype), keep[k].count, lp__onnx_dtype_name(g->inputs[k].dtype), want);
+            result = SKIP;
+        }
+        feeds[k] = (lp__graph_feed){keep[k].dtype, keep[k].data};
+    }
+    void *outs[16] = {0};
+    lp__onnx_tensor expect[16];
+    size_t n_out = g->n_fixed_outputs < 16 ? g->n_fixed_outputs : 16;
+    for (size_t k = 0; k < n_out && result == PASS; k++) {
+        snprintf(path, sizeof path, "%s/test_data_set_%d/output_%zu.pb", dir, set, k);
+        const entry *o = find(e, n, path);
+        const lp__value *v = &g->values[g->fixed_outputs[k]];
+        if (!o || lp__onnx_decode_tensor(o->data, o->len, &scratch, &expect[k], &err) != LP_OK) {
+            snprintf(why, why_len, "output %zu of set %d unreadable", k, set);
+            result = FAIL;
+        } else if (expect[k].dtype != v->dtype || expect[k].rank != (size_t)v->shape.rank ||
+                   expect[k].count != lp__shape_count(&v->shape, 1)) {
+            snprintf(why, why_len, "output %zu: %s of rank %d and %zu elements, onnx %s of rank %zu and %zu", k,
+                     lp__onnx_dtype_name(v->dtype), v->shape.rank, lp__shape_count(&v->shape, 1),
+                     lp__onnx_dtype_name(expect[k].dtype), expect[k].rank, expect[k].count);
+            result = FAIL;
+        } else {
+            for (size_t d = 0; d < expect[k].rank; d++)
+                if (expect[k].dims[d] != v->shape.dims[d]) {
+                    snprintf(why, why_len, "output %zu: dimension %zu is %lld, onnx %lld", k, d,
+                             (long long)v->shape.dims[d], (long long)expect[k].dims[d]);
+                    result = FAIL;
+                }
+            outs[k] = malloc(expect[k].count * lp__onnx_dtype_size(v->dtype) + 8);
+        }
+    }
+    if (result == PASS && lp__graph_run_fixed(g, feeds, outs, &err) != LP_OK) {
+        snprintf(why, why_len, "run: %s", err.message);
+        result = FAIL;
+    }
+    for (size_t k = 0; k < n_out && result == PASS; k++)
+        for (size_t i = 0; i < expect[k].count; i++)
+            if (!close_enough(expect[k].dtype, outs[k], expect[k].data, i)) {
+                snprintf(why, why_len, "set %d, output %zu, element %zu: %.9g, onnx %.9g", set, k, i,
+                         lp__dtype_get_f64(expect[k].dtype, outs[k], i),
+                         lp__dtype_get_f64(expect[k].dtype, expect[k].data, i));
+                result = FAIL;
+                break;
+            }
+    for (size_t k = 0; k < n_out; k++) free(outs[k]);
+    lp__onnx_model_free(&scratch);
+    lp__graph_free(g);
+    return result;
+}
+
 static int run_test(const entry *e, size_t n, const char *dir, char *why, size_t why_len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/model.onnx", dir);
     const entry *model = find(e, n, path);
-    if (!model) return snprintf(why, why_len, "no model.onnx"), FAIL;
     lp__onnx_model om;
     lp_error err;
-    if (lp__onnx_decode(model->data, model->len, &om, &err) != LP_OK)
-        return snprintf(why, why_len, "decode: %s", err.message), FAIL;
+    if (!model || lp__onnx_decode(model->data, model->len, &om, &err) != LP_OK)
+        return snprintf(why, why_len, "model.onnx unreadable"), FAIL;
     for (size_t i = 0; i < om.n_nodes; i++)
         if (!lp__graph_knows(&om.nodes[i])) {
             snprintf(why, why_len, "operator %s%s%s", om.nodes[i].domain[0] ? om.nodes[i].domain : "",
@@ -104,92 +231,15 @@ static int run_test(const entry *e, size_t n, const char *dir, char *why, size_t
             lp__onnx_model_free(&om);
             return OTHER;
         }
-    size_t n_in = 0;
-    for (size_t i = 0; i < om.n_inputs; i++) {
-        int init = 0;
-        for (size_t j = 0; j < om.n_initializers; j++) init |= strcmp(om.inputs[i].name, om.initializers[j].name) == 0;
-        n_in += !init;
-    }
-    lp__graph *g = NULL;
-    lp_status s = lp__graph_build_fixed(&om, &g, &err);
-    if (s != LP_OK) {
-        snprintf(why, why_len, "%s", err.message);
-        return s == LP_ERR_UNSUPPORTED || s == LP_ERR_LIMIT ? SKIP : FAIL;
-    }
+    lp__onnx_model_free(&om);
     int result = PASS, sets = 0;
-    lp__onnx_model scratch;   /* an arena for the decoded tensors */
-    memset(&scratch, 0, sizeof scratch);
     for (int set = 0; result == PASS && set < 16; set++) {
-        snprintf(path, sizeof path, "%s/test_data_set_%d/input_0.pb", dir, set);
         snprintf(path, sizeof path, "%s/test_data_set_%d/output_0.pb", dir, set);
         if (!find(e, n, path)) break;
         sets++;
-        lp__graph_feed feeds[LP__MAX_OP_INPUTS * 2];
-        for (size_t k = 0; k < g->n_inputs && result == PASS; k++) {
-            snprintf(path, sizeof path, "%s/test_data_set_%d/input_%zu.pb", dir, set, k);
-            const entry *in = find(e, n, path);
-            lp__onnx_tensor t;
-            if (k >= sizeof feeds / sizeof *feeds || !in ||
-                lp__onnx_decode_tensor(in->data, in->len, &scratch, &t, &err) != LP_OK) {
-                snprintf(why, why_len, "input %zu of set %d unreadable", k, set);
-                result = FAIL;
-                break;
-            }
-            size_t want = lp__shape_count(&g->values[g->inputs[k].value].shape, 1);
-            if (t.dtype != g->inputs[k].dtype || t.count != want) {
-                snprintf(why, why_len, "input %zu of set %d: %s × %zu, the model declares %s × %zu", k, set,
-                         lp__onnx_dtype_name(t.dtype), t.count, lp__onnx_dtype_name(g->inputs[k].dtype), want);
-                result = SKIP;
-                break;
-            }
-            feeds[k] = (lp__graph_feed){t.dtype, t.data};
-        }
-        if (result != PASS) break;
-        void *outs[16] = {0};
-        lp__onnx_tensor expect[16];
-        size_t n_out = g->n_fixed_outputs < 16 ? g->n_fixed_outputs : 16;
-        for (size_t k = 0; k < n_out && result == PASS; k++) {
-            snprintf(path, sizeof path, "%s/test_data_set_%d/output_%zu.pb", dir, set, k);
-            const entry *o = find(e, n, path);
-            const lp__value *v = &g->values[g->fixed_outputs[k]];
-            if (!o || lp__onnx_decode_tensor(o->data, o->len, &scratch, &expect[k], &err) != LP_OK) {
-                snprintf(why, why_len, "output %zu of set %d unreadable", k, set);
-                result = FAIL;
-            } else if (expect[k].dtype != v->dtype || expect[k].rank != (size_t)v->shape.rank ||
-                       expect[k].count != lp__shape_count(&v->shape, 1)) {
-                snprintf(why, why_len, "output %zu: %s of rank %d and %zu elements, onnx %s of rank %zu and %zu",
-                         k, lp__onnx_dtype_name(v->dtype), v->shape.rank, lp__shape_count(&v->shape, 1),
-                         lp__onnx_dtype_name(expect[k].dtype), expect[k].rank, expect[k].count);
-                result = FAIL;
-            } else {
-                for (size_t d = 0; d < expect[k].rank; d++)
-                    if (expect[k].dims[d] != v->shape.dims[d]) {
-                        snprintf(why, why_len, "output %zu: dimension %zu is %lld, onnx %lld", k, d,
-                                 (long long)v->shape.dims[d], (long long)expect[k].dims[d]);
-                        result = FAIL;
-                    }
-                outs[k] = malloc(expect[k].count * lp__onnx_dtype_size(v->dtype) + 8);
-            }
-        }
-        if (result == PASS && lp__graph_run_fixed(g, feeds, outs, &err) != LP_OK) {
-            snprintf(why, why_len, "run: %s", err.message);
-            result = FAIL;
-        }
-        for (size_t k = 0; k < n_out && result == PASS; k++) {
-            int32_t dtype = expect[k].dtype;
-            for (size_t i = 0; i < expect[k].count; i++)
-                if (!close_enough(dtype, outs[k], expect[k].data, i)) {
-                    snprintf(why, why_len, "set %d, output %zu, element %zu: %.9g, onnx %.9g", set, k, i,
-                             lp__dtype_get_f64(dtype, outs[k], i), lp__dtype_get_f64(dtype, expect[k].data, i));
-                    result = FAIL;
-                    break;
-                }
-        }
-        for (size_t k = 0; k < n_out; k++) free(outs[k]);
+        result = run_set(e, n, dir, model, set, why, why_len);
     }
     if (result == PASS && sets == 0) snprintf(why, why_len, "no data set"), result = FAIL;
-    lp__onnx_model_free(&scratch);
-    lp__graph_free(g);
     return result;
 }
 
