@@ -194,6 +194,7 @@ static lp_status build_arg_as(lp__graph *g, lp__op *op, const lp__onnx_node *nod
     if (ax < 0 || ax >= x->shape.rank)
         return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis %lld of a rank-%d value", (long long)int_attr(node, "axis", 0),
                            x->shape.rank);
+    if (x->shape.dims[ax] == 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis %lld is empty", (long long)ax);
     lp__shape shape;
     lp_status s = reduce_shape(g, op, x, 1u << ax, int_attr(node, "keepdims", 1) != 0, &shape, err);
     if (s != LP_OK) return s;

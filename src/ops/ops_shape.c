@@ -266,6 +266,24 @@ static lp_status build_shape(lp__graph *g, lp__op *op, const lp__onnx_node *node
     return LP_OK;
 }
 
+/* Size: the element count, known at build time unless the rows count. */
+static lp_status build_size(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    if (batch_dim(&x->shape) >= 0)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "the size of a value that holds the rows of the batch");
+    int64_t *data = lp__graph_alloc(g, sizeof *data, err);
+    if (!data) return err->code;
+    *data = (int64_t)lp__shape_count(&x->shape, 0);
+    lp__shape shape = {0, {0}};
+    lp_status s = lp__op_output(g, op, node, 0, LP_ONNX_INT64, &shape, err);
+    if (s != LP_OK) return s;
+    g->values[op->out[0]].is_const = 1;
+    g->values[op->out[0]].data = data;
+    return LP_OK;
+}
+
 /* The shape a constant int64 input states (LP__BATCH_VALUE → the rows). */
 static lp_status stated_shape(const lp__graph *g, const lp__op *op, int i, lp__shape *out, lp_error *err)
 {
@@ -607,7 +625,7 @@ const lp__op_kind lp__ops_shape[] = {
     {"Flatten", "", build_flatten, run_copy},   {"Reshape", "", build_reshape, run_copy},
     {"Squeeze", "", build_squeeze, run_copy},   {"Unsqueeze", "", build_unsqueeze, run_copy},
     {"Constant", "", build_constant, run_copy}, {"Dropout", "", build_dropout, run_dropout},
-    {"Shape", "", build_shape, run_copy},       {"ConstantOfShape", "", build_constant_of_shape, run_constant_of_shape},
+    {"Shape", "", build_shape, run_copy},       {"Size", "", build_size, run_copy},       {"ConstantOfShape", "", build_constant_of_shape, run_constant_of_shape},
     {"Transpose", "", build_transpose, run_transpose}, {"Gather", "", build_gather, run_gather},
     {"Slice", "", build_slice, run_slice},
 };
