@@ -507,8 +507,8 @@ static lp_status feed_columns(const lp__graph_input *in, const float *x, size_t 
         const float *row = x + i * stride;
         for (size_t c = 0; c < in->width; c++)
             if (!holds_exactly(in->dtype, row[c]))
-                return lp__fail(err, LP_ERR_BAD_NUMBER, "row %zu: ONNX input \"%s\" takes %s values, not %g", i + 1,
-                                in->name, lp__onnx_dtype_name(in->dtype), (double)row[c]);
+                return lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, not %g (row %zu of the "
+                                "batch)", in->name, lp__onnx_dtype_name(in->dtype), (double)row[c], i + 1);
         lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__onnx_dtype_size(in->dtype), LP_ONNX_FLOAT, row,
                           in->width);
     }
