@@ -583,11 +583,23 @@ static lp_status build_softmax_as(lp__graph *g, lp__op *op, const lp__onnx_node 
     int64_t opset = lp__onnx_opset_version(&g->source, "");
     int64_t ax = axis ? axis->i : opset >= 13 ? -1 : 1;
     if (ax < 0) ax += x->shape.rank;
-    if (ax != x->shape.rank - 1 || x->shape.dims[ax] == LP__BATCH)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "softmax along axis %lld of a rank-%d value (the last axis "
-                           "is supported)", (long long)ax, x->shape.rank);
+    if (ax < 0 || ax >= x->shape.rank)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis %lld of a rank-%d value", (long long)ax, x->shape.rank);
+    /* Opset 13+: along one axis (elements `inner` apart); before: over the
+     * block of every axis from `axis` on, flattened. */
+    int64_t width = 1, inner = 1;
+    for (int k = (int)ax; k < x->shape.rank; k++) {
+        if (x->shape.dims[k] == LP__BATCH)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "softmax across the rows of the batch (axis %lld)",
+                               (long long)ax);
+        if (opset >= 13 && k > ax) inner *= x->shape.dims[k];
+        else width *= x->shape.dims[k];
+    }
+    if (width < 1 || width > INT32_MAX || inner > INT32_MAX)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "softmax over %lld values", (long long)width);
     op->iattr[0] = log;
-    op->iattr[1] = (int)x->shape.dims[ax];
+    op->iattr[1] = (int)width;
+    op->iattr[2] = (int)inner;
     lp__shape shape = x->shape;
     op->out[0] = lp__graph_add_value(g, node->outputs[0], LP_ONNX_FLOAT, &shape, err);
     if (op->out[0] == UINT32_MAX) return err->code;
@@ -605,11 +617,30 @@ static lp_status build_log_softmax(lp__graph *g, lp__op *op, const lp__onnx_node
     return build_softmax_as(g, op, node, 1, err);
 }
 
+/* Softmax of elements `inner` apart (a non-last axis), in double. */
+static void softmax_strided(const float *z, size_t width, size_t inner, int log, float *p)
+{
+    double top = z[0], sum = 0;
+    for (size_t k = 1; k < width; k++)
+        if (z[k * inner] > top) top = z[k * inner];
+    for (size_t k = 0; k < width; k++) sum += lp__exp((double)z[k * inner] - top);
+    double lse = top + lp__log(sum);
+    for (size_t k = 0; k < width; k++)
+        p[k * inner] = (float)(log ? (double)z[k * inner] - lse : lp__exp((double)z[k * inner] - top) / sum);
+}
+
 static void run_softmax(const lp__run *r, const lp__op *op)
 {
     const float *x = lp__run_data(r, op->in[0]);
     float *y = lp__run_data(r, op->out[0]);
-    size_t width = (size_t)op->iattr[1], n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows) / width;
+    size_t width = (size_t)op->iattr[1], inner = (size_t)op->iattr[2];
+    size_t n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows) / width;
+    if (inner > 1) {
+        for (size_t o = 0; o < n / inner; o++)
+            for (size_t i = 0; i < inner; i++)
+                softmax_strided(x + o * width * inner + i, width, inner, op->iattr[0], y + o * width * inner + i);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         const float *z = x + i * width;
         float *p = y + i * width;
