@@ -36,7 +36,7 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c formats/feature_types.c formats/xgboost_cats.c \
 	formats/model_blob.c formats/load.c formats/ensemble.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
-	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
+	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_reduce.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
@@ -167,7 +167,25 @@ test-package: wasm native
 
 test:
 	@bash scripts/install-deps.sh --browser
-	@$(MAKE) --no-print-directory test-c test-c-wasm test-js test-browser test-size test-package test-fuzz test-alloc
+	@$(MAKE) --no-print-directory test-c test-c-wasm test-conformance test-js test-browser test-size test-package test-fuzz test-alloc
+
+# ---- ONNX node tests (issue 4): Debian's libonnx-testdata through the graph, native
+# (ASan + UBSan) and WASM (SIMD); tests/c/onnx_conformance.c.  The per-test list
+# lands in build/conformance/.
+.PHONY: test-conformance
+build/test/onnx-conformance: tests/c/onnx_conformance.c $(ENGINE_SRC) $(HEADERS) build/test/cJSON-san.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN_FLAGS) -o $@ tests/c/onnx_conformance.c $(ENGINE_SRC) build/test/cJSON-san.o -lm
+
+build/test/onnx-conformance-simd.wasm: tests/c/onnx_conformance.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o
+	@mkdir -p $(@D)
+	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -DLP_SIMD128 -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 \
+		-sTOTAL_STACK=1MB -o $@ tests/c/onnx_conformance.c $(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
+
+test-conformance: build/test/onnx-conformance build/test/onnx-conformance-simd.wasm
+	@mkdir -p build/conformance
+	$(NODE) tests/c/run-conformance.mjs build/test/onnx-conformance --list build/conformance/native.txt
+	$(NODE) tests/c/run-conformance.mjs build/test/onnx-conformance-simd.wasm --list build/conformance/wasm.txt
 
 # ---- demo ----
 demo: deps

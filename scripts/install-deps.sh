@@ -34,7 +34,7 @@ done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MIN_NODE_MAJOR=18
 
-PKGS=(emscripten node-acorn clang libclang-rt-14-dev dpkg-dev make)
+PKGS=(emscripten node-acorn clang libclang-rt-14-dev dpkg-dev make libonnx-testdata)
 [ "$WANT_BROWSER" = 1 ] && PKGS+=(chromium)
 [ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-xgboost python3-sklearn python3-pandas python3-onnx python3-torch)
 [ "$WANT_PYTHON" = 1 ] && PKGS+=(python3-keras-preprocessing)   # tests/fixtures/gen/gen_text.py

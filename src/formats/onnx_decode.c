@@ -645,6 +645,23 @@ lp_status lp__onnx_decode_limited(const void *bytes, size_t len, const lp__onnx_
     return d.status;
 }
 
+lp_status lp__onnx_decode_tensor(const void *bytes, size_t len, lp__onnx_model *owner, lp__onnx_tensor *out,
+                                 lp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    decoder d;
+    memset(&d, 0, sizeof d);
+    d.m = owner;
+    d.err = err;
+    lp__pb msg = lp__pb_open(&d.doc, bytes, len);
+    decode_tensor(&d, msg, out);
+    if (d.doc.error && d.status == LP_OK) {
+        d.status = LP_ERR_BAD_MODEL;
+        lp__fail(err, LP_ERR_BAD_MODEL, "not a valid ONNX tensor: %s at byte %zu", d.doc.error, d.doc.error_at);
+    }
+    return d.status;
+}
+
 void lp__onnx_model_free(lp__onnx_model *m)
 {
     lp__arena_release(&m->arena);

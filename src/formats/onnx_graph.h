@@ -134,6 +134,11 @@ lp_status lp__onnx_decode_limited(const void *bytes, size_t len, const lp__onnx_
 
 void lp__onnx_model_free(lp__onnx_model *m);
 
+/* Decodes one TensorProto (a file of ONNX's test data) into *out, its
+ * memory in owner's arena (freed with owner). */
+lp_status lp__onnx_decode_tensor(const void *bytes, size_t len, lp__onnx_model *owner, lp__onnx_tensor *out,
+                                 lp_error *err);
+
 /* Bytes per element of a fixed-size dtype; 0 for STRING, complex and unknown. */
 size_t lp__onnx_dtype_size(int32_t dtype);
 

@@ -20,6 +20,7 @@
 
 #define LP__MAX_RANK 6
 #define LP__BATCH    (-1)      /* a dimension equal to the batch's row count */
+#define LP__BATCH_VALUE INT64_MIN   /* the same, as an element of a shape tensor (Shape's output) */
 
 typedef struct lp__shape {
     int     rank;
@@ -93,7 +94,7 @@ typedef struct lp__op_kind {
 struct lp__op {
     const lp__op_kind *kind;
     const char *name;
-    uint32_t    in[LP__MAX_OP_INPUTS], out[2];
+    uint32_t    in[LP__MAX_OP_INPUTS], out[3];
     int         n_in, n_out;
     int         iattr[4];      /* small integer attributes, per kind */
     double      dattr[4];      /* small real attributes, per kind */
@@ -112,6 +113,9 @@ struct lp__graph {
     size_t      n_features;    /* the sum of the inputs' widths */
     size_t      n_outputs;
     size_t      row_bytes;     /* run buffer bytes per row, all values together */
+    int         fixed;         /* built on the inputs' declared shapes (tests) */
+    uint32_t   *fixed_outputs; /* then: every graph output, in order */
+    size_t      n_fixed_outputs;
     void      **owned;         /* buffers to free with the graph */
     size_t      n_owned, cap_owned;
     lp__onnx_model source;     /* the decoded file (names, attributes) */
@@ -136,6 +140,17 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
  * an integer or bool input cannot hold exactly is an error naming the row
  * and the input).  A lone float input reads x itself. */
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err);
+
+/* Whether the engine has the node's operator (attributes unchecked). */
+int lp__graph_knows(const lp__onnx_node *n);
+
+/* For ONNX's node tests (tests/c/onnx_conformance.c), whose tensors have
+ * fixed shapes and no batch: builds with each input of its declared shape
+ * (no LP__BATCH anywhere) and every graph output kept, of any dtype; a run
+ * computes once and copies output i into outputs[i] (sized by the caller
+ * from the value's shape and dtype). */
+lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *err);
+lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err);
 
 void lp__graph_free(lp__graph *g);
 
@@ -180,7 +195,7 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
     ;
 
 /* The operator kinds, by family (ops_*.c). */
-extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_ml[];
-extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_ml;
+extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_reduce[], lp__ops_ml[];
+extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_reduce, lp__n_ops_ml;
 
 #endif

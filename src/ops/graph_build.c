@@ -171,7 +171,7 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
 {
     static const struct { const lp__op_kind *kinds; const size_t *count; } families[] = {
         {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
-        {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_ml, &lp__n_ops_ml},
+        {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_reduce, &lp__n_ops_reduce}, {lp__ops_ml, &lp__n_ops_ml},
     };
     const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
@@ -179,6 +179,11 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
             if (strcmp(families[f].kinds[i].op_type, n->op_type) == 0 && strcmp(families[f].kinds[i].domain, domain) == 0)
                 return &families[f].kinds[i];
     return NULL;
+}
+
+int lp__graph_knows(const lp__onnx_node *n)
+{
+    return find_kind(n) != NULL;
 }
 
 static int node_supported(const lp__onnx_node *n, void *ctx)
@@ -213,7 +218,8 @@ static const char *scores_name(const lp__onnx_model *om)
 }
 
 /* Marks the nodes the scores depend on. */
-static lp_status mark_needed(const lp__onnx_model *om, const char *target, uint8_t *needed, lp_error *err)
+static lp_status mark_needed(const lp__onnx_model *om, const char *target, int all_outputs, uint8_t *needed,
+                             lp_error *err)
 {
     /* Walk backwards once: a node is needed if one of its outputs is wanted;
      * its inputs become wanted.  Nodes are in topological order, so one
@@ -226,7 +232,10 @@ static lp_status mark_needed(const lp__onnx_model *om, const char *target, uint8
         free(wanted.values);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
-    map_put(&wanted, target, 1);
+    if (all_outputs)
+        for (size_t i = 0; i < om->n_outputs; i++) map_put(&wanted, om->outputs[i].name, 1);
+    else
+        map_put(&wanted, target, 1);
     for (size_t i = om->n_nodes; i-- > 0;) {
         const lp__onnx_node *n = &om->nodes[i];
         for (size_t o = 0; o < n->n_outputs && !needed[i]; o++)
@@ -252,6 +261,11 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
     }
     lp__run r = {g, NULL, NULL, 0};
     op->kind->run(&r, op);
+    /* A shape that holds the rows' count stays marked through the
+     * operators that move its elements (Gather, Concat, Slice, ...). */
+    int batch = 0;
+    for (int i = 0; i < op->n_in; i++) batch |= op->in[i] != UINT32_MAX && g->values[op->in[i]].holds_batch;
+    for (int o = 0; o < op->n_out; o++) g->values[op->out[o]].holds_batch |= batch;
     return LP_OK;
 }
 
@@ -279,6 +293,12 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
     }
     lp_status s = op->kind->build(g, op, n, err);
     if (s != LP_OK) return s;
+    int known = op->n_out > 0;   /* Shape: its outputs are known at build time */
+    for (int o = 0; o < op->n_out; o++) known &= g->values[op->out[o]].is_const;
+    if (known) {
+        for (int o = 0; o < op->n_out; o++) map_put(names, g->values[op->out[o]].name, op->out[o]);
+        return LP_OK;
+    }
     for (int o = 0; o < op->n_out; o++) map_put(names, g->values[op->out[o]].name, op->out[o]);
     for (int o = 0; o < op->n_out; o++) {
         const lp__value *v = &g->values[op->out[o]];
@@ -291,7 +311,9 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
             return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "output \"%s\" has the rows in %d dimensions", v->name,
                                batches);
     }
-    if (all_const) return fold(g, op, err);
+    int row_shaped = 0;   /* ConstantOfShape or Expand of a shape holding the rows */
+    for (int o = 0; o < op->n_out; o++) row_shaped |= has_batch(&g->values[op->out[o]].shape);
+    if (all_const && !row_shaped) return fold(g, op, err);
     g->n_ops++;
     return LP_OK;
 }
@@ -302,13 +324,13 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
  * several inputs of one column each ([N, 1], skl2onnx's per-column inputs)
  * take them by name.  Initializers listed as inputs (IR < 4) are not rows. */
 static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init,
-                            lp_error *err)
+                            int fixed, lp_error *err)
 {
     size_t n = 0;
     for (size_t i = 0; i < om->n_inputs; i++) n += !is_init[i];
-    if (n == 0) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
+    if (n == 0 && !fixed) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
     if (n > LP_DEFAULT_MAX_COLUMNS) return lp__fail(err, LP_ERR_LIMIT, "this ONNX model has %zu inputs", n);
-    if (!(g->inputs = lp__graph_alloc(g, n * sizeof *g->inputs, err))) return err->code;
+    if (!(g->inputs = lp__graph_alloc(g, (n + 1) * sizeof *g->inputs, err))) return err->code;
     int all_single = 1;
     for (size_t i = 0; i < om->n_inputs; i++) {
         if (is_init[i]) continue;
@@ -318,17 +340,17 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" holds %s (tensors of float, double, int64, "
                             "int32 or bool are supported)", in->name,
                             t->kind == LP_ONNX_KIND_TENSOR ? lp__onnx_dtype_name(t->elem) : "a sequence or map");
-        if (t->rank < 1 || t->rank > LP__MAX_RANK)
+        if ((t->rank < 1 && !(fixed && t->rank == 0)) || t->rank > LP__MAX_RANK)
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %s dimensions (the rows, then up to %d "
                             "stated dimensions)", in->name, t->rank < 0 ? "unstated" : t->rank == 0 ? "no" : "too many",
                             LP__MAX_RANK - 1);
         lp__shape shape = {t->rank, {LP__BATCH}};
         size_t width = 1;
-        for (int k = 1; k < t->rank; k++) {
-            if (t->dims[k] <= 0)
+        for (int k = fixed ? 0 : 1; k < t->rank; k++) {
+            if (t->dims[k] < 0 || (t->dims[k] == 0 && !fixed))
                 return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\": dimension %d is not stated (only the "
                                 "first, the rows, may vary)", in->name, k);
-            if ((size_t)t->dims[k] > LP_DEFAULT_MAX_COLUMNS / width)
+            if (t->dims[k] && width && (size_t)t->dims[k] > LP_DEFAULT_MAX_COLUMNS / width)
                 return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has more than %d values per row", in->name,
                                 LP_DEFAULT_MAX_COLUMNS);
             shape.dims[k] = t->dims[k];
@@ -385,7 +407,7 @@ static void lay_out(lp__graph *g)
     g->row_bytes = off;
 }
 
-lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
+static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error *err)
 {
     *out = NULL;
     lp__graph *g = calloc(1, sizeof *g);
@@ -405,19 +427,26 @@ lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
     g->ops = calloc(om->n_nodes + 1, sizeof *g->ops);
     if (!needed || !is_init || !names.names || !names.values || !g->ops) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
 
-    const char *target = s == LP_OK ? scores_name(om) : NULL;
-    if (s == LP_OK && !target)
+    const char *target = s == LP_OK && !fixed ? scores_name(om) : NULL;
+    if (s == LP_OK && !target && !fixed)
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
-    if (s == LP_OK) s = mark_needed(om, target, needed, err);
+    if (s == LP_OK) s = mark_needed(om, target, fixed, needed, err);
     if (s == LP_OK) s = lp__onnx_report_unsupported(om, needed, node_supported, NULL, err);
     for (size_t i = 0; s == LP_OK && i < om->n_inputs; i++)
         for (size_t j = 0; j < om->n_initializers && !is_init[i]; j++)
             is_init[i] = strcmp(om->inputs[i].name, om->initializers[j].name) == 0;
-    if (s == LP_OK) s = add_inputs(g, om, &names, is_init, err);
+    if (s == LP_OK) s = add_inputs(g, om, &names, is_init, fixed, err);
     if (s == LP_OK) s = add_initializers(g, om, &names, err);
     for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++)
         if (needed[i]) s = add_node(g, &om->nodes[i], &names, err);
-    if (s == LP_OK) {
+    if (s == LP_OK && fixed) {
+        g->fixed = 1;
+        g->n_fixed_outputs = om->n_outputs;
+        if (!(g->fixed_outputs = lp__graph_alloc(g, (om->n_outputs + 1) * sizeof *g->fixed_outputs, err))) s = err->code;
+        for (size_t i = 0; s == LP_OK && i < om->n_outputs; i++)
+            if ((g->fixed_outputs[i] = map_get(&names, om->outputs[i].name)) == UINT32_MAX)
+                s = lp__fail(err, LP_ERR_BAD_MODEL, "ONNX output \"%s\" is not computed", om->outputs[i].name);
+    } else if (s == LP_OK) {
         g->output = map_get(&names, target);
         const lp__value *o = g->output == UINT32_MAX ? NULL : &g->values[g->output];
         if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
@@ -480,8 +509,8 @@ static lp_status feed_columns(const lp__graph_input *in, const float *x, size_t 
         const float *row = x + i * stride;
         for (size_t c = 0; c < in->width; c++)
             if (!holds_exactly(in->dtype, row[c]))
-                return lp__fail(err, LP_ERR_BAD_NUMBER, "row %zu: ONNX input \"%s\" takes %s values, not %g", i + 1,
-                                in->name, lp__onnx_dtype_name(in->dtype), (double)row[c]);
+                return lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, not %g (row %zu of the "
+                                "batch)", in->name, lp__onnx_dtype_name(in->dtype), (double)row[c], i + 1);
         lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__onnx_dtype_size(in->dtype), LP_ONNX_FLOAT, row,
                           in->width);
     }
@@ -515,6 +544,30 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
     free(bufs);
     free(feeds);
     return s;
+}
+
+lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
+{
+    return build(om, 0, out, err);
+}
+
+lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *err)
+{
+    return build(om, 1, out, err);
+}
+
+lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err)
+{
+    lp__run r = {g, malloc(g->row_bytes + 16), feeds, 1};
+    if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model");
+    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    for (size_t i = 0; i < g->n_fixed_outputs; i++) {
+        const lp__value *v = &g->values[g->fixed_outputs[i]];
+        memcpy(outputs[i], lp__run_data(&r, g->fixed_outputs[i]), lp__shape_count(&v->shape, 1) *
+               lp__onnx_dtype_size(v->dtype));
+    }
+    free(r.buffer);
+    return LP_OK;
 }
 
 void lp__graph_free(lp__graph *g)

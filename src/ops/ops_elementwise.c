@@ -281,13 +281,13 @@ typedef struct bwalk {
     size_t at[3];
 } bwalk;
 
-static void bwalk_init(bwalk *w, const lp__run *r, const lp__op *op, uint32_t y)
+static void bwalk_init(bwalk *w, const lp__run *r, const lp__op *op, int n_ops, uint32_t y)
 {
     const lp__graph *g = r->g;
     w->rank = g->values[y].shape.rank;
-    w->n_ops = op->n_in;
+    w->n_ops = n_ops;
     lp__run_dims(r, y, w->dims);
-    for (int j = 0; j < op->n_in; j++) {
+    for (int j = 0; j < n_ops; j++) {
         const lp__shape *s = &g->values[op->in[j]].shape;
         size_t stride = 1;
         for (int k = w->rank - 1; k >= 0; k--) {
@@ -429,7 +429,7 @@ static inline uint8_t logic(int which, uint8_t x, uint8_t y)
             for (size_t i = 0; i < n; i++) { TI x = a_[i]; y_[i] = (EXPR); }                        \
         } else {                                                                                   \
             bwalk w;                                                                               \
-            bwalk_init(&w, r, op, op->out[0]);                                                     \
+            bwalk_init(&w, r, op, 2, op->out[0]);                                                  \
             for (size_t i = 0; i < n; i++) {                                                       \
                 TI x = a_[w.at[0]], z = b_[w.at[1]];                                               \
                 y_[i] = (EXPR);                                                                    \
@@ -527,9 +527,43 @@ static void run_where(const lp__run *r, const lp__op *op)
     const char *x = lp__run_data(r, op->in[1]), *y = lp__run_data(r, op->in[2]);
     char *out = lp__run_data(r, op->out[0]);
     bwalk w;
-    bwalk_init(&w, r, op, op->out[0]);
+    bwalk_init(&w, r, op, 3, op->out[0]);
     for (size_t i = 0; i < n; i++) {
         memcpy(out + i * size, c[w.at[0]] ? x + w.at[1] * size : y + w.at[2] * size, size);
+        bwalk_next(&w);
+    }
+}
+
+/* Expand(input, shape): the input broadcast to the shape (numpy's rule in
+ * both directions: the output may be larger than the shape says). */
+static lp_status build_expand(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    const int64_t *d = lp__const_input(g, op, 1, LP_ONNX_INT64, err);
+    if (!d) return err->code;
+    size_t n = lp__shape_count(&g->values[op->in[1]].shape, 0);
+    if (n > LP__MAX_RANK) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "a shape of %zu dimensions", n);
+    lp__shape want = {(int)n, {0}}, shape;
+    for (size_t k = 0; k < n; k++) {
+        want.dims[k] = d[k] == LP__BATCH_VALUE ? LP__BATCH : d[k];
+        if (want.dims[k] < 0 && want.dims[k] != LP__BATCH)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "shape dimension %zu is %lld", k, (long long)d[k]);
+    }
+    lp_status s = broadcast(op, &x->shape, &want, &shape, err);
+    return s != LP_OK ? s : lp__op_output(g, op, node, 0, x->dtype, &shape, err);
+}
+
+static void run_expand(const lp__run *r, const lp__op *op)
+{
+    const lp__value *yv = &r->g->values[op->out[0]];
+    size_t n = lp__shape_count(&yv->shape, r->n_rows), size = lp__onnx_dtype_size(yv->dtype);
+    const char *x = lp__run_data(r, op->in[0]);
+    char *out = lp__run_data(r, op->out[0]);
+    bwalk w;
+    bwalk_init(&w, r, op, 1, op->out[0]);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out + i * size, x + w.at[0] * size, size);
         bwalk_next(&w);
     }
 }
@@ -549,11 +583,23 @@ static lp_status build_softmax_as(lp__graph *g, lp__op *op, const lp__onnx_node 
     int64_t opset = lp__onnx_opset_version(&g->source, "");
     int64_t ax = axis ? axis->i : opset >= 13 ? -1 : 1;
     if (ax < 0) ax += x->shape.rank;
-    if (ax != x->shape.rank - 1 || x->shape.dims[ax] == LP__BATCH)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "softmax along axis %lld of a rank-%d value (the last axis "
-                           "is supported)", (long long)ax, x->shape.rank);
+    if (ax < 0 || ax >= x->shape.rank)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis %lld of a rank-%d value", (long long)ax, x->shape.rank);
+    /* Opset 13+: along one axis (elements `inner` apart); before: over the
+     * block of every axis from `axis` on, flattened. */
+    int64_t width = 1, inner = 1;
+    for (int k = (int)ax; k < x->shape.rank; k++) {
+        if (x->shape.dims[k] == LP__BATCH)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "softmax across the rows of the batch (axis %lld)",
+                               (long long)ax);
+        if (opset >= 13 && k > ax) inner *= x->shape.dims[k];
+        else width *= x->shape.dims[k];
+    }
+    if (width < 1 || width > INT32_MAX || inner > INT32_MAX)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "softmax over %lld values", (long long)width);
     op->iattr[0] = log;
-    op->iattr[1] = (int)x->shape.dims[ax];
+    op->iattr[1] = (int)width;
+    op->iattr[2] = (int)inner;
     lp__shape shape = x->shape;
     op->out[0] = lp__graph_add_value(g, node->outputs[0], LP_ONNX_FLOAT, &shape, err);
     if (op->out[0] == UINT32_MAX) return err->code;
@@ -571,11 +617,30 @@ static lp_status build_log_softmax(lp__graph *g, lp__op *op, const lp__onnx_node
     return build_softmax_as(g, op, node, 1, err);
 }
 
+/* Softmax of elements `inner` apart (a non-last axis), in double. */
+static void softmax_strided(const float *z, size_t width, size_t inner, int log, float *p)
+{
+    double top = z[0], sum = 0;
+    for (size_t k = 1; k < width; k++)
+        if (z[k * inner] > top) top = z[k * inner];
+    for (size_t k = 0; k < width; k++) sum += lp__exp((double)z[k * inner] - top);
+    double lse = top + lp__log(sum);
+    for (size_t k = 0; k < width; k++)
+        p[k * inner] = (float)(log ? (double)z[k * inner] - lse : lp__exp((double)z[k * inner] - top) / sum);
+}
+
 static void run_softmax(const lp__run *r, const lp__op *op)
 {
     const float *x = lp__run_data(r, op->in[0]);
     float *y = lp__run_data(r, op->out[0]);
-    size_t width = (size_t)op->iattr[1], n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows) / width;
+    size_t width = (size_t)op->iattr[1], inner = (size_t)op->iattr[2];
+    size_t n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows) / width;
+    if (inner > 1) {
+        for (size_t o = 0; o < n / inner; o++)
+            for (size_t i = 0; i < inner; i++)
+                softmax_strided(x + o * width * inner + i, width, inner, op->iattr[0], y + o * width * inner + i);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         const float *z = x + i * width;
         float *p = y + i * width;
@@ -660,7 +725,7 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"Erf", "", build_erf, run_unary},         {"Not", "", build_not, run_unary},
     {"Floor", "", build_floor, run_unary},     {"Ceil", "", build_ceil, run_unary},
     {"Reciprocal", "", build_reciprocal, run_unary},
-    {"Identity", "", build_copy, run_unary},   {"Dropout", "", build_copy, run_unary},
+    {"Identity", "", build_copy, run_unary},
     {"Cast", "", build_cast, run_cast},
     {"Add", "", build_add, run_binary},        {"Sub", "", build_sub, run_binary},
     {"Mul", "", build_mul, run_binary},        {"Div", "", build_div, run_binary},
@@ -671,6 +736,7 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"LessOrEqual", "", build_less_equal, run_binary}, {"GreaterOrEqual", "", build_greater_equal, run_binary},
     {"And", "", build_and, run_binary},        {"Or", "", build_or, run_binary},
     {"Xor", "", build_xor, run_binary},        {"Where", "", build_where, run_where},
+    {"Expand", "", build_expand, run_expand},
     {"Softmax", "", build_softmax, run_softmax}, {"LogSoftmax", "", build_log_softmax, run_softmax},
 };
 const size_t lp__n_ops_elementwise = sizeof lp__ops_elementwise / sizeof *lp__ops_elementwise;
