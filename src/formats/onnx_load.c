@@ -99,7 +99,7 @@ static int is_default(const lp__onnx_node *n) { return n->domain[0] == 0 || strc
 static int is_ensemble(const lp__onnx_node *n)
 {
     return is_ml(n) && (strcmp(n->op_type, "TreeEnsembleClassifier") == 0 ||
-                        strcmp(n->op_type, "TreeEnsembleRegressor") == 0);
+                        strcmp(n->op_type, "TreeEnsembleRegressor") == 0 || strcmp(n->op_type, "TreeEnsemble") == 0);
 }
 
 /* What may surround a tree ensemble. */
@@ -120,6 +120,7 @@ static int tree_plumbing_supported(const lp__onnx_node *n, void *ctx)
 
 typedef struct features {
     size_t       count;        /* 0 until known */
+    int          as_double;    /* the trees read doubles (no Cast to float on the way) */
     const char **names;        /* per-column inputs, or NULL (columns by position) */
 } features;
 
@@ -144,6 +145,22 @@ static const value_def *through_plumbing(const lp__onnx_model *om, const graph_i
         name = n->inputs[0];
     }
     return NULL;
+}
+
+/* Whether `name` is a double graph input, reached through Identity only
+ * (a Cast on the way makes it float). */
+static int double_without_cast(const lp__onnx_model *om, const graph_index *g, const char *name)
+{
+    for (int hops = 0; hops < 64; hops++) {
+        const value_def *d = lookup(g, name);
+        if (!d) return 0;
+        if (d->origin == FROM_INPUT) return om->inputs[d->index].type.elem == LP_ONNX_DOUBLE;
+        if (d->origin != FROM_NODE) return 0;
+        const lp__onnx_node *n = &om->nodes[d->index];
+        if (!is_default(n) || strcmp(n->op_type, "Identity") != 0 || n->n_inputs != 1) return 0;
+        name = n->inputs[0];
+    }
+    return 0;
 }
 
 /* The width of a graph input [N, F] (0 when not stated) and its check. */
@@ -176,7 +193,8 @@ static lp_status find_features(const lp__onnx_model *om, const graph_index *g, c
     if (d && d->origin == FROM_INPUT) {
         const lp__onnx_value *v = &om->inputs[d->index];
         if ((s = input_width(v, &ft->count, err)) != LP_OK) return s;
-        if (v->type.elem != LP_ONNX_FLOAT && lookup(g, ensemble->inputs[0]) == d)
+        ft->as_double = double_without_cast(om, g, ensemble->inputs[0]);
+        if (v->type.elem != LP_ONNX_FLOAT && !ft->as_double && lookup(g, ensemble->inputs[0]) == d)
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is %s and reaches the trees without a Cast "
                             "to float (float inputs are supported)", v->name, lp__onnx_dtype_name(v->type.elem));
         return LP_OK;   /* one [N, F] input: columns by position */
@@ -205,7 +223,12 @@ static lp_status find_features(const lp__onnx_model *om, const graph_index *g, c
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %zu columns; inputs joined into the "
                             "features must have one column each", om->inputs[src->index].name, width);
         ft->names[j] = om->inputs[src->index].name;
+        int as_double = double_without_cast(om, g, join->inputs[j]);
+        if (j > 0 && as_double != ft->as_double)
+            return lp__fail(err, BAD, "ONNX node \"%s\" (Concat) joins double and float inputs", join->name);
+        ft->as_double = as_double;
     }
+    if (strcmp(join->op_type, "FeatureVectorizer") == 0) ft->as_double = 0;   /* it emits float */
     ft->count = join->n_inputs;
     return LP_OK;
 }
@@ -230,7 +253,7 @@ static void copy_str(char *dst, size_t cap, const char *src)
 static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *err)
 {
     graph_index g = {NULL, 0};
-    features ft = {0, NULL};
+    features ft = {0};
     lp_status s = index_graph(om, &g, err);
     if (s == LP_OK) s = lp__onnx_report_unsupported(om, NULL, tree_plumbing_supported, NULL, err);
     const lp__onnx_node *ensemble = NULL;
@@ -259,7 +282,7 @@ static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *er
         if (!m->feature_names || (ft.count && !m->feature_names[ft.count - 1]))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
-    if (s == LP_OK) s = lp__onnx_trees_lower(ensemble, ft.count, m, err);
+    if (s == LP_OK) s = lp__onnx_trees_lower(ensemble, ft.count, ft.as_double, m, err);
     if (s == LP_OK) {
         m->best_iteration = -1;   /* ONNX stores no early-stopping point */
         copy_str(m->format, sizeof m->format, "onnx");

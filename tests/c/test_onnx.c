@@ -3,6 +3,7 @@
  * onnxruntime-node, see tests/fixtures/gen/gen_onnx.py), the compact blob,
  * the info JSON, and the refusal of broken models (fixtures/onnx/bad/, each
  * with the status and message fragment expected.json names). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,19 +108,33 @@ LP_TEST(info_matches_meta)
     }
 }
 
+static size_t check_broken(const char *dir);
+
 LP_TEST(broken_models_are_refused)
 {
+    size_t seen = check_broken("fixtures/onnx/bad");
+    LP_CHECK(seen >= 17, "only %zu broken models", seen);
+    seen = check_broken("fixtures/onnx_ml/bad");
+    LP_CHECK(seen >= 6, "only %zu broken opset-5 models", seen);
+}
+
+/* Each <dir>/<name>.onnx of <dir>/expected.json is refused with its status
+ * and message; returns how many there were. */
+static size_t check_broken(const char *dir)
+{
     size_t len;
-    char *text = (char *)lp_test_read_file("fixtures/onnx/bad/expected.json", &len);
+    char where[256];
+    snprintf(where, sizeof where, "%s/expected.json", dir);
+    char *text = (char *)lp_test_read_file(where, &len);
     cJSON *expect = text ? cJSON_Parse(text) : NULL;
-    if (!LP_CHECK(expect != NULL, "fixtures/onnx/bad/expected.json missing")) {
+    if (!LP_CHECK(expect != NULL, "%s missing", where)) {
         free(text);
-        return;
+        return 0;
     }
     size_t seen = 0;
     for (const cJSON *c = expect->child; c; c = c->next, seen++) {
         char path[256];
-        snprintf(path, sizeof path, "fixtures/onnx/bad/%s.onnx", c->string);
+        snprintf(path, sizeof path, "%s/%s.onnx", dir, c->string);
         lp_error err;
         lp_status s;
         lp_model *m = load_onnx(path, &err, &s);
@@ -132,9 +147,78 @@ LP_TEST(broken_models_are_refused)
         LP_CHECK(m == NULL, "%s: a model came back with the error", c->string);
         lp_model_destroy(m);
     }
-    LP_CHECK(seen >= 17, "only %zu broken models", seen);
     cJSON_Delete(expect);
     free(text);
+    return seen;
+}
+
+/* fixtures/onnx_ml/ (gen_onnx_ml.py): TreeEnsemble of ai.onnx.ml opset 5 and
+ * double thresholds.  Double inputs are compared exactly, so the cells go in
+ * as doubles (and as text); a float matrix would round them first. */
+static const char *const ml_cases[] = {
+    "classifier_double_thresholds", "regressor_double_thresholds", "v5_binary_logistic", "v5_regressor_average",
+    "v5_rf_member_double", "v5_rf_member_float", "v5_softmax_average",
+};
+
+static void predict_table_kind(lp_model *m, const lp_test_csv *input, lp_col_type type, float *out)
+{
+    lp_test_table t;
+    lp_error err;
+    lp_test_table_from_csv(input, type, &t);
+    LP_CHECK_STATUS(lp_model_predict_table(m, &t.table, NULL, out, NULL, &err), LP_OK, &err);
+    lp_test_table_free(&t);
+}
+
+LP_TEST(ml_fixtures_match_onnxruntime)
+{
+    for (size_t i = 0; i < sizeof ml_cases / sizeof *ml_cases; i++) {
+        const char *name = ml_cases[i];
+        char path[256];
+        lp_error err;
+        lp_status s;
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/model.onnx", name);
+        lp_model *m = load_onnx(path, &err, &s);
+        if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
+        lp_test_csv input, expected;
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/input.csv", name);
+        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/expected.csv", name);
+        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name) && ok;
+        size_t n = ok ? input.n_rows : 0, k_n = lp_model_n_outputs(m);
+        ok = ok && LP_CHECK(expected.n_cols == k_n && expected.n_rows == n, "%s: expected.csv is %zu x %zu", name,
+                            expected.n_rows, expected.n_cols);
+        float *f64 = calloc(n * k_n + 1, sizeof *f64), *text = calloc(n * k_n + 1, sizeof *text);
+        float *blob_out = calloc(n * k_n + 1, sizeof *blob_out);
+        if (ok) {
+            for (size_t k = 0; k < k_n; k++) LP_CHECK_STR(lp_model_output_name(m, k), expected.names[k]);
+            predict_table_kind(m, &input, LP_COL_F64, f64);
+            predict_table_kind(m, &input, LP_COL_STR, text);
+            LP_CHECK_MEM(text, f64, n * k_n * sizeof *f64);
+            int bad = 0;
+            for (size_t j = 0; j < n * k_n && bad < 5; j++) {
+                double want = strtod(expected.cells[j], NULL);
+                if (!(fabs(f64[j] - want) <= LP_TEST_PROBA_TOL * fmax(1.0, fabs(want))))
+                    bad++, LP_CHECK(0, "%s: row %zu, output %s: got %.9g, onnxruntime %.9g", name, j / k_n + 1,
+                                    expected.names[j % k_n], f64[j], want);
+            }
+            /* The blob a worker receives (it carries the rank preparation). */
+            const uint8_t *blob;
+            size_t blob_len;
+            lp_model *copy = NULL;
+            if (LP_CHECK_STATUS(lp_model_serialize(m, &blob, &blob_len, &err), LP_OK, &err) &&
+                LP_CHECK_STATUS(lp_model_load(blob, blob_len, NULL, &copy, &err), LP_OK, &err)) {
+                predict_table_kind(copy, &input, LP_COL_F64, blob_out);
+                LP_CHECK_MEM(blob_out, f64, n * k_n * sizeof *f64);
+            }
+            lp_model_destroy(copy);
+        }
+        free(f64);
+        free(text);
+        free(blob_out);
+        if (ok) lp_test_csv_free(&expected);
+        lp_test_csv_free(&input);
+        lp_model_destroy(m);
+    }
 }
 
 void test_onnx(void)
@@ -142,4 +226,5 @@ void test_onnx(void)
     LP_RUN(fixtures_match_onnxruntime);
     LP_RUN(info_matches_meta);
     LP_RUN(broken_models_are_refused);
+    LP_RUN(ml_fixtures_match_onnxruntime);
 }
