@@ -193,6 +193,7 @@ int main(void)
         {"LightGBM + pandas categories", "tests/fixtures/lightgbm/pandas_categorical/model.txt", NULL, NULL},
         {"ONNX tree ensemble", "tests/fixtures/onnx/logistic_strings_zipmap/model.onnx", NULL, NULL},
         {"ONNX dense graph", "tests/fixtures/onnx/per_column_concat_mlp/model.onnx", NULL, NULL},
+        {"ONNX opset-5 trees, double input", "tests/fixtures/onnx_ml/v5_rf_member_double/model.onnx", NULL, NULL},
     };
     static const char *inputs[] = {
         "tests/fixtures/xgboost/categorical/input.csv",
@@ -202,6 +203,7 @@ int main(void)
         "tests/fixtures/lightgbm/pandas_categorical/input.csv",
         "tests/fixtures/onnx/logistic_strings_zipmap/input.csv",
         "tests/fixtures/onnx/per_column_concat_mlp/input.csv",
+        "tests/fixtures/onnx_ml/v5_rf_member_double/input.csv",
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
