@@ -180,6 +180,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_decode.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_ml.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs tests/fixtures/onnx_ml

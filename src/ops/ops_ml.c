@@ -2,7 +2,8 @@
  * onnxruntime does (core/providers/cpu/ml/): Scaler y = (x - offset) * scale,
  * Normalizer (MAX, L1, L2; a zero norm leaves the row as is),
  * LinearClassifier (scores = x·Wᵀ + b, then post_transform) and
- * LinearRegressor.  Only the scores are computed: a classifier's label
+ * LinearRegressor, Imputer, Binarizer, ArrayFeatureExtractor and
+ * FeatureVectorizer on float rows.  Only the scores are computed: a classifier's label
  * output is the engine's Suggested Label instead. */
 #include <math.h>
 #include <string.h>
@@ -187,10 +188,142 @@ static void run_linear(const lp__run *r, const lp__op *op)
     }
 }
 
+/* ---- Imputer, Binarizer -------------------------------------------------------------------- */
+
+/* Imputer: cells equal to replaced_value_float (NaN: cells that are NaN) take
+ * imputed_value_floats (one value, or one per column). */
+typedef struct imputer_params { const float *values; size_t n_values; float replaced; } imputer_params;
+
+static lp_status build_imputer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = rows_input(g, op, err);
+    if (!x) return err->code;
+    size_t f = (size_t)x->shape.dims[1];
+    const lp__onnx_attr *vals = floats_attr(node, "imputed_value_floats");
+    if (!vals && lp__onnx_attr_find(node, "imputed_value_int64s"))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "integer imputation (imputed_value_int64s) on float rows");
+    if (!vals || (vals->count != 1 && vals->count != f))
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "imputed_value_floats must have 1 or %zu values", f);
+    const lp__onnx_attr *rep = lp__onnx_attr_find(node, "replaced_value_float");
+    imputer_params *p = lp__graph_alloc(g, sizeof *p, err);
+    if (!p) return err->code;
+    *p = (imputer_params){vals->floats, vals->count, rep && rep->type == LP_ONNX_ATTR_FLOAT ? rep->f : 0.0f};
+    op->params = p;
+    return add_output(g, op, node->outputs[0], (int64_t)f, err);
+}
+
+static void run_imputer(const lp__run *r, const lp__op *op)
+{
+    const imputer_params *p = op->params;
+    const float *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t f = (size_t)r->g->values[op->out[0]].shape.dims[1];
+    int nan = p->replaced != p->replaced;
+    for (size_t i = 0; i < r->n_rows * f; i++) {
+        float v = x[i];
+        y[i] = (nan ? v != v : v == p->replaced) ? p->values[p->n_values == 1 ? 0 : i % f] : v;
+    }
+}
+
+/* Binarizer: 1 where x > threshold, else 0.  A NaN (a missing cell) stays
+ * NaN; onnxruntime fails the whole run on it, and scikit-learn's Binarizer
+ * refuses NaN too. */
+static lp_status build_binarizer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = rows_input(g, op, err);
+    if (!x) return err->code;
+    const lp__onnx_attr *t = lp__onnx_attr_find(node, "threshold");
+    op->fattr[0] = t && t->type == LP_ONNX_ATTR_FLOAT ? t->f : 0.0f;
+    return add_output(g, op, node->outputs[0], x->shape.dims[1], err);
+}
+
+static void run_binarizer(const lp__run *r, const lp__op *op)
+{
+    const float *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t n = r->n_rows * (size_t)r->g->values[op->out[0]].shape.dims[1];
+    for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : x[i] > op->fattr[0] ? 1.0f : 0.0f;
+}
+
+/* ---- ArrayFeatureExtractor, FeatureVectorizer --------------------------------------------- */
+
+/* ArrayFeatureExtractor: the columns a constant index list names. */
+typedef struct columns_params { int64_t *index; size_t n; } columns_params;
+
+static lp_status build_array_feature_extractor(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = rows_input(g, op, err);
+    if (!x) return err->code;
+    const int64_t *ix = lp__const_input(g, op, 1, LP_ONNX_INT64, err);
+    if (!ix) return err->code;
+    size_t n = lp__shape_count(&g->values[op->in[1]].shape, 0), f = (size_t)x->shape.dims[1];
+    if (n == 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no column index");
+    columns_params *p = lp__graph_alloc(g, sizeof *p, err);
+    if (!p || !(p->index = lp__graph_alloc(g, n * sizeof *p->index, err))) return err->code;
+    for (size_t j = 0; j < n; j++) {
+        if (ix[j] < 0 || (uint64_t)ix[j] >= f)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "column index %lld of %zu columns", (long long)ix[j], f);
+        p->index[j] = ix[j];
+    }
+    p->n = n;
+    op->params = p;
+    return add_output(g, op, node->outputs[0], (int64_t)n, err);
+}
+
+static void run_array_feature_extractor(const lp__run *r, const lp__op *op)
+{
+    const columns_params *p = op->params;
+    const float *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t f = (size_t)r->g->values[op->in[0]].shape.dims[1];
+    for (size_t i = 0; i < r->n_rows; i++)
+        for (size_t j = 0; j < p->n; j++) y[i * p->n + j] = x[i * f + (size_t)p->index[j]];
+}
+
+/* FeatureVectorizer: inputs side by side, each given inputdimensions[i]
+ * columns (cut or padded with zeros, as onnxruntime does). */
+static lp_status build_feature_vectorizer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__onnx_attr *dims = lp__onnx_attr_find(node, "inputdimensions");
+    if (!dims || dims->type != LP_ONNX_ATTR_INTS || dims->count != (size_t)op->n_in)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "inputdimensions must give one width per input");
+    int64_t width = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        const lp__value *x = op->in[i] == UINT32_MAX ? NULL : &g->values[op->in[i]];
+        if (!x || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH || x->dtype != LP_ONNX_FLOAT)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows of floats [N, k]", i + 1);
+        if (dims->ints[i] < 1 || dims->ints[i] > LP_DEFAULT_MAX_COLUMNS)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "inputdimensions[%d] = %lld", i, (long long)dims->ints[i]);
+        width += dims->ints[i];
+    }
+    op->params = (void *)dims->ints;   /* the decoded model outlives the graph's ops */
+    return add_output(g, op, node->outputs[0], width, err);
+}
+
+static void run_feature_vectorizer(const lp__run *r, const lp__op *op)
+{
+    const int64_t *dims = op->params;
+    float *y = lp__run_data(r, op->out[0]);
+    size_t width = (size_t)r->g->values[op->out[0]].shape.dims[1], at = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        const float *x = lp__run_data(r, op->in[i]);
+        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[1], d = (size_t)dims[i], k = w < d ? w : d;
+        for (size_t row = 0; row < r->n_rows; row++) {
+            memcpy(y + row * width + at, x + row * w, k * sizeof *y);
+            memset(y + row * width + at + k, 0, (d - k) * sizeof *y);
+        }
+        at += d;
+    }
+}
+
 const lp__op_kind lp__ops_ml[] = {
     {"Scaler", "ai.onnx.ml", build_scaler, run_scaler},
     {"Normalizer", "ai.onnx.ml", build_normalizer, run_normalizer},
     {"LinearClassifier", "ai.onnx.ml", build_linear_classifier, run_linear},
     {"LinearRegressor", "ai.onnx.ml", build_linear_regressor, run_linear},
+    {"Imputer", "ai.onnx.ml", build_imputer, run_imputer},
+    {"Binarizer", "ai.onnx.ml", build_binarizer, run_binarizer},
+    {"ArrayFeatureExtractor", "ai.onnx.ml", build_array_feature_extractor, run_array_feature_extractor},
+    {"FeatureVectorizer", "ai.onnx.ml", build_feature_vectorizer, run_feature_vectorizer},
 };
 const size_t lp__n_ops_ml = sizeof lp__ops_ml / sizeof *lp__ops_ml;

@@ -153,11 +153,13 @@ static size_t check_broken(const char *dir)
 }
 
 /* fixtures/onnx_ml/ (gen_onnx_ml.py): TreeEnsemble of ai.onnx.ml opset 5 and
- * double thresholds.  Double inputs are compared exactly, so the cells go in
+ * double thresholds; (gen_onnx_pipelines.py) encoders and column plumbing.  Double inputs are compared exactly, so the cells go in
  * as doubles (and as text); a float matrix would round them first. */
 static const char *const ml_cases[] = {
     "classifier_double_thresholds", "regressor_double_thresholds", "v5_binary_logistic", "v5_regressor_average",
     "v5_rf_member_double", "v5_rf_member_float", "v5_softmax_average",
+    /* gen_onnx_pipelines.py: scikit-learn pipelines in skl2onnx's form */
+    "skl_columns_binarizer_binary", "skl_imputer_scaler_logreg",
 };
 
 static void predict_table_kind(lp_model *m, const lp_test_csv *input, lp_col_type type, float *out)
