@@ -36,7 +36,7 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c \
 	formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
-	ops/graph_build.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
+	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
@@ -183,7 +183,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
-	$(NODE) tests/fixtures/gen/expect_onnx.mjs tests/fixtures/onnx_ml
+	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

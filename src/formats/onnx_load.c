@@ -343,7 +343,7 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
     m->graph_source_len = len;
     m->n_features = g->n_features;
     m->n_groups = g->n_outputs;
-    if (g->n_column_inputs) {   /* one input per column: the columns are named */
+    if (g->named_columns) {   /* one input per column: the columns are named */
         m->feature_names = calloc(g->n_features, sizeof *m->feature_names);
         if (!m->feature_names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < g->n_features; i++) {

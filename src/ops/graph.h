@@ -26,26 +26,57 @@ typedef struct lp__shape {
     int64_t dims[LP__MAX_RANK];
 } lp__shape;
 
-/* A value: constant (initializer, Constant, or folded at build time; any
- * dtype) or computed per row (float32, exactly one LP__BATCH dimension). */
+/* Element types a value may hold (ONNX TensorProto.DataType numbers):
+ * float32, float64 (computed in double), int64, int32 and bool (one byte,
+ * 0 or 1).  Extension point: a string dtype (LP_ONNX_STRING, elements
+ * lp__onnx_bytes) is not computable yet; the operators that take strings
+ * (ai.onnx.ml encoders) add it to lp__dtype_computable and to the feeds. */
+int lp__dtype_computable(int32_t dtype);
+
+/* A value: constant (initializer, Constant, or folded at build time) or
+ * computed per row (at most one LP__BATCH dimension; none when the graph
+ * was built on fixed shapes).  Both hold any computable dtype. */
 typedef struct lp__value {
     const char *name;          /* points into the decoded model's arena */
-    int32_t     dtype;         /* LP_ONNX_FLOAT; constants also INT64 */
+    int32_t     dtype;         /* lp__onnx_dtype, lp__dtype_computable */
     lp__shape   shape;
     int         is_const;
+    int         input;         /* index in g->inputs, or -1 */
     void       *data;          /* constant data, owned by the graph */
     size_t      row_offset;    /* computed values: offset in the run buffer, per row (bytes) */
+    /* Constant int64 values that hold a dimension equal to the batch's row
+     * count (Shape of a row value, and what is gathered or concatenated
+     * from it) store LP__BATCH there and set this, so Reshape and Expand
+     * can take it as "the rows"; arithmetic on such values is refused. */
+    int         holds_batch;
 } lp__value;
+
+/* A graph input: the caller feeds n_rows × width elements of its dtype,
+ * row-major (the batch is dimension 0 of its shape). */
+typedef struct lp__graph_input {
+    uint32_t    value;
+    const char *name;
+    int32_t     dtype;
+    size_t      width;         /* elements per row: the product of the other dimensions */
+} lp__graph_input;
+
+/* What the caller gives an input for one run: `data` holds n_rows × width
+ * elements of `dtype` (the input's own dtype; strings, once supported, as
+ * lp__onnx_bytes).  Read only; the run never copies it. */
+typedef struct lp__graph_feed {
+    int32_t     dtype;
+    const void *data;
+} lp__graph_feed;
 
 typedef struct lp__graph lp__graph;
 typedef struct lp__op lp__op;
 
 /* What an operator sees while it runs. */
 typedef struct lp__run {
-    const lp__graph *g;
-    unsigned char   *buffer;   /* n_rows * g->row_bytes */
-    const float     *x;        /* the input rows */
-    size_t           n_rows;
+    const lp__graph      *g;
+    unsigned char        *buffer;   /* n_rows * g->row_bytes */
+    const lp__graph_feed *feeds;    /* one per g->inputs */
+    size_t                n_rows;
 } lp__run;
 
 /* One operator kind: build checks inputs and attributes and creates the
@@ -65,7 +96,7 @@ struct lp__op {
     uint32_t    in[LP__MAX_OP_INPUTS], out[2];
     int         n_in, n_out;
     int         iattr[4];      /* small integer attributes, per kind */
-    float       fattr[4];
+    double      dattr[4];      /* small real attributes, per kind */
     void       *params;        /* per kind, owned by the graph (freed with it) */
 };
 
@@ -74,12 +105,12 @@ struct lp__graph {
     size_t      n_values, cap_values;
     lp__op     *ops;
     size_t      n_ops;
-    uint32_t    input;         /* the one [N, F] float input (its data is the rows
-                                  themselves), or UINT32_MAX with per-column inputs */
-    uint32_t   *column_inputs; /* per-column inputs [N, 1], in feature order, when */
-    size_t      n_column_inputs; /* the graph takes one input per column (n_features) */
-    uint32_t    output;        /* the [N, K] (or [N]) float scores */
-    size_t      n_features, n_outputs;
+    lp__graph_input *inputs;   /* the graph's inputs, in the file's order */
+    size_t      n_inputs;
+    int         named_columns; /* several inputs, one column each: CSV columns by name */
+    uint32_t    output;        /* the [N, K] (or [N]) float or double scores */
+    size_t      n_features;    /* the sum of the inputs' widths */
+    size_t      n_outputs;
     size_t      row_bytes;     /* run buffer bytes per row, all values together */
     void      **owned;         /* buffers to free with the graph */
     size_t      n_owned, cap_owned;
@@ -87,14 +118,23 @@ struct lp__graph {
 };
 
 /* Builds from `om` (taking it over: it is freed with the graph, or on
- * failure).  input/output selection: the one float input, the float output
- * that is not a label. */
+ * failure).  Every graph input is an input (any computable dtype, batch
+ * first); the output is the float (or double) output that is not a label. */
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err);
 
 /* Feature names of a per-column graph (its inputs' names), else NULL. */
 const char *lp__graph_feature_name(const lp__graph *g, size_t i);
 
-/* Runs n rows: x is n × n_features, scores n × n_outputs. */
+/* Runs n rows fed input by input (feeds[i] for g->inputs[i], of its dtype):
+ * scores is n × n_outputs float.  The typed entry point: token ids, string
+ * columns and other non-float inputs come in here. */
+lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
+                              lp_error *err);
+
+/* Runs n rows of CSV features: x is n × n_features float, its columns
+ * filling the inputs in order (each converted to the input's dtype; a value
+ * an integer or bool input cannot hold exactly is an error naming the row
+ * and the input).  A lone float input reads x itself. */
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err);
 
 void lp__graph_free(lp__graph *g);
@@ -107,12 +147,31 @@ size_t lp__shape_count(const lp__shape *s, size_t n_rows);
 uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, const lp__shape *shape, lp_error *err);
 /* Memory owned by the graph (zeroed); NULL on failure (err filled). */
 void *lp__graph_alloc(lp__graph *g, size_t bytes, lp_error *err);
-/* Data of value v during a run (constant data, the input, or its slice of
- * the run buffer). */
+/* Data of value v during a run (constant data, the input's feed, or its
+ * slice of the run buffer). */
 void *lp__run_data(const lp__run *r, uint32_t v);
 /* The constant data of an input the operator needs at build time (a shape,
  * axes, weights), or NULL with err filled when it is computed per row. */
 const void *lp__const_input(const lp__graph *g, const lp__op *op, int i, int32_t dtype, lp_error *err);
+/* Sets output o of op to a new value (name from the node); err on failure. */
+lp_status lp__op_output(lp__graph *g, lp__op *op, const lp__onnx_node *node, int o, int32_t dtype,
+                        const lp__shape *shape, lp_error *err);
+/* Input i of op as a value, or NULL (err filled, naming the node) when it
+ * is absent. */
+const lp__value *lp__op_input(const lp__graph *g, const lp__op *op, int i, lp_error *err);
+/* A value's dimensions during a run (LP__BATCH resolved to n_rows). */
+void lp__run_dims(const lp__run *r, uint32_t v, size_t dims[LP__MAX_RANK]);
+
+/* ---- element types (dtype.c) --------------------------------------------- */
+/* Converts n elements between computable dtypes, as ONNX Cast does
+ * (float → integer truncates toward zero; NaN and out-of-range values give
+ * the target's minimum, as x86 does, kept portable; anything → bool is
+ * x != 0). */
+void lp__dtype_convert(int32_t to, void *dst, int32_t from, const void *src, size_t n);
+/* Element i of data (dtype) as a double / as an int64. */
+double  lp__dtype_get_f64(int32_t dtype, const void *data, size_t i);
+int64_t lp__dtype_get_i64(int32_t dtype, const void *data, size_t i);
+
 /* Fails with a message naming the node. */
 lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const char *fmt, ...)
 #if defined(__GNUC__)

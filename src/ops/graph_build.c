@@ -1,6 +1,7 @@
 /* graph_build.c — lp__onnx_model → lp__graph, and running it; see graph.h. */
 #include "graph.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, cons
     v->name = name;
     v->dtype = dtype;
     v->shape = *shape;
+    v->input = -1;
     return (uint32_t)g->n_values++;
 }
 
@@ -71,8 +73,34 @@ void *lp__run_data(const lp__run *r, uint32_t v)
 {
     const lp__value *val = &r->g->values[v];
     if (val->is_const) return val->data;
-    if (v == r->g->input) return (void *)r->x;
+    if (val->input >= 0) return (void *)r->feeds[val->input].data;
     return r->buffer + val->row_offset * r->n_rows;
+}
+
+void lp__run_dims(const lp__run *r, uint32_t v, size_t dims[LP__MAX_RANK])
+{
+    const lp__shape *s = &r->g->values[v].shape;
+    for (int k = 0; k < s->rank; k++) dims[k] = s->dims[k] == LP__BATCH ? r->n_rows : (size_t)s->dims[k];
+}
+
+lp_status lp__op_output(lp__graph *g, lp__op *op, const lp__onnx_node *node, int o, int32_t dtype,
+                        const lp__shape *shape, lp_error *err)
+{
+    if ((size_t)o >= node->n_outputs || !node->outputs[o][0])
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "output %d is missing", o + 1);
+    op->out[o] = lp__graph_add_value(g, node->outputs[o], dtype, shape, err);
+    if (op->out[o] == UINT32_MAX) return err->code;
+    if (op->n_out < o + 1) op->n_out = o + 1;
+    return LP_OK;
+}
+
+const lp__value *lp__op_input(const lp__graph *g, const lp__op *op, int i, lp_error *err)
+{
+    if (i >= op->n_in || op->in[i] == UINT32_MAX) {
+        lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input %d is missing", i + 1);
+        return NULL;
+    }
+    return &g->values[op->in[i]];
 }
 
 lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const char *fmt, ...)
@@ -252,18 +280,25 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
     for (int o = 0; o < op->n_out; o++) map_put(names, g->values[op->out[o]].name, op->out[o]);
     for (int o = 0; o < op->n_out; o++) {
         const lp__value *v = &g->values[op->out[o]];
-        if (!all_const && v->dtype != LP_ONNX_FLOAT)
-            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "computes %s values per row (float is supported)",
-                               lp__onnx_dtype_name(v->dtype));
+        if (!lp__dtype_computable(v->dtype))
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "computes %s values (float, double, int64, int32 and "
+                               "bool are supported)", lp__onnx_dtype_name(v->dtype));
+        int batches = 0;
+        for (int k = 0; k < v->shape.rank; k++) batches += v->shape.dims[k] == LP__BATCH;
+        if (batches > 1)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "output \"%s\" has the rows in %d dimensions", v->name,
+                               batches);
     }
     if (all_const) return fold(g, op, err);
     g->n_ops++;
     return LP_OK;
 }
 
-/* The input rows: one graph input [N, F] (columns by position), or one
- * [N, 1] input per column (skl2onnx's per-column inputs, bound by name);
- * float either way.  Initializers listed as inputs (IR < 4) are not rows. */
+/* The graph inputs: each a tensor of a computable dtype whose first
+ * dimension is the batch and whose other dimensions are stated ([N], [N, F],
+ * [N, L] token ids, ...).  One input takes the CSV's columns by position;
+ * several inputs of one column each ([N, 1], skl2onnx's per-column inputs)
+ * take them by name.  Initializers listed as inputs (IR < 4) are not rows. */
 static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init,
                             lp_error *err)
 {
@@ -271,40 +306,57 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
     for (size_t i = 0; i < om->n_inputs; i++) n += !is_init[i];
     if (n == 0) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
     if (n > LP_DEFAULT_MAX_COLUMNS) return lp__fail(err, LP_ERR_LIMIT, "this ONNX model has %zu inputs", n);
-    g->input = UINT32_MAX;
-    if (n > 1 && !(g->column_inputs = lp__graph_alloc(g, n * sizeof *g->column_inputs, err))) return err->code;
+    if (!(g->inputs = lp__graph_alloc(g, n * sizeof *g->inputs, err))) return err->code;
+    int all_single = 1;
     for (size_t i = 0; i < om->n_inputs; i++) {
         if (is_init[i]) continue;
         const lp__onnx_value *in = &om->inputs[i];
         const lp__onnx_type *t = &in->type;
-        int64_t width = t->rank == 2 ? t->dims[1] : t->rank == 1 ? 1 : -1;
-        if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT || width <= 0 || (n > 1 && width != 1))
-            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is not a float tensor %s (%s, rank %d)",
-                            in->name, n > 1 ? "[N, 1], one column of several inputs" : "[N, F] with F stated",
-                            lp__onnx_dtype_name(t->elem), t->rank);
-        if (width > LP_DEFAULT_MAX_COLUMNS)
-            return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has %lld features", in->name, (long long)width);
-        lp__shape shape = t->rank == 1 ? (lp__shape){1, {LP__BATCH}} : (lp__shape){2, {LP__BATCH, width}};
-        uint32_t v = lp__graph_add_value(g, in->name, LP_ONNX_FLOAT, &shape, err);
+        if (t->kind != LP_ONNX_KIND_TENSOR || !lp__dtype_computable(t->elem))
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" holds %s (tensors of float, double, int64, "
+                            "int32 or bool are supported)", in->name,
+                            t->kind == LP_ONNX_KIND_TENSOR ? lp__onnx_dtype_name(t->elem) : "a sequence or map");
+        if (t->rank < 1 || t->rank > LP__MAX_RANK)
+            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %s dimensions (the rows, then up to %d "
+                            "stated dimensions)", in->name, t->rank < 0 ? "unstated" : t->rank == 0 ? "no" : "too many",
+                            LP__MAX_RANK - 1);
+        lp__shape shape = {t->rank, {LP__BATCH}};
+        size_t width = 1;
+        for (int k = 1; k < t->rank; k++) {
+            if (t->dims[k] <= 0)
+                return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\": dimension %d is not stated (only the "
+                                "first, the rows, may vary)", in->name, k);
+            if ((size_t)t->dims[k] > LP_DEFAULT_MAX_COLUMNS / width)
+                return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has more than %d values per row", in->name,
+                                LP_DEFAULT_MAX_COLUMNS);
+            shape.dims[k] = t->dims[k];
+            width *= (size_t)t->dims[k];
+        }
+        uint32_t v = lp__graph_add_value(g, in->name, t->elem, &shape, err);
         if (v == UINT32_MAX) return err->code;
+        g->values[v].input = (int)g->n_inputs;
+        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, t->elem, width};
         map_put(names, in->name, v);
-        if (n == 1) g->input = v;
-        else g->column_inputs[g->n_column_inputs++] = v;
-        g->n_features += (size_t)width;
+        all_single &= width == 1;
+        if (width > LP_DEFAULT_MAX_COLUMNS - g->n_features)
+            return lp__fail(err, LP_ERR_LIMIT, "this ONNX model takes more than %d values per row",
+                            LP_DEFAULT_MAX_COLUMNS);
+        g->n_features += width;
     }
+    g->named_columns = n > 1 && all_single;
     return LP_OK;
 }
 
 const char *lp__graph_feature_name(const lp__graph *g, size_t i)
 {
-    return g->n_column_inputs && i < g->n_column_inputs ? g->values[g->column_inputs[i]].name : NULL;
+    return g->named_columns && i < g->n_inputs ? g->inputs[i].name : NULL;
 }
 
 static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_map *names, lp_error *err)
 {
     for (size_t i = 0; i < om->n_initializers; i++) {
         const lp__onnx_tensor *t = &om->initializers[i];
-        if (t->dtype != LP_ONNX_FLOAT && t->dtype != LP_ONNX_INT64) continue;   /* found missing if used */
+        if (!lp__dtype_computable(t->dtype)) continue;   /* found missing if used */
         if (t->rank > LP__MAX_RANK)
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX initializer \"%s\" has %zu dimensions", t->name, t->rank);
         lp__shape shape = {(int)t->rank, {0}};
@@ -324,9 +376,9 @@ static void lay_out(lp__graph *g)
     size_t off = 0;
     for (size_t v = 0; v < g->n_values; v++) {
         lp__value *val = &g->values[v];
-        if (val->is_const || v == g->input) continue;
+        if (val->is_const || val->input >= 0) continue;
         val->row_offset = off;
-        off += (lp__shape_count(&val->shape, 1) * sizeof(float) + 15) & ~(size_t)15;
+        off += (lp__shape_count(&val->shape, 1) * lp__onnx_dtype_size(val->dtype) + 15) & ~(size_t)15;
     }
     g->row_bytes = off;
 }
@@ -366,10 +418,11 @@ lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
     if (s == LP_OK) {
         g->output = map_get(&names, target);
         const lp__value *o = g->output == UINT32_MAX ? NULL : &g->values[g->output];
-        if (!o || o->is_const || o->dtype != LP_ONNX_FLOAT || o->shape.rank < 1 || o->shape.rank > 2 ||
+        if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
+            o->shape.rank > 2 ||
             o->shape.dims[0] != LP__BATCH || (o->shape.rank == 2 && o->shape.dims[1] < 1))
-            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX output \"%s\" is not a float tensor [N] or [N, K] computed "
-                         "from the input rows", target);
+            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX output \"%s\" is not a float or double tensor [N] or [N, K] "
+                         "computed from the input rows", target);
         else
             g->n_outputs = o->shape.rank == 2 ? (size_t)o->shape.dims[1] : 1;
     }
@@ -386,22 +439,80 @@ lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
     return LP_OK;
 }
 
+lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
+                              lp_error *err)
+{
+    if (n_rows == 0) return LP_OK;
+    for (size_t i = 0; i < g->n_inputs; i++)
+        if (feeds[i].dtype != g->inputs[i].dtype || (!feeds[i].data && g->inputs[i].width))
+            return lp__fail(err, LP_ERR_USAGE, "ONNX input \"%s\" takes %s values, %s given", g->inputs[i].name,
+                            lp__onnx_dtype_name(g->inputs[i].dtype), lp__onnx_dtype_name(feeds[i].dtype));
+    if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
+        return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
+    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows};
+    if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    const lp__value *o = &g->values[g->output];
+    lp__dtype_convert(LP_ONNX_FLOAT, scores, o->dtype, lp__run_data(&r, g->output), n_rows * g->n_outputs);
+    free(r.buffer);
+    return LP_OK;
+}
+
+/* Whether an integer or bool input holds a CSV number exactly (NaN, a
+ * missing value, never). */
+static int holds_exactly(int32_t dtype, float v)
+{
+    switch (dtype) {
+    case LP_ONNX_FLOAT: case LP_ONNX_DOUBLE: return 1;
+    case LP_ONNX_BOOL: return v == 0 || v == 1;
+    case LP_ONNX_INT32: return v >= -2147483648.0f && v < 2147483648.0f && v == truncf(v);
+    default: return v >= -9.2e18f && v <= 9.2e18f && v == truncf(v);
+    }
+}
+
+/* An input's columns of x's rows, converted to its dtype. */
+static lp_status feed_columns(const lp__graph_input *in, const float *x, size_t stride, size_t n_rows, void *dst,
+                              lp_error *err)
+{
+    for (size_t i = 0; i < n_rows; i++) {
+        const float *row = x + i * stride;
+        for (size_t c = 0; c < in->width; c++)
+            if (!holds_exactly(in->dtype, row[c]))
+                return lp__fail(err, LP_ERR_BAD_NUMBER, "row %zu: ONNX input \"%s\" takes %s values, not %g", i + 1,
+                                in->name, lp__onnx_dtype_name(in->dtype), (double)row[c]);
+        lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__onnx_dtype_size(in->dtype), LP_ONNX_FLOAT, row,
+                          in->width);
+    }
+    return LP_OK;
+}
+
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err)
 {
     if (n_rows == 0) return LP_OK;
-    if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
-        return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
-    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), x, n_rows};
-    if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
-    /* Per-column inputs: each column of the rows into its own [N, 1] value. */
-    for (size_t c = 0; c < g->n_column_inputs; c++) {
-        float *col = lp__run_data(&r, g->column_inputs[c]);
-        for (size_t i = 0; i < n_rows; i++) col[i] = x[i * g->n_features + c];
+    /* The common case, one float input: the rows are its data. */
+    if (g->n_inputs == 1 && g->inputs[0].dtype == LP_ONNX_FLOAT) {
+        lp__graph_feed feed = {LP_ONNX_FLOAT, x};
+        return lp__graph_run_feeds(g, &feed, n_rows, scores, err);
     }
-    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
-    memcpy(scores, lp__run_data(&r, g->output), n_rows * g->n_outputs * sizeof *scores);
-    free(r.buffer);
-    return LP_OK;
+    lp__graph_feed *feeds = calloc(g->n_inputs, sizeof *feeds);
+    void **bufs = calloc(g->n_inputs, sizeof *bufs);
+    lp_status s = feeds && bufs ? LP_OK : lp__fail(err, LP_ERR_NOMEM, "out of memory running the model");
+    size_t at = 0;
+    for (size_t i = 0; s == LP_OK && i < g->n_inputs; i++) {
+        const lp__graph_input *in = &g->inputs[i];
+        if (n_rows > SIZE_MAX / 8 / (in->width ? in->width : 1) ||
+            !(bufs[i] = malloc(n_rows * in->width * lp__onnx_dtype_size(in->dtype) + 1)))
+            s = lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+        else
+            s = feed_columns(in, x + at, g->n_features, n_rows, bufs[i], err);
+        feeds[i] = (lp__graph_feed){in->dtype, bufs[i]};
+        at += in->width;
+    }
+    if (s == LP_OK) s = lp__graph_run_feeds(g, feeds, n_rows, scores, err);
+    for (size_t i = 0; bufs && i < g->n_inputs; i++) free(bufs[i]);
+    free(bufs);
+    free(feeds);
+    return s;
 }
 
 void lp__graph_free(lp__graph *g)

@@ -9,30 +9,82 @@
 
 /* ---- unary ------------------------------------------------------------------------- */
 
-enum { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_EXP, U_LOG, U_SQRT, U_ABS, U_NEG, U_CLIP, U_COPY, U_SOFTPLUS };
+enum { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_EXP, U_LOG, U_SQRT, U_ABS, U_NEG, U_CLIP, U_COPY, U_SOFTPLUS, U_ERF,
+       U_NOT, U_FLOOR, U_CEIL, U_RECIPROCAL };
+
+/* Which dtypes each unary operator takes: floats, or also integers, or any
+ * (copies), or bool (Not). */
+enum { TAKES_FLOATS, TAKES_NUMBERS, TAKES_ANY, TAKES_BOOL };
+
+static int unary_takes(int which)
+{
+    switch (which) {
+    case U_RELU: case U_ABS: case U_NEG: case U_CLIP: return TAKES_NUMBERS;
+    case U_COPY: return TAKES_ANY;
+    case U_NOT: return TAKES_BOOL;
+    default: return TAKES_FLOATS;
+    }
+}
 
 static lp_status build_unary_as(lp__graph *g, lp__op *op, const lp__onnx_node *node, int which, lp_error *err)
 {
-    if (op->n_in < 1 || op->in[0] == UINT32_MAX) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
-    const lp__value *x = &g->values[op->in[0]];
-    if (x->dtype != LP_ONNX_FLOAT)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s (float is supported)",
-                           lp__onnx_dtype_name(x->dtype));
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    int takes = unary_takes(which), d = x->dtype;
+    int ok = takes == TAKES_ANY || (takes == TAKES_BOOL ? d == LP_ONNX_BOOL
+                                    : d == LP_ONNX_FLOAT || d == LP_ONNX_DOUBLE ||
+                                      (takes == TAKES_NUMBERS && (d == LP_ONNX_INT64 || d == LP_ONNX_INT32)));
+    if (!ok)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s (%s are supported)", lp__onnx_dtype_name(d),
+                           takes == TAKES_BOOL ? "bool values" : takes == TAKES_NUMBERS ? "float, double, int64 and int32"
+                                                                                         : "float and double");
     op->iattr[0] = which;
     lp__shape shape = x->shape;
-    op->out[0] = lp__graph_add_value(g, node->outputs[0], LP_ONNX_FLOAT, &shape, err);
-    if (op->out[0] == UINT32_MAX) return err->code;
-    op->n_out = 1;
-    return LP_OK;
+    return lp__op_output(g, op, node, 0, d, &shape, err);
 }
 
-static void run_unary(const lp__run *r, const lp__op *op)
+/* erf in double: 2/√π · e^(-x²) · Σ 2ⁿ x^(2n+1) / (2n+1)!!, a series of
+ * positive terms (no cancellation) that converges for every x; beyond 6,
+ * erf is ±1 to double precision. */
+static double erf_f64(double x)
 {
-    const float *x = lp__run_data(r, op->in[0]);
-    float *y = lp__run_data(r, op->out[0]);
-    size_t n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows);
-    float a = op->fattr[0], b = op->fattr[1];
-    switch (op->iattr[0]) {
+    double ax = x < 0 ? -x : x;
+    if (ax != ax) return x;
+    if (ax >= 6.0) return x < 0 ? -1.0 : 1.0;
+    double x2 = ax * ax, term = ax, sum = ax;
+    for (int n = 0; n < 200 && term > sum * 1e-17; n++) {
+        term *= 2.0 * x2 / (2.0 * n + 3.0);
+        sum += term;
+    }
+    double r = 1.1283791670955126 * lp__exp(-x2) * sum;
+    r = r > 1.0 ? 1.0 : r;
+    return x < 0 ? -r : r;
+}
+
+static double sigmoid_f64(double x)
+{
+    if (x >= 0) return 1.0 / (1.0 + lp__exp(-x));
+    double e = lp__exp(x);
+    return e / (1.0 + e);
+}
+
+/* tanh in double: a series near 0, where 1 - e^(-2|x|) would cancel. */
+static double tanh_f64(double x)
+{
+    double ax = x < 0 ? -x : x, t;
+    if (ax < 0.01) {
+        double x2 = ax * ax;
+        t = ax * (1.0 - x2 * (1.0 / 3.0 - x2 * (2.0 / 15.0 - x2 * 17.0 / 315.0)));
+    } else {
+        double e = lp__exp(-2.0 * ax);
+        t = (1.0 - e) / (1.0 + e);
+    }
+    return x < 0 ? -t : t;
+}
+
+static void run_unary_f32(int which, const float *x, float *y, size_t n, float a, float b)
+{
+    switch (which) {
     case U_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f; break;
     case U_LEAKY: for (size_t i = 0; i < n; i++) y[i] = x[i] >= 0 ? x[i] : a * x[i]; break;
     case U_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = lp__sigmoid(x[i]); break;
@@ -50,7 +102,80 @@ static void run_unary(const lp__run *r, const lp__op *op)
         for (size_t i = 0; i < n; i++)
             y[i] = x[i] > 20 ? x[i] : (float)lp__log(1.0 + lp__exp((double)x[i]));
         break;
+    case U_ERF: for (size_t i = 0; i < n; i++) y[i] = (float)erf_f64((double)x[i]); break;
+    case U_FLOOR: for (size_t i = 0; i < n; i++) y[i] = floorf(x[i]); break;
+    case U_CEIL: for (size_t i = 0; i < n; i++) y[i] = ceilf(x[i]); break;
+    case U_RECIPROCAL: for (size_t i = 0; i < n; i++) y[i] = 1.0f / x[i]; break;
     default: if (y != x) memmove(y, x, n * sizeof *y); break;
+    }
+}
+
+static void run_unary_f64(int which, const double *x, double *y, size_t n, double a, double b)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        switch (which) {
+        case U_RELU: v = v > 0 ? v : 0.0; break;
+        case U_LEAKY: v = v >= 0 ? v : a * v; break;
+        case U_SIGMOID: v = sigmoid_f64(v); break;
+        case U_TANH: v = tanh_f64(v); break;
+        case U_EXP: v = lp__exp(v); break;
+        case U_LOG: v = v > 0 ? lp__log(v) : v == 0 ? -INFINITY : NAN; break;
+        case U_SQRT: v = sqrt(v); break;
+        case U_ABS: v = fabs(v); break;
+        case U_NEG: v = -v; break;
+        case U_CLIP: v = v < a ? a : v > b ? b : v; break;
+        case U_SOFTPLUS: v = v > 40 ? v : lp__log(1.0 + lp__exp(v)); break;
+        case U_ERF: v = erf_f64(v); break;
+        case U_FLOOR: v = floor(v); break;
+        case U_CEIL: v = ceil(v); break;
+        case U_RECIPROCAL: v = 1.0 / v; break;
+        default: break;
+        }
+        y[i] = v;
+    }
+}
+
+/* Integers: Relu, Abs, Neg, Clip (bounds truncated; INT_MIN negates to
+ * itself, wrapping as two's complement does). */
+#define RUN_UNARY_INT(T, UT)                                                                       \
+    static void run_unary_##T(int which, const T *x, T *y, size_t n, double a, double b)          \
+    {                                                                                              \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            T v = x[i];                                                                            \
+            switch (which) {                                                                       \
+            case U_RELU: v = v > 0 ? v : 0; break;                                                 \
+            case U_ABS: v = v < 0 ? (T)(0 - (UT)v) : v; break;                                     \
+            case U_NEG: v = (T)(0 - (UT)v); break;                                                 \
+            case U_CLIP: v = (double)v < a ? (T)a : (double)v > b ? (T)b : v; break;               \
+            default: break;                                                                        \
+            }                                                                                      \
+            y[i] = v;                                                                              \
+        }                                                                                          \
+    }
+RUN_UNARY_INT(int64_t, uint64_t)
+RUN_UNARY_INT(int32_t, uint32_t)
+
+static void run_unary(const lp__run *r, const lp__op *op)
+{
+    const lp__value *yv = &r->g->values[op->out[0]];
+    const void *x = lp__run_data(r, op->in[0]);
+    void *y = lp__run_data(r, op->out[0]);
+    size_t n = lp__shape_count(&yv->shape, r->n_rows);
+    int which = op->iattr[0];
+    double a = op->dattr[0], b = op->dattr[1];
+    if (which == U_COPY) {
+        if (y != x) memmove(y, x, n * lp__onnx_dtype_size(yv->dtype));
+        return;
+    }
+    switch (yv->dtype) {
+    case LP_ONNX_FLOAT: run_unary_f32(which, x, y, n, (float)a, (float)b); break;
+    case LP_ONNX_DOUBLE: run_unary_f64(which, x, y, n, a, b); break;
+    case LP_ONNX_INT64: run_unary_int64_t(which, x, y, n, a, b); break;
+    case LP_ONNX_INT32: run_unary_int32_t(which, x, y, n, a, b); break;
+    default:   /* Not */
+        for (size_t i = 0; i < n; i++) ((uint8_t *)y)[i] = !((const uint8_t *)x)[i];
+        break;
     }
 }
 
@@ -69,63 +194,122 @@ UNARY(abs, U_ABS)
 UNARY(neg, U_NEG)
 UNARY(copy, U_COPY)
 UNARY(softplus, U_SOFTPLUS)
+UNARY(erf, U_ERF)
+UNARY(not, U_NOT)
+UNARY(floor, U_FLOOR)
+UNARY(ceil, U_CEIL)
+UNARY(reciprocal, U_RECIPROCAL)
 
 static lp_status build_leaky(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
     const lp__onnx_attr *alpha = lp__onnx_attr_find(node, "alpha");
-    op->fattr[0] = alpha && alpha->type == LP_ONNX_ATTR_FLOAT ? alpha->f : 0.01f;
+    op->dattr[0] = alpha && alpha->type == LP_ONNX_ATTR_FLOAT ? alpha->f : 0.01f;
     return build_unary_as(g, op, node, U_LEAKY, err);
 }
 
-/* Clip: bounds from attributes (opset < 11) or constant inputs (11+). */
+/* Clip: bounds from attributes (opset < 11) or constant inputs (11+, of the
+ * input's dtype). */
 static lp_status build_clip(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
     const lp__onnx_attr *lo = lp__onnx_attr_find(node, "min"), *hi = lp__onnx_attr_find(node, "max");
-    op->fattr[0] = lo ? lo->f : -INFINITY;
-    op->fattr[1] = hi ? hi->f : INFINITY;
+    op->dattr[0] = lo ? lo->f : -INFINITY;
+    op->dattr[1] = hi ? hi->f : INFINITY;
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
     for (int i = 1; i < 3 && i < op->n_in; i++) {
         if (op->in[i] == UINT32_MAX) continue;
-        const float *v = lp__const_input(g, op, i, LP_ONNX_FLOAT, err);
+        const void *v = lp__const_input(g, op, i, x->dtype, err);
         if (!v) return err->code;
-        op->fattr[i - 1] = v[0];
+        if (lp__shape_count(&g->values[op->in[i]].shape, 0) != 1)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input %d (the %s bound) is not a scalar", i + 1,
+                               i == 1 ? "lower" : "upper");
+        op->dattr[i - 1] = lp__dtype_get_f64(x->dtype, v, 0);
     }
     return build_unary_as(g, op, node, U_CLIP, err);
 }
 
-/* Cast: to float only (other types would leave the float pipeline). */
+/* Cast between the computable dtypes (ONNX's rules: lp__dtype_convert). */
 static lp_status build_cast(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
     const lp__onnx_attr *to = lp__onnx_attr_find(node, "to");
-    if (!to || to->i != LP_ONNX_FLOAT)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "cast to %s (casts to float are supported)",
-                           to ? lp__onnx_dtype_name((int32_t)to->i) : "nothing");
-    return build_unary_as(g, op, node, U_COPY, err);
+    if (!to || to->type != LP_ONNX_ATTR_INT)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no integer attribute \"to\"");
+    if (!lp__dtype_computable((int32_t)to->i) || !lp__dtype_computable(x->dtype))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "cast from %s to %s (float, double, int64, int32 and bool "
+                           "are supported)", lp__onnx_dtype_name(x->dtype), lp__onnx_dtype_name((int32_t)to->i));
+    lp__shape shape = x->shape;
+    return lp__op_output(g, op, node, 0, (int32_t)to->i, &shape, err);
 }
 
-/* ---- binary with broadcasting ------------------------------------------------------------ */
+static void run_cast(const lp__run *r, const lp__op *op)
+{
+    const lp__value *xv = &r->g->values[op->in[0]], *yv = &r->g->values[op->out[0]];
+    lp__dtype_convert(yv->dtype, lp__run_data(r, op->out[0]), xv->dtype, lp__run_data(r, op->in[0]),
+                      lp__shape_count(&yv->shape, r->n_rows));
+}
 
-enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN };
+/* ---- n-ary with broadcasting ---------------------------------------------------------- */
 
-typedef struct bcast {
-    int     rank;
-    int64_t dims[LP__MAX_RANK];            /* output dims (LP__BATCH allowed) */
-    int64_t a_step[LP__MAX_RANK], b_step[LP__MAX_RANK];   /* element strides, 0 = broadcast */
-} bcast;
+/* Arithmetic keeps the dtype; comparisons give bool; logic takes bool. */
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_MOD,
+       B_EQUAL, B_LESS, B_GREATER, B_LESS_EQUAL, B_GREATER_EQUAL, B_AND, B_OR, B_XOR, B_WHERE };
 
 /* numpy's rule: align right; equal sizes, or one of them is 1. */
-static lp_status broadcast(const lp__op *op, const lp__shape *a, const lp__shape *b, bcast *bc, lp_error *err)
+static lp_status broadcast(const lp__op *op, const lp__shape *a, const lp__shape *b, lp__shape *out, lp_error *err)
 {
     int rank = a->rank > b->rank ? a->rank : b->rank;
-    bc->rank = rank;
+    out->rank = rank;
     for (int k = 0; k < rank; k++) {
         int ia = k - (rank - a->rank), ib = k - (rank - b->rank);
         int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
-        if (da == db || db == 1) bc->dims[k] = da;
-        else if (da == 1) bc->dims[k] = db;
+        if (da == db || db == 1) out->dims[k] = da;
+        else if (da == 1) out->dims[k] = db;
         else return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "shapes do not broadcast (dimension %d: %lld vs %lld)", k,
                                 (long long)da, (long long)db);
     }
     return LP_OK;
+}
+
+/* Walks the output of a broadcast with an odometer, keeping each operand's
+ * element index (operands of broadcast dimensions stay put). */
+typedef struct bwalk {
+    int    rank, n_ops;
+    size_t dims[LP__MAX_RANK], idx[LP__MAX_RANK];
+    size_t step[3][LP__MAX_RANK];
+    size_t at[3];
+} bwalk;
+
+static void bwalk_init(bwalk *w, const lp__run *r, const lp__op *op, uint32_t y)
+{
+    const lp__graph *g = r->g;
+    w->rank = g->values[y].shape.rank;
+    w->n_ops = op->n_in;
+    lp__run_dims(r, y, w->dims);
+    for (int j = 0; j < op->n_in; j++) {
+        const lp__shape *s = &g->values[op->in[j]].shape;
+        size_t stride = 1;
+        for (int k = w->rank - 1; k >= 0; k--) {
+            int ik = k - (w->rank - s->rank);
+            size_t d = ik >= 0 ? (s->dims[ik] == LP__BATCH ? r->n_rows : (size_t)s->dims[ik]) : 1;
+            w->step[j][k] = d == 1 ? 0 : stride;
+            stride *= d;
+        }
+        w->at[j] = 0;
+    }
+    memset(w->idx, 0, sizeof w->idx);
+}
+
+static inline void bwalk_next(bwalk *w)
+{
+    for (int k = w->rank - 1; k >= 0; k--) {
+        w->idx[k]++;
+        for (int j = 0; j < w->n_ops; j++) w->at[j] += w->step[j][k];
+        if (w->idx[k] < w->dims[k]) return;
+        for (int j = 0; j < w->n_ops; j++) w->at[j] -= w->step[j][k] * w->dims[k];
+        w->idx[k] = 0;
+    }
 }
 
 static lp_status build_binary_as(lp__graph *g, lp__op *op, const lp__onnx_node *node, int which, lp_error *err)
@@ -133,22 +317,43 @@ static lp_status build_binary_as(lp__graph *g, lp__op *op, const lp__onnx_node *
     if (op->n_in != 2 || op->in[0] == UINT32_MAX || op->in[1] == UINT32_MAX)
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "%d inputs (two are supported)", op->n_in);
     const lp__value *a = &g->values[op->in[0]], *b = &g->values[op->in[1]];
-    if (a->dtype != LP_ONNX_FLOAT || b->dtype != LP_ONNX_FLOAT)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "inputs hold %s and %s (float is supported)",
-                           lp__onnx_dtype_name(a->dtype), lp__onnx_dtype_name(b->dtype));
-    bcast bc;
-    lp_status s = broadcast(op, &a->shape, &b->shape, &bc, err);
+    if (a->holds_batch || b->holds_batch)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "arithmetic on the number of rows (export the model with "
+                           "fixed dimensions other than the batch)");
+    int d = a->dtype;
+    if (which == B_POW && b->dtype != d && b->is_const && lp__dtype_computable(b->dtype)) {
+        /* Pow's exponent may have its own type (opset 12+): a constant one
+         * is converted once. */
+        lp__shape bs = b->shape;
+        uint32_t c = lp__graph_add_value(g, b->name, d, &bs, err);
+        if (c == UINT32_MAX) return err->code;
+        size_t n = lp__shape_count(&bs, 0);
+        void *data = lp__graph_alloc(g, n * lp__onnx_dtype_size(d), err);
+        if (!data) return err->code;
+        b = &g->values[op->in[1]];
+        lp__dtype_convert(d, data, b->dtype, b->data, n);
+        g->values[c].is_const = 1;
+        g->values[c].data = data;
+        op->in[1] = c;
+        a = &g->values[op->in[0]];   /* adding a value may have moved them */
+        b = &g->values[c];
+    }
+    int numbers = d == LP_ONNX_FLOAT || d == LP_ONNX_DOUBLE || d == LP_ONNX_INT64 || d == LP_ONNX_INT32;
+    int ok = b->dtype == d && (which >= B_AND && which <= B_XOR ? d == LP_ONNX_BOOL
+                               : which == B_EQUAL ? numbers || d == LP_ONNX_BOOL : numbers);
+    if (!ok)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "inputs hold %s and %s (%s)", lp__onnx_dtype_name(a->dtype),
+                           lp__onnx_dtype_name(b->dtype),
+                           which >= B_AND && which <= B_XOR ? "bool and bool are supported"
+                                                            : "the same type, float, double, int64 or int32, is supported");
+    lp__shape shape;
+    lp_status s = broadcast(op, &a->shape, &b->shape, &shape, err);
     if (s != LP_OK) return s;
     op->iattr[0] = which;
-    lp__shape shape = {bc.rank, {0}};
-    memcpy(shape.dims, bc.dims, sizeof bc.dims);
-    op->out[0] = lp__graph_add_value(g, node->outputs[0], LP_ONNX_FLOAT, &shape, err);
-    if (op->out[0] == UINT32_MAX) return err->code;
-    op->n_out = 1;
-    return LP_OK;
+    return lp__op_output(g, op, node, 0, which >= B_EQUAL ? LP_ONNX_BOOL : d, &shape, err);
 }
 
-static float apply(int which, float x, float y)
+static inline float apply_f32(int which, float x, float y)
 {
     switch (which) {
     case B_ADD: return x + y;
@@ -161,50 +366,107 @@ static float apply(int which, float x, float y)
     }
 }
 
+static inline double apply_f64(int which, double x, double y)
+{
+    switch (which) {
+    case B_ADD: return x + y;
+    case B_SUB: return x - y;
+    case B_MUL: return x * y;
+    case B_DIV: return x / y;
+    case B_POW: return y == 2.0 ? x * x : y == 0.5 ? sqrt(x) : pow(x, y);
+    case B_MAX: return x != x || y != y ? NAN : x > y ? x : y;
+    default: return x != x || y != y ? NAN : x < y ? x : y;
+    }
+}
+
+/* Integers wrap as two's complement (no C overflow); division truncates
+ * toward zero as onnxruntime's does, and by zero gives 0 instead of a trap. */
+#define APPLY_INT(T, UT)                                                                           \
+    static inline T apply_##T(int which, T x, T y)                                                 \
+    {                                                                                              \
+        switch (which) {                                                                           \
+        case B_ADD: return (T)((UT)x + (UT)y);                                                     \
+        case B_SUB: return (T)((UT)x - (UT)y);                                                     \
+        case B_MUL: return (T)((UT)x * (UT)y);                                                     \
+        case B_DIV: return y == 0 ? 0 : (y == -1 ? (T)(0 - (UT)x) : x / y);                        \
+        case B_POW: {                                                                              \
+            double p = pow((double)x, (double)y);                                                  \
+            return p == p && p > -9.2e18 && p < 9.2e18 ? (T)(int64_t)p : 0;                        \
+        }                                                                                          \
+        case B_MAX: return x > y ? x : y;                                                          \
+        default: return x < y ? x : y;                                                             \
+        }                                                                                          \
+    }
+APPLY_INT(int64_t, uint64_t)
+APPLY_INT(int32_t, uint32_t)
+
+static inline uint8_t compare(int which, double x, double y)
+{
+    switch (which) {
+    case B_EQUAL: return x == y;
+    case B_LESS: return x < y;
+    case B_GREATER: return x > y;
+    case B_LESS_EQUAL: return x <= y;
+    default: return x >= y;
+    }
+}
+
+static inline uint8_t logic(int which, uint8_t x, uint8_t y)
+{
+    return which == B_AND ? (x && y) : which == B_OR ? (x || y) : (x != 0) != (y != 0);
+}
+
+/* y[i] = EXPR(x, z) for T-typed operands x = a[.], z = b[.] over the
+ * broadcast output: same shapes and a scalar b take the direct loops. */
+#define BINARY_LOOPS(TI, TO, EXPR)                                                                  \
+    do {                                                                                           \
+        const TI *a_ = pa, *b_ = pb;                                                               \
+        TO *y_ = py;                                                                               \
+        if (na == n && nb == n) {                                                                  \
+            for (size_t i = 0; i < n; i++) { TI x = a_[i], z = b_[i]; y_[i] = (EXPR); }             \
+        } else if (na == n && nb == 1) {                                                           \
+            TI z = b_[0];                                                                          \
+            for (size_t i = 0; i < n; i++) { TI x = a_[i]; y_[i] = (EXPR); }                        \
+        } else {                                                                                   \
+            bwalk w;                                                                               \
+            bwalk_init(&w, r, op, op->out[0]);                                                     \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                TI x = a_[w.at[0]], z = b_[w.at[1]];                                               \
+                y_[i] = (EXPR);                                                                    \
+                bwalk_next(&w);                                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 static void run_binary(const lp__run *r, const lp__op *op)
 {
     const lp__graph *g = r->g;
     const lp__value *av = &g->values[op->in[0]], *bv = &g->values[op->in[1]], *yv = &g->values[op->out[0]];
-    const float *a = lp__run_data(r, op->in[0]), *b = lp__run_data(r, op->in[1]);
-    float *y = lp__run_data(r, op->out[0]);
+    const void *pa = lp__run_data(r, op->in[0]), *pb = lp__run_data(r, op->in[1]);
+    void *py = lp__run_data(r, op->out[0]);
     int which = op->iattr[0];
     size_t n = lp__shape_count(&yv->shape, r->n_rows);
     size_t na = lp__shape_count(&av->shape, r->n_rows), nb = lp__shape_count(&bv->shape, r->n_rows);
-    if (na == n && nb == n) {                      /* same shape */
-        for (size_t i = 0; i < n; i++) y[i] = apply(which, a[i], b[i]);
+    if (which >= B_AND) {
+        BINARY_LOOPS(uint8_t, uint8_t, logic(which, x, z));
         return;
     }
-    if (na == n && nb == 1) {                      /* a scalar */
-        for (size_t i = 0; i < n; i++) y[i] = apply(which, a[i], b[0]);
-        return;
-    }
-    /* General case: walk the output with an odometer over its dimensions. */
-    int rank = yv->shape.rank;
-    size_t dims[LP__MAX_RANK], sa[LP__MAX_RANK], sb[LP__MAX_RANK], idx[LP__MAX_RANK] = {0};
-    for (int k = 0; k < rank; k++)
-        dims[k] = yv->shape.dims[k] == LP__BATCH ? r->n_rows : (size_t)yv->shape.dims[k];
-    size_t stride_a = 1, stride_b = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-        int ia = k - (rank - av->shape.rank), ib = k - (rank - bv->shape.rank);
-        size_t da = ia >= 0 ? (av->shape.dims[ia] == LP__BATCH ? r->n_rows : (size_t)av->shape.dims[ia]) : 1;
-        size_t db = ib >= 0 ? (bv->shape.dims[ib] == LP__BATCH ? r->n_rows : (size_t)bv->shape.dims[ib]) : 1;
-        sa[k] = da == 1 ? 0 : stride_a;
-        sb[k] = db == 1 ? 0 : stride_b;
-        stride_a *= da;
-        stride_b *= db;
-    }
-    size_t ia = 0, ib = 0;
-    for (size_t i = 0; i < n; i++) {
-        y[i] = apply(which, a[ia], b[ib]);
-        for (int k = rank - 1; k >= 0; k--) {
-            idx[k]++;
-            ia += sa[k];
-            ib += sb[k];
-            if (idx[k] < dims[k]) break;
-            ia -= sa[k] * dims[k];
-            ib -= sb[k] * dims[k];
-            idx[k] = 0;
+    if (which >= B_EQUAL) {
+        switch (av->dtype) {
+        case LP_ONNX_FLOAT: BINARY_LOOPS(float, uint8_t, compare(which, x, z)); break;
+        case LP_ONNX_DOUBLE: BINARY_LOOPS(double, uint8_t, compare(which, x, z)); break;
+        /* int64 beyond 2^53 would not compare exactly as doubles */
+        case LP_ONNX_INT64: BINARY_LOOPS(int64_t, uint8_t, compare(which, 0, x < z ? -1 : x > z)); break;
+        case LP_ONNX_INT32: BINARY_LOOPS(int32_t, uint8_t, compare(which, x, z)); break;
+        default: BINARY_LOOPS(uint8_t, uint8_t, compare(which, x, z)); break;
         }
+        return;
+    }
+    switch (av->dtype) {
+    case LP_ONNX_FLOAT: BINARY_LOOPS(float, float, apply_f32(which, x, z)); break;
+    case LP_ONNX_DOUBLE: BINARY_LOOPS(double, double, apply_f64(which, x, z)); break;
+    case LP_ONNX_INT64: BINARY_LOOPS(int64_t, int64_t, apply_int64_t(which, x, z)); break;
+    default: BINARY_LOOPS(int32_t, int32_t, apply_int32_t(which, x, z)); break;
     }
 }
 
@@ -218,8 +480,59 @@ BINARY(sub, B_SUB)
 BINARY(mul, B_MUL)
 BINARY(div, B_DIV)
 BINARY(pow, B_POW)
-BINARY(max, B_MAX)
-BINARY(min, B_MIN)
+BINARY(equal, B_EQUAL)
+BINARY(less, B_LESS)
+BINARY(greater, B_GREATER)
+BINARY(less_equal, B_LESS_EQUAL)
+BINARY(greater_equal, B_GREATER_EQUAL)
+BINARY(and, B_AND)
+BINARY(or, B_OR)
+BINARY(xor, B_XOR)
+
+/* Max and Min take one or more inputs (opset 8+); two are supported. */
+static lp_status build_max(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    return build_binary_as(g, op, node, B_MAX, err);
+}
+
+static lp_status build_min(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    return build_binary_as(g, op, node, B_MIN, err);
+}
+
+/* Where(condition, X, Y): X where the condition holds, else Y, all three
+ * broadcast together. */
+static lp_status build_where(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    if (op->n_in != 3 || op->in[0] == UINT32_MAX || op->in[1] == UINT32_MAX || op->in[2] == UINT32_MAX)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%d inputs (3 expected)", op->n_in);
+    const lp__value *c = &g->values[op->in[0]], *x = &g->values[op->in[1]], *y = &g->values[op->in[2]];
+    if (c->dtype != LP_ONNX_BOOL)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "the condition holds %s, not bool", lp__onnx_dtype_name(c->dtype));
+    if (x->dtype != y->dtype)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "X holds %s and Y %s (one type expected)",
+                           lp__onnx_dtype_name(x->dtype), lp__onnx_dtype_name(y->dtype));
+    lp__shape xy, shape;
+    lp_status s = broadcast(op, &x->shape, &y->shape, &xy, err);
+    if (s == LP_OK) s = broadcast(op, &c->shape, &xy, &shape, err);
+    if (s != LP_OK) return s;
+    return lp__op_output(g, op, node, 0, x->dtype, &shape, err);
+}
+
+static void run_where(const lp__run *r, const lp__op *op)
+{
+    const lp__value *yv = &r->g->values[op->out[0]];
+    size_t n = lp__shape_count(&yv->shape, r->n_rows), size = lp__onnx_dtype_size(yv->dtype);
+    const uint8_t *c = lp__run_data(r, op->in[0]);
+    const char *x = lp__run_data(r, op->in[1]), *y = lp__run_data(r, op->in[2]);
+    char *out = lp__run_data(r, op->out[0]);
+    bwalk w;
+    bwalk_init(&w, r, op, op->out[0]);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out + i * size, c[w.at[0]] ? x + w.at[1] * size : y + w.at[2] * size, size);
+        bwalk_next(&w);
+    }
+}
 
 /* ---- softmax ------------------------------------------------------------------------------ */
 
@@ -229,6 +542,9 @@ static lp_status build_softmax_as(lp__graph *g, lp__op *op, const lp__onnx_node 
 {
     if (op->n_in < 1 || op->in[0] == UINT32_MAX) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
     const lp__value *x = &g->values[op->in[0]];
+    if (x->dtype != LP_ONNX_FLOAT)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s (float is supported)",
+                           lp__onnx_dtype_name(x->dtype));
     const lp__onnx_attr *axis = lp__onnx_attr_find(node, "axis");
     int64_t opset = lp__onnx_opset_version(&g->source, "");
     int64_t ax = axis ? axis->i : opset >= 13 ? -1 : 1;
@@ -341,12 +657,20 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"Sqrt", "", build_sqrt, run_unary},       {"Abs", "", build_abs, run_unary},
     {"Neg", "", build_neg, run_unary},         {"Clip", "", build_clip, run_unary},
     {"Softplus", "", build_softplus, run_unary},
+    {"Erf", "", build_erf, run_unary},         {"Not", "", build_not, run_unary},
+    {"Floor", "", build_floor, run_unary},     {"Ceil", "", build_ceil, run_unary},
+    {"Reciprocal", "", build_reciprocal, run_unary},
     {"Identity", "", build_copy, run_unary},   {"Dropout", "", build_copy, run_unary},
-    {"Cast", "", build_cast, run_unary},
+    {"Cast", "", build_cast, run_cast},
     {"Add", "", build_add, run_binary},        {"Sub", "", build_sub, run_binary},
     {"Mul", "", build_mul, run_binary},        {"Div", "", build_div, run_binary},
     {"Pow", "", build_pow, run_binary},        {"Max", "", build_max, run_binary},
     {"Min", "", build_min, run_binary},
+    {"Equal", "", build_equal, run_binary},    {"Less", "", build_less, run_binary},
+    {"Greater", "", build_greater, run_binary},
+    {"LessOrEqual", "", build_less_equal, run_binary}, {"GreaterOrEqual", "", build_greater_equal, run_binary},
+    {"And", "", build_and, run_binary},        {"Or", "", build_or, run_binary},
+    {"Xor", "", build_xor, run_binary},        {"Where", "", build_where, run_where},
     {"Softmax", "", build_softmax, run_softmax}, {"LogSoftmax", "", build_log_softmax, run_softmax},
 };
 const size_t lp__n_ops_elementwise = sizeof lp__ops_elementwise / sizeof *lp__ops_elementwise;

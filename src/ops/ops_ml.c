@@ -233,7 +233,7 @@ static lp_status build_binarizer(lp__graph *g, lp__op *op, const lp__onnx_node *
     const lp__value *x = rows_input(g, op, err);
     if (!x) return err->code;
     const lp__onnx_attr *t = lp__onnx_attr_find(node, "threshold");
-    op->fattr[0] = t && t->type == LP_ONNX_ATTR_FLOAT ? t->f : 0.0f;
+    op->dattr[0] = t && t->type == LP_ONNX_ATTR_FLOAT ? t->f : 0.0f;
     return add_output(g, op, node->outputs[0], x->shape.dims[1], err);
 }
 
@@ -242,7 +242,7 @@ static void run_binarizer(const lp__run *r, const lp__op *op)
     const float *x = lp__run_data(r, op->in[0]);
     float *y = lp__run_data(r, op->out[0]);
     size_t n = r->n_rows * (size_t)r->g->values[op->out[0]].shape.dims[1];
-    for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : x[i] > op->fattr[0] ? 1.0f : 0.0f;
+    for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : x[i] > op->dattr[0] ? 1.0f : 0.0f;
 }
 
 /* ---- ArrayFeatureExtractor, FeatureVectorizer --------------------------------------------- */

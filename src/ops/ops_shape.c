@@ -55,7 +55,7 @@ static lp_status build_flatten(lp__graph *g, lp__op *op, const lp__onnx_node *no
     if (ax < 0) ax += x->shape.rank;
     if (ax != 1) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "flatten at axis %lld (1 is supported)", (long long)ax);
     lp__shape shape = {2, {LP__BATCH, per_row(&x->shape)}};
-    return add_output(g, op, node, LP_ONNX_FLOAT, &shape, err);
+    return add_output(g, op, node, x->dtype, &shape, err);
 }
 
 static lp_status build_reshape(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
@@ -83,7 +83,7 @@ static lp_status build_reshape(lp__graph *g, lp__op *op, const lp__onnx_node *no
     if (rest != per_row(&x->shape))
         return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%lld values per row cannot be reshaped into %lld",
                            (long long)per_row(&x->shape), (long long)rest);
-    return add_output(g, op, node, LP_ONNX_FLOAT, &shape, err);
+    return add_output(g, op, node, x->dtype, &shape, err);
 }
 
 /* Axes from the attribute (opset < 13) or the constant second input. */
@@ -130,7 +130,7 @@ static lp_status build_squeeze(lp__graph *g, lp__op *op, const lp__onnx_node *no
     lp__shape shape = {0, {0}};
     for (int k = 0; k < x->shape.rank; k++)
         if (!(n ? drop[k] : (k > 0 && x->shape.dims[k] == 1))) shape.dims[shape.rank++] = x->shape.dims[k];
-    return add_output(g, op, node, LP_ONNX_FLOAT, &shape, err);
+    return add_output(g, op, node, x->dtype, &shape, err);
 }
 
 static lp_status build_unsqueeze(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
@@ -150,7 +150,7 @@ static lp_status build_unsqueeze(lp__graph *g, lp__op *op, const lp__onnx_node *
     }
     lp__shape shape = {rank, {0}};
     for (int k = 0, j = 0; k < rank; k++) shape.dims[k] = add[k] ? 1 : x->shape.dims[j++];
-    return add_output(g, op, node, LP_ONNX_FLOAT, &shape, err);
+    return add_output(g, op, node, x->dtype, &shape, err);
 }
 
 /* Constant: its tensor becomes a constant value (folded: no inputs). */
@@ -160,7 +160,7 @@ static lp_status build_constant(lp__graph *g, lp__op *op, const lp__onnx_node *n
     if (!v || v->type != LP_ONNX_ATTR_TENSOR || !v->t)
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "a constant other than a tensor \"value\"");
     const lp__onnx_tensor *t = v->t;
-    if ((t->dtype != LP_ONNX_FLOAT && t->dtype != LP_ONNX_INT64) || t->rank > LP__MAX_RANK)
+    if (!lp__dtype_computable(t->dtype) || t->rank > LP__MAX_RANK)
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "a %s constant of rank %zu", lp__onnx_dtype_name(t->dtype), t->rank);
     lp__shape shape = {(int)t->rank, {0}};
     for (size_t k = 0; k < t->rank; k++) shape.dims[k] = t->dims[k];
@@ -173,27 +173,32 @@ static lp_status build_concat(lp__graph *g, lp__op *op, const lp__onnx_node *nod
 {
     const lp__onnx_attr *axis = lp__onnx_attr_find(node, "axis");
     int64_t width = 0;
+    const lp__value *x = NULL;
     for (int i = 0; i < op->n_in; i++) {
-        const lp__value *x = op->in[i] == UINT32_MAX ? NULL : &g->values[op->in[i]];
-        if (!x || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH || x->dtype != LP_ONNX_FLOAT)
-            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows of floats [N, k]", i + 1);
+        x = op->in[i] == UINT32_MAX ? NULL : &g->values[op->in[i]];
+        if (!x || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH ||
+            x->dtype != g->values[op->in[0]].dtype)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows [N, k] of the first input's type",
+                               i + 1);
         width += x->shape.dims[1];
     }
+    if (!x) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
     if (!axis || (axis->i != 1 && axis->i != -1))
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "concatenation along axis %lld (1 is supported)",
                            axis ? (long long)axis->i : 0LL);
     lp__shape shape = {2, {LP__BATCH, width}};
-    return add_output(g, op, node, LP_ONNX_FLOAT, &shape, err);
+    return add_output(g, op, node, x->dtype, &shape, err);
 }
 
 static void run_concat(const lp__run *r, const lp__op *op)
 {
-    float *y = lp__run_data(r, op->out[0]);
-    size_t width = (size_t)r->g->values[op->out[0]].shape.dims[1], at = 0;
+    char *y = lp__run_data(r, op->out[0]);
+    size_t size = lp__onnx_dtype_size(r->g->values[op->out[0]].dtype);
+    size_t width = (size_t)r->g->values[op->out[0]].shape.dims[1] * size, at = 0;
     for (int i = 0; i < op->n_in; i++) {
-        const float *x = lp__run_data(r, op->in[i]);
-        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[1];
-        for (size_t row = 0; row < r->n_rows; row++) memcpy(y + row * width + at, x + row * w, w * sizeof *y);
+        const char *x = lp__run_data(r, op->in[i]);
+        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[1] * size;
+        for (size_t row = 0; row < r->n_rows; row++) memcpy(y + row * width + at, x + row * w, w);
         at += w;
     }
 }

@@ -418,6 +418,8 @@ const char *const lp_test_onnx_cases[] = {
     /* dense graphs */
     "linear_regressor", "logreg_binary", "logreg_ovr_normalizer", "logreg_softmax_zipmap", "mlp_mixed_ops",
     "mlp_batchnorm", "mlp_opset9", "mlp_regressor", "mlp_relu_softmax", "per_column_concat_mlp",
+    /* values of every dtype */
+    "typed_columns", "token_ids_int64",
 };
 const size_t lp_test_n_onnx_cases = sizeof lp_test_onnx_cases / sizeof *lp_test_onnx_cases;
 

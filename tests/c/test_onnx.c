@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "formats/onnx_graph.h"
 #include "localpredict.h"
 #include "lp_test.h"
+#include "ops/graph.h"
 
 static lp_model *load_onnx(const char *path, lp_error *err, lp_status *status)
 {
@@ -223,8 +225,52 @@ LP_TEST(ml_fixtures_match_onnxruntime)
     }
 }
 
+/* The typed entry point: token ids fed as an int64 [N, 4] tensor (as a
+ * tokenizer does), against onnxruntime's outputs; a feed of the wrong dtype
+ * is refused naming the input. */
+LP_TEST(typed_feeds_int64_token_ids)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/onnx/token_ids_int64/model.onnx", &len);
+    lp_test_csv input, expected;
+    int ok = LP_CHECK(bytes != NULL, "model missing");
+    ok = LP_CHECK(lp_test_read_csv("fixtures/onnx/token_ids_int64/input.csv", &input), "no input.csv") && ok;
+    ok = LP_CHECK(lp_test_read_csv("fixtures/onnx/token_ids_int64/expected.csv", &expected), "no expected.csv") && ok;
+    lp__onnx_model om;
+    lp__graph *g = NULL;
+    lp_error err;
+    if (ok && LP_CHECK_STATUS(lp__onnx_decode(bytes, len, &om, &err), LP_OK, &err) &&
+        LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err) &&
+        LP_CHECK(g->n_inputs == 1 && g->inputs[0].dtype == LP_ONNX_INT64 && g->inputs[0].width == 4,
+                 "one int64 input of 4 per row")) {
+        size_t n = input.n_rows, k = expected.n_cols;
+        int64_t *ids = calloc(n * 4, sizeof *ids);
+        float *scores = calloc(n * k, sizeof *scores);
+        for (size_t i = 0; i < n * 4; i++) ids[i] = strtoll(input.cells[i], NULL, 10);
+        lp__graph_feed feed = {LP_ONNX_INT64, ids};
+        if (LP_CHECK_STATUS(lp__graph_run_feeds(g, &feed, n, scores, &err), LP_OK, &err))
+            for (size_t i = 0; i < n * k; i++) {
+                double want = strtod(expected.cells[i], NULL);
+                LP_CHECK(fabs(scores[i] - want) <= 1e-6, "row %zu class %zu: %.9g, onnxruntime %.9g", i / k, i % k,
+                         scores[i], want);
+            }
+        lp__graph_feed wrong = {LP_ONNX_FLOAT, scores};
+        LP_CHECK(lp__graph_run_feeds(g, &wrong, n, scores, &err) == LP_ERR_USAGE &&
+                     strstr(err.message, "\"ids\" takes int64 values, float given"), "%s", err.message);
+        free(ids);
+        free(scores);
+    }
+    lp__graph_free(g);
+    if (ok) {
+        lp_test_csv_free(&input);
+        lp_test_csv_free(&expected);
+    }
+    free(bytes);
+}
+
 void test_onnx(void)
 {
+    LP_RUN(typed_feeds_int64_token_ids);
     LP_RUN(fixtures_match_onnxruntime);
     LP_RUN(info_matches_meta);
     LP_RUN(broken_models_are_refused);
