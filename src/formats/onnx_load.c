@@ -1,6 +1,7 @@
 /* onnx_load.c — ONNX graph → lp_model; see onnx_load.h. */
 #include "onnx_load.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,36 @@ static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *e
     return LP_OK;
 }
 
+/* String inputs take CSV text: their features become categories naming the
+ * graph's vocabulary (feature_prep.h), so a cell reaches the graph as its
+ * index there (lp__graph_run turns it back into the string); a cell the
+ * model names nowhere is missing, which every encoder treats as unknown. */
+static lp_status string_features(const lp__graph *g, lp_model *m, lp_error *err)
+{
+    int any = 0;
+    for (size_t i = 0; i < g->n_inputs; i++) any |= g->inputs[i].dtype == LP_ONNX_STRING;
+    if (!any) return LP_OK;
+    m->prep = calloc(g->n_features + 1, sizeof *m->prep);
+    if (!m->prep) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0, at = 0; i < g->n_inputs; at += g->inputs[i].width, i++) {
+        if (g->inputs[i].dtype != LP_ONNX_STRING) continue;
+        for (size_t f = at; f < at + g->inputs[i].width; f++) {
+            lp__feature_prep *p = &m->prep[f];
+            m->feature_is_cat[f] = 1;
+            p->kind = LP__PREP_CATEGORY;
+            if (!(p->categories = calloc(g->n_vocab + 1, sizeof *p->categories)))
+                return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            for (; p->n_categories < g->n_vocab; p->n_categories++) {
+                lp__category *c = &p->categories[p->n_categories];
+                c->number = NAN;
+                if (!(c->text = lp__strndup(g->vocab[p->n_categories].data, g->vocab[p->n_categories].len)))
+                    return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            }
+        }
+    }
+    return LP_OK;
+}
+
 /* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
  * columns are class probabilities, one column a regression. */
 static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
@@ -351,6 +382,7 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
             if (!(m->feature_names[i] = lp__strndup(name, strlen(name)))) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
         }
     }
+    if ((s = string_features(g, m, err)) != LP_OK) return s;
     m->best_iteration = -1;
     m->link = g->n_outputs == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
     m->native_task = g->n_outputs == 1 ? LP_TASK_REGRESSION : g->n_outputs == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;

@@ -42,7 +42,7 @@ static void run_copy(const lp__run *r, const lp__op *op)
     const lp__value *y = &r->g->values[op->out[0]];
     void *dst = lp__run_data(r, op->out[0]);
     const void *src = op->params ? op->params : lp__run_data(r, op->in[0]);
-    size_t bytes = lp__shape_count(&y->shape, r->n_rows) * lp__onnx_dtype_size(y->dtype);
+    size_t bytes = lp__shape_count(&y->shape, r->n_rows) * lp__dtype_elem_size(y->dtype);
     if (dst != src) memmove(dst, src, bytes);
 }
 
@@ -174,31 +174,40 @@ static lp_status build_concat(lp__graph *g, lp__op *op, const lp__onnx_node *nod
     const lp__onnx_attr *axis = lp__onnx_attr_find(node, "axis");
     int64_t width = 0;
     const lp__value *x = NULL;
+    /* Along the last axis: [N, a] + [N, b], or [N, 1, a] + [N, 1, b] as
+     * skl2onnx joins OneHotEncoder outputs; the other dimensions agree. */
+    const lp__value *first = op->n_in > 0 && op->in[0] != UINT32_MAX ? &g->values[op->in[0]] : NULL;
+    int rank = first ? first->shape.rank : 0;
     for (int i = 0; i < op->n_in; i++) {
         x = op->in[i] == UINT32_MAX ? NULL : &g->values[op->in[i]];
-        if (!x || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH ||
-            x->dtype != g->values[op->in[0]].dtype)
-            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows [N, k] of the first input's type",
-                               i + 1);
-        width += x->shape.dims[1];
+        int same = x && x->shape.rank == rank && rank >= 2;
+        for (int k = 1; same && k < rank - 1; k++) same = x->shape.dims[k] == first->shape.dims[k];
+        if (!same || x->is_const || x->shape.dims[0] != LP__BATCH || x->dtype != first->dtype)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows [N, k] (or [N, ..., k]) of the "
+                               "first input's type and shape but the last dimension", i + 1);
+        width += x->shape.dims[rank - 1];
     }
     if (!x) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
-    if (!axis || (axis->i != 1 && axis->i != -1))
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "concatenation along axis %lld (1 is supported)",
+    if (!axis || (axis->i != rank - 1 && axis->i != -1))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "concatenation along axis %lld (the last is supported)",
                            axis ? (long long)axis->i : 0LL);
-    lp__shape shape = {2, {LP__BATCH, width}};
+    lp__shape shape = first->shape;
+    shape.dims[rank - 1] = width;
     return add_output(g, op, node, x->dtype, &shape, err);
 }
 
 static void run_concat(const lp__run *r, const lp__op *op)
 {
     char *y = lp__run_data(r, op->out[0]);
-    size_t size = lp__onnx_dtype_size(r->g->values[op->out[0]].dtype);
-    size_t width = (size_t)r->g->values[op->out[0]].shape.dims[1] * size, at = 0;
+    const lp__value *yv = &r->g->values[op->out[0]];
+    int last = yv->shape.rank - 1;
+    size_t size = lp__dtype_elem_size(yv->dtype);
+    size_t width = (size_t)yv->shape.dims[last] * size, at = 0;
+    size_t rows = lp__shape_count(&yv->shape, r->n_rows) / (size_t)yv->shape.dims[last];
     for (int i = 0; i < op->n_in; i++) {
         const char *x = lp__run_data(r, op->in[i]);
-        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[1] * size;
-        for (size_t row = 0; row < r->n_rows; row++) memcpy(y + row * width + at, x + row * w, w);
+        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[last] * size;
+        for (size_t row = 0; row < rows; row++) memcpy(y + row * width + at, x + row * w, w);
         at += w;
     }
 }
