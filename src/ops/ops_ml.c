@@ -248,13 +248,16 @@ static void run_binarizer(const lp__run *r, const lp__op *op)
 
 /* ---- ArrayFeatureExtractor, FeatureVectorizer --------------------------------------------- */
 
-/* ArrayFeatureExtractor: the columns a constant index list names. */
+/* ArrayFeatureExtractor: the columns a constant index list names (rows of
+ * any type: skl2onnx picks string columns with it too). */
 typedef struct columns_params { int64_t *index; size_t n; } columns_params;
 
 static lp_status build_array_feature_extractor(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *x = rows_input(g, op, err);
+    const lp__value *x = lp__op_input(g, op, 0, err);
     if (!x) return err->code;
+    if (x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input must be rows [N, F]");
     const int64_t *ix = lp__const_input(g, op, 1, LP_ONNX_INT64, err);
     if (!ix) return err->code;
     size_t n = lp__shape_count(&g->values[op->in[1]].shape, 0), f = (size_t)x->shape.dims[1];
@@ -268,17 +271,20 @@ static lp_status build_array_feature_extractor(lp__graph *g, lp__op *op, const l
     }
     p->n = n;
     op->params = p;
-    return add_output(g, op, node->outputs[0], (int64_t)n, err);
+    lp__shape shape = {2, {LP__BATCH, (int64_t)n}};
+    return lp__op_output(g, op, node, 0, x->dtype, &shape, err);
 }
 
 static void run_array_feature_extractor(const lp__run *r, const lp__op *op)
 {
     const columns_params *p = op->params;
-    const float *x = lp__run_data(r, op->in[0]);
-    float *y = lp__run_data(r, op->out[0]);
-    size_t f = (size_t)r->g->values[op->in[0]].shape.dims[1];
+    const lp__value *xv = &r->g->values[op->in[0]];
+    const char *x = lp__run_data(r, op->in[0]);
+    char *y = lp__run_data(r, op->out[0]);
+    size_t f = (size_t)xv->shape.dims[1], size = lp__dtype_elem_size(xv->dtype);
     for (size_t i = 0; i < r->n_rows; i++)
-        for (size_t j = 0; j < p->n; j++) y[i * p->n + j] = x[i * f + (size_t)p->index[j]];
+        for (size_t j = 0; j < p->n; j++)
+            memcpy(y + (i * p->n + j) * size, x + (i * f + (size_t)p->index[j]) * size, size);
 }
 
 /* FeatureVectorizer: inputs side by side, each given inputdimensions[i]
