@@ -203,12 +203,15 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_lightgbm.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_decode.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_ml.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
 	$(NODE) tests/fixtures/gen/expect_ensemble.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_text.py
 	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
+	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

@@ -28,6 +28,11 @@ float lp__prep_apply(const lp__feature_prep *p, double v)
         if (p->zero_is_missing && v >= -LP__LGB_ZERO_THRESHOLD && v <= LP__LGB_ZERO_THRESHOLD)
             return NAN;
         return (float)rank_of(p->thresholds, p->n_thresholds, v);
+    case LP__PREP_RANK_EQ: {
+        if (v != v) return NAN;
+        size_t r = rank_of(p->thresholds, p->n_thresholds, v);
+        return (float)(2 * r + (r < p->n_thresholds && p->thresholds[r] == v));
+    }
     case LP__PREP_CATEGORY:
         /* LightGBM: NaN → right; static_cast<int>(v) < 0 → right.  Truncation
          * keeps (-1, 0) at category 0; beyond int range counts as negative

@@ -16,6 +16,14 @@
  * feature, which the loader enforces.  The kernels stay unchanged: this is
  * the same binning LightGBM itself does at training time.
  *
+ * ONNX trees reading a double input compare x with double thresholds in
+ * six ways (<, <=, >, >=, ==, !=, set membership), so LP__PREP_RANK_EQ keeps
+ * equality too: with the feature's sorted distinct values t_0 < … < t_{n-1},
+ *     q(x) = 2·#{ i : t_i < x } + (x == some t_i ? 1 : 0)
+ * maps t_i to 2i + 1 and every x strictly between thresholds to an even
+ * integer, so x ⋈ t_i ⟺ q(x) ⋈ 2i + 1 for every comparison ⋈; NaN stays
+ * NaN (the node's own missing rule).  Exact in float32 below 2^22 values.
+ *
  * A categorical feature becomes the integer LightGBM takes from it
  * (static_cast<int>, i.e. truncation toward zero), or NaN. */
 #ifndef LP_FORMATS_FEATURE_PREP_H
@@ -27,7 +35,8 @@
 typedef enum {
     LP__PREP_AS_IS = 0,   /* cast to float32 (a feature no split reads) */
     LP__PREP_RANK,        /* numerical: rank among the thresholds */
-    LP__PREP_CATEGORY     /* categorical: truncated to an integer */
+    LP__PREP_CATEGORY,    /* categorical: truncated to an integer */
+    LP__PREP_RANK_EQ      /* ONNX double splits: rank that also tells equality */
 } lp__prep_kind;
 
 /* One category of a pandas_categorical list: how a CSV cell names it. */

@@ -1,6 +1,7 @@
 /* onnx_load.c — ONNX graph → lp_model; see onnx_load.h. */
 #include "onnx_load.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,7 @@ static int is_default(const lp__onnx_node *n) { return n->domain[0] == 0 || strc
 static int is_ensemble(const lp__onnx_node *n)
 {
     return is_ml(n) && (strcmp(n->op_type, "TreeEnsembleClassifier") == 0 ||
-                        strcmp(n->op_type, "TreeEnsembleRegressor") == 0);
+                        strcmp(n->op_type, "TreeEnsembleRegressor") == 0 || strcmp(n->op_type, "TreeEnsemble") == 0);
 }
 
 /* What may surround a tree ensemble. */
@@ -120,6 +121,7 @@ static int tree_plumbing_supported(const lp__onnx_node *n, void *ctx)
 
 typedef struct features {
     size_t       count;        /* 0 until known */
+    int          as_double;    /* the trees read doubles (no Cast to float on the way) */
     const char **names;        /* per-column inputs, or NULL (columns by position) */
 } features;
 
@@ -144,6 +146,22 @@ static const value_def *through_plumbing(const lp__onnx_model *om, const graph_i
         name = n->inputs[0];
     }
     return NULL;
+}
+
+/* Whether `name` is a double graph input, reached through Identity only
+ * (a Cast on the way makes it float). */
+static int double_without_cast(const lp__onnx_model *om, const graph_index *g, const char *name)
+{
+    for (int hops = 0; hops < 64; hops++) {
+        const value_def *d = lookup(g, name);
+        if (!d) return 0;
+        if (d->origin == FROM_INPUT) return om->inputs[d->index].type.elem == LP_ONNX_DOUBLE;
+        if (d->origin != FROM_NODE) return 0;
+        const lp__onnx_node *n = &om->nodes[d->index];
+        if (!is_default(n) || strcmp(n->op_type, "Identity") != 0 || n->n_inputs != 1) return 0;
+        name = n->inputs[0];
+    }
+    return 0;
 }
 
 /* The width of a graph input [N, F] (0 when not stated) and its check. */
@@ -176,7 +194,8 @@ static lp_status find_features(const lp__onnx_model *om, const graph_index *g, c
     if (d && d->origin == FROM_INPUT) {
         const lp__onnx_value *v = &om->inputs[d->index];
         if ((s = input_width(v, &ft->count, err)) != LP_OK) return s;
-        if (v->type.elem != LP_ONNX_FLOAT && lookup(g, ensemble->inputs[0]) == d)
+        ft->as_double = double_without_cast(om, g, ensemble->inputs[0]);
+        if (v->type.elem != LP_ONNX_FLOAT && !ft->as_double && lookup(g, ensemble->inputs[0]) == d)
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" is %s and reaches the trees without a Cast "
                             "to float (float inputs are supported)", v->name, lp__onnx_dtype_name(v->type.elem));
         return LP_OK;   /* one [N, F] input: columns by position */
@@ -205,7 +224,12 @@ static lp_status find_features(const lp__onnx_model *om, const graph_index *g, c
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %zu columns; inputs joined into the "
                             "features must have one column each", om->inputs[src->index].name, width);
         ft->names[j] = om->inputs[src->index].name;
+        int as_double = double_without_cast(om, g, join->inputs[j]);
+        if (j > 0 && as_double != ft->as_double)
+            return lp__fail(err, BAD, "ONNX node \"%s\" (Concat) joins double and float inputs", join->name);
+        ft->as_double = as_double;
     }
+    if (strcmp(join->op_type, "FeatureVectorizer") == 0) ft->as_double = 0;   /* it emits float */
     ft->count = join->n_inputs;
     return LP_OK;
 }
@@ -230,7 +254,7 @@ static void copy_str(char *dst, size_t cap, const char *src)
 static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *err)
 {
     graph_index g = {NULL, 0};
-    features ft = {0, NULL};
+    features ft = {0};
     lp_status s = index_graph(om, &g, err);
     if (s == LP_OK) s = lp__onnx_report_unsupported(om, NULL, tree_plumbing_supported, NULL, err);
     const lp__onnx_node *ensemble = NULL;
@@ -259,7 +283,7 @@ static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *er
         if (!m->feature_names || (ft.count && !m->feature_names[ft.count - 1]))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
-    if (s == LP_OK) s = lp__onnx_trees_lower(ensemble, ft.count, m, err);
+    if (s == LP_OK) s = lp__onnx_trees_lower(ensemble, ft.count, ft.as_double, m, err);
     if (s == LP_OK) {
         m->best_iteration = -1;   /* ONNX stores no early-stopping point */
         copy_str(m->format, sizeof m->format, "onnx");
@@ -301,6 +325,36 @@ static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *e
     return LP_OK;
 }
 
+/* String inputs take CSV text: their features become categories naming the
+ * graph's vocabulary (feature_prep.h), so a cell reaches the graph as its
+ * index there (lp__graph_run turns it back into the string); a cell the
+ * model names nowhere is missing, which every encoder treats as unknown. */
+static lp_status string_features(const lp__graph *g, lp_model *m, lp_error *err)
+{
+    int any = 0;
+    for (size_t i = 0; i < g->n_inputs; i++) any |= g->inputs[i].dtype == LP_ONNX_STRING;
+    if (!any) return LP_OK;
+    m->prep = calloc(g->n_features + 1, sizeof *m->prep);
+    if (!m->prep) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0, at = 0; i < g->n_inputs; at += g->inputs[i].width, i++) {
+        if (g->inputs[i].dtype != LP_ONNX_STRING) continue;
+        for (size_t f = at; f < at + g->inputs[i].width; f++) {
+            lp__feature_prep *p = &m->prep[f];
+            m->feature_is_cat[f] = 1;
+            p->kind = LP__PREP_CATEGORY;
+            if (!(p->categories = calloc(g->n_vocab + 1, sizeof *p->categories)))
+                return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            for (; p->n_categories < g->n_vocab; p->n_categories++) {
+                lp__category *c = &p->categories[p->n_categories];
+                c->number = NAN;
+                if (!(c->text = lp__strndup(g->vocab[p->n_categories].data, g->vocab[p->n_categories].len)))
+                    return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+            }
+        }
+    }
+    return LP_OK;
+}
+
 /* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
  * columns are class probabilities, one column a regression. */
 static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
@@ -328,6 +382,7 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
             if (!(m->feature_names[i] = lp__strndup(name, strlen(name)))) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
         }
     }
+    if ((s = string_features(g, m, err)) != LP_OK) return s;
     m->best_iteration = -1;
     m->link = g->n_outputs == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
     m->native_task = g->n_outputs == 1 ? LP_TASK_REGRESSION : g->n_outputs == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;

@@ -14,6 +14,9 @@
  * nodes_missing_value_tracks_true says so, else the branch the comparison
  * takes for NaN in C (false, except for !=).
  *
+ * Opset 5's BRANCH_MEMBER (x in a set) becomes a balanced tree of such
+ * comparisons over the set's values (onnx_trees.c, emit_member).
+ *
  * A leaf may carry weights for several classes; the forest adds one value per
  * tree to one margin, so such a tree is emitted once per class it scores.
  */
@@ -24,8 +27,12 @@
 #include "onnx_graph.h"
 
 /* Fills m->forest, n_groups, link, base_margin, the ONNX post-sum fields and
- * the outputs (labels from classlabels_*) from `node`, whose input has
- * n_features columns. */
-lp_status lp__onnx_trees_lower(const lp__onnx_node *node, size_t n_features, lp_model *m, lp_error *err);
+ * the outputs (labels from classlabels_*) from `node` (TreeEnsembleClassifier,
+ * TreeEnsembleRegressor or opset 5's TreeEnsemble), whose input has
+ * n_features columns.  With double_input (the trees read a double tensor, as
+ * onnxruntime then compares in double) the splits are compared exactly
+ * through m->prep (feature_prep.h, LP__PREP_RANK_EQ). */
+lp_status lp__onnx_trees_lower(const lp__onnx_node *node, size_t n_features, int double_input, lp_model *m,
+                               lp_error *err);
 
 #endif

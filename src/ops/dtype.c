@@ -13,6 +13,16 @@ int lp__dtype_computable(int32_t dtype)
     }
 }
 
+int lp__dtype_storable(int32_t dtype)
+{
+    return lp__dtype_computable(dtype) || dtype == LP_ONNX_STRING;
+}
+
+size_t lp__dtype_elem_size(int32_t dtype)
+{
+    return dtype == LP_ONNX_STRING ? sizeof(lp__onnx_bytes) : lp__onnx_dtype_size(dtype);
+}
+
 double lp__dtype_get_f64(int32_t dtype, const void *data, size_t i)
 {
     switch (dtype) {

@@ -111,6 +111,11 @@ struct lp__graph {
     int         named_columns; /* several inputs, one column each: CSV columns by name */
     uint32_t    output;        /* the [N, K] (or [N]) float or double scores */
     size_t      n_features;    /* the sum of the inputs' widths */
+    const lp__onnx_bytes *vocab; /* strings the model compares string inputs with */
+    size_t      n_vocab;       /* (every encoder's categories and keys, distinct) */
+    const uint8_t **known;     /* per input: NULL, or for a string input read only by
+                                  OneHotEncoders with zeros = 0, which codes they know
+                                  (another cell fails the run, as in onnxruntime) */
     size_t      n_outputs;
     size_t      row_bytes;     /* run buffer bytes per row, all values together */
     int         fixed;         /* built on the inputs' declared shapes (tests) */
@@ -183,6 +188,12 @@ void lp__run_dims(const lp__run *r, uint32_t v, size_t dims[LP__MAX_RANK]);
  * the target's minimum, as x86 does, kept portable; anything → bool is
  * x != 0). */
 void lp__dtype_convert(int32_t to, void *dst, int32_t from, const void *src, size_t n);
+/* Strings: values may also hold LP_ONNX_STRING (elements lp__onnx_bytes;
+ * data NULL for a string the model does not know), which only the shape
+ * operators and the ai.onnx.ml encoders take.  A string graph input is fed
+ * from the CSV as codes into g->vocab (see lp__graph_run). */
+int    lp__dtype_storable(int32_t dtype);
+size_t lp__dtype_elem_size(int32_t dtype);   /* bytes per element, strings included */
 /* Element i of data (dtype) as a double / as an int64. */
 double  lp__dtype_get_f64(int32_t dtype, const void *data, size_t i);
 int64_t lp__dtype_get_i64(int32_t dtype, const void *data, size_t i);

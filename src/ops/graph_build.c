@@ -254,7 +254,7 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
     for (int o = 0; o < op->n_out; o++) {
         lp__value *v = &g->values[op->out[o]];
         if (has_batch(&v->shape)) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "constant inputs, row-shaped output");
-        size_t bytes = lp__shape_count(&v->shape, 0) * lp__onnx_dtype_size(v->dtype);
+        size_t bytes = lp__shape_count(&v->shape, 0) * lp__dtype_elem_size(v->dtype);
         v->data = lp__graph_alloc(g, bytes, err);
         if (!v->data) return err->code;
         v->is_const = 1;
@@ -302,9 +302,9 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
     for (int o = 0; o < op->n_out; o++) map_put(names, g->values[op->out[o]].name, op->out[o]);
     for (int o = 0; o < op->n_out; o++) {
         const lp__value *v = &g->values[op->out[o]];
-        if (!lp__dtype_computable(v->dtype))
-            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "computes %s values (float, double, int64, int32 and "
-                               "bool are supported)", lp__onnx_dtype_name(v->dtype));
+        if (!lp__dtype_storable(v->dtype))
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "computes %s values (float, double, int64, int32, "
+                               "bool and string are supported)", lp__onnx_dtype_name(v->dtype));
         int batches = 0;
         for (int k = 0; k < v->shape.rank; k++) batches += v->shape.dims[k] == LP__BATCH;
         if (batches > 1)
@@ -323,6 +323,86 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
  * [N, L] token ids, ...).  One input takes the CSV's columns by position;
  * several inputs of one column each ([N, 1], skl2onnx's per-column inputs)
  * take them by name.  Initializers listed as inputs (IR < 4) are not rows. */
+static int cmp_bytes(const void *a, const void *b)
+{
+    const lp__onnx_bytes *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->data, y->data, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The strings string inputs are compared with: every category and key the
+ * encoders name (OneHotEncoder cats_strings, LabelEncoder keys_strings /
+ * classes_strings), sorted and distinct.  A CSV cell becomes its index here
+ * (its code, through the model's category preparation); a cell outside it
+ * matches no encoder's list, whichever encoder reads it, so nothing is lost. */
+/* A string input read only by OneHotEncoders with zeros = 0: onnxruntime
+ * fails on a category they do not list, so the run does too (g->known). */
+static lp_status strict_inputs(lp__graph *g, const lp__onnx_model *om, lp_error *err)
+{
+    if (!(g->known = lp__graph_alloc(g, g->n_inputs * sizeof *g->known, err))) return err->code;
+    for (size_t i = 0; i < g->n_inputs; i++) {
+        if (g->inputs[i].dtype != LP_ONNX_STRING) continue;
+        int readers = 0, strict = 1;
+        for (size_t k = 0; k < om->n_nodes; k++) {
+            const lp__onnx_node *n = &om->nodes[k];
+            int reads = 0;
+            for (size_t j = 0; j < n->n_inputs; j++) reads |= strcmp(n->inputs[j], g->inputs[i].name) == 0;
+            if (!reads) continue;
+            readers++;
+            const lp__onnx_attr *zeros = lp__onnx_attr_find(n, "zeros"), *cats = lp__onnx_attr_find(n, "cats_strings");
+            strict &= strcmp(n->op_type, "OneHotEncoder") == 0 && zeros && zeros->type == LP_ONNX_ATTR_INT &&
+                      zeros->i == 0 && cats && cats->type == LP_ONNX_ATTR_STRINGS;
+        }
+        if (!readers || !strict) continue;
+        uint8_t *known = lp__graph_alloc(g, g->n_vocab + 1, err);
+        if (!known) return err->code;
+        for (size_t k = 0; k < om->n_nodes; k++) {
+            const lp__onnx_node *n = &om->nodes[k];
+            if (n->n_inputs < 1 || strcmp(n->inputs[0], g->inputs[i].name) != 0) continue;
+            const lp__onnx_attr *cats = lp__onnx_attr_find(n, "cats_strings");
+            for (size_t j = 0; j < cats->count; j++) {
+                const lp__onnx_bytes *hit = bsearch(&cats->strings[j], g->vocab, g->n_vocab, sizeof *g->vocab, cmp_bytes);
+                if (hit) known[hit - g->vocab] = 1;
+            }
+        }
+        g->known[i] = known;
+    }
+    return LP_OK;
+}
+
+static lp_status string_vocabulary(lp__graph *g, const lp__onnx_model *om, lp_error *err)
+{
+    int any = 0;
+    for (size_t i = 0; i < g->n_inputs; i++) any |= g->inputs[i].dtype == LP_ONNX_STRING;
+    if (!any) return LP_OK;
+    static const char *const lists[] = {"cats_strings", "keys_strings", "classes_strings"};
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        lp__onnx_bytes *out = NULL;
+        if (pass == 1 && !(out = lp__graph_alloc(g, (n ? n : 1) * sizeof *out, err))) return err->code;
+        n = 0;
+        for (size_t k = 0; k < om->n_nodes; k++)
+            for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
+                const lp__onnx_attr *a = lp__onnx_attr_find(&om->nodes[k], lists[l]);
+                if (!a || a->type != LP_ONNX_ATTR_STRINGS) continue;
+                for (size_t j = 0; j < a->count; j++, n++)
+                    if (out) out[n] = a->strings[j];
+            }
+        if (out) {
+            qsort(out, n, sizeof *out, cmp_bytes);
+            size_t w = 0;
+            for (size_t j = 0; j < n; j++)
+                if (!w || cmp_bytes(&out[w - 1], &out[j]) != 0) out[w++] = out[j];
+            g->vocab = out;
+            g->n_vocab = w;
+        }
+    }
+    if (g->n_vocab > (1u << 24))
+        return lp__fail(err, LP_ERR_LIMIT, "the ONNX model names %zu strings (at most %u)", g->n_vocab, 1u << 24);
+    return strict_inputs(g, om, err);
+}
+
 static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init,
                             int fixed, lp_error *err)
 {
@@ -336,9 +416,9 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
         if (is_init[i]) continue;
         const lp__onnx_value *in = &om->inputs[i];
         const lp__onnx_type *t = &in->type;
-        if (t->kind != LP_ONNX_KIND_TENSOR || !lp__dtype_computable(t->elem))
+        if (t->kind != LP_ONNX_KIND_TENSOR || !lp__dtype_storable(t->elem))
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" holds %s (tensors of float, double, int64, "
-                            "int32 or bool are supported)", in->name,
+                            "int32, bool or string are supported)", in->name,
                             t->kind == LP_ONNX_KIND_TENSOR ? lp__onnx_dtype_name(t->elem) : "a sequence or map");
         if ((t->rank < 1 && !(fixed && t->rank == 0)) || t->rank > LP__MAX_RANK)
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" has %s dimensions (the rows, then up to %d "
@@ -368,7 +448,7 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
         g->n_features += width;
     }
     g->named_columns = n > 1 && all_single;
-    return LP_OK;
+    return string_vocabulary(g, om, err);
 }
 
 const char *lp__graph_feature_name(const lp__graph *g, size_t i)
@@ -402,7 +482,7 @@ static void lay_out(lp__graph *g)
         lp__value *val = &g->values[v];
         if (val->is_const || val->input >= 0) continue;
         val->row_offset = off;
-        off += (lp__shape_count(&val->shape, 1) * lp__onnx_dtype_size(val->dtype) + 15) & ~(size_t)15;
+        off += (lp__shape_count(&val->shape, 1) * lp__dtype_elem_size(val->dtype) + 15) & ~(size_t)15;
     }
     g->row_bytes = off;
 }
@@ -501,17 +581,34 @@ static int holds_exactly(int32_t dtype, float v)
     }
 }
 
-/* An input's columns of x's rows, converted to its dtype. */
-static lp_status feed_columns(const lp__graph_input *in, const float *x, size_t stride, size_t n_rows, void *dst,
-                              lp_error *err)
+/* An input's columns of x's rows, converted to its dtype; a string input's
+ * cells are codes into g->vocab (NaN or out of range: a string the model
+ * does not know). */
+static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, const float *x, size_t stride,
+                              size_t n_rows, void *dst, lp_error *err)
 {
+    if (in->dtype == LP_ONNX_STRING) {
+        lp__onnx_bytes *out = dst;
+        const uint8_t *known = g->known ? g->known[in - g->inputs] : NULL;
+        for (size_t i = 0; i < n_rows; i++)
+            for (size_t c = 0; c < in->width; c++) {
+                float code = x[i * stride + c];
+                if (known && !(code >= 0 && code < (float)g->n_vocab && known[(size_t)code]))
+                    return lp__fail(err, LP_ERR_BAD_NUMBER, "row %zu: ONNX input \"%s\": a category the model's "
+                                    "OneHotEncoder does not list (it was trained with handle_unknown='error'), "
+                                    "or an empty cell", i + 1, in->name);
+                out[i * in->width + c] = code >= 0 && code < (float)g->n_vocab ? g->vocab[(size_t)code]
+                                                                                 : (lp__onnx_bytes){NULL, 0};
+            }
+        return LP_OK;
+    }
     for (size_t i = 0; i < n_rows; i++) {
         const float *row = x + i * stride;
         for (size_t c = 0; c < in->width; c++)
             if (!holds_exactly(in->dtype, row[c]))
                 return lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, not %g (row %zu of the "
                                 "batch)", in->name, lp__onnx_dtype_name(in->dtype), (double)row[c], i + 1);
-        lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__onnx_dtype_size(in->dtype), LP_ONNX_FLOAT, row,
+        lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__dtype_elem_size(in->dtype), LP_ONNX_FLOAT, row,
                           in->width);
     }
     return LP_OK;
@@ -531,11 +628,11 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
     size_t at = 0;
     for (size_t i = 0; s == LP_OK && i < g->n_inputs; i++) {
         const lp__graph_input *in = &g->inputs[i];
-        if (n_rows > SIZE_MAX / 8 / (in->width ? in->width : 1) ||
-            !(bufs[i] = malloc(n_rows * in->width * lp__onnx_dtype_size(in->dtype) + 1)))
+        if (n_rows > SIZE_MAX / 16 / (in->width ? in->width : 1) ||
+            !(bufs[i] = malloc(n_rows * in->width * lp__dtype_elem_size(in->dtype) + 1)))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
         else
-            s = feed_columns(in, x + at, g->n_features, n_rows, bufs[i], err);
+            s = feed_columns(g, in, x + at, g->n_features, n_rows, bufs[i], err);
         feeds[i] = (lp__graph_feed){in->dtype, bufs[i]};
         at += in->width;
     }
@@ -564,7 +661,7 @@ lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, v
     for (size_t i = 0; i < g->n_fixed_outputs; i++) {
         const lp__value *v = &g->values[g->fixed_outputs[i]];
         memcpy(outputs[i], lp__run_data(&r, g->fixed_outputs[i]), lp__shape_count(&v->shape, 1) *
-               lp__onnx_dtype_size(v->dtype));
+               lp__dtype_elem_size(v->dtype));
     }
     free(r.buffer);
     return LP_OK;

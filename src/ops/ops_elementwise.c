@@ -165,7 +165,7 @@ static void run_unary(const lp__run *r, const lp__op *op)
     int which = op->iattr[0];
     double a = op->dattr[0], b = op->dattr[1];
     if (which == U_COPY) {
-        if (y != x) memmove(y, x, n * lp__onnx_dtype_size(yv->dtype));
+        if (y != x) memmove(y, x, n * lp__dtype_elem_size(yv->dtype));
         return;
     }
     switch (yv->dtype) {
@@ -328,7 +328,7 @@ static lp_status build_binary_as(lp__graph *g, lp__op *op, const lp__onnx_node *
         uint32_t c = lp__graph_add_value(g, b->name, d, &bs, err);
         if (c == UINT32_MAX) return err->code;
         size_t n = lp__shape_count(&bs, 0);
-        void *data = lp__graph_alloc(g, n * lp__onnx_dtype_size(d), err);
+        void *data = lp__graph_alloc(g, n * lp__dtype_elem_size(d), err);
         if (!data) return err->code;
         b = &g->values[op->in[1]];
         lp__dtype_convert(d, data, b->dtype, b->data, n);
@@ -522,7 +522,7 @@ static lp_status build_where(lp__graph *g, lp__op *op, const lp__onnx_node *node
 static void run_where(const lp__run *r, const lp__op *op)
 {
     const lp__value *yv = &r->g->values[op->out[0]];
-    size_t n = lp__shape_count(&yv->shape, r->n_rows), size = lp__onnx_dtype_size(yv->dtype);
+    size_t n = lp__shape_count(&yv->shape, r->n_rows), size = lp__dtype_elem_size(yv->dtype);
     const uint8_t *c = lp__run_data(r, op->in[0]);
     const char *x = lp__run_data(r, op->in[1]), *y = lp__run_data(r, op->in[2]);
     char *out = lp__run_data(r, op->out[0]);
@@ -557,7 +557,7 @@ static lp_status build_expand(lp__graph *g, lp__op *op, const lp__onnx_node *nod
 static void run_expand(const lp__run *r, const lp__op *op)
 {
     const lp__value *yv = &r->g->values[op->out[0]];
-    size_t n = lp__shape_count(&yv->shape, r->n_rows), size = lp__onnx_dtype_size(yv->dtype);
+    size_t n = lp__shape_count(&yv->shape, r->n_rows), size = lp__dtype_elem_size(yv->dtype);
     const char *x = lp__run_data(r, op->in[0]);
     char *out = lp__run_data(r, op->out[0]);
     bwalk w;

@@ -2,7 +2,9 @@
  * onnxruntime does (core/providers/cpu/ml/): Scaler y = (x - offset) * scale,
  * Normalizer (MAX, L1, L2; a zero norm leaves the row as is),
  * LinearClassifier (scores = x·Wᵀ + b, then post_transform) and
- * LinearRegressor.  Only the scores are computed: a classifier's label
+ * LinearRegressor, Imputer, Binarizer, ArrayFeatureExtractor and
+ * FeatureVectorizer on float rows; OneHotEncoder and LabelEncoder on
+ * strings (elements lp__onnx_bytes) and integers.  Only the scores are computed: a classifier's label
  * output is the engine's Suggested Label instead. */
 #include <math.h>
 #include <string.h>
@@ -187,10 +189,323 @@ static void run_linear(const lp__run *r, const lp__op *op)
     }
 }
 
+/* ---- Imputer, Binarizer -------------------------------------------------------------------- */
+
+/* Imputer: cells equal to replaced_value_float (NaN: cells that are NaN) take
+ * imputed_value_floats (one value, or one per column). */
+typedef struct imputer_params { const float *values; size_t n_values; float replaced; } imputer_params;
+
+static lp_status build_imputer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = rows_input(g, op, err);
+    if (!x) return err->code;
+    size_t f = (size_t)x->shape.dims[1];
+    const lp__onnx_attr *vals = floats_attr(node, "imputed_value_floats");
+    if (!vals && lp__onnx_attr_find(node, "imputed_value_int64s"))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "integer imputation (imputed_value_int64s) on float rows");
+    if (!vals || (vals->count != 1 && vals->count != f))
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "imputed_value_floats must have 1 or %zu values", f);
+    const lp__onnx_attr *rep = lp__onnx_attr_find(node, "replaced_value_float");
+    imputer_params *p = lp__graph_alloc(g, sizeof *p, err);
+    if (!p) return err->code;
+    *p = (imputer_params){vals->floats, vals->count, rep && rep->type == LP_ONNX_ATTR_FLOAT ? rep->f : 0.0f};
+    op->params = p;
+    return add_output(g, op, node->outputs[0], (int64_t)f, err);
+}
+
+static void run_imputer(const lp__run *r, const lp__op *op)
+{
+    const imputer_params *p = op->params;
+    const float *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t f = (size_t)r->g->values[op->out[0]].shape.dims[1];
+    int nan = p->replaced != p->replaced;
+    for (size_t i = 0; i < r->n_rows * f; i++) {
+        float v = x[i];
+        y[i] = (nan ? v != v : v == p->replaced) ? p->values[p->n_values == 1 ? 0 : i % f] : v;
+    }
+}
+
+/* Binarizer: 1 where x > threshold, else 0.  A NaN (a missing cell) stays
+ * NaN; onnxruntime fails the whole run on it, and scikit-learn's Binarizer
+ * refuses NaN too. */
+static lp_status build_binarizer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = rows_input(g, op, err);
+    if (!x) return err->code;
+    const lp__onnx_attr *t = lp__onnx_attr_find(node, "threshold");
+    op->dattr[0] = t && t->type == LP_ONNX_ATTR_FLOAT ? t->f : 0.0f;
+    return add_output(g, op, node->outputs[0], x->shape.dims[1], err);
+}
+
+static void run_binarizer(const lp__run *r, const lp__op *op)
+{
+    const float *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t n = r->n_rows * (size_t)r->g->values[op->out[0]].shape.dims[1];
+    for (size_t i = 0; i < n; i++) y[i] = x[i] != x[i] ? x[i] : x[i] > op->dattr[0] ? 1.0f : 0.0f;
+}
+
+/* ---- ArrayFeatureExtractor, FeatureVectorizer --------------------------------------------- */
+
+/* ArrayFeatureExtractor: the columns a constant index list names (rows of
+ * any type: skl2onnx picks string columns with it too). */
+typedef struct columns_params { int64_t *index; size_t n; } columns_params;
+
+static lp_status build_array_feature_extractor(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    if (x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input must be rows [N, F]");
+    const int64_t *ix = lp__const_input(g, op, 1, LP_ONNX_INT64, err);
+    if (!ix) return err->code;
+    size_t n = lp__shape_count(&g->values[op->in[1]].shape, 0), f = (size_t)x->shape.dims[1];
+    if (n == 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no column index");
+    columns_params *p = lp__graph_alloc(g, sizeof *p, err);
+    if (!p || !(p->index = lp__graph_alloc(g, n * sizeof *p->index, err))) return err->code;
+    for (size_t j = 0; j < n; j++) {
+        if (ix[j] < 0 || (uint64_t)ix[j] >= f)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "column index %lld of %zu columns", (long long)ix[j], f);
+        p->index[j] = ix[j];
+    }
+    p->n = n;
+    op->params = p;
+    lp__shape shape = {2, {LP__BATCH, (int64_t)n}};
+    return lp__op_output(g, op, node, 0, x->dtype, &shape, err);
+}
+
+static void run_array_feature_extractor(const lp__run *r, const lp__op *op)
+{
+    const columns_params *p = op->params;
+    const lp__value *xv = &r->g->values[op->in[0]];
+    const char *x = lp__run_data(r, op->in[0]);
+    char *y = lp__run_data(r, op->out[0]);
+    size_t f = (size_t)xv->shape.dims[1], size = lp__dtype_elem_size(xv->dtype);
+    for (size_t i = 0; i < r->n_rows; i++)
+        for (size_t j = 0; j < p->n; j++)
+            memcpy(y + (i * p->n + j) * size, x + (i * f + (size_t)p->index[j]) * size, size);
+}
+
+/* FeatureVectorizer: inputs side by side, each given inputdimensions[i]
+ * columns (cut or padded with zeros, as onnxruntime does). */
+static lp_status build_feature_vectorizer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__onnx_attr *dims = lp__onnx_attr_find(node, "inputdimensions");
+    if (!dims || dims->type != LP_ONNX_ATTR_INTS || dims->count != (size_t)op->n_in)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "inputdimensions must give one width per input");
+    int64_t width = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        const lp__value *x = op->in[i] == UINT32_MAX ? NULL : &g->values[op->in[i]];
+        if (!x || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH || x->dtype != LP_ONNX_FLOAT)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d must be rows of floats [N, k]", i + 1);
+        if (dims->ints[i] < 1 || dims->ints[i] > LP_DEFAULT_MAX_COLUMNS)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "inputdimensions[%d] = %lld", i, (long long)dims->ints[i]);
+        width += dims->ints[i];
+    }
+    op->params = (void *)dims->ints;   /* the decoded model outlives the graph's ops */
+    return add_output(g, op, node->outputs[0], width, err);
+}
+
+static void run_feature_vectorizer(const lp__run *r, const lp__op *op)
+{
+    const int64_t *dims = op->params;
+    float *y = lp__run_data(r, op->out[0]);
+    size_t width = (size_t)r->g->values[op->out[0]].shape.dims[1], at = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        const float *x = lp__run_data(r, op->in[i]);
+        size_t w = (size_t)r->g->values[op->in[i]].shape.dims[1], d = (size_t)dims[i], k = w < d ? w : d;
+        for (size_t row = 0; row < r->n_rows; row++) {
+            memcpy(y + row * width + at, x + row * w, k * sizeof *y);
+            memset(y + row * width + at + k, 0, (d - k) * sizeof *y);
+        }
+        at += d;
+    }
+}
+
+/* ---- OneHotEncoder, LabelEncoder (strings and integers) ---------------------------------- */
+
+static int same_bytes(const lp__onnx_bytes *a, const lp__onnx_bytes *b)
+{
+    return a->data && b->data && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* Where element i of x (dtype) is among `strings` or `ints` (n entries); -1 if nowhere. */
+static long find_key(int32_t dtype, const void *x, size_t i, const lp__onnx_bytes *strings, const int64_t *ints,
+                     const float *floats, size_t n)
+{
+    if (dtype == LP_ONNX_STRING) {
+        const lp__onnx_bytes *v = (const lp__onnx_bytes *)x + i;
+        for (size_t j = 0; strings && j < n; j++)
+            if (same_bytes(v, &strings[j])) return (long)j;
+        return -1;
+    }
+    if (floats) {
+        double v = lp__dtype_get_f64(dtype, x, i);
+        for (size_t j = 0; j < n; j++)
+            if (v == floats[j] || (v != v && floats[j] != floats[j])) return (long)j;
+        return -1;
+    }
+    int64_t v = lp__dtype_get_i64(dtype, x, i);
+    for (size_t j = 0; ints && j < n; j++)
+        if (v == ints[j]) return (long)j;
+    return -1;
+}
+
+/* OneHotEncoder: each element becomes C floats, 1 at its category's place.
+ * A value outside the categories gives zeros; with zeros = 0 onnxruntime
+ * fails the run instead (the CSV check names such cells, see onnx_load.c). */
+typedef struct onehot_params { const lp__onnx_bytes *strings; const int64_t *ints; size_t n; } onehot_params;
+
+static lp_status build_one_hot(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    const lp__onnx_attr *cs = lp__onnx_attr_find(node, "cats_strings"), *ci = lp__onnx_attr_find(node, "cats_int64s");
+    if (cs && cs->type != LP_ONNX_ATTR_STRINGS) cs = NULL;
+    if (ci && ci->type != LP_ONNX_ATTR_INTS) ci = NULL;
+    if (!cs == !ci) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "needs exactly one of cats_strings and cats_int64s");
+    if ((x->dtype == LP_ONNX_STRING) != (cs != NULL))
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%s input with %s categories", lp__onnx_dtype_name(x->dtype),
+                           cs ? "string" : "integer");
+    if (x->dtype != LP_ONNX_STRING && !lp__dtype_computable(x->dtype))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input of %s", lp__onnx_dtype_name(x->dtype));
+    size_t n = cs ? cs->count : ci->count;
+    if (n == 0 || x->shape.rank + 1 > LP__MAX_RANK)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, n ? "too many dimensions" : "no categories");
+    onehot_params *p = lp__graph_alloc(g, sizeof *p, err);
+    if (!p) return err->code;
+    *p = (onehot_params){cs ? cs->strings : NULL, ci ? ci->ints : NULL, n};
+    op->params = p;
+    lp__shape shape = x->shape;
+    shape.dims[shape.rank++] = (int64_t)n;
+    return lp__op_output(g, op, node, 0, LP_ONNX_FLOAT, &shape, err);
+}
+
+static void run_one_hot(const lp__run *r, const lp__op *op)
+{
+    const onehot_params *p = op->params;
+    const lp__value *xv = &r->g->values[op->in[0]];
+    const void *x = lp__run_data(r, op->in[0]);
+    float *y = lp__run_data(r, op->out[0]);
+    size_t n = lp__shape_count(&xv->shape, r->n_rows);
+    memset(y, 0, n * p->n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        long j = find_key(xv->dtype, x, i, p->strings, p->ints, NULL, p->n);
+        if (j >= 0) y[i * p->n + (size_t)j] = 1.0f;
+    }
+}
+
+/* LabelEncoder: keys_* → values_* (opset 2+), or opset 1's classes_strings
+ * (string → its index, integer → the string at it); a key not found gives
+ * default_*. */
+typedef struct label_params {
+    const lp__onnx_bytes *key_strings, *value_strings;
+    const int64_t        *key_ints, *value_ints;
+    const float          *key_floats, *value_floats;
+    size_t                n;
+    int                   by_index;        /* opset 1, int64 → string: values by position */
+    lp__onnx_bytes        default_string;
+    int64_t               default_int;
+    float                 default_float;
+} label_params;
+
+static const lp__onnx_attr *typed(const lp__onnx_node *n, const char *name, int type)
+{
+    const lp__onnx_attr *a = lp__onnx_attr_find(n, name);
+    return a && a->type == type ? a : NULL;
+}
+
+static lp_status build_label_encoder(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    label_params *p = lp__graph_alloc(g, sizeof *p, err);
+    if (!p) return err->code;
+    const lp__onnx_attr *ks = typed(node, "keys_strings", LP_ONNX_ATTR_STRINGS),
+                        *ki = typed(node, "keys_int64s", LP_ONNX_ATTR_INTS),
+                        *kf = typed(node, "keys_floats", LP_ONNX_ATTR_FLOATS),
+                        *vs = typed(node, "values_strings", LP_ONNX_ATTR_STRINGS),
+                        *vi = typed(node, "values_int64s", LP_ONNX_ATTR_INTS),
+                        *vf = typed(node, "values_floats", LP_ONNX_ATTR_FLOATS),
+                        *classes = typed(node, "classes_strings", LP_ONNX_ATTR_STRINGS),
+                        *ds = typed(node, "default_string", LP_ONNX_ATTR_STRING),
+                        *di = typed(node, "default_int64", LP_ONNX_ATTR_INT),
+                        *df = typed(node, "default_float", LP_ONNX_ATTR_FLOAT);
+    static const char unused[] = "_Unused";
+    p->default_string = ds ? ds->s : (lp__onnx_bytes){unused, sizeof unused - 1};
+    p->default_int = di ? di->i : -1;
+    p->default_float = df ? df->f : -0.0f;
+    int32_t out_type;
+    if (classes && !ks && !ki && !kf) {   /* opset 1 */
+        p->n = classes->count;
+        if (x->dtype == LP_ONNX_STRING) p->key_strings = classes->strings, out_type = LP_ONNX_INT64;
+        else p->value_strings = classes->strings, p->by_index = 1, out_type = LP_ONNX_STRING;
+    } else {
+        size_t nk = ks ? ks->count : ki ? ki->count : kf ? kf->count : 0;
+        size_t nv = vs ? vs->count : vi ? vi->count : vf ? vf->count : 0;
+        if (!!ks + !!ki + !!kf != 1 || !!vs + !!vi + !!vf != 1 || nk != nv || nk == 0)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "needs one keys_* and one values_* list of the same "
+                               "length (or classes_strings)");
+        int32_t key_type = ks ? LP_ONNX_STRING : ki ? LP_ONNX_INT64 : LP_ONNX_FLOAT;
+        if ((key_type == LP_ONNX_STRING) != (x->dtype == LP_ONNX_STRING) ||
+            (key_type == LP_ONNX_INT64 && x->dtype != LP_ONNX_INT64 && x->dtype != LP_ONNX_INT32) ||
+            (key_type == LP_ONNX_FLOAT && x->dtype != LP_ONNX_FLOAT && x->dtype != LP_ONNX_DOUBLE))
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%s input with %s keys", lp__onnx_dtype_name(x->dtype),
+                               lp__onnx_dtype_name(key_type));
+        p->n = nk;
+        p->key_strings = ks ? ks->strings : NULL;
+        p->key_ints = ki ? ki->ints : NULL;
+        p->key_floats = kf ? kf->floats : NULL;
+        p->value_strings = vs ? vs->strings : NULL;
+        p->value_ints = vi ? vi->ints : NULL;
+        p->value_floats = vf ? vf->floats : NULL;
+        out_type = vs ? LP_ONNX_STRING : vi ? LP_ONNX_INT64 : LP_ONNX_FLOAT;
+    }
+    op->params = p;
+    lp__shape shape = x->shape;
+    return lp__op_output(g, op, node, 0, out_type, &shape, err);
+}
+
+static void run_label_encoder(const lp__run *r, const lp__op *op)
+{
+    const label_params *p = op->params;
+    const lp__value *xv = &r->g->values[op->in[0]], *yv = &r->g->values[op->out[0]];
+    const void *x = lp__run_data(r, op->in[0]);
+    void *y = lp__run_data(r, op->out[0]);
+    size_t n = lp__shape_count(&xv->shape, r->n_rows);
+    for (size_t i = 0; i < n; i++) {
+        long j;
+        if (p->by_index) {
+            int64_t k = lp__dtype_get_i64(xv->dtype, x, i);
+            j = k >= 0 && (uint64_t)k < p->n ? (long)k : -1;
+        } else {
+            j = find_key(xv->dtype, x, i, p->key_strings, p->key_ints, p->key_floats, p->n);
+        }
+        switch (yv->dtype) {
+        case LP_ONNX_STRING:
+            ((lp__onnx_bytes *)y)[i] = j >= 0 ? p->value_strings[j] : p->default_string;
+            break;
+        case LP_ONNX_INT64:
+            ((int64_t *)y)[i] = j >= 0 ? (p->value_ints ? p->value_ints[j] : j) : p->default_int;
+            break;
+        default:
+            ((float *)y)[i] = j >= 0 ? p->value_floats[j] : p->default_float;
+            break;
+        }
+    }
+}
+
 const lp__op_kind lp__ops_ml[] = {
     {"Scaler", "ai.onnx.ml", build_scaler, run_scaler},
     {"Normalizer", "ai.onnx.ml", build_normalizer, run_normalizer},
     {"LinearClassifier", "ai.onnx.ml", build_linear_classifier, run_linear},
     {"LinearRegressor", "ai.onnx.ml", build_linear_regressor, run_linear},
+    {"Imputer", "ai.onnx.ml", build_imputer, run_imputer},
+    {"Binarizer", "ai.onnx.ml", build_binarizer, run_binarizer},
+    {"ArrayFeatureExtractor", "ai.onnx.ml", build_array_feature_extractor, run_array_feature_extractor},
+    {"FeatureVectorizer", "ai.onnx.ml", build_feature_vectorizer, run_feature_vectorizer},
+    {"OneHotEncoder", "ai.onnx.ml", build_one_hot, run_one_hot},
+    {"LabelEncoder", "ai.onnx.ml", build_label_encoder, run_label_encoder},
 };
 const size_t lp__n_ops_ml = sizeof lp__ops_ml / sizeof *lp__ops_ml;

@@ -280,7 +280,7 @@ static void run_topk(const lp__run *r, const lp__op *op)
     lp__run_dims(r, op->in[0], dims);
     for (int j = 0; j < axis; j++) outer *= dims[j];
     for (int j = axis + 1; j < xv->shape.rank; j++) inner *= dims[j];
-    size_t n = dims[axis], size = lp__onnx_dtype_size(d);
+    size_t n = dims[axis], size = lp__dtype_elem_size(d);
     const char *x = lp__run_data(r, op->in[0]);
     char *vals = lp__run_data(r, op->out[0]);
     int64_t *idx = op->n_out > 1 ? lp__run_data(r, op->out[1]) : NULL;

@@ -38,7 +38,7 @@ static void run_copy(const lp__run *r, const lp__op *op)
     const lp__value *y = &r->g->values[op->out[0]];
     void *dst = lp__run_data(r, op->out[0]);
     const void *src = op->params ? op->params : lp__run_data(r, op->in[0]);
-    size_t bytes = lp__shape_count(&y->shape, r->n_rows) * lp__onnx_dtype_size(y->dtype);
+    size_t bytes = lp__shape_count(&y->shape, r->n_rows) * lp__dtype_elem_size(y->dtype);
     if (dst != src) memmove(dst, src, bytes);
 }
 
@@ -320,7 +320,7 @@ static lp_status build_constant_of_shape(lp__graph *g, lp__op *op, const lp__onn
 static void run_constant_of_shape(const lp__run *r, const lp__op *op)
 {
     const lp__value *y = &r->g->values[op->out[0]];
-    size_t n = lp__shape_count(&y->shape, r->n_rows), size = lp__onnx_dtype_size(y->dtype);
+    size_t n = lp__shape_count(&y->shape, r->n_rows), size = lp__dtype_elem_size(y->dtype);
     char *out = lp__run_data(r, op->out[0]);
     if (!op->params) memset(out, 0, n * size);
     else for (size_t i = 0; i < n; i++) memcpy(out + i * size, op->params, size);
@@ -388,7 +388,7 @@ static lp_status build_concat(lp__graph *g, lp__op *op, const lp__onnx_node *nod
 static void run_concat(const lp__run *r, const lp__op *op)
 {
     const lp__value *y = &r->g->values[op->out[0]];
-    size_t dims[LP__MAX_RANK], size = lp__onnx_dtype_size(y->dtype), outer = 1;
+    size_t dims[LP__MAX_RANK], size = lp__dtype_elem_size(y->dtype), outer = 1;
     lp__run_dims(r, op->out[0], dims);
     int axis = op->iattr[0];
     for (int k = 0; k < axis; k++) outer *= dims[k];
@@ -434,7 +434,7 @@ static void run_transpose(const lp__run *r, const lp__op *op)
     size_t xd[LP__MAX_RANK], yd[LP__MAX_RANK], xs[LP__MAX_RANK], step[LP__MAX_RANK], idx[LP__MAX_RANK] = {0};
     lp__run_dims(r, op->in[0], xd);
     lp__run_dims(r, op->out[0], yd);
-    size_t size = lp__onnx_dtype_size(y->dtype), n = lp__shape_count(&y->shape, r->n_rows), stride = 1;
+    size_t size = lp__dtype_elem_size(y->dtype), n = lp__shape_count(&y->shape, r->n_rows), stride = 1;
     for (int k = rank - 1; k >= 0; k--) xs[k] = stride, stride *= xd[k];
     for (int k = 0; k < rank; k++) step[k] = xs[(op->iattr[0] >> (3 * k)) & 7];
     const char *x = lp__run_data(r, op->in[0]);
@@ -490,7 +490,7 @@ static lp_status build_gather(lp__graph *g, lp__op *op, const lp__onnx_node *nod
 static void run_gather(const lp__run *r, const lp__op *op)
 {
     const lp__value *dv = &r->g->values[op->in[0]], *iv = &r->g->values[op->in[1]];
-    size_t dd[LP__MAX_RANK], size = lp__onnx_dtype_size(dv->dtype), outer = 1, inner = size;
+    size_t dd[LP__MAX_RANK], size = lp__dtype_elem_size(dv->dtype), outer = 1, inner = size;
     lp__run_dims(r, op->in[0], dd);
     int axis = op->iattr[0];
     for (int k = 0; k < axis; k++) outer *= dd[k];
@@ -599,7 +599,7 @@ static void run_slice(const lp__run *r, const lp__op *op)
     int64_t step[LP__MAX_RANK];
     lp__run_dims(r, op->in[0], xd);
     lp__run_dims(r, op->out[0], yd);
-    size_t size = lp__onnx_dtype_size(y->dtype), n = lp__shape_count(&y->shape, r->n_rows);
+    size_t size = lp__dtype_elem_size(y->dtype), n = lp__shape_count(&y->shape, r->n_rows);
     int64_t at = 0, stride = 1;
     for (int k = rank - 1; k >= 0; k--) {
         at += p->start[k] * stride;

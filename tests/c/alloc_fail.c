@@ -233,6 +233,7 @@ int main(void)
          "{\"S\": 0, \"M\": 1, \"L\": 2}}, {\"type\": \"boolean\"}, {\"type\": \"integer\"}, \"x\"]}", NULL},
         {"XGBoost 3.1 cats", "tests/fixtures/features/model_cats31.json", NULL, NULL},
         {"embedded manifest", "tests/fixtures/features/model_embedded.json", NULL, NULL},
+        {"ONNX opset-5 trees, double input", "tests/fixtures/onnx_ml/v5_rf_member_double/model.onnx", NULL, NULL},
     };
     static const char *inputs[] = {
         "tests/fixtures/xgboost/categorical/input.csv",
@@ -245,6 +246,7 @@ int main(void)
         "tests/fixtures/features/input.csv",
         "tests/fixtures/features/input_cats31.csv",
         "tests/fixtures/features/input.csv",
+        "tests/fixtures/onnx_ml/v5_rf_member_double/input.csv",
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof models / sizeof *models; i++) {

@@ -110,19 +110,33 @@ LP_TEST(info_matches_meta)
     }
 }
 
+static size_t check_broken(const char *dir);
+
 LP_TEST(broken_models_are_refused)
 {
+    size_t seen = check_broken("fixtures/onnx/bad");
+    LP_CHECK(seen >= 17, "only %zu broken models", seen);
+    seen = check_broken("fixtures/onnx_ml/bad");
+    LP_CHECK(seen >= 8, "only %zu broken ai.onnx.ml models", seen);
+}
+
+/* Each <dir>/<name>.onnx of <dir>/expected.json is refused with its status
+ * and message; returns how many there were. */
+static size_t check_broken(const char *dir)
+{
     size_t len;
-    char *text = (char *)lp_test_read_file("fixtures/onnx/bad/expected.json", &len);
+    char where[256];
+    snprintf(where, sizeof where, "%s/expected.json", dir);
+    char *text = (char *)lp_test_read_file(where, &len);
     cJSON *expect = text ? cJSON_Parse(text) : NULL;
-    if (!LP_CHECK(expect != NULL, "fixtures/onnx/bad/expected.json missing")) {
+    if (!LP_CHECK(expect != NULL, "%s missing", where)) {
         free(text);
-        return;
+        return 0;
     }
     size_t seen = 0;
     for (const cJSON *c = expect->child; c; c = c->next, seen++) {
         char path[256];
-        snprintf(path, sizeof path, "fixtures/onnx/bad/%s.onnx", c->string);
+        snprintf(path, sizeof path, "%s/%s.onnx", dir, c->string);
         lp_error err;
         lp_status s;
         lp_model *m = load_onnx(path, &err, &s);
@@ -135,9 +149,115 @@ LP_TEST(broken_models_are_refused)
         LP_CHECK(m == NULL, "%s: a model came back with the error", c->string);
         lp_model_destroy(m);
     }
-    LP_CHECK(seen >= 17, "only %zu broken models", seen);
     cJSON_Delete(expect);
     free(text);
+    return seen;
+}
+
+/* fixtures/onnx_ml/ (gen_onnx_ml.py): TreeEnsemble of ai.onnx.ml opset 5 and
+ * double thresholds; (gen_onnx_pipelines.py) encoders and column plumbing.  Double inputs are compared exactly, so the cells go in
+ * as doubles (and as text); a float matrix would round them first. */
+static const char *const ml_cases[] = {
+    "classifier_double_thresholds", "regressor_double_thresholds", "v5_binary_logistic", "v5_regressor_average",
+    "v5_rf_member_double", "v5_rf_member_float", "v5_softmax_average",
+    /* gen_onnx_pipelines.py: scikit-learn pipelines in skl2onnx's form */
+    "skl_columns_binarizer_binary", "skl_imputer_scaler_logreg", "skl_onehot_strict_binary",
+    "skl_ordinal_labelencoder", "skl_scaler_onehot_logreg",
+};
+
+/* A category a handle_unknown='error' OneHotEncoder does not list fails the
+ * run (onnxruntime fails too), with no output; the same model takes known ones. */
+LP_TEST(strict_one_hot_refuses_unknown_category)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/skl_onehot_strict_binary/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    static const char *const good = "age,income,color,size\n0.5,1,red,S\n", *const bad = "age,income,color,size\n0.5,1,teal,S\n";
+    for (int k = 0; k < 2; k++) {
+        lp_test_csv csv;
+        const char *text = k ? bad : good;
+        LP_CHECK(lp_test_csv_parse(text, strlen(text), &csv), "csv");
+        lp_test_table t;
+        lp_test_table_from_csv(&csv, LP_COL_STR, &t);
+        float proba[2] = {-1, -1};
+        s = lp_model_predict_table(m, &t.table, NULL, proba, NULL, &err);
+        if (k == 0) LP_CHECK(s == LP_OK && proba[0] + proba[1] > 0.99f, "known categories: %s", err.message);
+        else
+            LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "\"color\"") && strstr(err.message, "does not list"),
+                     "unknown category: %s %s", lp_status_code(s), err.message);
+        lp_test_table_free(&t);
+        lp_test_csv_free(&csv);
+    }
+    lp_model_destroy(m);
+}
+
+static void predict_table_kind(lp_model *m, const lp_test_csv *input, lp_col_type type, float *out)
+{
+    lp_test_table t;
+    lp_error err;
+    lp_test_table_from_csv(input, type, &t);
+    LP_CHECK_STATUS(lp_model_predict_table(m, &t.table, NULL, out, NULL, &err), LP_OK, &err);
+    lp_test_table_free(&t);
+}
+
+LP_TEST(ml_fixtures_match_onnxruntime)
+{
+    for (size_t i = 0; i < sizeof ml_cases / sizeof *ml_cases; i++) {
+        const char *name = ml_cases[i];
+        char path[256];
+        lp_error err;
+        lp_status s;
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/model.onnx", name);
+        lp_model *m = load_onnx(path, &err, &s);
+        if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
+        lp_test_csv input, expected;
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/input.csv", name);
+        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/expected.csv", name);
+        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name) && ok;
+        size_t n = ok ? input.n_rows : 0, k_n = lp_model_n_outputs(m);
+        ok = ok && LP_CHECK(expected.n_cols == k_n && expected.n_rows == n, "%s: expected.csv is %zu x %zu", name,
+                            expected.n_rows, expected.n_cols);
+        float *f64 = calloc(n * k_n + 1, sizeof *f64), *text = calloc(n * k_n + 1, sizeof *text);
+        float *blob_out = calloc(n * k_n + 1, sizeof *blob_out);
+        if (ok) {
+            for (size_t k = 0; k < k_n; k++) LP_CHECK_STR(lp_model_output_name(m, k), expected.names[k]);
+            /* String columns (meta.json string_cells) come in as text only. */
+            snprintf(path, sizeof path, "fixtures/onnx_ml/%s/meta.json", name);
+            size_t meta_len;
+            char *meta = (char *)lp_test_read_file(path, &meta_len);
+            int text_only = meta && strstr(meta, "\"string_cells\": true") != NULL;
+            free(meta);
+            predict_table_kind(m, &input, LP_COL_STR, text);
+            if (text_only) memcpy(f64, text, n * k_n * sizeof *f64);
+            else predict_table_kind(m, &input, LP_COL_F64, f64);
+            LP_CHECK_MEM(text, f64, n * k_n * sizeof *f64);
+            int bad = 0;
+            for (size_t j = 0; j < n * k_n && bad < 5; j++) {
+                double want = strtod(expected.cells[j], NULL);
+                if (!(fabs(f64[j] - want) <= LP_TEST_PROBA_TOL * fmax(1.0, fabs(want))))
+                    bad++, LP_CHECK(0, "%s: row %zu, output %s: got %.9g, onnxruntime %.9g", name, j / k_n + 1,
+                                    expected.names[j % k_n], f64[j], want);
+            }
+            /* The blob a worker receives (it carries the rank preparation). */
+            const uint8_t *blob;
+            size_t blob_len;
+            lp_model *copy = NULL;
+            if (LP_CHECK_STATUS(lp_model_serialize(m, &blob, &blob_len, &err), LP_OK, &err) &&
+                LP_CHECK_STATUS(lp_model_load(blob, blob_len, NULL, &copy, &err), LP_OK, &err)) {
+                predict_table_kind(copy, &input, text_only ? LP_COL_STR : LP_COL_F64, blob_out);
+                LP_CHECK_MEM(blob_out, f64, n * k_n * sizeof *f64);
+            }
+            lp_model_destroy(copy);
+        }
+        free(f64);
+        free(text);
+        free(blob_out);
+        if (ok) lp_test_csv_free(&expected);
+        lp_test_csv_free(&input);
+        lp_model_destroy(m);
+    }
 }
 
 /* The typed entry point: token ids fed as an int64 [N, 4] tensor (as a
@@ -189,4 +309,6 @@ void test_onnx(void)
     LP_RUN(fixtures_match_onnxruntime);
     LP_RUN(info_matches_meta);
     LP_RUN(broken_models_are_refused);
+    LP_RUN(ml_fixtures_match_onnxruntime);
+    LP_RUN(strict_one_hot_refuses_unknown_category);
 }

@@ -28,6 +28,8 @@ export const FIXTURES = join(ROOT, 'tests', 'fixtures', 'xgboost');
 /* ONNX cases (expected outputs from onnxruntime-node); named `onnx/<case>`. */
 export const ONNX_FIXTURES = join(ROOT, 'tests', 'fixtures', 'onnx');
 export const LGB_FIXTURES = join(ROOT, 'tests', 'fixtures', 'lightgbm');
+/* ai.onnx.ml cases (opset-5 trees, double splits, skl2onnx pipelines); named `onnx_ml/<case>`. */
+export const ONNX_ML_FIXTURES = join(ROOT, 'tests', 'fixtures', 'onnx_ml');
 
 export const PROBA_TOL = 1e-6;
 export const TIE_TOL = 1e-5;
@@ -102,7 +104,8 @@ export function loadCases() {
   /* An xgboost folder with model.ubj (the same model as UBJSON) is a second case. */
   const ubj = folders(FIXTURES, '').filter(({ dir }) => existsSync(join(dir, 'model.ubj')))
     .map(({ name, dir }) => ({ name: `${name}.ubj`, dir, modelFile: 'model.ubj' }));
-  return [...folders(FIXTURES, ''), ...ubj, ...folders(LGB_FIXTURES, 'lightgbm/'), ...folders(ONNX_FIXTURES, 'onnx/')]
+  return [...folders(FIXTURES, ''), ...ubj, ...folders(LGB_FIXTURES, 'lightgbm/'), ...folders(ONNX_FIXTURES, 'onnx/'),
+    ...folders(ONNX_ML_FIXTURES, 'onnx_ml/')]
     .map(({ name, dir, modelFile }) => {
       const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
       const model = meta.model_path ? join(ROOT, meta.model_path) : join(dir, modelFile || meta.model_file || 'model.json');
