@@ -61,7 +61,19 @@ predict:
                          written under a temporary name and renamed on success
   --include-input        put every input column in front of the predictions
   --keep COL,COL         put only these input columns in front
-  --check                check the model and the input's header; predict nothing
+  --check                check the input against the model (header, encoding,
+                         delimiter, column types in the first 1000 rows); predict nothing
+  --delimiter X          the input's field delimiter: , ; | or tab (default: detected
+                         from the header line)
+  --encoding E           the input's encoding: utf-8, windows-1252, latin1, utf-16le,
+                         utf-16be (default: UTF-8, or UTF-16 by its byte-order mark)
+  --decimal-comma        numbers use a decimal comma (1,5); needs a delimiter other than ,
+  --no-header            the first line is data (the model takes columns by position,
+                         or name them with --columns a,b,c)
+  --columns a,b,c        column names of a file without a header (with --no-header)
+  --excel                write for Excel: UTF-8 byte-order mark and CRLF line ends
+  --on-error fail|skip   a row with a bad cell fails the run (default) or keeps its
+                         place with empty probabilities and the message in an Error column
   --jobs N               predict on N workers (default: the number of cores;
                          inputs under 8 MiB run on one)
   --quiet                no progress on standard error
@@ -94,8 +106,57 @@ const usage = (msg) => new CliError(EXIT.USAGE, `${msg} (see localpredict --help
 /* ---- arguments ---------------------------------------------------------- */
 
 // The native CLI's rules: options may come anywhere, every option is known to both commands.
-const VALUE_OPTIONS = ['-o', '--output', '--manifest', '--task', '--classes', '--threshold', '--keep', '--jobs'];
-const FLAG_OPTIONS = ['--include-input', '--check', '--quiet', '--json'];
+const VALUE_OPTIONS = ['-o', '--output', '--manifest', '--task', '--classes', '--threshold', '--keep', '--jobs',
+  '--delimiter', '--encoding', '--columns', '--on-error'];
+const FLAG_OPTIONS = ['--include-input', '--check', '--quiet', '--json', '--decimal-comma', '--no-header', '--excel'];
+
+const ENCODING_NAMES = ['utf-8', 'utf8', 'windows-1252', 'cp1252', 'latin1', 'latin-1', 'iso-8859-1', 'utf-16le', 'utf-16be'];
+
+/** --delimiter's value as one character: one ASCII character, or "tab" / "\t". */
+function delimiterChar(v) {
+  if (v === 'tab' || v === 'TAB' || v === '\\t') return '\t';
+  if (v.length !== 1 || v.charCodeAt(0) > 127 || '"\n\r'.includes(v)) return null;
+  return v;
+}
+
+/** The dialect flags (issue 9), checked before anything is read; the native CLI's messages. */
+function checkDialectArgs(values, flags) {
+  if ('--delimiter' in values && delimiterChar(values['--delimiter']) === null) {
+    throw new CliError(EXIT.USAGE, `--delimiter must be one character such as , ; | or tab, not "${values['--delimiter']}"`);
+  }
+  if ('--encoding' in values && !ENCODING_NAMES.includes(values['--encoding'].toLowerCase())) {
+    throw new CliError(EXIT.USAGE, `--encoding must be utf-8, windows-1252, latin1, utf-16le or utf-16be, not "${values['--encoding']}"`);
+  }
+  if ('--on-error' in values && !['fail', 'skip'].includes(values['--on-error'])) {
+    throw new CliError(EXIT.USAGE, `--on-error must be fail or skip, not "${values['--on-error']}"`);
+  }
+  if ('--columns' in values && !flags.has('--no-header')) {
+    throw new CliError(EXIT.USAGE, '--columns names the columns of a file without a header: add --no-header');
+  }
+  if (flags.has('--decimal-comma') && '--delimiter' in values && delimiterChar(values['--delimiter']) === ',') {
+    throw new CliError(EXIT.USAGE, '--decimal-comma needs a delimiter other than , (a comma cannot both separate the fields and be the decimal point)');
+  }
+}
+
+/** The predictCsv / check options of the dialect flags. */
+function dialectOptions(values, flags) {
+  const o = {};
+  if ('--delimiter' in values) o.delimiter = delimiterChar(values['--delimiter']);
+  if ('--encoding' in values) o.encoding = values['--encoding'];
+  if (flags.has('--decimal-comma')) o.decimalComma = true;
+  if (flags.has('--no-header')) o.header = false;
+  if ('--columns' in values) o.columns = values['--columns'].split(',');
+  if (flags.has('--excel')) o.excel = true;
+  if ('--on-error' in values) o.onError = values['--on-error'];
+  return o;
+}
+
+/** --on-error skip: how many rows were skipped and where (the native CLI's words). */
+function skippedSummary(name, count, lines) {
+  const s = count === 1 ? '' : 's';
+  return `localpredict: ${name}: ${count} row${s} could not be read and ${count === 1 ? 'was' : 'were'} left without ` +
+    `predictions (the Error column says why): line${s} ${lines.join(', ')}${count > lines.length ? ', ...' : ''}\n`;
+}
 
 function parseArgs(argv) {
   const values = {};
@@ -140,6 +201,7 @@ function parseArgs(argv) {
     const j = values['--jobs'];
     if (!/^[0-9]+$/.test(j) || Number(j) < 1 || Number(j) > 1024) throw new CliError(EXIT.USAGE, '--jobs must be a whole number from 1 to 1024');
   }
+  checkDialectArgs(values, flags);
   return { command, values, flags, positional: rest };
 }
 
@@ -395,13 +457,16 @@ async function predictCommand({ values, flags, positional }, ui) {
   const progress = progressReporter(!!process.stderr.isTTY && !quiet, input.size);
   ui.progress = progress;
   let rows = 0;
+  let skipped = { count: 0, lines: [] };
   const common = {
     source: input.name,
     signal: ui.signal,
     onProgress: (p) => {
       rows = p.rows;
+      skipped = { count: p.skipped, lines: p.skippedLines };
       progress.update(p);
     },
+    ...dialectOptions(values, flags),
   };
   try {
     if (check) {
@@ -409,6 +474,7 @@ async function predictCommand({ values, flags, positional }, ui) {
       progress.clear();
       if (!result.ok) throw result.error;
       if (!quiet) process.stderr.write(`localpredict: ${input.name}: the header has every column the model needs\n`);
+      process.stdout.write(result.text);
       return;
     }
     const out = await openOutput(values['--output']);
@@ -430,6 +496,7 @@ async function predictCommand({ values, flags, positional }, ui) {
       throw e;
     }
     if (process.stderr.isTTY && !quiet) progress.done(rows);
+    if (skipped.count && !quiet) process.stderr.write(skippedSummary(input.name, skipped.count, skipped.lines));
   } finally {
     progress.clear();
     await input.close().catch(() => {});

@@ -36,6 +36,9 @@ const REQUIRED_EXPORTS = [
   'lp_wasm_job_create', 'lp_wasm_job_push', 'lp_wasm_job_finish', 'lp_wasm_job_output',
   'lp_wasm_job_output_len', 'lp_wasm_job_output_clear', 'lp_wasm_job_rows',
   'lp_wasm_job_destroy',
+  // dialects and the bad-row policy (issue 9)
+  'lp_wasm_job_skipped', 'lp_wasm_job_skipped_line', 'lp_wasm_job_delimiter', 'lp_wasm_job_check_text',
+  'lp_wasm_job_check_json', 'lp_wasm_detect_delimiter', 'lp_wasm_encoding_from_name',
 ];
 
 const ENOSYS = 52; // WASI errno: the engine never does I/O, so every WASI call is refused

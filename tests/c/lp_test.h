@@ -54,6 +54,7 @@ void test_onnx_decode(void);
 void test_onnx(void);
 void test_hostile(void);
 void test_numbers_edge(void);
+void test_dialect(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */
