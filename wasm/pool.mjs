@@ -176,7 +176,7 @@ export class WorkerPool {
       });
     };
     return {
-      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: 1 } }, [bytes.buffer]),
+      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: options.firstLine ?? 1 } }, [bytes.buffer]),
       rerun: (firstLine) => ask({ type: 'rerun', id, firstLine }),
     };
   }
