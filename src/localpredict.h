@@ -351,6 +351,10 @@ uint64_t lp_job_bytes_in(const lp_job *job);
 uint64_t lp_job_skipped(const lp_job *job);
 uint64_t lp_job_skipped_line(const lp_job *job, size_t i);
 
+/* 1 when a check_only job has read its sample: further input is not looked
+ * at, so the caller may stop reading and call lp_job_finish. */
+int lp_job_check_done(const lp_job *job);
+
 /* The dialect in use, once the header has been read (before: 0 / LP_ENC_AUTO):
  * the delimiter byte, the encoding (LP_ENC_AUTO resolved to UTF-8 or UTF-16). */
 int         lp_job_delimiter(const lp_job *job);

@@ -184,6 +184,7 @@ EXPORT void lp_wasm_job_destroy(lp_job *j) { lp_job_destroy(j); }
 /* Dialects and the bad-row policy (issue 9). */
 EXPORT double lp_wasm_job_skipped(const lp_job *j) { return (double)lp_job_skipped(j); }
 EXPORT double lp_wasm_job_skipped_line(const lp_job *j, size_t i) { return (double)lp_job_skipped_line(j, i); }
+EXPORT int lp_wasm_job_check_done(const lp_job *j) { return lp_job_check_done(j); }
 EXPORT int lp_wasm_job_delimiter(const lp_job *j) { return lp_job_delimiter(j); }
 EXPORT const char *lp_wasm_job_check_text(lp_job *j) { return lp_job_check_text(j); }
 EXPORT const char *lp_wasm_job_check_json(lp_job *j) { return lp_job_check_json(j); }

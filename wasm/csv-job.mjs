@@ -116,6 +116,11 @@ export class CsvJob {
     return { count: x.lp_wasm_job_skipped(this.handle), lines };
   }
 
+  /** A check job has read its sample: the rest of the input need not be read. */
+  checkDone() {
+    return !!this.handle && this.engine.x.lp_wasm_job_check_done(this.handle) === 1;
+  }
+
   /** After finish() of a check job: what the engine found (the JSON and the CLI's text). */
   checkReport() {
     if (!this.handle) throw disposedError();

@@ -38,7 +38,7 @@ const REQUIRED_EXPORTS = [
   'lp_wasm_job_destroy',
   // dialects and the bad-row policy (issue 9)
   'lp_wasm_job_skipped', 'lp_wasm_job_skipped_line', 'lp_wasm_job_delimiter', 'lp_wasm_job_check_text',
-  'lp_wasm_job_check_json', 'lp_wasm_detect_delimiter', 'lp_wasm_encoding_from_name',
+  'lp_wasm_job_check_json', 'lp_wasm_detect_delimiter', 'lp_wasm_encoding_from_name', 'lp_wasm_job_check_done',
 ];
 
 const ENOSYS = 52; // WASI errno: the engine never does I/O, so every WASI call is refused

@@ -738,6 +738,16 @@ export class Model {
             }
             job.push(chunk);
             bytesRead += chunk.length;
+            if (checkOnly && job.checkDone()) {
+              // The check has its sample: the rest of a large file is not read.
+              job.finish();
+              progress();
+              if (onReport) onReport(job.checkReport());
+              cleanup();
+              src.cancel();
+              c.close();
+              return;
+            }
             const out = job.output();
             progress();
             if (out && !checkOnly) {

@@ -774,6 +774,7 @@ uint64_t lp_job_skipped_line(const lp_job *j, size_t i)
 {
     return i < LP_SKIPPED_LINES_KEPT && i < j->skipped ? j->skipped_lines[i] : 0;
 }
+int lp_job_check_done(const lp_job *j) { return j->phase == CHECK_DONE; }
 int lp_job_delimiter(const lp_job *j) { return j->dialect_ready ? j->reader.delim : 0; }
 lp_encoding lp_job_encoding(const lp_job *j) { return j->sniffed ? j->enc : LP_ENC_AUTO; }
 
