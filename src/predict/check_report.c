@@ -139,7 +139,7 @@ const char *lp__check_text(lp__check_stats *c, const lp__check_facts *f)
         f->model->feature_names ? "every one found by name" : "taken by position");
     add(b, "rows       %llu read (a sample: at most the first %d)", (unsigned long long)c->rows, LP_CHECK_SAMPLE_ROWS);
     if (f->skipped) {
-        add(b, "; %llu could not be read (lines ", (unsigned long long)f->skipped);
+        add(b, "; %llu could not be read (line%s ", (unsigned long long)f->skipped, f->skipped == 1 ? "" : "s");
         add_skipped_lines(b, f, ", ");
         add(b, "%s)", f->skipped > LP_SKIPPED_LINES_KEPT ? ", ..." : "");
     }
