@@ -143,8 +143,11 @@ function missingReport(error, header, info) {
   ];
 }
 
+let checkGeneration = 0; // a newer check (another file or option) makes an older one's answer stale
+
 async function checkChosenCsv() {
   const file = csvInput.files[0];
+  const generation = ++checkGeneration;
   csv = null;
   updateButtons();
   if (!file) {
@@ -160,7 +163,7 @@ async function checkChosenCsv() {
   note(csvStatus, 'busy', `Checking the columns of ${file.name}…`);
   try {
     const { header, check } = await engine.checkCsv(file, dialectOptions());
-    if (csvInput.files[0] !== file) return;
+    if (csvInput.files[0] !== file || generation !== checkGeneration) return;
     csv = { file, header, ok: check.ok };
     if (check.ok) {
       note(csvStatus, 'ok', el('strong', {}, `${file.name} `), `(${fmt.bytes(file.size)}) fits the model. `,
@@ -174,7 +177,7 @@ async function checkChosenCsv() {
       }
     }
   } catch (e) {
-    if (csvInput.files[0] !== file) return;
+    if (csvInput.files[0] !== file || generation !== checkGeneration) return;
     note(csvStatus, 'error', el('strong', {}, 'The file could not be read. '), e.message);
   }
   updateButtons();
