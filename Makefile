@@ -32,12 +32,12 @@ CJSON      := $(CJSON_DIR)/cJSON.c
 
 ENGINE_SRC := $(addprefix src/, \
 	core/error.c core/buf.c core/arena.c core/sha256.c core/lp_math.c core/utf8.c \
-	io/csv_reader.c io/csv_writer.c io/number.c io/json.c io/ubjson.c io/protobuf.c io/sniff.c \
+	io/csv_reader.c io/csv_writer.c io/number.c io/decode.c io/dialect.c io/json.c io/ubjson.c io/protobuf.c io/sniff.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c formats/feature_types.c formats/xgboost_cats.c \
 	formats/model_blob.c formats/load.c formats/ensemble.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
 	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_reduce.c ops/ops_ml.c \
-	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/table.c \
+	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/check_report.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 # The native dense kernel (issue 6); empty in the WASM builds.

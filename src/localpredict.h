@@ -271,6 +271,33 @@ lp_status lp_model_predict_matrix(const lp_model *model, const float *data, size
                                   size_t n_cols, const lp_predict_options *opts,
                                   float *proba, uint8_t *chosen, lp_error *err);
 
+/* ---- CSV dialects (issue 9) --------------------------------------------- *
+ * Encodings a job reads.  LP_ENC_AUTO: UTF-8 (a UTF-8 byte-order mark is
+ * skipped), and UTF-16 text that starts with its byte-order mark is converted;
+ * anything else must be named (Windows-1252 and Latin-1 cannot be told apart
+ * from each other reliably, so they are never guessed: a field that is not
+ * UTF-8 is an error that says how to name them). */
+typedef enum {
+    LP_ENC_AUTO = 0, LP_ENC_UTF8, LP_ENC_WINDOWS_1252, LP_ENC_LATIN1, LP_ENC_UTF16LE, LP_ENC_UTF16BE
+} lp_encoding;
+
+/* "auto", "utf-8", "windows-1252", "latin1", "utf-16le", "utf-16be". */
+const char *lp_encoding_name(lp_encoding e);
+/* Those names (any case) and the aliases utf8, cp1252, latin-1, iso-8859-1;
+ * -1 when unknown. */
+int lp_encoding_from_name(const char *name);
+/* The delimiter of a CSV among , ; TAB | from its first record (UTF-8 bytes
+ * from the file's start; quote-aware; the most frequent outside quotes, ties
+ * in that order, none: ','). */
+int lp_csv_detect_delimiter(const uint8_t *bytes, size_t len);
+
+/* What a job does with a row it cannot read (a bad number, a ragged row). */
+typedef enum { LP_ON_ERROR_FAIL = 0, LP_ON_ERROR_SKIP = 1 } lp_on_error;
+/* lp_job_skipped_line keeps the lines of this many skipped rows. */
+#define LP_SKIPPED_LINES_KEPT 10
+/* Data rows a check-only job reads (after the header) to judge the columns. */
+#define LP_CHECK_SAMPLE_ROWS 1000
+
 /* ---- streaming CSV -> CSV job ------------------------------------------- */
 typedef struct lp_job_options {
     double      threshold;       /* NaN = the model's / manifest's threshold */
@@ -302,6 +329,28 @@ typedef struct lp_job_options {
      * LP_ERR_LIMIT naming the line and column. */
     size_t      max_columns;
     size_t      max_field_bytes;
+    /* ---- dialects (issue 9; all 0 = the defaults) ---- */
+    /* The field delimiter: ',', ';', '\t', '|' (any byte but a quote or a
+     * line end); 0 = detected from the header line (lp_csv_detect_delimiter). */
+    int         delimiter;
+    lp_encoding encoding;
+    /* Numeric cells use a decimal comma ("1,5" is 1.5); needs a delimiter
+     * other than ',' (LP_ERR_USAGE otherwise). */
+    int         decimal_comma;
+    /* The first record is data, not a header.  Columns are then named by
+     * `columns` (names separated by NUL, as `keep`), or "1".."N". */
+    int         no_header;
+    const char *columns;
+    size_t      columns_len;
+    /* Output for Excel: a UTF-8 byte-order mark (with the header) and CRLF
+     * line ends.  Default: no BOM, LF (ARCHITECTURE.md "Output bytes"). */
+    int         excel;
+    /* LP_ON_ERROR_SKIP: a row with a bad cell, the wrong number of fields or a
+     * kept field that is not UTF-8 keeps its place in the output with empty
+     * probabilities, and the output gets a last column "Error" with the
+     * message (empty for good rows).  Errors of the file itself (quotes,
+     * encoding, the header) still fail the job. */
+    int         on_error;
 } lp_job_options;
 
 lp_job_options lp_job_options_default(void);
@@ -327,6 +376,26 @@ void           lp_job_output_clear(lp_job *job);
 /* Data rows predicted so far; input bytes consumed so far. */
 uint64_t lp_job_rows(const lp_job *job);
 uint64_t lp_job_bytes_in(const lp_job *job);
+
+/* Rows skipped by LP_ON_ERROR_SKIP, and the physical line of skipped row i
+ * (i < LP_SKIPPED_LINES_KEPT; 0 when there is no such row). */
+uint64_t lp_job_skipped(const lp_job *job);
+uint64_t lp_job_skipped_line(const lp_job *job, size_t i);
+
+/* 1 when a check_only job has read its sample: further input is not looked
+ * at, so the caller may stop reading and call lp_job_finish. */
+int lp_job_check_done(const lp_job *job);
+
+/* The dialect in use, once the header has been read (before: 0 / LP_ENC_AUTO):
+ * the delimiter byte, the encoding (LP_ENC_AUTO resolved to UTF-8 or UTF-16). */
+int         lp_job_delimiter(const lp_job *job);
+lp_encoding lp_job_encoding(const lp_job *job);
+
+/* After lp_job_finish of a check_only job: what it found, as text for
+ * people (lines "key  value"; the CLIs print it) and as JSON (the JS API's
+ * check() result: encoding, delimiter, columns with their types, ...). */
+const char *lp_job_check_text(lp_job *job);
+const char *lp_job_check_json(lp_job *job);
 
 void lp_job_destroy(lp_job *job);
 

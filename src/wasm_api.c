@@ -169,7 +169,9 @@ EXPORT int lp_wasm_job_create(const lp_model *m, double threshold, int include_i
                               const char *keep, size_t keep_len, const char *header,
                               size_t header_len, double first_line, int write_header,
                               int check_only, lp_error *err, lp_job **out,
-                              int parse_only, double max_columns, double max_field_bytes)
+                              int parse_only, double max_columns, double max_field_bytes,
+                              int delimiter, int encoding, int decimal_comma, int no_header,
+                              const char *columns, size_t columns_len, int excel, int on_error)
 {
     lp_job_options o = lp_job_options_default();
     o.threshold = threshold;
@@ -186,6 +188,15 @@ EXPORT int lp_wasm_job_create(const lp_model *m, double threshold, int include_i
     o.max_columns = max_columns >= 1 ? (max_columns < (double)SIZE_MAX ? (size_t)max_columns : SIZE_MAX) : 0;
     o.max_field_bytes =
         max_field_bytes >= 1 ? (max_field_bytes < (double)SIZE_MAX ? (size_t)max_field_bytes : SIZE_MAX) : 0;
+    /* Dialects (issue 9): 0 = the defaults. */
+    o.delimiter = delimiter;
+    o.encoding = (lp_encoding)encoding;
+    o.decimal_comma = decimal_comma;
+    o.no_header = no_header;
+    o.columns = columns;
+    o.columns_len = columns_len;
+    o.excel = excel;
+    o.on_error = on_error;
     return (int)lp_job_create(m, &o, out, err);
 }
 EXPORT int lp_wasm_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
@@ -198,6 +209,15 @@ EXPORT size_t lp_wasm_job_output_len(const lp_job *j) { return lp_job_output_len
 EXPORT void lp_wasm_job_output_clear(lp_job *j) { lp_job_output_clear(j); }
 EXPORT double lp_wasm_job_rows(const lp_job *j) { return (double)lp_job_rows(j); }
 EXPORT void lp_wasm_job_destroy(lp_job *j) { lp_job_destroy(j); }
+/* Dialects and the bad-row policy (issue 9). */
+EXPORT double lp_wasm_job_skipped(const lp_job *j) { return (double)lp_job_skipped(j); }
+EXPORT double lp_wasm_job_skipped_line(const lp_job *j, size_t i) { return (double)lp_job_skipped_line(j, i); }
+EXPORT int lp_wasm_job_check_done(const lp_job *j) { return lp_job_check_done(j); }
+EXPORT int lp_wasm_job_delimiter(const lp_job *j) { return lp_job_delimiter(j); }
+EXPORT const char *lp_wasm_job_check_text(lp_job *j) { return lp_job_check_text(j); }
+EXPORT const char *lp_wasm_job_check_json(lp_job *j) { return lp_job_check_json(j); }
+EXPORT int lp_wasm_detect_delimiter(const uint8_t *bytes, size_t len) { return lp_csv_detect_delimiter(bytes, len); }
+EXPORT int lp_wasm_encoding_from_name(const char *name) { return lp_encoding_from_name(name); }
 
 /* The one-line description (lp_error_format) into a caller buffer. */
 EXPORT size_t lp_wasm_error_format(const lp_error *e, const char *source, char *buf, size_t cap)

@@ -66,7 +66,19 @@ predict:
                          written under a temporary name and renamed on success
   --include-input        put every input column in front of the predictions
   --keep COL,COL         put only these input columns in front
-  --check                check the model and the input's header; predict nothing
+  --check                check the input against the model (header, encoding,
+                         delimiter, column types in the first 1000 rows); predict nothing
+  --delimiter X          the input's field delimiter: , ; | or tab (default: detected
+                         from the header line)
+  --encoding E           the input's encoding: utf-8, windows-1252, latin1, utf-16le,
+                         utf-16be (default: UTF-8, or UTF-16 by its byte-order mark)
+  --decimal-comma        numbers use a decimal comma (1,5); needs a delimiter other than ,
+  --no-header            the first line is data (the model takes columns by position,
+                         or name them with --columns a,b,c)
+  --columns a,b,c        column names of a file without a header (with --no-header)
+  --excel                write for Excel: UTF-8 byte-order mark and CRLF line ends
+  --on-error fail|skip   a row with a bad cell fails the run (default) or keeps its
+                         place with empty probabilities and the message in an Error column
   --jobs N               predict on N workers (default: the number of cores;
                          inputs under 8 MiB run on one)
   --quiet                no progress on standard error
@@ -122,8 +134,56 @@ const LIMIT_FLAGS = {
   '--max-columns': { csv: 'maxColumns', max: 4294967295 },
 };
 const VALUE_OPTIONS = ['-o', '--output', '--manifest', '--task', '--classes', '--threshold', '--keep', '--jobs',
-  ...Object.keys(LIMIT_FLAGS)];
-const FLAG_OPTIONS = ['--include-input', '--check', '--quiet', '--json'];
+  '--delimiter', '--encoding', '--columns', '--on-error', ...Object.keys(LIMIT_FLAGS)];
+const FLAG_OPTIONS = ['--include-input', '--check', '--quiet', '--json', '--decimal-comma', '--no-header', '--excel'];
+
+const ENCODING_NAMES = ['utf-8', 'utf8', 'windows-1252', 'cp1252', 'latin1', 'latin-1', 'iso-8859-1', 'utf-16le', 'utf-16be'];
+
+/** --delimiter's value as one character: one ASCII character, or "tab" / "\t". */
+function delimiterChar(v) {
+  if (v === 'tab' || v === 'TAB' || v === '\\t') return '\t';
+  if (v.length !== 1 || v.charCodeAt(0) > 127 || '"\n\r'.includes(v)) return null;
+  return v;
+}
+
+/** The dialect flags (issue 9), checked before anything is read; the native CLI's messages. */
+function checkDialectArgs(values, flags) {
+  if ('--delimiter' in values && delimiterChar(values['--delimiter']) === null) {
+    throw new CliError(EXIT.USAGE, `--delimiter must be one character such as , ; | or tab, not "${values['--delimiter']}"`);
+  }
+  if ('--encoding' in values && !ENCODING_NAMES.includes(values['--encoding'].toLowerCase())) {
+    throw new CliError(EXIT.USAGE, `--encoding must be utf-8, windows-1252, latin1, utf-16le or utf-16be, not "${values['--encoding']}"`);
+  }
+  if ('--on-error' in values && !['fail', 'skip'].includes(values['--on-error'])) {
+    throw new CliError(EXIT.USAGE, `--on-error must be fail or skip, not "${values['--on-error']}"`);
+  }
+  if ('--columns' in values && !flags.has('--no-header')) {
+    throw new CliError(EXIT.USAGE, '--columns names the columns of a file without a header: add --no-header');
+  }
+  if (flags.has('--decimal-comma') && '--delimiter' in values && delimiterChar(values['--delimiter']) === ',') {
+    throw new CliError(EXIT.USAGE, '--decimal-comma needs a delimiter other than , (a comma cannot both separate the fields and be the decimal point)');
+  }
+}
+
+/** The predictCsv / check options of the dialect flags. */
+function dialectOptions(values, flags) {
+  const o = {};
+  if ('--delimiter' in values) o.delimiter = delimiterChar(values['--delimiter']);
+  if ('--encoding' in values) o.encoding = values['--encoding'];
+  if (flags.has('--decimal-comma')) o.decimalComma = true;
+  if (flags.has('--no-header')) o.header = false;
+  if ('--columns' in values) o.columns = values['--columns'].split(',');
+  if (flags.has('--excel')) o.excel = true;
+  if ('--on-error' in values) o.onError = values['--on-error'];
+  return o;
+}
+
+/** --on-error skip: how many rows were skipped and where (the native CLI's words). */
+function skippedSummary(name, count, lines) {
+  const s = count === 1 ? '' : 's';
+  return `localpredict: ${name}: ${count} row${s} could not be read and ${count === 1 ? 'was' : 'were'} left without ` +
+    `predictions (the Error column says why): line${s} ${lines.join(', ')}${count > lines.length ? ', ...' : ''}\n`;
+}
 
 function parseArgs(argv) {
   const values = {};
@@ -178,6 +238,7 @@ function parseArgs(argv) {
     if (limit) limits[limit] = v;
     else csvLimits[csv] = v;
   }
+  checkDialectArgs(values, flags);
   return { command, values, flags, positional: rest, limits, csvLimits };
 }
 
@@ -441,14 +502,17 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
   const progress = progressReporter(!!process.stderr.isTTY && !quiet, input.size);
   ui.progress = progress;
   let rows = 0;
+  let skipped = { count: 0, lines: [] };
   const common = {
     ...csvLimits,
     source: input.name,
     signal: ui.signal,
     onProgress: (p) => {
       rows = p.rows;
+      skipped = { count: p.skipped, lines: p.skippedLines };
       progress.update(p);
     },
+    ...dialectOptions(values, flags),
   };
   try {
     if (check) {
@@ -456,6 +520,7 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
       progress.clear();
       if (!result.ok) throw result.error;
       if (!quiet) process.stderr.write(`localpredict: ${input.name}: the header has every column the model needs\n`);
+      process.stdout.write(result.text);
       return;
     }
     const out = await openOutput(values['--output']);
@@ -477,6 +542,7 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
       throw e;
     }
     if (process.stderr.isTTY && !quiet) progress.done(rows);
+    if (skipped.count && !quiet) process.stderr.write(skippedSummary(input.name, skipped.count, skipped.lines));
   } finally {
     progress.clear();
     await input.close().catch(() => {});

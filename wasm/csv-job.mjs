@@ -17,7 +17,8 @@ export function disposedError() {
 /** One lp_job with its input buffer; destroy() is idempotent. */
 export class CsvJob {
   /**
-   * @param {object} o { threshold, includeInput, keep, source, maxColumns, maxFieldBytes } and, for a slice,
+   * @param {object} o { threshold, includeInput, keep, source, maxColumns, maxFieldBytes, delimiter, encoding
+   *   (the engine's number), decimalComma, noHeader, columns, excel, onError } and, for a slice,
    *   { header: Uint8Array, firstLine, writeHeader }
    */
   constructor(engine, modelHandle, o, checkOnly, bufSize) {
@@ -43,6 +44,15 @@ export class CsvJob {
         ptrs.push(headerPtr);
       }
       const headerLen = o.header ? o.header.length : 0;
+      // Dialects (issue 9): column names of a headerless file, NUL-separated as `keep`.
+      let columnsPtr = 0;
+      let columnsLen = 0;
+      if (o.columns) {
+        const b = encoder.encode(o.columns.join('\0'));
+        columnsPtr = engine.copyIn(b);
+        columnsLen = b.length;
+        ptrs.push(columnsPtr);
+      }
       const firstLine = o.firstLine ?? 1;
       const writeHeader = o.writeHeader ?? true;
       const out = engine.alloc(4);
@@ -50,7 +60,9 @@ export class CsvJob {
       new DataView(x.memory.buffer).setUint32(out, 0, true);
       engine.call((e) => x.lp_wasm_job_create(modelHandle, o.threshold, o.includeInput ? 1 : 0, keepPtr, keepLen,
         headerPtr, headerLen, firstLine, writeHeader ? 1 : 0, checkOnly ? 1 : 0, e, out, 0, o.maxColumns ?? 0,
-        o.maxFieldBytes ?? 0), this.source);
+        o.maxFieldBytes ?? 0, o.delimiter ? o.delimiter.charCodeAt(0) : 0, o.encoding ?? 0,
+        o.decimalComma ? 1 : 0, o.noHeader ? 1 : 0, columnsPtr, columnsLen, o.excel ? 1 : 0,
+        o.onError === 'skip' ? 1 : 0), this.source);
       this.handle = engine.readU32(out);
       this.buf = engine.alloc(bufSize);
     } catch (e) {
@@ -89,6 +101,33 @@ export class CsvJob {
 
   rows() {
     return this.handle ? this.engine.x.lp_wasm_job_rows(this.handle) : 0;
+  }
+
+  /** Rows skipped by onError 'skip', and the physical lines of the first ones. */
+  skipped() {
+    if (!this.handle) return { count: 0, lines: [] };
+    const x = this.engine.x;
+    const lines = [];
+    for (let i = 0; ; i++) {
+      const line = x.lp_wasm_job_skipped_line(this.handle, i);
+      if (!line) break;
+      lines.push(line);
+    }
+    return { count: x.lp_wasm_job_skipped(this.handle), lines };
+  }
+
+  /** A check job has read its sample: the rest of the input need not be read. */
+  checkDone() {
+    return !!this.handle && this.engine.x.lp_wasm_job_check_done(this.handle) === 1;
+  }
+
+  /** After finish() of a check job: what the engine found (the JSON and the CLI's text). */
+  checkReport() {
+    if (!this.handle) throw disposedError();
+    const x = this.engine.x;
+    const report = JSON.parse(this.engine.cstring(x.lp_wasm_job_check_json(this.handle)));
+    report.text = this.engine.cstring(x.lp_wasm_job_check_text(this.handle));
+    return report;
   }
 
   destroy() {

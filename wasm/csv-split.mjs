@@ -6,8 +6,11 @@
  * different file than a single job does.  So the splitter follows the
  * reader's quoting rules — and only those that decide "inside quotes or not":
  *   - outside quotes, a `"` opens a quoted field only at the start of a field:
- *     at the start of the data (after a UTF-8 BOM), or after `,`, LF or CR;
- *     anywhere else it is an ordinary byte of an unquoted field;
+ *     at the start of the data (after a UTF-8 BOM), or after the delimiter,
+ *     LF or CR; anywhere else it is an ordinary byte of an unquoted field.
+ *     The delimiter is the one given, or the engine's detection on the header
+ *     (lp_csv_detect_delimiter); until the header has ended, any of , ; TAB |
+ *     opens a field, as that detection scans the header;
  *   - inside quotes, `""` is an escaped quote and any other `"` closes the
  *     field.
  * Scanning is exact from the file's first byte, never a guess from the middle.
@@ -31,7 +34,7 @@
  */
 
 const QUOTE = 0x22;
-const COMMA = 0x2c;
+const CANDIDATES = [0x2c, 0x3b, 0x09, 0x7c]; // , ; TAB |
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf];
@@ -60,8 +63,13 @@ export class CsvSplitter {
   /**
    * @param {number} sliceBytes the size a slice grows to before it is cut at the next
    *   record boundary (every slice but the last is at least this big)
+   * @param {object} [dialect] { delimiter: the given one-character delimiter, or null;
+   *   detectDelimiter(headerBytes) => the delimiter, when none is given } (default: ',')
    */
-  constructor(sliceBytes) {
+  constructor(sliceBytes, dialect = {}) {
+    this.givenDelimiter = dialect.delimiter || null;
+    this.detectDelimiter = dialect.detectDelimiter || (() => ',');
+    this.delim = -1;           // the delimiter's byte once the header has ended (-1: any candidate)
     this.sliceBytes = Math.max(1, sliceBytes);
     this.header = null;        // Uint8Array, once the header record has ended
     this.slices = 0;           // slices emitted so far
@@ -160,6 +168,7 @@ export class CsvSplitter {
     this.pieceLen += at - from;
     if (this.header === null) {
       this.header = concat(this.pieces, this.pieceLen); // the first slice goes on
+      this.delim = (this.givenDelimiter ?? this.detectDelimiter(this.header)).charCodeAt(0);
       return;
     }
     out.push(this.#emit());
@@ -206,7 +215,8 @@ export class CsvSplitter {
       }
       if (q < 0) break;
       const prev = q > 0 ? c[q - 1] : this.lastByte;
-      const fieldStart = base + q === this.dataStart || prev === COMMA || prev === LF || prev === CR;
+      const afterDelim = this.delim < 0 ? CANDIDATES.includes(prev) : prev === this.delim;
+      const fieldStart = base + q === this.dataStart || afterDelim || prev === LF || prev === CR;
       if (fieldStart) this.inQuotes = true;
       i = q + 1;
     }

@@ -314,8 +314,12 @@ export interface Progress {
   bytesRead: number;
   /** Size of the input when known (string, bytes, Blob). */
   bytesTotal?: number;
-  /** Data rows predicted so far. */
+  /** Data rows predicted so far (with `onError: 'skip'`, skipped rows included). */
   rows: number;
+  /** Rows skipped so far by `onError: 'skip'` (0 otherwise); at the end, the run's total. */
+  skipped: number;
+  /** Physical lines (the header is line 1) of the first 10 skipped rows, in file order. */
+  skippedLines: number[];
 }
 
 /** A CSV input: text, bytes, a Blob or File, or a stream / async iterable of bytes (any chunking). */
@@ -354,10 +358,71 @@ export interface CsvOptions {
    * is needed.
    */
   jobs?: number;
+
+  /* ---- CSV dialects (README "CSV dialects") ---- */
+  /**
+   * The field delimiter, one character (`','`, `';'`, `'\t'`, `'|'`, …).  Default:
+   * detected from the header line among , ; TAB | (quote-aware; the most frequent
+   * outside quotes, ties in that order; none: `,`).  The output always uses `,`.
+   */
+  delimiter?: string;
+  /**
+   * The input's encoding: `'utf-8'`, `'windows-1252'` (alias `'cp1252'`), `'latin1'`
+   * (`'iso-8859-1'`), `'utf-16le'`, `'utf-16be'` (any case).  Default: UTF-8 (a UTF-8
+   * byte-order mark is skipped), and UTF-16 that starts with its byte-order mark is
+   * converted.  Bytes that are not UTF-8 are a `BAD_CSV` error naming the line, column
+   * and byte, and this option.  UTF-16 runs on one thread whatever `jobs` says.
+   */
+  encoding?: string;
+  /** Numbers use a decimal comma (`1,5` is 1.5; a `.` in a number is then an error).
+   * Needs a delimiter other than `,` (`USAGE` otherwise). */
+  decimalComma?: boolean;
+  /** `false`: the first line is data.  Columns are named by `columns`, or `1`…`N`
+   * (a model with unnamed features takes them by position). */
+  header?: boolean;
+  /** Column names of a file without a header (with `header: false`). */
+  columns?: string[];
+  /** Write for Excel: a UTF-8 byte-order mark and CRLF line ends (default: neither). */
+  excel?: boolean;
+  /**
+   * `'fail'` (default): the first row that cannot be read (a bad number, the wrong
+   * number of fields, a kept field that is not UTF-8) errors the stream.  `'skip'`: such
+   * a row keeps its place with empty probabilities, the output gets a last column
+   * `Error` with the message (`line 12: column "age": not a number: …`; empty for good
+   * rows), and {@link Progress.skipped} / {@link Progress.skippedLines} count them.
+   * Errors of the file itself (quotes, encoding, header) still fail.
+   */
+  onError?: 'fail' | 'skip';
+}
+
+/** What {@link Model.check} found in the input (the JSON of the engine's check report). */
+export interface CheckReport {
+  /** The encoding read: `'utf-8'`, `'windows-1252'`, `'latin1'`, `'utf-16le'`, `'utf-16be'`. */
+  encoding: string;
+  encodingSource: 'default' | 'given' | 'byte-order mark';
+  /** The delimiter used, and whether it was detected (or given). */
+  delimiter: string;
+  delimiterDetected: boolean;
+  decimalComma: boolean;
+  /** false for `header: false`. */
+  header: boolean;
+  /** Data rows read: at most `sampleRows` (1000), the first ones of the file. */
+  rows: number;
+  sampleRows: number;
+  /** Rows of the sample that could not be read (only with `onError: 'skip'`; otherwise the
+   * first one makes the check fail) and the lines of the first 10. */
+  skipped: number;
+  skippedLines: number[];
+  /** Every input column: its type in the sample (`number`, `text`, or `empty`: only
+   * missing values), the counts of each kind of cell, and the model feature it feeds
+   * (an index into `info.features`, or null when the model does not read it). */
+  columns: Array<{ name: string; type: 'number' | 'text' | 'empty'; numbers: number; missing: number; text: number; feature: number | null }>;
+  /** The same, as the CLI's `--check` prints it. */
+  text: string;
 }
 
 /** Result of {@link Model.check}. */
-export type CheckResult = { ok: true } | { ok: false; error: LocalPredictError };
+export type CheckResult = ({ ok: true } & CheckReport) | { ok: false; error: LocalPredictError };
 
 /** A loaded model.  Immutable; any number of predictions may use it.  Free it with dispose(). */
 export declare class Model {
@@ -405,11 +470,15 @@ export declare class Model {
 
   /**
    * Checks a CSV (or just its header line, as a string) against the model without
-   * predicting: resolves `{ ok: true }`, or `{ ok: false, error }` for problems with the
-   * data (MISSING_COLUMN naming every missing column, DUPLICATE_COLUMN, RAGGED_ROW, …).
-   * Rejects only for misuse (USAGE), unreadable input (IO) or ABORTED.
+   * predicting: reads the header and the first 1000 data rows (the rest of the input is
+   * not read) as predictCsv would, and resolves `{ ok: true, ...report }` with the
+   * encoding, delimiter and column types found ({@link CheckReport}), or
+   * `{ ok: false, error }` when the input cannot be predicted (MISSING_COLUMN naming every
+   * missing column, DUPLICATE_COLUMN, RAGGED_ROW or BAD_NUMBER in the sample, an
+   * encoding error, …).  Rejects only for misuse (USAGE), unreadable input (IO) or ABORTED.
    */
-  check(input: CsvInput, options?: Pick<CsvOptions, 'includeInput' | 'keep' | 'signal' | 'onProgress' | 'source'>): Promise<CheckResult>;
+  check(input: CsvInput, options?: Pick<CsvOptions, 'includeInput' | 'keep' | 'signal' | 'onProgress' | 'source' |
+    'delimiter' | 'encoding' | 'decimalComma' | 'header' | 'columns' | 'onError'>): Promise<CheckResult>;
 
   /**
    * Frees the model (and any CSV job still running on it).  Using the model afterwards

@@ -396,7 +396,56 @@ function openInput(input) {
 /* ---- the streaming job -------------------------------------------------- */
 
 const CSV_OPTIONS = ['includeInput', 'keep', 'threshold', 'onProgress', 'signal', 'source', 'maxFieldBytes',
-  'maxColumns', 'jobs'];
+  'maxColumns', 'jobs', 'delimiter', 'encoding', 'decimalComma', 'header', 'columns', 'excel', 'onError'];
+
+/** Encoding names (any case) and the engine's lp_encoding numbers (localpredict.h; the
+ * same names and aliases as lp_encoding_from_name and the CLIs' --encoding). */
+const ENCODINGS = {
+  'utf-8': 1, utf8: 1, 'windows-1252': 2, cp1252: 2, latin1: 3, 'latin-1': 3, 'iso-8859-1': 3,
+  'utf-16le': 4, 'utf-16be': 5,
+};
+export const UTF16_ENCODINGS = [4, 5];
+
+/** The dialect options (issue 9), checked; the engine's forms. */
+function dialectOptions(o, fn) {
+  const d = o.delimiter;
+  if (d !== undefined && d !== null &&
+      (typeof d !== 'string' || d.length !== 1 || d.charCodeAt(0) > 127 || '"\r\n'.includes(d))) {
+    throw usageError(`${fn}: delimiter must be one character such as ",", ";", "|" or "\\t", not ${JSON.stringify(d)}`);
+  }
+  let encoding = 0;
+  if (o.encoding !== undefined && o.encoding !== null) {
+    encoding = typeof o.encoding === 'string' ? ENCODINGS[o.encoding.toLowerCase()] : undefined;
+    if (!encoding) {
+      throw usageError(`${fn}: encoding must be 'utf-8', 'windows-1252', 'latin1', 'utf-16le' or 'utf-16be', not ${JSON.stringify(o.encoding)}`);
+    }
+  }
+  for (const k of ['decimalComma', 'excel', 'header']) {
+    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'boolean') throw usageError(`${fn}: ${k} must be true or false`);
+  }
+  if (o.decimalComma && d === ',') {
+    throw usageError(`${fn}: decimalComma needs a delimiter other than "," (a comma cannot both separate the fields and be the decimal point)`);
+  }
+  const noHeader = o.header === false;
+  if (o.columns !== undefined && o.columns !== null) {
+    if (!Array.isArray(o.columns) || o.columns.some((c) => typeof c !== 'string' || c.includes('\0'))) {
+      throw usageError(`${fn}: columns must be an array of column names, e.g. ["a", "b"]`);
+    }
+    if (!noHeader) throw usageError(`${fn}: columns names the columns of a file without a header: add header: false`);
+  }
+  if (o.onError !== undefined && o.onError !== null && o.onError !== 'fail' && o.onError !== 'skip') {
+    throw usageError(`${fn}: onError must be 'fail' or 'skip', not ${JSON.stringify(o.onError)}`);
+  }
+  return {
+    delimiter: d || null,
+    encoding,
+    decimalComma: !!o.decimalComma,
+    noHeader,
+    columns: o.columns && o.columns.length ? o.columns : null,
+    excel: !!o.excel,
+    onError: o.onError === 'skip' ? 'skip' : 'fail',
+  };
+}
 const MAX_JOBS = 1024;
 
 /** A CSV limit (index.d.ts): undefined = the engine's default (0). */
@@ -433,6 +482,7 @@ function csvOptions(options, fn) {
     source: o.source || null,
     maxFieldBytes: limitArg(o.maxFieldBytes, 'maxFieldBytes', fn),
     maxColumns: limitArg(o.maxColumns, 'maxColumns', fn),
+    ...dialectOptions(o, fn),
   };
 }
 
@@ -605,12 +655,16 @@ export class Model {
     return this.#blobBytes;
   }
 
-  #stream(input, options, checkOnly, fn) {
+  #stream(input, options, checkOnly, fn, onReport = null) {
     this.#live();
     const o = csvOptions(options, fn);
     const src = openInput(input);
     const jobs = o.jobs ?? defaultJobs();
-    if (checkOnly || jobs === 1 || !workersAvailable()) return this.#singleStream(src, o, checkOnly);
+    // UTF-16 is read by one job (a cut could split a code unit; parallel-csv.mjs also
+    // keeps input that starts with a UTF-16 byte-order mark on one job).
+    if (checkOnly || jobs === 1 || !workersAvailable() || UTF16_ENCODINGS.includes(o.encoding)) {
+      return this.#singleStream(src, o, checkOnly, onReport);
+    }
     const jobSet = this.#jobs;
     return parallelCsvStream({
       src,
@@ -627,8 +681,9 @@ export class Model {
     });
   }
 
-  /** One job on this thread: a pull-based stream over `src`. */
-  #singleStream(src, o, checkOnly) {
+  /** One job on this thread: a pull-based stream over `src`.  A check job hands its
+   * report to onReport before the stream closes. */
+  #singleStream(src, o, checkOnly, onReport = null) {
     const engine = this.#engine;
     const jobs = this.#jobs;
     const handle = this.#handle;
@@ -656,7 +711,10 @@ export class Model {
       controller.error(abortedError(signal));
     }
     const progress = () => {
-      if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows: job ? job.rows() : 0 });
+      if (!onProgress) return;
+      const skipped = job ? job.skipped() : { count: 0, lines: [] };
+      onProgress({ bytesRead, bytesTotal: src.total, rows: job ? job.rows() : 0, skipped: skipped.count,
+        skippedLines: skipped.lines });
     };
 
     return new ReadableStream({
@@ -689,6 +747,7 @@ export class Model {
               job.finish();
               const out = job.output();
               progress();
+              if (checkOnly && onReport) onReport(job.checkReport());
               cleanup();
               if (out && !checkOnly) c.enqueue(out);
               c.close();
@@ -696,6 +755,16 @@ export class Model {
             }
             job.push(chunk);
             bytesRead += chunk.length;
+            if (checkOnly && job.checkDone()) {
+              // The check has its sample: the rest of a large file is not read.
+              job.finish();
+              progress();
+              if (onReport) onReport(job.checkReport());
+              cleanup();
+              src.cancel();
+              c.close();
+              return;
+            }
             const out = job.output();
             progress();
             if (out && !checkOnly) {
@@ -734,11 +803,12 @@ export class Model {
   }
 
   async check(input, options) {
-    const reader = this.#stream(input, options, true, 'check').getReader();
+    let report = {};
+    const reader = this.#stream(input, options, true, 'check', (r) => { report = r; }).getReader();
     try {
       for (;;) {
         const { done } = await reader.read();
-        if (done) return { ok: true };
+        if (done) return { ok: true, ...report };
       }
     } catch (e) {
       if (e instanceof LocalPredictError && !['USAGE', 'IO', 'ABORTED'].includes(e.code)) {

@@ -19,7 +19,7 @@
  *   when the stream closes.
  */
 import { abortedError } from './errors.mjs';
-import { CsvSplitter } from './csv-split.mjs';
+import { CsvSplitter, countLineEnds } from './csv-split.mjs';
 
 /** Tuning (exported for tests, which use tiny slices to cut at every record). */
 export const poolTuning = {
@@ -53,6 +53,32 @@ async function peek(src, limit) {
     cancel: (reason) => src.cancel(reason),
   };
   return { ended, replay };
+}
+
+/** Whether the input's first chunk starts with a UTF-16 byte-order mark (read on one job). */
+async function startsWithUtf16Mark(replay) {
+  const first = await replay.read();
+  // Put the chunk back in front (peek's replay reads its chunks in order).
+  const rest = replay.read;
+  let given = false;
+  replay.read = async () => {
+    if (!given) {
+      given = true;
+      return first;
+    }
+    return rest();
+  };
+  return !!first && first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff));
+}
+
+/** The engine's delimiter detection (lp_csv_detect_delimiter) on a header's bytes. */
+function detectDelimiter(engine, header) {
+  const p = engine.copyIn(header);
+  try {
+    return String.fromCharCode(engine.x.lp_wasm_detect_delimiter(p, header.length));
+  } finally {
+    engine.free(p);
+  }
 }
 
 /**
@@ -103,20 +129,40 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     controller.error(err);
   }
 
-  const options = (slice) => ({
+  // onError 'skip' writes line numbers into the output (the Error column), so each
+  // slice is given its first physical line up front (one more pass over the input
+  // on this thread, only then); otherwise lines are only needed for an error.
+  const skipRows = o.onError === 'skip';
+  let sentLineEnds = 0;
+  const skippedLines = [];
+  let skipped = 0;
+  const options = (slice, firstLine) => ({
     threshold: o.threshold,
     includeInput: o.includeInput,
     keep: o.keep,
     source: o.source,
     maxColumns: o.maxColumns,
     maxFieldBytes: o.maxFieldBytes,
+    delimiter: o.delimiter,
+    encoding: o.encoding,
+    decimalComma: o.decimalComma,
+    noHeader: o.noHeader,
+    columns: o.columns,
+    excel: o.excel,
+    onError: o.onError,
     header: slice.index === 0 ? null : splitter.header,
     writeHeader: slice.index === 0,
+    firstLine,
   });
 
   function send(slice) {
+    let firstLine;
+    if (skipRows) {
+      firstLine = sentLineEnds + 1;
+      sentLineEnds += countLineEnds(slice.bytes);
+    }
     const length = slice.bytes.length;
-    const { result, rerun } = pool.predict(slice.bytes, options(slice));
+    const { result, rerun } = pool.predict(slice.bytes, options(slice, firstLine));
     result.catch(() => {}); // awaited in order by pull(); this only silences early rejections
     inFlight.push({ result, rerun, index: slice.index, length });
   }
@@ -145,7 +191,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         const p = await peek(src, tuning.minBytes);
         input = p.replay;
         if (p.ended) return delegate(input);
+      } else {
+        input = (await peek(src, 2)).replay;
       }
+      if (!o.encoding && (await startsWithUtf16Mark(input))) return delegate(input);
       try {
         pool = await pools.acquire(jobs, engine, blob);
       } catch (e) {
@@ -158,7 +207,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         pool = null;
         return undefined;
       }
-      splitter = new CsvSplitter(tuning.sliceBytes);
+      splitter = new CsvSplitter(tuning.sliceBytes, {
+        delimiter: o.delimiter,
+        detectDelimiter: (header) => detectDelimiter(engine, header),
+      });
       src = input;
       return undefined;
     }
@@ -220,7 +272,11 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
           lineEnds += done.lineEnds;
           bytesRead += next.length;
           rows += n;
-          if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows });
+          if (done.skipped) {
+            skipped += done.skipped.count;
+            for (const line of done.skipped.lines) if (skippedLines.length < 10) skippedLines.push(line);
+          }
+          if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows, skipped, skippedLines: [...skippedLines] });
           if (output.length) {
             c.enqueue(output);
             return;

@@ -70,7 +70,7 @@ function predictSlice(bytes, options) {
   try {
     job.push(bytes);
     job.finish();
-    return { output: job.output() || new Uint8Array(0), rows: job.rows() };
+    return { output: job.output() || new Uint8Array(0), rows: job.rows(), skipped: job.skipped() };
   } finally {
     job.destroy();
   }
@@ -93,7 +93,8 @@ async function onMessage(msg, post) {
       post({ type: 'failed', id: msg.id, error: errorRecord(e) });
       return;
     }
-    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(msg.bytes) },
+    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(msg.bytes),
+      skipped: result.skipped },
       [result.output.buffer]);
   } else if (msg.type === 'rerun') {
     const slice = failed.get(msg.id);

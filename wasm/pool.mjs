@@ -114,7 +114,7 @@ export class WorkerPool {
         const p = w.waiting.get(msg.id);
         if (!p) return;
         w.waiting.delete(msg.id);
-        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds });
+        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds, skipped: msg.skipped });
         else p.reject(toError(msg.error));
       }
     });
@@ -159,7 +159,7 @@ export class WorkerPool {
   /**
    * Predicts one slice on the least busy worker, its lines numbered from 1.  `bytes`
    * is transferred (the caller must not use it afterwards).  Returns { result, rerun }:
-   * result resolves to { output: Uint8Array, rows, lineEnds }; when it rejects,
+   * result resolves to { output: Uint8Array, rows, lineEnds, skipped: { count, lines } }; when it rejects,
    * rerun(firstLine) gives the slice's error with the file's line numbers.
    */
   predict(bytes, options) {
@@ -176,7 +176,7 @@ export class WorkerPool {
       });
     };
     return {
-      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: 1 } }, [bytes.buffer]),
+      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: options.firstLine ?? 1 } }, [bytes.buffer]),
       rerun: (firstLine) => ask({ type: 'rerun', id, firstLine }),
     };
   }

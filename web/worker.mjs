@@ -8,9 +8,10 @@
  * Messages (page → worker), each with an `id` echoed in the reply:
  *   { type: 'load', model: File, manifest: File|null, parts: File[] }
  *       → { ok: true, info } | { ok: false, error }
- *   { type: 'check', csv: File }
- *       → { ok: true, header: string[], check: { ok } | { ok: false, error } }
- *   { type: 'predict', csv: File, includeInput: boolean }
+ *   { type: 'check', csv: File, dialect }
+ *       → { ok: true, header: string[], check: { ok, encoding, delimiter, rows, skipped } | { ok: false, error } }
+ *   { type: 'predict', csv: File, includeInput: boolean, dialect }
+ *   (dialect: the predictCsv options encoding, decimalComma, onError)
  *       → any number of { progress: { bytesRead, bytesTotal, rows } }, then
  *         { ok: true, blob, summary, bytes } | { ok: false, error } (code ABORTED when cancelled)
  *   { type: 'cancel' }  (no reply; the running prediction ends with ABORTED)
@@ -66,27 +67,32 @@ function requireModel() {
   return model;
 }
 
-async function check({ csv }) {
+async function check({ csv, dialect }) {
   const m = requireModel();
   const header = await readHeader(csv);
   if (csv.size === 0) {
     return { header: [], check: { ok: false, error: { code: 'EMPTY_INPUT', message: `${csv.name}: the file is empty: a CSV needs at least a header line`, where: {} } } };
   }
-  const result = await m.check(header.text, { source: csv.name });
-  return { header: header.names, check: result.ok ? { ok: true } : { ok: false, error: describeError(result.error) } };
+  // The engine reads the header and a sample of rows in the file's own dialect (the
+  // rest of a large file is not read) and says which encoding and delimiter it used.
+  const result = await m.check(csv, { source: csv.name, ...dialect });
+  if (!result.ok) return { header: header.names, check: { ok: false, error: describeError(result.error) } };
+  const { ok, encoding, delimiter, rows, skipped, columns } = result;
+  return { header: columns.map((c) => c.name), check: { ok, encoding, delimiter, rows, skipped } };
 }
 
-async function runPrediction({ csv, includeInput }, reply) {
+async function runPrediction({ csv, includeInput, dialect = {} }, reply) {
   const m = requireModel();
   if (running) throw new LocalPredictError('USAGE', 'a prediction is already running');
   const controller = new AbortController();
   running = controller;
-  const summary = new OutputSummary(m.info.outputs.length, m.info.task !== 'regression');
+  const summary = new OutputSummary(m.info.outputs.length, m.info.task !== 'regression', dialect.onError === 'skip');
   let lastProgress = 0;
   let last = null;
   try {
     const stream = m.predictCsv(csv, {
       includeInput,
+      ...dialect,
       signal: controller.signal,
       source: csv.name,
       onProgress(p) {

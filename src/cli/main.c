@@ -50,7 +50,19 @@ static const char usage[] =
     "  --keep col,col        copy only these input columns in front\n"
     "  --jobs N              threads (default: the number of cores; inputs under\n"
     "                        8 MiB, stdin and --check run on one)\n"
-    "  --check               check the header against the model; predict nothing\n"
+    "  --check               check the input against the model (header, encoding,\n"
+    "                        delimiter, column types in the first 1000 rows); predict nothing\n"
+    "  --delimiter X         the input's field delimiter: , ; | or tab (default: detected\n"
+    "                        from the header line)\n"
+    "  --encoding E          the input's encoding: utf-8, windows-1252, latin1, utf-16le,\n"
+    "                        utf-16be (default: UTF-8, or UTF-16 by its byte-order mark)\n"
+    "  --decimal-comma       numbers use a decimal comma (1,5); needs a delimiter other than ,\n"
+    "  --no-header           the first line is data (the model takes columns by position,\n"
+    "                        or name them with --columns a,b,c)\n"
+    "  --columns a,b,c       column names of a file without a header (with --no-header)\n"
+    "  --excel               write for Excel: UTF-8 byte-order mark and CRLF line ends\n"
+    "  --on-error fail|skip  a row with a bad cell fails the run (default) or keeps its\n"
+    "                        place with empty probabilities and the message in an Error column\n"
     "  --quiet               no progress on stderr\n"
     "  --json                (info) print the model description as JSON\n"
     "\n"
@@ -86,7 +98,12 @@ typedef struct options {
     int include_input, check, quiet, json, jobs;
     const char *limit_text[LIM_COUNT];
     unsigned long long limit[LIM_COUNT];   /* 0 = the engine's default */
+    /* dialects (issue 9) */
+    const char *delimiter, *encoding, *columns, *on_error;
+    int decimal_comma, no_header, excel;
 } options;
+
+static int delimiter_byte(const char *v);
 
 static volatile sig_atomic_t interrupted;
 static char *temp_path;   /* removed on any failure */
@@ -563,8 +580,29 @@ static int parallel_jobs(const options *o, FILE *in)
     if (o->check) return 1;
     struct stat st;
     if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PARALLEL_MIN_BYTES) return 1;
+    /* UTF-16 is read by one job: a cut could split a code unit. */
+    uint8_t mark[2];
+    if (o->encoding && (lp_encoding_from_name(o->encoding) == LP_ENC_UTF16LE ||
+                        lp_encoding_from_name(o->encoding) == LP_ENC_UTF16BE))
+        return 1;
+    if (!o->encoding && pread(fileno(in), mark, 2, 0) == 2 &&
+        ((mark[0] == 0xFF && mark[1] == 0xFE) || (mark[0] == 0xFE && mark[1] == 0xFF)))
+        return 1;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     return o->jobs ? o->jobs : cores > 1 ? (int)(cores < 1024 ? cores : 1024) : 1;
+}
+
+/* --on-error skip: how many rows were skipped and where the first ones are
+ * (the same words as wasm/cli.mjs). */
+static void report_skipped(const options *o, const char *in_name, unsigned long long skipped,
+                           const unsigned long long *lines, size_t n_lines)
+{
+    if (o->quiet || !skipped) return;
+    fprintf(stderr, "localpredict: %s: %llu row%s could not be read and %s left without predictions (the Error "
+            "column says why): line%s ", in_name, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were",
+            skipped == 1 ? "" : "s");
+    for (size_t i = 0; i < n_lines; i++) fprintf(stderr, "%s%llu", i ? ", " : "", lines[i]);
+    fprintf(stderr, "%s\n", skipped > n_lines ? ", ..." : "");
 }
 
 static int stream_parallel(const options *o, const lp_model *model, const lp_job_options *jo, int jobs,
@@ -575,8 +613,9 @@ static int stream_parallel(const options *o, const lp_model *model, const lp_job
     unsigned long long rows = 0;
     int sys = 0;
     double start = now_seconds();
+    lp_par_skipped skipped = {0};
     lp_par_status st = lp_cli_predict_parallel(model, jo, jobs, SLICE_BYTES, in, out, &interrupted, &rows,
-                                               &err, &sys);
+                                               &err, &sys, &skipped);
     switch (st) {
     case LP_PAR_OK: break;
     case LP_PAR_ENGINE: return fail_engine(&err, in_name);
@@ -586,6 +625,7 @@ static int stream_parallel(const options *o, const lp_model *model, const lp_job
     case LP_PAR_CANCELLED: return fail(EXIT_CANCELLED, "cancelled");
     case LP_PAR_THREADS: return -1;
     }
+    report_skipped(o, in_name, skipped.count, skipped.lines, skipped.n_lines);
     if (!o->quiet && isatty(2))
         fprintf(stderr, "localpredict: %llu rows predicted in %.2f s on %d threads\n", rows, now_seconds() - start,
                 jobs);
@@ -600,10 +640,28 @@ static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, co
     jo.check_only = o->check;
     jo.max_field_bytes = (size_t)o->limit[LIM_FIELD_BYTES];
     jo.max_columns = (size_t)o->limit[LIM_COLUMNS];
+    jo.delimiter = o->delimiter ? delimiter_byte(o->delimiter) : 0;
+    jo.encoding = o->encoding ? (lp_encoding)lp_encoding_from_name(o->encoding) : LP_ENC_AUTO;
+    jo.decimal_comma = o->decimal_comma;
+    jo.no_header = o->no_header;
+    jo.excel = o->excel;
+    jo.on_error = o->on_error && strcmp(o->on_error, "skip") == 0 ? LP_ON_ERROR_SKIP : LP_ON_ERROR_FAIL;
+    char *columns = NULL;
+    if (o->columns) {
+        columns = strdup(o->columns);
+        if (!columns) return fail(EXIT_LIMIT, "out of memory");
+        for (char *p = columns; *p; p++)
+            if (*p == ',') *p = '\0';
+        jo.columns = columns;
+        jo.columns_len = strlen(o->columns);
+    }
     char *keep = NULL;
     if (o->keep) {
         keep = strdup(o->keep);
-        if (!keep) return fail(EXIT_LIMIT, "out of memory");
+        if (!keep) {
+            free(columns);
+            return fail(EXIT_LIMIT, "out of memory");
+        }
         for (char *p = keep; *p; p++)
             if (*p == ',') *p = '\0';
         jo.keep = keep;
@@ -614,6 +672,7 @@ static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, co
         int rc = stream_parallel(o, model, &jo, jobs, in, out, in_name, out_name);
         if (rc >= 0) {
             free(keep);
+            free(columns);
             return rc;
         }
         /* No thread could start: one job on this thread. */
@@ -622,6 +681,7 @@ static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, co
     lp_job *job = NULL;
     if (lp_job_create(model, &jo, &job, &err) != LP_OK) {
         free(keep);
+        free(columns);
         return fail_engine(&err, in_name);
     }
     enum { CHUNK = 1 << 20 };
@@ -660,9 +720,18 @@ static int stream_csv(const options *o, lp_model *model, FILE *in, FILE *out, co
     else if (!rc && progress)
         fprintf(stderr, "localpredict: %llu rows predicted in %.2f s\n", (unsigned long long)lp_job_rows(job),
                 now_seconds() - start);
+    if (!rc && o->check) fputs(lp_job_check_text(job), stdout);
+    if (!rc && !o->check) {
+        unsigned long long lines[LP_SKIPPED_LINES_KEPT];
+        size_t n_lines = 0;
+        while (n_lines < LP_SKIPPED_LINES_KEPT && lp_job_skipped_line(job, n_lines))
+            lines[n_lines] = lp_job_skipped_line(job, n_lines), n_lines++;
+        report_skipped(o, in_name, (unsigned long long)lp_job_skipped(job), lines, n_lines);
+    }
     lp_job_destroy(job);
     free(buf);
     free(keep);
+    free(columns);
     return rc;
 }
 
@@ -722,6 +791,10 @@ static const char **value_slot(options *o, const char *a)
     if (strcmp(a, "--jobs") == 0) return &jobs_text;
     for (int k = 0; k < LIM_COUNT; k++)
         if (strcmp(a, limit_flags[k].flag) == 0) return &o->limit_text[k];
+    if (strcmp(a, "--delimiter") == 0) return &o->delimiter;
+    if (strcmp(a, "--encoding") == 0) return &o->encoding;
+    if (strcmp(a, "--columns") == 0) return &o->columns;
+    if (strcmp(a, "--on-error") == 0) return &o->on_error;
     return NULL;
 }
 
@@ -731,7 +804,37 @@ static int *flag_slot(options *o, const char *a)
     if (strcmp(a, "--check") == 0) return &o->check;
     if (strcmp(a, "--quiet") == 0) return &o->quiet;
     if (strcmp(a, "--json") == 0) return &o->json;
+    if (strcmp(a, "--decimal-comma") == 0) return &o->decimal_comma;
+    if (strcmp(a, "--no-header") == 0) return &o->no_header;
+    if (strcmp(a, "--excel") == 0) return &o->excel;
     return NULL;
+}
+
+/* --delimiter's value as a byte: one ASCII character, or "tab" / "\t". */
+static int delimiter_byte(const char *v)
+{
+    if (strcmp(v, "tab") == 0 || strcmp(v, "TAB") == 0 || strcmp(v, "\\t") == 0) return '\t';
+    if (strlen(v) != 1 || (unsigned char)v[0] > 127 || v[0] == '"' || v[0] == '\n' || v[0] == '\r') return -1;
+    return v[0];
+}
+
+/* The dialect flags (issue 9), checked before anything is read; the same
+ * messages as wasm/cli.mjs. */
+static int check_dialect_args(const options *o)
+{
+    if (o->delimiter && delimiter_byte(o->delimiter) < 0)
+        return fail(EXIT_USAGE, "--delimiter must be one character such as , ; | or tab, not \"%s\"", o->delimiter);
+    if (o->encoding && lp_encoding_from_name(o->encoding) < 0)
+        return fail(EXIT_USAGE, "--encoding must be utf-8, windows-1252, latin1, utf-16le or utf-16be, not \"%s\"",
+                    o->encoding);
+    if (o->on_error && strcmp(o->on_error, "fail") != 0 && strcmp(o->on_error, "skip") != 0)
+        return fail(EXIT_USAGE, "--on-error must be fail or skip, not \"%s\"", o->on_error);
+    if (o->columns && !o->no_header)
+        return fail(EXIT_USAGE, "--columns names the columns of a file without a header: add --no-header");
+    if (o->decimal_comma && o->delimiter && delimiter_byte(o->delimiter) == ',')
+        return fail(EXIT_USAGE, "--decimal-comma needs a delimiter other than , (a comma cannot both separate the "
+                    "fields and be the decimal point)");
+    return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, options *o)
@@ -793,7 +896,7 @@ static int parse_args(int argc, char **argv, options *o)
                         limit_flags[k].max, t);
         o->limit[k] = v;
     }
-    return EXIT_OK;
+    return check_dialect_args(o);
 }
 
 int main(int argc, char **argv)

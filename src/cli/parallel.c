@@ -4,7 +4,10 @@
  * of wasm/csv-split.mjs, with memchr), counts each slice's line ends to give
  * the next slice its first line, and queues the slice.  Worker threads take
  * slices in order and predict each with a fresh lp_job (the file's header
- * given, write_header only for the first slice).  The reading thread writes
+ * given, write_header only for the first slice).  Quotes open a field after
+ * the delimiter: until the header has ended, after any of , ; TAB | (as
+ * lp_csv_detect_delimiter scans the header), then after the delimiter given
+ * or detected from the header (issue 9).  The reading thread writes
  * finished slices in order; at most `window` slices are in flight, so memory
  * stays bounded.  When the oldest slice failed, its error is the run's: every
  * slice before it succeeded, so it is the first error in file order.
@@ -35,6 +38,7 @@ typedef struct split {
     size_t   header_len;
     int      have_header;
     size_t   slice_bytes;
+    int      delim;            /* the field delimiter once the header is known; 0 = any of , ; TAB | */
 } split;
 
 /* The first cut in c[from, end) (the offset after a line end), or 0.  A CR as
@@ -118,7 +122,8 @@ static size_t split_scan(split *s)
             break;
         }
         uint8_t prev = end > 0 ? c[end - 1] : s->last_before;
-        int field_start = (s->at_file_start && end == s->data_start) || prev == ',' || prev == '\n' || prev == '\r';
+        int after_delim = s->delim ? prev == s->delim : (prev == ',' || prev == ';' || prev == '\t' || prev == '|');
+        int field_start = (s->at_file_start && end == s->data_start) || after_delim || prev == '\n' || prev == '\r';
         if (field_start) s->in_quotes = 1;
         s->pos = end + 1;
     }
@@ -237,6 +242,7 @@ typedef struct run {
     unsigned long long rows;
     lp_error          *err;
     int               *sys_errno;
+    lp_par_skipped    *skipped;
 } run;
 
 /* Writes finished slices in order until at most `until` are in flight (0: all
@@ -263,6 +269,11 @@ static lp_par_status drain(run *r, uint64_t until)
         int bad = n && fwrite(o, 1, n, r->out) != n;
         if (bad) *r->sys_errno = errno;
         r->rows += lp_job_rows(sl->job);
+        /* Slices are written in file order, so their skipped lines are too. */
+        lp_par_skipped *sk = r->skipped;
+        for (size_t i = 0; sk->n_lines < LP_SKIPPED_LINES_KEPT && lp_job_skipped_line(sl->job, i); i++)
+            sk->lines[sk->n_lines++] = lp_job_skipped_line(sl->job, i);
+        sk->count += lp_job_skipped(sl->job);
         free_slice(sl);
         pthread_mutex_lock(&p->mu);
         if (bad) return LP_PAR_WRITE;
@@ -298,7 +309,7 @@ static lp_par_status add_slice(run *r, uint8_t *bytes, size_t len, uint64_t firs
 lp_par_status lp_cli_predict_parallel(const lp_model *model, const lp_job_options *jo, int jobs,
                                       size_t slice_bytes, FILE *in, FILE *out,
                                       volatile const sig_atomic_t *cancel, unsigned long long *rows,
-                                      lp_error *err, int *sys_errno)
+                                      lp_error *err, int *sys_errno, lp_par_skipped *skipped)
 {
     split s = {0};
     s.first_record = -1;
@@ -329,7 +340,9 @@ lp_par_status lp_cli_predict_parallel(const lp_model *model, const lp_job_option
     int started = 0;
     while (started < jobs && pthread_create(&threads[started], NULL, worker, &p) == 0) started++;
 
-    run r = {&p, out, cancel, 0, err, sys_errno};
+    lp_par_skipped no_skipped;
+    memset(&no_skipped, 0, sizeof no_skipped);
+    run r = {&p, out, cancel, 0, err, sys_errno, skipped ? skipped : &no_skipped};
     lp_par_status st = started ? LP_PAR_OK : LP_PAR_THREADS;
     uint64_t line = 1;
     int first_read = 1;
@@ -371,6 +384,8 @@ lp_par_status lp_cli_predict_parallel(const lp_model *model, const lp_job_option
                 memcpy(s.header, s.buf, at);
                 s.header_len = at;
                 s.have_header = 1;
+                s.delim = jo->delimiter ? jo->delimiter
+                                        : lp_csv_detect_delimiter(s.header + s.data_start, at - s.data_start);
                 continue;
             }
             uint8_t *bytes;

@@ -25,6 +25,14 @@ typedef enum {
     LP_PAR_THREADS     /* no thread could be started: the caller runs one job instead */
 } lp_par_status;
 
+/* Rows skipped by on_error skip over all slices: the count and the physical
+ * lines of the first LP_SKIPPED_LINES_KEPT, in file order. */
+typedef struct lp_par_skipped {
+    unsigned long long count;
+    unsigned long long lines[LP_SKIPPED_LINES_KEPT];
+    size_t             n_lines;
+} lp_par_skipped;
+
 /* Predicts `in` with `jobs` threads.  `jo` is the job options of the whole
  * run (threshold, kept columns); header, first_line and write_header are set
  * per slice.  `slice_bytes` is the size a slice grows to before it is cut at
@@ -32,6 +40,6 @@ typedef enum {
 lp_par_status lp_cli_predict_parallel(const lp_model *model, const lp_job_options *jo, int jobs,
                                       size_t slice_bytes, FILE *in, FILE *out,
                                       volatile const sig_atomic_t *cancel, unsigned long long *rows,
-                                      lp_error *err, int *sys_errno);
+                                      lp_error *err, int *sys_errno, lp_par_skipped *skipped);
 
 #endif

@@ -10,8 +10,8 @@
  * A CR or LF ends the record; the line counter advances on LF and on a CR not
  * followed by LF, inside quoted fields too, so `line` is always physical.
  *
- * Inside a field the reader jumps from one special byte (, " CR LF) to the
- * next with lp__csv_scan.  The bytes in between are not copied: the current
+ * Inside a field the reader jumps from one special byte (the delimiter, " CR
+ * LF; the delimiter is `,` unless set) to the next with lp__csv_scan.  The bytes in between are not copied: the current
  * field is `run_start .. position` of the chunk, and a finished field becomes
  * a span into the chunk.  A record is copied into field_bytes only when it
  * must outlive the chunk (it continues in the next push) or when a doubled
@@ -37,6 +37,7 @@ void lp__csv_reader_init(lp__csv_reader *r, uint64_t first_line)
     r->at_stream_start = 1;
     r->line = first_line ? first_line : 1;
     r->record_line = r->line;
+    r->delim = ',';
     lp__csv_reader_set_limits(r, 0, 0);
 }
 
@@ -157,6 +158,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                             void *ctx, lp_error *err)
 {
     lp_status s;
+    const uint8_t delim = r->delim;
     /* A field left open by the previous push continues here. */
     r->run_start = r->content_end = i;
     while (i < len) {
@@ -196,7 +198,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
         case UNQUOTED:
             /* The hot loop: field after unquoted field of one record. */
             for (;;) {
-                size_t k = lp__csv_scan(p, i, len);
+                size_t k = lp__csv_scan_delim(p, i, len, delim);
                 if (k == len) {
                     i = len;
                     break;
@@ -204,7 +206,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                 uint8_t c = p[k];
                 i = k + 1;
                 if (c == '"') continue;   /* a quote inside an unquoted field is data */
-                if (c == ',') {
+                if (c == delim) {
                     /* end_field's common case inline: a direct record with
                      * room for the span and a field within the limit. */
                     size_t n = r->n_fields;
@@ -230,7 +232,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
             break;
         case QUOTED:
             for (;;) {
-                size_t k = lp__csv_scan(p, i, len);
+                size_t k = lp__csv_scan_delim(p, i, len, delim);
                 if (k > i) r->quoted_cr = 0;
                 if (k == len) {
                     i = len;
@@ -257,7 +259,7 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                 r->run_start = i++;
                 r->quoted_cr = 0;
                 r->state = QUOTED;
-            } else if (c == ',') {
+            } else if (c == delim) {
                 if ((s = end_field(r, p, r->content_end, err)) != LP_OK) return s;
                 i++;
                 r->state = FIELD_START;

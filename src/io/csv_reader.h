@@ -68,6 +68,7 @@ typedef struct lp__csv_reader {
     int           record_open;    /* some byte of the current record has been seen */
     size_t        max_columns;    /* limits: LP_DEFAULT_MAX_* unless set */
     size_t        max_field_bytes;
+    uint8_t       delim;          /* field separator: ',' unless set (issue 9) */
 } lp__csv_reader;
 
 void      lp__csv_reader_init(lp__csv_reader *r, uint64_t first_line);

@@ -10,7 +10,8 @@
  *     the one sought becomes zero after XOR, and zero bytes are found
  *     exactly with the carry-free test of Hacker's Delight 6-1).
  * lp__csv_scan_ref is the byte-at-a-time reference the tests compare both
- * against (tests/c/test_csv_reader.c).  Header-only so the reader's loop
+ * against (tests/c/test_csv_reader.c).  The *_delim forms take another
+ * separator (`;`, TAB, `|`: issue 9's dialects); the plain forms are `,`.  Header-only so the reader's loop
  * inlines it.
  */
 #ifndef LP_IO_CSV_SCAN_H
@@ -24,15 +25,22 @@
 #include <wasm_simd128.h>
 #endif
 
-static inline int lp__csv_is_special(uint8_t c)
+static inline int lp__csv_is_special_delim(uint8_t c, uint8_t delim)
 {
-    return c == ',' || c == '"' || c == '\n' || c == '\r';
+    return c == delim || c == '"' || c == '\n' || c == '\r';
+}
+
+static inline int lp__csv_is_special(uint8_t c) { return lp__csv_is_special_delim(c, ','); }
+
+static inline size_t lp__csv_scan_ref_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
+{
+    while (i < len && !lp__csv_is_special_delim(p[i], delim)) i++;
+    return i;
 }
 
 static inline size_t lp__csv_scan_ref(const uint8_t *p, size_t i, size_t len)
 {
-    while (i < len && !lp__csv_is_special(p[i])) i++;
-    return i;
+    return lp__csv_scan_ref_delim(p, i, len, ',');
 }
 
 /* 0x80 in each byte of v that is zero, 0 elsewhere (no false positives). */
@@ -42,13 +50,13 @@ static inline uint64_t lp__csv_zero_bytes(uint64_t v)
     return ~(((v & low7) + low7) | v | low7);
 }
 
-static inline size_t lp__csv_scan_words(const uint8_t *p, size_t i, size_t len)
+static inline size_t lp__csv_scan_words_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
 {
     const uint64_t ones = 0x0101010101010101ull;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        uint64_t hits = lp__csv_zero_bytes(w ^ (ones * ',')) | lp__csv_zero_bytes(w ^ (ones * '"')) |
+        uint64_t hits = lp__csv_zero_bytes(w ^ (ones * delim)) | lp__csv_zero_bytes(w ^ (ones * '"')) |
                         lp__csv_zero_bytes(w ^ (ones * '\n')) | lp__csv_zero_bytes(w ^ (ones * '\r'));
         if (hits) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -58,13 +66,18 @@ static inline size_t lp__csv_scan_words(const uint8_t *p, size_t i, size_t len)
 #endif
         }
     }
-    return lp__csv_scan_ref(p, i, len);
+    return lp__csv_scan_ref_delim(p, i, len, delim);
+}
+
+static inline size_t lp__csv_scan_words(const uint8_t *p, size_t i, size_t len)
+{
+    return lp__csv_scan_words_delim(p, i, len, ',');
 }
 
 #ifdef LP_SIMD128
-static inline size_t lp__csv_scan_simd(const uint8_t *p, size_t i, size_t len)
+static inline size_t lp__csv_scan_simd_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
 {
-    const v128_t comma = wasm_i8x16_splat(','), quote = wasm_i8x16_splat('"');
+    const v128_t comma = wasm_i8x16_splat((int8_t)delim), quote = wasm_i8x16_splat('"');
     const v128_t lf = wasm_i8x16_splat('\n'), cr = wasm_i8x16_splat('\r');
     for (; i + 16 <= len; i += 16) {
         v128_t b = wasm_v128_load(p + i);
@@ -73,17 +86,27 @@ static inline size_t lp__csv_scan_simd(const uint8_t *p, size_t i, size_t len)
         uint32_t mask = (uint32_t)wasm_i8x16_bitmask(hit);
         if (mask) return i + (size_t)__builtin_ctz(mask);
     }
-    return lp__csv_scan_words(p, i, len);
+    return lp__csv_scan_words_delim(p, i, len, delim);
+}
+
+static inline size_t lp__csv_scan_simd(const uint8_t *p, size_t i, size_t len)
+{
+    return lp__csv_scan_simd_delim(p, i, len, ',');
 }
 #endif
 
-static inline size_t lp__csv_scan(const uint8_t *p, size_t i, size_t len)
+static inline size_t lp__csv_scan_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
 {
 #ifdef LP_SIMD128
-    return lp__csv_scan_simd(p, i, len);
+    return lp__csv_scan_simd_delim(p, i, len, delim);
 #else
-    return lp__csv_scan_words(p, i, len);
+    return lp__csv_scan_words_delim(p, i, len, delim);
 #endif
+}
+
+static inline size_t lp__csv_scan(const uint8_t *p, size_t i, size_t len)
+{
+    return lp__csv_scan_delim(p, i, len, ',');
 }
 
 #endif

@@ -44,6 +44,14 @@ static lp_status wrong_encoding(lp_error *err, const char *encoding, const char 
     return lp__fail(err, LP_ERR_BAD_CSV, "the input is %s text (%s); %s", encoding, how, hint);
 }
 
+/* UTF-16 without a byte-order mark is read when named (a mark would say it). */
+static lp_status utf16_unmarked(lp_error *err, const char *endian, const char *where)
+{
+    return lp__fail(err, LP_ERR_BAD_CSV, "the input is UTF-16%s text (no byte-order mark, a NUL byte %s every ASCII "
+                    "character): read it with --encoding utf-16%s (encoding: 'utf-16%s' in JS), or save it as "
+                    "\"CSV UTF-8\"", endian, where, endian[0] == 'L' ? "le" : "be", endian[0] == 'L' ? "le" : "be");
+}
+
 lp_status lp__sniff_input(const uint8_t *b, size_t len, lp_error *err)
 {
     for (size_t i = 0; i < sizeof magics / sizeof *magics; i++)
@@ -56,7 +64,7 @@ lp_status lp__sniff_input(const uint8_t *b, size_t len, lp_error *err)
     if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF) return wrong_encoding(err, "UTF-16BE", "byte-order mark FE FF");
     /* UTF-16 without a mark: ASCII text with a NUL after (LE) or before (BE)
      * every character. */
-    if (len >= 4 && b[0] && !b[1] && b[2] && !b[3]) return wrong_encoding(err, "UTF-16LE", "no byte-order mark, a NUL byte after every ASCII character");
-    if (len >= 4 && !b[0] && b[1] && !b[2] && b[3]) return wrong_encoding(err, "UTF-16BE", "no byte-order mark, a NUL byte before every ASCII character");
+    if (len >= 4 && b[0] && !b[1] && b[2] && !b[3]) return utf16_unmarked(err, "LE", "after");
+    if (len >= 4 && !b[0] && b[1] && !b[2] && b[3]) return utf16_unmarked(err, "BE", "before");
     return LP_OK;
 }

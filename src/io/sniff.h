@@ -5,7 +5,10 @@
  * how to get a CSV from it: UTF-16 and UTF-32 text (by byte-order mark, or
  * by the NUL bytes of UTF-16 ASCII), ZIP archives (xlsx, ods, docx, zip),
  * Excel 97-2003 workbooks, PDF, gzip, bzip2, xz, zstd and Parquet files.
- * A UTF-8 byte-order mark is fine (the reader skips it).
+ * A UTF-8 byte-order mark is fine (the reader skips it).  A UTF-16 one is
+ * seen by the job first (job.c: that input is converted), so the UTF-16
+ * messages here are for an input read as UTF-8 or a code page on purpose,
+ * or for UTF-16 without a mark.
  */
 #ifndef LP_IO_SNIFF_H
 #define LP_IO_SNIFF_H

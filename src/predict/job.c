@@ -6,8 +6,18 @@
  * predicted (outputs.c) and written: kept input fields, one probability per
  * output, Suggested Label.  All buffers are sized at job creation, so the
  * per-batch work allocates nothing but output and kept-field bytes.
+ *
+ * Dialects (issue 9) sit in front of the reader, in this order:
+ *   raw bytes ─► start_input (first 8 bytes: sniff.c, a UTF-16 byte-order
+ *   mark, the encoding) ─► decode.c when the input is not UTF-8 ─► the
+ *   header line is held until it ends (dialect.c decides the delimiter) ─►
+ *   the CSV reader.
+ * Row-level policy (on_error skip), decimal commas, headerless files and
+ * Excel output are handled per record below; check_only reads a sample of
+ * rows and describes the input (check_report.c).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +26,11 @@
 #include "../core/utf8.h"
 #include "../io/csv_reader.h"
 #include "../io/csv_writer.h"
+#include "../io/decode.h"
+#include "../io/dialect.h"
 #include "../io/sniff.h"
 #include "binding.h"
+#include "check_report.h"
 #include "text_batch.h"
 #include "cells.h"
 #include "outputs.h"
@@ -55,6 +68,28 @@ struct lp_job {
     uint8_t         sniff[LP__SNIFF_BYTES];
     size_t          sniff_len;
     int             sniffed;
+
+    /* Dialects (issue 9). */
+    lp_encoding     enc;            /* in use (AUTO until start_input) */
+    int             enc_from_bom;   /* UTF-16 found by its byte-order mark */
+    lp__decoder     dec;
+    int             decoding;       /* enc is not UTF-8: bytes go through dec */
+    lp__buf         decoded;        /* one push, converted */
+    lp__buf         hold;           /* the header line, until its delimiter is known */
+    int             dialect_ready;
+    int             delim_detected;
+    int             template_header;   /* reading opts.header of a slice: never data */
+    char           *columns_copy;   /* opts.columns */
+
+    /* on_error skip: per batch row, failed or not and its message. */
+    uint8_t        *failed;
+    lp__buf         errors;
+    size_t         *error_end;
+    uint64_t        skipped;
+    uint64_t        skipped_lines[LP_SKIPPED_LINES_KEPT];
+
+    /* check_only: the sample's column types. */
+    lp__check_stats check;
 };
 
 lp_job_options lp_job_options_default(void)
@@ -65,6 +100,18 @@ lp_job_options lp_job_options_default(void)
     o.write_header = 1;
     return o;
 }
+
+/* ---- output ---- */
+/* A record ends with LF, or CRLF for Excel. */
+static lp_status end_record(lp_job *j)
+{
+    if (j->opts.excel && lp__buf_push(&j->out, '\r') != LP_OK) return LP_ERR_NOMEM;
+    return lp__csv_end_record(&j->out);
+}
+
+/* The advice for bytes that are not UTF-8. */
+#define ENCODING_HINT "is the file in Windows-1252 (Latin-1)? Read it with --encoding windows-1252 " \
+    "(encoding: 'windows-1252' in JS), or save it as \"CSV UTF-8\""
 
 /* ---- header ---- */
 /* Names column `col` in err; returns `status` unchanged. */
@@ -107,28 +154,66 @@ static lp_status bind_kept(lp_job *j, const lp__csv_record *rec, lp_error *err)
 static lp_status write_header(lp_job *j, lp_error *err)
 {
     const lp_model *m = j->model;
-    size_t n = j->n_kept + m->n_outputs + (m->task != LP_TASK_REGRESSION);
+    size_t n = j->n_kept + m->n_outputs + (m->task != LP_TASK_REGRESSION) + (j->opts.on_error == LP_ON_ERROR_SKIP);
     const char **names = malloc(n * sizeof *names);
     if (!names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     size_t k = 0;
     for (size_t i = 0; i < j->n_kept; i++) names[k++] = j->header[j->kept[i]];
     for (size_t i = 0; i < m->n_outputs; i++) names[k++] = m->output_names[i];
     if (m->task != LP_TASK_REGRESSION) names[k++] = "Suggested Label";
+    if (j->opts.on_error == LP_ON_ERROR_SKIP) names[k++] = "Error";
     lp_status s = LP_OK;
+    if (j->opts.excel && j->opts.write_header) s = lp__buf_append(&j->out, "\xEF\xBB\xBF", 3);
     for (size_t a = 0; a < n && s == LP_OK; a++)
         for (size_t b = a + 1; b < n && s == LP_OK; b++)
             if (strcmp(names[a], names[b]) == 0)
                 s = lp__fail(err, LP_ERR_DUPLICATE_COLUMN,
                              "the output would have two columns named \"%s\" (a class named like a kept "
-                             "input column or \"Suggested Label\"): keep fewer columns or rename the classes",
+                             "input column, \"Suggested Label\" or \"Error\"): keep fewer columns or rename the classes",
                              names[a]);
     for (size_t i = 0; i < n && s == LP_OK && j->opts.write_header; i++)
         s = lp__csv_write_field(&j->out, names[i], strlen(names[i]), i == 0);
-    if (s == LP_OK && j->opts.write_header) s = lp__csv_end_record(&j->out);
+    if (s == LP_OK && j->opts.write_header) s = end_record(j);
     free(names);
     if (s == LP_ERR_NOMEM) lp__fail(err, s, "out of memory");
     return s;
 }
+
+/* The column names of a headerless file: --columns, or "1".."N". */
+static lp_status headerless_names(lp_job *j, const lp__csv_record *rec, lp_error *err)
+{
+    size_t given = 0;
+    const char *p = j->columns_copy, *end = p ? p + j->opts.columns_len : NULL;
+    if (p) {
+        given = 1;
+        for (const char *q = p; q < end; q++) given += *q == '\0';
+        if (given != rec->n_fields) {
+            lp__fail(err, LP_ERR_RAGGED_ROW, "the row has %zu field%s but --columns names %zu", rec->n_fields,
+                     rec->n_fields == 1 ? "" : "s", given);
+            if (err) err->line = rec->line;
+            return LP_ERR_RAGGED_ROW;
+        }
+    }
+    for (size_t c = 0; c < rec->n_fields; c++) {
+        char number[24];
+        size_t n;
+        const char *name;
+        if (p) {
+            const char *nul = memchr(p, '\0', (size_t)(end - p));
+            n = nul ? (size_t)(nul - p) : (size_t)(end - p);
+            name = p;
+            p += n + 1;
+        } else {
+            n = (size_t)snprintf(number, sizeof number, "%zu", c + 1);
+            name = number;
+        }
+        j->header[c] = lp__strndup(name, n);
+        if (!j->header[c]) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    return LP_OK;
+}
+
+static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err);
 
 static lp_status on_header(lp_job *j, const lp__csv_record *rec, lp_error *err)
 {
@@ -140,32 +225,33 @@ static lp_status on_header(lp_job *j, const lp__csv_record *rec, lp_error *err)
         free(lens);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
-    for (size_t c = 0; c < rec->n_fields; c++) {
+    lp_status s = LP_OK;
+    if (j->opts.no_header) s = headerless_names(j, rec, err);
+    for (size_t c = 0; c < rec->n_fields && s == LP_OK && !j->opts.no_header; c++) {
         size_t len;
         const uint8_t *f = lp__csv_field(rec, c, &len);
         size_t valid = lp__utf8_valid_prefix(f, len);
         if (valid < len) {
-            free(lens);
-            lp__fail(err, LP_ERR_BAD_CSV, "the name of column %zu is not valid UTF-8 (byte 0x%02X at position %zu): "
-                     "is the file in another encoding, such as Windows-1252? Save it as \"CSV UTF-8\"",
-                     c + 1, f[valid], valid + 1);
+            s = lp__fail(err, LP_ERR_BAD_CSV, "the name of column %zu is not valid UTF-8 (byte 0x%02X at position "
+                         "%zu): " ENCODING_HINT, c + 1, f[valid], valid + 1);
             if (err) err->line = rec->line;
-            return LP_ERR_BAD_CSV;
+            break;
         }
         j->header[c] = lp__strndup((const char *)f, len);
-        lens[c] = len;
-        if (!j->header[c]) {
-            free(lens);
-            return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-        }
+        if (!j->header[c]) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
-    lp_status s = lp__bind_columns(m, (const char *const *)j->header, lens, j->n_columns,
-                                   j->feature_col, err);
+    for (size_t c = 0; c < rec->n_fields && s == LP_OK; c++) lens[c] = strlen(j->header[c]);
+    if (s == LP_OK)
+        s = lp__bind_columns(m, (const char *const *)j->header, lens, j->n_columns, j->feature_col, err);
     free(lens);
     if (s == LP_OK) s = bind_kept(j, rec, err);
     if (s == LP_OK) s = write_header(j, err);
-    if (s == LP_OK) j->phase = j->opts.check_only ? CHECK_DONE : IN_DATA;
+    if (s == LP_OK && j->opts.check_only) s = lp__check_stats_init(&j->check, j->n_columns, err);
+    if (s == LP_OK) j->phase = IN_DATA;
     if (s != LP_OK && err && err->line == 0) err->line = rec->line;
+    /* A headerless file's first record is its first row (but not the header
+     * record a slice job is given: that row belongs to the first slice). */
+    if (s == LP_OK && j->opts.no_header && !j->template_header) s = on_data(j, rec, err);
     return s;
 }
 
@@ -182,7 +268,8 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
 #endif
         s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
     if (s != LP_OK) return s;
-    size_t kept_start = 0;
+    const int skip_policy = j->opts.on_error == LP_ON_ERROR_SKIP;
+    size_t kept_start = 0, error_start = 0;
     lp__buf label = {0};
     for (size_t r = 0; r < j->batch_len && s == LP_OK; r++) {
         /* Kept fields are stored already quoted and comma-separated; the
@@ -191,37 +278,129 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
         if (kept_len)   /* kept_bytes.data is NULL until a field is kept */
             s = lp__buf_append(&j->out, j->kept_bytes.data + kept_start, kept_len);
         kept_start = j->kept_end[r];
+        const int failed = skip_policy && j->failed[r];
         const float *p = j->proba + r * m->n_outputs;
-        for (size_t k = 0; k < m->n_outputs && s == LP_OK; k++)
-            s = lp__csv_write_f32(&j->out, p[k], j->n_kept == 0 && k == 0);
+        for (size_t k = 0; k < m->n_outputs && s == LP_OK; k++) {
+            int first = j->n_kept == 0 && k == 0;
+            s = failed ? lp__csv_write_field(&j->out, "", 0, first) : lp__csv_write_f32(&j->out, p[k], first);
+        }
         if (m->task != LP_TASK_REGRESSION && s == LP_OK) {
             const uint8_t *c = j->chosen + r * m->n_outputs;
             label.len = 0;
-            for (size_t k = 0; k < m->n_outputs && s == LP_OK; k++) {
+            for (size_t k = 0; k < m->n_outputs && s == LP_OK && !failed; k++) {
                 if (!c[k]) continue;
                 if (label.len) s = lp__buf_push(&label, ',');
                 if (s == LP_OK) s = lp__buf_append(&label, m->output_names[k], strlen(m->output_names[k]));
             }
             if (s == LP_OK) s = lp__csv_write_field(&j->out, (const char *)label.data, label.len, 0);
         }
-        if (s == LP_OK) s = lp__csv_end_record(&j->out);
+        if (skip_policy && s == LP_OK) {
+            size_t n = j->error_end[r] - error_start;
+            s = lp__csv_write_field(&j->out, n ? (const char *)j->errors.data + error_start : "", n, 0);
+            error_start = j->error_end[r];
+        }
+        if (s == LP_OK) s = end_record(j);
     }
     lp__buf_free(&label);
     j->rows += j->batch_len;
     j->batch_len = 0;
     j->kept_bytes.len = 0;
+    j->errors.len = 0;
     if (s != LP_OK) return lp__fail(err, s, "out of memory writing the output");
     return LP_OK;
+}
+
+/* The batch row being read is done: kept fields and error text end here. */
+static lp_status end_row(lp_job *j, int failed, lp_error *err)
+{
+    j->kept_end[j->batch_len] = j->kept_bytes.len;
+    if (j->failed) j->failed[j->batch_len] = (uint8_t)failed;
+    if (j->error_end) j->error_end[j->batch_len] = j->errors.len;
+    return ++j->batch_len == j->batch_cap ? flush_batch(j, err) : LP_OK;
+}
+
+/* A row that cannot be read.  With on_error skip it keeps its place: its
+ * kept fields (those that are UTF-8), no probabilities, the
+ * message in the Error column; otherwise the job fails with `s`.  A ragged
+ * row's fields do not line up with the header, so none of them is kept. */
+static lp_status row_error(lp_job *j, const lp__csv_record *rec, lp_status s, lp_error *err)
+{
+    if (j->opts.on_error != LP_ON_ERROR_SKIP || s == LP_ERR_NOMEM) return s;
+    if (j->skipped < LP_SKIPPED_LINES_KEPT) j->skipped_lines[j->skipped] = rec->line;
+    j->skipped++;
+    if (j->opts.check_only) {   /* counted; the sample ends as for a good row */
+        lp_error_clear(err);
+        if (j->check.rows + j->skipped >= LP_CHECK_SAMPLE_ROWS) j->phase = CHECK_DONE;
+        return LP_OK;
+    }
+    char message[LP_ERROR_MESSAGE_CAP + 256];
+    size_t n = err ? lp_error_format(err, NULL, message, sizeof message) : 0;
+    lp_error_clear(err);
+    j->kept_bytes.len = j->batch_len ? j->kept_end[j->batch_len - 1] : 0;   /* drop a half-kept row */
+    lp_status w = lp__buf_append(&j->errors, message, n);
+    for (size_t i = 0; i < j->n_kept && w == LP_OK; i++) {
+        size_t col = j->kept[i], len = 0;
+        const uint8_t *text = (const uint8_t *)"";
+        if (rec->n_fields == j->n_columns) text = lp__csv_field(rec, col, &len);   /* (ragged: none lines up) */
+        if (lp__utf8_valid_prefix(text, len) < len) len = 0;
+        w = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
+    }
+    if (w != LP_OK) return lp__fail(err, w, "out of memory");
+    return end_row(j, 1, err);
+}
+
+/* --decimal-comma: the cell with its comma as a point, in `tmp`; 0 when the
+ * cell is read as it is (no comma).  A cell with a point is refused: in a
+ * decimal-comma file a point is a thousands separator, which pandas does not
+ * read either (1.234,5 is not silently 1.234). */
+enum { DECIMAL_CELL_CAP = 64 };
+static int decimal_comma_cell(const char *text, size_t len, char *tmp, lp_error *err, lp_status *s)
+{
+    *s = LP_OK;
+    if (memchr(text, '.', len)) {
+        int shown = len > 40 ? 40 : (int)len;
+        *s = lp__fail(err, LP_ERR_BAD_NUMBER, "not a number with a decimal comma: \"%.*s%s\" (--decimal-comma reads "
+                      "1,5 as 1.5, and takes no point)", shown, text, len > 40 ? "..." : "");
+        return 0;
+    }
+    const char *comma = memchr(text, ',', len);
+    if (!comma || len >= DECIMAL_CELL_CAP) return 0;
+    memcpy(tmp, text, len);
+    tmp[comma - text] = '.';
+    return 1;
+}
+
+/* Every record must be UTF-8 (or the file was read with the wrong encoding,
+ * whichever columns the model uses): an error of the file, not of the row,
+ * so on_error skip does not skip it.  The record's fields lie in one range
+ * of its bytes (with delimiters and quotes between them, which are ASCII). */
+static lp_status check_utf8(lp_job *j, const lp__csv_record *rec, lp_error *err)
+{
+    size_t start = rec->spans[0].start, end = rec->spans[rec->n_fields - 1].end;
+    if (end <= start) return LP_OK;
+    size_t at = start + lp__utf8_valid_prefix(rec->bytes + start, end - start);
+    if (at == end) return LP_OK;
+    size_t col = 0;
+    while (col + 1 < rec->n_fields && rec->spans[col].end <= at) col++;
+    lp__fail(err, LP_ERR_BAD_CSV, "not valid UTF-8 (byte 0x%02X at position %zu of the field): " ENCODING_HINT,
+             rec->bytes[at], at - rec->spans[col].start + 1);
+    if (err) err->line = rec->line;
+    j->phase = FAILED;
+    return col < j->n_columns ? set_column_error(j, err, col, LP_ERR_BAD_CSV) : LP_ERR_BAD_CSV;
 }
 
 static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
 {
     const lp_model *m = j->model;
+    if (!j->decoding) {
+        lp_status u = check_utf8(j, rec, err);
+        if (u != LP_OK) return u;
+    }
     if (rec->n_fields != j->n_columns) {
         lp__fail(err, LP_ERR_RAGGED_ROW, "the row has %zu field%s but the header has %zu",
                  rec->n_fields, rec->n_fields == 1 ? "" : "s", j->n_columns);
         if (err) err->line = rec->line;
-        return LP_ERR_RAGGED_ROW;
+        return row_error(j, rec, LP_ERR_RAGGED_ROW, err);
     }
     /* The hot loop of a CSV job: one cell per feature, straight from the
      * record's bytes (which continue past each cell: the parser may read
@@ -242,10 +421,27 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
         size_t col = feature_col[f];
         lp__csv_span span = rec->spans[col];
         const char *text = (const char *)rec->bytes + span.start;
-        lp_status s = lp__cell_to_f32_in(m, f, text, span.end - span.start, rec->bytes_len - span.start, &x[f], err);
+        size_t len = span.end - span.start;
+        lp_status s;
+        char tmp[DECIMAL_CELL_CAP];
+        if (j->opts.decimal_comma && decimal_comma_cell(text, len, tmp, err, &s)) {
+            s = lp__cell_to_f32(m, f, tmp, len, &x[f], err);
+            if (s == LP_ERR_BAD_NUMBER) lp__bad_cell(text, len, err);   /* quote the cell as it is */
+        } else if (!j->opts.decimal_comma || s == LP_OK) {
+            s = lp__cell_to_f32_in(m, f, text, len, rec->bytes_len - span.start, &x[f], err);
+        }
         if (s != LP_OK) {
+            if (s == LP_ERR_BAD_NUMBER && err) {
+                size_t used = strlen(err->message);
+                if (lp__utf8_valid_prefix((const uint8_t *)text, len) < len)
+                    snprintf(err->message + used, sizeof err->message - used, "; the cell is not UTF-8: " ENCODING_HINT);
+                else if (!j->opts.decimal_comma && j->reader.delim != ',' && memchr(text, ',', len))
+                    snprintf(err->message + used, sizeof err->message - used,
+                             "; if the comma is a decimal comma, add --decimal-comma (decimalComma: true in JS)");
+            }
             if (err) err->line = rec->line;
-            return set_column_error(j, err, col, s);
+            set_column_error(j, err, col, s);
+            return row_error(j, rec, s, err);
         }
     }
     if (j->opts.parse_only) {
@@ -261,16 +457,23 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
          * columns are parsed as numbers or ignored). */
         size_t valid = lp__utf8_valid_prefix(text, len);
         if (valid < len) {
-            lp__fail(err, LP_ERR_BAD_CSV, "not valid UTF-8 (byte 0x%02X at position %zu of the field): is the file "
-                     "in another encoding, such as Windows-1252? Save it as \"CSV UTF-8\"", text[valid], valid + 1);
+            lp__fail(err, LP_ERR_BAD_CSV, "not valid UTF-8 (byte 0x%02X at position %zu of the field): " ENCODING_HINT,
+                     text[valid], valid + 1);
             if (err) err->line = rec->line;
-            return set_column_error(j, err, j->kept[i], LP_ERR_BAD_CSV);
+            set_column_error(j, err, j->kept[i], LP_ERR_BAD_CSV);
+            return row_error(j, rec, LP_ERR_BAD_CSV, err);
         }
         s = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
     }
     if (s != LP_OK) return lp__fail(err, s, "out of memory");
-    j->kept_end[j->batch_len++] = j->kept_bytes.len;
-    return j->batch_len == j->batch_cap ? flush_batch(j, err) : LP_OK;
+    if (j->opts.check_only) {
+        /* A sampled row: its columns' types are noted, nothing is predicted. */
+        j->kept_bytes.len = 0;
+        lp__check_stats_row(&j->check, rec, j->opts.decimal_comma);
+        if (j->check.rows + j->skipped >= LP_CHECK_SAMPLE_ROWS) j->phase = CHECK_DONE;
+        return LP_OK;
+    }
+    return end_row(j, 0, err);
 }
 
 static lp_status on_record(void *ctx, const lp__csv_record *rec, lp_error *err)
@@ -295,6 +498,48 @@ static lp_status reader_error(lp_job *j, lp_status s, lp_error *err)
 
 /* ---- life cycle ---- */
 static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err);
+static lp_status decide_dialect(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err);
+static lp_status choose_encoding(lp_job *j, const uint8_t *b, size_t n, size_t *bom, lp_error *err);
+
+/* A copy of `len` bytes of NUL-separated names (NULL when none). */
+static int copy_names(const char *names, size_t len, char **out)
+{
+    *out = NULL;
+    if (!names || !len) return 1;
+    *out = lp__strndup(names, len);
+    return *out != NULL;
+}
+
+/* A slice job reads the file's header from opts->header (raw bytes of the
+ * file's start): sniffed, decoded, and its delimiter decided as the whole
+ * file's job would. */
+static lp_status read_given_header(lp_job *j, const lp_job_options *opts, lp_error *err)
+{
+    const uint8_t *h = (const uint8_t *)opts->header;
+    size_t len = opts->header_len, bom = 0;
+    j->sniffed = 1;
+    j->template_header = 1;
+    lp__csv_reader_init(&j->reader, 1);
+    lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
+    lp_status s = choose_encoding(j, h, len < LP__SNIFF_BYTES ? len : LP__SNIFF_BYTES, &bom, err);
+    if (s == LP_OK && (j->enc == LP_ENC_UTF16LE || j->enc == LP_ENC_UTF16BE))
+        s = lp__fail(err, LP_ERR_USAGE, "a job that starts mid-file cannot read UTF-16 (cut points would split "
+                     "code units): predict UTF-16 input with one job");
+    if (s == LP_OK && j->decoding) {
+        s = lp__decode(&j->dec, h, len, &j->decoded, err);
+        h = j->decoded.data;
+        len = j->decoded.len;
+    }
+    if (s == LP_OK) s = decide_dialect(j, h, len, err);
+    if (s == LP_OK) s = check_nul(j, h, len, err);
+    if (s == LP_OK) s = lp__csv_reader_push(&j->reader, h, len, on_record, j, err);
+    if (s == LP_OK) s = lp__csv_reader_finish(&j->reader, on_record, j, err);
+    lp__csv_reader_free(&j->reader);
+    j->decoded.len = 0;
+    j->template_header = 0;
+    if (s == LP_OK && j->phase == AWAIT_HEADER) s = lp__fail(err, LP_ERR_EMPTY_INPUT, "the given header is empty");
+    return s;
+}
 
 lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_job **out, lp_error *err)
 {
@@ -310,10 +555,26 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->batch_cap = j->opts.batch_rows ? j->opts.batch_rows : DEFAULT_BATCH_ROWS;
     j->stride = model->n_features ? model->n_features : 1;
     size_t n_out = model->n_outputs;
-    if (j->batch_cap > LP_MAX_BATCH_ROWS) {
+    lp_status bad = LP_OK;
+    if (j->batch_cap > LP_MAX_BATCH_ROWS)
+        bad = lp__fail(err, LP_ERR_LIMIT, "batch_rows is %zu, over the limit of %d rows per batch",
+                       (size_t)(opts ? opts->batch_rows : 0), LP_MAX_BATCH_ROWS);
+    else if (j->opts.decimal_comma && j->opts.delimiter == ',')
+        bad = lp__fail(err, LP_ERR_USAGE, "a decimal comma needs a delimiter other than ',' (a comma cannot both "
+                       "separate the fields and be the decimal point)");
+    else if (j->opts.delimiter && (j->opts.delimiter == '"' || j->opts.delimiter == '\n' ||
+                                   j->opts.delimiter == '\r' || j->opts.delimiter < 1 || j->opts.delimiter > 127))
+        bad = lp__fail(err, LP_ERR_USAGE, "the delimiter must be one ASCII character other than a quote or a "
+                       "line end (such as , ; | or TAB)");
+    else if ((unsigned)j->opts.encoding > LP_ENC_UTF16BE)
+        bad = lp__fail(err, LP_ERR_USAGE, "unknown encoding %d", (int)j->opts.encoding);
+    else if ((unsigned)j->opts.on_error > LP_ON_ERROR_SKIP)
+        bad = lp__fail(err, LP_ERR_USAGE, "on_error must be LP_ON_ERROR_FAIL or LP_ON_ERROR_SKIP");
+    else if (j->opts.columns && j->opts.columns_len && !j->opts.no_header)
+        bad = lp__fail(err, LP_ERR_USAGE, "column names (--columns) are for a file without a header (--no-header)");
+    if (bad != LP_OK) {
         lp_job_destroy(j);
-        return lp__fail(err, LP_ERR_LIMIT, "batch_rows is %zu, over the limit of %d rows per batch",
-                        (size_t)(opts ? opts->batch_rows : 0), LP_MAX_BATCH_ROWS);
+        return bad;
     }
     /* batch_cap * width must not overflow a size_t (a 32-bit one in WASM). */
     size_t width = j->stride > n_out ? j->stride : n_out;
@@ -323,15 +584,20 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows of %zu values does not fit in memory", j->batch_cap,
                         width);
     }
-    if (j->opts.keep && j->opts.keep_len) j->keep_names = lp__strndup(j->opts.keep, j->opts.keep_len);
+    int names_ok = copy_names(j->opts.keep, j->opts.keep_len, &j->keep_names) &&
+                   copy_names(j->opts.columns, j->opts.columns_len, &j->columns_copy);
     j->feature_col = calloc(model->n_features + 1, sizeof *j->feature_col);
     j->x = calloc(j->batch_cap * j->stride, sizeof *j->x);
     j->margins = calloc(j->batch_cap * lp__model_margin_width(model), sizeof *j->margins);
     j->proba = calloc(j->batch_cap * n_out, sizeof *j->proba);
     j->chosen = calloc(j->batch_cap * n_out, 1);
     j->kept_end = calloc(j->batch_cap, sizeof *j->kept_end);
-    if ((j->opts.keep_len && !j->keep_names) || !j->feature_col || !j->x || !j->margins || !j->proba ||
-        !j->chosen || !j->kept_end) {
+    if (j->opts.on_error == LP_ON_ERROR_SKIP) {
+        j->failed = calloc(j->batch_cap, 1);
+        j->error_end = calloc(j->batch_cap, sizeof *j->error_end);
+    }
+    if (!names_ok || !j->feature_col || !j->x || !j->margins || !j->proba || !j->chosen || !j->kept_end ||
+        (j->opts.on_error == LP_ON_ERROR_SKIP && (!j->failed || !j->error_end))) {
         lp_job_destroy(j);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory creating the job");
     }
@@ -345,30 +611,23 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
         }
     }
 #endif
+    j->opts.columns = j->columns_copy;
 
     if (opts && opts->header) {
-        /* A slice of a file: read the given header as line 1, then data from
-         * first_line.  The header is the file's start: it is what is sniffed. */
-        j->sniffed = 1;
-        lp__csv_reader_init(&j->reader, 1);
-        lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
-        lp_status s = lp__sniff_input((const uint8_t *)opts->header,
-                                      opts->header_len < LP__SNIFF_BYTES ? opts->header_len : LP__SNIFF_BYTES, err);
-        if (s == LP_OK) s = check_nul(j, (const uint8_t *)opts->header, opts->header_len, err);
-        if (s == LP_OK)
-            s = lp__csv_reader_push(&j->reader, (const uint8_t *)opts->header, opts->header_len, on_record, j, err);
-        if (s == LP_OK) s = lp__csv_reader_finish(&j->reader, on_record, j, err);
-        lp__csv_reader_free(&j->reader);
-        if (s == LP_OK && j->phase == AWAIT_HEADER) s = lp__fail(err, LP_ERR_EMPTY_INPUT, "the given header is empty");
+        lp_status s = read_given_header(j, opts, err);
         if (s != LP_OK) {
             lp_job_destroy(j);
             return s;
         }
     }
+    uint8_t delim = j->reader.delim;
     lp__csv_reader_init(&j->reader, j->opts.first_line ? j->opts.first_line : 1);
     lp__csv_reader_set_limits(&j->reader, j->opts.max_columns, j->opts.max_field_bytes);
     /* A slice starts mid-file, where a UTF-8 BOM is data, as it is to a single job. */
-    if (opts && opts->header) j->reader.at_stream_start = 0;
+    if (opts && opts->header) {
+        j->reader.at_stream_start = 0;
+        j->reader.delim = delim;
+    }
     *out = j;
     return LP_OK;
 }
@@ -388,9 +647,9 @@ static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error
     return len && memchr(bytes, 0, len) ? nul_error(err, j->reader.line) : LP_OK;
 }
 
-/* Feeds bytes past the sniffer to the CSV reader.  The bytes before a NUL
- * are read first, so that an earlier error wins however the input is split,
- * and the reader's line is then the NUL's. */
+/* Feeds UTF-8 bytes to the CSV reader.  The bytes before a NUL are read
+ * first, so that an earlier error wins however the input is split, and the
+ * reader's line is then the NUL's. */
 static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
 {
     const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
@@ -400,16 +659,95 @@ static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err
     return s == LP_OK ? LP_OK : reader_error(j, s, err);
 }
 
-/* Runs the sniffer on the held first bytes, then feeds them. */
-static lp_status sniff_and_feed(lp_job *j, lp_error *err)
+/* The delimiter: given, or detected from the (decoded) start of the input. */
+static lp_status decide_dialect(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
+{
+    j->dialect_ready = 1;
+    int d = j->opts.delimiter;
+    j->delim_detected = d == 0;
+    if (!d) d = lp_csv_detect_delimiter(bytes, len);
+    j->reader.delim = (uint8_t)d;
+    if (j->opts.decimal_comma && d == ',') {
+        lp__fail(err, LP_ERR_USAGE, "a decimal comma needs a delimiter other than ',', but the header's fields are "
+                 "separated by ',' (give the delimiter with --delimiter, delimiter in JS, if it is another)");
+        if (err) err->line = 1;
+        return LP_ERR_USAGE;
+    }
+    return LP_OK;
+}
+
+/* UTF-8 bytes on their way to the reader: the header line is held until it
+ * ends (or LP__DIALECT_HOLD_BYTES, or the input ends) to decide the delimiter. */
+static lp_status to_reader(lp_job *j, const uint8_t *bytes, size_t len, int last, lp_error *err)
+{
+    if (j->dialect_ready) return len ? feed(j, bytes, len, err) : LP_OK;
+    if (len && lp__buf_append(&j->hold, bytes, len) != LP_OK)
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory reading the header");
+    if (!last && j->hold.len < LP__DIALECT_HOLD_BYTES && !lp__csv_header_end(j->hold.data, j->hold.len))
+        return LP_OK;
+    lp_status s = decide_dialect(j, j->hold.data, j->hold.len, err);
+    if (s == LP_OK && j->hold.len) s = feed(j, j->hold.data, j->hold.len, err);
+    lp__buf_free(&j->hold);
+    if (s != LP_OK) j->phase = FAILED;
+    return s;
+}
+
+/* Raw bytes past start_input: converted when the input is not UTF-8. */
+static lp_status take(lp_job *j, const uint8_t *bytes, size_t len, int last, lp_error *err)
+{
+    lp_status s = LP_OK;
+    if (j->decoding) {
+        j->decoded.len = 0;
+        if (len) s = lp__decode(&j->dec, bytes, len, &j->decoded, err);
+        if (s == LP_OK && last) s = lp__decode_finish(&j->dec, err);
+        if (s != LP_OK) {
+            j->phase = FAILED;
+            return s;
+        }
+        bytes = j->decoded.data;
+        len = j->decoded.len;
+    }
+    return to_reader(j, bytes, len, last, err);
+}
+
+/* The encoding, from opts and the first bytes b[0, n): a UTF-16 byte-order
+ * mark (dropped: *bom = its length) when none is given; sniff.c refuses
+ * what is not a text CSV.  UTF-16 given explicitly skips the sniffer (its
+ * NUL bytes are expected). */
+static lp_status choose_encoding(lp_job *j, const uint8_t *b, size_t n, size_t *bom, lp_error *err)
+{
+    lp_encoding e = j->opts.encoding;
+    int le_bom = n >= 2 && b[0] == 0xFF && b[1] == 0xFE && !(n >= 4 && b[2] == 0 && b[3] == 0);
+    int be_bom = n >= 2 && b[0] == 0xFE && b[1] == 0xFF;
+    *bom = 0;
+    if (e == LP_ENC_AUTO && (le_bom || be_bom)) {
+        e = le_bom ? LP_ENC_UTF16LE : LP_ENC_UTF16BE;
+        j->enc_from_bom = 1;
+    }
+    if ((e == LP_ENC_UTF16LE && le_bom) || (e == LP_ENC_UTF16BE && be_bom)) *bom = 2;
+    if (e == LP_ENC_AUTO) e = LP_ENC_UTF8;
+    j->enc = e;
+    if (e != LP_ENC_UTF16LE && e != LP_ENC_UTF16BE) {
+        lp_status s = lp__sniff_input(b, n, err);
+        if (s != LP_OK) return s;
+    }
+    j->decoding = e != LP_ENC_UTF8;
+    if (j->decoding) lp__decoder_init(&j->dec, e);
+    return LP_OK;
+}
+
+/* The held first bytes: the encoding is chosen, then they go on. */
+static lp_status start_input(lp_job *j, int last, lp_error *err)
 {
     j->sniffed = 1;
-    lp_status s = lp__sniff_input(j->sniff, j->sniff_len, err);
+    size_t bom = 0;
+    lp_status s = choose_encoding(j, j->sniff, j->sniff_len, &bom, err);
     if (s != LP_OK) {
         j->phase = FAILED;
         return s;
     }
-    return feed(j, j->sniff, j->sniff_len, err);
+    j->dec.offset = bom;   /* errors name offsets in the file */
+    return take(j, j->sniff + bom, j->sniff_len - bom, last, err);
 }
 
 lp_status lp_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
@@ -427,10 +765,12 @@ lp_status lp_job_push(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err
         bytes += n;
         len -= n;
         if (j->sniff_len < LP__SNIFF_BYTES) return LP_OK;
-        lp_status s = sniff_and_feed(j, err);
+        lp_status s = start_input(j, 0, err);
         if (s != LP_OK) return s;
     }
-    return len ? feed(j, bytes, len, err) : LP_OK;
+    if (!len) return LP_OK;
+    if (!j->decoding && j->dialect_ready) return feed(j, bytes, len, err);   /* the common case */
+    return take(j, bytes, len, 0, err);
 }
 
 lp_status lp_job_finish(lp_job *j, lp_error *err)
@@ -440,11 +780,9 @@ lp_status lp_job_finish(lp_job *j, lp_error *err)
     if (j->phase == FAILED || j->phase == FINISHED)
         return lp__fail(err, LP_ERR_STATE, "the job has %s; create a new one",
                         j->phase == FAILED ? "failed" : "finished");
-    if (!j->sniffed && j->sniff_len) {   /* an input shorter than the sniffer's window */
-        lp_status s = sniff_and_feed(j, err);
-        if (s != LP_OK) return s;
-    }
-    lp_status s = lp__csv_reader_finish(&j->reader, on_record, j, err);
+    lp_status s = !j->sniffed ? start_input(j, 1, err) : take(j, NULL, 0, 1, err);
+    if (s != LP_OK) return s;
+    s = lp__csv_reader_finish(&j->reader, on_record, j, err);
     if (s != LP_OK) return reader_error(j, s, err);
     if (j->phase == AWAIT_HEADER) {
         j->phase = FAILED;
@@ -461,6 +799,48 @@ size_t lp_job_output_len(const lp_job *j) { return j->out.len; }
 void lp_job_output_clear(lp_job *j) { j->out.len = 0; }
 uint64_t lp_job_rows(const lp_job *j) { return j->rows; }
 uint64_t lp_job_bytes_in(const lp_job *j) { return j->bytes_in; }
+uint64_t lp_job_skipped(const lp_job *j) { return j->skipped; }
+uint64_t lp_job_skipped_line(const lp_job *j, size_t i)
+{
+    return i < LP_SKIPPED_LINES_KEPT && i < j->skipped ? j->skipped_lines[i] : 0;
+}
+int lp_job_check_done(const lp_job *j) { return j->phase == CHECK_DONE; }
+int lp_job_delimiter(const lp_job *j) { return j->dialect_ready ? j->reader.delim : 0; }
+lp_encoding lp_job_encoding(const lp_job *j) { return j->sniffed ? j->enc : LP_ENC_AUTO; }
+
+/* What the report needs to know about the job. */
+static lp__check_facts check_facts(const lp_job *j)
+{
+    lp__check_facts f = {0};
+    f.model = j->model;
+    f.encoding = j->enc;
+    f.encoding_given = j->opts.encoding != LP_ENC_AUTO;
+    f.encoding_from_bom = j->enc_from_bom;
+    f.delimiter = j->reader.delim;
+    f.delimiter_detected = j->delim_detected;
+    f.decimal_comma = j->opts.decimal_comma;
+    f.no_header = j->opts.no_header;
+    f.columns_given = j->columns_copy != NULL;
+    f.n_columns = j->n_columns;
+    f.header = (const char *const *)j->header;
+    f.feature_col = j->feature_col;
+    f.skipped = j->skipped;
+    f.skipped_lines = j->skipped_lines;
+    f.on_error_skip = j->opts.on_error == LP_ON_ERROR_SKIP;
+    return f;
+}
+
+const char *lp_job_check_text(lp_job *j)
+{
+    lp__check_facts f = check_facts(j);
+    return lp__check_text(&j->check, &f);
+}
+
+const char *lp_job_check_json(lp_job *j)
+{
+    lp__check_facts f = check_facts(j);
+    return lp__check_json(&j->check, &f);
+}
 
 void lp_job_destroy(lp_job *j)
 {
@@ -468,10 +848,15 @@ void lp_job_destroy(lp_job *j)
     lp__csv_reader_free(&j->reader);
     lp__buf_free(&j->out);
     lp__buf_free(&j->kept_bytes);
+    lp__buf_free(&j->decoded);
+    lp__buf_free(&j->hold);
+    lp__buf_free(&j->errors);
+    lp__check_stats_free(&j->check);
     if (j->header)
         for (size_t c = 0; c < j->n_columns; c++) free(j->header[c]);
     free(j->header);
     free(j->keep_names);
+    free(j->columns_copy);
     free(j->feature_col);
     free(j->kept);
     free(j->x);
@@ -482,5 +867,7 @@ void lp_job_destroy(lp_job *j)
 #ifndef LP_NO_TEXT
     lp__text_batch_free(&j->text);
 #endif
+    free(j->failed);
+    free(j->error_end);
     free(j);
 }

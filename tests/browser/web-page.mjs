@@ -279,6 +279,40 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
     }
   });
 
+  test('CSV dialects: a Windows-1252, ;-separated, decimal-comma file with a bad row, skipped as on the CLI', { timeout: T }, async () => {
+    // The iris rows as a European Excel export (issue 9), with a bad cell in data row 15.
+    const rows = readFileSync(IRIS.csv, 'utf8').trim().split('\n');
+    const lines = rows.map((r, i) => {
+      const f = r.split(',');
+      if (i === 0) return [...f, 'Bemerkung'].join(';');
+      const cells = [f[0], ...f.slice(1).map((x) => x.replace('.', ','))];
+      if (i === 15) cells[2] = 'n/a?';
+      return [...cells, 'caf\xe9'].join(';');
+    });
+    const file = join(tmp, 'excel_de.csv');
+    writeFileSync(file, Buffer.from(`${lines.join('\r\n')}\r\n`, 'latin1'));
+    const want = await cli(IRIS.model, file, '--encoding', 'windows-1252', '--decimal-comma', '--on-error', 'skip');
+    const st = await open(context, pageUrl);
+    try {
+      // Unnamed, the encoding is refused with the way out.
+      await choose(st.page, { model: IRIS.model, manifest: IRIS.manifest, csv: file }, { expectOk: false });
+      await st.page.locator('#csv-status .note.error').waitFor();
+      assert.match(await st.page.locator('#csv-status').textContent(), /--encoding windows-1252/);
+      await st.page.getByLabel('Text encoding').selectOption('windows-1252');
+      await st.page.getByLabel('Numbers use a decimal comma (1,5)').check();
+      await st.page.getByLabel('Rows that cannot be read').selectOption('skip');
+      await st.page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+      assert.match(await st.page.locator('#csv-status').textContent(), /Read as windows-1252, fields separated by semicolons/);
+      await predict(st.page);
+      assert.match(await st.page.locator('#run-status').textContent(), /1 row could not be read and was skipped \(line 16\)/);
+      const got = await download(st.page, downloadButton(st.page));
+      assert.ok(got.bytes.equals(want), 'the downloaded CSV differs from the CLI\'s --on-error skip output');
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
   test('xgboost fixtures: the downloaded CSV has xgboost\'s probabilities (≤ 1e-6) and the CLI\'s bytes', { timeout: 3 * T }, async () => {
     const st = await open(context, pageUrl);
     try {

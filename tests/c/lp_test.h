@@ -56,6 +56,7 @@ void test_hostile(void);
 void test_numbers_edge(void);
 void test_ensemble(void);
 void test_text(void);
+void test_dialect(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */

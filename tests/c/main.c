@@ -699,6 +699,7 @@ int main(int argc, char **argv)
     test_numbers_edge();
     test_ensemble();
     test_text();
+    test_dialect();
 
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("%ld checks, %ld failed; %d skipped parts; %.2f s CPU\n", n_checks, n_check_failures, n_skips, secs);

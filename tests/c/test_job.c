@@ -692,24 +692,26 @@ LP_TEST(bom_mid_file_is_data_in_a_slice_too)
     expect_job_error("\xEF\xBB\xBF" "1,2,3\n", jo, LP_ERR_BAD_NUMBER, 2, "x0", 0, NULL);
 }
 
-LP_TEST(check_only_reads_just_the_header)
+LP_TEST(check_only_reads_the_header_and_a_sample)
 {
     lp_job_options jo = lp_job_options_default();
     jo.check_only = 1;
     lp_model *m = lp_test_load_named("tiny", NULL);
     if (!m) return;
+    /* The sample's rows are judged as for prediction (issue 9): a bad row
+     * in it fails the check, with its line. */
     const char *in = "x0,x1,x2\n1,2,3\nnot,a,number,row\n\"unterminated";
     job_run r = run_job(m, &jo, in, strlen(in), 1);
-    /* The rest is read but not judged: only a CSV syntax error could stop it. */
-    LP_CHECK(r.status == LP_OK || r.status == LP_ERR_UNTERMINATED_QUOTE, "check_only: %s (%s)",
-             lp_status_code(r.status), r.err.message);
+    LP_CHECK_STATUS(r.status, LP_ERR_RAGGED_ROW, &r.err);
+    LP_CHECK_EQ_INT(r.err.line, 3);
     LP_CHECK_STR(r.out.p, "");
     LP_CHECK_EQ_INT(r.rows, 0);
     lp_test_str_free(&r.out);
-    in = "x0,x1,x2\n1,2,3\nnot,a,number,row\n";
+    in = "x0,x1,x2\n1,2,3\n4,5,6\n";
     r = run_job(m, &jo, in, strlen(in), 0);
     LP_CHECK_STATUS(r.status, LP_OK, &r.err);
     LP_CHECK_STR(r.out.p, "");
+    LP_CHECK_EQ_INT(r.rows, 0);
     lp_test_str_free(&r.out);
     in = "x0,x2\n1,2\n";
     r = run_job(m, &jo, in, strlen(in), 0);
@@ -843,7 +845,7 @@ void test_job(void)
     LP_RUN(duplicate_output_columns);
     LP_RUN(job_started_mid_file);
     LP_RUN(bom_mid_file_is_data_in_a_slice_too);
-    LP_RUN(check_only_reads_just_the_header);
+    LP_RUN(check_only_reads_the_header_and_a_sample);
     LP_RUN(calls_out_of_order);
     LP_RUN(csv_limits_name_line_and_column);
     LP_RUN(parse_only_parses_every_cell);

@@ -319,7 +319,7 @@ describe('hostile input through both CLIs (the README error table)', () => {
   }
 
   const ROWS = [
-    { name: 'UTF-16 text with a byte-order mark', files: { 'new.csv': Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(iris, 'utf16le')]) },
+    { name: 'UTF-16 text with a byte-order mark read as UTF-8', args: ['--encoding', 'utf-8'], files: { 'new.csv': Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from(iris, 'utf16le')]) },
       status: 3, line: /^localpredict: new\.csv: the input is UTF-16LE text \(byte-order mark FF FE\); localpredict reads UTF-8: convert it first, e\.g\. iconv -f UTF-16LE -t UTF-8/ },
     { name: 'UTF-16 text without a byte-order mark', files: { 'new.csv': Buffer.from(iris, 'utf16le') },
       status: 3, line: /^localpredict: new\.csv: the input is UTF-16LE text \(no byte-order mark/ },
@@ -334,7 +334,13 @@ describe('hostile input through both CLIs (the README error table)', () => {
     { name: 'a NUL byte', files: { 'new.csv': `${iris.split('\n').slice(0, 3).join('\n')}\n9,5.1,3.5,1.4\0,0.2\n` },
       status: 3, line: /^localpredict: new\.csv:4: the input has a NUL byte \(0x00\), which no text CSV has/ },
     { name: 'a header in Windows-1252', files: { 'new.csv': Buffer.concat([Buffer.from(iris.split('\n')[0]), Buffer.from(',caf\xe9\n1,5,3,1,0.2,x\n', 'latin1')]) },
-      status: 3, line: /^localpredict: new\.csv:1: the name of column 6 is not valid UTF-8 \(byte 0xE9 at position 4\): is the file in another encoding/ },
+      status: 3, line: /^localpredict: new\.csv:1: the name of column 6 is not valid UTF-8 \(byte 0xE9 at position 4\): is the file in Windows-1252 \(Latin-1\)\? Read it with --encoding windows-1252/ },
+    { name: 'a data row in Windows-1252', files: { 'new.csv': Buffer.concat([Buffer.from(`${iris.split('\n')[0]},note\n1,5,3,1,0.2,ok\n`), Buffer.from('2,5,3,1,0.2,caf\xe9\n', 'latin1')]) },
+      status: 3, line: /^localpredict: new\.csv:3: column "note": not valid UTF-8 \(byte 0xE9 at position 4 of the field\): is the file in Windows-1252 \(Latin-1\)\? Read it with --encoding windows-1252/ },
+    { name: 'a decimal comma with the comma delimiter', args: ['--decimal-comma'], files: { 'new.csv': iris },
+      status: 1, line: /^localpredict: new\.csv:1: a decimal comma needs a delimiter other than ','/ },
+    { name: 'a bad number, --on-error skip', args: ['--on-error', 'skip'], files: { 'new.csv': `${iris.split('\n')[0]}\n1,abc,3,1,0.2\n` },
+      status: 0, line: /^localpredict: new\.csv: 1 row could not be read and was left without predictions \(the Error column says why\): line 2$/ },
     { name: 'a kept field in Windows-1252', args: ['--keep', 'id'], files: { 'new.csv': Buffer.concat([Buffer.from(`${iris.split('\n')[0]}\n`), Buffer.from('Jos\xe9,5,3,1,0.2\n', 'latin1')]) },
       status: 3, line: /^localpredict: new\.csv:2: column "id": not valid UTF-8 \(byte 0xE9 at position 4 of the field\)/ },
     { name: 'an empty model file', model: 'empty.json', files: { 'empty.json': '', 'new.csv': iris },
@@ -358,7 +364,9 @@ describe('hostile input through both CLIs (the README error table)', () => {
         assert.equal(r.status, row.status, `exit ${r.status}, stderr: ${r.stderr}`);
         assert.match(r.stderr, /^localpredict: [^\n]+\n$/, `one stderr line: ${JSON.stringify(r.stderr)}`);
         assert.match(r.stderr.trimEnd().replace(dir + '/', ''), row.line);
-        assert.deepEqual(readdirSync(dir).sort(), before, 'no output or temporary file left behind');
+        // (a run that succeeds, --on-error skip, leaves its output and nothing else)
+        const after = row.status === 0 ? [...before, 'out.csv'].sort() : before;
+        assert.deepEqual(readdirSync(dir).sort(), after, 'no output or temporary file left behind');
       });
     }
   }

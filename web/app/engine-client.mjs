@@ -62,16 +62,16 @@ export function loadModel(model, manifest, parts = []) {
 }
 
 /** Checks a CSV's header against the loaded model; resolves { header, check }. */
-export function checkCsv(csv) {
-  return request('check', { csv });
+export function checkCsv(csv, dialect = {}) {
+  return request('check', { csv, dialect });
 }
 
 /**
  * Predicts a CSV File; resolves { blob, summary, bytes }.  onProgress gets
  * { bytesRead, bytesTotal, rows } about ten times a second.
  */
-export function predict(csv, { includeInput }, onProgress) {
-  return request('predict', { csv, includeInput }, onProgress);
+export function predict(csv, { includeInput, dialect = {} }, onProgress) {
+  return request('predict', { csv, includeInput, dialect }, onProgress);
 }
 
 /** Stops the running prediction, whose promise then rejects with code ABORTED. */

@@ -20,6 +20,19 @@ const modelInput = byId('model-file');
 const manifestInput = byId('manifest-file');
 const csvInput = byId('csv-file');
 const includeInput = byId('include-input');
+const encodingSelect = byId('csv-encoding');
+const decimalCommaBox = byId('csv-decimal-comma');
+const onErrorSelect = byId('on-error');
+
+/** The CSV dialect options the page's controls set (issue 9). */
+function dialectOptions() {
+  const o = {};
+  if (encodingSelect.value) o.encoding = encodingSelect.value;
+  if (decimalCommaBox.checked) o.decimalComma = true;
+  if (onErrorSelect.value === 'skip') o.onError = 'skip';
+  return o;
+}
+const DELIMITER_NAMES = { ',': 'commas', ';': 'semicolons', '\t': 'tabs', '|': 'pipes (|)' };
 const predictButton = byId('predict');
 const cancelButton = byId('cancel');
 const exampleButton = byId('try-example');
@@ -49,7 +62,8 @@ function clear(target) {
 function updateButtons() {
   predictButton.disabled = running || !model || !csv || !csv.ok;
   cancelButton.hidden = !running;
-  for (const input of [modelInput, manifestInput, csvInput, includeInput, exampleButton, removeManifestButton]) input.disabled = running;
+  for (const input of [modelInput, manifestInput, csvInput, includeInput, exampleButton, removeManifestButton,
+    encodingSelect, decimalCommaBox, onErrorSelect]) input.disabled = running;
   removeManifestButton.hidden = manifestInput.files.length === 0;
 }
 
@@ -161,8 +175,11 @@ function missingReport(error, header, info) {
   ];
 }
 
+let checkGeneration = 0; // a newer check (another file or option) makes an older one's answer stale
+
 async function checkChosenCsv() {
   const file = csvInput.files[0];
+  const generation = ++checkGeneration;
   csv = null;
   updateButtons();
   if (!file) {
@@ -177,11 +194,13 @@ async function checkChosenCsv() {
   }
   note(csvStatus, 'busy', `Checking the columns of ${file.name}…`);
   try {
-    const { header, check } = await engine.checkCsv(file);
-    if (csvInput.files[0] !== file) return;
+    const { header, check } = await engine.checkCsv(file, dialectOptions());
+    if (csvInput.files[0] !== file || generation !== checkGeneration) return;
     csv = { file, header, ok: check.ok };
     if (check.ok) {
-      note(csvStatus, 'ok', el('strong', {}, `${file.name} `), `(${fmt.bytes(file.size)}) fits the model. `, headerReport(header, model.info));
+      note(csvStatus, 'ok', el('strong', {}, `${file.name} `), `(${fmt.bytes(file.size)}) fits the model. `,
+        `Read as ${check.encoding}, fields separated by ${DELIMITER_NAMES[check.delimiter] || JSON.stringify(check.delimiter)}. `,
+        headerReport(header, model.info));
     } else {
       if (check.error.code === 'MISSING_COLUMN') {
         note(csvStatus, 'error', ...missingReport(check.error, header, model.info));
@@ -190,7 +209,7 @@ async function checkChosenCsv() {
       }
     }
   } catch (e) {
-    if (csvInput.files[0] !== file) return;
+    if (csvInput.files[0] !== file || generation !== checkGeneration) return;
     note(csvStatus, 'error', el('strong', {}, 'The file could not be read. '), e.message);
   }
   updateButtons();
@@ -210,9 +229,11 @@ async function runPrediction() {
   startProgress(file.size);
   cancelButton.focus();
   let lastRows = 0;
+  let lastSkippedLines = [];
   try {
-    const result = await engine.predict(file, { includeInput: keepInput }, (p) => {
+    const result = await engine.predict(file, { includeInput: keepInput, dialect: dialectOptions() }, (p) => {
       lastRows = p.rows;
+      lastSkippedLines = p.skippedLines || [];
       updateProgress(p);
     });
     const ms = elapsedMs();
@@ -228,7 +249,11 @@ async function runPrediction() {
       blob: result.blob,
     };
     hideProgress();
-    note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}.`);
+    const skipped = result.summary.skipped || 0;
+    note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}.`,
+      skipped ? ` ${fmt.plural(skipped, 'row')} could not be read and ${skipped === 1 ? 'was' : 'were'} skipped` +
+        `${lastSkippedLines.length ? ` (line${lastSkippedLines.length > 1 ? 's' : ''} ${lastSkippedLines.join(', ')}${skipped > lastSkippedLines.length ? ', …' : ''})` : ''}: ` +
+        'their probabilities are empty and the Error column of the CSV says why.' : '');
     showResults({ ...run, summary: result.summary });
     byId('results-heading').focus(); // Cancel, which had the focus, is gone
     addRun(run);
@@ -270,6 +295,9 @@ removeManifestButton.addEventListener('click', () => {
   manifestInput.focus();
 });
 csvInput.addEventListener('change', checkChosenCsv);
+for (const control of [encodingSelect, decimalCommaBox, onErrorSelect]) {
+  control.addEventListener('change', () => { if (csvInput.files[0]) checkChosenCsv(); });
+}
 predictButton.addEventListener('click', runPrediction);
 cancelButton.addEventListener('click', () => engine.cancel());
 exampleButton.addEventListener('click', tryExample);

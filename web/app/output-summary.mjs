@@ -40,11 +40,16 @@ export class OutputSummary {
   /**
    * @param {number} nOutputs   output columns of the model (info.outputs.length)
    * @param {boolean} hasLabel  false for regression (no Suggested Label column)
+   * @param {boolean} hasError  the output ends with an Error column (onError 'skip'): a row
+   *   with a message there has no probabilities; it is counted in `skipped`, not in the charts
    */
-  constructor(nOutputs, hasLabel) {
+  constructor(nOutputs, hasLabel, hasError = false) {
     this.nOutputs = nOutputs;
     this.hasLabel = hasLabel;
-    this.nTrailing = nOutputs + (hasLabel ? 1 : 0); // fields read from the end of each record
+    this.hasError = hasError;
+    this.rowFailed = false;
+    this.skipped = 0;
+    this.nTrailing = nOutputs + (hasLabel ? 1 : 0) + (hasError ? 1 : 0); // fields read from the end of each record
     this.header = null;      // output column names, once the first record is read
     this.firstOutput = -1;   // index of the first output column
     this.rows = 0;
@@ -173,7 +178,8 @@ export class OutputSummary {
         const f = fields[first + k];
         if (!f) return i + 1;
         if (k < this.nOutputs) this.values[k] = parseNumber(chunk, f[0], f[1]);
-        else this.#labelFromText(text(f));
+        else if (k === this.nOutputs && this.hasLabel) this.#labelFromText(text(f));
+        else this.rowFailed = f[1] > f[0];
       }
       this.#count();
     }
@@ -182,7 +188,8 @@ export class OutputSummary {
 
   #field(k, chunk, begin, end) {
     if (k < this.nOutputs) this.values[k] = parseNumber(chunk, begin, end);
-    else this.#labelFromBytes(chunk, begin, end);
+    else if (k === this.nOutputs && this.hasLabel) this.#labelFromBytes(chunk, begin, end);
+    else this.rowFailed = end > begin; // the Error column
   }
 
   /** Sets the row's label from unquoted bytes; each distinct value is decoded once. */
@@ -223,6 +230,12 @@ export class OutputSummary {
   }
 
   #count() {
+    if (this.rowFailed) { // a skipped row: no probabilities to count
+      this.rowFailed = false;
+      this.rows++;
+      this.skipped++;
+      return;
+    }
     const row = ++this.rows;
     const values = this.values;
     if (!this.hasLabel) {
@@ -270,6 +283,7 @@ export class OutputSummary {
       outputs,
       hasLabel: this.hasLabel,
       rows: this.rows,
+      skipped: this.skipped,
       preview: this.preview,
       lowest: [...this.lowestHeap].sort((a, b) => a.row - b.row),
       labels,
