@@ -209,7 +209,8 @@ static void store_int(void *data, int32_t dtype, size_t i, int64_t v)
 
 static int element_count(decoder *d, const lp__onnx_tensor *t, size_t *count)
 {
-    const size_t max = d->m->limits.tensor_elements;
+    /* 0 (a model zeroed by its caller, e.g. a scratch arena for lone tensors) = the default */
+    const size_t max = d->m->limits.tensor_elements ? d->m->limits.tensor_elements : LP_MAX_TENSOR_ELEMENTS;
     size_t n = 1;
     for (size_t k = 0; k < t->rank; k++) {
         if (t->dims[k] < 0) return fail(d, LP_ERR_BAD_MODEL, "tensor \"%s\" has a negative dimension", t->name);
