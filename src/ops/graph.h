@@ -131,6 +131,13 @@ struct lp__graph {
  * first); the output is the float (or double) output that is not a label. */
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err);
 
+/* The same, up to the value `features` (a tree ensemble's input, a float
+ * [N, F] computed from the inputs by encoders and scalers): the graph's
+ * output is those features, n_outputs = F, and nothing after it is built
+ * (formats/onnx_load.c runs the trees on them).  `features` must point into
+ * `om` (it is taken over with it). */
+lp_status lp__graph_build_features(lp__onnx_model *om, const char *features, lp__graph **out, lp_error *err);
+
 /* Feature names of a per-column graph (its inputs' names), else NULL. */
 const char *lp__graph_feature_name(const lp__graph *g, size_t i);
 

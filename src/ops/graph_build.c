@@ -487,7 +487,7 @@ static void lay_out(lp__graph *g)
     g->row_bytes = off;
 }
 
-static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error *err)
+static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__graph **out, lp_error *err)
 {
     *out = NULL;
     lp__graph *g = calloc(1, sizeof *g);
@@ -507,7 +507,7 @@ static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error 
     g->ops = calloc(om->n_nodes + 1, sizeof *g->ops);
     if (!needed || !is_init || !names.names || !names.values || !g->ops) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
 
-    const char *target = s == LP_OK && !fixed ? scores_name(om) : NULL;
+    const char *target = s == LP_OK && !fixed ? (features ? features : scores_name(om)) : NULL;
     if (s == LP_OK && !target && !fixed)
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
     if (s == LP_OK) s = mark_needed(om, target, fixed, needed, err);
@@ -529,7 +529,10 @@ static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error 
     } else if (s == LP_OK) {
         g->output = map_get(&names, target);
         const lp__value *o = g->output == UINT32_MAX ? NULL : &g->values[g->output];
-        if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
+        if (features && o && !o->is_const && o->dtype != LP_ONNX_FLOAT)
+            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX value \"%s\" feeds the tree ensemble with %s values (float "
+                         "features computed by the graph are supported)", target, lp__onnx_dtype_name(o->dtype));
+        else if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
             o->shape.rank > 2 ||
             o->shape.dims[0] != LP__BATCH || (o->shape.rank == 2 && o->shape.dims[1] < 1))
             s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX output \"%s\" is not a float or double tensor [N] or [N, K] "
@@ -645,12 +648,17 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
 
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
 {
-    return build(om, 0, out, err);
+    return build(om, 0, NULL, out, err);
+}
+
+lp_status lp__graph_build_features(lp__onnx_model *om, const char *features, lp__graph **out, lp_error *err)
+{
+    return build(om, 0, features, out, err);
 }
 
 lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *err)
 {
-    return build(om, 1, out, err);
+    return build(om, 1, NULL, out, err);
 }
 
 lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err)

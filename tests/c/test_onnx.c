@@ -163,6 +163,9 @@ static const char *const ml_cases[] = {
     /* gen_onnx_pipelines.py: scikit-learn pipelines in skl2onnx's form */
     "skl_columns_binarizer_binary", "skl_imputer_scaler_logreg", "skl_onehot_strict_binary",
     "skl_ordinal_labelencoder", "skl_scaler_onehot_logreg",
+    /* tree ensembles on the features encoders compute (lp__onnx_feature_graph) */
+    "skl_onehot_rf_multiclass", "skl_scaler_onehot_gb_binary", "skl_scaler_onehot_gb_multiclass",
+    "skl_scaler_onehot_dt_binary",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
