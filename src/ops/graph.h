@@ -149,8 +149,11 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
 
 /* Runs n rows of CSV features: x is n × n_features float, its columns
  * filling the inputs in order (each converted to the input's dtype; a value
- * an integer or bool input cannot hold exactly is an error naming the row
- * and the input).  A lone float input reads x itself. */
+ * an integer or bool input cannot hold exactly, or a string a strict
+ * OneHotEncoder refuses, is LP_ERR_BAD_NUMBER naming the input, with
+ * err->line = the row of the batch (1-based) and err->column_index = the
+ * feature: lp__predict_batch's callers make them the file's line and the CSV
+ * column).  A lone float input reads x itself. */
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err);
 
 /* Whether the engine has the node's operator (attributes unchecked). */

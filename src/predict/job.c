@@ -45,6 +45,7 @@ struct lp_job {
     uint8_t        *chosen;
     lp__buf         kept_bytes;    /* the batch's kept fields, already CSV-quoted */
     size_t         *kept_end;      /* batch_cap offsets into kept_bytes */
+    uint64_t       *row_line;      /* batch_cap: each batch row's physical line (for errors) */
 
     uint64_t        rows, bytes_in;
 #ifndef LP_NO_TEXT
@@ -181,7 +182,16 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
     else
 #endif
         s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
-    if (s != LP_OK) return s;
+    if (s != LP_OK) {
+        /* A value the graph refused names its batch row and feature: make
+         * them the file's line and the CSV column, as the cell parser does. */
+        if (err && err->line >= 1 && err->line <= j->batch_len) {
+            err->line = j->row_line[err->line - 1];
+            if (err->column_index >= 0 && (size_t)err->column_index < m->n_features)
+                set_column_error(j, err, j->feature_col[err->column_index], s);
+        }
+        return s;
+    }
     size_t kept_start = 0;
     lp__buf label = {0};
     for (size_t r = 0; r < j->batch_len && s == LP_OK; r++) {
@@ -269,6 +279,7 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
         s = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
     }
     if (s != LP_OK) return lp__fail(err, s, "out of memory");
+    j->row_line[j->batch_len] = rec->line;
     j->kept_end[j->batch_len++] = j->kept_bytes.len;
     return j->batch_len == j->batch_cap ? flush_batch(j, err) : LP_OK;
 }
@@ -330,8 +341,9 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->proba = calloc(j->batch_cap * n_out, sizeof *j->proba);
     j->chosen = calloc(j->batch_cap * n_out, 1);
     j->kept_end = calloc(j->batch_cap, sizeof *j->kept_end);
+    j->row_line = calloc(j->batch_cap, sizeof *j->row_line);
     if ((j->opts.keep_len && !j->keep_names) || !j->feature_col || !j->x || !j->margins || !j->proba ||
-        !j->chosen || !j->kept_end) {
+        !j->chosen || !j->kept_end || !j->row_line) {
         lp_job_destroy(j);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory creating the job");
     }
@@ -479,6 +491,7 @@ void lp_job_destroy(lp_job *j)
     free(j->proba);
     free(j->chosen);
     free(j->kept_end);
+    free(j->row_line);
 #ifndef LP_NO_TEXT
     lp__text_batch_free(&j->text);
 #endif

@@ -166,6 +166,8 @@ static const char *const ml_cases[] = {
     /* tree ensembles on the features encoders compute (lp__onnx_feature_graph) */
     "skl_onehot_rf_multiclass", "skl_scaler_onehot_gb_binary", "skl_scaler_onehot_gb_multiclass",
     "skl_scaler_onehot_dt_binary",
+    /* "" and "NA" cells in a string column are those strings */
+    "skl_onehot_empty_na_strings",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
