@@ -168,6 +168,8 @@ static const char *const ml_cases[] = {
     "skl_scaler_onehot_dt_binary",
     /* "" and "NA" cells in a string column are those strings */
     "skl_onehot_empty_na_strings",
+    /* StandardScaler + MLPClassifier (MatMul, Add, Relu/Tanh, Softmax or Sigmoid → [1 - p, p]) */
+    "skl_scaler_mlp_binary", "skl_scaler_mlp_multiclass",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
