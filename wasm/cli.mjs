@@ -577,7 +577,7 @@ function describeInfo(info, modelPath) {
     const mi = m.info;
     lines.push(`member ${String(i + 1).padEnd(3)} ${m.name}`, `  model      ${m.model}`,
       `  format     ${mi.format} (${mi.producer})`, `  weight     ${m.weight}`, `  objective  ${mi.objective}`,
-      `  ${computationLine(mi)}`,
+      `  ${computationLine(mi, '  ')}`,
       `  features   ${mi.features.count}${Array.isArray(mi.features.names) ? `: ${list(mi.features.names)}` : ''}`,
       ...detailLines(mi.details, '  '), `  sha256     ${mi.sha256}`);
   });
@@ -585,11 +585,13 @@ function describeInfo(info, modelPath) {
 }
 
 /** The "trees" line of a tree model, or the "graph" line of a dense one. */
-function computationLine(info) {
-  return typeof info.operators === 'number'
-    ? `graph      ${info.operators} operators (dense layers and activations)`
-    : `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
+function computationLine(info, indent = '') {
+  const trees = `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
       (info.bestIteration === null ? '' : `; early stopping: iterations 0-${info.bestIteration}, ${info.trees} of the file's ${info.treesInFile} trees`);
+  if (typeof info.operators !== 'number') return trees;
+  if (!(info.trees > 0)) return `graph      ${info.operators} operators (dense layers and activations)`;
+  // ONNX trees after encoders: the graph computes their features.
+  return `graph      ${info.operators} operators (the trees' features)\n${indent}${trees}`;
 }
 
 /** A manifest's details, one line each. */

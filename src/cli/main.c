@@ -383,11 +383,13 @@ static void print_computation(const cJSON *i, const char *indent)
 {
     const cJSON *operators = cJSON_GetObjectItem(i, "operators");
     printf("%s", indent);
-    if (cJSON_IsNumber(operators)) {
+    double trees = cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees"));
+    if (cJSON_IsNumber(operators) && !(trees > 0)) {
         printf("graph      %.0f operators (dense layers and activations)\n", operators->valuedouble);
         return;
     }
-    double trees = cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees"));
+    if (cJSON_IsNumber(operators))   /* ONNX trees after encoders: the graph computes their features */
+        printf("graph      %.0f operators (the trees' features)\n%s", operators->valuedouble, indent);
     const cJSON *best = cJSON_GetObjectItem(i, "bestIteration");
     printf("trees      %.0f (%s booster, %.0f nodes, max depth %.0f)", trees,
            cJSON_GetStringValue(cJSON_GetObjectItem(i, "booster")),

@@ -619,6 +619,7 @@ lp_status lp__ensemble_predict_batch(const lp_model *m, const float *x, size_t n
         }
         lp_status s = lp__predict_batch(mj, xj, n_rows, NAN, margins, pj, NULL, err);
         if (s != LP_OK) {
+            if (err && err->column_index >= 0) err->column_index += (int64_t)first;   /* the member's feature → slot */
             lp__err_prefix(err, "ensemble member %zu (\"%s\"): ", j + 1, e->members[j].name);
             return s;
         }

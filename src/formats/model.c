@@ -171,11 +171,19 @@ static cJSON *add(int *ok, cJSON *parent, const char *key, cJSON *item)
     return NULL;
 }
 
+size_t lp__model_tree_width(const lp_model *m)
+{
+#ifndef LP_NO_ONNX
+    if (m->graph && m->forest.n_trees) return m->graph->n_outputs;
+#endif
+    return m->n_features;
+}
+
 lp_status lp__model_finish(lp_model *m, lp_error *err)
 {
     /* The trees are final here (the manifest may have cut them): lay them
      * out for the fast kernel. */
-    if (!lp__forest_pack(&m->forest, m->n_features))
+    if (!lp__forest_pack(&m->forest, lp__model_tree_width(m)))
         return lp__fail(err, LP_ERR_NOMEM, "out of memory preparing the trees");
     int ok = 1;
     cJSON *o = cJSON_CreateObject();

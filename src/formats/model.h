@@ -120,6 +120,10 @@ lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err);
 /* Keeps only the first n_trees trees (n_trees <= forest.n_trees). */
 void lp__model_keep_trees(lp_model *m, size_t n_trees);
 
+/* The columns the trees read: n_features, or for ONNX trees after encoders
+ * the width of the features the graph computes for them. */
+size_t lp__model_tree_width(const lp_model *m);
+
 /* Builds info_json.  Called once, after the manifest has been applied. */
 lp_status lp__model_finish(lp_model *m, lp_error *err);
 

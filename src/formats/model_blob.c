@@ -4,6 +4,9 @@
 
 #include "../ops/graph.h"
 #include "onnx_graph.h"
+#ifndef LP_NO_ONNX
+#include "onnx_load.h"
+#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -224,9 +227,11 @@ static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, lp_er
                     "build (LP_NO_ONNX)");
 #else
     lp__onnx_model om;
+    const lp__onnx_node *ensemble = NULL;
+    int trees = m->forest.n_trees > 0;   /* trees after encoders: the graph computes their features */
     lp_status s = lp__onnx_decode_limited(m->graph_source, m->graph_source_len, limits, &om, err);
-    if (s == LP_OK) s = lp__graph_build(&om, &m->graph, err);
-    if (s == LP_OK && (m->graph->n_features != m->n_features || m->graph->n_outputs != m->n_groups))
+    if (s == LP_OK) s = trees ? lp__onnx_feature_graph(&om, &m->graph, &ensemble, err) : lp__graph_build(&om, &m->graph, err);
+    if (s == LP_OK && (m->graph->n_features != m->n_features || (!trees && m->graph->n_outputs != m->n_groups)))
         s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
     return s;
 #endif
@@ -394,9 +399,10 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits 
     if (s == LP_OK && !tree_end) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
     for (size_t t = 0; s == LP_OK && t < f->n_trees; t++)
         tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
-    if (s == LP_OK) s = lp__forest_check(f, tree_end, m->n_features, m->n_groups, err);
-    free(tree_end);
+    /* The graph first: for trees after encoders it says how wide their features are. */
     if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, onnx, err);
+    if (s == LP_OK) s = lp__forest_check(f, tree_end, lp__model_tree_width(m), m->n_groups, err);
+    free(tree_end);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

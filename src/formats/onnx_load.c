@@ -395,6 +395,127 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
     return m->native_task == LP_TASK_REGRESSION ? LP_OK : dense_labels(&g->source, m, err);
 }
 
+/* ---- trees after encoders ---------------------------------------------------------------- */
+
+/* The one tree ensemble of the graph, or NULL (err filled when several). */
+static const lp__onnx_node *the_ensemble(const lp__onnx_model *om, lp_error *err)
+{
+    const lp__onnx_node *ensemble = NULL;
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        if (!is_ensemble(&om->nodes[i])) continue;
+        if (ensemble) {
+            lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has several tree ensembles (\"%s\", \"%s\"); one is "
+                     "supported", ensemble->name, om->nodes[i].name);
+            return NULL;
+        }
+        ensemble = &om->nodes[i];
+    }
+    if (!ensemble) lp__fail(err, BAD, "this ONNX model has no tree ensemble");
+    return ensemble;
+}
+
+/* Whether every node is tree plumbing (Identity, Cast, Concat, ZipMap,
+ * FeatureVectorizer): then the trees read the graph inputs directly. */
+static int only_plumbing(const lp__onnx_model *om)
+{
+    for (size_t i = 0; i < om->n_nodes; i++)
+        if (!tree_plumbing_supported(&om->nodes[i], NULL)) return 0;
+    return 1;
+}
+
+/* Marks the nodes the value `name` is computed by (a reverse pass: nodes
+ * are in topological order). */
+static lp_status mark_upstream(const lp__onnx_model *om, const graph_index *g, const char *name, uint8_t *upstream,
+                               lp_error *err)
+{
+    uint8_t *wanted = calloc(g->n + 1, 1);
+    if (!wanted) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    const value_def *d = lookup(g, name);
+    if (d) wanted[d - g->defs] = 1;
+    for (size_t i = om->n_nodes; i-- > 0;) {
+        const lp__onnx_node *n = &om->nodes[i];
+        for (size_t o = 0; o < n->n_outputs && !upstream[i]; o++) {
+            const value_def *od = n->outputs[o][0] ? lookup(g, n->outputs[o]) : NULL;
+            upstream[i] = od && wanted[od - g->defs];
+        }
+        for (size_t k = 0; upstream[i] && k < n->n_inputs; k++) {
+            const value_def *id = n->inputs[k][0] ? lookup(g, n->inputs[k]) : NULL;
+            if (id) wanted[id - g->defs] = 1;
+        }
+    }
+    free(wanted);
+    return LP_OK;
+}
+
+lp_status lp__onnx_feature_graph(lp__onnx_model *om, lp__graph **out, const lp__onnx_node **ensemble,
+                                 lp_error *err)
+{
+    *out = NULL;
+    graph_index gi = {NULL, 0};
+    uint8_t *other = calloc(om->n_nodes + 1, 1);
+    const lp__onnx_node *e = NULL;
+    lp_status s = other ? index_graph(om, &gi, err) : lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    if (s == LP_OK && !(e = the_ensemble(om, err))) s = err->code;
+    if (s == LP_OK && e->n_inputs != 1) s = lp__fail(err, BAD, "ONNX node \"%s\" needs exactly one input", e->name);
+    if (s == LP_OK) s = mark_upstream(om, &gi, e->inputs[0], other, err);
+    /* What follows the trees may only pass their scores on (ZipMap, the
+     * label's Identity or Cast): anything else would change them unseen. */
+    for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++) other[i] = !other[i];
+    if (s == LP_OK) s = lp__onnx_report_unsupported(om, other, tree_plumbing_supported, NULL, err);
+    const char *target = s == LP_OK ? e->inputs[0] : NULL;
+    free(other);
+    free(gi.defs);
+    if (s != LP_OK) {
+        lp__onnx_model_free(om);
+        return s;
+    }
+    /* The graph takes the decoded model over; its arrays (and so `e` and
+     * `target`) stay where they are, owned by the graph. */
+    s = lp__graph_build_features(om, target, out, err);
+    if (s == LP_OK) *ensemble = e;
+    return s;
+}
+
+/* A tree ensemble on features the graph computes (a ColumnTransformer's
+ * OneHotEncoder and StandardScaler before a RandomForest): the graph runs up
+ * to the ensemble's input, the trees run on its [N, F] output
+ * (lp__predict_batch).  The CSV columns are the graph's inputs. */
+static lp_status build_encoded_trees(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m,
+                                     lp_error *err)
+{
+    char producer[32], version[24];
+    snprintf(producer, sizeof producer, "%s", om->producer_name[0] ? om->producer_name : "onnx");
+    snprintf(version, sizeof version, "%s", om->producer_version);
+    lp__graph *g = NULL;
+    const lp__onnx_node *ensemble = NULL;
+    lp_status s = lp__onnx_feature_graph(om, &g, &ensemble, err);
+    if (s != LP_OK) return s;
+    m->graph = g;
+    m->graph_source = malloc(len);
+    m->feature_is_cat = calloc(g->n_features + 1, 1);
+    if (!m->graph_source || !m->feature_is_cat) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    memcpy(m->graph_source, bytes, len);
+    m->graph_source_len = len;
+    m->n_features = g->n_features;
+    if (g->named_columns) {
+        m->feature_names = calloc(g->n_features, sizeof *m->feature_names);
+        if (!m->feature_names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < g->n_features; i++) {
+            const char *name = lp__graph_feature_name(g, i);
+            if (!(m->feature_names[i] = lp__strndup(name, strlen(name)))) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        }
+    }
+    if ((s = string_features(g, m, err)) != LP_OK) return s;
+    if ((s = lp__onnx_trees_lower(ensemble, g->n_outputs, 0, m, err)) != LP_OK) return s;
+    m->best_iteration = -1;
+    copy_str(m->format, sizeof m->format, "onnx");
+    snprintf(m->objective, sizeof m->objective, "%s", ensemble->op_type);
+    copy_str(m->booster, sizeof m->booster, "tree ensemble");
+    copy_str(m->producer_name, sizeof m->producer_name, producer);
+    copy_str(m->producer_version, sizeof m->producer_version, version);
+    return LP_OK;
+}
+
 static int has_tree_ensemble(const lp__onnx_model *om)
 {
     for (size_t i = 0; i < om->n_nodes; i++)
@@ -420,7 +541,10 @@ lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx
         if (strcmp(om.metadata_keys[i], "localpredict") == 0 && !m->embedded_manifest &&
             !(m->embedded_manifest = lp__strndup(om.metadata_values[i], strlen(om.metadata_values[i]))))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    if (s == LP_OK) s = has_tree_ensemble(&om) ? build_trees(&om, m, err) : build_dense(&om, bytes, len, m, err);
+    if (s == LP_OK)
+        s = !has_tree_ensemble(&om) ? build_dense(&om, bytes, len, m, err)
+            : only_plumbing(&om)    ? build_trees(&om, m, err)
+                                    : build_encoded_trees(&om, bytes, len, m, err);
     lp__onnx_model_free(&om);   /* a no-op when the graph took it over */
     if (s != LP_OK) {
         lp_model_destroy(m);

@@ -131,6 +131,13 @@ struct lp__graph {
  * first); the output is the float (or double) output that is not a label. */
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err);
 
+/* The same, up to the value `features` (a tree ensemble's input, a float
+ * [N, F] computed from the inputs by encoders and scalers): the graph's
+ * output is those features, n_outputs = F, and nothing after it is built
+ * (formats/onnx_load.c runs the trees on them).  `features` must point into
+ * `om` (it is taken over with it). */
+lp_status lp__graph_build_features(lp__onnx_model *om, const char *features, lp__graph **out, lp_error *err);
+
 /* Feature names of a per-column graph (its inputs' names), else NULL. */
 const char *lp__graph_feature_name(const lp__graph *g, size_t i);
 
@@ -142,8 +149,11 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
 
 /* Runs n rows of CSV features: x is n × n_features float, its columns
  * filling the inputs in order (each converted to the input's dtype; a value
- * an integer or bool input cannot hold exactly is an error naming the row
- * and the input).  A lone float input reads x itself. */
+ * an integer or bool input cannot hold exactly, or a string a strict
+ * OneHotEncoder refuses, is LP_ERR_BAD_NUMBER naming the input, with
+ * err->line = the row of the batch (1-based) and err->column_index = the
+ * feature: lp__predict_batch's callers make them the file's line and the CSV
+ * column).  A lone float input reads x itself. */
 lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float *scores, lp_error *err);
 
 /* Whether the engine has the node's operator (attributes unchecked). */

@@ -487,7 +487,7 @@ static void lay_out(lp__graph *g)
     g->row_bytes = off;
 }
 
-static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error *err)
+static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__graph **out, lp_error *err)
 {
     *out = NULL;
     lp__graph *g = calloc(1, sizeof *g);
@@ -507,7 +507,7 @@ static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error 
     g->ops = calloc(om->n_nodes + 1, sizeof *g->ops);
     if (!needed || !is_init || !names.names || !names.values || !g->ops) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
 
-    const char *target = s == LP_OK && !fixed ? scores_name(om) : NULL;
+    const char *target = s == LP_OK && !fixed ? (features ? features : scores_name(om)) : NULL;
     if (s == LP_OK && !target && !fixed)
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
     if (s == LP_OK) s = mark_needed(om, target, fixed, needed, err);
@@ -529,7 +529,10 @@ static lp_status build(lp__onnx_model *om, int fixed, lp__graph **out, lp_error 
     } else if (s == LP_OK) {
         g->output = map_get(&names, target);
         const lp__value *o = g->output == UINT32_MAX ? NULL : &g->values[g->output];
-        if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
+        if (features && o && !o->is_const && o->dtype != LP_ONNX_FLOAT)
+            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX value \"%s\" feeds the tree ensemble with %s values (float "
+                         "features computed by the graph are supported)", target, lp__onnx_dtype_name(o->dtype));
+        else if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
             o->shape.rank > 2 ||
             o->shape.dims[0] != LP__BATCH || (o->shape.rank == 2 && o->shape.dims[1] < 1))
             s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX output \"%s\" is not a float or double tensor [N] or [N, K] "
@@ -581,11 +584,23 @@ static int holds_exactly(int32_t dtype, float v)
     }
 }
 
+/* A value an input refuses: the message names the input; err->line is the
+ * row of the batch (1-based) and err->column_index the feature, which the
+ * callers turn into the file's line and the CSV column (see lp__graph_run). */
+static lp_status bad_cell(lp_error *err, size_t row, size_t feature)
+{
+    if (err) {
+        err->line = row + 1;
+        err->column_index = (int64_t)feature;
+    }
+    return LP_ERR_BAD_NUMBER;
+}
+
 /* An input's columns of x's rows, converted to its dtype; a string input's
  * cells are codes into g->vocab (NaN or out of range: a string the model
- * does not know). */
+ * does not know).  `first` is the input's first feature. */
 static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, const float *x, size_t stride,
-                              size_t n_rows, void *dst, lp_error *err)
+                              size_t first, size_t n_rows, void *dst, lp_error *err)
 {
     if (in->dtype == LP_ONNX_STRING) {
         lp__onnx_bytes *out = dst;
@@ -593,10 +608,11 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
         for (size_t i = 0; i < n_rows; i++)
             for (size_t c = 0; c < in->width; c++) {
                 float code = x[i * stride + c];
-                if (known && !(code >= 0 && code < (float)g->n_vocab && known[(size_t)code]))
-                    return lp__fail(err, LP_ERR_BAD_NUMBER, "row %zu: ONNX input \"%s\": a category the model's "
-                                    "OneHotEncoder does not list (it was trained with handle_unknown='error'), "
-                                    "or an empty cell", i + 1, in->name);
+                if (known && !(code >= 0 && code < (float)g->n_vocab && known[(size_t)code])) {
+                    lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\": a category the model's OneHotEncoder "
+                             "does not list (it was trained with handle_unknown='error'), or an empty cell", in->name);
+                    return bad_cell(err, i, first + c);
+                }
                 out[i * in->width + c] = code >= 0 && code < (float)g->n_vocab ? g->vocab[(size_t)code]
                                                                                  : (lp__onnx_bytes){NULL, 0};
             }
@@ -605,9 +621,15 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
     for (size_t i = 0; i < n_rows; i++) {
         const float *row = x + i * stride;
         for (size_t c = 0; c < in->width; c++)
-            if (!holds_exactly(in->dtype, row[c]))
-                return lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, not %g (row %zu of the "
-                                "batch)", in->name, lp__onnx_dtype_name(in->dtype), (double)row[c], i + 1);
+            if (!holds_exactly(in->dtype, row[c])) {
+                if (row[c] != row[c])
+                    lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, and the cell is empty or "
+                             "missing", in->name, lp__onnx_dtype_name(in->dtype));
+                else
+                    lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, not %g", in->name,
+                             lp__onnx_dtype_name(in->dtype), (double)row[c]);
+                return bad_cell(err, i, first + c);
+            }
         lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__dtype_elem_size(in->dtype), LP_ONNX_FLOAT, row,
                           in->width);
     }
@@ -632,7 +654,7 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
             !(bufs[i] = malloc(n_rows * in->width * lp__dtype_elem_size(in->dtype) + 1)))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
         else
-            s = feed_columns(g, in, x + at, g->n_features, n_rows, bufs[i], err);
+            s = feed_columns(g, in, x + at, g->n_features, at, n_rows, bufs[i], err);
         feeds[i] = (lp__graph_feed){in->dtype, bufs[i]};
         at += in->width;
     }
@@ -645,12 +667,17 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
 
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
 {
-    return build(om, 0, out, err);
+    return build(om, 0, NULL, out, err);
+}
+
+lp_status lp__graph_build_features(lp__onnx_model *om, const char *features, lp__graph **out, lp_error *err)
+{
+    return build(om, 0, features, out, err);
 }
 
 lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *err)
 {
-    return build(om, 1, out, err);
+    return build(om, 1, NULL, out, err);
 }
 
 lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err)

@@ -42,6 +42,17 @@ lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char
         if (s == LP_OK) *out = v == v ? lp__value_to_f32(m, feature, v) : m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;
         return s;
     }
+#ifndef LP_NO_ONNX
+    if (m->graph && m->prep && m->prep[feature].kind == LP__PREP_CATEGORY) {
+        /* An ONNX string input (onnx_load.c, string_features): the cell is
+         * its text, as onnxruntime is fed it, so an empty cell is the empty
+         * string and "NA" is "NA" (each a category if the model lists it,
+         * else a string it does not know), never "missing". */
+        long code = lp__prep_category_code(&m->prep[feature], text, len);
+        *out = lp__prep_apply(&m->prep[feature], code < 0 ? NAN : (double)code);
+        return LP_OK;
+    }
+#endif
     lp__cell_kind kind = lp__parse_cell(text, len, &v);
     if (kind == LP__CELL_MISSING) {
         *out = m->prep ? lp__prep_apply(&m->prep[feature], NAN) : NAN;

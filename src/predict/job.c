@@ -58,6 +58,7 @@ struct lp_job {
     uint8_t        *chosen;
     lp__buf         kept_bytes;    /* the batch's kept fields, already CSV-quoted */
     size_t         *kept_end;      /* batch_cap offsets into kept_bytes */
+    uint64_t       *row_line;      /* batch_cap: each batch row's physical line (for errors) */
 
     uint64_t        rows, bytes_in;
 #ifndef LP_NO_TEXT
@@ -267,7 +268,16 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
     else
 #endif
         s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
-    if (s != LP_OK) return s;
+    if (s != LP_OK) {
+        /* A value the graph refused names its batch row and feature: make
+         * them the file's line and the CSV column, as the cell parser does. */
+        if (err && err->line >= 1 && err->line <= j->batch_len) {
+            err->line = j->row_line[err->line - 1];
+            if (err->column_index >= 0 && (size_t)err->column_index < m->n_features)
+                set_column_error(j, err, j->feature_col[err->column_index], s);
+        }
+        return s;
+    }
     const int skip_policy = j->opts.on_error == LP_ON_ERROR_SKIP;
     size_t kept_start = 0, error_start = 0;
     lp__buf label = {0};
@@ -311,8 +321,9 @@ static lp_status flush_batch(lp_job *j, lp_error *err)
 }
 
 /* The batch row being read is done: kept fields and error text end here. */
-static lp_status end_row(lp_job *j, int failed, lp_error *err)
+static lp_status end_row(lp_job *j, const lp__csv_record *rec, int failed, lp_error *err)
 {
+    j->row_line[j->batch_len] = rec->line;   /* for errors the model raises on the batch */
     j->kept_end[j->batch_len] = j->kept_bytes.len;
     if (j->failed) j->failed[j->batch_len] = (uint8_t)failed;
     if (j->error_end) j->error_end[j->batch_len] = j->errors.len;
@@ -346,7 +357,7 @@ static lp_status row_error(lp_job *j, const lp__csv_record *rec, lp_status s, lp
         w = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
     }
     if (w != LP_OK) return lp__fail(err, w, "out of memory");
-    return end_row(j, 1, err);
+    return end_row(j, rec, 1, err);
 }
 
 /* --decimal-comma: the cell with its comma as a point, in `tmp`; 0 when the
@@ -473,7 +484,7 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
         if (j->check.rows + j->skipped >= LP_CHECK_SAMPLE_ROWS) j->phase = CHECK_DONE;
         return LP_OK;
     }
-    return end_row(j, 0, err);
+    return end_row(j, rec, 0, err);
 }
 
 static lp_status on_record(void *ctx, const lp__csv_record *rec, lp_error *err)
@@ -596,8 +607,9 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
         j->failed = calloc(j->batch_cap, 1);
         j->error_end = calloc(j->batch_cap, sizeof *j->error_end);
     }
+    j->row_line = calloc(j->batch_cap, sizeof *j->row_line);
     if (!names_ok || !j->feature_col || !j->x || !j->margins || !j->proba || !j->chosen || !j->kept_end ||
-        (j->opts.on_error == LP_ON_ERROR_SKIP && (!j->failed || !j->error_end))) {
+        !j->row_line || (j->opts.on_error == LP_ON_ERROR_SKIP && (!j->failed || !j->error_end))) {
         lp_job_destroy(j);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory creating the job");
     }
@@ -864,6 +876,7 @@ void lp_job_destroy(lp_job *j)
     free(j->proba);
     free(j->chosen);
     free(j->kept_end);
+    free(j->row_line);
 #ifndef LP_NO_TEXT
     lp__text_batch_free(&j->text);
 #endif

@@ -4,8 +4,11 @@
 #include "../formats/ensemble.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../core/error.h"
 #include "../core/lp_math.h"
 #include "../ops/graph.h"
 
@@ -97,7 +100,20 @@ lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, do
     if (m->ensemble) return lp__ensemble_predict_batch(m, x, n_rows, threshold, margins, proba, chosen, err);
     size_t g_n = m->n_groups;
 #ifndef LP_NO_ONNX
-    if (m->graph) {
+    if (m->graph && m->forest.n_trees) {   /* trees on features the graph computes */
+        size_t width = m->graph->n_outputs;
+        float *features = n_rows <= SIZE_MAX / sizeof(float) / (width ? width : 1)
+                              ? malloc(n_rows * width * sizeof *features + 1) : NULL;
+        if (!features) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+        lp_status s = lp__graph_run(m->graph, x, n_rows, features, err);
+        if (s != LP_OK) {
+            free(features);
+            return s;
+        }
+        for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
+        lp_kern_forest_add(&m->forest, features, n_rows, width, margins, g_n);
+        free(features);
+    } else if (m->graph) {
         lp_status s = lp__graph_run(m->graph, x, n_rows, margins, err);
         if (s != LP_OK) return s;
     } else

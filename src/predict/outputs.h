@@ -22,8 +22,12 @@ void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, do
 
 /* Margins for n_rows rows of x (row stride = max(n_features, 1)), from the
  * forest or the dense graph, through the link and the choice: the whole
- * prediction of one batch.  Fails only when a graph's run memory cannot be
- * had (LP_ERR_NOMEM). */
+ * prediction of one batch.  Fails when a graph's run memory cannot be had
+ * (LP_ERR_NOMEM), or on a value a graph input refuses (LP_ERR_BAD_NUMBER,
+ * an integer input given 2.5, a strict encoder given an unknown category):
+ * then err->line is the row of the batch (1-based) and err->column_index
+ * the feature (x's column), for the caller to name as the file's line and
+ * the CSV column. */
 lp_status lp__predict_batch(const lp_model *m, const float *x, size_t n_rows, double threshold,
                             float *margins, float *proba, uint8_t *chosen, lp_error *err);
 

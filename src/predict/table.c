@@ -115,6 +115,15 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
         if (s == LP_OK)
             s = lp__predict_batch(m, sc.x, n, threshold, sc.margins, proba + start * m->n_outputs,
                                   chosen ? chosen + start * m->n_outputs : NULL, err);
+        if (s != LP_OK && err && err->line) {   /* a value the graph refused: its row and column */
+            lp__err_prefix(err, "row %zu: ", start + (size_t)err->line);
+            err->line = 0;
+            size_t f = (size_t)err->column_index;
+            if (err->column_index >= 0 && f < m->n_features) {
+                lp__err_set_name(err->column, names[feature_col[f]], lens[feature_col[f]]);
+                err->column_index = (int64_t)feature_col[f];
+            }
+        }
     }
     scratch_free(&sc);
     free(names);
@@ -155,6 +164,10 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
         }
         s = lp__predict_batch(m, x, n, threshold, sc.margins, proba + start * m->n_outputs,
                               chosen ? chosen + start * m->n_outputs : NULL, err);
+        if (s != LP_OK && err && err->line) {   /* a value the graph refused: the matrix row */
+            lp__err_prefix(err, "row %zu: ", start + (size_t)err->line);
+            err->line = 0;
+        }
     }
     scratch_free(&sc);
     return s;

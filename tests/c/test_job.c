@@ -832,6 +832,57 @@ LP_TEST(calls_out_of_order)
     lp_model_destroy(m);
 }
 
+/* A value a graph input refuses (a category a handle_unknown='error'
+ * OneHotEncoder does not list) is found only when its batch runs; the error
+ * still names the file's line and the CSV column, as a cell the parser
+ * refuses does: in a later batch, and in a slice that starts mid-file. */
+LP_TEST(graph_input_errors_name_the_file_line)
+{
+    size_t mlen = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/onnx_ml/skl_onehot_strict_binary/model.onnx", &mlen);
+    lp_model *m = NULL;
+    lp_error err;
+    if (!LP_CHECK(bytes != NULL, "model file") ||
+        !LP_CHECK_STATUS(lp_model_load(bytes, mlen, NULL, &m, &err), LP_OK, &err)) {
+        free(bytes);
+        return;
+    }
+    free(bytes);
+    const size_t rows = 5000, bad_line = 4323;   /* physical line: the header is line 1 */
+    lp_test_str in = {0};
+    lp_test_str_add(&in, "id,size,color,income,age\n", 25);
+    size_t slice_at = 0;
+    for (size_t i = 0; i < rows; i++) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "%zu,S,%s,1,0.5\n", i, i + 2 == bad_line ? "teal" : "red");
+        if (i + 2 == 3001) slice_at = in.len;   /* the slice starts at line 3001 */
+        lp_test_str_add(&in, line, (size_t)n);
+    }
+    static const long chunks[] = {0, 4096};
+    for (size_t c = 0; c < 2; c++) {
+        job_run r = run_job(m, NULL, in.p, in.len, chunks[c]);
+        LP_CHECK(r.status == LP_ERR_BAD_NUMBER, "whole file: %s (%s)", lp_status_code(r.status), r.err.message);
+        LP_CHECK(r.err.line == bad_line, "whole file: line %llu", (unsigned long long)r.err.line);
+        LP_CHECK_STR(r.err.column, "color");
+        LP_CHECK_EQ_INT(r.err.column_index, 2);
+        LP_CHECK_CONTAINS(r.err.message, "does not list");
+        LP_CHECK(strstr(r.err.message, "batch") == NULL, "message: %s", r.err.message);
+        lp_test_str_free(&r.out);
+    }
+    lp_job_options jo = lp_job_options_default();
+    jo.header = in.p;
+    jo.header_len = 24;
+    jo.first_line = 3001;
+    jo.write_header = 0;
+    job_run r = run_job(m, &jo, in.p + slice_at, in.len - slice_at, 777);
+    LP_CHECK(r.status == LP_ERR_BAD_NUMBER && r.err.line == bad_line, "slice: %s line %llu (%s)",
+             lp_status_code(r.status), (unsigned long long)r.err.line, r.err.message);
+    LP_CHECK_STR(r.err.column, "color");
+    lp_test_str_free(&r.out);
+    lp_test_str_free(&in);
+    lp_model_destroy(m);
+}
+
 void test_job(void)
 {
     LP_RUN(fixtures_through_the_job);
@@ -849,4 +900,5 @@ void test_job(void)
     LP_RUN(calls_out_of_order);
     LP_RUN(csv_limits_name_line_and_column);
     LP_RUN(parse_only_parses_every_cell);
+    LP_RUN(graph_input_errors_name_the_file_line);
 }

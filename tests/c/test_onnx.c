@@ -163,6 +163,13 @@ static const char *const ml_cases[] = {
     /* gen_onnx_pipelines.py: scikit-learn pipelines in skl2onnx's form */
     "skl_columns_binarizer_binary", "skl_imputer_scaler_logreg", "skl_onehot_strict_binary",
     "skl_ordinal_labelencoder", "skl_scaler_onehot_logreg",
+    /* tree ensembles on the features encoders compute (lp__onnx_feature_graph) */
+    "skl_onehot_rf_multiclass", "skl_scaler_onehot_gb_binary", "skl_scaler_onehot_gb_multiclass",
+    "skl_scaler_onehot_dt_binary",
+    /* "" and "NA" cells in a string column are those strings */
+    "skl_onehot_empty_na_strings",
+    /* StandardScaler + MLPClassifier (MatMul, Add, Relu/Tanh, Softmax or Sigmoid → [1 - p, p]) */
+    "skl_scaler_mlp_binary", "skl_scaler_mlp_multiclass",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the

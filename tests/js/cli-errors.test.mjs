@@ -62,6 +62,18 @@ describe('CLI errors', () => {
         assert.match(line, /^localpredict: input\.csv:4: (column "row_id": )?.*quote/i);
       });
 
+      test('a category a strict OneHotEncoder refuses (ONNX): the file\'s line and column, with --jobs too', async () => {
+        const model = cases['onnx_ml/skl_onehot_strict_binary'].model;
+        const rows = ['id,size,color,income,age'];
+        for (let i = 0; i < 5000; i++) rows.push(`${i},S,${i === 4321 ? 'teal' : 'red'},1,0.5`);
+        for (const jobs of ['1', '2']) {
+          const line = await expectFailure({ files: { 'input.csv': `${rows.join('\n')}\n` }, model, args: ['--jobs', jobs],
+            status: 3, engine: engine.name });
+          assert.match(line, /^localpredict: input\.csv:4323: column "color": .*does not list/, `--jobs ${jobs}`);
+          assert.doesNotMatch(line, /batch/);
+        }
+      });
+
       test('a ragged row: its line, both field counts', async () => {
         const l = lines();
         l[4] += ',9';
