@@ -98,6 +98,43 @@ void lp__text_model_free(lp__text_model *t)
 {
     if (!t) return;
     lp__text_prep_free(&t->prep);
+    free(t->spec);
+    free(t->where);
+    free((void *)t->vocab.name);
+    free((void *)t->vocab.bytes);
     free(t);
+}
+
+lp_status lp__text_keep_source(lp__text_model *t, const cJSON *preprocess, const lp__text_file *files, size_t n_files,
+                               const char *where, lp_error *err)
+{
+    t->spec = cJSON_PrintUnformatted(preprocess);
+    t->where = where ? lp__strndup(where, strlen(where)) : NULL;
+    int ok = t->spec && (!where || t->where);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(preprocess, "vocab"));
+    for (size_t i = 0; ok && name && i < n_files; i++) {
+        if (strcmp(files[i].name, name) != 0) continue;
+        uint8_t *copy = malloc(files[i].len ? files[i].len : 1);
+        t->vocab.name = lp__strndup(name, strlen(name));
+        t->vocab.bytes = copy;
+        t->vocab.len = files[i].len;
+        ok = copy && t->vocab.name;
+        if (ok && files[i].len) memcpy(copy, files[i].bytes, files[i].len);
+        break;
+    }
+    return ok ? LP_OK : lp__fail(err, LP_ERR_NOMEM, "out of memory");
+}
+
+lp_status lp__text_attach_source(lp_model *m, const char *spec, size_t spec_len, const char *where,
+                                 const lp_part *vocab, lp_error *err)
+{
+    cJSON *root = NULL;
+    lp_status s = lp__json_parse_strict((const uint8_t *)spec, spec_len, where, LP_ERR_BAD_MODEL, &root, err);
+    lp__text_prep prep;
+    if (s == LP_OK) s = lp__text_prep_parse(&prep, root, vocab, vocab ? 1 : 0, where, err);
+    if (s == LP_OK) s = lp__text_attach(m, &prep, where, err);
+    if (s == LP_OK) s = lp__text_keep_source(m->text, root, vocab, vocab ? 1 : 0, where, err);
+    cJSON_Delete(root);
+    return s;
 }
 #endif
