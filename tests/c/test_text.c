@@ -871,6 +871,26 @@ LP_TEST(text_model_predict_table)
     lp_test_str_free(&out);
     lp_model_destroy(m);
 }
+
+/* A vocabulary whose ids do not fit the model's embedding table (ids that
+ * feed a Gather of a constant [10, 3] table) is named at load. */
+LP_TEST(text_model_vocab_must_fit_the_embedding)
+{
+    static const struct { const char *vocab; lp_status want; const char *needle; } cases[] = {
+        {"{\"a\": 1, \"b\": 9}", LP_OK, NULL},
+        {"{\"a\": 1, \"b\": 10}", LP_ERR_BAD_MANIFEST, "ids up to 10, but the model's embedding table (\"embedding.weight\") has 10 rows"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char manifest[300];
+        snprintf(manifest, sizeof manifest, "{\"localpredict\": 1, \"classes\": [\"x\", \"y\", \"z\"], \"preprocess\": "
+                 "{\"text\": \"t\", \"tokenizer\": \"words\", \"max_length\": 4, \"vocab\": %s}}", cases[i].vocab);
+        lp_model *m = NULL;
+        lp_error err;
+        if (LP_CHECK_STATUS(load_text_model("gather_small", manifest, &m, &err), cases[i].want, &err) && cases[i].needle)
+            LP_CHECK_CONTAINS(err.message, cases[i].needle);
+        lp_model_destroy(m);
+    }
+}
 #endif
 
 void test_text(void)
@@ -890,5 +910,6 @@ void test_text(void)
     LP_RUN(text_model_mismatch_errors);
     LP_RUN(text_model_vocab_file_and_blob);
     LP_RUN(text_model_predict_table);
+    LP_RUN(text_model_vocab_must_fit_the_embedding);
 #endif
 }
