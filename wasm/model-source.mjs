@@ -91,7 +91,7 @@ export async function resolveModelSource(input, model, manifest, partsOption) {
     if (pick.model) {
       // The bundle's manifest brings the files it names (its vocabulary); a manifest given apart, the parts option.
       const named = manifest ? [] : pick.parts;
-      return { model: { bytes: pick.model.bytes, name: model.name }, manifest: manifest ?? pick.manifest, parts: [...named, ...(parts ?? [])] };
+      return { model: { bytes: pick.model.bytes, name: model.name }, manifest: manifest ?? pick.manifest, parts: [...(parts ?? []), ...named] };
     }
     if (manifest) throw usageError(`${source} holds an ensemble's manifest; give no other manifest`);
     return { model: { bytes: EMPTY, name: model.name }, manifest: pick.manifest, parts: [...pick.parts, ...(parts ?? [])] };
