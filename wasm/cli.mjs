@@ -23,7 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { loadModel, LocalPredictError, version } from './node.mjs';
 import { modelInfoJson, CHUNK } from './model.mjs';
 import { describeFsError } from './load-node.mjs';
-import { isEnsembleManifest, ensembleFileNames } from './zip.mjs';
+import { isEnsembleManifest } from './zip.mjs';
+import { manifestFiles } from './manifest-files.mjs';
 
 const EXIT = {
   OK: 0,
@@ -475,13 +476,25 @@ async function load(modelPath, values, limits) {
   const options = await modelOptions(values, modelPath);
   if (!('--manifest' in values) && isEnsembleManifest(bytes)) {
     // MODEL is an ensemble's manifest: read the files it names, relative to it (as the native CLI does).
-    const parts = [];
-    for (const name of ensembleFileNames(bytes)) {
-      parts.push({ name, bytes: await readBytes(name.startsWith('/') ? name : join(dirname(modelPath), name)) });
-    }
+    const parts = await readNamedFiles(modelPath, bytes);
     return loadModel(bytes, { ...options, parts, manifestName: modelPath, source: modelPath, simd, limits });
   }
-  return loadModel(bytes, { ...options, source: modelPath, simd, limits });
+  // A manifest's vocabulary file ("preprocess.vocab"), read beside the manifest.
+  const parts = options.manifest ? await readNamedFiles(options.manifestName, options.manifest) : undefined;
+  return loadModel(bytes, { ...options, parts, source: modelPath, simd, limits });
+}
+
+/** The files a manifest names (manifest-files.mjs), relative to its path; one missing is named with where it was looked for. */
+async function readNamedFiles(manifestPath, manifestBytes) {
+  const parts = [];
+  for (const { key, name } of manifestFiles(manifestBytes)) {
+    const path = name.startsWith('/') ? name : join(dirname(manifestPath), name);
+    if (!(await isFile(path))) {
+      throw new CliError(EXIT.IO, `${manifestPath}: "${key}" names the file "${name}", which is not there (looked for ${path})`);
+    }
+    parts.push({ name, bytes: await readBytes(path) });
+  }
+  return parts;
 }
 
 async function predictCommand({ values, flags, positional, limits, csvLimits }, ui) {

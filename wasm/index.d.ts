@@ -154,9 +154,14 @@ export interface LoadOptions {
    */
   limits?: LoadLimits;
   /**
-   * The member files of an ensemble (when the model, or the `manifest` option with a
-   * null model, is a manifest with `"ensemble"`).  Not needed when the manifest is
-   * given as a path or URL (its members are read beside it) or inside a `.zip` bundle.
+   * The files a manifest names, by the names it gives: the member files of an ensemble
+   * (when the model, or the `manifest` option with a null model, is a manifest with
+   * `"ensemble"`), or a text model's vocabulary file (`"preprocess": { "vocab":
+   * "tokenizer.json" }`).  Not needed when they can be read beside the manifest (given
+   * as a path or URL, or a `URL` object for the `manifest` option; a text model's file
+   * is else read beside the model given as a path or URL) or are inside a `.zip`
+   * bundle.  Files given here win over reading.  A missing one is an error naming it
+   * (`IO` with where it was looked for, or `BAD_MANIFEST`).
    */
   parts?: Parts;
 }
@@ -446,6 +451,11 @@ export declare class Model {
    * A column holding any string is handed to the engine as text and parsed with the
    * CSV rules (so `"NA"` is missing, `"abc"` is a BAD_NUMBER error naming row and column);
    * other columns as numbers.  Synchronous.
+   *
+   * A text model (a manifest with `preprocess`) takes its text columns as strings
+   * (`{ review: 'great' }`, or arrays in the order of `preprocess.text`), tokenized
+   * as in a CSV; `null` is the empty text, a number is a USAGE error naming the
+   * column, and a matrix is UNSUPPORTED.
    *
    * @returns the labels, or with `returnPredProba` `{ labels, probabilities }`.
    * @throws LocalPredictError (USAGE for misuse or a disposed model; engine codes).

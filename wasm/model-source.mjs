@@ -4,15 +4,17 @@
  *
  * The result is { model, manifest, parts }: model and manifest as
  * { bytes, name } (model.bytes empty for an ensemble, whose manifest is the
- * whole model), and parts as [{ name, bytes }], the files an ensemble's
- * entries name.  Member files come from the `parts` option; or, when the
- * manifest was named by a path or URL and no parts were given, they are read
- * beside it (names relative to the manifest, as the CLI does); or from the
- * bundle.
+ * whole model), and parts as [{ name, bytes }], the files the manifest
+ * names (manifest-files.mjs: an ensemble's members, a text model's
+ * "preprocess.vocab").  They come from the `parts` option; or from the
+ * bundle; or they are read beside the manifest when it was named by a path
+ * or URL (names relative to it, as the CLI does), else beside the model
+ * named by a path or URL.
  */
-import { usageError } from './errors.mjs';
+import { usageError, LocalPredictError } from './errors.mjs';
 import { readResource } from './engine.mjs';
-import { isZip, unzip, pickFromBundle, isEnsembleManifest, ensembleFileNames } from './zip.mjs';
+import { isZip, unzip, pickFromBundle, isEnsembleManifest } from './zip.mjs';
+import { manifestFiles } from './manifest-files.mjs';
 
 const EMPTY = new Uint8Array(0);
 
@@ -61,8 +63,18 @@ function besides(target, name) {
   return text.slice(0, cut + 1) + name;
 }
 
-async function readBeside(base, names) {
-  return Promise.all(names.map(async (name) => ({ name, bytes: await readResource(besides(base, name)) })));
+/** The files the manifest names that `have` lacks, read beside `base`; one missing is named with where it was looked for. */
+async function readBeside(base, manifestBytes, manifestName, have = []) {
+  const wanted = manifestFiles(manifestBytes).filter((f) => !have.some((p) => p.name === f.name));
+  return Promise.all(wanted.map(async ({ key, name }) => {
+    const where = besides(base, name);
+    try {
+      return { name, bytes: await readResource(where) };
+    } catch (e) {
+      throw new LocalPredictError('IO', `${manifestName ?? 'the manifest'}: "${key}" names the file "${name}", which could ` +
+        `not be read from ${where} (${e.message}); pass it in the parts option`, undefined, { cause: e });
+    }
+  }));
 }
 
 /**
@@ -77,15 +89,22 @@ export async function resolveModelSource(input, model, manifest, partsOption) {
     const source = model.name ?? 'the bundle';
     const pick = pickFromBundle(await unzip(model.bytes, source), source);
     if (pick.model) {
-      return { model: { bytes: pick.model.bytes, name: model.name }, manifest: manifest ?? pick.manifest, parts: parts ?? [] };
+      // The bundle's manifest brings the files it names (its vocabulary); a manifest given apart, the parts option.
+      const named = manifest ? [] : pick.parts;
+      return { model: { bytes: pick.model.bytes, name: model.name }, manifest: manifest ?? pick.manifest, parts: [...(parts ?? []), ...named] };
     }
     if (manifest) throw usageError(`${source} holds an ensemble's manifest; give no other manifest`);
     return { model: { bytes: EMPTY, name: model.name }, manifest: pick.manifest, parts: [...pick.parts, ...(parts ?? [])] };
   }
   if (model && !manifest && isEnsembleManifest(model.bytes)) {
     // The model argument is an ensemble's manifest: the model is the files it names.
-    if (!parts && located) parts = await readBeside(input, ensembleFileNames(model.bytes));
+    if (!parts && located) parts = await readBeside(input, model.bytes, model.name);
     return { model: { bytes: EMPTY, name: model.name }, manifest: { bytes: model.bytes, name: model.name }, parts: parts ?? [] };
+  }
+  if (manifest) {
+    // A model's manifest naming files (its vocabulary): read beside the manifest, else beside the model.
+    const base = manifest.located ? manifest.name : located ? input : null;
+    if (base) parts = [...(parts ?? []), ...await readBeside(base, manifest.bytes, manifest.name ?? 'the manifest', parts ?? [])];
   }
   return { model: model ?? { bytes: EMPTY, name: null }, manifest, parts: parts ?? [] };
 }

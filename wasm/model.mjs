@@ -116,7 +116,7 @@ async function modelBytes(input) {
 async function manifestBytes(m) {
   if (m === undefined || m === null) return null;
   if (typeof m === 'string') return { bytes: encoder.encode(m), name: null }; // JSON text
-  if (m instanceof URL) return { bytes: await readResource(m), name: String(m) };
+  if (m instanceof URL) return { bytes: await readResource(m), name: String(m), located: true };   // files it names are beside it
   const bytes = asBytes(m);
   if (bytes) return { bytes, name: null };
   if (isBlob(m)) return { bytes: new Uint8Array(await m.arrayBuffer()), name: m.name || null };

@@ -15,6 +15,7 @@
  * pickFromBundle() then decides what the bundle holds (see its comment).
  */
 import { LocalPredictError } from './errors.mjs';
+import { manifestFileNames } from './manifest-files.mjs';
 import { environmentInflateRaw } from './engine.mjs';
 
 const EOCD_SIG = 0x06054b50;
@@ -204,7 +205,8 @@ export function pickFromBundle(files, source = 'the bundle') {
       .map((f) => ({ name: f.name.slice(dir.length), bytes: f.bytes }));
     return { model: null, manifest, parts };
   }
-  const candidates = files.filter((f) => f !== manifest && looksLikeModel(f.bytes));
+  const named = manifest ? namedFiles(files, manifest) : [];   // e.g. a tokenizer JSON: not a candidate model
+  const candidates = files.filter((f) => f !== manifest && looksLikeModel(f.bytes) && !named.some((n) => n.bytes === f.bytes));
   let model = null;
   if (manifest) model = candidates.find((f) => stem(f.name) === stem(manifest.name)) ?? null;
   if (!model && candidates.length === 1) model = candidates[0];
@@ -215,7 +217,15 @@ export function pickFromBundle(files, source = 'the bundle') {
     throw bad(source, `the bundle holds ${candidates.length} candidate models (${listed(candidates.map((f) => f.name))}) ` +
       `and no manifest saying which: add NAME${MANIFEST_SUFFIX} for the model NAME.* to use, or an ensemble manifest naming them all`);
   }
-  return { model, manifest, parts: [] };
+  return { model, manifest, parts: named };
+}
+
+/** The bundle's files a (non-ensemble) manifest names (its vocabulary), relative to its folder. */
+function namedFiles(files, manifest) {
+  const dir = manifest.name.includes('/') ? manifest.name.slice(0, manifest.name.lastIndexOf('/') + 1) : '';
+  const wanted = manifestFileNames(manifest.bytes);
+  return files.filter((f) => f !== manifest && f.name.startsWith(dir) && wanted.includes(f.name.slice(dir.length)))
+    .map((f) => ({ name: f.name.slice(dir.length), bytes: f.bytes }));
 }
 
 /** A manifest JSON object with an "ensemble" key (the text is small; malformed JSON is not one). */
@@ -231,14 +241,3 @@ export function isEnsembleManifest(bytes) {
   }
 }
 
-/** The file names an ensemble's manifest asks for (its entries' "model", and "manifest" strings). */
-export function ensembleFileNames(bytes) {
-  const m = JSON.parse(new TextDecoder().decode(bytes));
-  const names = [];
-  for (const e of Array.isArray(m.ensemble) ? m.ensemble : []) {
-    for (const key of ['model', 'manifest']) {
-      if (e && typeof e[key] === 'string' && e[key] && !names.includes(e[key])) names.push(e[key]);
-    }
-  }
-  return names;
-}

@@ -245,7 +245,8 @@ static int build_overrides(const options *o, char **out)
 }
 
 /* ---- model ---- */
-/* ---- ensembles: the files a manifest's "ensemble" names ---- */
+/* ---- the files a manifest names: an ensemble's members (and their
+ * manifests), a text model's vocabulary ("preprocess.vocab") ---- */
 typedef struct cli_parts {
     lp_part *parts;
     size_t   n;
@@ -262,25 +263,33 @@ static void free_parts(cli_parts *p)
     p->n = 0;
 }
 
-/* The manifest's JSON when MODEL's bytes are a manifest with "ensemble", else NULL. */
-static cJSON *ensemble_manifest(const uint8_t *bytes, size_t len)
+/* The JSON of a manifest ({"localpredict": ...}) when bytes are one, else NULL. */
+static cJSON *manifest_json(const uint8_t *bytes, size_t len)
 {
     size_t i = 0;
     while (i < len && strchr(" \t\r\n", bytes[i])) i++;
     if (i == len || bytes[i] != '{' || len > ((size_t)4 << 20)) return NULL;
     cJSON *root = cJSON_ParseWithLength((const char *)bytes, len);
-    if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "localpredict") &&
-        cJSON_GetObjectItemCaseSensitive(root, "ensemble"))
-        return root;
+    if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "localpredict")) return root;
     cJSON_Delete(root);
     return NULL;
 }
 
-static int add_part(cli_parts *p, const char *manifest_path, const char *name)
+/* The manifest's JSON when MODEL's bytes are a manifest with "ensemble", else NULL. */
+static cJSON *ensemble_manifest(const uint8_t *bytes, size_t len)
+{
+    cJSON *root = manifest_json(bytes, len);
+    if (root && cJSON_GetObjectItemCaseSensitive(root, "ensemble")) return root;
+    cJSON_Delete(root);
+    return NULL;
+}
+
+/* Reads `name` (relative to the manifest's folder, or absolute) into p; `key`
+ * is the manifest key naming it, for the message when it is not there. */
+static int add_part(cli_parts *p, const char *manifest_path, const char *key, const char *name)
 {
     for (size_t i = 0; i < p->n; i++)
         if (strcmp(p->parts[i].name, name) == 0) return EXIT_OK;
-    /* Names are relative to the manifest's folder (or absolute). */
     const char *slash = strrchr(manifest_path, '/');
     size_t dir = name[0] == '/' || !slash ? 0 : (size_t)(slash - manifest_path) + 1;
     char *path = malloc(dir + strlen(name) + 1);
@@ -296,7 +305,9 @@ static int add_part(cli_parts *p, const char *manifest_path, const char *name)
     strcpy(copy, name);
     uint8_t *bytes = NULL;
     size_t len = 0;
-    int rc = read_file(path, &bytes, &len);
+    int rc = file_exists(path) ? read_file(path, &bytes, &len)
+           : fail(EXIT_IO, "%s: \"%s\" names the file \"%s\", which is not there (looked for %s)",
+                  manifest_path, key, name, path);
     free(path);
     if (rc) {
         free(copy);
@@ -306,18 +317,22 @@ static int add_part(cli_parts *p, const char *manifest_path, const char *name)
     return EXIT_OK;
 }
 
-/* Reads every file the entries name: "model", and "manifest" when it is a file name. */
-static int read_ensemble_parts(const char *manifest_path, const cJSON *root, cli_parts *p)
+/* Reads every file the manifest names: each "ensemble" entry's "model" (and
+ * "manifest" when it is a file name), and "preprocess.vocab" when it is a
+ * file name.  (A malformed entry is the engine's to name.) */
+static int read_named_parts(const char *manifest_path, const cJSON *root, cli_parts *p)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "ensemble");
     for (const cJSON *e = cJSON_IsArray(list) ? list->child : NULL; e; e = e->next) {
         const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "model"));
         const char *man = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "manifest"));
-        int rc = model && model[0] ? add_part(p, manifest_path, model) : EXIT_OK;
-        if (!rc && man && man[0]) rc = add_part(p, manifest_path, man);
-        if (rc) return rc;   /* (a malformed entry is the engine's to name) */
+        int rc = model && model[0] ? add_part(p, manifest_path, "ensemble.model", model) : EXIT_OK;
+        if (!rc && man && man[0]) rc = add_part(p, manifest_path, "ensemble.manifest", man);
+        if (rc) return rc;
     }
-    return EXIT_OK;
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
+    const char *vocab = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pre, "vocab"));
+    return vocab && vocab[0] ? add_part(p, manifest_path, "preprocess.vocab", vocab) : EXIT_OK;
 }
 
 static int load_model(const options *o, lp_model **model)
@@ -331,7 +346,7 @@ static int load_model(const options *o, lp_model **model)
     cJSON *ensemble = rc ? NULL : ensemble_manifest(bytes, len);
     if (ensemble) {   /* MODEL is an ensemble's manifest: the model is the files it names */
         if (manifest_path) rc = fail(EXIT_USAGE, "%s is an ensemble's manifest: give it alone, without --manifest", o->model);
-        if (!rc) rc = read_ensemble_parts(o->model, ensemble, &parts);
+        if (!rc) rc = read_named_parts(o->model, ensemble, &parts);
         cJSON_Delete(ensemble);
         manifest = bytes, manifest_len = len, manifest_path = o->model;
         bytes = NULL, len = 0;
@@ -348,7 +363,12 @@ static int load_model(const options *o, lp_model **model)
             if (file_exists(default_manifest)) manifest_path = default_manifest;
         }
     }
-    if (!rc && manifest_path && !manifest) rc = read_file(manifest_path, &manifest, &manifest_len);
+    if (!rc && manifest_path && !manifest) {
+        rc = read_file(manifest_path, &manifest, &manifest_len);
+        cJSON *root = rc ? NULL : manifest_json(manifest, manifest_len);
+        if (root) rc = read_named_parts(manifest_path, root, &parts);   /* e.g. its vocabulary */
+        cJSON_Delete(root);
+    }
     if (!rc) rc = build_overrides(o, &overrides);
     if (!rc) {
         lp_load_options lo = lp_load_options_default();

@@ -393,6 +393,8 @@ static lp_status apply_preprocess(lp_model *m, const cJSON *v, const parsed *fro
     lp_status s = lp__text_prep_parse(&prep, v, opts ? opts->parts : NULL, opts ? opts->n_parts : 0, from->name, err);
     if (s == LP_OK && (s = lp__text_attach(m, &prep, from->name, err)) != LP_OK && err && !err->field[0])
         lp__err_set_name(err->field, "preprocess", strlen("preprocess"));
+    /* kept for the model blob (the worker pool's engines parse it again) */
+    if (s == LP_OK) s = lp__text_keep_source(m->text, v, opts ? opts->parts : NULL, opts ? opts->n_parts : 0, from->name, err);
     if (s == BAD && from->bad != BAD && err) err->code = s = from->bad;
     return s;
 }

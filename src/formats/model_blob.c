@@ -14,6 +14,7 @@
 #include "../core/error.h"
 #include "ensemble.h"
 #include "forest_check.h"
+#include "text_model.h"
 
 /* ---- writing ---- */
 typedef struct writer {
@@ -105,16 +106,29 @@ static void write_model(writer *w, const lp_model *m)
             put(w, &p->codes[i], sizeof(double));
         }
     }
+    /* A text model's preprocessing as its manifest gave it ("preprocess" and
+     * the vocabulary file it names), parsed again when the blob is read. */
+#ifndef LP_NO_TEXT
+    const struct lp__text_model *t = m->text;
+    put_u64(w, t != NULL);
+    if (t) {
+        put_str(w, t->spec);
+        put_str(w, t->where ? t->where : "");
+        put_u64(w, t->vocab.name != NULL);
+        if (t->vocab.name) {
+            put_str(w, t->vocab.name);
+            put_u64(w, t->vocab.len);
+            put(w, t->vocab.bytes, t->vocab.len);
+        }
+    }
+#else
+    put_u64(w, 0);
+#endif
 }
 
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
 {
     lp_model *m = (lp_model *)model;   /* the blob is a cache inside the model */
-#ifndef LP_NO_TEXT
-    if (m->text)   /* the blob does not carry the preprocessing yet */
-        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model cannot be serialised yet (its preprocessing is not "
-                        "in the blob): predict with one engine (jobs: 1)");
-#endif
     if (m->ensemble && m->blob.len == 0) {   /* its manifest and its members' blobs */
         lp_status s = lp__ensemble_serialize(m, err);
         if (s != LP_OK) return s;
@@ -218,10 +232,11 @@ int lp__blob_is(const uint8_t *bytes, size_t len)
 
 /* The dense graph from the ONNX bytes the blob carries; it must agree with
  * the model fields stored beside it. */
-static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, lp_error *err)
+static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, int text, lp_error *err)
 {
 #ifdef LP_NO_ONNX
     (void)m;
+    (void)text;
     (void)limits;
     return lp__fail(err, LP_ERR_UNSUPPORTED, "this blob holds an ONNX graph, and this engine is the tabular-only "
                     "build (LP_NO_ONNX)");
@@ -231,7 +246,8 @@ static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, lp_er
     int trees = m->forest.n_trees > 0;   /* trees after encoders: the graph computes their features */
     lp_status s = lp__onnx_decode_limited(m->graph_source, m->graph_source_len, limits, &om, err);
     if (s == LP_OK) s = trees ? lp__onnx_feature_graph(&om, &m->graph, &ensemble, err) : lp__graph_build(&om, &m->graph, err);
-    if (s == LP_OK && (m->graph->n_features != m->n_features || (!trees && m->graph->n_outputs != m->n_groups)))
+    /* (a text model's features are its text columns, attached afterwards) */
+    if (s == LP_OK && ((!text && m->graph->n_features != m->n_features) || (!trees && m->graph->n_outputs != m->n_groups)))
         s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
     return s;
 #endif
@@ -380,6 +396,26 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits 
             p->numeric_names = (uint8_t)numeric;
         }
     }
+    /* A text model's preprocessing: pointers into the blob, parsed once the graph is built. */
+    const char *text_spec = NULL, *vocab_bytes = NULL;
+    char *text_where = NULL, *vocab_name = NULL;
+    size_t text_spec_len = 0, vocab_len = 0;
+    if (get_u64(&r) && r.ok) {
+#ifndef LP_NO_TEXT
+        text_spec_len = get_count(&r, 1);
+        text_spec = take(&r, text_spec_len);
+        text_where = get_str(&r);
+        if (get_u64(&r) && r.ok) {
+            vocab_name = get_str(&r);
+            vocab_len = get_count(&r, 1);
+            vocab_bytes = take(&r, vocab_len);
+        }
+        if (!m->graph_source_len) r.ok = 0;
+#else
+        (void)text_spec_len, (void)vocab_bytes, (void)vocab_len;
+        r.ok = 0;   /* (a full engine's blob) */
+#endif
+    }
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);
     f->tree_has_cat = calloc(f->n_trees + 1, 1);
@@ -400,9 +436,18 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits 
     for (size_t t = 0; s == LP_OK && t < f->n_trees; t++)
         tree_end[t] = t + 1 < f->n_trees ? f->tree_root[t + 1] : (uint32_t)f->n_nodes;
     /* The graph first: for trees after encoders it says how wide their features are. */
-    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, onnx, err);
+    if (s == LP_OK && m->graph_source_len) s = rebuild_graph(m, onnx, text_spec != NULL, err);
     if (s == LP_OK) s = lp__forest_check(f, tree_end, lp__model_tree_width(m), m->n_groups, err);
     free(tree_end);
+#ifndef LP_NO_TEXT
+    if (s == LP_OK && text_spec) {
+        lp_part vocab = {vocab_name, (const uint8_t *)vocab_bytes, vocab_len};
+        s = lp__text_attach_source(m, text_spec, text_spec_len, text_where && text_where[0] ? text_where : "the model blob",
+                                   vocab_name ? &vocab : NULL, err);
+    }
+#endif
+    free(text_where);
+    free(vocab_name);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;

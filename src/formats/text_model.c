@@ -29,6 +29,59 @@ static lp_status find_input(const lp__graph *g, const char *name, const lp__text
                     "the model", where, name, what);
 }
 
+/* ---- the vocabulary against the embedding table ---- */
+static int64_t vocab_max_id(const lp__vocab *v)
+{
+    int64_t max = -1;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->entry[i].id > max) max = v->entry[i].id;
+    return max;
+}
+
+/* The largest id the tokenizer can give (padding included). */
+static int64_t largest_id(const lp__text_prep *p)
+{
+    int64_t max = p->pad_value;
+    if (p->tokenizer == LP__TOK_WORDS) {
+        int64_t v = vocab_max_id(&p->words);
+        max = v > max ? v : max;
+        max = p->oov_id > max ? p->oov_id : max;
+    } else if (p->tokenizer == LP__TOK_KERAS) {
+        int64_t v = vocab_max_id(&p->keras.word_index);
+        if (p->keras.num_words > 0 && v > p->keras.num_words - 1) v = p->keras.num_words - 1;
+        max = v > max ? v : max;
+        max = p->keras.oov_index > max ? p->keras.oov_index : max;
+    } else {
+        int64_t v = vocab_max_id(&p->wordpiece.vocab);
+        max = v > max ? v : max;
+    }
+    return max;
+}
+
+/* The ids must index the embedding table: when they feed a Gather of a
+ * constant table along axis 0 (torch's nn.Embedding, a Keras Embedding as
+ * tf2onnx writes it), the vocabulary's largest id is below its row count.
+ * (Other forms, such as a one-hot product, are not checked.) */
+static lp_status check_embedding(const lp__graph *g, const lp__text_prep *p, long in_ids, const char *where,
+                                 lp_error *err)
+{
+    uint32_t ids = g->inputs[in_ids].value;
+    for (size_t i = 0; i < g->n_ops; i++) {
+        const lp__op *op = &g->ops[i];
+        if (strcmp(op->kind->op_type, "Gather") != 0 || op->n_in < 2 || op->in[1] != ids || op->iattr[0] != 0)
+            continue;
+        const lp__value *table = &g->values[op->in[0]];
+        if (!table->is_const || table->shape.rank < 1) continue;
+        int64_t rows = table->shape.dims[0], largest = largest_id(p);
+        if (largest >= rows)
+            return lp__fail(err, LP_ERR_BAD_MANIFEST, "%s: the vocabulary (\"preprocess.vocab\") gives ids up to %lld, "
+                            "but the model's embedding table (\"%s\") has %lld rows: is it the vocabulary the model "
+                            "was trained with?", where, (long long)largest, table->name ? table->name : "?",
+                            (long long)rows);
+    }
+    return LP_OK;
+}
+
 static lp_status attach(lp_model *m, lp__text_model *t, const char *where, lp_error *err)
 {
     const lp__graph *g = m->graph;
@@ -44,6 +97,7 @@ static lp_status attach(lp_model *m, lp__text_model *t, const char *where, lp_er
         ids = g->inputs[0].name;
     }
     lp_status s = find_input(g, ids, p, "token ids", where, &t->in_ids, err);
+    if (s == LP_OK) s = check_embedding(g, p, t->in_ids, where, err);
     if (s == LP_OK) s = find_input(g, p->input_mask, p, "attention mask", where, &t->in_mask, err);
     if (s == LP_OK) s = find_input(g, p->input_type_ids, p, "token type ids", where, &t->in_types, err);
     for (size_t i = 0; s == LP_OK && i < g->n_inputs; i++)
@@ -61,6 +115,7 @@ static lp_status attach(lp_model *m, lp__text_model *t, const char *where, lp_er
             names = NULL;
         }
     if (!names || !is_cat) {
+        for (size_t k = 0; names && k < p->n_columns; k++) free(names[k]);
         free(names);
         free(is_cat);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
@@ -98,6 +153,43 @@ void lp__text_model_free(lp__text_model *t)
 {
     if (!t) return;
     lp__text_prep_free(&t->prep);
+    free(t->spec);
+    free(t->where);
+    free((void *)t->vocab.name);
+    free((void *)t->vocab.bytes);
     free(t);
+}
+
+lp_status lp__text_keep_source(lp__text_model *t, const cJSON *preprocess, const lp__text_file *files, size_t n_files,
+                               const char *where, lp_error *err)
+{
+    t->spec = cJSON_PrintUnformatted(preprocess);
+    t->where = where ? lp__strndup(where, strlen(where)) : NULL;
+    int ok = t->spec && (!where || t->where);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(preprocess, "vocab"));
+    for (size_t i = 0; ok && name && i < n_files; i++) {
+        if (strcmp(files[i].name, name) != 0) continue;
+        uint8_t *copy = malloc(files[i].len ? files[i].len : 1);
+        t->vocab.name = lp__strndup(name, strlen(name));
+        t->vocab.bytes = copy;
+        t->vocab.len = files[i].len;
+        ok = copy && t->vocab.name;
+        if (ok && files[i].len) memcpy(copy, files[i].bytes, files[i].len);
+        break;
+    }
+    return ok ? LP_OK : lp__fail(err, LP_ERR_NOMEM, "out of memory");
+}
+
+lp_status lp__text_attach_source(lp_model *m, const char *spec, size_t spec_len, const char *where,
+                                 const lp_part *vocab, lp_error *err)
+{
+    cJSON *root = NULL;
+    lp_status s = lp__json_parse_strict((const uint8_t *)spec, spec_len, where, LP_ERR_BAD_MODEL, &root, err);
+    lp__text_prep prep;
+    if (s == LP_OK) s = lp__text_prep_parse(&prep, root, vocab, vocab ? 1 : 0, where, err);
+    if (s == LP_OK) s = lp__text_attach(m, &prep, where, err);
+    if (s == LP_OK) s = lp__text_keep_source(m->text, root, vocab, vocab ? 1 : 0, where, err);
+    cJSON_Delete(root);
+    return s;
 }
 #endif

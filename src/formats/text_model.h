@@ -17,6 +17,11 @@
 typedef struct lp__text_model {
     lp__text_prep prep;
     long          in_ids, in_mask, in_types;   /* graph input indices, -1 = not fed */
+    /* What prep was parsed from, so the model blob can carry it and a worker
+     * parse it again (model_blob.c): the "preprocess" object as JSON text,
+     * the manifest's name, and the file its "vocab" names (NULL when inline). */
+    char          *spec, *where;
+    lp_part        vocab;
 } lp__text_model;
 
 /* Checks prep against m's graph (the named inputs exist, are int64 of width
@@ -24,6 +29,16 @@ typedef struct lp__text_model {
  * failure).  `where` names the manifest in messages. */
 lp_status lp__text_attach(lp_model *m, lp__text_prep *prep, const char *where, lp_error *err);
 void      lp__text_model_free(lp__text_model *t);
+
+/* Keeps the source of t's preprocessing: `preprocess` printed back, `where`,
+ * and a copy of the file of files[] its "vocab" names, if any. */
+lp_status lp__text_keep_source(lp__text_model *t, const cJSON *preprocess, const lp__text_file *files, size_t n_files,
+                               const char *where, lp_error *err);
+
+/* Parses a kept source again (a model blob's) and attaches it to m, whose
+ * graph is built: the worker's copy of lp__manifest_apply's "preprocess". */
+lp_status lp__text_attach_source(lp_model *m, const char *spec, size_t spec_len, const char *where,
+                                 const lp_part *vocab, lp_error *err);
 #endif
 
 #endif

@@ -12,6 +12,7 @@
 #include "binding.h"
 #include "cells.h"
 #include "outputs.h"
+#include "text_batch.h"
 
 #define BLOCK_ROWS 1024
 
@@ -65,14 +66,56 @@ static lp_status cell_value(const lp_model *m, size_t feature, const lp_column *
     return lp__fail(err, LP_ERR_USAGE, "unknown column type %d", (int)col->type);
 }
 
+#ifndef LP_NO_TEXT
+#define TEXT_BLOCK_ROWS 64   /* rows x max_length ids (and mask, type ids) at a time */
+
+/* A text model's rows: each row's text cells (strings; a missing cell is the
+ * empty text, as an empty CSV cell; a number is refused) become token ids, as
+ * in a CSV job. */
+static lp_status predict_text_table(const lp_model *m, const lp_table *t, const size_t *feature_col,
+                                    const char *const *names, const size_t *lens, double threshold, float *proba,
+                                    uint8_t *chosen, lp_error *err)
+{
+    lp__text_batch b;
+    float *margins = malloc(TEXT_BLOCK_ROWS * lp__model_margin_width(m) * sizeof *margins);
+    lp_status s = lp__text_batch_init(&b, m, TEXT_BLOCK_ROWS, err);
+    if (s == LP_OK && !margins) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    for (size_t start = 0; s == LP_OK && start < t->n_rows; start += TEXT_BLOCK_ROWS) {
+        size_t n = t->n_rows - start < TEXT_BLOCK_ROWS ? t->n_rows - start : TEXT_BLOCK_ROWS;
+        for (size_t r = 0; s == LP_OK && r < n; r++) {
+            for (size_t f = 0; s == LP_OK && f < m->n_features; f++) {
+                size_t c = feature_col[f], row = start + r;
+                const lp_column *col = &t->columns[c];
+                b.cells[f] = (const uint8_t *)"", b.lens[f] = 0;
+                if (col->missing && col->missing[row]) continue;
+                if (col->type != LP_COL_STR) {
+                    s = lp__fail(err, LP_ERR_USAGE, "a number, where a text model takes text (a string)");
+                    if (err) lp__err_set_name(err->column, names[c], lens[c]), err->column_index = (int64_t)c;
+                    break;
+                }
+                uint32_t a = col->str_offsets[row], e = col->str_offsets[row + 1];
+                if (e < a) s = lp__fail(err, LP_ERR_USAGE, "string offsets go backwards at row %zu", row);
+                b.cells[f] = (const uint8_t *)col->data + a, b.lens[f] = e - a;
+            }
+            if (s == LP_OK) s = lp__text_batch_row(m, &b, r, err);
+            if (s != LP_OK && err) lp__err_prefix(err, "row %zu: ", start + r + 1);   /* the text step names the column */
+        }
+        if (s == LP_OK)
+            s = lp__text_predict_batch(m, &b, n, threshold, margins, proba + start * m->n_outputs,
+                                       chosen ? chosen + start * m->n_outputs : NULL, err);
+    }
+    lp__text_batch_free(&b);   /* (zeroed by init, whatever happened) */
+    free(margins);
+    return s;
+}
+#endif
+
 lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_predict_options *opts,
                                  float *proba, uint8_t *chosen, lp_error *err)
 {
     lp_error_clear(err);
     if (!m || !t || !proba || (t->n_columns && !t->columns))
         return lp__fail(err, LP_ERR_USAGE, "lp_model_predict_table: missing model, table or output");
-    if (m->text)   /* not wired here yet: a text model reads CSV (lp_job) */
-        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model predicts from CSV input only, for now (predictCsv, the CLI)");
     double threshold = opts ? opts->threshold : NAN;
 
     const char **names = malloc((t->n_columns + 1) * sizeof *names);
@@ -97,6 +140,15 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
     }
     if (s != LP_OK && err) err->line = 0;   /* a table has no header line */
 
+#ifndef LP_NO_TEXT
+    if (s == LP_OK && m->text) {   /* text cells become token ids */
+        s = predict_text_table(m, t, feature_col, names, lens, threshold, proba, chosen, err);
+        free(names);
+        free(lens);
+        free(feature_col);
+        return s;
+    }
+#endif
     size_t stride = m->n_features ? m->n_features : 1;
     scratch sc = {0};
     if (s == LP_OK) s = scratch_alloc(&sc, m, stride, err);
@@ -142,7 +194,8 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
     if (m->ensemble)   /* the columns are its input columns: each member takes its own */
         return lp__ensemble_predict_matrix(m, data, n_rows, n_cols, opts ? opts->threshold : NAN, proba, chosen, err);
     if (m->text)
-        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model takes text, not a numeric matrix");
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "a text model takes text, not a numeric matrix: give rows "
+                        "(objects or arrays) holding the text, or a CSV");
     if (n_cols != m->n_features)
         return lp__fail(err, LP_ERR_COLUMN_COUNT, "the matrix has %zu columns but the model has %zu features",
                         n_cols, m->n_features);

@@ -47,7 +47,11 @@ static lp_status load_word_index(lp__keras_tokenizer *t, const cJSON *config, co
     const cJSON *wi = cJSON_GetObjectItemCaseSensitive(config, "word_index");
     if (!cJSON_IsString(wi))
         return bad(err, name, "word_index", "is missing or not a string (the JSON Tokenizer.to_json() writes)");
-    cJSON *words = cJSON_Parse(wi->valuestring);
+    cJSON *words = NULL;
+    lp_error parse_err;   /* out of memory is reported as such; anything else is the message below */
+    lp_status ps = lp__json_parse_strict((const uint8_t *)wi->valuestring, strlen(wi->valuestring),
+                                         "Keras word_index", BAD, &words, &parse_err);
+    if (ps == LP_ERR_NOMEM) return lp__fail(err, ps, "%s: out of memory reading the Keras word_index", name);
     if (!cJSON_IsObject(words)) {
         cJSON_Delete(words);
         return bad(err, name, "word_index", "is not a JSON object of word -> index");

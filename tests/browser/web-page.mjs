@@ -356,6 +356,31 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
     }
   });
 
+  test('a text model: model and manifest dropped together, then with a vocabulary file the manifest names: the CLI\'s bytes', { timeout: 2 * T }, async () => {
+    const dir = join(ROOT, 'tests', 'fixtures', 'text_model', 'keras_embedding');
+    const model = join(dir, 'model.onnx');
+    const input = join(dir, 'input.csv');
+    const want = await cli(model, input);
+    // The same preprocessing with its Keras tokenizer JSON as a file ("vocab": "tokenizer.json").
+    const inline = JSON.parse(readFileSync(join(dir, 'model.localpredict.json'), 'utf8'));
+    const vdir = join(tmp, 'text-vocab');
+    mkdirSync(vdir, { recursive: true });
+    writeFileSync(join(vdir, 'tokenizer.json'), JSON.stringify(inline.preprocess.vocab));
+    writeFileSync(join(vdir, 'model.localpredict.json'), JSON.stringify({ ...inline, preprocess: { ...inline.preprocess, vocab: 'tokenizer.json' } }));
+    const st = await open(context, pageUrl);
+    try {
+      for (const files of [[model, join(dir, 'model.localpredict.json')], [model, join(vdir, 'model.localpredict.json'), join(vdir, 'tokenizer.json')]]) {
+        await choose(st.page, { model: files, csv: input });
+        await predict(st.page);
+        const got = await download(st.page, downloadButton(st.page));
+        assert.ok(got.bytes.equals(want), `${files.length} files: the page and the CLI disagree`);
+      }
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
   test('a CSV without the model\'s columns is refused before predicting, naming them with near misses', { timeout: T }, async () => {
     const bad = join(tmp, 'visits.csv');
     writeFileSync(bad, 'id,Sepal_length,sepal_width ,petal_length\n1,5.1,3.5,1.4\n');

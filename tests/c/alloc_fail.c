@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cJSON.h"
 #include "localpredict.h"
 
 /* ---- counting allocator ---- */
@@ -90,8 +91,9 @@ typedef struct workload {
     size_t         model_len;
     const char    *manifest;
     const char    *csv;
-    const lp_part *parts;     /* an ensemble's members (the model is then its manifest) */
+    const lp_part *parts;     /* an ensemble's members (the model is then its manifest), a vocabulary */
     size_t         n_parts;
+    const char    *text_column;   /* a text model: the table predicted is this column of strings */
 } workload;
 
 /* Runs the workload; returns the first failing status with its error. */
@@ -126,7 +128,15 @@ static lp_status run(const workload *w, lp_error *err, const char **step)
     proba = __real_malloc(2 * k * sizeof *proba);
     chosen = __real_malloc(2 * k);
     lp_predict_options po = lp_predict_options_default();
-    if ((s = lp_model_predict_matrix(from_blob, x, 2, nf, &po, proba, chosen, err)) != LP_OK) goto done;
+    if (w->text_column) {   /* a text model takes text, not a matrix */
+        static const uint32_t offsets[] = {0, 5, 27};
+        lp_column col = {w->text_column, LP_COL_STR, "greatbad, useless and late!", offsets, NULL};
+        lp_table table = {2, 1, &col};
+        s = lp_model_predict_table(from_blob, &table, &po, proba, chosen, err);
+    } else {
+        s = lp_model_predict_matrix(from_blob, x, 2, nf, &po, proba, chosen, err);
+    }
+    if (s != LP_OK) goto done;
 
     *step = "predict the CSV";
     lp_job_options jo = lp_job_options_default();
@@ -204,7 +214,7 @@ static int check_ensemble(void)
         if (end) *end = '\0';
         else bytes[3][lens[3]] = '\0';
         lp_part parts[2] = {{files[1], bytes[1], lens[1]}, {files[2], bytes[2], lens[2]}};
-        workload w = {"ensemble (XGBoost + ONNX MLP)", bytes[0], lens[0], NULL, (const char *)bytes[3], parts, 2};
+        workload w = {"ensemble (XGBoost + ONNX MLP)", bytes[0], lens[0], NULL, (const char *)bytes[3], parts, 2, NULL};
         failed = check_workload(&w);
     } else {
         printf("FAIL alloc-fail: cannot read tests/fixtures/ensemble/xgb_onnx/ (run from the repository root)\n");
@@ -212,6 +222,45 @@ static int check_ensemble(void)
     for (size_t i = 0; i < 4; i++) __real_free(bytes[i]);
     return failed;
 }
+
+#ifndef LP_NO_TEXT
+/* The text model fixture with its Keras tokenizer JSON as a file the manifest
+ * names ("vocab": "tokenizer.json", a part): load, the blob carrying the
+ * preprocessing and the file, a table of strings, the CSV. */
+static int check_text_model(void)
+{
+    size_t model_len, man_len, csv_len;
+    uint8_t *model = read_file("tests/fixtures/text_model/keras_embedding/model.onnx", &model_len);
+    uint8_t *man = read_file("tests/fixtures/text_model/keras_embedding/model.localpredict.json", &man_len);
+    uint8_t *csv = read_file("tests/fixtures/text_model/keras_embedding/input.csv", &csv_len);
+    cJSON *root = man ? cJSON_ParseWithLength((const char *)man, man_len) : NULL;
+    cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
+    char *vocab = pre ? cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(pre, "vocab")) : NULL;
+    if (pre) cJSON_ReplaceItemInObjectCaseSensitive(pre, "vocab", cJSON_CreateString("tokenizer.json"));
+    char *manifest = root ? cJSON_PrintUnformatted(root) : NULL;
+    int failed = 1;
+    if (model && csv && vocab && manifest) {
+        /* the header and the first six reviews, none of them multi-line */
+        char *end = (char *)csv;
+        for (int line = 0; line < 7 && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
+        if (end) *end = '\0';
+        else csv[csv_len] = '\0';
+        lp_part part = {"tokenizer.json", (const uint8_t *)vocab, strlen(vocab)};
+        workload w = {"text model (Keras tokenizer file + ONNX embedding)", model, model_len, manifest,
+                      (const char *)csv, &part, 1, "review"};
+        failed = check_workload(&w);
+    } else {
+        printf("FAIL alloc-fail: cannot read tests/fixtures/text_model/keras_embedding/ (run from the repository root)\n");
+    }
+    cJSON_Delete(root);
+    cJSON_free(vocab);
+    cJSON_free(manifest);
+    __real_free(model);
+    __real_free(man);
+    __real_free(csv);
+    return failed;
+}
+#endif
 
 int main(void)
 {
@@ -262,11 +311,14 @@ int main(void)
         for (int line = 0; line < 7 && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
         if (end) *end = '\0';
         else csv[csv_len] = '\0';
-        workload w = {models[i][0], model, model_len, models[i][2], (const char *)csv, NULL, 0};
+        workload w = {models[i][0], model, model_len, models[i][2], (const char *)csv, NULL, 0, NULL};
         failed |= check_workload(&w);
         __real_free(model);
         __real_free(csv);
     }
     failed |= check_ensemble();
+#ifndef LP_NO_TEXT
+    failed |= check_text_model();
+#endif
     return failed;
 }

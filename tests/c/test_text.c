@@ -677,16 +677,10 @@ static lp_status run_text_job(const lp_model *m, const uint8_t *in, size_t len, 
 }
 
 /* Probabilities within 1e-4 of onnxruntime's on the Keras reference ids, and
- * the suggested label its argmax. */
-LP_TEST(text_model_keras_embedding_matches_onnxruntime)
+ * the suggested label its argmax, whole and in chunks of 7 bytes. */
+static void check_keras_embedding_output(const lp_model *m, const uint8_t *in, size_t in_len, const uint8_t *expected)
 {
-    lp_model *m = NULL;
     lp_error err;
-    size_t in_len, exp_len;
-    uint8_t *in = read_bytes("fixtures/text_model/keras_embedding/input.csv", &in_len);
-    uint8_t *expected = read_bytes("fixtures/text_model/keras_embedding/expected.csv", &exp_len);
-    if (!in || !expected || !LP_CHECK_STATUS(load_text_model("keras_embedding", NULL, &m, &err), LP_OK, &err)) goto done;
-    LP_CHECK_STR(lp_model_feature_name(m, 0), "review");
     for (size_t chunk = 0; chunk <= 7; chunk += 7) {
         lp_test_str out = {0};
         if (!LP_CHECK_STATUS(run_text_job(m, in, in_len, chunk, &out, &err), LP_OK, &err)) {
@@ -717,6 +711,18 @@ LP_TEST(text_model_keras_embedding_matches_onnxruntime)
         LP_CHECK(*o == 0, "extra output: %.60s", o);
         lp_test_str_free(&out);
     }
+}
+
+LP_TEST(text_model_keras_embedding_matches_onnxruntime)
+{
+    lp_model *m = NULL;
+    lp_error err;
+    size_t in_len, exp_len;
+    uint8_t *in = read_bytes("fixtures/text_model/keras_embedding/input.csv", &in_len);
+    uint8_t *expected = read_bytes("fixtures/text_model/keras_embedding/expected.csv", &exp_len);
+    if (!in || !expected || !LP_CHECK_STATUS(load_text_model("keras_embedding", NULL, &m, &err), LP_OK, &err)) goto done;
+    LP_CHECK_STR(lp_model_feature_name(m, 0), "review");
+    check_keras_embedding_output(m, in, in_len, expected);
     /* errors: a CSV without the text column, a text cell that is not UTF-8 */
     lp_test_str out = {0};
     static const char no_text[] = "id,text\n1,great\n";
@@ -753,6 +759,138 @@ LP_TEST(text_model_mismatch_errors)
         lp_model_destroy(m);
     }
 }
+
+/* The same model with its Keras tokenizer JSON as a file the manifest names
+ * ("vocab": "tokenizer.json", handed in lp_load_options.parts), and through
+ * the model blob the worker pool starts from (the preprocessing and the file
+ * travel in it): the same numbers as onnxruntime, the same bytes as the inline
+ * manifest's model.  A missing file is named. */
+LP_TEST(text_model_vocab_file_and_blob)
+{
+    lp_model *m = NULL, *inline_m = NULL, *from_blob = NULL, *from_blob2 = NULL;
+    lp_error err;
+    size_t in_len, exp_len, len;
+    uint8_t *in = read_bytes("fixtures/text_model/keras_embedding/input.csv", &in_len);
+    uint8_t *expected = read_bytes("fixtures/text_model/keras_embedding/expected.csv", &exp_len);
+    uint8_t *bytes = read_bytes("fixtures/text_model/keras_embedding/model.onnx", &len);
+    cJSON *man = read_json("fixtures/text_model/keras_embedding/model.localpredict.json");
+    cJSON *pre = cJSON_GetObjectItemCaseSensitive(man, "preprocess");
+    char *vocab = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(pre, "vocab"));
+    cJSON_ReplaceItemInObjectCaseSensitive(pre, "vocab", cJSON_CreateString("tokenizer.json"));
+    char *manifest = cJSON_PrintUnformatted(man);
+    lp_test_str a = {0}, b = {0}, c = {0};
+    if (!LP_CHECK(in && expected && bytes && vocab && manifest, "fixtures")) goto done;
+    lp_part part = {"tokenizer.json", (const uint8_t *)vocab, strlen(vocab)};
+    lp_load_options lo = lp_load_options_default();
+    lo.manifest = manifest, lo.manifest_len = strlen(manifest), lo.manifest_name = "model.localpredict.json";
+    /* not given: named, with the key */
+    if (LP_CHECK_STATUS(lp_model_load(bytes, len, &lo, &m, &err), LP_ERR_BAD_MANIFEST, &err)) {
+        LP_CHECK_CONTAINS(err.message, "\"tokenizer.json\"");
+        LP_CHECK_CONTAINS(err.message, "model.localpredict.json");
+    }
+    lo.parts = &part, lo.n_parts = 1;
+    if (!LP_CHECK_STATUS(lp_model_load(bytes, len, &lo, &m, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(load_text_model("keras_embedding", NULL, &inline_m, &err), LP_OK, &err))
+        goto done;
+    check_keras_embedding_output(m, in, in_len, expected);
+    const uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    if (!LP_CHECK_STATUS(lp_model_serialize(m, &blob, &blob_len, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(lp_model_load(blob, blob_len, NULL, &from_blob, &err), LP_OK, &err))
+        goto done;
+    LP_CHECK_STR(lp_model_feature_name(from_blob, 0), "review");
+    LP_CHECK_EQ_INT((long long)lp_model_n_features(from_blob), 1);
+    check_keras_embedding_output(from_blob, in, in_len, expected);
+    /* byte for byte: the inline manifest's model, the file's, the blob's (and a blob of the blob) */
+    const uint8_t *blob2 = NULL;
+    size_t blob2_len = 0;
+    if (LP_CHECK_STATUS(lp_model_serialize(from_blob, &blob2, &blob2_len, &err), LP_OK, &err) &&
+        LP_CHECK_STATUS(lp_model_load(blob2, blob2_len, NULL, &from_blob2, &err), LP_OK, &err)) {
+        LP_CHECK_STATUS(run_text_job(inline_m, in, in_len, 0, &a, &err), LP_OK, &err);
+        LP_CHECK_STATUS(run_text_job(from_blob, in, in_len, 0, &b, &err), LP_OK, &err);
+        LP_CHECK_STATUS(run_text_job(from_blob2, in, in_len, 0, &c, &err), LP_OK, &err);
+        LP_CHECK(a.p && b.p && c.p && strcmp(a.p, b.p) == 0 && strcmp(a.p, c.p) == 0, "outputs differ");
+    }
+    /* a truncated blob is refused, never read past */
+    lp_model *bad = NULL;
+    LP_CHECK_STATUS(lp_model_load(blob, blob_len - 3, NULL, &bad, &err), LP_ERR_BAD_MODEL, &err);
+    lp_model_destroy(bad);
+done:
+    lp_test_str_free(&a);
+    lp_test_str_free(&b);
+    lp_test_str_free(&c);
+    lp_model_destroy(m);
+    lp_model_destroy(inline_m);
+    lp_model_destroy(from_blob);
+    lp_model_destroy(from_blob2);
+    cJSON_Delete(man);
+    free(vocab);
+    free(manifest);
+    free(bytes);
+    free(in);
+    free(expected);
+}
+
+/* lp_model_predict_table on a string column (what the JS API's predict on
+ * row objects uses) gives the CSV job's float32s exactly; a missing cell is
+ * the empty text; a number and a matrix are refused, named. */
+LP_TEST(text_model_predict_table)
+{
+    lp_model *m = NULL;
+    lp_error err;
+    if (!LP_CHECK_STATUS(load_text_model("keras_embedding", NULL, &m, &err), LP_OK, &err)) return;
+    static const char texts[] = "greatthe worst, useless and bad!caf\xC3\xA9 ok";
+    const uint32_t offsets[] = {0, 5, 5, 32, 40};   /* "great", "", "the worst...", "caf\u00e9 ok" */
+    const uint8_t missing[] = {0, 1, 0, 0};
+    lp_column col = {"review", LP_COL_STR, texts, offsets, missing};
+    lp_table table = {4, 1, &col};
+    float proba[12];
+    uint8_t chosen[12];
+    lp_test_str out = {0};
+    static const char csv[] = "id,review\n1,great\n2,\n3,\"the worst, useless and bad!\"\n4,caf\xC3\xA9 ok\n";
+    if (LP_CHECK_STATUS(lp_model_predict_table(m, &table, NULL, proba, chosen, &err), LP_OK, &err) &&
+        LP_CHECK_STATUS(run_text_job(m, (const uint8_t *)csv, sizeof csv - 1, 0, &out, &err), LP_OK, &err)) {
+        const char *o = strchr(out.p, '\n') + 1;
+        for (int r = 0; r < 4; r++, o = strchr(o, '\n') + 1) {
+            float want[3];
+            LP_CHECK(sscanf(o, "%f,%f,%f", &want[0], &want[1], &want[2]) == 3, "row %d", r);
+            for (int k = 0; k < 3; k++) LP_CHECK(proba[r * 3 + k] == want[k], "row %d class %d: %g vs %g", r, k,
+                                                 (double)proba[r * 3 + k], (double)want[k]);
+        }
+    }
+    const double numbers[] = {5};
+    lp_column num = {"review", LP_COL_F64, numbers, NULL, NULL};
+    lp_table one = {1, 1, &num};
+    if (LP_CHECK_STATUS(lp_model_predict_table(m, &one, NULL, proba, chosen, &err), LP_ERR_USAGE, &err)) {
+        LP_CHECK_STR(err.column, "review");
+        LP_CHECK_CONTAINS(err.message, "row 1: a number, where a text model takes text");
+    }
+    const float x[16] = {0};
+    LP_CHECK_STATUS(lp_model_predict_matrix(m, x, 1, 16, NULL, proba, chosen, &err), LP_ERR_UNSUPPORTED, &err);
+    LP_CHECK_CONTAINS(err.message, "not a numeric matrix");
+    lp_test_str_free(&out);
+    lp_model_destroy(m);
+}
+
+/* A vocabulary whose ids do not fit the model's embedding table (ids that
+ * feed a Gather of a constant [10, 3] table) is named at load. */
+LP_TEST(text_model_vocab_must_fit_the_embedding)
+{
+    static const struct { const char *vocab; lp_status want; const char *needle; } cases[] = {
+        {"{\"a\": 1, \"b\": 9}", LP_OK, NULL},
+        {"{\"a\": 1, \"b\": 10}", LP_ERR_BAD_MANIFEST, "ids up to 10, but the model's embedding table (\"embedding.weight\") has 10 rows"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char manifest[300];
+        snprintf(manifest, sizeof manifest, "{\"localpredict\": 1, \"classes\": [\"x\", \"y\", \"z\"], \"preprocess\": "
+                 "{\"text\": \"t\", \"tokenizer\": \"words\", \"max_length\": 4, \"vocab\": %s}}", cases[i].vocab);
+        lp_model *m = NULL;
+        lp_error err;
+        if (LP_CHECK_STATUS(load_text_model("gather_small", manifest, &m, &err), cases[i].want, &err) && cases[i].needle)
+            LP_CHECK_CONTAINS(err.message, cases[i].needle);
+        lp_model_destroy(m);
+    }
+}
 #endif
 
 void test_text(void)
@@ -770,5 +908,8 @@ void test_text(void)
     LP_RUN(text_prep_errors);
     LP_RUN(text_model_keras_embedding_matches_onnxruntime);
     LP_RUN(text_model_mismatch_errors);
+    LP_RUN(text_model_vocab_file_and_blob);
+    LP_RUN(text_model_predict_table);
+    LP_RUN(text_model_vocab_must_fit_the_embedding);
 #endif
 }

@@ -15,6 +15,7 @@ import { showResults, hideResults } from './results-view.mjs';
 import { addRun, initHistory } from './history.mjs';
 import { predictionsName } from './save-file.mjs';
 import { example } from '../build/examples.mjs';
+import { manifestFileNames } from '../../wasm/manifest-files.mjs';
 
 const modelInput = byId('model-file');
 const manifestInput = byId('manifest-file');
@@ -71,7 +72,7 @@ function updateButtons() {
 
 /**
  * What the chosen files are: one model (or .zip bundle) with the manifest input's
- * file, or an ensemble: its manifest (a .localpredict.json with "ensemble", in either
+ * file (or a manifest among the model files) and the files it names, or an ensemble: its manifest (a .localpredict.json with "ensemble", in either
  * input) as the model and every other file as its members.
  */
 async function chosenModel() {
@@ -84,8 +85,14 @@ async function chosenModel() {
   for (const f of all) {
     if (isManifest(f) && await isEnsembleManifest(f)) return { file: f, manifest: null, parts: all.filter((g) => g !== f) };
   }
-  // Several files and no ensemble: the first model, as before (the engine says what is wrong).
-  return { file: files.find((f) => !isManifest(f)) ?? files[0], manifest, parts: [] };
+  // Several files and no ensemble: the model, its manifest (in either input), and the files
+  // the manifest names (its vocabulary) as parts; the first other file is the model (the engine
+  // says what is wrong).
+  const man = manifest ?? files.find(isManifest) ?? null;
+  const named = man && man.size <= 4 << 20 ? manifestFileNames(new Uint8Array(await man.arrayBuffer())) : [];
+  const others = files.filter((f) => f !== man);
+  const parts = others.filter((f) => named.includes(f.name));
+  return { file: others.find((f) => !parts.includes(f)) ?? files[0], manifest: man, parts };
 }
 
 async function isEnsembleManifest(file) {
