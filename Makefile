@@ -375,6 +375,15 @@ bench-quick:
 	@$(MAKE) --no-print-directory wasm bench-native
 	$(NODE) tests/bench/run.mjs --quick
 
+# ---- text benchmark (issue 5) ----
+# Only the transformer text classifier's row: sentences/s in WASM vs onnxruntime-web
+# on the same ONNX file (tests/bench/bench_text.mjs; anchors set up by make bench
+# in build/bench/anchors, or LP_BENCH_ANCHORS=dir with onnxruntime-web installed).
+.PHONY: bench-text
+bench-text: wasm
+	@mkdir -p build/bench
+	nice -n 19 $(NODE) tests/bench/bench_text.mjs --anchors $(or $(LP_BENCH_ANCHORS),build/bench/anchors) > build/bench/text.json
+
 # ---- worker pool ----
 # The pool's worker as one self-contained module, for pages that start workers from a
 # blob: URL and fetch nothing (setEngine({ worker }); README "All cores").

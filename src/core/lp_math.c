@@ -70,11 +70,20 @@ void lp__softmax(const float *z, size_t n, int keep_zeros, float *p)
     double top = z[0], sum = 0;
     for (size_t g = 1; g < n; g++)
         if (z[g] > top) top = z[g];
+    /* Short rows (attention scores, class margins) keep each exp for the
+     * second pass instead of computing it again: the same values, half the
+     * exps. */
+    double kept[64];
+    int keep = n <= sizeof kept / sizeof *kept;
     for (size_t g = 0; g < n; g++)
-        if (!keep_zeros || z[g] > 1e-7f || z[g] < -1e-7f) sum += lp__exp((double)z[g] - top);
+        if (!keep_zeros || z[g] > 1e-7f || z[g] < -1e-7f) {
+            double e = lp__exp((double)z[g] - top);
+            sum += e;
+            if (keep) kept[g] = e;
+        }
     for (size_t g = 0; g < n; g++) {
         int zero = keep_zeros && !(z[g] > 1e-7f || z[g] < -1e-7f);
-        double e = zero ? (double)z[g] * lp__exp(-top) : lp__exp((double)z[g] - top);
+        double e = zero ? (double)z[g] * lp__exp(-top) : keep ? kept[g] : lp__exp((double)z[g] - top);
         p[g] = (float)(e / sum);
     }
 }

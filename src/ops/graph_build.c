@@ -249,6 +249,27 @@ static lp_status mark_needed(const lp__onnx_model *om, const char *target, int a
     return LP_OK;
 }
 
+/* Operators that only move int64 elements around: what they pick from a
+ * shape holds the rows' count only if it picked LP__BATCH_VALUE.  So the
+ * sequence length torch.onnx reads as Gather(Shape(ids), 1) stays a plain
+ * number that Add or Slice may use, while Gather(Shape(ids), 0) is the rows. */
+static int moves_elements(const lp__op *op)
+{
+    static const char *const movers[] = {"Gather", "Slice", "Concat", "Unsqueeze", "Squeeze", "Reshape",
+                                         "Identity", "Flatten"};
+    for (size_t i = 0; i < sizeof movers / sizeof *movers; i++)
+        if (!strcmp(op->kind->op_type, movers[i]) && !op->kind->domain[0]) return 1;
+    return 0;
+}
+
+static int holds_batch_value(const lp__value *v)
+{
+    const int64_t *d = v->data;
+    for (size_t i = 0, n = lp__shape_count(&v->shape, 0); i < n; i++)
+        if (d[i] == LP__BATCH_VALUE) return 1;
+    return 0;
+}
+
 static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
 {
     for (int o = 0; o < op->n_out; o++) {
@@ -265,7 +286,10 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
      * operators that move its elements (Gather, Concat, Slice, ...). */
     int batch = 0;
     for (int i = 0; i < op->n_in; i++) batch |= op->in[i] != UINT32_MAX && g->values[op->in[i]].holds_batch;
-    for (int o = 0; o < op->n_out; o++) g->values[op->out[o]].holds_batch |= batch;
+    for (int o = 0; o < op->n_out; o++) {
+        lp__value *v = &g->values[op->out[o]];
+        v->holds_batch |= batch && (!moves_elements(op) || v->dtype != LP_ONNX_INT64 || holds_batch_value(v));
+    }
     return LP_OK;
 }
 

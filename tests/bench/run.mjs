@@ -167,6 +167,9 @@ if (!quick && fs.existsSync(csvScript)) {
   results.csv_parse = null;
 }
 
+// ---- text: the transformer classifier, sentences/s vs onnxruntime-web (tests/bench/bench_text.mjs) ----
+results.text = quick ? null : runJson(node, [path.join(root, 'tests/bench/bench_text.mjs'), '--anchors', anchors, '--reps', REPS]);
+
 // ---- what a page downloads ----
 const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
 function bundle(files) {
@@ -277,6 +280,7 @@ function makeTable(res) {
   } else {
     L.push('CSV parsing: skipped (tests/bench/csv_parse.mjs, from the CSV reader work, is not in this tree).');
   }
+  if (res.text) L.push('', res.text.row);   // written by bench_text.mjs
   const d = res.download;
   L.push('');
   L.push('What a page downloads (gzip -9):');
@@ -289,3 +293,4 @@ function makeTable(res) {
   L.push(`| ratio | ${(d.ort_web.raw / d.lp.raw).toFixed(0)}× smaller | ${(d.ort_web.gzip / d.lp.gzip).toFixed(0)}× smaller |`);
   return L.join('\n') + '\n';
 }
+

@@ -144,6 +144,7 @@ static int run_set(const entry *e, size_t n, const char *dir, const entry *model
     }
     lp__onnx_model scratch;   /* an arena for the tensors (the graph takes om over) */
     memset(&scratch, 0, sizeof scratch);
+    scratch.limits.tensor_elements = LP_MAX_TENSOR_ELEMENTS;   /* the expected outputs are decoded against it */
     lp__onnx_tensor keep[32];
     for (size_t k = 0; k < n_in; k++) {
         keep[k] = inputs[k];

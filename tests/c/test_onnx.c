@@ -118,6 +118,8 @@ LP_TEST(broken_models_are_refused)
     LP_CHECK(seen >= 17, "only %zu broken models", seen);
     seen = check_broken("fixtures/onnx_ml/bad");
     LP_CHECK(seen >= 8, "only %zu broken ai.onnx.ml models", seen);
+    seen = check_broken("fixtures/onnx/bad_text");   /* gen_text_torch.py */
+    LP_CHECK(seen >= 1, "only %zu broken text models", seen);
 }
 
 /* Each <dir>/<name>.onnx of <dir>/expected.json is refused with its status

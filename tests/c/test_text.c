@@ -4,6 +4,7 @@
  * implementations gave on tests/fixtures/text/corpus.json (Python's str and
  * unicodedata, keras_preprocessing 1.1.0, @huggingface/tokenizers 0.2.0:
  * tests/fixtures/gen/gen_text.py, gen_wordpiece.mjs); then the errors. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,6 +741,76 @@ done:
     free(expected);
 }
 
+/* The torch.onnx exports (gen_text_torch.py): nn.Embedding (Gather) with
+ * masked mean or max pooling, a multi-label head (a sigmoid per label) and a
+ * 2-layer BERT-style encoder on WordPiece ids with an attention mask.  Each
+ * probability within 1e-4 of onnxruntime's on the reference tokenizer's ids,
+ * and the suggested label the output contract's (argmax; multi-label: every
+ * label above 0.5, joined by ","), except where the reference sits within
+ * 1e-4 of a tie or of the threshold. */
+static void check_text_case(const char *dir, int n_classes, int multilabel, const char *const *names)
+{
+    char path[160];
+    lp_model *m = NULL;
+    lp_error err;
+    size_t in_len, exp_len;
+    snprintf(path, sizeof path, "fixtures/text_model/%s/input.csv", dir);
+    uint8_t *in = read_bytes(path, &in_len);
+    snprintf(path, sizeof path, "fixtures/text_model/%s/expected.csv", dir);
+    uint8_t *expected = read_bytes(path, &exp_len);
+    lp_test_str out = {0};
+    if (!LP_CHECK(in && expected, "%s: fixture files", dir) ||
+        !LP_CHECK_STATUS(load_text_model(dir, NULL, &m, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(run_text_job(m, in, in_len, 11, &out, &err), LP_OK, &err))
+        goto done;
+    const char *o = strchr(out.p, '\n'), *e = strchr((const char *)expected, '\n');
+    int rows = 0;
+    for (; o && e && e[1]; rows++) {
+        o++, e++;
+        double got[8], want[8];
+        char label[64] = "", wanted[64] = "";
+        int near = 0, best = 0;
+        for (int k = 0; k < n_classes; k++) {
+            got[k] = strtod(o, (char **)&o), o++;
+            want[k] = strtod(e, (char **)&e), e++;
+            LP_CHECK(fabs(got[k] - want[k]) <= 1e-4, "%s row %d class %d: %.9g vs onnxruntime %.9g", dir, rows, k,
+                     got[k], want[k]);
+            if (want[k] > want[best]) best = k;
+            if (multilabel) {
+                near |= fabs(want[k] - 0.5) <= 1e-4;
+                if (want[k] > 0.5)
+                    snprintf(wanted + strlen(wanted), sizeof wanted - strlen(wanted), "%s%s", wanted[0] ? "," : "",
+                             names[k]);
+            }
+        }
+        for (int k = 0; !multilabel && k < n_classes; k++) near |= k != best && want[best] - want[k] <= 1e-4;
+        if (!multilabel) snprintf(wanted, sizeof wanted, "%s", names[best]);
+        /* the label field, unquoted (a multi-label one with a comma is quoted) */
+        size_t n = 0;
+        int quoted = *o == '"';
+        for (o += quoted; *o && (quoted ? *o != '"' : *o != '\n') && n < sizeof label - 1;) label[n++] = *o++;
+        o = strchr(o, '\n');
+        e = strchr(e - 1, '\n');
+        if (!near) LP_CHECK(!strcmp(label, wanted), "%s row %d: label \"%s\", expected \"%s\"", dir, rows, label, wanted);
+    }
+    LP_CHECK_EQ_INT(rows, 33);
+done:
+    lp_test_str_free(&out);
+    lp_model_destroy(m);
+    free(in);
+    free(expected);
+}
+
+LP_TEST(text_model_torch_exports_match_onnxruntime)
+{
+    static const char *const sentiment[] = {"negative", "neutral", "positive"};
+    static const char *const labels[] = {"praise", "complaint", "delivery"};
+    check_text_case("torch_mean", 3, 0, sentiment);
+    check_text_case("torch_max", 3, 0, sentiment);
+    check_text_case("torch_multilabel", 3, 1, labels);
+    check_text_case("bert_tiny", 3, 0, sentiment);
+}
+
 /* A manifest whose preprocess does not fit the model is named at load. */
 LP_TEST(text_model_mismatch_errors)
 {
@@ -911,5 +982,6 @@ void test_text(void)
     LP_RUN(text_model_vocab_file_and_blob);
     LP_RUN(text_model_predict_table);
     LP_RUN(text_model_vocab_must_fit_the_embedding);
+    LP_RUN(text_model_torch_exports_match_onnxruntime);
 #endif
 }
