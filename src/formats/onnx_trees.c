@@ -502,17 +502,6 @@ out:
 
 /* ---- a double input --------------------------------------------------------------------- */
 
-static size_t index_of(const double *t, size_t n, double v)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t[mid] < v) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 /* onnxruntime compares a double input with double thresholds; the kernels
  * compare float32.  Per feature, the sorted distinct values its splits and
  * sets name become the feature's preparation (LP__PREP_RANK_EQ in
@@ -560,10 +549,10 @@ static lp_status rank_exact(lowering *L, lp_model *m)
         onnx_tree_node *t = &L->nodes[L->tree_first[i]];
         if (t->mode == MODE_LEAF) continue;
         const lp__feature_prep *p = &m->prep[t->feature];
-        if (t->mode != MODE_MEMBER) t->value = (double)(2 * index_of(p->thresholds, p->n_thresholds, t->value) + 1);
+        if (t->mode != MODE_MEMBER) t->value = (double)(2 * lp__prep_threshold_index(p, t->value) + 1);
         for (uint32_t k = 0; t->mode == MODE_MEMBER && k < t->member_count; k++) {
             double *v = &L->members[t->member_first + k];
-            *v = (double)(2 * index_of(p->thresholds, p->n_thresholds, *v) + 1);
+            *v = (double)(2 * lp__prep_threshold_index(p, *v) + 1);
         }
     }
     free(count);
