@@ -61,6 +61,7 @@ static lp_status attach(lp_model *m, lp__text_model *t, const char *where, lp_er
             names = NULL;
         }
     if (!names || !is_cat) {
+        for (size_t k = 0; names && k < p->n_columns; k++) free(names[k]);   /* is_cat failed */
         free(names);
         free(is_cat);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");

@@ -47,7 +47,11 @@ static lp_status load_word_index(lp__keras_tokenizer *t, const cJSON *config, co
     const cJSON *wi = cJSON_GetObjectItemCaseSensitive(config, "word_index");
     if (!cJSON_IsString(wi))
         return bad(err, name, "word_index", "is missing or not a string (the JSON Tokenizer.to_json() writes)");
-    cJSON *words = cJSON_Parse(wi->valuestring);
+    /* Parsed strictly, so that running out of memory is said as such. */
+    cJSON *words = NULL;
+    lp_status parsed = lp__json_parse_strict((const uint8_t *)wi->valuestring, strlen(wi->valuestring),
+                                             "the Keras word_index", BAD, &words, err);
+    if (parsed == LP_ERR_NOMEM) return parsed;
     if (!cJSON_IsObject(words)) {
         cJSON_Delete(words);
         return bad(err, name, "word_index", "is not a JSON object of word -> index");
