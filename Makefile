@@ -281,7 +281,7 @@ help:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_RUNS    ?= 2000
-FUZZ_TARGETS := csv_reader xgb_json manifest model_blob predict_csv model_load
+FUZZ_TARGETS := csv_reader xgb_json manifest model_blob predict_csv model_load text
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_ENV     := UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=tests/fuzz/ubsan.supp
 FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(ENGINE_SRC)) build/fuzz/obj/cJSON.o
@@ -307,6 +307,9 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	$(FUZZ_CC) $(COMMON_FLAGS) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) -lm
 build/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(REPLAY_OBJ)
 	$(CC) $(SAN_FLAGS) -o $@ $< tests/fuzz/replay.c $(REPLAY_OBJ) -lm
+
+# fuzz_text loads two token-id models, kept as C arrays (make_seeds.py writes them).
+build/fuzz/fuzz-text build/fuzz/replay-text: tests/fuzz/text_models.h
 
 .PHONY: fuzz fuzz-build test-fuzz
 fuzz-build: $(addprefix build/fuzz/fuzz-,$(FUZZ_TARGETS))

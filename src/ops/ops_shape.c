@@ -74,6 +74,9 @@ static lp_status reshape_to(const lp__op *op, const lp__shape *x, const int64_t 
             out_batch = (int)k;
         } else if (d < 0) {
             return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "target dimension %zu is %lld", k, (long long)want[k]);
+        } else if (d > 0 && known > INT64_MAX / d) {   /* no value has that many elements */
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "the target shape's dimensions multiply past 2^63 "
+                               "(dimension %zu is %lld)", k, (long long)d);
         } else {
             known *= d;
         }

@@ -191,8 +191,8 @@ void lp__pad_sequence(const int64_t *seq, size_t n, size_t maxlen, int pad_pre, 
                       int64_t *out)
 {
     size_t keep = n < maxlen ? n : maxlen;
-    const int64_t *from = truncate_pre ? seq + (n - keep) : seq;
     size_t at = pad_pre ? maxlen - keep : 0;
     for (size_t i = 0; i < maxlen; i++) out[i] = value;
-    if (keep) memcpy(out + at, from, keep * sizeof *out);
+    /* An empty sequence may be NULL: no pointer arithmetic on it. */
+    if (keep) memcpy(out + at, truncate_pre ? seq + (n - keep) : seq, keep * sizeof *out);
 }

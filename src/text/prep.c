@@ -78,10 +78,13 @@ static lp_status parse_steps(lp__text_prep *p, const cJSON *v, const char *where
         else if (strcmp(name, "collapse_whitespace") == 0) st->kind = LP__STEP_COLLAPSE;
         else if (strcmp(name, "remove_punctuation") == 0) st->kind = LP__STEP_REMOVE, st->removal.punctuation = 1;
         else if (strcmp(name, "remove_digits") == 0) st->kind = LP__STEP_REMOVE, st->removal.digits = 1;
-        else if (cJSON_IsObject(c) && cJSON_IsString(chars) && !chars->next && !chars->prev) {
+        /* {"remove": "…"} and nothing else.  (cJSON links an object's first
+         * member's prev to its last one, so only next tells the count.) */
+        else if (cJSON_IsObject(c) && cJSON_IsString(chars) && c->child == chars && !chars->next) {
             lp__ustr u = {0};
             lp_status s = lp__ustr_append_utf8(&u, (const uint8_t *)chars->valuestring, strlen(chars->valuestring), err);
-            if (s != LP_OK) return s;
+            if (s == LP_ERR_NOMEM) return s;
+            if (s != LP_OK) return fail_key(err, BAD, where, "steps", "has a {\"remove\": …} string that is not valid UTF-8");
             if (u.len) qsort(u.cp, u.len, sizeof *u.cp, cmp_u32);
             st->kind = LP__STEP_REMOVE;
             st->removal.chars = u.cp;

@@ -7,8 +7,10 @@
  * free) goes through the counting wrappers below.  A workload — load a model
  * (XGBoost JSON and UBJSON, LightGBM, ONNX trees and a dense ONNX graph,
  * an ensemble of an XGBoost and a dense ONNX member, typed features, XGBoost
- * 3.1 cats), with a manifest for some (or inside the model), describe it, serialise it and load the blob,
- * predict a matrix, predict a CSV in chunks — first runs with no failure to
+ * 3.1 cats, opset-5 trees, a graph of the newer ai.onnx operators, ai.onnx.ml
+ * encoders on string inputs, text models with Keras and WordPiece
+ * preprocessing), with a manifest for some (or inside the model), describe it, serialise it and load the blob,
+ * predict a matrix (text models take only a CSV, and have no blob yet), predict a CSV in chunks — first runs with no failure to
  * count its N allocations; then it runs N more times, the n-th allocation
  * failing in run n.  Each run must end with LP_ERR_NOMEM reported by the
  * call that met the failure (code, message), no crash, and every allocation
@@ -124,7 +126,8 @@ static lp_status run(const workload *w, lp_error *err, const char **step)
     *step = "predict a table";
     size_t nf = lp_model_n_features(m), k = lp_model_n_outputs(m);
     float x[2 * 64];
-    for (size_t i = 0; i < 2 * nf && i < 128; i++) x[i] = (float)i * 0.25f;
+    /* Small whole numbers: int64 inputs and category codes take them too. */
+    for (size_t i = 0; i < 2 * nf && i < 128; i++) x[i] = (float)(i % 3);
     proba = __real_malloc(2 * k * sizeof *proba);
     chosen = __real_malloc(2 * k);
     lp_predict_options po = lp_predict_options_default();
@@ -224,6 +227,51 @@ static int check_ensemble(void)
 }
 
 #ifndef LP_NO_TEXT
+/* The first `lines` lines of a file read with read_file, NUL-terminated in place. */
+static void keep_lines(uint8_t *text, size_t len, int lines)
+{
+    char *end = (char *)text;
+    for (int line = 0; line < lines && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
+    if (end) *end = '\0';
+    else text[len] = '\0';
+}
+
+/* The text model fixture (an ONNX model on int64 token ids) with its Keras
+ * manifest (inline tokenizer JSON), and again with WordPiece preprocessing
+ * whose vocab.txt comes in as a part: load, blob, a table of strings, CSV. */
+static int check_text(void)
+{
+    size_t model_len, manifest_len, csv_len, vocab_len;
+    uint8_t *model = read_file("tests/fixtures/text_model/keras_embedding/model.onnx", &model_len);
+    uint8_t *manifest = read_file("tests/fixtures/text_model/keras_embedding/model.localpredict.json", &manifest_len);
+    uint8_t *csv = read_file("tests/fixtures/text_model/keras_embedding/input.csv", &csv_len);
+    uint8_t *vocab = read_file("tests/fixtures/text/wordpiece_uncased/vocab.txt", &vocab_len);
+    int failed = 1;
+    if (model && manifest && csv && vocab) {
+        manifest[manifest_len] = '\0';
+        keep_lines(csv, csv_len, 7);
+        workload keras = {"text model, Keras tokenizer", model, model_len, (const char *)manifest,
+                          (const char *)csv, NULL, 0, 1};
+        failed = check_workload(&keras);
+        static const char wordpiece_manifest[] =
+            "{\"localpredict\": 1, \"classes\": [\"negative\", \"neutral\", \"positive\"], \"preprocess\": "
+            "{\"text\": \"review\", \"steps\": [\"collapse_whitespace\", {\"remove\": \"!?\"}], "
+            "\"tokenizer\": \"wordpiece\", \"vocab\": \"vocab.txt\", \"max_length\": 16, "
+            "\"inputs\": {\"ids\": \"tokens\", \"attention_mask\": null, \"token_type_ids\": null}}}";
+        lp_part part = {"vocab.txt", vocab, vocab_len};
+        workload wordpiece = {"text model, WordPiece vocab.txt", model, model_len, wordpiece_manifest,
+                              (const char *)csv, &part, 1, "review"};
+        failed |= check_workload(&wordpiece);
+    } else {
+        printf("FAIL alloc-fail: cannot read tests/fixtures/text_model/keras_embedding/ (run from the repository root)\n");
+    }
+    __real_free(model);
+    __real_free(manifest);
+    __real_free(csv);
+    __real_free(vocab);
+    return failed;
+}
+
 /* The text model fixture with its Keras tokenizer JSON as a file the manifest
  * names ("vocab": "tokenizer.json", a part): load, the blob carrying the
  * preprocessing and the file, a table of strings, the CSV. */
@@ -240,11 +288,7 @@ static int check_text_model(void)
     char *manifest = root ? cJSON_PrintUnformatted(root) : NULL;
     int failed = 1;
     if (model && csv && vocab && manifest) {
-        /* the header and the first six reviews, none of them multi-line */
-        char *end = (char *)csv;
-        for (int line = 0; line < 7 && end; line++) end = strchr(end, '\n') ? strchr(end, '\n') + 1 : NULL;
-        if (end) *end = '\0';
-        else csv[csv_len] = '\0';
+        keep_lines(csv, csv_len, 7);   /* the header and the first six reviews, none of them multi-line */
         lp_part part = {"tokenizer.json", (const uint8_t *)vocab, strlen(vocab)};
         workload w = {"text model (Keras tokenizer file + ONNX embedding)", model, model_len, manifest,
                       (const char *)csv, &part, 1, "review"};
@@ -283,6 +327,9 @@ int main(void)
         {"XGBoost 3.1 cats", "tests/fixtures/features/model_cats31.json", NULL, NULL},
         {"embedded manifest", "tests/fixtures/features/model_embedded.json", NULL, NULL},
         {"ONNX opset-5 trees, double input", "tests/fixtures/onnx_ml/v5_rf_member_double/model.onnx", NULL, NULL},
+        {"ONNX opset-18 graph (Gather, LayerNormalization, Erf, reductions, Shape/Reshape)",
+         "tests/fixtures/onnx/text_attention_opset18/model.onnx", NULL, NULL},
+        {"ai.onnx.ml encoders on string inputs", "tests/fixtures/onnx_ml/skl_ordinal_labelencoder/model.onnx", NULL, NULL},
     };
     static const char *inputs[] = {
         "tests/fixtures/xgboost/categorical/input.csv",
@@ -296,6 +343,8 @@ int main(void)
         "tests/fixtures/features/input_cats31.csv",
         "tests/fixtures/features/input.csv",
         "tests/fixtures/onnx_ml/v5_rf_member_double/input.csv",
+        "tests/fixtures/onnx/text_attention_opset18/input.csv",
+        "tests/fixtures/onnx_ml/skl_ordinal_labelencoder/input.csv",
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
@@ -319,6 +368,7 @@ int main(void)
     failed |= check_ensemble();
 #ifndef LP_NO_TEXT
     failed |= check_text_model();
+    failed |= check_text();
 #endif
     return failed;
 }

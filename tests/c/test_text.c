@@ -636,6 +636,32 @@ LP_TEST(text_prep_errors)
         lp__text_prep_free(&p);
     }
 }
+/* {"remove": "chars"} as a step (once refused whatever it said: cJSON links an
+ * object's first member's prev to its last).  Python: ''.join(c for c in
+ * "axeyiozu" if c not in "aeiou") == "xyz", one word, padded "pre". */
+LP_TEST(text_prep_remove_step)
+{
+    lp__text_prep p;
+    lp_error err;
+    const char *m = "{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": {\"xyz\": 7}, \"max_length\": 4, "
+                    "\"steps\": [{\"remove\": \"aeiou\"}]}";
+    if (LP_CHECK_STATUS(parse_prep(&p, m, NULL, 0, &err), LP_OK, &err)) {
+        lp__text_scratch sc = {0};
+        int64_t ids[4];
+        const uint8_t *cell = (const uint8_t *)"axeyiozu";
+        size_t len = 8;
+        if (LP_CHECK_STATUS(lp__text_prep_row(&p, &cell, &len, &sc, ids, NULL, NULL, &err), LP_OK, &err))
+            LP_CHECK(ids[0] == 0 && ids[1] == 0 && ids[2] == 0 && ids[3] == 7, "ids %lld %lld %lld %lld",
+                     (long long)ids[0], (long long)ids[1], (long long)ids[2], (long long)ids[3]);
+        lp__text_scratch_free(&sc);
+        lp__text_prep_free(&p);
+    }
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4, "
+                      "\"steps\": [{\"remove\": \"a\", \"keep\": \"b\"}]}", LP_ERR_BAD_MANIFEST, "unknown step");
+    expect_prep_error("{\"text\": \"t\", \"tokenizer\": \"words\", \"vocab\": \"v.json\", \"max_length\": 4, "
+                      "\"steps\": [{\"remove\": \"\xE9\"}]}", LP_ERR_BAD_MANIFEST, "not valid UTF-8");
+}
+
 /* ---- end to end: a text model through the CSV job -------------------------- */
 
 static lp_status load_text_model(const char *dir, const char *manifest_override, lp_model **m, lp_error *err)
@@ -977,6 +1003,7 @@ void test_text(void)
     LP_RUN(text_prep_keras_joins_columns);
     LP_RUN(text_prep_wordpiece);
     LP_RUN(text_prep_errors);
+    LP_RUN(text_prep_remove_step);
     LP_RUN(text_model_keras_embedding_matches_onnxruntime);
     LP_RUN(text_model_mismatch_errors);
     LP_RUN(text_model_vocab_file_and_blob);
