@@ -251,7 +251,7 @@ static int check_text(void)
         manifest[manifest_len] = '\0';
         keep_lines(csv, csv_len, 7);
         workload keras = {"text model, Keras tokenizer", model, model_len, (const char *)manifest,
-                          (const char *)csv, NULL, 0, 1};
+                          (const char *)csv, NULL, 0, "review"};
         failed = check_workload(&keras);
         static const char wordpiece_manifest[] =
             "{\"localpredict\": 1, \"classes\": [\"negative\", \"neutral\", \"positive\"], \"preprocess\": "
