@@ -26,6 +26,21 @@ static int has_batch(const lp__shape *s)
     return 0;
 }
 
+/* Elements of one row of a value (a batch dimension counts once), SIZE_MAX
+ * when a dimension is negative or the product overflows. */
+static size_t row_elements(const lp__shape *s)
+{
+    size_t n = 1;
+    for (int k = 0; k < s->rank; k++) {
+        if (s->dims[k] == LP__BATCH) continue;
+        if (s->dims[k] < 0) return SIZE_MAX;
+        size_t d = (size_t)s->dims[k];
+        if (d && n > SIZE_MAX / d) return SIZE_MAX;
+        n *= d;
+    }
+    return n;
+}
+
 uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, const lp__shape *shape, lp_error *err)
 {
     if (g->n_values == g->cap_values) {
@@ -37,6 +52,16 @@ uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, cons
         }
         g->values = v;
         g->cap_values = cap;
+    }
+    /* Any value, computed or folded, holds at most the tensor-element limit
+     * per row: a hostile shape (ConstantOfShape, Expand, Reshape) cannot
+     * overflow a size or ask for an absurd buffer. */
+    size_t max = g->source.limits.tensor_elements ? g->source.limits.tensor_elements : LP_MAX_TENSOR_ELEMENTS;
+    if (row_elements(shape) > max) {
+        lp__fail(err, LP_ERR_LIMIT, "ONNX value \"%s\" would hold more than %zu elements a row (raise the "
+                 "tensor-element limit: lp_load_options.max_tensor_elements, limits.tensorElements in JS, "
+                 "--max-tensor-elements)", name ? name : "", max);
+        return UINT32_MAX;
     }
     lp__value *v = &g->values[g->n_values];
     memset(v, 0, sizeof *v);
@@ -499,16 +524,20 @@ static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_m
 }
 
 /* Run-buffer offsets: each computed value gets a 16-byte aligned slot per row. */
-static void lay_out(lp__graph *g)
+static lp_status lay_out(lp__graph *g, lp_error *err)
 {
     size_t off = 0;
     for (size_t v = 0; v < g->n_values; v++) {
         lp__value *val = &g->values[v];
         if (val->is_const || val->input >= 0) continue;
         val->row_offset = off;
-        off += (lp__shape_count(&val->shape, 1) * lp__dtype_elem_size(val->dtype) + 15) & ~(size_t)15;
+        size_t elems = lp__shape_count(&val->shape, 1), size = lp__dtype_elem_size(val->dtype);
+        if (elems > (SIZE_MAX - 15 - off) / (size ? size : 1))   /* wasm32's size_t: many large values */
+            return lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
+        off += (elems * size + 15) & ~(size_t)15;
     }
     g->row_bytes = off;
+    return LP_OK;
 }
 
 static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__graph **out, lp_error *err)
@@ -564,7 +593,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__
         else
             g->n_outputs = o->shape.rank == 2 ? (size_t)o->shape.dims[1] : 1;
     }
-    if (s == LP_OK) lay_out(g);
+    if (s == LP_OK) s = lay_out(g, err);
     free(needed);
     free(is_init);
     free(names.names);
