@@ -489,6 +489,8 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       const again = await download(st.page, st.page.getByRole('button', { name: /^Download predictions for iris\.csv/ }));
       assert.ok(again.bytes.equals(want), 'the kept CSV differs from the CLI\'s output');
       await st.page.getByRole('button', { name: /^Delete the result for iris\.csv/ }).click();
+      // The item leaves the list once the deletion is committed; then a reload must not bring it back.
+      await listAfter.getByRole('listitem').first().waitFor({ state: 'detached' });
       assert.equal(await listAfter.getByRole('listitem').count(), 0);
       await st.page.reload();
       await st.page.locator('#engine-status').filter({ hasText: 'ready' }).waitFor();
@@ -499,6 +501,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       await predict(st.page);
       await st.page.locator('#history-list .tag').waitFor();
       await st.page.getByRole('button', { name: 'Delete all' }).click();
+      await listAfter.getByRole('listitem').first().waitFor({ state: 'detached' });
       await st.page.getByLabel('Keep results in this browser after the page is closed').uncheck();
       const stored = await st.page.evaluate(() => new Promise((resolve, reject) => {
         const req = indexedDB.open('localpredict');

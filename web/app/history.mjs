@@ -108,30 +108,31 @@ export async function addRun(run) {
   }
 }
 
+// A kept result leaves the list only once the browser has committed its
+// deletion: a reload right after "Delete" must not bring it back.
 export async function deleteRun(key) {
-  const i = runs.findIndex((r) => r.key === key);
-  if (i < 0) return;
-  const [run] = runs.splice(i, 1);
-  renderList();
+  const run = runs.find((r) => r.key === key);
+  if (!run) return;
   if (run.storedId !== null) {
     try {
       await store.deleteRun(run.storedId);
     } catch (e) {
       showProblem(e);
     }
-    renderIndicator();
   }
+  const i = runs.indexOf(run);
+  if (i >= 0) runs.splice(i, 1);
+  renderList();
 }
 
 async function deleteAll() {
-  runs.length = 0;
-  renderList();
   try {
     if (store.storageAvailable()) await store.deleteAll();
   } catch (e) {
     showProblem(e);
   }
-  renderIndicator();
+  runs.length = 0;
+  renderList();
 }
 
 keepBox.addEventListener('change', async () => {
