@@ -355,6 +355,25 @@ static lp_status string_features(const lp__graph *g, lp_model *m, lp_error *err)
     return LP_OK;
 }
 
+/* What a model built on a graph takes from it: the file (a worker rebuilds the
+ * graph from it), the feature count, the columns' names when the graph takes
+ * one input per column, and the string columns' vocabularies. */
+static lp_status adopt_graph_inputs(lp_model *m, const lp__graph *g, const void *bytes, size_t len, lp_error *err)
+{
+    memcpy(m->graph_source, bytes, len);
+    m->graph_source_len = len;
+    m->n_features = g->n_features;
+    if (g->named_columns) {   /* one input per column: the columns are named */
+        m->feature_names = calloc(g->n_features, sizeof *m->feature_names);
+        if (!m->feature_names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < g->n_features; i++) {
+            const char *name = lp__graph_feature_name(g, i);
+            if (!(m->feature_names[i] = lp__strndup(name, strlen(name)))) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        }
+    }
+    return string_features(g, m, err);
+}
+
 /* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
  * columns are class probabilities, one column a regression. */
 static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
@@ -370,19 +389,8 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
     m->feature_is_cat = calloc(g->n_features + 1, 1);
     m->base_margin = calloc(g->n_outputs, sizeof *m->base_margin);
     if (!m->graph_source || !m->feature_is_cat || !m->base_margin) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    memcpy(m->graph_source, bytes, len);
-    m->graph_source_len = len;
-    m->n_features = g->n_features;
     m->n_groups = g->n_outputs;
-    if (g->named_columns) {   /* one input per column: the columns are named */
-        m->feature_names = calloc(g->n_features, sizeof *m->feature_names);
-        if (!m->feature_names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < g->n_features; i++) {
-            const char *name = lp__graph_feature_name(g, i);
-            if (!(m->feature_names[i] = lp__strndup(name, strlen(name)))) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-        }
-    }
-    if ((s = string_features(g, m, err)) != LP_OK) return s;
+    if ((s = adopt_graph_inputs(m, g, bytes, len, err)) != LP_OK) return s;
     m->best_iteration = -1;
     m->link = g->n_outputs == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
     m->native_task = g->n_outputs == 1 ? LP_TASK_REGRESSION : g->n_outputs == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
@@ -494,18 +502,7 @@ static lp_status build_encoded_trees(lp__onnx_model *om, const uint8_t *bytes, s
     m->graph_source = malloc(len);
     m->feature_is_cat = calloc(g->n_features + 1, 1);
     if (!m->graph_source || !m->feature_is_cat) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    memcpy(m->graph_source, bytes, len);
-    m->graph_source_len = len;
-    m->n_features = g->n_features;
-    if (g->named_columns) {
-        m->feature_names = calloc(g->n_features, sizeof *m->feature_names);
-        if (!m->feature_names) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < g->n_features; i++) {
-            const char *name = lp__graph_feature_name(g, i);
-            if (!(m->feature_names[i] = lp__strndup(name, strlen(name)))) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-        }
-    }
-    if ((s = string_features(g, m, err)) != LP_OK) return s;
+    if ((s = adopt_graph_inputs(m, g, bytes, len, err)) != LP_OK) return s;
     if ((s = lp__onnx_trees_lower(ensemble, g->n_outputs, 0, m, err)) != LP_OK) return s;
     m->best_iteration = -1;
     copy_str(m->format, sizeof m->format, "onnx");
