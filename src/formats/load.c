@@ -109,7 +109,7 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
         s = lp__xgboost_json_load(bytes, len, &m, err);
     } else if (len >= 2 && bytes[0] == 0x08) {
 #ifndef LP_NO_ONNX
-        s = lp__onnx_load_limited(bytes, len, &limits.onnx, &m, err);
+        s = lp__onnx_load_opts(bytes, len, &limits.onnx, opts, &m, err);
 #else
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this looks like an ONNX model, and this engine is the tabular-only "
                      "build (LP_NO_ONNX): use the full engine");

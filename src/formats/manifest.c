@@ -12,6 +12,7 @@
 
 #include "../core/error.h"
 #include "../io/json.h"
+#include "../ops/graph.h"
 #ifndef LP_NO_TEXT
 #include "text_model.h"
 #endif
@@ -21,6 +22,7 @@
 static const char *const known_keys[] = {"localpredict", "classes", "task", "threshold", "missing",
                                          "features", "iterations", "details",
                                          "ensemble" /* read by ensemble.c, which loads the members */,
+                                         "dims" /* read by onnx_dims.c before the graph is built */,
 #ifndef LP_NO_TEXT
                                          "preprocess"
 #endif
@@ -74,7 +76,7 @@ static lp_status parse_one(const char *text, size_t len, const char *name, lp_st
 #endif
         return fail_in(err, bad, out, c->string,
                        "is not a manifest key (known: localpredict, classes, task, threshold, "
-                       "missing, features, iterations, details, ensemble, preprocess)");
+                       "missing, features, iterations, details, ensemble, preprocess, dims)");
     }
     return LP_OK;
 }
@@ -382,6 +384,26 @@ static lp_status apply_details(lp_model *m, const cJSON *v, const parsed *from, 
     return LP_OK;
 }
 
+/* "dims": the ONNX loader bound the symbolic dimensions it names
+ * (onnx_dims.c); here only a model that has none of them is caught. */
+static lp_status apply_dims(lp_model *m, const cJSON *v, const parsed *from, lp_error *err)
+{
+    if (!v) return LP_OK;
+    if (!cJSON_IsObject(v)) return fail_in(err, from->bad, from, "dims", "must be an object {\"dimension name\": size, ...}");
+    for (const cJSON *c = v->child; c; c = c->next) {
+        int bound = 0;
+        for (size_t i = 0; i < m->n_dim_bindings && !bound; i++)
+            bound = m->dim_bindings[i].symbol && strcmp(m->dim_bindings[i].symbol, c->string) == 0;
+        if (!bound) {
+            char what[400];
+            snprintf(what, sizeof what, "names \"%.120s\", which is no free dimension of the model's inputs (only an ONNX "
+                     "graph's symbolic dimensions other than the rows can be bound)", c->string);
+            return fail_in(err, from->bad, from, "dims", what);
+        }
+    }
+    return LP_OK;
+}
+
 #ifndef LP_NO_TEXT
 /* "preprocess": the text pipeline (src/text/prep.h), attached to the graph's
  * token inputs (text_model.h); its files come with the options. */
@@ -430,6 +452,7 @@ lp_status lp__manifest_apply(lp_model *m, const lp_load_options *opts, lp_error 
         if (s == LP_OK) v = pick3(&over, &man, &emb, "missing", &from), s = apply_missing(m, v, from, err);
         if (s == LP_OK) v = pick3(&over, &man, &emb, "iterations", &from), s = apply_iterations(m, v, from, err);
         if (s == LP_OK) v = pick3(&over, &man, &emb, "details", &from), s = apply_details(m, v, from, err);
+        if (s == LP_OK) v = pick3(&over, &man, &emb, "dims", &from), s = apply_dims(m, v, from, err);
 #ifndef LP_NO_TEXT
         /* after "features": the text columns become the model's inputs */
         if (s == LP_OK) v = pick3(&over, &man, &emb, "preprocess", &from), s = apply_preprocess(m, v, from, opts, err);

@@ -12,6 +12,9 @@
 #include "ensemble.h"
 #include "forest_check.h"
 #include "../ops/graph.h"
+#ifndef LP_NO_ONNX
+#include "onnx_dims.h"
+#endif
 #include "text_model.h"
 
 lp_model *lp__model_new(void)
@@ -48,6 +51,7 @@ void lp_model_destroy(lp_model *m)
     lp__forest_free(&m->forest);
 #ifndef LP_NO_ONNX
     lp__graph_free(m->graph);
+    lp__onnx_dims_free(m);
 #endif
     free(m->graph_source);
     free(m->base_margin);

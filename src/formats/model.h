@@ -72,6 +72,10 @@ struct lp_model {
     struct lp__graph *graph;
     uint8_t *graph_source;        /* the ONNX bytes the graph came from (for the blob) */
     size_t   graph_source_len;
+    /* The graph inputs' symbolic dimensions the load bound (onnx_dims.h),
+     * kept for the blob, whose reader builds the graph again with them. */
+    struct lp__dim_binding *dim_bindings;
+    size_t   n_dim_bindings;
     /* Early stopping: the trees up to the best iteration, which xgboost's
      * scikit-learn API predicts with (0 = no best iteration stored).  The
      * forest is cut to them unless the manifest says "iterations": "all". */

@@ -5,6 +5,7 @@
 #include "../ops/graph.h"
 #include "onnx_graph.h"
 #ifndef LP_NO_ONNX
+#include "onnx_dims.h"
 #include "onnx_load.h"
 #endif
 
@@ -124,6 +125,16 @@ static void write_model(writer *w, const lp_model *m)
 #else
     put_u64(w, 0);
 #endif
+    /* The graph inputs' symbolic dimensions the load bound (onnx_dims.h). */
+    put_u64(w, m->n_dim_bindings);
+    for (size_t i = 0; i < m->n_dim_bindings; i++) {
+        const lp__dim_binding *b = &m->dim_bindings[i];
+        put_str(w, b->symbol ? b->symbol : "");
+        put_str(w, b->input ? b->input : "");
+        put_u64(w, (uint64_t)b->axis);
+        put_u64(w, (uint64_t)b->value);
+        put_str(w, b->source);
+    }
 }
 
 lp_status lp_model_serialize(const lp_model *model, const uint8_t **out, size_t *out_len, lp_error *err)
@@ -245,7 +256,8 @@ static lp_status rebuild_graph(lp_model *m, const lp__onnx_limits *limits, int t
     const lp__onnx_node *ensemble = NULL;
     int trees = m->forest.n_trees > 0;   /* trees after encoders: the graph computes their features */
     lp_status s = lp__onnx_decode_limited(m->graph_source, m->graph_source_len, limits, &om, err);
-    if (s == LP_OK) s = trees ? lp__onnx_feature_graph(&om, &m->graph, &ensemble, err) : lp__graph_build(&om, &m->graph, err);
+    lp__dim_bindings dims = lp__onnx_dims_of(m);
+    if (s == LP_OK) s = trees ? lp__onnx_feature_graph(&om, &m->graph, &ensemble, err) : lp__graph_build_bound(&om, &dims, &m->graph, err);
     /* (a text model's features are its text columns, attached afterwards) */
     if (s == LP_OK && ((!text && m->graph->n_features != m->n_features) || (!trees && m->graph->n_outputs != m->n_groups)))
         s = lp__fail(err, LP_ERR_BAD_MODEL, "the model blob is truncated or corrupt");
@@ -415,6 +427,23 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits 
         (void)text_spec_len, (void)vocab_bytes, (void)vocab_len;
         r.ok = 0;   /* (a full engine's blob) */
 #endif
+    }
+    size_t n_dims = get_count(&r, 8 * 5);
+    for (size_t i = 0; r.ok && i < n_dims; i++) {
+        char *symbol = get_str(&r), *input = get_str(&r);
+        uint64_t axis = get_u64(&r), value = get_u64(&r);
+        char *source = get_str(&r);
+        if (r.ok && (axis >= LP__MAX_RANK || value < 1 || value > 1000000)) r.ok = 0;
+#ifndef LP_NO_ONNX
+        if (r.ok && lp__onnx_dims_add(m, symbol[0] ? symbol : NULL, input[0] ? input : NULL, (int)axis, (int64_t)value,
+                                      source, err) != LP_OK)
+            out_of_memory(&r);
+#else
+        r.ok = 0;   /* (a full engine's blob) */
+#endif
+        free(symbol);
+        free(input);
+        free(source);
     }
     /* Depths and categorical flags are derived by lp__forest_check. */
     f->tree_depth = calloc(f->n_trees + 1, 1);

@@ -340,15 +340,19 @@ static int decode_shape(decoder *d, lp__pb msg, lp__onnx_type *t)
     if (!ok(d)) return 0;
     if (n > ONNX_MAX_RANK) return fail(d, LP_ERR_LIMIT, "a value has %zu dimensions (at most %d)", n, ONNX_MAX_RANK);
     t->dims = array(d, n ? n : 1, sizeof *t->dims);
-    if (!t->dims) return 0;
+    t->dim_names = array(d, n ? n : 1, sizeof *t->dim_names);
+    if (!t->dims || !t->dim_names) return 0;
     t->rank = 0;
     pass = msg;
     while (lp__pb_next(&pass, &f)) {
         if (f.number != 1) continue;
         int64_t value = -1;    /* dim_param (a name) or nothing: unknown size */
+        const char *name = NULL;
         lp__pb dim = lp__pb_sub(&pass, &f);
         while (lp__pb_next(&dim, &g))
             if (g.number == 1) lp__pb_int64(&dim, &g, &value);
+            else if (g.number == 2 && !(name = str_of(d, &dim, &g))) return 0;
+        t->dim_names[t->rank] = value < 0 && name && name[0] ? name : NULL;
         t->dims[t->rank++] = value;
     }
     return ok(d);

@@ -88,6 +88,7 @@ typedef struct lp__onnx_type {
     int32_t                elem;    /* tensor element type; map key type */
     int                    rank;    /* tensor rank, -1 when not stated */
     int64_t               *dims;    /* rank entries; -1 for a symbolic dimension */
+    const char           **dim_names; /* rank entries: a symbolic dimension's dim_param, else NULL */
     struct lp__onnx_type  *inner;   /* sequence element type; map value type */
 } lp__onnx_type;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "onnx_dims.h"
 #include "onnx_graph.h"
 #include "onnx_trees.h"
 #include "../ops/graph.h"
@@ -382,7 +383,8 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
     snprintf(producer, sizeof producer, "%s", om->producer_name[0] ? om->producer_name : "onnx");
     snprintf(version, sizeof version, "%s", om->producer_version);
     lp__graph *g = NULL;
-    lp_status s = lp__graph_build(om, &g, err);   /* takes the decoded model over */
+    lp__dim_bindings dims = lp__onnx_dims_of(m);   /* the free dimensions a manifest binds */
+    lp_status s = lp__graph_build_bound(om, &dims, &g, err);   /* takes the decoded model over */
     if (s != LP_OK) return s;
     m->graph = g;
     m->graph_source = malloc(len);
@@ -528,6 +530,12 @@ lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
 lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits, lp_model **out,
                                 lp_error *err)
 {
+    return lp__onnx_load_opts(bytes, len, limits, NULL, out, err);
+}
+
+lp_status lp__onnx_load_opts(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits,
+                             const lp_load_options *opts, lp_model **out, lp_error *err)
+{
     lp__onnx_model om;
     lp_status s = lp__onnx_decode_limited(bytes, len, limits, &om, err);
     if (s != LP_OK) return s;
@@ -538,6 +546,7 @@ lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx
         if (strcmp(om.metadata_keys[i], "localpredict") == 0 && !m->embedded_manifest &&
             !(m->embedded_manifest = lp__strndup(om.metadata_values[i], strlen(om.metadata_values[i]))))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    if (s == LP_OK && !has_tree_ensemble(&om)) s = lp__onnx_dims_collect(&om, opts, m, err);
     if (s == LP_OK)
         s = !has_tree_ensemble(&om) ? build_dense(&om, bytes, len, m, err)
             : only_plumbing(&om)    ? build_trees(&om, m, err)

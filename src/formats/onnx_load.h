@@ -20,6 +20,11 @@ lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_err
 lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits, lp_model **out,
                                 lp_error *err);
 
+/* The same with the caller's options: a manifest (or the one inside the
+ * model) may bind the inputs' symbolic dimensions (onnx_dims.h). */
+lp_status lp__onnx_load_opts(const uint8_t *bytes, size_t len, const lp__onnx_limits *limits,
+                             const lp_load_options *opts, lp_model **out, lp_error *err);
+
 /* A tree ensemble after encoders: the dense graph of `om` (taken over, as
  * lp__graph_build does) up to the ensemble's input, whose [N, F] float
  * output the trees read; *ensemble points at the ensemble node, inside the

@@ -138,6 +138,35 @@ lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err);
  * `om` (it is taken over with it). */
 lp_status lp__graph_build_features(lp__onnx_model *om, const char *features, lp__graph **out, lp_error *err);
 
+/* Symbolic dimensions bound at load (formats/onnx_dims.h): a graph input
+ * [N, "sequence"] takes a concrete "sequence" there, so every shape after it
+ * is concrete too (Shape, Gather of it, Range, Expand ... fold at build).
+ * A binding names either a symbol (dim_param, every input using it) or one
+ * input's axis (its dimension, named or not); `source` says what bound it,
+ * for messages ("\"dims\"", "\"preprocess.max_length\"" ...). */
+typedef struct lp__dim_binding {
+    const char *symbol;        /* a dim_param, or NULL */
+    const char *input;         /* with axis: one input's dimension, or NULL */
+    int         axis;
+    int64_t     value;         /* >= 1 */
+    const char *source;
+} lp__dim_binding;
+
+typedef struct lp__dim_bindings {
+    const lp__dim_binding *items;
+    size_t                 n;
+} lp__dim_bindings;
+
+/* lp__graph_build with the inputs' symbolic dimensions bound by `dims`
+ * (NULL: none; then any is an error naming the input and the dimension).
+ * Two bindings that disagree, or one for the rows' dimension, are
+ * LP_ERR_BAD_MANIFEST naming the input, the dimension and both sources. */
+lp_status lp__graph_build_bound(lp__onnx_model *om, const lp__dim_bindings *dims, lp__graph **out, lp_error *err);
+
+/* Whether the inputs of `om` (initializers aside) have a dimension other
+ * than the first that is not stated (symbolic or unknown). */
+int lp__onnx_has_free_dims(const lp__onnx_model *om);
+
 /* Feature names of a per-column graph (its inputs' names), else NULL. */
 const char *lp__graph_feature_name(const lp__graph *g, size_t i);
 

@@ -452,8 +452,89 @@ static lp_status string_vocabulary(lp__graph *g, const lp__onnx_model *om, lp_er
     return strict_inputs(g, om, err);
 }
 
+/* ---- symbolic dimensions bound at load (graph.h: lp__dim_binding) ---- */
+
+static const char *dim_symbol(const lp__onnx_value *in, int k)
+{
+    return in->type.dim_names && k < in->type.rank && in->type.dims[k] < 0 ? in->type.dim_names[k] : NULL;
+}
+
+/* Whether b binds dimension k of `in`: by its input and axis, by its symbol,
+ * or through the symbol `in` shares with the dimension b names. */
+static int binds(const lp__onnx_model *om, const lp__dim_binding *b, const lp__onnx_value *in, int k)
+{
+    if (b->input && strcmp(b->input, in->name) == 0 && b->axis == k) return 1;
+    const char *sym = dim_symbol(in, k);
+    if (!sym) return 0;
+    if (b->symbol) return strcmp(b->symbol, sym) == 0;
+    for (size_t j = 0; b->input && j < om->n_inputs; j++)
+        if (strcmp(om->inputs[j].name, b->input) == 0) {
+            const char *other = dim_symbol(&om->inputs[j], b->axis);
+            return other && strcmp(other, sym) == 0;
+        }
+    return 0;
+}
+
+static void describe_dim(char *buf, size_t cap, const lp__onnx_value *in, int k)
+{
+    const char *sym = dim_symbol(in, k);
+    if (sym) snprintf(buf, cap, "dimension %d (\"%s\")", k, sym);
+    else snprintf(buf, cap, "dimension %d (unnamed)", k);
+}
+
+/* The value `dims` gives dimension k (>= 1) of input `in`; 0 when none does.
+ * Bindings that disagree, or one that names the rows' dimension, fail. */
+static lp_status bound_dim(const lp__onnx_model *om, const lp__dim_bindings *dims, const lp__onnx_value *in, int k,
+                           int64_t *value, lp_error *err)
+{
+    const lp__dim_binding *by = NULL;
+    char what[160];
+    describe_dim(what, sizeof what, in, k);
+    for (size_t i = 0; dims && i < dims->n; i++) {
+        const lp__dim_binding *b = &dims->items[i];
+        if (!binds(om, b, in, k)) continue;
+        if (by && by->value != b->value)
+            return lp__fail(err, LP_ERR_BAD_MANIFEST, "ONNX input \"%s\": %s is bound to %lld by %s and to %lld by %s",
+                            in->name, what, (long long)by->value, by->source, (long long)b->value, b->source);
+        if (!by) by = b;
+    }
+    *value = by ? by->value : 0;
+    return LP_OK;
+}
+
+/* A binding of a symbol that is also some input's rows' dimension. */
+static lp_status check_not_rows(const lp__onnx_model *om, const lp__dim_bindings *dims, const uint8_t *is_init,
+                                lp_error *err)
+{
+    for (size_t i = 0; dims && i < dims->n; i++)
+        for (size_t j = 0; j < om->n_inputs; j++) {
+            const lp__onnx_value *in = &om->inputs[j];
+            if (is_init[j] || in->type.kind != LP_ONNX_KIND_TENSOR || in->type.rank < 1) continue;
+            if (binds(om, &dims->items[i], in, 0) || (dims->items[i].input && !strcmp(dims->items[i].input, in->name) &&
+                                                      dims->items[i].axis == 0))
+                return lp__fail(err, LP_ERR_BAD_MANIFEST, "ONNX input \"%s\": %s binds its dimension 0%s%s%s, the "
+                                "rows, which follow the CSV and cannot be bound", in->name, dims->items[i].source,
+                                dim_symbol(in, 0) ? " (\"" : "", dim_symbol(in, 0) ? dim_symbol(in, 0) : "",
+                                dim_symbol(in, 0) ? "\")" : "");
+        }
+    return LP_OK;
+}
+
+int lp__onnx_has_free_dims(const lp__onnx_model *om)
+{
+    for (size_t i = 0; i < om->n_inputs; i++) {
+        const lp__onnx_type *t = &om->inputs[i].type;
+        int init = 0;
+        for (size_t j = 0; j < om->n_initializers && !init; j++)
+            init = strcmp(om->inputs[i].name, om->initializers[j].name) == 0;
+        for (int k = 1; !init && t->kind == LP_ONNX_KIND_TENSOR && k < t->rank; k++)
+            if (t->dims[k] < 0) return 1;
+    }
+    return 0;
+}
+
 static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init,
-                            int fixed, lp_error *err)
+                            int fixed, const lp__dim_bindings *dims, lp_error *err)
 {
     size_t n = 0;
     for (size_t i = 0; i < om->n_inputs; i++) n += !is_init[i];
@@ -476,14 +557,27 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
         lp__shape shape = {t->rank, {LP__BATCH}};
         size_t width = 1;
         for (int k = fixed ? 0 : 1; k < t->rank; k++) {
-            if (t->dims[k] < 0 || (t->dims[k] == 0 && !fixed))
+            int64_t d = t->dims[k];
+            if (d < 0 && !fixed) {   /* symbolic: bound by the manifest, or refused */
+                lp_status s = bound_dim(om, dims, in, k, &d, err);
+                if (s != LP_OK) return s;
+                char what[160];
+                describe_dim(what, sizeof what, in, k);
+                if (d <= 0)
+                    return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\": %s is not stated (only the first, "
+                                    "the rows, may vary); the manifest can bind it: a text model's "
+                                    "\"preprocess.max_length\" binds the inputs \"preprocess.inputs\" feeds, and "
+                                    "\"dims\": {\"%s\": N} binds a named dimension", in->name, what,
+                                    dim_symbol(in, k) ? dim_symbol(in, k) : "name");
+            }
+            if (d < 0 || (d == 0 && !fixed))
                 return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\": dimension %d is not stated (only the "
                                 "first, the rows, may vary)", in->name, k);
-            if (t->dims[k] && width && (size_t)t->dims[k] > LP_DEFAULT_MAX_COLUMNS / width)
+            if (d && width && (size_t)d > LP_DEFAULT_MAX_COLUMNS / width)
                 return lp__fail(err, LP_ERR_LIMIT, "ONNX input \"%s\" has more than %d values per row", in->name,
                                 LP_DEFAULT_MAX_COLUMNS);
-            shape.dims[k] = t->dims[k];
-            width *= (size_t)t->dims[k];
+            shape.dims[k] = d;
+            width *= (size_t)d;
         }
         uint32_t v = lp__graph_add_value(g, in->name, t->elem, &shape, err);
         if (v == UINT32_MAX) return err->code;
@@ -540,7 +634,8 @@ static lp_status lay_out(lp__graph *g, lp_error *err)
     return LP_OK;
 }
 
-static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__graph **out, lp_error *err)
+static lp_status build(lp__onnx_model *om, int fixed, const char *features, const lp__dim_bindings *dims,
+                       lp__graph **out, lp_error *err)
 {
     *out = NULL;
     lp__graph *g = calloc(1, sizeof *g);
@@ -568,7 +663,8 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__
     for (size_t i = 0; s == LP_OK && i < om->n_inputs; i++)
         for (size_t j = 0; j < om->n_initializers && !is_init[i]; j++)
             is_init[i] = strcmp(om->inputs[i].name, om->initializers[j].name) == 0;
-    if (s == LP_OK) s = add_inputs(g, om, &names, is_init, fixed, err);
+    if (s == LP_OK && !fixed) s = check_not_rows(om, dims, is_init, err);
+    if (s == LP_OK) s = add_inputs(g, om, &names, is_init, fixed, dims, err);
     if (s == LP_OK) s = add_initializers(g, om, &names, err);
     for (size_t i = 0; s == LP_OK && i < om->n_nodes; i++)
         if (needed[i]) s = add_node(g, &om->nodes[i], &names, err);
@@ -720,17 +816,22 @@ lp_status lp__graph_run(const lp__graph *g, const float *x, size_t n_rows, float
 
 lp_status lp__graph_build(lp__onnx_model *om, lp__graph **out, lp_error *err)
 {
-    return build(om, 0, NULL, out, err);
+    return build(om, 0, NULL, NULL, out, err);
+}
+
+lp_status lp__graph_build_bound(lp__onnx_model *om, const lp__dim_bindings *dims, lp__graph **out, lp_error *err)
+{
+    return build(om, 0, NULL, dims, out, err);
 }
 
 lp_status lp__graph_build_features(lp__onnx_model *om, const char *features, lp__graph **out, lp_error *err)
 {
-    return build(om, 0, features, out, err);
+    return build(om, 0, features, NULL, out, err);
 }
 
 lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *err)
 {
-    return build(om, 1, NULL, out, err);
+    return build(om, 1, NULL, NULL, out, err);
 }
 
 lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err)
