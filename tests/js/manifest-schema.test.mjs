@@ -143,6 +143,10 @@ const CASES = [
   [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, steps: ['stem'] } }],
   [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, padding: 'left' } }],
   [false, { localpredict: 1, preprocess: { text: 'r', tokenizer: 'words', vocab: { a: 1 }, max_length: 8, maxlen: 8 } }],
+  // "dims" binds an ONNX graph's symbolic dimensions (valid ones: tests/fixtures/text_dynamic/); invalid ones agree
+  [false, { localpredict: 1, dims: [] }],
+  [false, { localpredict: 1, dims: { sequence: 0 } }],
+  [false, { localpredict: 1, dims: { sequence: 1.5 } }],
 ];
 
 /* Typed features, on tests/fixtures/features/model.json (5 features: color, size, flag, count, x). */
