@@ -44,6 +44,8 @@ SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 ENGINE_SRC += src/kernels/gemm_vec.c
 # Symbolic ONNX input dimensions bound at load (issue 4/5: dynamic sequence length).
 ENGINE_SRC += src/formats/onnx_dims.c
+# torch.onnx's Loop for nn.EmbeddingBag, recognised and run fused (issue 5).
+ENGINE_SRC += src/ops/ops_embedding_bag.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c

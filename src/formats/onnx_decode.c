@@ -17,6 +17,7 @@
  * tensor and node limits are the caller's (m->limits), these are fixed. */
 #define ONNX_MAX_RANK            32
 #define ONNX_MAX_TYPE_DEPTH      8    /* sequence(map(...)) nesting */
+#define ONNX_MAX_GRAPH_DEPTH     2    /* a Loop's body inside a Loop's body */
 
 typedef struct decoder {
     lp__pb_doc      doc;
@@ -24,6 +25,7 @@ typedef struct decoder {
     lp_error       *err;
     lp_status       status;      /* set by a semantic failure (not a wire one) */
     char            where[192];  /* the graph element being decoded, for messages */
+    int             depth;       /* subgraphs (a Loop's body) being decoded */
 } decoder;
 
 static int fail(decoder *d, lp_status code, const char *fmt, ...) LP__PRINTF(3, 4);
@@ -416,6 +418,28 @@ enum {
     ATTR_REF_NAME = 21
 };
 
+static int decode_graph(decoder *d, lp__pb msg);
+
+/* A graph attribute (a Loop's body) into its own lp__onnx_model, whose
+ * arrays live in the outer model's arena (freed with it). */
+static int decode_subgraph(decoder *d, lp__pb msg, lp__onnx_attr *a)
+{
+    if (d->depth >= ONNX_MAX_GRAPH_DEPTH) return fail(d, LP_ERR_LIMIT, "subgraphs are nested too deeply");
+    lp__onnx_model *outer = d->m, *sub = array(d, 1, sizeof *sub);
+    if (!sub) return 0;
+    sub->arena = outer->arena;
+    sub->limits = outer->limits;
+    d->m = sub;
+    d->depth++;
+    int good = decode_graph(d, msg);
+    d->depth--;
+    outer->arena = sub->arena;   /* what the subgraph allocated, owned by the outer model */
+    memset(&sub->arena, 0, sizeof sub->arena);
+    d->m = outer;
+    a->g = sub;
+    return good;
+}
+
 static int decode_attr(decoder *d, lp__pb msg, lp__onnx_attr *a)
 {
     lp__pb_field f;
@@ -433,6 +457,10 @@ static int decode_attr(decoder *d, lp__pb msg, lp__onnx_attr *a)
         case ATTR_T:
             a->t = array(d, 1, sizeof *a->t);
             if (a->t) decode_tensor(d, lp__pb_sub(&pass, &f), a->t);
+            break;
+        case ATTR_G:
+            if (f.wire != LP_PB_LEN) return lp__pb_fail(&pass, &f, "a graph attribute is not a message");
+            if (!decode_subgraph(d, lp__pb_sub(&pass, &f), a)) return 0;
             break;
         case ATTR_FLOATS: lp__pb_count(&pass, &f, LP_PB_FIXED32, &n_floats); break;
         case ATTR_INTS: lp__pb_count(&pass, &f, LP_PB_VARINT, &n_ints); break;

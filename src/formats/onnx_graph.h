@@ -64,6 +64,8 @@ typedef struct lp__onnx_attr {
     float          *floats;
     int64_t        *ints;
     lp__onnx_bytes *strings;
+    struct lp__onnx_model *g;   /* a graph attribute (a Loop's body): its nodes, inputs, outputs and
+                                   initializers; arrays in the outer model's arena */
 } lp__onnx_attr;
 
 typedef struct lp__onnx_node {

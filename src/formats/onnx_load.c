@@ -546,6 +546,7 @@ lp_status lp__onnx_load_opts(const uint8_t *bytes, size_t len, const lp__onnx_li
         if (strcmp(om.metadata_keys[i], "localpredict") == 0 && !m->embedded_manifest &&
             !(m->embedded_manifest = lp__strndup(om.metadata_values[i], strlen(om.metadata_values[i]))))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    if (s == LP_OK && !has_tree_ensemble(&om)) s = lp__embedding_bag_rewrite(&om, err);   /* its inputs become [rows, L] */
     if (s == LP_OK && !has_tree_ensemble(&om)) s = lp__onnx_dims_collect(&om, opts, m, err);
     if (s == LP_OK)
         s = !has_tree_ensemble(&om) ? build_dense(&om, bytes, len, m, err)

@@ -68,7 +68,8 @@ static lp_status check_embedding(const lp__graph *g, const lp__text_prep *p, lon
     uint32_t ids = g->inputs[in_ids].value;
     for (size_t i = 0; i < g->n_ops; i++) {
         const lp__op *op = &g->ops[i];
-        if (strcmp(op->kind->op_type, "Gather") != 0 || op->n_in < 2 || op->in[1] != ids || op->iattr[0] != 0)
+        if ((strcmp(op->kind->op_type, "Gather") != 0 && strcmp(op->kind->op_type, "EmbeddingBag") != 0) || op->n_in < 2 ||
+            op->in[1] != ids || op->iattr[0] != 0)
             continue;
         const lp__value *table = &g->values[op->in[0]];
         if (!table->is_const || table->shape.rank < 1) continue;

@@ -244,8 +244,17 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
 #endif
     ;
 
+/* torch.onnx's Loop for nn.EmbeddingBag (ops_embedding_bag.c), rewritten in
+ * om into a fused EmbeddingBag node whose ids and offsets inputs become
+ * [rows, L]; any other Loop is left alone (and refused as unsupported).
+ * The graph builder calls it; the ONNX loader too, before the manifest binds
+ * the dimensions. */
+lp_status lp__embedding_bag_rewrite(lp__onnx_model *om, lp_error *err);
+
 /* The operator kinds, by family (ops_*.c). */
 extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_reduce[], lp__ops_ml[];
 extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_reduce, lp__n_ops_ml;
+extern const lp__op_kind lp__ops_fused[];   /* rewritten patterns (domain "localpredict") */
+extern const size_t lp__n_ops_fused;
 
 #endif

@@ -197,6 +197,7 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
     static const struct { const lp__op_kind *kinds; const size_t *count; } families[] = {
         {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
         {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_reduce, &lp__n_ops_reduce}, {lp__ops_ml, &lp__n_ops_ml},
+        {lp__ops_fused, &lp__n_ops_fused},
     };
     const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
@@ -658,6 +659,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
     const char *target = s == LP_OK && !fixed ? (features ? features : scores_name(om)) : NULL;
     if (s == LP_OK && !target && !fixed)
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
+    if (s == LP_OK && !fixed) s = lp__embedding_bag_rewrite(om, err);
     if (s == LP_OK) s = mark_needed(om, target, fixed, needed, err);
     if (s == LP_OK) s = lp__onnx_report_unsupported(om, needed, node_supported, NULL, err);
     for (size_t i = 0; s == LP_OK && i < om->n_inputs; i++)

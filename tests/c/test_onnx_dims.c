@@ -134,6 +134,31 @@ LP_TEST(onnx_dims_bound_models_match_onnxruntime)
     check_case("mlp_dims", 25);
 }
 
+/* nn.EmbeddingBag (ids + offsets), which torch.onnx writes as a Loop over
+ * the bags: recognised and run fused on padded rows, the same numbers as
+ * onnxruntime on the flat form; the same Loop reducing with ReduceMin is
+ * not an EmbeddingBag and is refused as a Loop. */
+LP_TEST(onnx_embedding_bag_matches_onnxruntime)
+{
+    check_case("embedding_bag_mean", 33);
+    check_case("embedding_bag_max", 31);
+    size_t len, mlen;
+    uint8_t *bytes = read_file("fixtures/text_dynamic/loop_reduce_min.onnx", &len);
+    uint8_t *manifest = read_file("fixtures/text_dynamic/embedding_bag_mean/model.localpredict.json", &mlen);
+    lp_load_options lo = lp_load_options_default();
+    lo.manifest = (const char *)manifest, lo.manifest_len = mlen;
+    lp_model *m = NULL;
+    lp_error err;
+    if (LP_CHECK(bytes && manifest, "fixtures") &&
+        LP_CHECK_STATUS(lp_model_load(bytes, len, &lo, &m, &err), LP_ERR_UNSUPPORTED, &err)) {
+        LP_CHECK_CONTAINS(err.message, "Loop (ai.onnx opset 13; 1 node");
+        LP_CHECK(strstr(err.message, "ReduceMin") == NULL, "only the Loop is named: %s", err.message);
+    }
+    lp_model_destroy(m);
+    free(bytes);
+    free(manifest);
+}
+
 static void expect_error(const char *dir, const char *manifest, lp_status want, const char *n1, const char *n2,
                          const char *n3)
 {
@@ -200,5 +225,6 @@ void test_onnx_dims(void)
     LP_RUN(onnx_dims_bound_models_match_onnxruntime);
     LP_RUN(onnx_dims_errors_name_the_input_and_dimension);
     LP_RUN(onnx_dims_on_a_model_without_free_dimensions);
+    LP_RUN(onnx_embedding_bag_matches_onnxruntime);
 #endif
 }

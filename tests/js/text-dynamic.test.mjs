@@ -3,7 +3,8 @@
  * by the manifest (tests/fixtures/text_dynamic/, gen_text_dynamic.py;
  * expected outputs by onnxruntime-node at the padded length): a Keras-tokenizer
  * embedding model and a BERT-style encoder bound by "preprocess.max_length",
- * an MLP bound by "dims".  Through the JS CLI on both engines, predictCsvText,
+ * an MLP bound by "dims", nn.EmbeddingBag (a Loop in the export, run fused)
+ * on onnxruntime's flat form.  Through the JS CLI on both engines, predictCsvText,
  * the worker pool (the bindings travel in the model blob) and the native CLI,
  * every probability within 1e-4 of onnxruntime; then the load errors. */
 import { test } from 'node:test';
@@ -15,7 +16,7 @@ import { loadModel } from '../../wasm/node.mjs';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { ROOT, ENGINES, NATIVE, run, runCli, hasNative, parseCsv, tempDir } from './helpers.mjs';
 
-const CASES = ['torch_mean_seq', 'bert_tiny_seq', 'mlp_dims'];
+const CASES = ['torch_mean_seq', 'bert_tiny_seq', 'mlp_dims', 'embedding_bag_mean', 'embedding_bag_max'];
 
 function fixture(name) {
   const dir = join(ROOT, 'tests', 'fixtures', 'text_dynamic', name);
@@ -99,4 +100,22 @@ test('bindings that disagree, or one of the rows, are named', async () => {
   // agreeing bindings are fine
   const model = await loadModel(readFileSync(f.model), { manifest: JSON.stringify({ ...manifest, dims: { sequence: 16 } }) });
   model.dispose();
+});
+
+test('nn.EmbeddingBag: an empty bag gives torch\'s output (onnxruntime\'s ReduceMax gives NaN there)', async () => {
+  const f = fixture('embedding_bag_max');
+  const torchEmpty = JSON.parse(readFileSync(join(f.dir, 'feeds.json'), 'utf8')).empty_bag_torch;
+  const model = await loadModel(readFileSync(f.model), { manifest: readFileSync(f.manifest) });
+  try {
+    const [, row] = parseCsv(await model.predictCsvText('id,review\n1,\n'));
+    torchEmpty.forEach((p, k) => assert.ok(Math.abs(Number(row[k]) - p) <= 1e-6, `class ${k}: ${row[k]} vs torch ${p}`));
+  } finally {
+    model.dispose();
+  }
+});
+
+test('a Loop that is not nn.EmbeddingBag is refused, named', async () => {
+  const f = fixture('embedding_bag_mean');
+  await assert.rejects(loadModel(readFileSync(join(f.dir, '..', 'loop_reduce_min.onnx')), { manifest: readFileSync(f.manifest) }),
+    (e) => e.code === 'UNSUPPORTED' && e.message.includes('Loop (ai.onnx opset 13'));
 });
