@@ -142,6 +142,7 @@ LP_TEST(onnx_embedding_bag_matches_onnxruntime)
 {
     check_case("embedding_bag_mean", 33);
     check_case("embedding_bag_max", 31);
+    check_case("embedding_bag_sum", 33);
     size_t len, mlen;
     uint8_t *bytes = read_file("fixtures/text_dynamic/loop_reduce_min.onnx", &len);
     uint8_t *manifest = read_file("fixtures/text_dynamic/embedding_bag_mean/model.localpredict.json", &mlen);

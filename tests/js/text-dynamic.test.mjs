@@ -16,7 +16,7 @@ import { loadModel } from '../../wasm/node.mjs';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { ROOT, ENGINES, NATIVE, run, runCli, hasNative, parseCsv, tempDir } from './helpers.mjs';
 
-const CASES = ['torch_mean_seq', 'bert_tiny_seq', 'mlp_dims', 'embedding_bag_mean', 'embedding_bag_max'];
+const CASES = ['torch_mean_seq', 'bert_tiny_seq', 'mlp_dims', 'embedding_bag_mean', 'embedding_bag_max', 'embedding_bag_sum'];
 
 function fixture(name) {
   const dir = join(ROOT, 'tests', 'fixtures', 'text_dynamic', name);
