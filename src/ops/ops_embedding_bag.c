@@ -162,6 +162,19 @@ static int reduction(const lp__onnx_model *om, const lp__onnx_model *body, const
     return 1;
 }
 
+/* How many nodes of om read `name`. */
+static size_t readers(const lp__onnx_model *om, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < om->n_nodes; i++)
+        for (size_t k = 0; k < om->nodes[i].n_inputs; k++)
+            if (strcmp(om->nodes[i].inputs[k], name) == 0) {
+                n++;
+                break;
+            }
+    return n;
+}
+
 /* Whether `loop` is the EmbeddingBag pattern; fills m. */
 static int match(const lp__onnx_model *om, const lp__onnx_node *loop, bag_match *m)
 {
@@ -197,6 +210,12 @@ static int match(const lp__onnx_model *om, const lp__onnx_node *loop, bag_match 
     if (!is_op(trip, "Gather", 2) || !const_int(om, NULL, trip->inputs[1], &v) || v != 0 ||
         !(sh = producer(om, trip->inputs[0])) || !is_op(sh, "Shape", 1) ||
         (strcmp(sh->inputs[0], ends) != 0 && strcmp(sh->inputs[0], om->inputs[m->offsets].name) != 0))
+        return 0;
+    /* nothing else reads the flat ids, the offsets or the bounds: the rewrite
+     * makes ids and offsets [rows, L], which only the fused node may see */
+    int trip_from_ends = strcmp(sh->inputs[0], ends) == 0;
+    if (readers(om, om->inputs[m->ids].name) != 1 || readers(om, om->inputs[m->offsets].name) != 2u - trip_from_ends ||
+        readers(om, starts) != 1 || readers(om, ends) != (size_t)trip_from_ends || readers(om, loop->inputs[0]) != 1)
         return 0;
     /* the weight: an initializer [V, D] of float */
     for (size_t i = 0; i < om->n_initializers; i++)
