@@ -15,19 +15,10 @@
 #include "lp_test.h"
 
 #if !defined(LP_NO_ONNX) && !defined(LP_NO_TEXT)
+/* Fixtures through the test runner (a file natively, the archive in WASM). */
 static uint8_t *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) free(b), b = NULL;
-    if (b) b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return lp_test_read_file(path, len);
 }
 
 /* Loads fixtures/text_dynamic/<dir>/model.onnx with its manifest, or with
