@@ -44,7 +44,7 @@ SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 ENGINE_SRC += src/kernels/gemm_vec.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
-TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c
+TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c src/ops/ops_text.c
 ENGINE_SRC += $(TEXT_SRC)
 HEADERS    := $(shell find src -name '*.h')
 
