@@ -39,7 +39,10 @@ static void run_fail(const lp__run *r, const lp__op *op, lp_status code, const c
 {
     if (r->scratch->status != LP_OK) return;
     r->scratch->status = lp__op_fail(op, r->scratch->err, code, "%s", what);
-    if (r->scratch->err) r->scratch->err->line = row + 1;   /* the batch's row: callers make it the file's line */
+    if (r->scratch->err) {   /* the batch's row and the (one) text feature: callers make them the file's line and column */
+        r->scratch->err->line = row + 1;
+        r->scratch->err->column_index = 0;
+    }
 }
 
 static int same(const lp__onnx_bytes *a, const lp__onnx_bytes *b)
@@ -213,9 +216,11 @@ static void run_string_normalizer(const lp__run *r, const lp__op *op)
             for (size_t k = 0; k < p->n_stopwords; k++)
                 if (same(&key, &p->stopwords[k])) {
                     char what[300];
-                    snprintf(what, sizeof what, "the text \"%.60s\" is one of the stop words: onnxruntime drops it from "
+                    int shown = s.len > 60 ? 60 : (int)s.len;
+                    while (shown > 0 && shown < (int)s.len && (s.data[shown] & 0xC0) == 0x80) shown--;   /* whole characters */
+                    snprintf(what, sizeof what, "the text \"%.*s\" is one of the stop words: onnxruntime drops it from "
                              "the batch, so the rows after it would take its prediction (a row cannot be a stop word)",
-                             s.data);
+                             shown, s.data);
                     run_fail(r, op, LP_ERR_BAD_NUMBER, what, i);
                     return;
                 }
@@ -251,7 +256,7 @@ static lp__regex *compile(lp__graph *g, const lp__op *op, const char *attr, cons
     char why[160];
     lp__regex *re = lp__regex_compile(pattern->data, pattern->len, why, sizeof why);
     if (!re) {
-        lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "attribute %s: the regular expression \"%.80s\" is not supported: %s",
+        lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "attribute %s: the regular expression \"%.80s\": %s",
                     attr, pattern->data, why);
         return NULL;
     }

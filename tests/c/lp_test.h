@@ -57,6 +57,7 @@ void test_numbers_edge(void);
 void test_ensemble(void);
 void test_text(void);
 void test_dialect(void);
+void test_tfidf(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */
