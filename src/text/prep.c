@@ -2,7 +2,7 @@
  *
  *   {"text": "review" | ["title", "body"], "join": " ",
  *    "steps": ["lowercase", "strip_accents", "remove_punctuation", "remove_digits",
- *              {"remove": "chars"}, "collapse_whitespace"],
+ *              {"remove": "chars"}, "collapse_whitespace", "nfc"],
  *    "tokenizer": "keras" | "wordpiece" | "words" | "graph", "vocab": "file" | inline,
  *    "lowercase": true, "oov": 1, "max_length": 128,
  *    "padding": "pre", "truncating": "pre", "pad_value": 0,
@@ -76,6 +76,7 @@ static lp_status parse_steps(lp__text_prep *p, const cJSON *v, const char *where
         if (strcmp(name, "lowercase") == 0) st->kind = LP__STEP_LOWER;
         else if (strcmp(name, "strip_accents") == 0) st->kind = LP__STEP_STRIP_ACCENTS;
         else if (strcmp(name, "collapse_whitespace") == 0) st->kind = LP__STEP_COLLAPSE;
+        else if (strcmp(name, "nfc") == 0) st->kind = LP__STEP_NFC;
         else if (strcmp(name, "remove_punctuation") == 0) st->kind = LP__STEP_REMOVE, st->removal.punctuation = 1;
         else if (strcmp(name, "remove_digits") == 0) st->kind = LP__STEP_REMOVE, st->removal.digits = 1;
         /* {"remove": "…"} and nothing else.  (cJSON links an object's first
@@ -92,7 +93,7 @@ static lp_status parse_steps(lp__text_prep *p, const cJSON *v, const char *where
         } else {
             return fail_key(err, BAD, where, "steps",
                             "has an unknown step (known: \"lowercase\", \"strip_accents\", \"remove_punctuation\", "
-                            "\"remove_digits\", {\"remove\": \"characters\"}, \"collapse_whitespace\")");
+                            "\"remove_digits\", {\"remove\": \"characters\"}, \"collapse_whitespace\", \"nfc\")");
         }
     }
     return LP_OK;
@@ -382,6 +383,7 @@ static lp_status apply_steps(const lp__text_prep *p, lp__text_scratch *s)
         if (st->kind == LP__STEP_STRIP_ACCENTS && lp__text_strip_accents(&s->work) != LP_OK) return LP_ERR_NOMEM;
         if (st->kind == LP__STEP_REMOVE) lp__text_remove(&s->work, &st->removal);
         if (st->kind == LP__STEP_COLLAPSE) lp__text_collapse_whitespace(&s->work);
+        if (st->kind == LP__STEP_NFC && lp__text_nfc(&s->work) != LP_OK) return LP_ERR_NOMEM;
     }
     s->text.len = 0;
     return lp__utf8_append(&s->text, s->work.cp, s->work.len);

@@ -18,7 +18,7 @@
  * handed in by the caller that read it (lp_load_options.parts). */
 typedef lp_part lp__text_file;
 
-typedef enum { LP__STEP_LOWER, LP__STEP_STRIP_ACCENTS, LP__STEP_REMOVE, LP__STEP_COLLAPSE } lp__text_step_kind;
+typedef enum { LP__STEP_LOWER, LP__STEP_STRIP_ACCENTS, LP__STEP_REMOVE, LP__STEP_COLLAPSE, LP__STEP_NFC } lp__text_step_kind;
 typedef struct lp__text_step { lp__text_step_kind kind; lp__text_removal removal; } lp__text_step;
 
 /* LP__TOK_GRAPH: the model takes the text itself (a string input) and
