@@ -34,6 +34,15 @@ static const lp__onnx_attr *typed(const lp__onnx_node *n, const char *name, int 
     return a && a->type == type ? a : NULL;
 }
 
+/* Whether a shape holds the batch's rows (graphs built on fixed shapes,
+ * ONNX's node tests, have none). */
+static int has_rows(const lp__shape *s)
+{
+    for (int k = 0; k < s->rank; k++)
+        if (s->dims[k] == LP__BATCH) return 1;
+    return 0;
+}
+
 /* The run stops with this error (the first one wins). */
 static void run_fail(const lp__run *r, const lp__op *op, lp_status code, const char *what, size_t row)
 {
@@ -173,6 +182,9 @@ static lp_status build_string_normalizer(lp__graph *g, lp__op *op, const lp__onn
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "attribute locale is \"%.40s\": only the Unicode default case "
                            "mapping is supported (locale empty, C, POSIX, C.UTF-8 or en*)", loc->s.data);
     const lp__onnx_attr *sw = typed(node, "stopwords", LP_ONNX_ATTR_STRINGS);
+    if (sw && sw->count && !has_rows(&x->shape))   /* (ONNX's node tests: the output's length would depend on the data) */
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "stopwords in a graph of fixed shapes: they remove elements, "
+                           "so the output's shape depends on the data");
     if (sw && sw->count) {
         lp__onnx_bytes *words = lp__graph_alloc(g, sw->count * sizeof *words, err);
         if (!words) return err->code;
@@ -531,11 +543,11 @@ static lp_status build_tfidf(lp__graph *g, lp__op *op, const lp__onnx_node *node
     if (tokens) {
         if (lp__shape_count(&x->shape, 1) != 1)
             return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "takes the tokens of one string per row");
-    } else if (g->fixed && x->shape.rank == 1) {
+    } else if (!has_rows(&x->shape) && x->shape.rank == 1) {   /* fixed shapes (ONNX's node tests): one row */
         out.rank = 1;
-    } else if (x->shape.rank != 2 || (!g->fixed && x->shape.dims[0] != LP__BATCH)) {
+    } else if (x->shape.rank != 2 || (has_rows(&x->shape) && x->shape.dims[0] != LP__BATCH)) {
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "takes items [N, C] (the rows first)");
-    } else if (g->fixed) {
+    } else if (!has_rows(&x->shape)) {
         out.dims[0] = x->shape.dims[0];
     }
     /* output columns and weights */
