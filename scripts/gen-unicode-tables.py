@@ -192,8 +192,8 @@ def emit_nfc():
     classes as ranges of one class; the canonical decompositions of one level
     (Hangul syllables are algorithmic), sorted by code point, as two arrays;
     and the primary composites (a pair that composes: not a singleton, not
-    excluded, not non-starter) as sorted pair keys (first << 21 | second) and
-    their composites."""
+    excluded, not non-starter) as indexes into the decompositions, sorted by
+    the pair they compose (so a pair is found by binary search)."""
     ccc = []
     for cp in ALL:
         c = ud.combining(chr(cp))
@@ -229,16 +229,14 @@ def emit_nfc():
         print(f"    {{0x{d[0]:05X}, 0x{d[1]:05X}}},")
     print("};")
     print(f"const size_t lp__uc_decomp_count = {len(dec)};\n")
-    comp = sorted(((d[0] << 21 | d[1]), cp) for cp, d in dec.items()
-                  if len(d) == 2 and ud.normalize("NFC", chr(cp)) == chr(cp))
-    print(f"/* Primary composites: {len(comp)} pairs (first << 21 | second, sorted) and what they compose to. */")
-    print("const uint64_t lp__uc_compose_pair[] = {")
-    for key, _ in comp:
-        print(f"    0x{key:011X}u,")
-    print("};")
-    print("const uint32_t lp__uc_compose_to[] = {")
-    for _, cp in comp:
-        print(f"    0x{cp:05X},")
+    order = sorted(dec)
+    comp = sorted((dec[cp][0], dec[cp][1], order.index(cp)) for cp in order
+                  if len(dec[cp]) == 2 and ud.normalize("NFC", chr(cp)) == chr(cp))
+    assert len(order) < 65536
+    print(f"/* Primary composites: {len(comp)} indexes into lp__uc_decomp_*, sorted by the pair they compose. */")
+    print("const uint16_t lp__uc_compose_index[] = {")
+    for _, _, i in comp:
+        print(f"    {i},")
     print("};")
     print(f"const size_t lp__uc_compose_count = {len(comp)};")
 

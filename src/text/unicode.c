@@ -132,12 +132,15 @@ uint32_t lp__uc_compose(uint32_t a, uint32_t b)
     if (a >= HANGUL_S && a < HANGUL_S + HANGUL_COUNT && (a - HANGUL_S) % HANGUL_T_COUNT == 0 && b > HANGUL_T &&
         b < HANGUL_T + HANGUL_T_COUNT)
         return a + (b - HANGUL_T);
-    uint64_t key = (uint64_t)a << 21 | b;
+    if (b < 0x300) return 0;   /* no composite's second part is below U+0300: plain text skips the search */
     size_t lo = 0, hi = lp__uc_compose_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (lp__uc_compose_pair[mid] < key) lo = mid + 1;
+        const uint32_t *pair = lp__uc_decomp_to[lp__uc_compose_index[mid]];
+        if (pair[0] < a || (pair[0] == a && pair[1] < b)) lo = mid + 1;
         else hi = mid;
     }
-    return lo < lp__uc_compose_count && lp__uc_compose_pair[lo] == key ? lp__uc_compose_to[lo] : 0;
+    if (lo == lp__uc_compose_count) return 0;
+    const uint32_t *pair = lp__uc_decomp_to[lp__uc_compose_index[lo]];
+    return pair[0] == a && pair[1] == b ? lp__uc_decomp_from[lp__uc_compose_index[lo]] : 0;
 }

@@ -44,8 +44,7 @@ extern const lp__uc_ccc_range lp__uc_ccc[];
 extern const size_t lp__uc_ccc_count;
 extern const uint32_t lp__uc_decomp_from[], lp__uc_decomp_to[][2];
 extern const size_t lp__uc_decomp_count;
-extern const uint64_t lp__uc_compose_pair[];
-extern const uint32_t lp__uc_compose_to[];
+extern const uint16_t lp__uc_compose_index[];   /* into lp__uc_decomp_*, sorted by the pair */
 extern const size_t lp__uc_compose_count;
 
 /* The canonical combining class of cp (0 for starters). */
