@@ -383,14 +383,19 @@ static lp_status adopt_graph_inputs(lp_model *m, const lp__graph *g, const void 
  * input becomes a text model reading the column of the input's name
  * ("tokenizer": "graph"; a manifest's "preprocess" may name another column
  * or add steps). */
-static lp_status attach_text_graph(lp_model *m, const lp__graph *g, lp_error *err)
+static int has_text_ops(const lp__graph *g)
 {
     int text_ops = 0;
     for (size_t i = 0; i < g->n_ops; i++) {
         const char *t = g->ops[i].kind->op_type;
         text_ops |= strcmp(t, "Tokenizer") == 0 || strcmp(t, "TfIdfVectorizer") == 0 || strcmp(t, "StringNormalizer") == 0;
     }
-    if (!text_ops) return LP_OK;
+    return text_ops;
+}
+
+static lp_status attach_text_graph(lp_model *m, const lp__graph *g, lp_error *err)
+{
+    if (!has_text_ops(g)) return LP_OK;
     if (g->n_inputs != 1 || g->inputs[0].dtype != LP_ONNX_STRING || g->inputs[0].width != 1)
         return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model tokenizes text; one string input (one text per row) "
                         "is supported, and it has %zu inputs", g->n_inputs);
@@ -537,6 +542,12 @@ static lp_status build_encoded_trees(lp__onnx_model *om, const uint8_t *bytes, s
     lp_status s = lp__onnx_feature_graph(om, &g, &ensemble, err);
     if (s != LP_OK) return s;
     m->graph = g;
+#ifndef LP_NO_TEXT
+    if (has_text_ops(g))   /* the text path runs graphs that end in scores, not trees' features */
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model runs tree ensemble \"%s\" on features its text "
+                        "operators compute (TF-IDF before trees): not supported yet; a linear classifier after TF-IDF "
+                        "is", ensemble->name);
+#endif
     m->graph_source = malloc(len);
     m->feature_is_cat = calloc(g->n_features + 1, 1);
     if (!m->graph_source || !m->feature_is_cat) return lp__fail(err, LP_ERR_NOMEM, "out of memory");

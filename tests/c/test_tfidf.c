@@ -164,7 +164,7 @@ LP_TEST(tfidf_bad_models_refused_by_name)
         LP_CHECK(strstr(err.message, fragment) != NULL, "%s: \"%s\" lacks \"%s\"", c->string, err.message, fragment);
         lp_model_destroy(m);
     }
-    LP_CHECK(seen >= 8, "%d bad models", seen);
+    LP_CHECK(seen >= 9, "%d bad models", seen);
     cJSON_Delete(root);
     free(json);
 }
