@@ -212,6 +212,15 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_text.py
 	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
+	@$(MAKE) --no-print-directory fixtures-tfidf
+
+# TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)
+# and the NFC step's expected outputs (Python's unicodedata).
+.PHONY: fixtures-tfidf
+fixtures-tfidf:
+	/usr/bin/python3 tests/fixtures/gen/gen_tfidf.py
+	$(NODE) tests/fixtures/gen/expect_tfidf.mjs
+	/usr/bin/python3 tests/fixtures/gen/gen_nfc.py
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,
