@@ -48,7 +48,7 @@ ENGINE_SRC += src/formats/onnx_dims.c
 ENGINE_SRC += src/ops/ops_embedding_bag.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
-TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c
+TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c src/ops/ops_text.c
 ENGINE_SRC += $(TEXT_SRC)
 HEADERS    := $(shell find src -name '*.h')
 
@@ -216,6 +216,15 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_text.py
 	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
+	@$(MAKE) --no-print-directory fixtures-tfidf
+
+# TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)
+# and the NFC step's expected outputs (Python's unicodedata).
+.PHONY: fixtures-tfidf
+fixtures-tfidf:
+	/usr/bin/python3 tests/fixtures/gen/gen_tfidf.py
+	$(NODE) tests/fixtures/gen/expect_tfidf.mjs
+	/usr/bin/python3 tests/fixtures/gen/gen_nfc.py
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

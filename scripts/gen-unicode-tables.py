@@ -183,7 +183,62 @@ const char lp__uc_version[] = "{ud.unidata_version}";
         assert len(d) <= 3
         print(f"    {{0x{cp:05X}, {{{', '.join('0x%04X' % ord(c) for c in d)}}}}},")
     print("};")
-    print(f"const size_t lp__uc_strip_multi_count = {len(strip_multi)};")
+    print(f"const size_t lp__uc_strip_multi_count = {len(strip_multi)};\n")
+    emit_nfc()
+
+
+def emit_nfc():
+    """NFC's data (src/text/normalize.c lp__text_nfc): the canonical combining
+    classes as ranges of one class; the canonical decompositions of one level
+    (Hangul syllables are algorithmic), sorted by code point, as two arrays;
+    and the primary composites (a pair that composes: not a singleton, not
+    excluded, not non-starter) as indexes into the decompositions, sorted by
+    the pair they compose (so a pair is found by binary search)."""
+    ccc = []
+    for cp in ALL:
+        c = ud.combining(chr(cp))
+        if not c:
+            continue
+        if ccc and ccc[-1][1] == cp - 1 and ccc[-1][2] == c:
+            ccc[-1][1] = cp
+        else:
+            ccc.append([cp, cp, c])
+    print(f"/* Canonical combining classes (non-zero): {len(ccc)} ranges of one class. */")
+    print("const lp__uc_ccc_range lp__uc_ccc[] = {")
+    for a, b, c in ccc:
+        print(f"    {{0x{a:05X}, 0x{b:05X}, {c}}},")
+    print("};")
+    print(f"const size_t lp__uc_ccc_count = {len(ccc)};\n")
+    dec = {}
+    for cp in ALL:
+        if 0xAC00 <= cp <= 0xD7A3:
+            continue
+        d = ud.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            dec[cp] = [int(x, 16) for x in d.split()]
+            assert len(dec[cp]) <= 2
+    print(f"/* Canonical decompositions of one level: {len(dec)} code points (sorted) and their one or two code"
+          " points (the second 0 for one). */")
+    print("const uint32_t lp__uc_decomp_from[] = {")
+    for cp in sorted(dec):
+        print(f"    0x{cp:05X},")
+    print("};")
+    print("const uint32_t lp__uc_decomp_to[][2] = {")
+    for cp in sorted(dec):
+        d = dec[cp] + [0]
+        print(f"    {{0x{d[0]:05X}, 0x{d[1]:05X}}},")
+    print("};")
+    print(f"const size_t lp__uc_decomp_count = {len(dec)};\n")
+    order = sorted(dec)
+    comp = sorted((dec[cp][0], dec[cp][1], order.index(cp)) for cp in order
+                  if len(dec[cp]) == 2 and ud.normalize("NFC", chr(cp)) == chr(cp))
+    assert len(order) < 65536
+    print(f"/* Primary composites: {len(comp)} indexes into lp__uc_decomp_*, sorted by the pair they compose. */")
+    print("const uint16_t lp__uc_compose_index[] = {")
+    for _, _, i in comp:
+        print(f"    {i},")
+    print("};")
+    print(f"const size_t lp__uc_compose_count = {len(comp)};")
 
 
 main()

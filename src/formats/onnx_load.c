@@ -11,6 +11,9 @@
 #include "onnx_graph.h"
 #include "onnx_trees.h"
 #include "../ops/graph.h"
+#ifndef LP_NO_TEXT
+#include "text_model.h"
+#endif
 
 #define BAD LP_ERR_BAD_MODEL
 
@@ -375,6 +378,43 @@ static lp_status adopt_graph_inputs(lp_model *m, const lp__graph *g, const void 
     return string_features(g, m, err);
 }
 
+#ifndef LP_NO_TEXT
+/* A graph that tokenizes text itself (TF-IDF: StringNormalizer, Tokenizer,
+ * TfIdfVectorizer) takes a free-text column, not categories: its one string
+ * input becomes a text model reading the column of the input's name
+ * ("tokenizer": "graph"; a manifest's "preprocess" may name another column
+ * or add steps). */
+static int has_text_ops(const lp__graph *g)
+{
+    int text_ops = 0;
+    for (size_t i = 0; i < g->n_ops; i++) {
+        const char *t = g->ops[i].kind->op_type;
+        text_ops |= strcmp(t, "Tokenizer") == 0 || strcmp(t, "TfIdfVectorizer") == 0 || strcmp(t, "StringNormalizer") == 0;
+    }
+    return text_ops;
+}
+
+static lp_status attach_text_graph(lp_model *m, const lp__graph *g, lp_error *err)
+{
+    if (!has_text_ops(g)) return LP_OK;
+    if (g->n_inputs != 1 || g->inputs[0].dtype != LP_ONNX_STRING || g->inputs[0].width != 1)
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model tokenizes text; one string input (one text per row) "
+                        "is supported, and it has %zu inputs", g->n_inputs);
+    cJSON *spec = cJSON_CreateObject();
+    char *printed = NULL;
+    if (spec && cJSON_AddStringToObject(spec, "text", g->inputs[0].name) && cJSON_AddStringToObject(spec, "tokenizer", "graph"))
+        printed = cJSON_PrintUnformatted(spec);
+    cJSON_Delete(spec);
+    if (!printed) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    /* the column is the text, not categories */
+    lp__prep_free(m->prep, m->n_features);
+    m->prep = NULL;
+    lp_status s = lp__text_attach_source(m, printed, strlen(printed), "the ONNX model", NULL, err);
+    cJSON_free(printed);
+    return s;
+}
+#endif
+
 /* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
  * columns are class probabilities, one column a regression. */
 static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
@@ -402,6 +442,9 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
     copy_str(m->producer_name, sizeof m->producer_name, producer);
     copy_str(m->producer_version, sizeof m->producer_version, version);
     if ((s = lp__model_set_outputs(m, LP_TASK_AUTO, err)) != LP_OK) return s;
+#ifndef LP_NO_TEXT
+    if ((s = attach_text_graph(m, g, err)) != LP_OK) return s;
+#endif
     return m->native_task == LP_TASK_REGRESSION ? LP_OK : dense_labels(&g->source, m, err);
 }
 
@@ -501,6 +544,12 @@ static lp_status build_encoded_trees(lp__onnx_model *om, const uint8_t *bytes, s
     lp_status s = lp__onnx_feature_graph(om, &g, &ensemble, err);
     if (s != LP_OK) return s;
     m->graph = g;
+#ifndef LP_NO_TEXT
+    if (has_text_ops(g))   /* the text path runs graphs that end in scores, not trees' features */
+        return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model runs tree ensemble \"%s\" on features its text "
+                        "operators compute (TF-IDF before trees): not supported yet; a linear classifier after TF-IDF "
+                        "is", ensemble->name);
+#endif
     m->graph_source = malloc(len);
     m->feature_is_cat = calloc(g->n_features + 1, 1);
     if (!m->graph_source || !m->feature_is_cat) return lp__fail(err, LP_ERR_NOMEM, "out of memory");

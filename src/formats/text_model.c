@@ -16,6 +16,13 @@ static lp_status find_input(const lp__graph *g, const char *name, const lp__text
     if (!name) return LP_OK;
     for (size_t i = 0; i < g->n_inputs; i++) {
         if (strcmp(g->inputs[i].name, name) != 0) continue;
+        if (p->tokenizer == LP__TOK_GRAPH) {   /* the text itself: one string per row */
+            if (g->inputs[i].dtype != LP_ONNX_STRING || g->inputs[i].width != 1)
+                return lp__fail(err, LP_ERR_BAD_MANIFEST, "%s: \"preprocess.tokenizer\" is \"graph\" but the model input "
+                                "\"%s\" does not take one string per row", where, name);
+            *index = (long)i;
+            return LP_OK;
+        }
         if (g->inputs[i].dtype != LP_ONNX_INT64)
             return lp__fail(err, LP_ERR_BAD_MANIFEST, "%s: \"preprocess.inputs\": the model input \"%s\" (%s) is not int64",
                             where, name, what);
@@ -97,8 +104,8 @@ static lp_status attach(lp_model *m, lp__text_model *t, const char *where, lp_er
                             "in \"preprocess.inputs\": {\"ids\": ...}", where, g->n_inputs);
         ids = g->inputs[0].name;
     }
-    lp_status s = find_input(g, ids, p, "token ids", where, &t->in_ids, err);
-    if (s == LP_OK) s = check_embedding(g, p, t->in_ids, where, err);
+    lp_status s = find_input(g, ids, p, p->tokenizer == LP__TOK_GRAPH ? "the text" : "token ids", where, &t->in_ids, err);
+    if (s == LP_OK && p->tokenizer != LP__TOK_GRAPH) s = check_embedding(g, p, t->in_ids, where, err);
     if (s == LP_OK) s = find_input(g, p->input_mask, p, "attention mask", where, &t->in_mask, err);
     if (s == LP_OK) s = find_input(g, p->input_type_ids, p, "token type ids", where, &t->in_types, err);
     for (size_t i = 0; s == LP_OK && i < g->n_inputs; i++)

@@ -15,12 +15,14 @@ int lp__dtype_computable(int32_t dtype)
 
 int lp__dtype_storable(int32_t dtype)
 {
-    return lp__dtype_computable(dtype) || dtype == LP_ONNX_STRING;
+    return lp__dtype_computable(dtype) || dtype == LP_ONNX_STRING || dtype == LP__DTYPE_TOKENS;
 }
 
 size_t lp__dtype_elem_size(int32_t dtype)
 {
-    return dtype == LP_ONNX_STRING ? sizeof(lp__onnx_bytes) : lp__onnx_dtype_size(dtype);
+    return dtype == LP_ONNX_STRING   ? sizeof(lp__onnx_bytes)
+           : dtype == LP__DTYPE_TOKENS ? sizeof(lp__token_row)
+                                       : lp__onnx_dtype_size(dtype);
 }
 
 double lp__dtype_get_f64(int32_t dtype, const void *data, size_t i)

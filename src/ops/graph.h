@@ -72,13 +72,36 @@ typedef struct lp__graph_feed {
 typedef struct lp__graph lp__graph;
 typedef struct lp__op lp__op;
 
+/* Memory an operator needs during one run whose size depends on the data
+ * (the strings StringNormalizer writes, the tokens Tokenizer finds), freed
+ * when the run ends; and the run's failure, when an operator finds a row it
+ * cannot compute (the run stops after that operator). */
+typedef struct lp__run_scratch {
+    struct lp__arena *arena;
+    lp_status         status;
+    lp_error         *err;
+} lp__run_scratch;
+
 /* What an operator sees while it runs. */
 typedef struct lp__run {
     const lp__graph      *g;
     unsigned char        *buffer;   /* n_rows * g->row_bytes */
     const lp__graph_feed *feeds;    /* one per g->inputs */
     size_t                n_rows;
+    lp__run_scratch      *scratch;
 } lp__run;
+
+/* A row's tokens, as com.microsoft.Tokenizer gives them (ops_text.c): a
+ * value of dtype LP__DTYPE_TOKENS and shape S stands for ONNX's string
+ * tensor S + [T], T the batch's longest row, shorter rows padded with `pad`
+ * (elements j >= n of the row are *pad).  Only Flatten, Identity and
+ * TfIdfVectorizer take it. */
+#define LP__DTYPE_TOKENS 0x10001
+typedef struct lp__token_row {
+    const lp__onnx_bytes *tok;
+    size_t                n, width;
+    const lp__onnx_bytes *pad;
+} lp__token_row;
 
 /* One operator kind: build checks inputs and attributes and creates the
  * outputs (shapes inferred); run computes them. */
@@ -256,5 +279,9 @@ extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[]
 extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_reduce, lp__n_ops_ml;
 extern const lp__op_kind lp__ops_fused[];   /* rewritten patterns (domain "localpredict") */
 extern const size_t lp__n_ops_fused;
+#ifndef LP_NO_TEXT
+extern const lp__op_kind lp__ops_text[];   /* StringNormalizer, Tokenizer, TfIdfVectorizer (ops_text.c) */
+extern const size_t lp__n_ops_text;
+#endif
 
 #endif

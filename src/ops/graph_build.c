@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/arena.h"
 #include "../core/error.h"
 
 
@@ -198,6 +199,9 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
         {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
         {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_reduce, &lp__n_ops_reduce}, {lp__ops_ml, &lp__n_ops_ml},
         {lp__ops_fused, &lp__n_ops_fused},
+#ifndef LP_NO_TEXT
+        {lp__ops_text, &lp__n_ops_text},
+#endif
     };
     const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
@@ -306,7 +310,7 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
         if (!v->data) return err->code;
         v->is_const = 1;
     }
-    lp__run r = {g, NULL, NULL, 0};
+    lp__run r = {g, NULL, NULL, 0, NULL};
     op->kind->run(&r, op);
     /* A shape that holds the rows' count stays marked through the
      * operators that move its elements (Gather, Concat, Slice, ...). */
@@ -340,6 +344,13 @@ static lp_status add_node(lp__graph *g, const lp__onnx_node *n, name_map *names,
             return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "input \"%s\" is not defined by the graph (or only by a "
                                "later node)", n->inputs[k]);
         if (op->in[k] != UINT32_MAX) all_const &= g->values[op->in[k]].is_const;
+        /* a Tokenizer's rows of tokens stand for a string tensor whose width
+         * only the run knows: only these operators take them */
+        if (op->in[k] != UINT32_MAX && g->values[op->in[k]].dtype == LP__DTYPE_TOKENS &&
+            strcmp(n->op_type, "Flatten") != 0 && strcmp(n->op_type, "Identity") != 0 &&
+            strcmp(n->op_type, "TfIdfVectorizer") != 0)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "takes the tokens of a Tokenizer (\"%s\"); only Flatten, "
+                               "Identity and TfIdfVectorizer may", n->inputs[k]);
     }
     lp_status s = op->kind->build(g, op, n, err);
     if (s != LP_OK) return s;
@@ -714,13 +725,17 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
                             lp__onnx_dtype_name(g->inputs[i].dtype), lp__onnx_dtype_name(feeds[i].dtype));
     if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
-    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows};
+    lp__arena arena = {0};
+    lp__run_scratch scratch = {&arena, LP_OK, err};
+    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows, &scratch};
     if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
-    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    for (size_t i = 0; i < g->n_ops && scratch.status == LP_OK; i++) g->ops[i].kind->run(&r, &g->ops[i]);
     const lp__value *o = &g->values[g->output];
-    lp__dtype_convert(LP_ONNX_FLOAT, scores, o->dtype, lp__run_data(&r, g->output), n_rows * g->n_outputs);
+    if (scratch.status == LP_OK)
+        lp__dtype_convert(LP_ONNX_FLOAT, scores, o->dtype, lp__run_data(&r, g->output), n_rows * g->n_outputs);
     free(r.buffer);
-    return LP_OK;
+    lp__arena_release(&arena);
+    return scratch.status;
 }
 
 /* Whether an integer or bool input holds a CSV number exactly (NaN, a
@@ -838,16 +853,19 @@ lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *e
 
 lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err)
 {
-    lp__run r = {g, malloc(g->row_bytes + 16), feeds, 1};
+    lp__arena arena = {0};
+    lp__run_scratch scratch = {&arena, LP_OK, err};
+    lp__run r = {g, malloc(g->row_bytes + 16), feeds, 1, &scratch};
     if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model");
-    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
-    for (size_t i = 0; i < g->n_fixed_outputs; i++) {
+    for (size_t i = 0; i < g->n_ops && scratch.status == LP_OK; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    for (size_t i = 0; scratch.status == LP_OK && i < g->n_fixed_outputs; i++) {
         const lp__value *v = &g->values[g->fixed_outputs[i]];
         memcpy(outputs[i], lp__run_data(&r, g->fixed_outputs[i]), lp__shape_count(&v->shape, 1) *
                lp__dtype_elem_size(v->dtype));
     }
     free(r.buffer);
-    return LP_OK;
+    lp__arena_release(&arena);
+    return scratch.status;
 }
 
 void lp__graph_free(lp__graph *g)

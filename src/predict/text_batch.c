@@ -20,7 +20,8 @@ lp_status lp__text_batch_init(lp__text_batch *b, const lp_model *m, size_t rows,
     b->types = malloc(rows * p->max_length * sizeof *b->types);
     b->cells = calloc(p->n_columns, sizeof *b->cells);
     b->lens = calloc(p->n_columns, sizeof *b->lens);
-    if (!b->ids || !b->mask || !b->types || !b->cells || !b->lens) {
+    b->ends = calloc(rows + 1, sizeof *b->ends);
+    if (!b->ids || !b->mask || !b->types || !b->cells || !b->lens || !b->ends) {
         lp__text_batch_free(b);
         return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
@@ -34,6 +35,8 @@ void lp__text_batch_free(lp__text_batch *b)
     free(b->types);
     free(b->cells);
     free(b->lens);
+    free(b->ends);
+    lp__buf_free(&b->texts);
     lp__text_scratch_free(&b->scratch);
     memset(b, 0, sizeof *b);
 }
@@ -41,6 +44,15 @@ void lp__text_batch_free(lp__text_batch *b)
 lp_status lp__text_batch_row(const lp_model *m, lp__text_batch *b, size_t r, lp_error *err)
 {
     size_t L = m->text->prep.max_length;
+    if (m->text->prep.tokenizer == LP__TOK_GRAPH) {   /* the text itself, kept for the batch */
+        lp_status s = lp__text_prep_text(&m->text->prep, b->cells, b->lens, &b->scratch, err);
+        if (s != LP_OK) return s;
+        b->texts.len = r ? b->ends[r - 1] : 0;   /* (a row written again replaces itself) */
+        if (lp__buf_append(&b->texts, b->scratch.text.data, b->scratch.text.len) != LP_OK)
+            return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        b->ends[r] = b->texts.len;
+        return LP_OK;
+    }
     return lp__text_prep_row(&m->text->prep, b->cells, b->lens, &b->scratch, b->ids + r * L, b->mask + r * L,
                              b->types + r * L, err);
 }
@@ -51,6 +63,21 @@ lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, siz
     const lp__text_model *t = m->text;
     const lp__graph *g = m->graph;
     lp__graph_feed feeds[3];   /* at most ids, mask, types: attach checked nothing else is an input */
+    if (t->prep.tokenizer == LP__TOK_GRAPH) {   /* one string input: the rows' texts */
+        lp__onnx_bytes *texts = malloc((n_rows + 1) * sizeof *texts);
+        if (!texts) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        for (size_t r = 0; r < n_rows; r++) {
+            size_t start = r ? b->ends[r - 1] : 0;
+            texts[r] = (lp__onnx_bytes){(const char *)b->texts.data + start, b->ends[r] - start};
+        }
+        feeds[0] = (lp__graph_feed){LP_ONNX_STRING, texts};
+        lp_status s = lp__graph_run_feeds(g, feeds, n_rows, margins, err);
+        free(texts);
+        if (s != LP_OK) return s;
+        lp__outputs_from_margins(m, margins, n_rows, proba);
+        if (chosen) lp__outputs_choose(m, proba, n_rows, threshold, chosen);
+        return LP_OK;
+    }
     for (size_t i = 0; i < g->n_inputs; i++) {
         feeds[i].dtype = LP_ONNX_INT64;
         feeds[i].data = (long)i == t->in_ids ? b->ids : (long)i == t->in_mask ? b->mask : b->types;

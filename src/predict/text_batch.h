@@ -13,6 +13,11 @@ typedef struct lp__text_batch {
     lp__text_scratch scratch;
     const uint8_t  **cells;    /* the row's text cells, set by the caller ... */
     size_t          *lens;     /* ... and their lengths, one per text column */
+    /* "tokenizer": "graph": the rows' texts, one after the other in `texts`,
+     * row r at [ends[r-1], ends[r]) (the cells are only valid during their
+     * callback, so they are copied) */
+    lp__buf          texts;
+    size_t          *ends;
 } lp__text_batch;
 
 lp_status lp__text_batch_init(lp__text_batch *b, const lp_model *m, size_t rows, lp_error *err);

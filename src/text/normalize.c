@@ -39,6 +39,63 @@ lp_status lp__text_lower(lp__ustr *u)
     return LP_OK;
 }
 
+/* Appends cp's full canonical decomposition (recursively; at most 4 levels
+ * in Unicode's data). */
+static lp_status decompose_into(lp__ustr *out, uint32_t cp, int depth)
+{
+    uint32_t parts[3];
+    size_t n = depth < 8 ? lp__uc_decompose(cp, parts) : 0;
+    if (!n) return lp__ustr_push(out, cp);
+    for (size_t i = 0; i < n; i++)
+        if (decompose_into(out, parts[i], depth + 1) != LP_OK) return LP_ERR_NOMEM;
+    return LP_OK;
+}
+
+lp_status lp__text_nfc(lp__ustr *u)
+{
+    lp__ustr d = {0};
+    if (lp__ustr_reserve(&d, u->len) != LP_OK) return LP_ERR_NOMEM;
+    for (size_t i = 0; i < u->len; i++)
+        if (decompose_into(&d, u->cp[i], 0) != LP_OK) {
+            lp__ustr_free(&d);
+            return LP_ERR_NOMEM;
+        }
+    /* canonical ordering: a stable sort of each run of marks by class */
+    for (size_t i = 1; i < d.len; i++) {
+        uint8_t c = lp__uc_ccc_of(d.cp[i]);
+        if (!c) continue;
+        for (size_t j = i; j > 0; j--) {
+            uint8_t prev = lp__uc_ccc_of(d.cp[j - 1]);
+            if (prev <= c) break;
+            uint32_t t = d.cp[j];
+            d.cp[j] = d.cp[j - 1], d.cp[j - 1] = t;
+        }
+    }
+    /* canonical composition (UAX #15): each mark or starter joins the last
+     * starter unless a character between them blocks it (same or higher
+     * class, or a starter) */
+    size_t w = 0, starter = SIZE_MAX;
+    int last = -1;   /* class of the last character kept after the starter; -1: none since it */
+    for (size_t i = 0; i < d.len; i++) {
+        uint32_t cp = d.cp[i];
+        int c = lp__uc_ccc_of(cp);
+        if (starter != SIZE_MAX && (last < 0 || last < c)) {
+            uint32_t composite = lp__uc_compose(d.cp[starter], cp);
+            if (composite) {
+                d.cp[starter] = composite;
+                continue;
+            }
+        }
+        if (c == 0) starter = w, last = -1;
+        else last = c;
+        d.cp[w++] = cp;
+    }
+    d.len = w;
+    lp__ustr_free(u);
+    *u = d;
+    return LP_OK;
+}
+
 lp_status lp__text_strip_accents(lp__ustr *u)
 {
     /* Decomposition can lengthen the text (a Hangul syllable becomes up to

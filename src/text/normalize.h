@@ -14,6 +14,11 @@ lp_status lp__text_lower(lp__ustr *u);
  *         if unicodedata.category(c) != 'Mn')  — BERT's _run_strip_accents. */
 lp_status lp__text_strip_accents(lp__ustr *u);
 
+/* unicodedata.normalize('NFC', text): canonical decomposition, canonical
+ * ordering of combining marks, canonical composition (Hangul by
+ * arithmetic), from the tables of the Unicode version lp__uc_version names. */
+lp_status lp__text_nfc(lp__ustr *u);
+
 /* What lp__text_remove deletes. */
 typedef struct lp__text_removal {
     int             punctuation;   /* Unicode P* and string.punctuation */

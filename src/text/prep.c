@@ -2,8 +2,8 @@
  *
  *   {"text": "review" | ["title", "body"], "join": " ",
  *    "steps": ["lowercase", "strip_accents", "remove_punctuation", "remove_digits",
- *              {"remove": "chars"}, "collapse_whitespace"],
- *    "tokenizer": "keras" | "wordpiece" | "words", "vocab": "file" | inline,
+ *              {"remove": "chars"}, "collapse_whitespace", "nfc"],
+ *    "tokenizer": "keras" | "wordpiece" | "words" | "graph", "vocab": "file" | inline,
  *    "lowercase": true, "oov": 1, "max_length": 128,
  *    "padding": "pre", "truncating": "pre", "pad_value": 0,
  *    "inputs": {"ids": "input_ids", "attention_mask": "...", "token_type_ids": "..."}} */
@@ -76,6 +76,7 @@ static lp_status parse_steps(lp__text_prep *p, const cJSON *v, const char *where
         if (strcmp(name, "lowercase") == 0) st->kind = LP__STEP_LOWER;
         else if (strcmp(name, "strip_accents") == 0) st->kind = LP__STEP_STRIP_ACCENTS;
         else if (strcmp(name, "collapse_whitespace") == 0) st->kind = LP__STEP_COLLAPSE;
+        else if (strcmp(name, "nfc") == 0) st->kind = LP__STEP_NFC;
         else if (strcmp(name, "remove_punctuation") == 0) st->kind = LP__STEP_REMOVE, st->removal.punctuation = 1;
         else if (strcmp(name, "remove_digits") == 0) st->kind = LP__STEP_REMOVE, st->removal.digits = 1;
         /* {"remove": "…"} and nothing else.  (cJSON links an object's first
@@ -92,7 +93,7 @@ static lp_status parse_steps(lp__text_prep *p, const cJSON *v, const char *where
         } else {
             return fail_key(err, BAD, where, "steps",
                             "has an unknown step (known: \"lowercase\", \"strip_accents\", \"remove_punctuation\", "
-                            "\"remove_digits\", {\"remove\": \"characters\"}, \"collapse_whitespace\")");
+                            "\"remove_digits\", {\"remove\": \"characters\"}, \"collapse_whitespace\", \"nfc\")");
         }
     }
     return LP_OK;
@@ -155,8 +156,17 @@ static lp_status parse_tokenizer(lp__text_prep *p, const cJSON *pre, const lp__t
     if (strcmp(kind, "keras") == 0) p->tokenizer = LP__TOK_KERAS;
     else if (strcmp(kind, "wordpiece") == 0) p->tokenizer = LP__TOK_WORDPIECE;
     else if (strcmp(kind, "words") == 0) p->tokenizer = LP__TOK_WORDS;
-    else return fail_key(err, BAD, where, "tokenizer", "must be \"keras\", \"wordpiece\" or \"words\"");
+    else if (strcmp(kind, "graph") == 0) p->tokenizer = LP__TOK_GRAPH;
+    else return fail_key(err, BAD, where, "tokenizer", "must be \"keras\", \"wordpiece\", \"words\" or \"graph\"");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pre, "vocab");
+    if (p->tokenizer == LP__TOK_GRAPH) {   /* the graph tokenizes: none of the tokenizer's keys apply */
+        static const char *const unused[] = {"vocab", "lowercase", "oov", "max_length", "padding", "truncating", "pad_value"};
+        for (size_t i = 0; i < sizeof unused / sizeof *unused; i++)
+            if (cJSON_GetObjectItemCaseSensitive(pre, unused[i]))
+                return fail_key(err, BAD, where, unused[i], "does not apply to \"tokenizer\": \"graph\" (the model "
+                                                            "tokenizes the text itself)");
+        return LP_OK;
+    }
     if (!v) return fail_key(err, BAD, where, "vocab", "is required: a file name, or the vocabulary inline");
     const cJSON *lower = cJSON_GetObjectItemCaseSensitive(pre, "lowercase");
     if (lower && (p->tokenizer != LP__TOK_WORDPIECE || !cJSON_IsBool(lower)))
@@ -205,6 +215,10 @@ static lp_status parse_tokenizer(lp__text_prep *p, const cJSON *pre, const lp__t
 
 static lp_status parse_length(lp__text_prep *p, const cJSON *pre, const char *where, lp_error *err)
 {
+    if (p->tokenizer == LP__TOK_GRAPH) {
+        p->max_length = 1;
+        return LP_OK;
+    }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pre, "max_length");
     size_t least = p->tokenizer == LP__TOK_WORDPIECE ? 2 : 1;
     if (!cJSON_IsNumber(v) || v->valuedouble < (double)least || v->valuedouble > 1e6 ||
@@ -369,13 +383,14 @@ static lp_status apply_steps(const lp__text_prep *p, lp__text_scratch *s)
         if (st->kind == LP__STEP_STRIP_ACCENTS && lp__text_strip_accents(&s->work) != LP_OK) return LP_ERR_NOMEM;
         if (st->kind == LP__STEP_REMOVE) lp__text_remove(&s->work, &st->removal);
         if (st->kind == LP__STEP_COLLAPSE) lp__text_collapse_whitespace(&s->work);
+        if (st->kind == LP__STEP_NFC && lp__text_nfc(&s->work) != LP_OK) return LP_ERR_NOMEM;
     }
     s->text.len = 0;
     return lp__utf8_append(&s->text, s->work.cp, s->work.len);
 }
 
-lp_status lp__text_prep_row(const lp__text_prep *p, const uint8_t *const *cells, const size_t *cell_lens,
-                            lp__text_scratch *s, int64_t *ids, int64_t *mask, int64_t *type_ids, lp_error *err)
+lp_status lp__text_prep_text(const lp__text_prep *p, const uint8_t *const *cells, const size_t *cell_lens,
+                             lp__text_scratch *s, lp_error *err)
 {
     s->text.len = 0;
     for (size_t k = 0; k < p->n_columns; k++) {
@@ -391,11 +406,19 @@ lp_status lp__text_prep_row(const lp__text_prep *p, const uint8_t *const *cells,
             return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     }
     if (p->n_steps && apply_steps(p, s) != LP_OK) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    return LP_OK;
+}
+
+lp_status lp__text_prep_row(const lp__text_prep *p, const uint8_t *const *cells, const size_t *cell_lens,
+                            lp__text_scratch *s, int64_t *ids, int64_t *mask, int64_t *type_ids, lp_error *err)
+{
+    lp_status st = lp__text_prep_text(p, cells, cell_lens, s, err);
+    if (st != LP_OK) return st;
     if (p->tokenizer == LP__TOK_WORDPIECE)
         return lp__wordpiece_encode(&p->wordpiece, s->text.data, s->text.len, p->max_length, &s->work, &s->ids, ids, mask,
                                     type_ids, err);
     s->ids.len = 0;
-    lp_status st = p->tokenizer == LP__TOK_KERAS
+    st = p->tokenizer == LP__TOK_KERAS
                        ? lp__keras_sequence(&p->keras, s->text.data, s->text.len, &s->work, &s->ids, err)
                        : words_tokenize(p, s, err);
     if (st != LP_OK) return st;

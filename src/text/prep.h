@@ -18,10 +18,13 @@
  * handed in by the caller that read it (lp_load_options.parts). */
 typedef lp_part lp__text_file;
 
-typedef enum { LP__STEP_LOWER, LP__STEP_STRIP_ACCENTS, LP__STEP_REMOVE, LP__STEP_COLLAPSE } lp__text_step_kind;
+typedef enum { LP__STEP_LOWER, LP__STEP_STRIP_ACCENTS, LP__STEP_REMOVE, LP__STEP_COLLAPSE, LP__STEP_NFC } lp__text_step_kind;
 typedef struct lp__text_step { lp__text_step_kind kind; lp__text_removal removal; } lp__text_step;
 
-typedef enum { LP__TOK_KERAS, LP__TOK_WORDPIECE, LP__TOK_WORDS } lp__tokenizer_kind;
+/* LP__TOK_GRAPH: the model takes the text itself (a string input) and
+ * tokenizes it in its graph (TF-IDF: Tokenizer → TfIdfVectorizer); only
+ * the columns, their join and the normalisation steps apply. */
+typedef enum { LP__TOK_KERAS, LP__TOK_WORDPIECE, LP__TOK_WORDS, LP__TOK_GRAPH } lp__tokenizer_kind;
 
 typedef struct lp__text_prep {
     char         **columns;      /* the text columns, joined in this order */
@@ -35,7 +38,7 @@ typedef struct lp__text_prep {
     lp__wordpiece  wordpiece;    /* LP__TOK_WORDPIECE */
     lp__vocab      words;        /* LP__TOK_WORDS: word → id, split on whitespace */
     int64_t        oov_id;       /* LP__TOK_WORDS: id of an unknown word, -1 = dropped */
-    size_t         max_length;   /* ids per row */
+    size_t         max_length;   /* ids per row (LP__TOK_GRAPH: 1, the text) */
     int            pad_pre, truncate_pre;   /* Keras and words: pad_sequences' options */
     int64_t        pad_value;
     char          *input_ids, *input_mask, *input_type_ids;   /* model input names; mask/type may be NULL */
@@ -54,6 +57,11 @@ lp_status lp__text_prep_bind(const lp__text_prep *p, char *const *header, size_t
 
 typedef struct lp__text_scratch { lp__buf text; lp__ustr work; lp__ids ids; } lp__text_scratch;
 void lp__text_scratch_free(lp__text_scratch *s);
+
+/* A row's text, the columns joined and the steps applied, into s->text
+ * (what LP__TOK_GRAPH feeds the model); errors as lp__text_prep_row's. */
+lp_status lp__text_prep_text(const lp__text_prep *p, const uint8_t *const *cells, const size_t *cell_lens,
+                             lp__text_scratch *s, lp_error *err);
 
 /* One row: cells[k] is the text of columns[k] (an empty cell is the empty
  * string).  Writes max_length ids, and (when not NULL) the attention mask

@@ -86,3 +86,61 @@ int lp__uc_is_cjk(uint32_t cp)
            (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
            (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
+
+/* ---- NFC's pieces (lp__text_nfc) ---- */
+
+uint8_t lp__uc_ccc_of(uint32_t cp)
+{
+    if (cp < 0x300) return 0;
+    size_t lo = 0, hi = lp__uc_ccc_count;   /* the last range starting at or before cp */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lp__uc_ccc[mid].first <= cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo && cp <= lp__uc_ccc[lo - 1].last ? lp__uc_ccc[lo - 1].ccc : 0;
+}
+
+size_t lp__uc_decompose(uint32_t cp, uint32_t out[3])
+{
+    if (cp < 0xC0) return 0;
+    if (cp >= HANGUL_S && cp < HANGUL_S + HANGUL_COUNT) {
+        uint32_t s = cp - HANGUL_S, t = s % HANGUL_T_COUNT;
+        out[0] = HANGUL_L + s / (HANGUL_V_COUNT * HANGUL_T_COUNT);
+        out[1] = HANGUL_V + (s % (HANGUL_V_COUNT * HANGUL_T_COUNT)) / HANGUL_T_COUNT;
+        if (!t) return 2;
+        out[2] = HANGUL_T + t;
+        return 3;
+    }
+    size_t lo = 0, hi = lp__uc_decomp_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lp__uc_decomp_from[mid] < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == lp__uc_decomp_count || lp__uc_decomp_from[lo] != cp) return 0;
+    out[0] = lp__uc_decomp_to[lo][0];
+    out[1] = lp__uc_decomp_to[lo][1];
+    return out[1] ? 2 : 1;
+}
+
+uint32_t lp__uc_compose(uint32_t a, uint32_t b)
+{
+    enum { L_COUNT = 19 };
+    if (a >= HANGUL_L && a < HANGUL_L + L_COUNT && b >= HANGUL_V && b < HANGUL_V + HANGUL_V_COUNT)
+        return HANGUL_S + ((a - HANGUL_L) * HANGUL_V_COUNT + (b - HANGUL_V)) * HANGUL_T_COUNT;
+    if (a >= HANGUL_S && a < HANGUL_S + HANGUL_COUNT && (a - HANGUL_S) % HANGUL_T_COUNT == 0 && b > HANGUL_T &&
+        b < HANGUL_T + HANGUL_T_COUNT)
+        return a + (b - HANGUL_T);
+    if (b < 0x300) return 0;   /* no composite's second part is below U+0300: plain text skips the search */
+    size_t lo = 0, hi = lp__uc_compose_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const uint32_t *pair = lp__uc_decomp_to[lp__uc_compose_index[mid]];
+        if (pair[0] < a || (pair[0] == a && pair[1] < b)) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == lp__uc_compose_count) return 0;
+    const uint32_t *pair = lp__uc_decomp_to[lp__uc_compose_index[lo]];
+    return pair[0] == a && pair[1] == b ? lp__uc_decomp_from[lp__uc_compose_index[lo]] : 0;
+}

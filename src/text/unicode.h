@@ -37,6 +37,24 @@ extern const size_t lp__uc_strip_count;
 extern const lp__uc_multi lp__uc_strip_multi[];
 extern const size_t lp__uc_strip_multi_count;
 
+/* NFC's data: canonical combining classes, one-level canonical
+ * decompositions (Hangul is algorithmic), primary composites. */
+typedef struct lp__uc_ccc_range { uint32_t first, last; uint8_t ccc; } lp__uc_ccc_range;
+extern const lp__uc_ccc_range lp__uc_ccc[];
+extern const size_t lp__uc_ccc_count;
+extern const uint32_t lp__uc_decomp_from[], lp__uc_decomp_to[][2];
+extern const size_t lp__uc_decomp_count;
+extern const uint16_t lp__uc_compose_index[];   /* into lp__uc_decomp_*, sorted by the pair */
+extern const size_t lp__uc_compose_count;
+
+/* The canonical combining class of cp (0 for starters). */
+uint8_t lp__uc_ccc_of(uint32_t cp);
+/* cp's one-level canonical decomposition into out (1 or 2 code points;
+ * Hangul syllables into their L V (T) jamo, 2 or 3); 0 when it has none. */
+size_t lp__uc_decompose(uint32_t cp, uint32_t out[3]);
+/* The primary composite of a + b (Hangul LV and LVT included), or 0. */
+uint32_t lp__uc_compose(uint32_t a, uint32_t b);
+
 /* Whether cp has the property. */
 int lp__uc_is(lp__uc_prop prop, uint32_t cp);
 

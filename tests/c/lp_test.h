@@ -58,6 +58,7 @@ void test_ensemble(void);
 void test_text(void);
 void test_dialect(void);
 void test_onnx_dims(void);
+void test_tfidf(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */

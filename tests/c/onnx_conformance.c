@@ -77,6 +77,10 @@ static const entry *find(const entry *e, size_t n, const char *path)
 /* Whether got matches onnx's want (the backend test's rule). */
 static int close_enough(int32_t dtype, const void *got, const void *want, size_t i)
 {
+    if (dtype == LP_ONNX_STRING) {   /* StringNormalizer's: the same bytes */
+        const lp__onnx_bytes *a = (const lp__onnx_bytes *)got + i, *b = (const lp__onnx_bytes *)want + i;
+        return a->len == b->len && (!a->len || !memcmp(a->data, b->data, a->len));
+    }
     if (dtype == LP_ONNX_FLOAT || dtype == LP_ONNX_DOUBLE) {
         double a = lp__dtype_get_f64(dtype, got, i), b = lp__dtype_get_f64(dtype, want, i);
         if (a != a || b != b) return a != a && b != b;
@@ -148,7 +152,7 @@ static int run_set(const entry *e, size_t n, const char *dir, const entry *model
     lp__onnx_tensor keep[32];
     for (size_t k = 0; k < n_in; k++) {
         keep[k] = inputs[k];
-        size_t bytes = inputs[k].count * lp__onnx_dtype_size(inputs[k].dtype);
+        size_t bytes = inputs[k].count * lp__dtype_elem_size(inputs[k].dtype);   /* strings: lp__onnx_bytes */
         keep[k].data = lp__arena_alloc(&scratch.arena, bytes + 8);
         if (keep[k].data) memcpy(keep[k].data, inputs[k].data, bytes);
     }
@@ -194,7 +198,7 @@ static int run_set(const entry *e, size_t n, const char *dir, const entry *model
                              (long long)v->shape.dims[d], (long long)expect[k].dims[d]);
                     result = FAIL;
                 }
-            outs[k] = malloc(expect[k].count * lp__onnx_dtype_size(v->dtype) + 8);
+            outs[k] = malloc(expect[k].count * lp__dtype_elem_size(v->dtype) + 8);
         }
     }
     if (result == PASS && lp__graph_run_fixed(g, feeds, outs, &err) != LP_OK) {

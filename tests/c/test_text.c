@@ -89,6 +89,50 @@ LP_TEST(text_unicode_tables_every_code_point)
     cJSON_Delete(j);
 }
 
+/* ---- NFC (fixtures/text/nfc.json, gen_nfc.py: Python's unicodedata) ------ */
+
+static int ustr_equals_json(const lp__ustr *u, const cJSON *cps)
+{
+    if ((size_t)cJSON_GetArraySize(cps) != u->len) return 0;
+    size_t i = 0;
+    for (const cJSON *c = cps->child; c; c = c->next, i++)
+        if ((uint32_t)c->valuedouble != u->cp[i]) return 0;
+    return 1;
+}
+
+LP_TEST(text_nfc_matches_python)
+{
+    cJSON *j = read_json("fixtures/text/nfc.json");
+    if (!j) return;
+    LP_CHECK_STR(cJSON_GetObjectItem(j, "unicode")->valuestring, lp__uc_version);
+    /* every code point alone: the listed ones change as Python says, all others stay */
+    const cJSON *changed = cJSON_GetObjectItem(j, "changed")->child;
+    int bad = 0;
+    lp__ustr u = {0};
+    for (uint32_t cp = 0; cp < 0x110000 && bad < 10; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000) continue;
+        u.len = 0;
+        if (!LP_CHECK(lp__ustr_push(&u, cp) == LP_OK && lp__text_nfc(&u) == LP_OK, "nfc U+%04X", cp)) break;
+        int listed = changed && (uint32_t)cJSON_GetArrayItem(changed, 0)->valuedouble == cp;
+        int ok = listed ? ustr_equals_json(&u, cJSON_GetArrayItem(changed, 1)) : u.len == 1 && u.cp[0] == cp;
+        if (listed) changed = changed->next;
+        if (!ok) bad++, LP_CHECK(0, "NFC of U+%04X differs from Python's (%zu code points, first U+%04X)", cp, u.len,
+                                 u.len ? u.cp[0] : 0);
+    }
+    LP_CHECK(changed == NULL, "not every listed code point was reached");
+    /* the corpus: reordering, blocked and unblocked composition, Hangul */
+    int texts = 0;
+    for (const cJSON *t = cJSON_GetObjectItem(j, "corpus")->child; t && bad < 10; t = t->next, texts++) {
+        u.len = 0;
+        for (const cJSON *c = cJSON_GetArrayItem(t, 0)->child; c; c = c->next) lp__ustr_push(&u, (uint32_t)c->valuedouble);
+        if (!LP_CHECK(lp__text_nfc(&u) == LP_OK, "nfc text %d", texts)) break;
+        if (!ustr_equals_json(&u, cJSON_GetArrayItem(t, 1))) bad++, LP_CHECK(0, "NFC of text %d differs from Python's", texts);
+    }
+    LP_CHECK(texts >= 400, "%d texts", texts);
+    lp__ustr_free(&u);
+    cJSON_Delete(j);
+}
+
 /* ---- normalisation ------------------------------------------------------ */
 
 typedef enum { LOWER, STRIP_ACCENTS, REMOVE_PUNCT, REMOVE_DIGITS, REMOVE_CHARS, COLLAPSE } step;
@@ -994,6 +1038,7 @@ void test_text(void)
 {
 #ifndef LP_NO_TEXT
     LP_RUN(text_unicode_tables_every_code_point);
+    LP_RUN(text_nfc_matches_python);
     LP_RUN(text_normalize_matches_python);
     LP_RUN(text_keras_matches_keras_preprocessing);
     LP_RUN(text_wordpiece_matches_huggingface);

@@ -274,6 +274,23 @@ def wave2():
         write('text', f'{name}.bin', text_seed(options, manifest, vocab, text))
 
 
+def tfidf_seeds():
+    """TF-IDF graphs (StringNormalizer, Tokenizer, TfIdfVectorizer): the
+    fixtures and the refused models to fuzz_model_load, the fixtures with the
+    first rows of their inputs (quoted texts, empty ones) to fuzz_predict_csv."""
+    cases = ['tfidf_bigrams_multiclass', 'count_separators_binary', 'tf_l2_separators_multiclass']
+    for i, case in enumerate(cases):
+        model = fixture('tfidf', case, 'model.onnx')
+        write('model_load', f'tfidf_{case}.onnx', model)
+        rows = fixture('tfidf', case, 'input.csv').decode().split('\n')
+        csv = '\n'.join(rows[:6] + rows[-14:-1]).encode() + b'\n'
+        write('predict_csv', f'tfidf_{case}.bin', predict_seed(40 + i, model, csv))
+    for name in sorted(os.listdir(os.path.join(FIXTURES, 'tfidf', 'bad'))):
+        if name.endswith('.onnx'):
+            write('model_load', f'tfidf_bad_{name}', fixture('tfidf', 'bad', name))
+
+
 if __name__ == '__main__':
     main()
     wave2()
+    tfidf_seeds()
