@@ -42,6 +42,8 @@ ENGINE_SRC := $(addprefix src/, \
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 # The native dense kernel (issue 6); empty in the WASM builds.
 ENGINE_SRC += src/kernels/gemm_vec.c
+# The XGBoost JSON loader's fast reader (issue 6, model load).
+ENGINE_SRC += src/formats/xgboost_json_fast.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c

@@ -136,6 +136,16 @@ lp_status lp__json_parse_strict(const uint8_t *bytes, size_t len, const char *wh
     return bad;
 }
 
+cJSON *lp__json_parse_value(const uint8_t *bytes, size_t len, const uint8_t **end)
+{
+    cJSON_Hooks hooks = {json_malloc, json_free};
+    cJSON_InitHooks(&hooks);
+    const char *stop = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts((const char *)bytes, len, &stop, 0);
+    if (v) *end = (const uint8_t *)stop;
+    return v;
+}
+
 static const char *type_name(int type)
 {
     switch (type) {
