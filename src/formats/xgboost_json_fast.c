@@ -155,14 +155,17 @@ static int read_scalar(walker *w, double *v)
         {"true", NULL}, {"false", NULL}, {"null", NULL}, {"NaN", NULL}, {"-NaN", NULL},
         {"Infinity", "1e999"}, {"-Infinity", "-1e999"},
     };
-    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-        if (starts_with(w, words[k].token)) {
-            w->p += strlen(words[k].token);
-            *v = k == 0 ? 1.0 : k == 1 ? 0.0 : words[k].as ? strtod_text(words[k].as) : NAN;
-            return 0;
-        }
-    /* A number: the bytes cJSON's parse_number would take. */
+    if (w->p >= w->end) return 1;
     const uint8_t *s = w->p;
+    int digit_next = s + 1 < w->end && s[1] >= '0' && s[1] <= '9';
+    if (!((*s >= '0' && *s <= '9') || (*s == '-' && digit_next)))   /* not a number: a word */
+        for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+            if (starts_with(w, words[k].token)) {
+                w->p += strlen(words[k].token);
+                *v = k == 0 ? 1.0 : k == 1 ? 0.0 : words[k].as ? strtod_text(words[k].as) : NAN;
+                return 0;
+            }
+    /* A number: the bytes cJSON's parse_number would take. */
     while (w->p < w->end && ((*w->p >= '0' && *w->p <= '9') || *w->p == '-' || *w->p == '+' ||
                              *w->p == '.' || *w->p == 'e' || *w->p == 'E'))
         w->p++;
@@ -384,7 +387,7 @@ int lp__xgb_fast_parse(const uint8_t *bytes, size_t len, cJSON **root, lp__xgb_f
     if (w.p != w.end) return 1;
     for (size_t t = 0; t < fast->n_trees; t++)
         for (int c = 0; c < LP__XGB_N_COLS; c++)
-            fast->trees[t].col[c] = fast->values[c] + (uintptr_t)fast->trees[t].col[c];
+            fast->trees[t].col[c] = fast->values[c] ? fast->values[c] + (uintptr_t)fast->trees[t].col[c] : NULL;
     return 0;
 }
 
