@@ -698,15 +698,18 @@ done:
     return LP_OK;
 }
 
-/* The fast reader's try (xgboost_json_fast.h): LP_OK and the model, or any
- * other status when it was not taken or the model it read failed a check. */
+/* The fast reader's try (xgboost_json_fast.h): LP_OK and the model,
+ * LP_ERR_NOMEM when memory ran out, or another status when it was not taken
+ * or the model it read failed a check. */
 static lp_status json_load_fast(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
     lp__arena arena = {NULL, 0};
     lp__arena *before = lp__cjson_use_arena(&arena);
     cJSON *root = NULL;
     lp__xgb_fast fast;
-    lp_status s = lp__xgb_fast_parse(bytes, len, &root, &fast) == 0 ? LP_OK : BAD;
+    int taken = lp__xgb_fast_parse(bytes, len, &root, &fast);
+    lp_status s = taken == 0 ? LP_OK
+                  : taken == 2 ? lp__fail(err, LP_ERR_NOMEM, "out of memory reading the model JSON") : BAD;
     if (s == LP_OK) s = load_document(root, &fast, "xgboost-json", out, err);
     lp__xgb_fast_free(&fast);
     lp__cjson_use_arena(before);
@@ -731,10 +734,11 @@ lp_status lp__xgboost_json_load_cjson(const uint8_t *bytes, size_t len, lp_model
 /* cJSON's values live in one arena while the model is read (see arena.h).
  * The fast reader first; whatever it does not take, or any model it reads
  * that fails a check, is read again by cJSON, so a bad model's message is
- * always the cJSON path's. */
+ * always the cJSON path's.  Out of memory is reported as met. */
 lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
-    if (json_load_fast(bytes, len, out, err) == LP_OK) return LP_OK;
+    lp_status s = json_load_fast(bytes, len, out, err);
+    if (s == LP_OK || s == LP_ERR_NOMEM) return s;   /* out of memory is not a reason to read again */
     lp_error_clear(err);
     return lp__xgboost_json_load_cjson(bytes, len, out, err);
 }

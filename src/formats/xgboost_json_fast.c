@@ -87,7 +87,7 @@ static cJSON *generic_value(walker *w, int level)
 {
     if (w->p >= w->end || *w->p == 0xEF) return NULL;   /* cJSON would skip a BOM here */
     const uint8_t *after = NULL;
-    cJSON *v = lp__json_parse_value(w->p, (size_t)(w->end - w->p), &after);
+    cJSON *v = lp__json_parse_value(w->p, (size_t)(w->end - w->p), &after, &w->out->nomem);
     if (!v) return NULL;
     if (level + depth_of(v) > CJSON_NESTING_LIMIT) return NULL;   /* in the arena: nothing to free */
     w->p = after;
@@ -98,7 +98,7 @@ static cJSON *generic_value(walker *w, int level)
 static int add_member(cJSON *obj, const uint8_t *key, size_t n, cJSON *v)
 {
     char *name = lp__cjson_malloc(n + 1);
-    if (!name) return 1;
+    if (!name) return 1;   /* the caller notes it: add_member fails only for memory */
     memcpy(name, key, n);
     name[n] = '\0';
     return !cJSON_AddItemToObjectCS(obj, name, v);
@@ -193,7 +193,7 @@ static int push_value(lp__xgb_fast *f, int c, double v)
     if (f->used[c] == f->values_cap[c]) {
         size_t cap = f->values_cap[c] ? f->values_cap[c] * 2 : 4096;
         double *grown = realloc(f->values[c], cap * sizeof *grown);
-        if (!grown) return 1;
+        if (!grown) return f->nomem = 1;
         f->values[c] = grown;
         f->values_cap[c] = cap;
     }
@@ -239,7 +239,7 @@ static int read_tree_object(walker *w, int level, cJSON **out)
     if (f->n_trees == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 64;
         lp__xgb_tree_cols *grown = realloc(f->trees, cap * sizeof *grown);
-        if (!grown) return 1;
+        if (!grown) return f->nomem = 1;
         f->trees = grown;
         f->cap = cap;
     }
@@ -248,7 +248,7 @@ static int read_tree_object(walker *w, int level, cJSON **out)
     for (int c = 0; c < LP__XGB_N_COLS; c++) t->n[c] = SIZE_MAX, offset[c] = f->used[c];
 
     cJSON *obj = cJSON_CreateObject();
-    if (!obj) return 1;
+    if (!obj) return f->nomem = 1;
     w->p++;   /* '{' */
     skip_ws(w);
     if (w->p < w->end && *w->p == '}') {
@@ -271,7 +271,8 @@ static int read_tree_object(walker *w, int level, cJSON **out)
                 if (read_array(w, -1, &ignored)) return 1;
             } else {
                 cJSON *v = generic_value(w, level);
-                if (!v || add_member(obj, key, n, v)) return 1;
+                if (!v) return 1;
+                if (add_member(obj, key, n, v)) return f->nomem = 1;
             }
             skip_ws(w);
             if (w->p >= w->end) return 1;
@@ -296,7 +297,7 @@ static int read_tree_object(walker *w, int level, cJSON **out)
 static int read_trees(walker *w, int level, cJSON **out)
 {
     cJSON *arr = cJSON_CreateArray();
-    if (!arr) return 1;
+    if (!arr) return w->out->nomem = 1;
     w->p++;   /* '[' */
     skip_ws(w);
     if (w->p < w->end && *w->p == ']') {
@@ -339,7 +340,7 @@ static int read_object(walker *w, obj_kind kind, int level, cJSON **out)
 {
     if (level > CJSON_NESTING_LIMIT) return 1;
     cJSON *obj = cJSON_CreateObject();
-    if (!obj) return 1;
+    if (!obj) return w->out->nomem = 1;
     w->p++;   /* '{' */
     skip_ws(w);
     if (w->p < w->end && *w->p == '}') {
@@ -361,7 +362,7 @@ static int read_object(walker *w, obj_kind kind, int level, cJSON **out)
             v = generic_value(w, level);
             if (!v) return 1;
         }
-        if (add_member(obj, key, n, v)) return 1;
+        if (add_member(obj, key, n, v)) return w->out->nomem = 1;
         skip_ws(w);
         if (w->p >= w->end) return 1;
         if (*w->p == '}') {
@@ -381,7 +382,7 @@ int lp__xgb_fast_parse(const uint8_t *bytes, size_t len, cJSON **root, lp__xgb_f
     *root = NULL;
     walker w = {bytes, bytes + len, fast};
     skip_ws(&w);
-    if (w.p >= w.end || *w.p != '{' || read_object(&w, OBJ_ROOT, 1, root)) return 1;
+    if (w.p >= w.end || *w.p != '{' || read_object(&w, OBJ_ROOT, 1, root)) return fast->nomem ? 2 : 1;
     /* What lp__json_parse_strict lets follow the document. */
     while (w.p < w.end && (*w.p == ' ' || *w.p == '\n' || *w.p == '\r' || *w.p == '\t' || *w.p == '\0')) w.p++;
     if (w.p != w.end) return 1;

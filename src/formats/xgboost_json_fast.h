@@ -45,13 +45,14 @@ typedef struct lp__xgb_fast {
     size_t             n_trees, cap;
     double            *values[LP__XGB_N_COLS];   /* one buffer per array kind */
     size_t             used[LP__XGB_N_COLS], values_cap[LP__XGB_N_COLS];
+    int                nomem;   /* the try ended because memory ran out */
 } lp__xgb_fast;
 
 /* Reads bytes into *root (cJSON nodes from the current cJSON allocator: the
- * caller's arena, see core/arena.h) and *fast.  0 on success; non-zero means
- * "not taken" (the document is not plain JSON of the expected shape, or
- * memory ran out): parse it with cJSON instead.  *fast is filled either way
- * and must be freed. */
+ * caller's arena, see core/arena.h) and *fast.  0 on success; 1 means "not
+ * taken" (the document is not plain JSON of the expected shape): parse it
+ * with cJSON instead; 2 means memory ran out (out of memory is not a reason
+ * to try again).  *fast is filled either way and must be freed. */
 int lp__xgb_fast_parse(const uint8_t *bytes, size_t len, cJSON **root, lp__xgb_fast *fast);
 
 /* The arrays of a tree object, or NULL; *cursor (start at 0) makes the
