@@ -46,6 +46,8 @@ ENGINE_SRC += src/kernels/gemm_vec.c
 ENGINE_SRC += src/formats/onnx_dims.c
 # torch.onnx's Loop for nn.EmbeddingBag, recognised and run fused (issue 5).
 ENGINE_SRC += src/ops/ops_embedding_bag.c
+# The XGBoost JSON loader's fast reader (issue 6, model load).
+ENGINE_SRC += src/formats/xgboost_json_fast.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c src/ops/ops_text.c

@@ -182,6 +182,12 @@ typedef struct lp_load_options {
      * vocabulary ("preprocess.vocab": "vocab.txt").  May be NULL. */
     const struct lp_part *parts;
     size_t      n_parts;
+    /* The SHA-256 of exactly these model bytes, 64 lowercase hex digits, when
+     * the caller has it already (the JS shim computes it with WebCrypto while
+     * the engine compiles); the model's "sha256" is then this text, and the
+     * engine does not hash the bytes.  NULL: the engine computes it.  Not
+     * used for blobs (they keep their model's) or ensembles (their manifest's). */
+    const char *source_sha256;
 } lp_load_options;
 
 /* One named file handed to the engine (an ensemble member, its manifest, a

@@ -80,6 +80,32 @@ EXPORT int lp_wasm_model_load(const uint8_t *bytes, size_t len, const char *mani
                                     max_model_bytes, max_nodes, max_tree_depth, max_tensor_elements,
                                     max_graph_nodes, max_graph_ops, NULL, 0, err, out);
 }
+/* lp_wasm_model_load_parts with the model bytes' SHA-256 computed by the
+ * caller (lp_load_options.source_sha256; 0 = the engine hashes them). */
+EXPORT int lp_wasm_model_load_hashed(const uint8_t *bytes, size_t len, const char *manifest,
+                                     size_t manifest_len, const char *overrides, size_t overrides_len,
+                                     const char *manifest_name, double max_model_bytes, double max_nodes,
+                                     double max_tree_depth, double max_tensor_elements, double max_graph_nodes,
+                                     double max_graph_ops, const lp_part *parts, size_t n_parts,
+                                     const char *sha256, lp_error *err, lp_model **out)
+{
+    lp_load_options o = lp_load_options_default();
+    o.max_model_bytes = (size_t)max_model_bytes;
+    o.max_nodes = (size_t)max_nodes;
+    o.max_tree_depth = (unsigned)max_tree_depth;
+    o.max_tensor_elements = (size_t)max_tensor_elements;
+    o.max_graph_nodes = (size_t)max_graph_nodes;
+    o.max_graph_ops = (size_t)max_graph_ops;
+    o.manifest = manifest;
+    o.manifest_len = manifest_len;
+    o.overrides = overrides;
+    o.overrides_len = overrides_len;
+    o.manifest_name = manifest_name;
+    o.parts = parts;
+    o.n_parts = n_parts;
+    o.source_sha256 = sha256;
+    return (int)lp_model_load(bytes, len, &o, out, err);
+}
 /* The named files of an ensemble (lp_load_options.parts), set one at a time. */
 EXPORT lp_part *lp_wasm_parts_new(size_t n) { return calloc(n ? n : 1, sizeof(lp_part)); }
 EXPORT void lp_wasm_parts_set(lp_part *parts, size_t i, const char *name, const uint8_t *bytes, size_t len)

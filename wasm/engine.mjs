@@ -37,6 +37,7 @@ const REQUIRED_EXPORTS = [
   'lp_wasm_job_output_len', 'lp_wasm_job_output_clear', 'lp_wasm_job_rows',
   'lp_wasm_job_destroy',
   'lp_wasm_parts_new', 'lp_wasm_parts_set', 'lp_wasm_parts_free', 'lp_wasm_model_load_parts',
+  'lp_wasm_model_load_hashed',
   // dialects and the bad-row policy (issue 9)
   'lp_wasm_job_skipped', 'lp_wasm_job_skipped_line', 'lp_wasm_job_delimiter', 'lp_wasm_job_check_text',
   'lp_wasm_job_check_json', 'lp_wasm_detect_delimiter', 'lp_wasm_encoding_from_name', 'lp_wasm_job_check_done',

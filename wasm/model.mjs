@@ -100,6 +100,20 @@ function limitArgs(limits) {
   });
 }
 
+/*
+ * The model bytes' SHA-256 (the model's "sha256" in info), computed by the
+ * platform's WebCrypto — native code, off the JS thread — while the engine
+ * compiles, instead of in wasm (issue 6: hashing W1's 6.6 MB in the engine
+ * was ~15 % of loading it).  null where WebCrypto is missing (a page served
+ * over plain http from another host) or fails: the engine hashes the bytes.
+ */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function sha256Hex(bytes) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle || !bytes?.length) return Promise.resolve(null);
+  return subtle.digest('SHA-256', bytes).then((d) => Array.from(new Uint8Array(d), (b) => HEX[b]).join(''), () => null);
+}
+
 async function modelBytes(input) {
   if (typeof input === 'string' || input instanceof URL) {
     if (typeof input === 'string' && /^\s*[{[]/.test(input)) {
@@ -156,12 +170,16 @@ export async function loadModel(input, options) {
   const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
   const overrides = overridesText(opts);
   const limitValues = limitArgs(opts.limits);
+  let givenHash = null;   // started as soon as the bytes are there, while the engine compiles
   const [engine, given, givenManifest] = await Promise.all([
     // No model with a manifest: the manifest is an ensemble's, the whole model.
-    getEngine(opts.simd), input == null && opts.manifest != null ? null : modelBytes(input), manifestBytes(opts.manifest),
+    getEngine(opts.simd),
+    input == null && opts.manifest != null ? null : modelBytes(input).then((g) => ((givenHash = sha256Hex(g.bytes)), g)),
+    manifestBytes(opts.manifest),
   ]);
   // A bundle (.zip) is unpacked, an ensemble's member files gathered.
   const { model, manifest, parts } = await resolveModelSource(input, given, givenManifest, opts.parts);
+  const sha256 = await (model.bytes === given?.bytes ? givenHash : sha256Hex(model.bytes));
   const source = opts.source ?? model.name;
   const manifestName = opts.manifestName ?? manifest?.name ?? null;
   // Errors in the model name the model file; manifest and option errors name their
@@ -178,6 +196,7 @@ export async function loadModel(input, options) {
     const ovBytes = overrides ? encoder.encode(overrides) : null;
     const ovp = ovBytes ? keep(engine.copyIn(ovBytes)) : 0;
     const namep = manifestName ? keep(engine.cstringIn(manifestName)) : 0;
+    const shap = sha256 ? keep(engine.cstringIn(sha256)) : 0;
     const out = keep(engine.alloc(4));
     new DataView(x.memory.buffer).setUint32(out, 0, true);
     let partsp = 0;
@@ -187,8 +206,8 @@ export async function loadModel(input, options) {
       ptrs.push({ parts: partsp });
       parts.forEach((p, i) => x.lp_wasm_parts_set(partsp, i, keep(engine.cstringIn(p.name)), keep(engine.copyIn(p.bytes)), p.bytes.length));
     }
-    engine.call((e) => x.lp_wasm_model_load_parts(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
-      ovp, ovBytes ? ovBytes.length : 0, namep, ...limitValues, partsp, parts.length, e, out), blame);
+    engine.call((e) => x.lp_wasm_model_load_hashed(mp, model.bytes.length, manp, manifest ? manifest.bytes.length : 0,
+      ovp, ovBytes ? ovBytes.length : 0, namep, ...limitValues, partsp, parts.length, shap, e, out), blame);
     handle = engine.readU32(out);
   } finally {
     for (const p of ptrs) {

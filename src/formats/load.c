@@ -92,6 +92,11 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     lp__limits limits;
     lp_status s = resolve_limits(opts, &limits, err);
     if (s != LP_OK) return s;
+    if (opts && opts->source_sha256) {
+        size_t n = strspn(opts->source_sha256, "0123456789abcdef");
+        if (n != 64 || opts->source_sha256[64] != '\0')
+            return lp__fail(err, LP_ERR_USAGE, "source_sha256 must be 64 lowercase hex digits");
+    }
     if (len > limits.model_bytes)
         return lp__fail(err, LP_ERR_LIMIT, "the model file is %zu bytes, over the limit of %zu bytes (a caller can raise "
                         "it: lp_load_options.max_model_bytes, limits.modelBytes in JS, --max-model-bytes)", len,
@@ -123,7 +128,8 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     if (s != LP_OK) return s;
 
     if (!is_blob) {   /* a blob keeps the identity of the model it came from */
-        lp__sha256_hex(bytes, len, m->sha256);
+        if (opts && opts->source_sha256) memcpy(m->sha256, opts->source_sha256, 65);
+        else lp__sha256_hex(bytes, len, m->sha256);
         m->source_bytes = len;
     }
     s = check_limits(m, &limits, err);

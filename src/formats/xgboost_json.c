@@ -29,6 +29,7 @@
 #include "../io/json.h"
 #include "../io/ubjson.h"
 #include "forest_check.h"
+#include "xgboost_json_fast.h"
 
 #define BAD LP_ERR_BAD_MODEL
 
@@ -181,77 +182,57 @@ static lp_status cats_add_set(cat_builder *cb, const long long *cats, size_t n, 
     return LP_OK;
 }
 
-/* Reads tree t into nodes[base .. base + n_nodes). */
-static lp_status read_tree(const cJSON *tree, size_t t, size_t base, size_t n_nodes,
-                           lp__node *nodes, uint8_t *feature_is_cat, size_t n_features,
-                           float leaf_scale, cat_builder *cb, lp_error *err)
+/* Node i of tree t (at nodes[base + i]) from its entries in the node arrays. */
+static lp_status set_node(size_t t, size_t i, size_t base, size_t n_nodes, double left, double right,
+                          double feature, double cond, double def_left, double type, lp__node *nodes,
+                          uint8_t *feature_is_cat, size_t n_features, float leaf_scale, lp_error *err)
 {
-    tree_arrays a = {opt(tree, "left_children"), opt(tree, "right_children"),
-                     opt(tree, "split_indices"), opt(tree, "split_conditions"),
-                     opt(tree, "default_left"), opt(tree, "split_type")};
-    lp_status s;
-    if ((s = check_len(a.left, n_nodes, t, "left_children", err)) != LP_OK ||
-        (s = check_len(a.right, n_nodes, t, "right_children", err)) != LP_OK ||
-        (s = check_len(a.split_index, n_nodes, t, "split_indices", err)) != LP_OK ||
-        (s = check_len(a.split_cond, n_nodes, t, "split_conditions", err)) != LP_OK ||
-        (s = check_len(a.default_left, n_nodes, t, "default_left", err)) != LP_OK)
-        return s;
-    if (a.split_type && (s = check_len(a.split_type, n_nodes, t, "split_type", err)) != LP_OK) return s;
-
-    const cJSON *l = a.left->child, *r = a.right->child, *fi = a.split_index->child,
-                *sc = a.split_cond->child, *dl = a.default_left->child,
-                *st = a.split_type ? a.split_type->child : NULL;
-    for (size_t i = 0; i < n_nodes; i++) {
-        double left, right, feature, cond, def_left, type = 0;
-        if ((s = item_number(l, t, "left_children", i, &left, err)) != LP_OK ||
-            (s = item_number(r, t, "right_children", i, &right, err)) != LP_OK ||
-            (s = item_number(fi, t, "split_indices", i, &feature, err)) != LP_OK ||
-            (s = item_number(sc, t, "split_conditions", i, &cond, err)) != LP_OK ||
-            (s = item_number(dl, t, "default_left", i, &def_left, err)) != LP_OK ||
-            (st && (s = item_number(st, t, "split_type", i, &type, err)) != LP_OK))
-            return s;
-        l = l->next, r = r->next, fi = fi->next, sc = sc->next, dl = dl->next;
-        if (st) st = st->next;
-
         lp__node *n = &nodes[base + i];
-        int32_t self = (int32_t)(base + i);
-        if (left == -1) {   /* leaf: value in split_conditions */
-            if (right != -1) {
-                lp__fail(err, BAD, "tree %zu, node %zu: has a left child of -1 but a right child of %g",
-                         t, i, right);
-                if (err) err->tree = (int64_t)t, err->node = (int64_t)i;
-                return BAD;
-            }
-            n->u.leaf = (float)cond * leaf_scale;
-            n->feature = 0;
-            n->left = n->right = self;
-            continue;
-        }
-        if (!(left >= 0 && left < (double)n_nodes && right >= 0 && right < (double)n_nodes) ||
-            left != floor(left) || right != floor(right)) {
-            lp__fail(err, BAD, "tree %zu, node %zu: child index %g is outside the tree's %zu nodes",
-                     t, i, (left >= 0 && left < (double)n_nodes) ? right : left, n_nodes);
+    int32_t self = (int32_t)(base + i);
+    if (left == -1) {   /* leaf: value in split_conditions */
+        if (right != -1) {
+            lp__fail(err, BAD, "tree %zu, node %zu: has a left child of -1 but a right child of %g",
+                     t, i, right);
             if (err) err->tree = (int64_t)t, err->node = (int64_t)i;
             return BAD;
         }
-        if (!(feature >= 0 && feature < (double)n_features) || feature != floor(feature)) {
-            lp__fail(err, BAD, "tree %zu, node %zu: feature index %g is not below num_feature %zu",
-                     t, i, feature, n_features);
-            if (err) err->tree = (int64_t)t, err->node = (int64_t)i;
-            return BAD;
-        }
-        n->left = (int32_t)(base + (size_t)left);
-        n->right = (int32_t)(base + (size_t)right);
-        n->feature = (uint32_t)feature | (def_left != 0 ? LP__NODE_DEFAULT_LEFT : 0);
-        if (type == 1) {
-            n->feature |= LP__NODE_CATEGORICAL;
-            feature_is_cat[(size_t)feature] = 1;
-            n->u.cat_set = UINT32_MAX;   /* filled from the categories arrays below */
-        } else {
-            n->u.threshold = (float)cond;
-        }
+        n->u.leaf = (float)cond * leaf_scale;
+        n->feature = 0;
+        n->left = n->right = self;
+        return LP_OK;
     }
+    if (!(left >= 0 && left < (double)n_nodes && right >= 0 && right < (double)n_nodes) ||
+        left != floor(left) || right != floor(right)) {
+        lp__fail(err, BAD, "tree %zu, node %zu: child index %g is outside the tree's %zu nodes",
+                 t, i, (left >= 0 && left < (double)n_nodes) ? right : left, n_nodes);
+        if (err) err->tree = (int64_t)t, err->node = (int64_t)i;
+        return BAD;
+    }
+    if (!(feature >= 0 && feature < (double)n_features) || feature != floor(feature)) {
+        lp__fail(err, BAD, "tree %zu, node %zu: feature index %g is not below num_feature %zu",
+                 t, i, feature, n_features);
+        if (err) err->tree = (int64_t)t, err->node = (int64_t)i;
+        return BAD;
+    }
+    n->left = (int32_t)(base + (size_t)left);
+    n->right = (int32_t)(base + (size_t)right);
+    n->feature = (uint32_t)feature | (def_left != 0 ? LP__NODE_DEFAULT_LEFT : 0);
+    if (type == 1) {
+        n->feature |= LP__NODE_CATEGORICAL;
+        feature_is_cat[(size_t)feature] = 1;
+        n->u.cat_set = UINT32_MAX;   /* filled from the categories arrays below */
+    } else {
+        n->u.threshold = (float)cond;
+    }
+    return LP_OK;
+}
 
+/* Tree t's category sets (its categories* members), and every categorical
+ * node must have got one. */
+static lp_status read_tree_cats(const cJSON *tree, size_t t, size_t base, size_t n_nodes, lp__node *nodes,
+                                cat_builder *cb, lp_error *err)
+{
+    lp_status s;
     /* Category sets: node categories_nodes[k] owns
      * categories[categories_segments[k] .. + categories_sizes[k]]. */
     const cJSON *cat_nodes = opt(tree, "categories_nodes");
@@ -318,6 +299,68 @@ static lp_status read_tree(const cJSON *tree, size_t t, size_t base, size_t n_no
     return LP_OK;
 }
 
+
+/* Reads tree t into nodes[base .. base + n_nodes). */
+static lp_status read_tree(const cJSON *tree, size_t t, size_t base, size_t n_nodes,
+                           lp__node *nodes, uint8_t *feature_is_cat, size_t n_features,
+                           float leaf_scale, cat_builder *cb, lp_error *err)
+{
+    tree_arrays a = {opt(tree, "left_children"), opt(tree, "right_children"),
+                     opt(tree, "split_indices"), opt(tree, "split_conditions"),
+                     opt(tree, "default_left"), opt(tree, "split_type")};
+    lp_status s;
+    if ((s = check_len(a.left, n_nodes, t, "left_children", err)) != LP_OK ||
+        (s = check_len(a.right, n_nodes, t, "right_children", err)) != LP_OK ||
+        (s = check_len(a.split_index, n_nodes, t, "split_indices", err)) != LP_OK ||
+        (s = check_len(a.split_cond, n_nodes, t, "split_conditions", err)) != LP_OK ||
+        (s = check_len(a.default_left, n_nodes, t, "default_left", err)) != LP_OK)
+        return s;
+    if (a.split_type && (s = check_len(a.split_type, n_nodes, t, "split_type", err)) != LP_OK) return s;
+
+    const cJSON *l = a.left->child, *r = a.right->child, *fi = a.split_index->child,
+                *sc = a.split_cond->child, *dl = a.default_left->child,
+                *st = a.split_type ? a.split_type->child : NULL;
+    for (size_t i = 0; i < n_nodes; i++) {
+        double left, right, feature, cond, def_left, type = 0;
+        if ((s = item_number(l, t, "left_children", i, &left, err)) != LP_OK ||
+            (s = item_number(r, t, "right_children", i, &right, err)) != LP_OK ||
+            (s = item_number(fi, t, "split_indices", i, &feature, err)) != LP_OK ||
+            (s = item_number(sc, t, "split_conditions", i, &cond, err)) != LP_OK ||
+            (s = item_number(dl, t, "default_left", i, &def_left, err)) != LP_OK ||
+            (st && (s = item_number(st, t, "split_type", i, &type, err)) != LP_OK))
+            return s;
+        l = l->next, r = r->next, fi = fi->next, sc = sc->next, dl = dl->next;
+        if (st) st = st->next;
+
+        if ((s = set_node(t, i, base, n_nodes, left, right, feature, cond, def_left, type, nodes, feature_is_cat,
+                          n_features, leaf_scale, err)) != LP_OK)
+            return s;
+    }
+    return read_tree_cats(tree, t, base, n_nodes, nodes, cb, err);
+}
+
+/* Tree t from the fast reader's arrays (xgboost_json_fast.h): the same
+ * nodes read_tree builds.  Its failures are never shown (the loader reads the
+ * document again with cJSON, whose messages are the ones users see), so
+ * where the arrays do not fit it says only that. */
+static lp_status read_tree_cols(const lp__xgb_tree_cols *c, size_t t, size_t base, size_t n_nodes,
+                                lp__node *nodes, uint8_t *feature_is_cat, size_t n_features,
+                                float leaf_scale, cat_builder *cb, lp_error *err)
+{
+    for (int k = 0; k < LP__XGB_N_COLS; k++)
+        if (c->n[k] != n_nodes && !(k == LP__XGB_SPLIT_TYPE && c->n[k] == SIZE_MAX))
+            return lp__fail(err, BAD, "trees[%zu]: a node array does not have the tree's %zu nodes", t, n_nodes);
+    const double *st = c->n[LP__XGB_SPLIT_TYPE] == SIZE_MAX ? NULL : c->col[LP__XGB_SPLIT_TYPE];
+    for (size_t i = 0; i < n_nodes; i++) {
+        lp_status s = set_node(t, i, base, n_nodes, c->col[LP__XGB_LEFT][i], c->col[LP__XGB_RIGHT][i],
+                               c->col[LP__XGB_SPLIT_INDEX][i], c->col[LP__XGB_SPLIT_COND][i],
+                               c->col[LP__XGB_DEFAULT_LEFT][i], st ? st[i] : 0, nodes, feature_is_cat,
+                               n_features, leaf_scale, err);
+        if (s != LP_OK) return s;
+    }
+    return read_tree_cats(c->tree, t, base, n_nodes, nodes, cb, err);
+}
+
 /* ---- the booster ---- */
 /* Adds tree t's num_nodes to *total, refusing vector leaves and oversized models. */
 static lp_status tree_size(const cJSON *tree, size_t t, size_t *total, lp_error *err)
@@ -340,7 +383,8 @@ static lp_status tree_size(const cJSON *tree, size_t t, size_t *total, lp_error 
     return LP_OK;
 }
 
-static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
+/* fast: the trees' node arrays when the fast reader read the document, else NULL. */
+static lp_status read_forest(lp_model *m, const cJSON *booster, const lp__xgb_fast *fast, lp_error *err)
 {
     const cJSON *name = opt(booster, "name");
     const cJSON *gbtree = booster, *weight_drop = NULL;
@@ -402,7 +446,7 @@ static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
     }
 
     cat_builder cb = {0};
-    size_t base = 0;
+    size_t base = 0, cursor = 0;
     t = 0;
     const cJSON *info = tree_info->child, *w = weight_drop ? weight_drop->child : NULL;
     for (const cJSON *tr = trees->child; tr; tr = tr->next, info = info->next, t++) {
@@ -427,7 +471,13 @@ static lp_status read_forest(lp_model *m, const cJSON *booster, lp_error *err)
         size_t n = tree_end[t] - base;
         f->tree_root[t] = (uint32_t)base;
         f->tree_group[t] = (uint32_t)group;
-        s = read_tree(tr, t, base, n, f->nodes, m->feature_is_cat, m->n_features, scale, &cb, err);
+        if (fast) {
+            const lp__xgb_tree_cols *cols = lp__xgb_fast_find(fast, tr, &cursor);
+            s = cols ? read_tree_cols(cols, t, base, n, f->nodes, m->feature_is_cat, m->n_features, scale, &cb, err)
+                     : lp__fail(err, BAD, "trees[%zu] was not read", t);
+        } else {
+            s = read_tree(tr, t, base, n, f->nodes, m->feature_is_cat, m->n_features, scale, &cb, err);
+        }
         if (s != LP_OK) break;
         base += n;
     }
@@ -530,15 +580,15 @@ static lp_status set_base_margins(lp_model *m, const objective_info *obj, const 
     return LP_OK;
 }
 
-/* The model from its document tree (from JSON or UBJSON); takes root. */
-static lp_status load_document(cJSON *root, const char *format, lp_model **out, lp_error *err)
+/* The model from its document tree (from JSON or UBJSON, in the caller's
+ * cJSON arena: nothing here frees it) and, from the fast reader, the trees'
+ * node arrays (else NULL). */
+static lp_status load_document(const cJSON *root, const lp__xgb_fast *fast, const char *format,
+                               lp_model **out, lp_error *err)
 {
     lp_status s = LP_OK;
     lp_model *m = lp__model_new();
-    if (!m) {
-        cJSON_Delete(root);
-        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    }
+    if (!m) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     snprintf(m->format, sizeof m->format, "%s", format);
 
     const cJSON *learner = NULL, *params = NULL, *objective = NULL, *booster = NULL, *obj_name = NULL;
@@ -629,7 +679,7 @@ static lp_status load_document(cJSON *root, const char *format, lp_model **out, 
     if (s != LP_OK) goto done;
 
     if ((s = read_features(m, learner, err)) != LP_OK) goto done;
-    s = read_forest(m, booster, err);
+    s = read_forest(m, booster, fast, err);
     if (s == LP_OK) s = read_best_iteration(m, learner, booster, err);
     if (s == LP_OK) {   /* 3.1+: the category re-coder, beside the trees (gbtree) or in dart's gbtree */
         const cJSON *model = opt(booster, "model");
@@ -640,7 +690,6 @@ static lp_status load_document(cJSON *root, const char *format, lp_model **out, 
     if (s == LP_OK) s = lp__model_set_outputs(m, LP_TASK_AUTO, err);
 
 done:
-    cJSON_Delete(root);
     if (s != LP_OK) {
         lp_model_destroy(m);
         return s;
@@ -649,17 +698,49 @@ done:
     return LP_OK;
 }
 
-/* cJSON's values live in one arena while the model is read (see arena.h). */
-lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+/* The fast reader's try (xgboost_json_fast.h): LP_OK and the model,
+ * LP_ERR_NOMEM when memory ran out, or another status when it was not taken
+ * or the model it read failed a check. */
+static lp_status json_load_fast(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    lp__arena arena = {NULL, 0};
+    lp__arena *before = lp__cjson_use_arena(&arena);
+    cJSON *root = NULL;
+    lp__xgb_fast fast;
+    int taken = lp__xgb_fast_parse(bytes, len, &root, &fast);
+    lp_status s = taken == 0 ? LP_OK
+                  : taken == 2 ? lp__fail(err, LP_ERR_NOMEM, "out of memory reading the model JSON") : BAD;
+    if (s == LP_OK) s = load_document(root, &fast, "xgboost-json", out, err);
+    lp__xgb_fast_free(&fast);
+    lp__cjson_use_arena(before);
+    lp__arena_release(&arena);
+    return s;
+}
+
+/* The whole document through cJSON: the reference reader, and the one whose
+ * messages a bad model gets. */
+lp_status lp__xgboost_json_load_cjson(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
     lp__arena arena = {NULL, 0};
     lp__arena *before = lp__cjson_use_arena(&arena);
     cJSON *root = NULL;
     lp_status s = lp__json_parse(bytes, len, "the model JSON", BAD, &root, err);
-    if (s == LP_OK) s = load_document(root, "xgboost-json", out, err);
+    if (s == LP_OK) s = load_document(root, NULL, "xgboost-json", out, err);
     lp__cjson_use_arena(before);
     lp__arena_release(&arena);
     return s;
+}
+
+/* cJSON's values live in one arena while the model is read (see arena.h).
+ * The fast reader first; whatever it does not take, or any model it reads
+ * that fails a check, is read again by cJSON, so a bad model's message is
+ * always the cJSON path's.  Out of memory is reported as met. */
+lp_status lp__xgboost_json_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
+{
+    lp_status s = json_load_fast(bytes, len, out, err);
+    if (s == LP_OK || s == LP_ERR_NOMEM) return s;   /* out of memory is not a reason to read again */
+    lp_error_clear(err);
+    return lp__xgboost_json_load_cjson(bytes, len, out, err);
 }
 
 lp_status lp__xgboost_ubjson_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
@@ -668,7 +749,7 @@ lp_status lp__xgboost_ubjson_load(const uint8_t *bytes, size_t len, lp_model **o
     lp__arena *before = lp__cjson_use_arena(&arena);
     cJSON *root = NULL;
     lp_status s = lp__ubjson_parse(bytes, len, &root, err);
-    if (s == LP_OK) s = load_document(root, "xgboost-ubjson", out, err);
+    if (s == LP_OK) s = load_document(root, NULL, "xgboost-ubjson", out, err);
     lp__cjson_use_arena(before);
     lp__arena_release(&arena);
     return s;

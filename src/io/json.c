@@ -136,6 +136,18 @@ lp_status lp__json_parse_strict(const uint8_t *bytes, size_t len, const char *wh
     return bad;
 }
 
+cJSON *lp__json_parse_value(const uint8_t *bytes, size_t len, const uint8_t **end, int *nomem)
+{
+    cJSON_Hooks hooks = {json_malloc, json_free};
+    cJSON_InitHooks(&hooks);
+    json_alloc_failed = 0;
+    const char *stop = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts((const char *)bytes, len, &stop, 0);
+    if (v) *end = (const uint8_t *)stop;
+    else if (json_alloc_failed) *nomem = 1;
+    return v;
+}
+
 static const char *type_name(int type)
 {
     switch (type) {

@@ -23,6 +23,13 @@ lp_status lp__json_parse(const uint8_t *bytes, size_t len, const char *what, lp_
 lp_status lp__json_parse_strict(const uint8_t *bytes, size_t len, const char *what,
                                 lp_status bad, cJSON **out, lp_error *err);
 
+/* One JSON value at the start of [bytes, bytes + len) (leading whitespace
+ * skipped), NULL when there is none (*nomem set when memory ran out); *end
+ * is where it stops.  Strict JSON,
+ * no message: for readers that try a fast path first
+ * (formats/xgboost_json_fast.h) and go back to lp__json_parse on failure. */
+cJSON *lp__json_parse_value(const uint8_t *bytes, size_t len, const uint8_t **end, int *nomem);
+
 /* A member that must exist and have the given type (cJSON_Object, ...). */
 lp_status lp__json_member(const cJSON *obj, const char *key, int type, const char *path,
                           lp_status bad, const cJSON **out, lp_error *err);

@@ -149,6 +149,19 @@ if (!quick) {
   e2e.pipeline_ort = { seconds: +ortS.toFixed(2), MBps: +(mb / ortS).toFixed(1) };
 }
 
+// ---- end to end in Chromium (predictCsv on the page's worker pool) and model load, both
+// interleaved with their anchors in the same run (tests/bench/browser_e2e.mjs, load_interleaved.mjs) ----
+if (!quick) {
+  try {
+    results.end_to_end_browser = runJson(node, [path.join(root, 'tests/bench/browser_e2e.mjs'), '--anchors', anchors, '--reps', '3']);
+  } catch (e) {
+    log('the Chromium end-to-end row was skipped:', e.message.split('\n')[0]);
+    results.end_to_end_browser = null;
+  }
+}
+results.load_interleaved = runJson(node, [path.join(root, 'tests/bench/load_interleaved.mjs'), '--anchors', anchors,
+  '--reps', quick ? '3' : '7']);
+
 // ---- streaming: a > 1 GB CSV (W1's rows repeated) with its peak memory (tests/bench/stream_1gb.mjs) ----
 if (!quick && !process.argv.includes('--no-stream')) {
   results.streaming = runJson(node, [path.join(root, 'tests/bench/stream_1gb.mjs'), '--work', work,
@@ -255,6 +268,28 @@ function makeTable(res) {
       [`localpredict native CLI (--jobs ${e.lp_native_cli_all.jobs})`, e.lp_native_cli_all],
       ['papaparse + onnxruntime-web (pipeline_ort.mjs)', e.pipeline_ort]])
       L.push(`| ${name} | ${x.seconds} | ${x.MBps} | ${(e.pipeline_ort.seconds / x.seconds).toFixed(1)}× |`);
+  }
+  if (res.end_to_end_browser) {
+    const b = res.end_to_end_browser;
+    L.push('');
+    L.push(`End to end in headless Chromium ${b.chromium}: predictCsv(File of w1.csv) -> output Blob on the page's worker pool, ` +
+      `incl. loadModel (median of ${b.reps}, interleaved with pipeline_ort.mjs: ${b.pipeline_ort.seconds_median} s; ` +
+      `load average ${b.loadavg_at_start.join(' / ')}):`);
+    L.push('');
+    L.push('| page | seconds | MB/s | vs papaparse + ORT-web |');
+    L.push('|---|---:|---:|---:|');
+    for (const [k, x] of Object.entries(b)) {
+      if (k.startsWith('lp_chromium_jobs_')) L.push(`| predictCsv, jobs ${x.jobs} | ${x.seconds_median} | ${x.MBps} | ${x.vs_pipeline_ort}× |`);
+    }
+    if (b.pool_speedup) L.push(`\nPool speedup in Chromium: ${b.pool_speedup}×.`);
+  }
+  if (res.load_interleaved) {
+    const l = res.load_interleaved;
+    L.push('');
+    L.push(`Model load, fresh process per rep, interleaved (median of ${l.reps}; load average ${l.loadavg_at_start.join(' / ')}): ` +
+      `localpredict loadModel(W1 JSON) cold ${l.localpredict.cold_ms_median} ms / warm ${l.localpredict.warm_ms_median} ms; ` +
+      `ORT-web session create (W1 ONNX) cold ${l.ort_web.cold_ms_median} ms / warm ${l.ort_web.warm_ms_median} ms ` +
+      `(ours ${l.ratio_cold}× faster cold, ${l.ratio_warm}× warm).`);
   }
   if (res.streaming) {
     const st = res.streaming;

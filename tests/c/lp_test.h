@@ -49,6 +49,7 @@ void test_ubjson(void);
 void test_manifest(void);
 void test_job(void);
 void test_blob(void);
+void test_xgb_fast(void);
 void test_kernels(void);
 void test_onnx_decode(void);
 void test_onnx(void);

@@ -692,6 +692,7 @@ int main(int argc, char **argv)
     test_manifest();
     test_job();
     test_blob();
+    test_xgb_fast();
     test_kernels();
     test_onnx_decode();
     test_onnx();

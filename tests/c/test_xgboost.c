@@ -259,6 +259,26 @@ LP_TEST(tiny_model_hand_computed_margins)
     lp__sha256_hex((const uint8_t *)lp_test_tiny_model, strlen(lp_test_tiny_model), hex);
     LP_CHECK_CONTAINS(info, hex);
 
+    /* A caller that has the bytes' SHA-256 already (the JS shim, from
+     * WebCrypto) passes it; the engine shows it and checks only its form. */
+    lp_load_options o = lp_load_options_default();
+    o.source_sha256 = hex;
+    lp_model *hashed = NULL;
+    LP_CHECK_STATUS(lp_model_load((const uint8_t *)lp_test_tiny_model, strlen(lp_test_tiny_model), &o, &hashed, &err),
+                    LP_OK, &err);
+    if (hashed) LP_CHECK_STR(lp_model_info_json(hashed), info);
+    lp_model_destroy(hashed);
+    static const char *const bad_hashes[] = {"abc", "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+                                             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"};
+    for (size_t i = 0; i < sizeof bad_hashes / sizeof *bad_hashes; i++) {
+        o.source_sha256 = bad_hashes[i];
+        hashed = NULL;
+        LP_CHECK_STATUS(lp_model_load((const uint8_t *)lp_test_tiny_model, strlen(lp_test_tiny_model), &o, &hashed, &err),
+                        LP_ERR_USAGE, &err);
+        LP_CHECK(hashed == NULL, "a bad source_sha256 gave a model");
+        LP_CHECK_CONTAINS(err.message, "source_sha256");
+    }
+
     /* Wrong column count for the matrix. */
     s = lp_model_predict_matrix(m, x, 1, 2, NULL, proba, NULL, &err);
     LP_CHECK_STATUS(s, LP_ERR_COLUMN_COUNT, &err);

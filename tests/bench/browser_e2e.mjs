@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// End to end in a browser: W1's CSV (a File) -> predictions CSV (a Blob)
+// through predictCsv in Debian's headless Chromium, the page's own path
+// (loadModel on the model bytes, predictCsv(file, { jobs }) on the worker pool,
+// the output stream collected into a Blob), interleaved rep by rep with the
+// end-to-end anchor ../shared/bench/pipeline_ort.mjs (papaparse with
+// dynamicTyping + onnxruntime-web, in Node) on the same file.  Prints one JSON
+// object: medians, every rep, ratios and the load average.
+//
+//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2]
+//
+// Timed inside the page: from the model bytes and the File in hand to the
+// output Blob complete (loadModel + predictCsv + Blob; the engine compile and
+// the fetches of the inputs are not in it; the anchor's time is its process's
+// wall time, including Node's start, as make bench times the CLIs).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3', jobs: `1,${os.cpus().length}` };
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const anchors = path.resolve(args.anchors);
+const work = path.join(anchors, 'work');
+const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
+const log = (...a) => console.error('==', ...a);
+const median = (v) => { const s = [...v].sort((x, y) => x - y); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+
+// ---- a read-only static server for the repository and the workloads (bench only) ----
+const MIME = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.html': 'text/html; charset=utf-8', '.wasm': 'application/wasm' };
+const served = [root, work];
+const server = http.createServer((req, res) => {
+  const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const base = rel.startsWith('/work/') ? work : root;
+  const file = path.resolve(base, '.' + (base === work ? rel.slice('/work'.length) : rel));
+  if (!served.some((s) => file.startsWith(s + path.sep)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const { chromium } = await import('playwright-core');
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'localpredict-bench-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM, headless: true, timeout: 60_000,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+});
+const csvBytes = fs.statSync(path.join(work, 'w1.csv')).size;
+const expectedRows = 200000;
+
+try {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log('page error:', e.message));
+  await page.goto(origin + '/tests/browser/pool-page.html');
+  await page.waitForFunction(() => window.localpredict !== undefined, null, { timeout: 30_000 });
+  // Engines, model and CSV fetched once, outside the timing (a page has them from the user).
+  await page.evaluate(async () => {
+    const lp = window.localpredict;
+    const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+    lp.setEngine({ wasm: { simd: await bytes('/wasm/build/localpredict.wasm'), scalar: await bytes('/wasm/build/localpredict-scalar.wasm') } });
+    window.benchModel = await bytes('/work/w1_gbdt.json');
+    window.benchFile = new File([await bytes('/work/w1.csv')], 'w1.csv', { type: 'text/csv' });
+    (await lp.loadModel(window.benchModel)).dispose();   // the engine compiled, as on a page that has loaded
+  });
+  const runPage = (jobs) => page.evaluate(async (jobs) => {
+    const lp = window.localpredict;
+    const t0 = performance.now();
+    const model = await lp.loadModel(window.benchModel);
+    const t1 = performance.now();
+    const blob = await new Response(model.predictCsv(window.benchFile, { jobs })).blob();
+    const t2 = performance.now();
+    const text = await blob.slice(Math.max(0, blob.size - 200)).text();
+    model.dispose();
+    let lines = 0;
+    const u8 = new Uint8Array(await blob.arrayBuffer());
+    for (let i = 0; i < u8.length; i++) lines += u8[i] === 10;
+    return { seconds: (t2 - t0) / 1000, load_s: (t1 - t0) / 1000, output_bytes: blob.size, output_rows: lines - 1, tail: text.slice(-40) };
+  }, jobs);
+  const runOrt = () => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ['pipeline_ort.mjs', anchors, path.join(work, 'w1_gbdt.onnx'), path.join(work, 'w1.csv'),
+      path.join(root, 'build/bench/e2e_ort_browser_bench.csv'), '3'], { cwd: anchors, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`pipeline_ort.mjs failed: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+
+  const jobsList = args.jobs.split(',').map(Number);
+  const reps = { ort: [] };
+  for (const j of jobsList) reps[`page_jobs_${j}`] = [];
+  const loadavg = os.loadavg().map((v) => +v.toFixed(2));
+  for (let i = 0; i < +args.reps; i++) {
+    for (const j of jobsList) {
+      log(`rep ${i + 1}: Chromium predictCsv, jobs ${j}`);
+      const r = await runPage(j);
+      if (r.output_rows !== expectedRows) throw new Error(`jobs ${j}: ${r.output_rows} output rows for ${expectedRows}`);
+      reps[`page_jobs_${j}`].push(r);
+    }
+    log(`rep ${i + 1}: pipeline_ort.mjs`);
+    reps.ort.push(runOrt());
+  }
+  fs.rmSync(path.join(root, 'build/bench/e2e_ort_browser_bench.csv'), { force: true });
+  const ortS = median(reps.ort);
+  const out = {
+    tool: 'browser_e2e', input: 'w1.csv', mb: +(csvBytes / 1e6).toFixed(1), rows: expectedRows, reps: +args.reps,
+    chromium: context.browser()?.version() ?? null, loadavg_at_start: loadavg, loadavg_at_end: os.loadavg().map((v) => +v.toFixed(2)),
+    pipeline_ort: { seconds_median: +ortS.toFixed(2), seconds_reps: reps.ort.map((s) => +s.toFixed(2)) },
+  };
+  for (const j of jobsList) {
+    const rs = reps[`page_jobs_${j}`];
+    const s = median(rs.map((r) => r.seconds));
+    out[`lp_chromium_jobs_${j}`] = {
+      jobs: j, seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
+      MBps: +(csvBytes / 1e6 / s).toFixed(1), seconds_reps: rs.map((r) => +r.seconds.toFixed(2)),
+      vs_pipeline_ort: +(ortS / s).toFixed(1),
+    };
+  }
+  if (jobsList.length > 1) {
+    out.pool_speedup = +(out[`lp_chromium_jobs_${jobsList[0]}`].seconds_median / out[`lp_chromium_jobs_${jobsList.at(-1)}`].seconds_median).toFixed(2);
+  }
+  console.log(JSON.stringify(out, null, 1));
+} finally {
+  await context.close();
+  server.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
