@@ -63,6 +63,11 @@ _Static_assert(VECTOR_LEVELS <= 6, "vector_levels looks k up in tables of at mos
 #ifndef BLOCK_BYTES
 #define BLOCK_BYTES 16384    /* bins of one block of groups: stays in L1 */
 #endif
+#ifndef GATHER_LEVELS_END
+#define GATHER_LEVELS_END 8  /* levels VECTOR_LEVELS.. below this: gathered bins */
+#endif
+_Static_assert(GATHER_LEVELS_END <= 8, "a gathered level's node position must fit int8 (< 128)");
+_Static_assert(VECTOR_LEVELS >= 5 || GATHER_LEVELS_END <= VECTOR_LEVELS, "the gathered levels start at level 5");
 enum {
     LANES = 16,              /* rows per group: one int8 vector */
     FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
@@ -70,12 +75,15 @@ enum {
     KTAB_BYTES = 1 << VECTOR_LEVELS,   /* k of the vector levels' nodes, and one spare */
     MAX_CUTS = 255,          /* bins 0..255 fit a byte */
     MAX_SLOTS = 65536,       /* slots are 16-bit */
+    GATHER_MAX_SLOTS = 256,  /* gathered levels name a node's slot in a byte */
+    DEEP_BYTES = 512,        /* a tree's gathered-level tables: k, then slot, by node */
     BIN_TOP = 127,           /* bin 255 - 128: right at every split */
     BIN_BOTTOM = -128        /* bin 0 - 128: left at every split */
 };
 
 typedef struct packed_tree {
     uint32_t words;          /* offset of its node words (UINT32_MAX: general walk) */
+    uint32_t deep;           /* offset of its DEEP_BYTES in deep (UINT32_MAX: none) */
     uint8_t  depth;
 } packed_tree;
 
@@ -93,6 +101,10 @@ struct lp__packed_forest {
     /* Per packed tree, KTAB_BYTES: k - 128 of its first 2^VECTOR_LEVELS - 1 nodes (the vector
      * levels), so a level's thresholds are looked up for 16 lanes at once. */
     int8_t     *ktab;
+    /* Per packed tree deeper than VECTOR_LEVELS when slots fit a byte:
+     * k - 128 of node n at [n], its slot at [256 + n], for the nodes of
+     * levels VECTOR_LEVELS .. GATHER_LEVELS_END - 1 (the gathered levels). */
+    int8_t     *deep;
     size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
@@ -177,6 +189,7 @@ void lp__forest_unpack(lp__forest *f)
     free(p->trees);
     free(p->words);
     free(p->ktab);
+    free(p->deep);
     free(p);
     f->packed = NULL;
 }
@@ -292,6 +305,32 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
             p->ktab[t * KTAB_BYTES + j] = WORD_K(p->words[p->trees[t].words + j]);
     }
 
+    /* The gathered levels' tables (only when a slot fits a byte). */
+    size_t n_deep = 0;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        p->trees[t].deep = UINT32_MAX;
+        if (p->trees[t].words == UINT32_MAX || p->trees[t].depth <= VECTOR_LEVELS ||
+            p->n_slots > GATHER_MAX_SLOTS || !LP_PACKED_VECTORS)
+            continue;
+        p->trees[t].deep = (uint32_t)(n_deep * DEEP_BYTES);
+        n_deep++;
+    }
+    if (n_deep) {
+        /* +16: a level's table is read 16 bytes at a time. */
+        p->deep = calloc(n_deep * DEEP_BYTES + 16, 1);
+        if (!p->deep) goto nomem;
+        for (size_t t = 0; t < f->n_trees; t++) {
+            if (p->trees[t].deep == UINT32_MAX) continue;
+            unsigned end = p->trees[t].depth < GATHER_LEVELS_END ? p->trees[t].depth : GATHER_LEVELS_END;
+            int8_t *dt = p->deep + p->trees[t].deep;
+            for (size_t n = ((size_t)1 << VECTOR_LEVELS) - 1; n < ((size_t)1 << end) - 1; n++) {
+                uint32_t wd = p->words[p->trees[t].words + n];
+                dt[n] = WORD_K(wd);
+                dt[256 + n] = (int8_t)(uint8_t)(WORD_OFFSET(wd) / LANES);
+            }
+        }
+    }
+
     size_t group_bytes = p->n_slots * LANES;
     p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
     return 1;
@@ -302,6 +341,13 @@ nomem:
 }
 
 size_t lp__forest_packed_trees(const lp__forest *f) { return f->packed ? f->packed->n_packed : 0; }
+
+size_t lp__forest_gathered_trees(const lp__forest *f)
+{
+    size_t n = 0;
+    for (size_t t = 0; f->packed && t < f->n_trees; t++) n += f->packed->trees[t].deep != UINT32_MAX;
+    return n;
+}
 
 /* ---- walking ---- */
 
@@ -352,6 +398,7 @@ static float walk_general(const lp__forest *f, size_t t, const float *row)
 
 #if LP_PACKED_VECTORS
 typedef int8_t v16i8 __attribute__((vector_size(16)));
+typedef uint8_t v16u8 __attribute__((vector_size(16)));
 
 /* Lane l gets table[index[l]] (every index in 0..15). */
 static inline v16i8 lookup16(v16i8 table, v16i8 index)
@@ -366,6 +413,56 @@ static inline v16i8 lookup16(v16i8 table, v16i8 index)
     for (int l = 0; l < 16; l++) out[l] = table[index[l] & 15];
     return out;
 #endif
+}
+
+/* Lane l gets table[index[l]], or 0 where index[l] is outside 0..15 (as
+ * wasm's swizzle does), so the lookups in several tables can be OR-ed. */
+static inline v16i8 lookup16_or_zero(v16i8 table, v16i8 index)
+{
+#if defined(__wasm_simd128__)
+    return (v16i8)__builtin_wasm_swizzle_i8x16(table, index);
+#elif defined(__SSSE3__)
+    typedef char v16c __attribute__((vector_size(16)));
+    /* pshufb gives 0 where the index's top bit is set: set it for 16..127 too. */
+    return (v16i8)__builtin_ia32_pshufb128((v16c)table, (v16c)(index | (v16i8)(index > 15)));
+#else
+    v16i8 out;
+    for (int l = 0; l < 16; l++) out[l] = index[l] >= 0 && index[l] < 16 ? table[index[l]] : 0;
+    return out;
+#endif
+}
+
+/* Lane l gets tab[pos[l]], for pos in 0 .. n - 1 (n a multiple of 16, at most 128). */
+static inline __attribute__((always_inline)) v16i8 lookup_level(const int8_t *tab, v16i8 pos, uint32_t n)
+{
+    v16i8 table, out = {0};
+    for (uint32_t m = 0; m < n; m += 16) {
+        memcpy(&table, tab + m, sizeof table);
+        out |= lookup16_or_zero(table, pos - (int8_t)m);
+    }
+    return out;
+}
+
+/* One gathered level (below the vector levels, where masking every node
+ * would cost more than it saves): each lane's k and slot are looked up in
+ * the level's tables, then each lane's bin is fetched from its own slot,
+ * one byte per lane. */
+static inline __attribute__((always_inline)) v16i8 gathered_level(const int8_t *deep, const int8_t *group,
+                                                                   v16i8 pos, unsigned level)
+{
+    uint32_t first = (1u << level) - 1, n = 1u << level;
+    v16i8 k = lookup_level(deep + first, pos, n);
+    v16i8 slot = lookup_level(deep + 256 + first, pos, n);
+    /* Spelled out lane by lane: as a loop, clang keeps the vector in memory. */
+    v16i8 bins;
+#define GATHER_LANE(l) bins[l] = group[(size_t)(uint8_t)slot[l] * LANES + (l)]
+    GATHER_LANE(0), GATHER_LANE(1), GATHER_LANE(2), GATHER_LANE(3);
+    GATHER_LANE(4), GATHER_LANE(5), GATHER_LANE(6), GATHER_LANE(7);
+    GATHER_LANE(8), GATHER_LANE(9), GATHER_LANE(10), GATHER_LANE(11);
+    GATHER_LANE(12), GATHER_LANE(13), GATHER_LANE(14), GATHER_LANE(15);
+#undef GATHER_LANE
+    /* 2 pos + (right ? 1 : 0), in unsigned bytes: at level 7 it reaches 255. */
+    return (v16i8)((v16u8)pos + (v16u8)pos - (v16u8)(bins > k));
 }
 
 /* The first `levels` levels of a tree for the 16 rows of a group: returns
@@ -442,7 +539,19 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
     case 5: pos = vector_levels(tw, ktab, group, 5); break;
     default: pos = vector_levels(tw, ktab, group, VECTOR_LEVELS); break;
     }
-    for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + pos[l];
+    if (pt->deep != UINT32_MAX) {
+        const int8_t *deep = p->deep + pt->deep;
+        unsigned end = d < GATHER_LEVELS_END ? d : GATHER_LEVELS_END;
+        for (; done < end; done++) {
+            switch (done) {   /* constant levels: the table loops unroll */
+            case 5: pos = gathered_level(deep, group, pos, 5); break;
+            case 6: pos = gathered_level(deep, group, pos, 6); break;
+            default: pos = gathered_level(deep, group, pos, 7); break;
+            }
+        }
+    }
+    /* pos < 256: at level 8 it fills a byte (read unsigned). */
+    for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + (uint8_t)pos[l];
 #else
     for (size_t l = 0; l < LANES; l++) i[l] = 0;
 #endif
