@@ -28,8 +28,14 @@
  * tree are evaluated for all 16 rows at once: at each level every lane picks
  * the bins of its own node (every node's 16 bins loaded, masked by the lanes
  * at that node), looks its node's k up in the tree's table of k (a byte
- * shuffle: `ktab`), and compares once.  The remaining levels take a scalar
- * walk per lane.  Blocks of several groups go
+ * shuffle: `ktab`), and compares once.  Levels VECTOR_LEVELS to
+ * GATHER_LEVELS_END - 1 (5-7) are "gathered" when a slot fits a byte: each
+ * lane's k and slot come from the level's byte tables (`deep`, several
+ * 16-byte shuffles OR-ed), then each lane's bin is loaded into its lane
+ * (cheaper than masking 32 to 128 nodes, and than 16 scalar steps).  The
+ * remaining levels take a scalar walk per lane.  At the leaves, 16
+ * consecutive margins (one margin a row, or a block held group-major) get
+ * their leaves added as four float vectors.  Blocks of several groups go
  * through one tree at a time, so a tree is read from memory once per block.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
@@ -69,6 +75,7 @@ _Static_assert(VECTOR_LEVELS <= 6, "vector_levels looks k up in tables of at mos
 _Static_assert(GATHER_LEVELS_END <= 8, "a gathered level's node position must fit int8 (< 128)");
 _Static_assert(VECTOR_LEVELS >= 5 || GATHER_LEVELS_END <= VECTOR_LEVELS, "the gathered levels start at level 5");
 enum {
+    GROUP_MAJOR_FLOATS = 4096,   /* a block's margins copied group-major, at most */
     LANES = 16,              /* rows per group: one int8 vector */
     FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
@@ -399,6 +406,14 @@ static float walk_general(const lp__forest *f, size_t t, const float *row)
 #if LP_PACKED_VECTORS
 typedef int8_t v16i8 __attribute__((vector_size(16)));
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline float leaf_at(const uint32_t *leaves, size_t i)
+{
+    float v;
+    memcpy(&v, &leaves[i], sizeof v);
+    return v;
+}
 
 /* Lane l gets table[index[l]] (every index in 0..15). */
 static inline v16i8 lookup16(v16i8 table, v16i8 index)
@@ -514,10 +529,12 @@ static void add_packed_tree_few(const lp__packed_forest *p, const packed_tree *p
     }
 }
 
-/* Adds packed tree t to the rows of one group (`lanes` of them valid). */
+/* Adds packed tree t to the rows of one group (`lanes` of them valid): row
+ * l's margin is out[l * stride]. */
 static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
-                            float *out, size_t n_groups, size_t lanes)
+                            float *out, size_t stride, size_t lanes)
 {
+    size_t n_groups = stride;
     if (lanes < FEW_LANES) {
         add_packed_tree_few(p, pt, group, out, n_groups, lanes);
         return;
@@ -549,6 +566,26 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
             default: pos = gathered_level(deep, group, pos, 7); break;
             }
         }
+    }
+    if (done == d && lanes == LANES && stride == 1) {
+        /* At the leaves with 16 consecutive margins: the leaves are
+         * fetched into four vectors and added four rows at a time (the same
+         * single additions, in the same tree order). */
+        const uint32_t *leaves = tw + ((1u << d) - 1);
+        v4f leaf[4];
+#define LEAF_LANE(l) leaf[(l) / 4][(l) % 4] = leaf_at(leaves, (uint8_t)pos[l])
+        LEAF_LANE(0), LEAF_LANE(1), LEAF_LANE(2), LEAF_LANE(3);
+        LEAF_LANE(4), LEAF_LANE(5), LEAF_LANE(6), LEAF_LANE(7);
+        LEAF_LANE(8), LEAF_LANE(9), LEAF_LANE(10), LEAF_LANE(11);
+        LEAF_LANE(12), LEAF_LANE(13), LEAF_LANE(14), LEAF_LANE(15);
+#undef LEAF_LANE
+        for (int q = 0; q < 4; q++) {
+            v4f m;
+            memcpy(&m, out + 4 * q, sizeof m);
+            m += leaf[q];
+            memcpy(out + 4 * q, &m, sizeof m);
+        }
+        return;
     }
     /* pos < 256: at level 8 it fills a byte (read unsigned). */
     for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + (uint8_t)pos[l];
@@ -590,25 +627,38 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
             return;
         }
     }
+    /* With several margins a row, the block's margins are copied group-major
+     * (each group's rows side by side) while its trees are added, so that
+     * 16 rows' leaves add as vectors; a copy moves the values unchanged. */
+    _Alignas(16) float by_group[GROUP_MAJOR_FLOATS];
+    int group_major = LP_PACKED_VECTORS && n_groups > 1 && block_rows * n_groups <= GROUP_MAJOR_FLOATS;
+    size_t row_stride = group_major ? 1 : n_groups, group_stride = group_major ? block_rows : 1;
     for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
         size_t rows = n_rows - r0 < block_rows ? n_rows - r0 : block_rows;
         size_t groups = (rows + LANES - 1) / LANES;
+        float *m = group_major ? by_group : margins + r0 * n_groups;
+        if (group_major)
+            for (size_t r = 0; r < rows; r++)
+                for (size_t k = 0; k < n_groups; k++) by_group[k * block_rows + r] = margins[(r0 + r) * n_groups + k];
         /* Bin the block; lanes past the last row are walked but never added. */
         for (size_t g = 0; g < groups; g++)
             bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
         for (size_t t = 0; t < f->n_trees; t++) {
             const packed_tree *pt = &p->trees[t];
-            float *out = margins + r0 * n_groups + f->tree_group[t];
+            float *out = m + f->tree_group[t] * group_stride;
             if (pt->words == UINT32_MAX) {
                 for (size_t r = 0; r < rows; r++)
-                    out[r * n_groups] += walk_general(f, t, x + (r0 + r) * n_features);
+                    out[r * row_stride] += walk_general(f, t, x + (r0 + r) * n_features);
                 continue;
             }
             for (size_t g = 0; g < groups; g++) {
                 size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
-                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * n_groups, n_groups, lanes);
+                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * row_stride, row_stride, lanes);
             }
         }
+        if (group_major)
+            for (size_t r = 0; r < rows; r++)
+                for (size_t k = 0; k < n_groups; k++) margins[(r0 + r) * n_groups + k] = by_group[k * block_rows + r];
     }
     if (bins != stack_bins) free(bins);
 }
