@@ -84,7 +84,7 @@ for (const id of a.workloads.split(',')) {
   for (const bs of batches) for (const e of engines) (rates[bs] ||= {})[e.name] = [];
   const nativeRates = {};
   let off = 0;
-  const next = (bs) => { const o = off; off = (off + bs) % (rows - bs + 1); return o; };
+  const next = (bs) => { const o = off % (rows - bs + 1); off = o + bs; return o; };
   for (const bs of batches) for (const e of engines) await rate(() => e.run(next(bs), bs), bs, 200);   // warm-up
   for (let round = 0; round < +a.rounds; round++) {
     for (const bs of batches)
