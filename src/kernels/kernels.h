@@ -100,6 +100,9 @@ typedef struct lp__packed_forest lp__packed_forest;
 int    lp__forest_pack(lp__forest *f, size_t n_features);
 void   lp__forest_unpack(lp__forest *f);
 size_t lp__forest_packed_trees(const lp__forest *f);
+/* Packed trees whose levels below the vector levels are walked with gathered
+ * bins (vector builds, rows of at most 128 features). */
+size_t lp__forest_gathered_trees(const lp__forest *f);
 void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
                                size_t n_features, float *margins, size_t n_groups);
 

@@ -28,8 +28,14 @@
  * tree are evaluated for all 16 rows at once: at each level every lane picks
  * the bins of its own node (every node's 16 bins loaded, masked by the lanes
  * at that node), looks its node's k up in the tree's table of k (a byte
- * shuffle: `ktab`), and compares once.  The remaining levels take a scalar
- * walk per lane.  Blocks of several groups go
+ * shuffle: `ktab`), and compares once.  Levels VECTOR_LEVELS to
+ * GATHER_LEVELS_END - 1 (5-7) are "gathered" when a slot fits a byte: each
+ * lane's k and slot come from the level's byte tables (`deep`, several
+ * 16-byte shuffles OR-ed), then each lane's bin is loaded into its lane
+ * (cheaper than masking 32 to 128 nodes, and than 16 scalar steps).  The
+ * remaining levels take a scalar walk per lane.  At the leaves, 16
+ * consecutive margins (one margin a row, or a block held group-major) get
+ * their leaves added as four float vectors.  Blocks of several groups go
  * through one tree at a time, so a tree is read from memory once per block.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
@@ -63,19 +69,28 @@ _Static_assert(VECTOR_LEVELS <= 6, "vector_levels looks k up in tables of at mos
 #ifndef BLOCK_BYTES
 #define BLOCK_BYTES 16384    /* bins of one block of groups: stays in L1 */
 #endif
+#ifndef GATHER_LEVELS_END
+#define GATHER_LEVELS_END 8  /* levels VECTOR_LEVELS.. below this: gathered bins */
+#endif
+_Static_assert(GATHER_LEVELS_END <= 8, "a gathered level's node position must fit int8 (< 128)");
+_Static_assert(VECTOR_LEVELS >= 5 || GATHER_LEVELS_END <= VECTOR_LEVELS, "the gathered levels start at level 5");
 enum {
+    GROUP_MAJOR_FLOATS = 4096,   /* a block's margins copied group-major, at most */
     LANES = 16,              /* rows per group: one int8 vector */
     FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
     KTAB_BYTES = 1 << VECTOR_LEVELS,   /* k of the vector levels' nodes, and one spare */
     MAX_CUTS = 255,          /* bins 0..255 fit a byte */
     MAX_SLOTS = 65536,       /* slots are 16-bit */
+    GATHER_MAX_SLOTS = 256,  /* gathered levels name a node's slot in a byte */
+    DEEP_BYTES = 512,        /* a tree's gathered-level tables: k, then slot, by node */
     BIN_TOP = 127,           /* bin 255 - 128: right at every split */
     BIN_BOTTOM = -128        /* bin 0 - 128: left at every split */
 };
 
 typedef struct packed_tree {
     uint32_t words;          /* offset of its node words (UINT32_MAX: general walk) */
+    uint32_t deep;           /* offset of its DEEP_BYTES in deep (UINT32_MAX: none) */
     uint8_t  depth;
 } packed_tree;
 
@@ -93,6 +108,10 @@ struct lp__packed_forest {
     /* Per packed tree, KTAB_BYTES: k - 128 of its first 2^VECTOR_LEVELS - 1 nodes (the vector
      * levels), so a level's thresholds are looked up for 16 lanes at once. */
     int8_t     *ktab;
+    /* Per packed tree deeper than VECTOR_LEVELS when slots fit a byte:
+     * k - 128 of node n at [n], its slot at [256 + n], for the nodes of
+     * levels VECTOR_LEVELS .. GATHER_LEVELS_END - 1 (the gathered levels). */
+    int8_t     *deep;
     size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
@@ -177,6 +196,7 @@ void lp__forest_unpack(lp__forest *f)
     free(p->trees);
     free(p->words);
     free(p->ktab);
+    free(p->deep);
     free(p);
     f->packed = NULL;
 }
@@ -292,6 +312,32 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
             p->ktab[t * KTAB_BYTES + j] = WORD_K(p->words[p->trees[t].words + j]);
     }
 
+    /* The gathered levels' tables (only when a slot fits a byte). */
+    size_t n_deep = 0;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        p->trees[t].deep = UINT32_MAX;
+        if (p->trees[t].words == UINT32_MAX || p->trees[t].depth <= VECTOR_LEVELS ||
+            p->n_slots > GATHER_MAX_SLOTS || !LP_PACKED_VECTORS)
+            continue;
+        p->trees[t].deep = (uint32_t)(n_deep * DEEP_BYTES);
+        n_deep++;
+    }
+    if (n_deep) {
+        /* +16: a level's table is read 16 bytes at a time. */
+        p->deep = calloc(n_deep * DEEP_BYTES + 16, 1);
+        if (!p->deep) goto nomem;
+        for (size_t t = 0; t < f->n_trees; t++) {
+            if (p->trees[t].deep == UINT32_MAX) continue;
+            unsigned end = p->trees[t].depth < GATHER_LEVELS_END ? p->trees[t].depth : GATHER_LEVELS_END;
+            int8_t *dt = p->deep + p->trees[t].deep;
+            for (size_t n = ((size_t)1 << VECTOR_LEVELS) - 1; n < ((size_t)1 << end) - 1; n++) {
+                uint32_t wd = p->words[p->trees[t].words + n];
+                dt[n] = WORD_K(wd);
+                dt[256 + n] = (int8_t)(uint8_t)(WORD_OFFSET(wd) / LANES);
+            }
+        }
+    }
+
     size_t group_bytes = p->n_slots * LANES;
     p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
     return 1;
@@ -302,6 +348,13 @@ nomem:
 }
 
 size_t lp__forest_packed_trees(const lp__forest *f) { return f->packed ? f->packed->n_packed : 0; }
+
+size_t lp__forest_gathered_trees(const lp__forest *f)
+{
+    size_t n = 0;
+    for (size_t t = 0; f->packed && t < f->n_trees; t++) n += f->packed->trees[t].deep != UINT32_MAX;
+    return n;
+}
 
 /* ---- walking ---- */
 
@@ -352,6 +405,15 @@ static float walk_general(const lp__forest *f, size_t t, const float *row)
 
 #if LP_PACKED_VECTORS
 typedef int8_t v16i8 __attribute__((vector_size(16)));
+typedef uint8_t v16u8 __attribute__((vector_size(16)));
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline float leaf_at(const uint32_t *leaves, size_t i)
+{
+    float v;
+    memcpy(&v, &leaves[i], sizeof v);
+    return v;
+}
 
 /* Lane l gets table[index[l]] (every index in 0..15). */
 static inline v16i8 lookup16(v16i8 table, v16i8 index)
@@ -366,6 +428,56 @@ static inline v16i8 lookup16(v16i8 table, v16i8 index)
     for (int l = 0; l < 16; l++) out[l] = table[index[l] & 15];
     return out;
 #endif
+}
+
+/* Lane l gets table[index[l]], or 0 where index[l] is outside 0..15 (as
+ * wasm's swizzle does), so the lookups in several tables can be OR-ed. */
+static inline v16i8 lookup16_or_zero(v16i8 table, v16i8 index)
+{
+#if defined(__wasm_simd128__)
+    return (v16i8)__builtin_wasm_swizzle_i8x16(table, index);
+#elif defined(__SSSE3__)
+    typedef char v16c __attribute__((vector_size(16)));
+    /* pshufb gives 0 where the index's top bit is set: set it for 16..127 too. */
+    return (v16i8)__builtin_ia32_pshufb128((v16c)table, (v16c)(index | (v16i8)(index > 15)));
+#else
+    v16i8 out;
+    for (int l = 0; l < 16; l++) out[l] = index[l] >= 0 && index[l] < 16 ? table[index[l]] : 0;
+    return out;
+#endif
+}
+
+/* Lane l gets tab[pos[l]], for pos in 0 .. n - 1 (n a multiple of 16, at most 128). */
+static inline __attribute__((always_inline)) v16i8 lookup_level(const int8_t *tab, v16i8 pos, uint32_t n)
+{
+    v16i8 table, out = {0};
+    for (uint32_t m = 0; m < n; m += 16) {
+        memcpy(&table, tab + m, sizeof table);
+        out |= lookup16_or_zero(table, pos - (int8_t)m);
+    }
+    return out;
+}
+
+/* One gathered level (below the vector levels, where masking every node
+ * would cost more than it saves): each lane's k and slot are looked up in
+ * the level's tables, then each lane's bin is fetched from its own slot,
+ * one byte per lane. */
+static inline __attribute__((always_inline)) v16i8 gathered_level(const int8_t *deep, const int8_t *group,
+                                                                   v16i8 pos, unsigned level)
+{
+    uint32_t first = (1u << level) - 1, n = 1u << level;
+    v16i8 k = lookup_level(deep + first, pos, n);
+    v16i8 slot = lookup_level(deep + 256 + first, pos, n);
+    /* Spelled out lane by lane: as a loop, clang keeps the vector in memory. */
+    v16i8 bins;
+#define GATHER_LANE(l) bins[l] = group[(size_t)(uint8_t)slot[l] * LANES + (l)]
+    GATHER_LANE(0), GATHER_LANE(1), GATHER_LANE(2), GATHER_LANE(3);
+    GATHER_LANE(4), GATHER_LANE(5), GATHER_LANE(6), GATHER_LANE(7);
+    GATHER_LANE(8), GATHER_LANE(9), GATHER_LANE(10), GATHER_LANE(11);
+    GATHER_LANE(12), GATHER_LANE(13), GATHER_LANE(14), GATHER_LANE(15);
+#undef GATHER_LANE
+    /* 2 pos + (right ? 1 : 0), in unsigned bytes: at level 7 it reaches 255. */
+    return (v16i8)((v16u8)pos + (v16u8)pos - (v16u8)(bins > k));
 }
 
 /* The first `levels` levels of a tree for the 16 rows of a group: returns
@@ -417,10 +529,12 @@ static void add_packed_tree_few(const lp__packed_forest *p, const packed_tree *p
     }
 }
 
-/* Adds packed tree t to the rows of one group (`lanes` of them valid). */
+/* Adds packed tree t to the rows of one group (`lanes` of them valid): row
+ * l's margin is out[l * stride]. */
 static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
-                            float *out, size_t n_groups, size_t lanes)
+                            float *out, size_t stride, size_t lanes)
 {
+    size_t n_groups = stride;
     if (lanes < FEW_LANES) {
         add_packed_tree_few(p, pt, group, out, n_groups, lanes);
         return;
@@ -442,7 +556,39 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
     case 5: pos = vector_levels(tw, ktab, group, 5); break;
     default: pos = vector_levels(tw, ktab, group, VECTOR_LEVELS); break;
     }
-    for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + pos[l];
+    if (pt->deep != UINT32_MAX) {
+        const int8_t *deep = p->deep + pt->deep;
+        unsigned end = d < GATHER_LEVELS_END ? d : GATHER_LEVELS_END;
+        for (; done < end; done++) {
+            switch (done) {   /* constant levels: the table loops unroll */
+            case 5: pos = gathered_level(deep, group, pos, 5); break;
+            case 6: pos = gathered_level(deep, group, pos, 6); break;
+            default: pos = gathered_level(deep, group, pos, 7); break;
+            }
+        }
+    }
+    if (done == d && lanes == LANES && stride == 1) {
+        /* At the leaves with 16 consecutive margins: the leaves are
+         * fetched into four vectors and added four rows at a time (the same
+         * single additions, in the same tree order). */
+        const uint32_t *leaves = tw + ((1u << d) - 1);
+        v4f leaf[4];
+#define LEAF_LANE(l) leaf[(l) / 4][(l) % 4] = leaf_at(leaves, (uint8_t)pos[l])
+        LEAF_LANE(0), LEAF_LANE(1), LEAF_LANE(2), LEAF_LANE(3);
+        LEAF_LANE(4), LEAF_LANE(5), LEAF_LANE(6), LEAF_LANE(7);
+        LEAF_LANE(8), LEAF_LANE(9), LEAF_LANE(10), LEAF_LANE(11);
+        LEAF_LANE(12), LEAF_LANE(13), LEAF_LANE(14), LEAF_LANE(15);
+#undef LEAF_LANE
+        for (int q = 0; q < 4; q++) {
+            v4f m;
+            memcpy(&m, out + 4 * q, sizeof m);
+            m += leaf[q];
+            memcpy(out + 4 * q, &m, sizeof m);
+        }
+        return;
+    }
+    /* pos < 256: at level 8 it fills a byte (read unsigned). */
+    for (size_t l = 0; l < LANES; l++) i[l] = (int32_t)((1u << done) - 1) + (uint8_t)pos[l];
 #else
     for (size_t l = 0; l < LANES; l++) i[l] = 0;
 #endif
@@ -481,25 +627,38 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
             return;
         }
     }
+    /* With several margins a row, the block's margins are copied group-major
+     * (each group's rows side by side) while its trees are added, so that
+     * 16 rows' leaves add as vectors; a copy moves the values unchanged. */
+    _Alignas(16) float by_group[GROUP_MAJOR_FLOATS];
+    int group_major = LP_PACKED_VECTORS && n_groups > 1 && block_rows * n_groups <= GROUP_MAJOR_FLOATS;
+    size_t row_stride = group_major ? 1 : n_groups, group_stride = group_major ? block_rows : 1;
     for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
         size_t rows = n_rows - r0 < block_rows ? n_rows - r0 : block_rows;
         size_t groups = (rows + LANES - 1) / LANES;
+        float *m = group_major ? by_group : margins + r0 * n_groups;
+        if (group_major)
+            for (size_t r = 0; r < rows; r++)
+                for (size_t k = 0; k < n_groups; k++) by_group[k * block_rows + r] = margins[(r0 + r) * n_groups + k];
         /* Bin the block; lanes past the last row are walked but never added. */
         for (size_t g = 0; g < groups; g++)
             bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
         for (size_t t = 0; t < f->n_trees; t++) {
             const packed_tree *pt = &p->trees[t];
-            float *out = margins + r0 * n_groups + f->tree_group[t];
+            float *out = m + f->tree_group[t] * group_stride;
             if (pt->words == UINT32_MAX) {
                 for (size_t r = 0; r < rows; r++)
-                    out[r * n_groups] += walk_general(f, t, x + (r0 + r) * n_features);
+                    out[r * row_stride] += walk_general(f, t, x + (r0 + r) * n_features);
                 continue;
             }
             for (size_t g = 0; g < groups; g++) {
                 size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
-                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * n_groups, n_groups, lanes);
+                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * row_stride, row_stride, lanes);
             }
         }
+        if (group_major)
+            for (size_t r = 0; r < rows; r++)
+                for (size_t k = 0; k < n_groups; k++) margins[(r0 + r) * n_groups + k] = by_group[k * block_rows + r];
     }
     if (bins != stack_bins) free(bins);
 }

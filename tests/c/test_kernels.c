@@ -26,6 +26,7 @@ typedef struct gen {
     size_t     n_features, n_groups;
     float      pool[16];   /* thresholds, also used as inputs to hit them exactly */
     int        too_many_cuts;   /* a feature has more thresholds than the packed layout holds */
+    int        dense;           /* trees rarely stop early: deep trees fill their levels */
 } gen;
 
 static uint32_t new_node(gen *g)
@@ -61,7 +62,7 @@ static uint32_t new_cat_set(gen *g, lp_test_rng *rng)
 static uint32_t build(gen *g, lp_test_rng *rng, int depth, int cat_tree)
 {
     uint32_t i = new_node(g);
-    if (depth == 0 || lp_test_below(rng, 5) == 0) {
+    if (depth == 0 || lp_test_below(rng, g->dense ? 60 : 5) == 0) {
         lp__node *n = &g->f.nodes[i];
         n->left = n->right = (int32_t)i;
         n->u.leaf = (float)lp_test_uniform(rng, -1, 1);
@@ -86,10 +87,13 @@ static uint32_t build(gen *g, lp_test_rng *rng, int depth, int cat_tree)
     return i;
 }
 
-static int make_forest(gen *g, lp_test_rng *rng, int max_depth, int cat_percent)
+/* A forest of up to 12 trees of depth 0..max_depth on n_features features
+ * (0: 1 to 10), dense or not. */
+static int make_forest_of(gen *g, lp_test_rng *rng, int max_depth, int cat_percent, size_t n_features, int dense)
 {
     memset(g, 0, sizeof *g);
-    g->n_features = 1 + lp_test_below(rng, 10);
+    g->dense = dense;
+    g->n_features = n_features ? n_features : 1 + lp_test_below(rng, 10);
     g->n_groups = 1 + lp_test_below(rng, 4);
     for (int i = 0; i < 16; i++) g->pool[i] = (float)lp_test_uniform(rng, -2, 2);
     g->pool[0] = 0.0f, g->pool[1] = 1.5f, g->pool[2] = -0.0f;
@@ -111,6 +115,11 @@ static int make_forest(gen *g, lp_test_rng *rng, int max_depth, int cat_percent)
     lp_error err;
     lp_status s = lp__forest_check(&g->f, g->tree_end, g->n_features, g->n_groups, &err);
     return LP_CHECK_STATUS(s, LP_OK, &err);
+}
+
+static int make_forest(gen *g, lp_test_rng *rng, int max_depth, int cat_percent)
+{
+    return make_forest_of(g, rng, max_depth, cat_percent, 0, 0);
 }
 
 static void free_forest(gen *g)
@@ -268,6 +277,38 @@ static size_t stumps_packed(size_t n0, lp_test_rng *rng)
     return packed;
 }
 
+LP_TEST(packed_gathered_levels_match_reference)
+{
+    /* Dense trees 6 to 10 deep: below the vector levels (5), levels 5-7 take
+     * the gathered bins when a row's slots fit a byte (at most 128
+     * features), deeper levels the scalar walk; with 129 or more features
+     * every level past the vector ones walks scalar.  Random cells include
+     * missing values, exact thresholds and infinities; the row counts leave
+     * partial groups of 16 and the few-rows path. */
+    lp_test_rng rng = {26};
+    static const size_t features[] = {3, 50, 128, 129, 140};
+    for (size_t fi = 0; fi < sizeof features / sizeof *features; fi++)
+        for (int iter = 0; iter < 6; iter++) {
+            gen g;
+            if (make_forest_of(&g, &rng, 6 + iter % 5, 0, features[fi], 1)) {
+                char what[64];
+                snprintf(what, sizeof what, "dense forest, %zu features, %d", features[fi], iter);
+                size_t deep = 0;
+                for (size_t t = 0; t < g.f.n_trees; t++) deep += g.f.tree_depth[t] > 5;
+                if (compare_kernels(&g, &rng, 1 + lp_test_below(&rng, 200), what) && deep) {
+#if defined(__wasm_simd128__) || defined(__SSE2__) || defined(__ARM_NEON)
+                    size_t want = features[fi] <= 128 ? deep : 0;
+#else
+                    size_t want = 0;   /* no vector levels: nothing is gathered */
+#endif
+                    LP_CHECK(lp__forest_gathered_trees(&g.f) == want, "%s: %zu of %zu deep trees gathered, want %zu",
+                             what, lp__forest_gathered_trees(&g.f), deep, want);
+                }
+            }
+            free_forest(&g);
+        }
+}
+
 LP_TEST(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk)
 {
     lp_test_rng rng = {25};
@@ -386,6 +427,7 @@ void test_kernels(void)
     LP_RUN(which_kernel_runs);
     LP_RUN(simd_matches_reference_random_forests);
     LP_RUN(packed_matches_reference_across_blocks);
+    LP_RUN(packed_gathered_levels_match_reference);
     LP_RUN(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
