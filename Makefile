@@ -42,6 +42,9 @@ ENGINE_SRC := $(addprefix src/, \
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 # The native dense kernel (issue 6); empty in the WASM builds.
 ENGINE_SRC += src/kernels/gemm_vec.c
+# Float activations for the dense graph (softmax rows, erf): reference and wasm SIMD.
+ENGINE_SRC += src/kernels/act_scalar.c
+SIMD_SRC   += src/kernels/act_simd128.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c
@@ -228,6 +231,7 @@ bench-csv: wasm
 SIZE_BUDGET_GZIP         := 256000
 SIZE_BUDGET_TABULAR_GZIP := 102400
 ONNX_ONLY_SRC := src/io/protobuf.c $(filter src/formats/onnx_% src/ops/% src/kernels/gemm_%,$(ENGINE_SRC) $(SIMD_SRC))
+ONNX_ONLY_SRC += $(filter src/kernels/act_%,$(ENGINE_SRC) $(SIMD_SRC))
 TABULAR_WASM  := build/size/localpredict-tabular.wasm
 
 $(TABULAR_WASM): $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o

@@ -606,6 +606,9 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__
     return LP_OK;
 }
 
+/* Run-buffer bytes a chunk of rows aims at (at least one row). */
+#define LP__RUN_CHUNK_BYTES ((size_t)512 * 1024)
+
 lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
                               lp_error *err)
 {
@@ -616,12 +619,34 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
                             lp__onnx_dtype_name(g->inputs[i].dtype), lp__onnx_dtype_name(feeds[i].dtype));
     if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
-    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows};
-    if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
-    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    /* Every operator treats rows independently, so the batch runs a chunk
+     * of rows at a time through one buffer that stays in cache (a
+     * transformer's values take hundreds of KB a row). */
+    size_t chunk = g->row_bytes ? LP__RUN_CHUNK_BYTES / g->row_bytes : n_rows;
+    chunk = chunk < 1 ? 1 : chunk > n_rows ? n_rows : chunk;
+    unsigned char *buffer = malloc(chunk * g->row_bytes + 16);
+    lp__graph_feed *part = g->n_inputs ? malloc(g->n_inputs * sizeof *part) : NULL;
+    if (!buffer || (g->n_inputs && !part)) {
+        free(buffer);
+        free(part);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+    }
     const lp__value *o = &g->values[g->output];
-    lp__dtype_convert(LP_ONNX_FLOAT, scores, o->dtype, lp__run_data(&r, g->output), n_rows * g->n_outputs);
-    free(r.buffer);
+    for (size_t start = 0; start < n_rows; start += chunk) {
+        size_t n = n_rows - start < chunk ? n_rows - start : chunk;
+        for (size_t i = 0; i < g->n_inputs; i++) {
+            part[i].dtype = feeds[i].dtype;
+            part[i].data = feeds[i].data ? (const char *)feeds[i].data + start * g->inputs[i].width *
+                                                                         lp__dtype_elem_size(feeds[i].dtype)
+                                         : NULL;
+        }
+        lp__run r = {g, buffer, part, n};
+        for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+        lp__dtype_convert(LP_ONNX_FLOAT, scores + start * g->n_outputs, o->dtype, lp__run_data(&r, g->output),
+                          n * g->n_outputs);
+    }
+    free(buffer);
+    free(part);
     return LP_OK;
 }
 
