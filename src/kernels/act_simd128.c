@@ -97,3 +97,37 @@ void lp_kern_erf_simd128(const float *x, float *y, size_t n)
     for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, erff4(wasm_v128_load(x + i)));
     for (; i < n; i++) y[i] = lp__erff(x[i]);
 }
+
+/* As lane_sum in act_scalar.c: lanes, (0 + 2) + (1 + 3), then the tail. */
+static float lane_sum4(const float *x, float shift, int square, size_t n)
+{
+    v128_t lanes = splat(0.0f), vs = splat(shift);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v128_t c = wasm_f32x4_sub(wasm_v128_load(x + i), vs);
+        lanes = wasm_f32x4_add(lanes, square ? wasm_f32x4_mul(c, c) : c);
+    }
+    v128_t pair = wasm_f32x4_add(lanes, wasm_i32x4_shuffle(lanes, lanes, 2, 3, 0, 1));
+    float sum = wasm_f32x4_extract_lane(pair, 0) + wasm_f32x4_extract_lane(pair, 1);
+    for (; i < n; i++) {
+        float c = x[i] - shift;
+        sum = sum + (square ? c * c : c);
+    }
+    return sum;
+}
+
+void lp_kern_layer_norm_simd128(const float *x, const float *scale, const float *bias, size_t n, float eps, float *y)
+{
+    float mean = lane_sum4(x, 0.0f, 0, n) / (float)n;
+    float inv = 1.0f / __builtin_sqrtf(lane_sum4(x, mean, 1, n) / (float)n + eps);
+    v128_t vm = splat(mean), vi = splat(inv);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v128_t v = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + i), vm), vi), wasm_v128_load(scale + i));
+        wasm_v128_store(y + i, bias ? wasm_f32x4_add(v, wasm_v128_load(bias + i)) : v);
+    }
+    for (; i < n; i++) {
+        float v = (x[i] - mean) * inv * scale[i];
+        y[i] = bias ? v + bias[i] : v;
+    }
+}

@@ -97,14 +97,21 @@ void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *
  * references bit for bit (NaN for NaN where an input is NaN). */
 void lp_kern_softmax_ref(const float *z, size_t n, float *p);
 void lp_kern_erf_ref(const float *x, float *y, size_t n);
+/* LayerNormalization of one row of n: mean and variance in float, summed as
+ * the softmax's (four lanes), y = (x - mean) * (1 / sqrt(var + eps)) *
+ * scale (+ bias unless NULL). */
+void lp_kern_layer_norm_ref(const float *x, const float *scale, const float *bias, size_t n, float eps, float *y);
 #if defined(LP_SIMD128)
 void lp_kern_softmax_simd128(const float *z, size_t n, float *p);
 void lp_kern_erf_simd128(const float *x, float *y, size_t n);
+void lp_kern_layer_norm_simd128(const float *x, const float *scale, const float *bias, size_t n, float eps, float *y);
 #define lp_kern_softmax lp_kern_softmax_simd128
 #define lp_kern_erf lp_kern_erf_simd128
+#define lp_kern_layer_norm lp_kern_layer_norm_simd128
 #else
 #define lp_kern_softmax lp_kern_softmax_ref
 #define lp_kern_erf lp_kern_erf_ref
+#define lp_kern_layer_norm lp_kern_layer_norm_ref
 #endif
 
 /* The packed layout (trees_packed.c): thresholds quantised per feature,

@@ -523,21 +523,132 @@ static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_m
     return LP_OK;
 }
 
-/* Run-buffer offsets: each computed value gets a 16-byte aligned slot per row. */
-static lp_status lay_out(lp__graph *g, lp_error *err)
+/* Run-buffer offsets: each computed value gets a 16-byte aligned slot per
+ * row, shared with values whose lives do not overlap (a value lives from the
+ * operator that writes it to the last one that reads it; the graph's
+ * outputs to the end), so a transformer's run buffer is a few of its
+ * activations, not all of them.  An operator's outputs never share with its
+ * inputs: they are placed before its inputs are released. */
+typedef struct slot { size_t off, end; uint32_t v; } slot;
+
+
+/* The lowest 16-aligned offset where `bytes` fit between the live slots. */
+static size_t place(const slot *live, size_t n_live, size_t bytes)
 {
     size_t off = 0;
-    for (size_t v = 0; v < g->n_values; v++) {
-        lp__value *val = &g->values[v];
-        if (val->is_const || val->input >= 0) continue;
-        val->row_offset = off;
-        size_t elems = lp__shape_count(&val->shape, 1), size = lp__dtype_elem_size(val->dtype);
-        if (elems > (SIZE_MAX - 15 - off) / (size ? size : 1))   /* wasm32's size_t: many large values */
-            return lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
-        off += (elems * size + 15) & ~(size_t)15;
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (size_t i = 0; i < n_live; i++)
+            if (off < live[i].end && live[i].off < off + bytes) {
+                off = live[i].end;
+                moved = 1;
+            }
     }
-    g->row_bytes = off;
-    return LP_OK;
+    return off;
+}
+
+static lp_status lay_out(lp__graph *g, lp_error *err)
+{
+    size_t n = g->n_values, top = 0, n_live = 0;
+    size_t *last = calloc(n + 1, sizeof *last), *bytes = calloc(n + 1, sizeof *bytes);
+    uint8_t *placed = calloc(n + 1, 1);   /* 1: has its slot; 2: read by an operator, no slot yet */
+    slot *live = calloc(n + 1, sizeof *live);
+    if (!last || !bytes || !placed || !live) {
+        free(last), free(bytes), free(placed), free(live);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    lp_status s = LP_OK;
+    for (size_t v = 0; v < n && s == LP_OK; v++) {
+        const lp__value *val = &g->values[v];
+        size_t elems = lp__shape_count(&val->shape, 1), size = lp__dtype_elem_size(val->dtype);
+        if (elems > (SIZE_MAX / 4 - 15) / (size ? size : 1))   /* wasm32's size_t */
+            s = lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
+        bytes[v] = (elems * size + 15) & ~(size_t)15;
+    }
+    const size_t forever = SIZE_MAX;
+    for (size_t i = 0; i < g->n_ops; i++) {
+        const lp__op *op = &g->ops[i];
+        for (int j = 0; j < op->n_in; j++)
+            if (op->in[j] != UINT32_MAX) last[op->in[j]] = i, placed[op->in[j]] = 2;
+        for (int j = 0; j < op->n_out; j++)
+            if (op->out[j] != UINT32_MAX && last[op->out[j]] < i) last[op->out[j]] = i;
+    }
+    if (g->fixed)
+        for (size_t i = 0; i < g->n_fixed_outputs; i++) last[g->fixed_outputs[i]] = forever;
+    else if (g->output < n)
+        last[g->output] = forever;
+    for (size_t i = 0; s == LP_OK && i < g->n_ops; i++) {
+        const lp__op *op = &g->ops[i];
+        for (int j = 0; j < op->n_out; j++) {
+            uint32_t v = op->out[j];
+            lp__value *val = v == UINT32_MAX ? NULL : &g->values[v];
+            if (!val || val->is_const || val->input >= 0 || placed[v] == 1) continue;
+            size_t off = place(live, n_live, bytes[v]);
+            if (off > SIZE_MAX / 4 - bytes[v]) {
+                s = lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
+                break;
+            }
+            val->row_offset = off;
+            placed[v] = 1;
+            live[n_live++] = (slot){off, off + bytes[v], v};
+            if (off + bytes[v] > top) top = off + bytes[v];
+        }
+        for (size_t k = 0; k < n_live;)   /* release what no later operator reads */
+            if (last[live[k].v] == i) live[k] = live[--n_live];
+            else k++;
+    }
+    /* computed values no operator writes: none that an operator reads in a
+     * valid build (a slot of their own all the same); unread ones are a
+     * fused operator's intermediate and take no room */
+    for (size_t v = 0; s == LP_OK && v < n; v++) {
+        lp__value *val = &g->values[v];
+        if (val->is_const || val->input >= 0 || placed[v] != 2)
+            continue;
+        val->row_offset = top;
+        top += bytes[v];
+    }
+    g->row_bytes = top;
+    free(last), free(bytes), free(placed), free(live);
+    return s;
+}
+
+/* Add(MatMul(x, W), b) and Add(b, MatMul(x, W)) with a constant bias b of
+ * one value per column (torch's Linear on [N, T, C] rows): the MatMul adds b
+ * itself and the Add goes, saving a pass over the activations.  Identical
+ * results: the kernel computes sum + b[j], the Add b[j] + sum. */
+static void fuse_bias(lp__graph *g)
+{
+    for (size_t i = 0; i < g->n_ops; i++) {
+        lp__op *add = &g->ops[i];
+        if (strcmp(add->kind->op_type, "Add") != 0 || add->kind->domain[0] || add->n_in != 2 ||
+            add->in[0] == UINT32_MAX || add->in[1] == UINT32_MAX)
+            continue;
+        const lp__value *y = &g->values[add->out[0]];
+        if (y->dtype != LP_ONNX_FLOAT || y->shape.rank < 1) continue;
+        int64_t m = y->shape.dims[y->shape.rank - 1];
+        for (int side = 0; side < 2; side++) {
+            uint32_t mm = add->in[side], bias = add->in[1 - side];
+            const lp__value *bv = &g->values[bias], *mv = &g->values[mm];
+            if (!bv->is_const || bv->dtype != LP_ONNX_FLOAT || bv->shape.rank != 1 || bv->shape.dims[0] != m ||
+                mv->is_const || mv->input >= 0 || mv->shape.rank != y->shape.rank ||
+                memcmp(mv->shape.dims, y->shape.dims, sizeof(int64_t) * (size_t)y->shape.rank) != 0 ||
+                mm == g->output)
+                continue;
+            size_t producer = SIZE_MAX, readers = 0;   /* the MatMul before, and the Add its only reader */
+            for (size_t j = 0; j < g->n_ops; j++) {
+                if (g->ops[j].n_out > 0 && g->ops[j].out[0] == mm) producer = j;
+                for (int q = 0; q < g->ops[j].n_in; q++) readers += g->ops[j].in[q] == mm;
+            }
+            for (size_t q = 0; g->fixed && q < g->n_fixed_outputs; q++) readers += g->fixed_outputs[q] == mm;
+            if (producer >= i || readers != 1 || !lp__dense_take_bias(&g->ops[producer], bv->data, (size_t)m))
+                continue;
+            g->ops[producer].out[0] = add->out[0];
+            memmove(add, add + 1, (g->n_ops - i - 1) * sizeof *add);
+            g->n_ops--;
+            i--;
+            break;
+        }
+    }
 }
 
 static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__graph **out, lp_error *err)
@@ -593,6 +704,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__
         else
             g->n_outputs = o->shape.rank == 2 ? (size_t)o->shape.dims[1] : 1;
     }
+    if (s == LP_OK) fuse_bias(g);
     if (s == LP_OK) s = lay_out(g, err);
     free(needed);
     free(is_init);
@@ -607,7 +719,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, lp__
 }
 
 /* Run-buffer bytes a chunk of rows aims at (at least one row). */
-#define LP__RUN_CHUNK_BYTES ((size_t)512 * 1024)
+#define LP__RUN_CHUNK_BYTES ((size_t)256 * 1024)
 
 lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
                               lp_error *err)

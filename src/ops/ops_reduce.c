@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../kernels/kernels.h"
 #include "graph.h"
 
 static int64_t int_attr(const lp__onnx_node *n, const char *name, int64_t dflt)
@@ -345,30 +346,6 @@ static lp_status build_layer_norm(lp__graph *g, lp__op *op, const lp__onnx_node 
     return s;
 }
 
-/* The float case with a full scale and bias (every transformer's): the
- * general loop's arithmetic, in double, without a dtype switch per element. */
-static void layer_norm_f32(const float *x, const float *scale, const float *bias, size_t inner, size_t outer,
-                           double eps, float *y, float *mean_out, float *inv_out)
-{
-    for (size_t o = 0; o < outer; o++, x += inner, y += inner) {
-        double mean = 0, var = 0;
-        for (size_t i = 0; i < inner; i++) mean += x[i];
-        mean /= (double)inner;
-        for (size_t i = 0; i < inner; i++) {
-            double c = x[i] - mean;
-            var += c * c;
-        }
-        double inv = 1.0 / sqrt(var / (double)inner + eps);
-        for (size_t i = 0; i < inner; i++) {
-            double v = (x[i] - mean) * inv * scale[i];
-            if (bias) v += bias[i];
-            y[i] = (float)v;
-        }
-        if (mean_out) mean_out[o] = (float)mean;
-        if (inv_out) inv_out[o] = (float)inv;
-    }
-}
-
 static void run_layer_norm(const lp__run *r, const lp__op *op)
 {
     const lp__value *xv = &r->g->values[op->in[0]];
@@ -384,8 +361,11 @@ static void run_layer_norm(const lp__run *r, const lp__op *op)
     void *y = lp__run_data(r, op->out[0]);
     float *mean_out = op->n_out > 1 ? lp__run_data(r, op->out[1]) : NULL;
     float *inv_out = op->n_out > 2 ? lp__run_data(r, op->out[2]) : NULL;
-    if (d == LP_ONNX_FLOAT && n_scale == inner && (!bias || n_bias == inner)) {
-        layer_norm_f32(x, scale, bias, inner, outer, op->dattr[0], y, mean_out, inv_out);
+    if (d == LP_ONNX_FLOAT && n_scale == inner && (!bias || n_bias == inner) && !mean_out && !inv_out) {
+        /* every transformer's: in float, the kernels' SIMD LayerNorm */
+        for (size_t o = 0; o < outer; o++)
+            lp_kern_layer_norm((const float *)x + o * inner, scale, bias, inner, (float)op->dattr[0],
+                               (float *)y + o * inner);
         return;
     }
     for (size_t o = 0; o < outer; o++) {

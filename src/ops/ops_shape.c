@@ -448,9 +448,7 @@ static void run_transpose(const lp__run *r, const lp__op *op)
          * dimension as a strided loop, the odometer once per run of it */
         size_t len = yd[rank - 1], s = step[rank - 1];
         for (size_t i = 0; i < n; i += len) {
-            if (s == 1) memcpy(out + i * 4, x + at * 4, len * 4);   /* a run kept whole (a head's vector) */
-            else
-                for (size_t q = 0; q < len; q++) memcpy(out + (i + q) * 4, x + (at + q * s) * 4, 4);   /* a move */
+            for (size_t q = 0; q < len; q++) memcpy(out + (i + q) * 4, x + (at + q * s) * 4, 4);   /* a move */
             for (int k = rank - 2; k >= 0; k--) {
                 idx[k]++;
                 at += step[k];

@@ -488,8 +488,42 @@ LP_TEST(activation_kernels_match_reference)
     }
 }
 
+/* lp_kern_layer_norm (wasm SIMD under make test-c-wasm) against its
+ * reference bit for bit, every tail length, with and without a bias; and the
+ * reference against LayerNormalization computed in double. */
+LP_TEST(layer_norm_kernel_matches_reference)
+{
+    lp_test_rng rng = {91};
+    for (int iter = 0; iter < 300; iter++) {
+        size_t n = 1 + lp_test_below(&rng, 70);
+        float x[70], scale[70], bias[70], y1[70], y2[70];
+        float offset = (float)lp_test_uniform(&rng, -20, 20);   /* a mean far from 0 */
+        for (size_t i = 0; i < n; i++) {
+            x[i] = offset + (float)lp_test_uniform(&rng, -3, 3);
+            scale[i] = (float)lp_test_uniform(&rng, 0.5, 2);
+            bias[i] = (float)lp_test_uniform(&rng, -1, 1);
+        }
+        const float *b = iter % 2 ? bias : NULL;
+        lp_kern_layer_norm(x, scale, b, n, 1e-5f, y1);
+        lp_kern_layer_norm_ref(x, scale, b, n, 1e-5f, y2);
+        if (!LP_CHECK(memcmp(y1, y2, n * sizeof *y1) == 0, "layer norm n=%zu: the kernel differs from the reference", n))
+            break;
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < n; i++) mean += x[i];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
+        double inv = 1.0 / sqrt(var / (double)n + 1e-5);
+        for (size_t i = 0; i < n; i++) {
+            double want = (x[i] - mean) * inv * scale[i] + (b ? b[i] : 0);
+            if (!LP_CHECK(fabs(y2[i] - want) <= 2e-5, "layer norm n=%zu [%zu]: %.9g, want %.9g", n, i, y2[i], want))
+                iter = 1 << 20, i = n;
+        }
+    }
+}
+
 void test_kernels(void)
 {
+    LP_RUN(layer_norm_kernel_matches_reference);
     LP_RUN(expf_is_within_two_ulps_of_double_exp);
     LP_RUN(erff_is_close_to_double_erf);
     LP_RUN(activation_kernels_match_reference);
