@@ -48,6 +48,9 @@ ENGINE_SRC += src/formats/onnx_dims.c
 ENGINE_SRC += src/ops/ops_embedding_bag.c
 # The XGBoost JSON loader's fast reader (issue 6, model load).
 ENGINE_SRC += src/formats/xgboost_json_fast.c
+# Float activations for the dense graph (softmax rows, erf): reference and wasm SIMD.
+ENGINE_SRC += src/kernels/act_scalar.c
+SIMD_SRC   += src/kernels/act_simd128.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c src/ops/ops_text.c
@@ -243,6 +246,7 @@ bench-csv: wasm
 SIZE_BUDGET_GZIP         := 256000
 SIZE_BUDGET_TABULAR_GZIP := 102400
 ONNX_ONLY_SRC := src/io/protobuf.c $(filter src/formats/onnx_% src/ops/% src/kernels/gemm_%,$(ENGINE_SRC) $(SIMD_SRC))
+ONNX_ONLY_SRC += $(filter src/kernels/act_%,$(ENGINE_SRC) $(SIMD_SRC))
 TABULAR_WASM  := build/size/localpredict-tabular.wasm
 
 $(TABULAR_WASM): $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o

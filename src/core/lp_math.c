@@ -99,3 +99,63 @@ float lp__probit(float s)
     float v3 = -v + sqrtf(v * v - v2);
     return 1.41421356237f * (sgn * sqrtf(v3));
 }
+
+/* ---- float32 exp and erf (see lp_math.h) ---------------------------------------------- */
+
+/* Range reduction x = k ln2 + r, |r| <= ln2/2: k rounded to nearest by adding
+ * and subtracting 1.5 * 2^23; ln2 split so that k * LN2_HI is exact (k has at
+ * most 8 bits, LN2_HI 9).  exp(r) by its Taylor series to r^7 (truncation
+ * below 6e-9 relative).  The constants (lp_math.h) are shared with
+ * kernels/act_simd128.c. */
+float lp__expf(float x)
+{
+    if (x != x) return x;
+    if (x > LP__EXPF_HI) return INFINITY;
+    if (x < LP__EXPF_LO) return 0.0f;
+    union { float f; unsigned u; } t = {x * LP__LOG2E_F + LP__ROUND_F};
+    float kf = t.f - LP__ROUND_F;
+    float r = (x - kf * LP__LN2_HI_F) - kf * LP__LN2_LO_F;
+    float p = LP__EXPF_C7;
+    p = p * r + LP__EXPF_C6;
+    p = p * r + LP__EXPF_C5;
+    p = p * r + LP__EXPF_C4;
+    p = p * r + LP__EXPF_C3;
+    p = p * r + LP__EXPF_C2;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    /* k = kf, -126 .. 128, read from t's low bits (t = 1.5 * 2^23 + k) */
+    int k = (int)(t.u - LP__ROUND_BITS);
+    union { float f; unsigned u; } scale;
+    scale.u = (unsigned)((k > 127 ? 127 : k) + 127) << 23;
+    return p * scale.f * (k > 127 ? 2.0f : 1.0f);
+}
+
+/* erf(|x|) = |x| P(x^2) below 1; 1 - e^(-x^2) g(|x|) on [1, 4), g = erfc(x) e^(x^2)
+ * smooth there (a polynomial in (|x| - 2.5) / 1.5); 1 beyond (erf(3.92) rounds
+ * to 1 in float).  Coefficients fitted by least squares on Chebyshev nodes
+ * against the double functions; the sign is copied back bitwise. */
+float lp__erff(float x)
+{
+    if (x != x) return x;
+    union { float f; unsigned u; } v = {x}, a = {x};
+    a.u &= 0x7fffffffu;
+    float y;
+    if (a.f < 1.0f) {
+        float s = a.f * a.f;
+        static const float c[] = LP__ERFF_A;
+        float p = c[0];
+        for (size_t i = 1; i < sizeof c / sizeof *c; i++) p = p * s + c[i];
+        y = a.f * p;
+    } else if (a.f < 4.0f) {
+        float s = (a.f - 2.5f) * 0.666666687f;
+        static const float c[] = LP__ERFF_B;
+        float p = c[0];
+        for (size_t i = 1; i < sizeof c / sizeof *c; i++) p = p * s + c[i];
+        y = 1.0f - lp__expf(-(a.f * a.f)) * p;
+    } else {
+        y = 1.0f;
+    }
+    union { float f; unsigned u; } out = {y};
+    out.u |= v.u & 0x80000000u;
+    return out.f;
+}

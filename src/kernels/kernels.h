@@ -90,6 +90,30 @@ void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *
 #define lp_kern_gemm lp_kern_gemm_ref
 #endif
 
+/* Activations over a row (act_scalar.c, act_simd128.c): softmax of z[0..n)
+ * into p (float exp of z - max, summed in float as four interleaved lanes,
+ * each divided by the sum), and erf elementwise; both through
+ * core/lp_math.h's lp__expf / lp__erff, so the SIMD versions agree with the
+ * references bit for bit (NaN for NaN where an input is NaN). */
+void lp_kern_softmax_ref(const float *z, size_t n, float *p);
+void lp_kern_erf_ref(const float *x, float *y, size_t n);
+/* LayerNormalization of one row of n: mean and variance in float, summed as
+ * the softmax's (four lanes), y = (x - mean) * (1 / sqrt(var + eps)) *
+ * scale (+ bias unless NULL). */
+void lp_kern_layer_norm_ref(const float *x, const float *scale, const float *bias, size_t n, float eps, float *y);
+#if defined(LP_SIMD128)
+void lp_kern_softmax_simd128(const float *z, size_t n, float *p);
+void lp_kern_erf_simd128(const float *x, float *y, size_t n);
+void lp_kern_layer_norm_simd128(const float *x, const float *scale, const float *bias, size_t n, float eps, float *y);
+#define lp_kern_softmax lp_kern_softmax_simd128
+#define lp_kern_erf lp_kern_erf_simd128
+#define lp_kern_layer_norm lp_kern_layer_norm_simd128
+#else
+#define lp_kern_softmax lp_kern_softmax_ref
+#define lp_kern_erf lp_kern_erf_ref
+#define lp_kern_layer_norm lp_kern_layer_norm_ref
+#endif
+
 /* The packed layout (trees_packed.c): thresholds quantised per feature,
  * trees stored complete to their depth, rows walked eight at a time.
  * lp__forest_pack (re)builds it for rows of n_features values; it returns 0

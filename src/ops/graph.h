@@ -140,7 +140,7 @@ struct lp__graph {
                                   OneHotEncoders with zeros = 0, which codes they know
                                   (another cell fails the run, as in onnxruntime) */
     size_t      n_outputs;
-    size_t      row_bytes;     /* run buffer bytes per row, all values together */
+    size_t      row_bytes;     /* run buffer bytes per row (values whose lives do not overlap share) */
     int         fixed;         /* built on the inputs' declared shapes (tests) */
     uint32_t   *fixed_outputs; /* then: every graph output, in order */
     size_t      n_fixed_outputs;
@@ -273,6 +273,11 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
  * The graph builder calls it; the ONNX loader too, before the manifest binds
  * the dimensions. */
 lp_status lp__embedding_bag_rewrite(lp__onnx_model *om, lp_error *err);
+/* For the MatMul + Add fusion (graph_build.c): when op is a MatMul on the
+ * fast path (constant [K, M] weights) with no bias yet and m == M, it takes
+ * `bias` ([M], constant, owned by the graph) and returns 1: its kernel then
+ * adds it to each sum, the arithmetic of the Add it replaces. */
+int lp__dense_take_bias(lp__op *op, const float *bias, size_t m);
 
 /* The operator kinds, by family (ops_*.c). */
 extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_reduce[], lp__ops_ml[];

@@ -629,21 +629,132 @@ static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_m
     return LP_OK;
 }
 
-/* Run-buffer offsets: each computed value gets a 16-byte aligned slot per row. */
-static lp_status lay_out(lp__graph *g, lp_error *err)
+/* Run-buffer offsets: each computed value gets a 16-byte aligned slot per
+ * row, shared with values whose lives do not overlap (a value lives from the
+ * operator that writes it to the last one that reads it; the graph's
+ * outputs to the end), so a transformer's run buffer is a few of its
+ * activations, not all of them.  An operator's outputs never share with its
+ * inputs: they are placed before its inputs are released. */
+typedef struct slot { size_t off, end; uint32_t v; } slot;
+
+
+/* The lowest 16-aligned offset where `bytes` fit between the live slots. */
+static size_t place(const slot *live, size_t n_live, size_t bytes)
 {
     size_t off = 0;
-    for (size_t v = 0; v < g->n_values; v++) {
-        lp__value *val = &g->values[v];
-        if (val->is_const || val->input >= 0) continue;
-        val->row_offset = off;
-        size_t elems = lp__shape_count(&val->shape, 1), size = lp__dtype_elem_size(val->dtype);
-        if (elems > (SIZE_MAX - 15 - off) / (size ? size : 1))   /* wasm32's size_t: many large values */
-            return lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
-        off += (elems * size + 15) & ~(size_t)15;
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (size_t i = 0; i < n_live; i++)
+            if (off < live[i].end && live[i].off < off + bytes) {
+                off = live[i].end;
+                moved = 1;
+            }
     }
-    g->row_bytes = off;
-    return LP_OK;
+    return off;
+}
+
+static lp_status lay_out(lp__graph *g, lp_error *err)
+{
+    size_t n = g->n_values, top = 0, n_live = 0;
+    size_t *last = calloc(n + 1, sizeof *last), *bytes = calloc(n + 1, sizeof *bytes);
+    uint8_t *placed = calloc(n + 1, 1);   /* 1: has its slot; 2: read by an operator, no slot yet */
+    slot *live = calloc(n + 1, sizeof *live);
+    if (!last || !bytes || !placed || !live) {
+        free(last), free(bytes), free(placed), free(live);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    }
+    lp_status s = LP_OK;
+    for (size_t v = 0; v < n && s == LP_OK; v++) {
+        const lp__value *val = &g->values[v];
+        size_t elems = lp__shape_count(&val->shape, 1), size = lp__dtype_elem_size(val->dtype);
+        if (elems > (SIZE_MAX / 4 - 15) / (size ? size : 1))   /* wasm32's size_t */
+            s = lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
+        bytes[v] = (elems * size + 15) & ~(size_t)15;
+    }
+    const size_t forever = SIZE_MAX;
+    for (size_t i = 0; i < g->n_ops; i++) {
+        const lp__op *op = &g->ops[i];
+        for (int j = 0; j < op->n_in; j++)
+            if (op->in[j] != UINT32_MAX) last[op->in[j]] = i, placed[op->in[j]] = 2;
+        for (int j = 0; j < op->n_out; j++)
+            if (op->out[j] != UINT32_MAX && last[op->out[j]] < i) last[op->out[j]] = i;
+    }
+    if (g->fixed)
+        for (size_t i = 0; i < g->n_fixed_outputs; i++) last[g->fixed_outputs[i]] = forever;
+    else if (g->output < n)
+        last[g->output] = forever;
+    for (size_t i = 0; s == LP_OK && i < g->n_ops; i++) {
+        const lp__op *op = &g->ops[i];
+        for (int j = 0; j < op->n_out; j++) {
+            uint32_t v = op->out[j];
+            lp__value *val = v == UINT32_MAX ? NULL : &g->values[v];
+            if (!val || val->is_const || val->input >= 0 || placed[v] == 1) continue;
+            size_t off = place(live, n_live, bytes[v]);
+            if (off > SIZE_MAX / 4 - bytes[v]) {
+                s = lp__fail(err, LP_ERR_LIMIT, "the ONNX graph's values need more than %zu bytes a row", SIZE_MAX);
+                break;
+            }
+            val->row_offset = off;
+            placed[v] = 1;
+            live[n_live++] = (slot){off, off + bytes[v], v};
+            if (off + bytes[v] > top) top = off + bytes[v];
+        }
+        for (size_t k = 0; k < n_live;)   /* release what no later operator reads */
+            if (last[live[k].v] == i) live[k] = live[--n_live];
+            else k++;
+    }
+    /* computed values no operator writes: none that an operator reads in a
+     * valid build (a slot of their own all the same); unread ones are a
+     * fused operator's intermediate and take no room */
+    for (size_t v = 0; s == LP_OK && v < n; v++) {
+        lp__value *val = &g->values[v];
+        if (val->is_const || val->input >= 0 || placed[v] != 2)
+            continue;
+        val->row_offset = top;
+        top += bytes[v];
+    }
+    g->row_bytes = top;
+    free(last), free(bytes), free(placed), free(live);
+    return s;
+}
+
+/* Add(MatMul(x, W), b) and Add(b, MatMul(x, W)) with a constant bias b of
+ * one value per column (torch's Linear on [N, T, C] rows): the MatMul adds b
+ * itself and the Add goes, saving a pass over the activations.  Identical
+ * results: the kernel computes sum + b[j], the Add b[j] + sum. */
+static void fuse_bias(lp__graph *g)
+{
+    for (size_t i = 0; i < g->n_ops; i++) {
+        lp__op *add = &g->ops[i];
+        if (strcmp(add->kind->op_type, "Add") != 0 || add->kind->domain[0] || add->n_in != 2 ||
+            add->in[0] == UINT32_MAX || add->in[1] == UINT32_MAX)
+            continue;
+        const lp__value *y = &g->values[add->out[0]];
+        if (y->dtype != LP_ONNX_FLOAT || y->shape.rank < 1) continue;
+        int64_t m = y->shape.dims[y->shape.rank - 1];
+        for (int side = 0; side < 2; side++) {
+            uint32_t mm = add->in[side], bias = add->in[1 - side];
+            const lp__value *bv = &g->values[bias], *mv = &g->values[mm];
+            if (!bv->is_const || bv->dtype != LP_ONNX_FLOAT || bv->shape.rank != 1 || bv->shape.dims[0] != m ||
+                mv->is_const || mv->input >= 0 || mv->shape.rank != y->shape.rank ||
+                memcmp(mv->shape.dims, y->shape.dims, sizeof(int64_t) * (size_t)y->shape.rank) != 0 ||
+                mm == g->output)
+                continue;
+            size_t producer = SIZE_MAX, readers = 0;   /* the MatMul before, and the Add its only reader */
+            for (size_t j = 0; j < g->n_ops; j++) {
+                if (g->ops[j].n_out > 0 && g->ops[j].out[0] == mm) producer = j;
+                for (int q = 0; q < g->ops[j].n_in; q++) readers += g->ops[j].in[q] == mm;
+            }
+            for (size_t q = 0; g->fixed && q < g->n_fixed_outputs; q++) readers += g->fixed_outputs[q] == mm;
+            if (producer >= i || readers != 1 || !lp__dense_take_bias(&g->ops[producer], bv->data, (size_t)m))
+                continue;
+            g->ops[producer].out[0] = add->out[0];
+            memmove(add, add + 1, (g->n_ops - i - 1) * sizeof *add);
+            g->n_ops--;
+            i--;
+            break;
+        }
+    }
 }
 
 static lp_status build(lp__onnx_model *om, int fixed, const char *features, const lp__dim_bindings *dims,
@@ -702,6 +813,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
         else
             g->n_outputs = o->shape.rank == 2 ? (size_t)o->shape.dims[1] : 1;
     }
+    if (s == LP_OK) fuse_bias(g);
     if (s == LP_OK) s = lay_out(g, err);
     free(needed);
     free(is_init);
@@ -715,6 +827,9 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
     return LP_OK;
 }
 
+/* Run-buffer bytes a chunk of rows aims at (at least one row). */
+#define LP__RUN_CHUNK_BYTES ((size_t)256 * 1024)
+
 lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
                               lp_error *err)
 {
@@ -725,16 +840,40 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
                             lp__onnx_dtype_name(g->inputs[i].dtype), lp__onnx_dtype_name(feeds[i].dtype));
     if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
+    /* Every operator treats rows independently, so the batch runs a chunk
+     * of rows at a time through one buffer that stays in cache (a
+     * transformer's values take hundreds of KB a row). */
+    size_t chunk = g->row_bytes ? LP__RUN_CHUNK_BYTES / g->row_bytes : n_rows;
+    chunk = chunk < 1 ? 1 : chunk > n_rows ? n_rows : chunk;
+    unsigned char *buffer = malloc(chunk * g->row_bytes + 16);
+    lp__graph_feed *part = g->n_inputs ? malloc(g->n_inputs * sizeof *part) : NULL;
+    if (!buffer || (g->n_inputs && !part)) {
+        free(buffer);
+        free(part);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+    }
+    const lp__value *o = &g->values[g->output];
     lp__arena arena = {0};
     lp__run_scratch scratch = {&arena, LP_OK, err};
-    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows, &scratch};
-    if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
-    for (size_t i = 0; i < g->n_ops && scratch.status == LP_OK; i++) g->ops[i].kind->run(&r, &g->ops[i]);
-    const lp__value *o = &g->values[g->output];
-    if (scratch.status == LP_OK)
-        lp__dtype_convert(LP_ONNX_FLOAT, scores, o->dtype, lp__run_data(&r, g->output), n_rows * g->n_outputs);
-    free(r.buffer);
-    lp__arena_release(&arena);
+    for (size_t start = 0; start < n_rows && scratch.status == LP_OK; start += chunk) {
+        size_t n = n_rows - start < chunk ? n_rows - start : chunk;
+        for (size_t i = 0; i < g->n_inputs; i++) {
+            part[i].dtype = feeds[i].dtype;
+            part[i].data = feeds[i].data ? (const char *)feeds[i].data + start * g->inputs[i].width *
+                                                                         lp__dtype_elem_size(feeds[i].dtype)
+                                         : NULL;
+        }
+        lp__run r = {g, buffer, part, n, &scratch};
+        for (size_t i = 0; i < g->n_ops && scratch.status == LP_OK; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+        if (scratch.status == LP_OK)
+            lp__dtype_convert(LP_ONNX_FLOAT, scores + start * g->n_outputs, o->dtype, lp__run_data(&r, g->output),
+                              n * g->n_outputs);
+        else if (err && err->line > 0)   /* the operator named its row in the chunk */
+            err->line += start;
+        lp__arena_release(&arena);   /* the chunk's strings and tokens */
+    }
+    free(buffer);
+    free(part);
     return scratch.status;
 }
 

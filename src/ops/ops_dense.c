@@ -264,6 +264,14 @@ static void run_matmul(const lp__run *r, const lp__op *op)
     else run_matmul_batched(r, op);
 }
 
+int lp__dense_take_bias(lp__op *op, const float *bias, size_t m)
+{
+    dense_params *p = op->kind->run == run_matmul ? op->params : NULL;
+    if (!p || p->bias || p->m != m) return 0;
+    p->bias = (float *)bias;   /* the graph owns the constant */
+    return 1;
+}
+
 const lp__op_kind lp__ops_dense[] = {
     {"Gemm", "", build_gemm, run_gemm},
     {"MatMul", "", build_matmul, run_matmul},

@@ -1,10 +1,13 @@
 /* ops_elementwise.c — unary activations and binary arithmetic with numpy
  * broadcasting, on float32.  Transcendentals go through core/lp_math (in
- * double, rounded once), so native and WASM builds agree. */
+ * double, rounded once; float Softmax and Erf through its float32 lp__expf /
+ * lp__erff, the kernels' lp_kern_softmax / lp_kern_erf), so native and WASM
+ * builds agree. */
 #include <math.h>
 #include <string.h>
 
 #include "../core/lp_math.h"
+#include "../kernels/kernels.h"
 #include "graph.h"
 
 /* ---- unary ------------------------------------------------------------------------- */
@@ -102,7 +105,7 @@ static void run_unary_f32(int which, const float *x, float *y, size_t n, float a
         for (size_t i = 0; i < n; i++)
             y[i] = x[i] > 20 ? x[i] : (float)lp__log(1.0 + lp__exp((double)x[i]));
         break;
-    case U_ERF: for (size_t i = 0; i < n; i++) y[i] = (float)erf_f64((double)x[i]); break;
+    case U_ERF: lp_kern_erf(x, y, n); break;   /* float erf: GELU's hot loop */
     case U_FLOOR: for (size_t i = 0; i < n; i++) y[i] = floorf(x[i]); break;
     case U_CEIL: for (size_t i = 0; i < n; i++) y[i] = ceilf(x[i]); break;
     case U_RECIPROCAL: for (size_t i = 0; i < n; i++) y[i] = 1.0f / x[i]; break;
@@ -438,6 +441,72 @@ static inline uint8_t logic(int which, uint8_t x, uint8_t y)
         }                                                                                          \
     } while (0)
 
+/* Float + - * / over a broadcast, run by run: the output's dimensions are
+ * merged where both operands continue contiguously (or both stay put), so
+ * what is left innermost is a run in which each operand either advances by
+ * one or repeats one element (a bias row, an attention mask, a scalar).  The
+ * same arithmetic as BINARY_LOOPS, element for element; loops the compiler
+ * vectorises instead of an odometer step per element. */
+#define F32_RUN(OP)                                                                                \
+    do {                                                                                           \
+        if (sa && sb) for (size_t i = 0; i < len; i++) y[i] = a[i] OP b[i];                        \
+        else if (sa) { float z = b[0]; for (size_t i = 0; i < len; i++) y[i] = a[i] OP z; }        \
+        else if (sb) { float x = a[0]; for (size_t i = 0; i < len; i++) y[i] = x OP b[i]; }        \
+        else { float v = a[0] OP b[0]; for (size_t i = 0; i < len; i++) y[i] = v; }               \
+    } while (0)
+
+static void f32_run(int which, const float *a, int sa, const float *b, int sb, float *y, size_t len)
+{
+    switch (which) {
+    case B_ADD: F32_RUN(+); break;
+    case B_SUB: F32_RUN(-); break;
+    case B_MUL: F32_RUN(*); break;
+    default: F32_RUN(/); break;
+    }
+}
+
+static void run_binary_f32_runs(const lp__run *r, const lp__op *op, int which, const float *a, const float *b, float *y)
+{
+    bwalk w;
+    bwalk_init(&w, r, op, 2, op->out[0]);
+    /* merge dimension k into k + 1 where every operand's step at k is its
+     * step at k + 1 times that dimension */
+    int rank = 0;
+    size_t dims[LP__MAX_RANK], step[2][LP__MAX_RANK];
+    for (int k = 0; k < w.rank; k++) {
+        if (w.dims[k] == 1) continue;
+        if (rank > 0 && step[0][rank - 1] == w.step[0][k] * w.dims[k] &&
+            step[1][rank - 1] == w.step[1][k] * w.dims[k]) {
+            dims[rank - 1] *= w.dims[k];
+            step[0][rank - 1] = w.step[0][k];
+            step[1][rank - 1] = w.step[1][k];
+            continue;
+        }
+        dims[rank] = w.dims[k];
+        step[0][rank] = w.step[0][k];
+        step[1][rank] = w.step[1][k];
+        rank++;
+    }
+    if (rank == 0) {   /* a single element */
+        f32_run(which, a, 1, b, 1, y, 1);
+        return;
+    }
+    size_t len = dims[rank - 1], idx[LP__MAX_RANK] = {0}, at[2] = {0, 0}, n_runs = 1;
+    int sa = step[0][rank - 1] != 0, sb = step[1][rank - 1] != 0;   /* 1 or 0 innermost */
+    for (int k = 0; k < rank - 1; k++) n_runs *= dims[k];
+    for (size_t run = 0; run < n_runs; run++, y += len) {
+        f32_run(which, a + at[0], sa, b + at[1], sb, y, len);
+        for (int k = rank - 2; k >= 0; k--) {   /* the odometer over the outer dimensions */
+            at[0] += step[0][k];
+            at[1] += step[1][k];
+            if (++idx[k] < dims[k]) break;
+            at[0] -= step[0][k] * dims[k];
+            at[1] -= step[1][k] * dims[k];
+            idx[k] = 0;
+        }
+    }
+}
+
 static void run_binary(const lp__run *r, const lp__op *op)
 {
     const lp__graph *g = r->g;
@@ -460,6 +529,10 @@ static void run_binary(const lp__run *r, const lp__op *op)
         case LP_ONNX_INT32: BINARY_LOOPS(int32_t, uint8_t, compare(which, x, z)); break;
         default: BINARY_LOOPS(uint8_t, uint8_t, compare(which, x, z)); break;
         }
+        return;
+    }
+    if (av->dtype == LP_ONNX_FLOAT && which <= B_DIV) {
+        run_binary_f32_runs(r, op, which, pa, pb, py);
         return;
     }
     switch (av->dtype) {
@@ -645,7 +718,7 @@ static void run_softmax(const lp__run *r, const lp__op *op)
         const float *z = x + i * width;
         float *p = y + i * width;
         if (!op->iattr[0]) {
-            lp__softmax(z, width, 0, p);
+            lp_kern_softmax(z, width, p);   /* float exp: attention's hot loop */
             continue;
         }
         double top = z[0], sum = 0;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../kernels/kernels.h"
 #include "graph.h"
 
 static int64_t int_attr(const lp__onnx_node *n, const char *name, int64_t dflt)
@@ -360,6 +361,13 @@ static void run_layer_norm(const lp__run *r, const lp__op *op)
     void *y = lp__run_data(r, op->out[0]);
     float *mean_out = op->n_out > 1 ? lp__run_data(r, op->out[1]) : NULL;
     float *inv_out = op->n_out > 2 ? lp__run_data(r, op->out[2]) : NULL;
+    if (d == LP_ONNX_FLOAT && n_scale == inner && (!bias || n_bias == inner) && !mean_out && !inv_out) {
+        /* every transformer's: in float, the kernels' SIMD LayerNorm */
+        for (size_t o = 0; o < outer; o++)
+            lp_kern_layer_norm((const float *)x + o * inner, scale, bias, inner, (float)op->dattr[0],
+                               (float *)y + o * inner);
+        return;
+    }
     for (size_t o = 0; o < outer; o++) {
         size_t base = o * inner;
         double mean = 0, var = 0;

@@ -443,6 +443,22 @@ static void run_transpose(const lp__run *r, const lp__op *op)
     const char *x = lp__run_data(r, op->in[0]);
     char *out = lp__run_data(r, op->out[0]);
     size_t at = 0;
+    if (size == 4 && rank > 0 && yd[rank - 1] > 0) {
+        /* 4-byte elements (float, int32: attention heads): the innermost
+         * dimension as a strided loop, the odometer once per run of it */
+        size_t len = yd[rank - 1], s = step[rank - 1];
+        for (size_t i = 0; i < n; i += len) {
+            for (size_t q = 0; q < len; q++) memcpy(out + (i + q) * 4, x + (at + q * s) * 4, 4);   /* a move */
+            for (int k = rank - 2; k >= 0; k--) {
+                idx[k]++;
+                at += step[k];
+                if (idx[k] < yd[k]) break;
+                at -= step[k] * yd[k];
+                idx[k] = 0;
+            }
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         memcpy(out + i * size, x + at * size, size);
         for (int k = rank - 1; k >= 0; k--) {

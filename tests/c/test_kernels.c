@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lp_math.h"
 #include "formats/forest_check.h"
 #include "kernels/kernels.h"
 #include "lp_test.h"
@@ -422,8 +423,151 @@ LP_TEST(gemm_matches_reference)
     }
 }
 
+/* ---- float activations ---- */
+
+/* Distance in float ulps between y and the double reference. */
+static double ulps(float y, double ref)
+{
+    float r = (float)ref;
+    if (r == 0.0f) return y == 0.0f ? 0 : 1e9;
+    float up = nextafterf(fabsf(r), INFINITY);
+    return fabs((double)y - ref) / ((double)up - (double)fabsf(r));
+}
+
+/* lp__expf against libm's double exp: within 2 ulps wherever the result is
+ * a normal float, 0 below, +inf above, NaN kept. */
+LP_TEST(expf_is_within_two_ulps_of_double_exp)
+{
+    double worst = 0;
+    for (int i = 0; i <= 400000; i++) {
+        float x = (float)(-87.33 + (88.72 + 87.33) * i / 400000.0);
+        double u = ulps(lp__expf(x), exp((double)x));
+        if (u > worst) worst = u;
+    }
+    lp_test_rng rng = {5};
+    for (int i = 0; i < 100000; i++) {   /* small arguments, where the result's ulp is fine */
+        float x = (float)lp_test_uniform(&rng, -1, 1) * (float)pow(2.0, -(double)lp_test_below(&rng, 30));
+        double u = ulps(lp__expf(x), exp((double)x));
+        if (u > worst) worst = u;
+    }
+    LP_CHECK(worst <= 2.0, "lp__expf is %g ulps from exp", worst);
+    LP_CHECK(lp__expf(0.0f) == 1.0f, "exp(0) = %g", lp__expf(0.0f));
+    LP_CHECK(lp__expf(-88.0f) == 0.0f && lp__expf(-1e30f) == 0.0f && lp__expf(-INFINITY) == 0.0f, "below FLT_MIN");
+    LP_CHECK(lp__expf(89.0f) == INFINITY && lp__expf(INFINITY) == INFINITY, "overflow");
+    LP_CHECK(isnan(lp__expf(NAN)), "NaN");
+    LP_CHECK(ulps(lp__expf(88.7f), exp((double)88.7f)) <= 2.0, "exp(88.7) = %g", lp__expf(88.7f));   /* k = 128 */
+}
+
+/* lp__erff against libm's double erf: within 2e-7 absolute everywhere, 4
+ * ulps relative below 1 (where GELU's small values need it). */
+LP_TEST(erff_is_close_to_double_erf)
+{
+    double worst_abs = 0, worst_ulps = 0;
+    for (int i = -600000; i <= 600000; i++) {
+        float x = (float)(i / 100000.0);
+        float y = lp__erff(x);
+        double ref = erf((double)x), d = fabs((double)y - ref);
+        if (d > worst_abs) worst_abs = d;
+        if (fabsf(x) < 1.0f && x != 0.0f && ulps(y, ref) > worst_ulps) worst_ulps = ulps(y, ref);
+    }
+    for (int e = 1; e < 120; e++) {   /* tiny arguments: erf(x) ~ 2x / sqrt(pi) */
+        float x = (float)pow(2.0, -e);
+        double u = ulps(lp__erff(x), erf((double)x));
+        if (u > worst_ulps) worst_ulps = u;
+    }
+    LP_CHECK(worst_abs <= 2e-7, "lp__erff is %g from erf", worst_abs);
+    LP_CHECK(worst_ulps <= 4.0, "lp__erff is %g ulps from erf below 1", worst_ulps);
+    LP_CHECK(lp__erff(INFINITY) == 1.0f && lp__erff(-INFINITY) == -1.0f && lp__erff(10.0f) == 1.0f, "tails");
+    LP_CHECK(lp__erff(0.0f) == 0.0f && signbit(lp__erff(-0.0f)), "zeros");
+    LP_CHECK(isnan(lp__erff(NAN)), "NaN");
+}
+
+/* Bit for bit, except that any NaN matches any NaN (a row holding a NaN is
+ * all NaN either way, with whichever payload its maximum picked). */
+static int same_floats(const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(isnan(a[i]) && isnan(b[i])) && memcmp(&a[i], &b[i], sizeof *a) != 0) return 0;
+    return 1;
+}
+
+/* lp_kern_softmax and lp_kern_erf (wasm SIMD under make test-c-wasm)
+ * against their references, bit for bit, for every tail length, with
+ * attention-mask values and special floats; and the softmax against one in
+ * double. */
+LP_TEST(activation_kernels_match_reference)
+{
+    lp_test_rng rng = {77};
+    static const float specials[] = {0.0f, -0.0f, 1.0f, -1.0f, 0.99999994f, 4.0f, 3.9999998f, -4.0f, 0.5f,
+                                     INFINITY, -INFINITY, NAN, 1e-30f, -87.5f, 88.7f, -10000.0f};
+    for (int iter = 0; iter < 400; iter++) {
+        size_t n = 1 + lp_test_below(&rng, 40);
+        float z[40], p1[40], p2[40], e1[40], e2[40];
+        for (size_t i = 0; i < n; i++) {
+            z[i] = (float)lp_test_uniform(&rng, -8, 8);
+            if (iter % 3 == 1 && lp_test_below(&rng, 4) == 0) z[i] = -3.4028235e38f;   /* a masked position */
+            if (iter % 3 == 2 && lp_test_below(&rng, 4) == 0)
+                z[i] = specials[lp_test_below(&rng, sizeof specials / sizeof *specials)];
+        }
+        lp_kern_erf(z, e1, n);
+        lp_kern_erf_ref(z, e2, n);
+        if (!LP_CHECK(same_floats(e1, e2, n), "erf n=%zu: the kernel differs from the reference", n)) break;
+        lp_kern_softmax(z, n, p1);
+        lp_kern_softmax_ref(z, n, p2);
+        if (!LP_CHECK(same_floats(p1, p2, n), "softmax n=%zu: the kernel differs from the reference", n))
+            break;
+        if (iter % 3 == 2) continue;   /* specials: NaN and infinities, no accuracy to check */
+        double top = z[0], sum = 0;
+        for (size_t i = 1; i < n; i++) top = z[i] > top ? z[i] : top;
+        for (size_t i = 0; i < n; i++) sum += exp((double)z[i] - top);
+        for (size_t i = 0; i < n; i++) {
+            double want = exp((double)z[i] - top) / sum;
+            if (!LP_CHECK(fabs(p2[i] - want) <= 1e-6 * want + 1e-30, "softmax n=%zu [%zu]: %.9g, want %.9g", n, i,
+                          p2[i], want))
+                iter = 1 << 20, i = n;
+        }
+    }
+}
+
+/* lp_kern_layer_norm (wasm SIMD under make test-c-wasm) against its
+ * reference bit for bit, every tail length, with and without a bias; and the
+ * reference against LayerNormalization computed in double. */
+LP_TEST(layer_norm_kernel_matches_reference)
+{
+    lp_test_rng rng = {91};
+    for (int iter = 0; iter < 300; iter++) {
+        size_t n = 1 + lp_test_below(&rng, 70);
+        float x[70], scale[70], bias[70], y1[70], y2[70];
+        float offset = (float)lp_test_uniform(&rng, -20, 20);   /* a mean far from 0 */
+        for (size_t i = 0; i < n; i++) {
+            x[i] = offset + (float)lp_test_uniform(&rng, -3, 3);
+            scale[i] = (float)lp_test_uniform(&rng, 0.5, 2);
+            bias[i] = (float)lp_test_uniform(&rng, -1, 1);
+        }
+        const float *b = iter % 2 ? bias : NULL;
+        lp_kern_layer_norm(x, scale, b, n, 1e-5f, y1);
+        lp_kern_layer_norm_ref(x, scale, b, n, 1e-5f, y2);
+        if (!LP_CHECK(memcmp(y1, y2, n * sizeof *y1) == 0, "layer norm n=%zu: the kernel differs from the reference", n))
+            break;
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < n; i++) mean += x[i];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
+        double inv = 1.0 / sqrt(var / (double)n + 1e-5);
+        for (size_t i = 0; i < n; i++) {
+            double want = (x[i] - mean) * inv * scale[i] + (b ? b[i] : 0);
+            if (!LP_CHECK(fabs(y2[i] - want) <= 2e-5, "layer norm n=%zu [%zu]: %.9g, want %.9g", n, i, y2[i], want))
+                iter = 1 << 20, i = n;
+        }
+    }
+}
+
 void test_kernels(void)
 {
+    LP_RUN(layer_norm_kernel_matches_reference);
+    LP_RUN(expf_is_within_two_ulps_of_double_exp);
+    LP_RUN(erff_is_close_to_double_erf);
+    LP_RUN(activation_kernels_match_reference);
     LP_RUN(which_kernel_runs);
     LP_RUN(simd_matches_reference_random_forests);
     LP_RUN(packed_matches_reference_across_blocks);

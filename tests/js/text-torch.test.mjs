@@ -72,3 +72,20 @@ for (const [name, multilabel] of Object.entries(CASES)) {
       checkOutput(r.stdout.toString(), f, multilabel);
     });
 }
+
+/* The float32 softmax, erf and LayerNorm kernels (core/lp_math.c,
+ * kernels/act_*.c) round alike everywhere: the WASM engines, SIMD and
+ * scalar, and the native build write the same bytes for every text model. */
+for (const name of Object.keys(CASES)) {
+  const f = fixture(name);
+  test(`${name}: both WASM engines and the native CLI write the same bytes`,
+    { skip: !hasNative() && 'build/native/localpredict is not built' }, async () => {
+      const native = await run(NATIVE, ['predict', f.model, f.input]);
+      assert.equal(native.status, 0, native.stderr.toString());
+      for (const { name: engine } of ENGINES) {
+        const r = await runCli(['predict', f.model, f.input], { engine });
+        assert.equal(r.status, 0, r.stderr.toString());
+        assert.equal(r.stdout.toString(), native.stdout.toString(), `${engine} engine vs native`);
+      }
+    });
+}
