@@ -78,6 +78,10 @@ typedef struct lp__run {
     unsigned char        *buffer;   /* n_rows * g->row_bytes */
     const lp__graph_feed *feeds;    /* one per g->inputs */
     size_t                n_rows;
+    /* The run's first failure (lp__run_fail), or NULL where nothing can
+     * fail.  The run loop checks *status after each operator and stops. */
+    lp_status            *status;
+    lp_error             *err;
 } lp__run;
 
 /* One operator kind: build checks inputs and attributes and creates the
@@ -207,6 +211,22 @@ size_t lp__dtype_elem_size(int32_t dtype);   /* bytes per element, strings inclu
 /* Element i of data (dtype) as a double / as an int64. */
 double  lp__dtype_get_f64(int32_t dtype, const void *data, size_t i);
 int64_t lp__dtype_get_i64(int32_t dtype, const void *data, size_t i);
+
+/* Run-time failures: an operator meeting data it cannot compute (a
+ * computed index out of range, a category a strict encoder refuses)
+ * records the run's first failure and returns; the run stops after that
+ * operator and lp__graph_run* return it.  `row` is the batch row (0-based)
+ * the data came from, or SIZE_MAX when none applies: it becomes err->line =
+ * row + 1 (err->column_index = -1), which the callers turn into the file's
+ * line.  While folding constants at load, the failure is a load error. */
+void lp__run_fail(const lp__run *r, const lp__op *op, size_t row, lp_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* The batch row of element `i` of value v during a run: i's row when v's
+ * first dimension is the rows, else SIZE_MAX. */
+size_t lp__run_row(const lp__run *r, uint32_t v, size_t i);
 
 /* Fails with a message naming the node. */
 lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const char *fmt, ...)

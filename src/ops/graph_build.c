@@ -137,6 +137,40 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
     return lp__fail(err, code, "ONNX node \"%s\" (%s): %s", op->name, op->kind->op_type, what);
 }
 
+void lp__run_fail(const lp__run *r, const lp__op *op, size_t row, lp_status code, const char *fmt, ...)
+{
+    if (!r->status || *r->status != LP_OK) return;   /* the first failure wins */
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (op->name && op->name[0])
+        *r->status = lp__fail(r->err, code, "ONNX node \"%s\" (%s): %s", op->name, op->kind->op_type, what);
+    else   /* an unnamed node (torch.onnx names them; the helper need not): its output names it */
+        *r->status = lp__fail(r->err, code, "ONNX node computing \"%s\" (%s): %s",
+                              op->n_out ? r->g->values[op->out[0]].name : "", op->kind->op_type, what);
+    if (r->err) {
+        r->err->line = row == SIZE_MAX ? 0 : row + 1;
+        r->err->column_index = -1;
+    }
+}
+
+size_t lp__run_row(const lp__run *r, uint32_t v, size_t i)
+{
+    const lp__shape *s = &r->g->values[v].shape;
+    if (s->rank < 1 || s->dims[0] != LP__BATCH || r->n_rows == 0) return SIZE_MAX;
+    size_t per_row = lp__shape_count(s, r->n_rows) / r->n_rows;
+    return per_row ? i / per_row : SIZE_MAX;
+}
+
+/* Runs the graph's operators in order, stopping at the first that fails. */
+static lp_status run_ops(const lp__run *r)
+{
+    for (size_t i = 0; i < r->g->n_ops && *r->status == LP_OK; i++) r->g->ops[i].kind->run(r, &r->g->ops[i]);
+    return *r->status;
+}
+
 const void *lp__const_input(const lp__graph *g, const lp__op *op, int i, int32_t dtype, lp_error *err)
 {
     if (i >= op->n_in || op->in[i] == UINT32_MAX) {
@@ -305,8 +339,10 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
         if (!v->data) return err->code;
         v->is_const = 1;
     }
-    lp__run r = {g, NULL, NULL, 0};
+    lp_status status = LP_OK;
+    lp__run r = {g, NULL, NULL, 0, &status, err};
     op->kind->run(&r, op);
+    if (status != LP_OK) return status;   /* constants the operator refuses: a bad model */
     /* A shape that holds the rows' count stays marked through the
      * operators that move its elements (Gather, Concat, Slice, ...). */
     int batch = 0;
@@ -616,9 +652,13 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
                             lp__onnx_dtype_name(g->inputs[i].dtype), lp__onnx_dtype_name(feeds[i].dtype));
     if (g->row_bytes && n_rows > SIZE_MAX / g->row_bytes)
         return lp__fail(err, LP_ERR_LIMIT, "a batch of %zu rows is too large for this model", n_rows);
-    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows};
+    lp_status status = LP_OK;
+    lp__run r = {g, malloc(n_rows * g->row_bytes + 16), feeds, n_rows, &status, err};
     if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
-    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    if (run_ops(&r) != LP_OK) {
+        free(r.buffer);
+        return status;
+    }
     const lp__value *o = &g->values[g->output];
     lp__dtype_convert(LP_ONNX_FLOAT, scores, o->dtype, lp__run_data(&r, g->output), n_rows * g->n_outputs);
     free(r.buffer);
@@ -735,9 +775,13 @@ lp_status lp__graph_build_fixed(lp__onnx_model *om, lp__graph **out, lp_error *e
 
 lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, void *const *outputs, lp_error *err)
 {
-    lp__run r = {g, malloc(g->row_bytes + 16), feeds, 1};
+    lp_status status = LP_OK;
+    lp__run r = {g, malloc(g->row_bytes + 16), feeds, 1, &status, err};
     if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model");
-    for (size_t i = 0; i < g->n_ops; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    if (run_ops(&r) != LP_OK) {
+        free(r.buffer);
+        return status;
+    }
     for (size_t i = 0; i < g->n_fixed_outputs; i++) {
         const lp__value *v = &g->values[g->fixed_outputs[i]];
         memcpy(outputs[i], lp__run_data(&r, g->fixed_outputs[i]), lp__shape_count(&v->shape, 1) *

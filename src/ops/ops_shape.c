@@ -459,7 +459,8 @@ static void run_transpose(const lp__run *r, const lp__op *op)
 
 /* Gather(data, indices, axis): data's slices along axis at the indices
  * (negative ones count from the end).  Constant indices are checked at
- * build time; computed ones (token ids) out of range give zeros. */
+ * build time; a computed one (a token id) out of range fails the run,
+ * naming its row, as onnxruntime fails it. */
 static lp_status build_gather(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
     const lp__value *data = lp__op_input(g, op, 0, err), *idx = lp__op_input(g, op, 1, err);
@@ -506,9 +507,14 @@ static void run_gather(const lp__run *r, const lp__op *op)
         for (size_t i = 0; i < n_idx; i++) {
             int64_t v = lp__dtype_get_i64(iv->dtype, idx, i);
             if (v < 0) v += (int64_t)limit;
-            char *dst = out + (o * n_idx + i) * inner;
-            if (v < 0 || (size_t)v >= limit) memset(dst, 0, inner);
-            else memcpy(dst, data + (o * limit + (size_t)v) * inner, inner);
+            if (v < 0 || (size_t)v >= limit) {
+                size_t row = lp__run_row(r, op->in[1], i);
+                lp__run_fail(r, op, row, LP_ERR_BAD_NUMBER, "index %lld%s is outside dimension %d's %zu values",
+                             (long long)lp__dtype_get_i64(iv->dtype, idx, i), row == SIZE_MAX ? "" :
+                             ", computed from the row,", axis, limit);
+                return;
+            }
+            memcpy(out + (o * n_idx + i) * inner, data + (o * limit + (size_t)v) * inner, inner);
         }
 }
 

@@ -312,8 +312,46 @@ LP_TEST(typed_feeds_int64_token_ids)
     free(bytes);
 }
 
+/* A computed Gather index outside the table fails the run with an error
+ * naming the node and the row (it gave zeros before), natively as in
+ * onnxruntime; in range, negative ones count from the end.  The model:
+ * tokens int64 [N, 4] -> Gather(table [10, 3]) -> ReduceMean -> Softmax. */
+LP_TEST(gather_index_out_of_range_fails_the_run)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/text_model/gather_small/model.onnx", &len);
+    lp__onnx_model om;
+    lp__graph *g = NULL;
+    lp_error err;
+    if (!LP_CHECK(bytes != NULL, "model missing") || !LP_CHECK_STATUS(lp__onnx_decode(bytes, len, &om, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err)) {
+        free(bytes);
+        return;
+    }
+    float scores[3 * 3];
+    int64_t good[3 * 4] = {0, 1, 2, 3, 9, -1, -10, 4, 5, 5, 5, 5};
+    lp__graph_feed feed = {LP_ONNX_INT64, good};
+    LP_CHECK_STATUS(lp__graph_run_feeds(g, &feed, 3, scores, &err), LP_OK, &err);
+    static const int64_t bad_ids[] = {10, -11, 1000000};
+    for (size_t k = 0; k < sizeof bad_ids / sizeof *bad_ids; k++) {
+        int64_t ids[3 * 4] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1};
+        ids[4 + k] = bad_ids[k];   /* row 2 */
+        feed.data = ids;
+        lp_status s = lp__graph_run_feeds(g, &feed, 3, scores, &err);
+        char want[64];
+        snprintf(want, sizeof want, "index %lld, computed from the row,", (long long)bad_ids[k]);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && err.line == 2 && err.column_index == -1 && strstr(err.message, want) &&
+                     strstr(err.message, "ONNX node computing \"emb\" (Gather)") && strstr(err.message, "dimension 0's 10 values"),
+                 "id %lld: %s line %lld: %s", (long long)bad_ids[k], lp_status_code(s), (long long)err.line,
+                 err.message);
+    }
+    lp__graph_free(g);
+    free(bytes);
+}
+
 void test_onnx(void)
 {
+    LP_RUN(gather_index_out_of_range_fails_the_run);
     LP_RUN(typed_feeds_int64_token_ids);
     LP_RUN(fixtures_match_onnxruntime);
     LP_RUN(info_matches_meta);
