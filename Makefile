@@ -42,6 +42,8 @@ ENGINE_SRC := $(addprefix src/, \
 SIMD_SRC   := src/kernels/trees_simd128.c src/kernels/gemm_simd128.c
 # The native dense kernel (issue 6); empty in the WASM builds.
 ENGINE_SRC += src/kernels/gemm_vec.c
+# Tree-ensemble regressors as operators of a dense graph (MIN/MAX, scores later nodes transform).
+ENGINE_SRC += src/formats/onnx_tree_op.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c
@@ -205,6 +207,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_ml.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_rest.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -212,6 +215,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_text.py
 	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
+	/usr/bin/python3 tests/fixtures/gen/check_onnx_rest.py
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

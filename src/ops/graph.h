@@ -127,6 +127,8 @@ struct lp__graph {
     size_t      n_fixed_outputs;
     void      **owned;         /* buffers to free with the graph */
     size_t      n_owned, cap_owned;
+    struct lp__graph_owned *destroyed; /* objects freed by their own destructor (lp__graph_own) */
+    size_t      n_destroyed;
     lp__onnx_model source;     /* the decoded file (names, attributes) */
 };
 
@@ -181,6 +183,9 @@ size_t lp__shape_count(const lp__shape *s, size_t n_rows);
 uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, const lp__shape *shape, lp_error *err);
 /* Memory owned by the graph (zeroed); NULL on failure (err filled). */
 void *lp__graph_alloc(lp__graph *g, size_t bytes, lp_error *err);
+/* Hands p to the graph, which calls destroy(p) when it is freed (an
+ * operator's lowered tree ensemble); on failure destroy(p) is called at once. */
+lp_status lp__graph_own(lp__graph *g, void *p, void (*destroy)(void *), lp_error *err);
 /* Data of value v during a run (constant data, the input's feed, or its
  * slice of the run buffer). */
 void *lp__run_data(const lp__run *r, uint32_t v);
@@ -238,5 +243,8 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
 /* The operator kinds, by family (ops_*.c). */
 extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_reduce[], lp__ops_ml[];
 extern const size_t lp__n_ops_dense, lp__n_ops_elementwise, lp__n_ops_shape, lp__n_ops_reduce, lp__n_ops_ml;
+/* Tree-ensemble regressors inside a graph (formats/onnx_tree_op.c). */
+extern const lp__op_kind lp__ops_trees[];
+extern const size_t lp__n_ops_trees;
 
 #endif

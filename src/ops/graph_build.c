@@ -93,6 +93,20 @@ void *lp__graph_alloc(lp__graph *g, size_t bytes, lp_error *err)
     return mem;
 }
 
+struct lp__graph_owned { void *p; void (*destroy)(void *); };
+
+lp_status lp__graph_own(lp__graph *g, void *p, void (*destroy)(void *), lp_error *err)
+{
+    struct lp__graph_owned *d = realloc(g->destroyed, (g->n_destroyed + 1) * sizeof *d);
+    if (!d) {
+        destroy(p);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory building the ONNX graph");
+    }
+    g->destroyed = d;
+    d[g->n_destroyed++] = (struct lp__graph_owned){p, destroy};
+    return LP_OK;
+}
+
 void *lp__run_data(const lp__run *r, uint32_t v)
 {
     const lp__value *val = &r->g->values[v];
@@ -231,6 +245,7 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
     static const struct { const lp__op_kind *kinds; const size_t *count; } families[] = {
         {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
         {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_reduce, &lp__n_ops_reduce}, {lp__ops_ml, &lp__n_ops_ml},
+        {lp__ops_trees, &lp__n_ops_trees},
     };
     const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
@@ -796,6 +811,8 @@ void lp__graph_free(lp__graph *g)
     if (!g) return;
     for (size_t i = 0; i < g->n_owned; i++) free(g->owned[i]);
     free(g->owned);
+    for (size_t i = 0; i < g->n_destroyed; i++) g->destroyed[i].destroy(g->destroyed[i].p);
+    free(g->destroyed);
     free(g->values);
     free(g->ops);
     lp__onnx_model_free(&g->source);

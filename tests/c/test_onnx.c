@@ -172,6 +172,10 @@ static const char *const ml_cases[] = {
     "skl_onehot_empty_na_strings",
     /* StandardScaler + MLPClassifier (MatMul, Add, Relu/Tanh, Softmax or Sigmoid → [1 - p, p]) */
     "skl_scaler_mlp_binary", "skl_scaler_mlp_multiclass",
+    /* gen_onnx_rest.py: tree regressors as graph operators (MIN, MAX, 3 targets into a Softmax), the variadic
+     * Max / Min / Sum / Mean, an int64 OneHotEncoder with zeros = 0 */
+    "trees_regressor_min_2t", "trees_regressor_max_1t", "trees_v5_max_3t", "trees_multitarget_softmax",
+    "dense_variadic", "onehot_int64_strict",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -198,6 +202,29 @@ LP_TEST(strict_one_hot_refuses_unknown_category)
         lp_test_table_free(&t);
         lp_test_csv_free(&csv);
     }
+    lp_model_destroy(m);
+}
+
+/* The same rule on an int64 column (gen_onnx_rest.py, onehot_int64_strict):
+ * the encoder itself fails the run, naming the node and the row. */
+LP_TEST(strict_int64_one_hot_fails_the_run)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/onehot_int64_strict/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    static const char *const text = "code,x\n1,0.5\n5,1\n3,0.25\n";
+    lp_test_csv csv;
+    LP_CHECK(lp_test_csv_parse(text, strlen(text), &csv), "csv");
+    lp_test_table t;
+    lp_test_table_from_csv(&csv, LP_COL_F64, &t);
+    float proba[3 * 4];
+    s = lp_model_predict_table(m, &t.table, NULL, proba, NULL, &err);
+    LP_CHECK(s == LP_ERR_UNKNOWN_CATEGORY && strstr(err.message, "row 3: ONNX node \"onehot\" (OneHotEncoder): 3 is "
+                                                    "not among its categories"),
+             "%s: %s", lp_status_code(s), err.message);
+    lp_test_table_free(&t);
+    lp_test_csv_free(&csv);
     lp_model_destroy(m);
 }
 
@@ -358,4 +385,5 @@ void test_onnx(void)
     LP_RUN(broken_models_are_refused);
     LP_RUN(ml_fixtures_match_onnxruntime);
     LP_RUN(strict_one_hot_refuses_unknown_category);
+    LP_RUN(strict_int64_one_hot_fails_the_run);
 }
