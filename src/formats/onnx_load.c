@@ -524,13 +524,13 @@ static int has_tree_ensemble(const lp__onnx_model *om)
  * (onnx_tree_op.c) instead of as the model's forest: every ensemble is a
  * regressor, and there are several, or one aggregates by MIN or MAX, or a
  * node other than Identity, Cast or ZipMap reads its scores (a Softmax over
- * the targets). */
+ * the targets).  -1: out of memory. */
 static int trees_in_graph(const lp__onnx_model *om)
 {
     size_t n_ensembles = 0, n_marked = 0;
     int min_max = 0, transformed = 0;
     const char **marked = calloc(om->n_nodes * 4 + 1, sizeof *marked);   /* the scores and their copies */
-    if (!marked) return 0;
+    if (!marked) return -1;
     for (size_t i = 0; i < om->n_nodes && !transformed; i++) {
         const lp__onnx_node *n = &om->nodes[i];
         int reads_scores = 0;
@@ -574,8 +574,10 @@ lp_status lp__onnx_load_limited(const uint8_t *bytes, size_t len, const lp__onnx
         if (strcmp(om.metadata_keys[i], "localpredict") == 0 && !m->embedded_manifest &&
             !(m->embedded_manifest = lp__strndup(om.metadata_values[i], strlen(om.metadata_values[i]))))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    int in_graph = s == LP_OK && has_tree_ensemble(&om) ? trees_in_graph(&om) : 0;
+    if (in_graph < 0) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
     if (s == LP_OK)
-        s = !has_tree_ensemble(&om) || trees_in_graph(&om) ? build_dense(&om, bytes, len, m, err)
+        s = !has_tree_ensemble(&om) || in_graph ? build_dense(&om, bytes, len, m, err)
             : only_plumbing(&om)    ? build_trees(&om, m, err)
                                     : build_encoded_trees(&om, bytes, len, m, err);
     lp__onnx_model_free(&om);   /* a no-op when the graph took it over */

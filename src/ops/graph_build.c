@@ -357,7 +357,10 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
     lp_status status = LP_OK;
     lp__run r = {g, NULL, NULL, 0, &status, err};
     op->kind->run(&r, op);
-    if (status != LP_OK) return status;   /* constants the operator refuses: a bad model */
+    if (status != LP_OK) {   /* constants the operator refuses: a bad model, whatever a row would have been */
+        if (err) err->code = LP_ERR_BAD_MODEL, err->line = 0;
+        return LP_ERR_BAD_MODEL;
+    }
     /* A shape that holds the rows' count stays marked through the
      * operators that move its elements (Gather, Concat, Slice, ...). */
     int batch = 0;

@@ -175,7 +175,7 @@ static const char *const ml_cases[] = {
     /* gen_onnx_rest.py: tree regressors as graph operators (MIN, MAX, 3 targets into a Softmax), the variadic
      * Max / Min / Sum / Mean, an int64 OneHotEncoder with zeros = 0 */
     "trees_regressor_min_2t", "trees_regressor_max_1t", "trees_v5_max_3t", "trees_multitarget_softmax",
-    "dense_variadic", "onehot_int64_strict",
+    "trees_two_regressors_add", "dense_variadic", "onehot_int64_strict",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
