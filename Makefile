@@ -51,6 +51,8 @@ ENGINE_SRC += src/formats/xgboost_json_fast.c
 # Float activations for the dense graph (softmax rows, erf): reference and wasm SIMD.
 ENGINE_SRC += src/kernels/act_scalar.c
 SIMD_SRC   += src/kernels/act_simd128.c
+# Tree-ensemble regressors as operators of a dense graph (MIN/MAX, scores later nodes transform).
+ENGINE_SRC += src/formats/onnx_tree_op.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c src/ops/ops_text.c
@@ -214,6 +216,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_ml.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_rest.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -221,6 +224,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_text.py
 	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
+	/usr/bin/python3 tests/fixtures/gen/check_onnx_rest.py
 	@$(MAKE) --no-print-directory fixtures-tfidf
 
 # TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)

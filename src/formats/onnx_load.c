@@ -571,6 +571,42 @@ static int has_tree_ensemble(const lp__onnx_model *om)
     return 0;
 }
 
+/* Whether the ensembles run as operators of the dense graph
+ * (onnx_tree_op.c) instead of as the model's forest: every ensemble is a
+ * regressor, and there are several, or one aggregates by MIN or MAX, or a
+ * node other than Identity, Cast or ZipMap reads its scores (a Softmax over
+ * the targets).  -1: out of memory. */
+static int trees_in_graph(const lp__onnx_model *om)
+{
+    size_t n_ensembles = 0, n_marked = 0;
+    int min_max = 0, transformed = 0;
+    const char **marked = calloc(om->n_nodes * 4 + 1, sizeof *marked);   /* the scores and their copies */
+    if (!marked) return -1;
+    for (size_t i = 0; i < om->n_nodes && !transformed; i++) {
+        const lp__onnx_node *n = &om->nodes[i];
+        int reads_scores = 0;
+        for (size_t k = 0; k < n->n_inputs; k++)
+            for (size_t j = 0; j < n_marked; j++) reads_scores |= n->inputs[k][0] && strcmp(n->inputs[k], marked[j]) == 0;
+        int passes = is_default(n) && (strcmp(n->op_type, "Identity") == 0 || strcmp(n->op_type, "Cast") == 0);
+        if (reads_scores && !passes && !(is_ml(n) && strcmp(n->op_type, "ZipMap") == 0)) transformed = 1;
+        if (is_ensemble(n)) {
+            if (strcmp(n->op_type, "TreeEnsembleClassifier") == 0) {
+                free(marked);
+                return 0;
+            }
+            n_ensembles++;
+            const lp__onnx_attr *agg = lp__onnx_attr_find(n, "aggregate_function");
+            if (agg && agg->type == LP_ONNX_ATTR_STRING)
+                min_max |= (agg->s.len == 3 && (!memcmp(agg->s.data, "MIN", 3) || !memcmp(agg->s.data, "MAX", 3)));
+            if (agg && agg->type == LP_ONNX_ATTR_INT) min_max |= agg->i == 2 || agg->i == 3;   /* opset 5 */
+        }
+        if ((is_ensemble(n) || (reads_scores && passes)) && n_marked + n->n_outputs <= om->n_nodes * 4)
+            for (size_t o = 0; o < n->n_outputs; o++) marked[n_marked++] = n->outputs[o];
+    }
+    free(marked);
+    return n_ensembles > 1 || min_max || transformed;
+}
+
 lp_status lp__onnx_load(const uint8_t *bytes, size_t len, lp_model **out, lp_error *err)
 {
     return lp__onnx_load_limited(bytes, len, NULL, out, err);
@@ -595,12 +631,15 @@ lp_status lp__onnx_load_opts(const uint8_t *bytes, size_t len, const lp__onnx_li
         if (strcmp(om.metadata_keys[i], "localpredict") == 0 && !m->embedded_manifest &&
             !(m->embedded_manifest = lp__strndup(om.metadata_values[i], strlen(om.metadata_values[i]))))
             s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
-    if (s == LP_OK && !has_tree_ensemble(&om)) s = lp__embedding_bag_rewrite(&om, err);   /* its inputs become [rows, L] */
-    if (s == LP_OK && !has_tree_ensemble(&om)) s = lp__onnx_dims_collect(&om, opts, m, err);
+    int in_graph = s == LP_OK && has_tree_ensemble(&om) ? trees_in_graph(&om) : 0;
+    if (in_graph < 0) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    int dense = !has_tree_ensemble(&om) || in_graph;
+    if (s == LP_OK && dense) s = lp__embedding_bag_rewrite(&om, err);   /* its inputs become [rows, L] */
+    if (s == LP_OK && dense) s = lp__onnx_dims_collect(&om, opts, m, err);
     if (s == LP_OK)
-        s = !has_tree_ensemble(&om) ? build_dense(&om, bytes, len, m, err)
-            : only_plumbing(&om)    ? build_trees(&om, m, err)
-                                    : build_encoded_trees(&om, bytes, len, m, err);
+        s = dense                ? build_dense(&om, bytes, len, m, err)
+            : only_plumbing(&om) ? build_trees(&om, m, err)
+                                 : build_encoded_trees(&om, bytes, len, m, err);
     lp__onnx_model_free(&om);   /* a no-op when the graph took it over */
     if (s != LP_OK) {
         lp_model_destroy(m);

@@ -58,6 +58,7 @@ typedef struct lowering {
     uint32_t       *visited;      /* per node: stamp of the last tree emission that reached it */
     uint32_t        stamps;       /* the last stamp handed out */
     size_t          node_budget;  /* forest nodes this ensemble may expand into */
+    int            *aggregate;    /* NULL: MIN and MAX refused; else where the aggregate goes (lower_op) */
     /* output forest under construction */
     lp__forest     *f;
     size_t          cap_nodes, n_out_trees, cap_trees;
@@ -827,11 +828,60 @@ static const char *v5_enum(const lowering *L, const char *attr, int64_t dflt, co
     return *s == LP_OK ? names[v] : NULL;
 }
 
+/* MIN and MAX take each tree's leaf as one value per output: every leaf of a
+ * tree must score each output the tree scores exactly once (onnxruntime
+ * skips a leaf's missing outputs and takes the least of duplicates, which a
+ * forest tree per output cannot express), else the model is refused. */
+static lp_status check_min_max_leaves(const lowering *L, const char *agg)
+{
+    uint8_t *scored = malloc(L->n_targets + 1);
+    if (!scored) return lp__fail(L->err, LP_ERR_NOMEM, "out of memory");
+    lp_status s = LP_OK;
+    for (size_t lo = 0; s == LP_OK && lo < L->n_sorted;) {
+        size_t hi = lo, want = 0;
+        int64_t tree = L->nodes[L->tree_first[lo]].tree;
+        while (hi < L->n_sorted && L->nodes[L->tree_first[hi]].tree == tree) hi++;
+        tree_targets(L, lo, hi, scored);
+        for (size_t k = 0; k < L->n_targets; k++) want += scored[k];
+        for (size_t i = lo; s == LP_OK && i < hi; i++) {
+            const onnx_tree_node *n = &L->nodes[L->tree_first[i]];
+            int dup = 0;
+            for (uint32_t j = n->weights + 1; j < n->weights + n->n_weights; j++)
+                dup |= L->weights[j].target == L->weights[j - 1].target;
+            if (n->mode == MODE_LEAF && (n->n_weights != want || dup))
+                s = lp__fail(L->err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": aggregate_function %s with tree %lld's "
+                             "leaf %lld scoring %s (every leaf of a tree must score each output the tree scores "
+                             "once)", L->node->name, agg, (long long)tree, (long long)n->id,
+                             dup ? "an output twice" : "fewer outputs than the tree");
+        }
+        lo = hi;
+    }
+    free(scored);
+    return s;
+}
+
+static lp_status lower(const lp__onnx_node *node, size_t n_features, int double_input, int *aggregate, lp_model *m,
+                       lp_error *err);
+
 lp_status lp__onnx_trees_lower(const lp__onnx_node *node, size_t n_features, int double_input, lp_model *m,
                                lp_error *err)
 {
+    return lower(node, n_features, double_input, NULL, m, err);
+}
+
+lp_status lp__onnx_trees_lower_op(const lp__onnx_node *node, size_t n_features, int *aggregate, lp_model *m,
+                                  lp_error *err)
+{
+    *aggregate = LP__AGGREGATE_SUM;
+    return lower(node, n_features, 0, aggregate, m, err);
+}
+
+static lp_status lower(const lp__onnx_node *node, size_t n_features, int double_input, int *aggregate, lp_model *m,
+                       lp_error *err)
+{
     lowering L;
     memset(&L, 0, sizeof L);
+    L.aggregate = aggregate;
     L.node = node;
     L.err = err;
     L.n_features = n_features;
@@ -861,9 +911,7 @@ lp_status lp__onnx_trees_lower(const lp__onnx_node *node, size_t n_features, int
             transform = v5_enum(&L, "post_transform", 0, v5_transforms, 5, &s);
             if (s == LP_OK) agg = v5_enum(&L, "aggregate_function", 1, v5_aggregates, 4, &s);
             if (s != LP_OK) return s;
-        } else if (L.n_targets > 1)
-            return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": a regressor with %zu targets (one output "
-                            "column per target is not supported yet)", node->name, L.n_targets);
+        }
     }
 
     if (!transform) transform = string_attr(&L, "post_transform", "NONE");
@@ -920,9 +968,13 @@ lp_status lp__onnx_trees_lower(const lp__onnx_node *node, size_t n_features, int
         if (L.n_targets == 1) link = LP__LINK_IDENTITY;
         m->n_groups = L.n_targets;
         if (!agg) agg = string_attr(&L, "aggregate_function", "SUM");
-        if (strcmp(agg, "AVERAGE") != 0 && strcmp(agg, "SUM") != 0) {
+        int min_max = strcmp(agg, "MIN") == 0 || strcmp(agg, "MAX") == 0;
+        if (min_max && L.aggregate) {   /* a graph's tree operator takes each tree's leaf (onnx_tree_op.c) */
+            if ((s = check_min_max_leaves(&L, agg)) != LP_OK) goto done;
+            *L.aggregate = strcmp(agg, "MIN") == 0 ? LP__AGGREGATE_MIN : LP__AGGREGATE_MAX;
+        } else if (strcmp(agg, "AVERAGE") != 0 && strcmp(agg, "SUM") != 0) {
             s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\": aggregate_function %s (SUM and AVERAGE are "
-                         "supported)", node->name, agg);
+                         "supported%s)", node->name, agg, min_max ? "; MIN and MAX inside a graph's dense operators" : "");
             goto done;
         }
         if (strcmp(agg, "AVERAGE") == 0) m->average_divisor = 1;   /* set to the tree count below */

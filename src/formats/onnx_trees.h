@@ -35,4 +35,15 @@
 lp_status lp__onnx_trees_lower(const lp__onnx_node *node, size_t n_features, int double_input, lp_model *m,
                                lp_error *err);
 
+/* How a regressor's trees combine (aggregate_function). */
+enum { LP__AGGREGATE_SUM = 0, LP__AGGREGATE_MIN, LP__AGGREGATE_MAX };
+
+/* The same for a regressor running as one operator of a dense graph
+ * (onnx_tree_op.c): float input, and aggregate_function MIN and MAX are
+ * accepted (*aggregate says which; the forest then holds one tree per
+ * (ONNX tree, output) pair, whose leaf the operator takes as is).  SUM and
+ * AVERAGE give LP__AGGREGATE_SUM with m->average_divisor as usual. */
+lp_status lp__onnx_trees_lower_op(const lp__onnx_node *node, size_t n_features, int *aggregate, lp_model *m,
+                                  lp_error *err);
+
 #endif

@@ -74,8 +74,9 @@ typedef struct lp__op lp__op;
 
 /* Memory an operator needs during one run whose size depends on the data
  * (the strings StringNormalizer writes, the tokens Tokenizer finds), freed
- * when the run ends; and the run's failure, when an operator finds a row it
- * cannot compute (the run stops after that operator). */
+ * when the run ends (NULL while folding constants); and the run's first
+ * failure (lp__run_fail), when an operator finds a row it cannot compute:
+ * the run stops after that operator. */
 typedef struct lp__run_scratch {
     struct lp__arena *arena;
     lp_status         status;
@@ -146,6 +147,8 @@ struct lp__graph {
     size_t      n_fixed_outputs;
     void      **owned;         /* buffers to free with the graph */
     size_t      n_owned, cap_owned;
+    struct lp__graph_owned *destroyed; /* objects freed by their own destructor (lp__graph_own) */
+    size_t      n_destroyed;
     lp__onnx_model source;     /* the decoded file (names, attributes) */
 };
 
@@ -229,6 +232,9 @@ size_t lp__shape_count(const lp__shape *s, size_t n_rows);
 uint32_t lp__graph_add_value(lp__graph *g, const char *name, int32_t dtype, const lp__shape *shape, lp_error *err);
 /* Memory owned by the graph (zeroed); NULL on failure (err filled). */
 void *lp__graph_alloc(lp__graph *g, size_t bytes, lp_error *err);
+/* Hands p to the graph, which calls destroy(p) when it is freed (an
+ * operator's lowered tree ensemble); on failure destroy(p) is called at once. */
+lp_status lp__graph_own(lp__graph *g, void *p, void (*destroy)(void *), lp_error *err);
 /* Data of value v during a run (constant data, the input's feed, or its
  * slice of the run buffer). */
 void *lp__run_data(const lp__run *r, uint32_t v);
@@ -260,6 +266,22 @@ size_t lp__dtype_elem_size(int32_t dtype);   /* bytes per element, strings inclu
 double  lp__dtype_get_f64(int32_t dtype, const void *data, size_t i);
 int64_t lp__dtype_get_i64(int32_t dtype, const void *data, size_t i);
 
+/* Run-time failures: an operator meeting data it cannot compute (a
+ * computed index out of range, a category a strict encoder refuses)
+ * records the run's first failure and returns; the run stops after that
+ * operator and lp__graph_run* return it.  `row` is the batch row (0-based)
+ * the data came from, or SIZE_MAX when none applies: it becomes err->line =
+ * row + 1 (err->column_index = -1), which the callers turn into the file's
+ * line.  While folding constants at load, the failure is a load error. */
+void lp__run_fail(const lp__run *r, const lp__op *op, size_t row, lp_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* The batch row of element `i` of value v during a run: i's row when v's
+ * first dimension is the rows, else SIZE_MAX. */
+size_t lp__run_row(const lp__run *r, uint32_t v, size_t i);
+
 /* Fails with a message naming the node. */
 lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -288,5 +310,8 @@ extern const size_t lp__n_ops_fused;
 extern const lp__op_kind lp__ops_text[];   /* StringNormalizer, Tokenizer, TfIdfVectorizer (ops_text.c) */
 extern const size_t lp__n_ops_text;
 #endif
+/* Tree-ensemble regressors inside a graph (formats/onnx_tree_op.c). */
+extern const lp__op_kind lp__ops_trees[];
+extern const size_t lp__n_ops_trees;
 
 #endif

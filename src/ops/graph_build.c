@@ -94,6 +94,20 @@ void *lp__graph_alloc(lp__graph *g, size_t bytes, lp_error *err)
     return mem;
 }
 
+struct lp__graph_owned { void *p; void (*destroy)(void *); };
+
+lp_status lp__graph_own(lp__graph *g, void *p, void (*destroy)(void *), lp_error *err)
+{
+    struct lp__graph_owned *d = realloc(g->destroyed, (g->n_destroyed + 1) * sizeof *d);
+    if (!d) {
+        destroy(p);
+        return lp__fail(err, LP_ERR_NOMEM, "out of memory building the ONNX graph");
+    }
+    g->destroyed = d;
+    d[g->n_destroyed++] = (struct lp__graph_owned){p, destroy};
+    return LP_OK;
+}
+
 void *lp__run_data(const lp__run *r, uint32_t v)
 {
     const lp__value *val = &r->g->values[v];
@@ -136,6 +150,41 @@ lp_status lp__op_fail(const lp__op *op, lp_error *err, lp_status code, const cha
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     return lp__fail(err, code, "ONNX node \"%s\" (%s): %s", op->name, op->kind->op_type, what);
+}
+
+void lp__run_fail(const lp__run *r, const lp__op *op, size_t row, lp_status code, const char *fmt, ...)
+{
+    lp__run_scratch *scratch = r->scratch;
+    if (!scratch || scratch->status != LP_OK) return;   /* the first failure wins */
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (op->name && op->name[0])
+        scratch->status = lp__fail(scratch->err, code, "ONNX node \"%s\" (%s): %s", op->name, op->kind->op_type, what);
+    else   /* an unnamed node (torch.onnx names them; the helper need not): its output names it */
+        scratch->status = lp__fail(scratch->err, code, "ONNX node computing \"%s\" (%s): %s",
+                              op->n_out ? r->g->values[op->out[0]].name : "", op->kind->op_type, what);
+    if (scratch->err) {
+        scratch->err->line = row == SIZE_MAX ? 0 : row + 1;
+        scratch->err->column_index = -1;
+    }
+}
+
+size_t lp__run_row(const lp__run *r, uint32_t v, size_t i)
+{
+    const lp__shape *s = &r->g->values[v].shape;
+    if (s->rank < 1 || s->dims[0] != LP__BATCH || r->n_rows == 0) return SIZE_MAX;
+    size_t per_row = lp__shape_count(s, r->n_rows) / r->n_rows;
+    return per_row ? i / per_row : SIZE_MAX;
+}
+
+/* Runs the graph's operators in order, stopping at the first that fails. */
+static lp_status run_ops(const lp__run *r)
+{
+    for (size_t i = 0; i < r->g->n_ops && r->scratch->status == LP_OK; i++) r->g->ops[i].kind->run(r, &r->g->ops[i]);
+    return r->scratch->status;
 }
 
 const void *lp__const_input(const lp__graph *g, const lp__op *op, int i, int32_t dtype, lp_error *err)
@@ -202,6 +251,7 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
 #ifndef LP_NO_TEXT
         {lp__ops_text, &lp__n_ops_text},
 #endif
+        {lp__ops_trees, &lp__n_ops_trees},
     };
     const char *domain = strcmp(n->domain, "ai.onnx") == 0 ? "" : n->domain;
     for (size_t f = 0; f < sizeof families / sizeof *families; f++)
@@ -310,8 +360,13 @@ static lp_status fold(lp__graph *g, lp__op *op, lp_error *err)
         if (!v->data) return err->code;
         v->is_const = 1;
     }
-    lp__run r = {g, NULL, NULL, 0, NULL};
+    lp__run_scratch scratch = {NULL, LP_OK, err};   /* no operator that allocates takes constants */
+    lp__run r = {g, NULL, NULL, 0, &scratch};
     op->kind->run(&r, op);
+    if (scratch.status != LP_OK) {   /* constants the operator refuses: a bad model, whatever a row would have been */
+        if (err) err->code = LP_ERR_BAD_MODEL, err->line = 0;
+        return LP_ERR_BAD_MODEL;
+    }
     /* A shape that holds the rows' count stays marked through the
      * operators that move its elements (Gather, Concat, Slice, ...). */
     int batch = 0;
@@ -864,7 +919,7 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
                                          : NULL;
         }
         lp__run r = {g, buffer, part, n, &scratch};
-        for (size_t i = 0; i < g->n_ops && scratch.status == LP_OK; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+        run_ops(&r);
         if (scratch.status == LP_OK)
             lp__dtype_convert(LP_ONNX_FLOAT, scores + start * g->n_outputs, o->dtype, lp__run_data(&r, g->output),
                               n * g->n_outputs);
@@ -996,7 +1051,7 @@ lp_status lp__graph_run_fixed(const lp__graph *g, const lp__graph_feed *feeds, v
     lp__run_scratch scratch = {&arena, LP_OK, err};
     lp__run r = {g, malloc(g->row_bytes + 16), feeds, 1, &scratch};
     if (!r.buffer) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model");
-    for (size_t i = 0; i < g->n_ops && scratch.status == LP_OK; i++) g->ops[i].kind->run(&r, &g->ops[i]);
+    run_ops(&r);
     for (size_t i = 0; scratch.status == LP_OK && i < g->n_fixed_outputs; i++) {
         const lp__value *v = &g->values[g->fixed_outputs[i]];
         memcpy(outputs[i], lp__run_data(&r, g->fixed_outputs[i]), lp__shape_count(&v->shape, 1) *
@@ -1012,6 +1067,8 @@ void lp__graph_free(lp__graph *g)
     if (!g) return;
     for (size_t i = 0; i < g->n_owned; i++) free(g->owned[i]);
     free(g->owned);
+    for (size_t i = 0; i < g->n_destroyed; i++) g->destroyed[i].destroy(g->destroyed[i].p);
+    free(g->destroyed);
     free(g->values);
     free(g->ops);
     lp__onnx_model_free(&g->source);

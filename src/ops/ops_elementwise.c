@@ -284,14 +284,15 @@ typedef struct bwalk {
     size_t at[3];
 } bwalk;
 
-static void bwalk_init(bwalk *w, const lp__run *r, const lp__op *op, int n_ops, uint32_t y)
+/* The walk over y for the operands `in` (at most 3). */
+static void bwalk_init_values(bwalk *w, const lp__run *r, const uint32_t *in, int n_ops, uint32_t y)
 {
     const lp__graph *g = r->g;
     w->rank = g->values[y].shape.rank;
     w->n_ops = n_ops;
     lp__run_dims(r, y, w->dims);
     for (int j = 0; j < n_ops; j++) {
-        const lp__shape *s = &g->values[op->in[j]].shape;
+        const lp__shape *s = &g->values[in[j]].shape;
         size_t stride = 1;
         for (int k = w->rank - 1; k >= 0; k--) {
             int ik = k - (w->rank - s->rank);
@@ -302,6 +303,11 @@ static void bwalk_init(bwalk *w, const lp__run *r, const lp__op *op, int n_ops, 
         w->at[j] = 0;
     }
     memset(w->idx, 0, sizeof w->idx);
+}
+
+static void bwalk_init(bwalk *w, const lp__run *r, const lp__op *op, int n_ops, uint32_t y)
+{
+    bwalk_init_values(w, r, op->in, n_ops, y);
 }
 
 static inline void bwalk_next(bwalk *w)
@@ -562,15 +568,96 @@ BINARY(and, B_AND)
 BINARY(or, B_OR)
 BINARY(xor, B_XOR)
 
-/* Max and Min take one or more inputs (opset 8+); two are supported. */
+/* ---- variadic: Max, Min, Sum, Mean ------------------------------------------------------ */
+
+/* Max, Min, Sum and Mean take one or more inputs (opset 8+: up to
+ * LP__MAX_OP_INPUTS here), broadcast together by numpy's rule.  The output
+ * folds them left to right as onnxruntime does, ((x0 op x1) op x2) ..., in
+ * the inputs' dtype; Mean then divides by their count.  NaN propagates
+ * through Max and Min (apply_f32). */
+static lp_status build_variadic_as(lp__graph *g, lp__op *op, const lp__onnx_node *node, int which, int mean,
+                                   lp_error *err)
+{
+    if (op->n_in < 1) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
+    lp__shape shape = {0, {0}};
+    int d = -1;
+    for (int i = 0; i < op->n_in; i++) {
+        const lp__value *x = lp__op_input(g, op, i, err);
+        if (!x) return err->code;
+        if (x->holds_batch)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "arithmetic on the number of rows (export the model "
+                               "with fixed dimensions other than the batch)");
+        if (d < 0) d = x->dtype;
+        int ints = d == LP_ONNX_INT64 || d == LP_ONNX_INT32;
+        if (x->dtype != d || !(d == LP_ONNX_FLOAT || d == LP_ONNX_DOUBLE || (ints && !mean)))
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input %d holds %s and input 1 %s (one type, %s, is "
+                               "supported)", i + 1, lp__onnx_dtype_name(x->dtype), lp__onnx_dtype_name(d),
+                               mean ? "float or double" : "float, double, int64 or int32");
+        lp__shape joined;
+        lp_status s = broadcast(op, &shape, &x->shape, &joined, err);
+        if (s != LP_OK) return s;
+        shape = joined;
+    }
+    op->iattr[0] = which;
+    op->iattr[1] = mean;
+    return lp__op_output(g, op, node, 0, d, &shape, err);
+}
+
 static lp_status build_max(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    return build_binary_as(g, op, node, B_MAX, err);
+    return build_variadic_as(g, op, node, B_MAX, 0, err);
 }
 
 static lp_status build_min(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    return build_binary_as(g, op, node, B_MIN, err);
+    return build_variadic_as(g, op, node, B_MIN, 0, err);
+}
+
+static lp_status build_sum(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    return build_variadic_as(g, op, node, B_ADD, 0, err);
+}
+
+static lp_status build_mean(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    return build_variadic_as(g, op, node, B_ADD, 1, err);
+}
+
+/* y = x0 broadcast, then y = APPLY(y, xj) for each further input. */
+#define VARIADIC_LOOPS(T, APPLY)                                                                   \
+    do {                                                                                           \
+        T *y_ = py;                                                                                \
+        for (int j = 0; j < op->n_in; j++) {                                                       \
+            const T *x_ = lp__run_data(r, op->in[j]);                                              \
+            bwalk w;                                                                               \
+            bwalk_init_values(&w, r, &op->in[j], 1, op->out[0]);                                   \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                y_[i] = j == 0 ? x_[w.at[0]] : APPLY(which, y_[i], x_[w.at[0]]);                   \
+                bwalk_next(&w);                                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static void run_variadic(const lp__run *r, const lp__op *op)
+{
+    const lp__value *yv = &r->g->values[op->out[0]];
+    void *py = lp__run_data(r, op->out[0]);
+    size_t n = lp__shape_count(&yv->shape, r->n_rows);
+    int which = op->iattr[0];
+    switch (yv->dtype) {
+    case LP_ONNX_FLOAT:
+        VARIADIC_LOOPS(float, apply_f32);
+        if (op->iattr[1])
+            for (size_t i = 0; i < n; i++) ((float *)py)[i] /= (float)op->n_in;
+        break;
+    case LP_ONNX_DOUBLE:
+        VARIADIC_LOOPS(double, apply_f64);
+        if (op->iattr[1])
+            for (size_t i = 0; i < n; i++) ((double *)py)[i] /= (double)op->n_in;
+        break;
+    case LP_ONNX_INT64: VARIADIC_LOOPS(int64_t, apply_int64_t); break;
+    default: VARIADIC_LOOPS(int32_t, apply_int32_t); break;
+    }
 }
 
 /* Where(condition, X, Y): X where the condition holds, else Y, all three
@@ -802,8 +889,9 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"Cast", "", build_cast, run_cast},
     {"Add", "", build_add, run_binary},        {"Sub", "", build_sub, run_binary},
     {"Mul", "", build_mul, run_binary},        {"Div", "", build_div, run_binary},
-    {"Pow", "", build_pow, run_binary},        {"Max", "", build_max, run_binary},
-    {"Min", "", build_min, run_binary},
+    {"Pow", "", build_pow, run_binary},        {"Max", "", build_max, run_variadic},
+    {"Min", "", build_min, run_variadic},      {"Sum", "", build_sum, run_variadic},
+    {"Mean", "", build_mean, run_variadic},
     {"Equal", "", build_equal, run_binary},    {"Less", "", build_less, run_binary},
     {"Greater", "", build_greater, run_binary},
     {"LessOrEqual", "", build_less_equal, run_binary}, {"GreaterOrEqual", "", build_greater_equal, run_binary},

@@ -353,8 +353,9 @@ static long find_key(int32_t dtype, const void *x, size_t i, const lp__onnx_byte
 }
 
 /* OneHotEncoder: each element becomes C floats, 1 at its category's place.
- * A value outside the categories gives zeros; with zeros = 0 onnxruntime
- * fails the run instead (the CSV check names such cells, see onnx_load.c). */
+ * A value outside the categories gives zeros; with zeros = 0 it fails the
+ * run, naming the row, as onnxruntime does (a string input read only by
+ * such encoders is checked earlier, naming the cell: see g->known). */
 typedef struct onehot_params { const lp__onnx_bytes *strings; const int64_t *ints; size_t n; } onehot_params;
 
 static lp_status build_one_hot(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
@@ -377,6 +378,8 @@ static lp_status build_one_hot(lp__graph *g, lp__op *op, const lp__onnx_node *no
     if (!p) return err->code;
     *p = (onehot_params){cs ? cs->strings : NULL, ci ? ci->ints : NULL, n};
     op->params = p;
+    const lp__onnx_attr *zeros = lp__onnx_attr_find(node, "zeros");
+    op->iattr[0] = zeros && zeros->type == LP_ONNX_ATTR_INT && zeros->i == 0;   /* strict */
     lp__shape shape = x->shape;
     shape.dims[shape.rank++] = (int64_t)n;
     return lp__op_output(g, op, node, 0, LP_ONNX_FLOAT, &shape, err);
@@ -393,6 +396,16 @@ static void run_one_hot(const lp__run *r, const lp__op *op)
     for (size_t i = 0; i < n; i++) {
         long j = find_key(xv->dtype, x, i, p->strings, p->ints, NULL, p->n);
         if (j >= 0) y[i * p->n + (size_t)j] = 1.0f;
+        else if (op->iattr[0]) {
+            size_t row = lp__run_row(r, op->in[0], i);
+            if (xv->dtype == LP_ONNX_STRING)
+                lp__run_fail(r, op, row, LP_ERR_UNKNOWN_CATEGORY, "a string it does not list (zeros = 0 refuses "
+                             "unknown categories)");
+            else
+                lp__run_fail(r, op, row, LP_ERR_UNKNOWN_CATEGORY, "%lld is not among its categories (zeros = 0 "
+                             "refuses unknown categories)", (long long)lp__dtype_get_i64(xv->dtype, x, i));
+            return;
+        }
     }
 }
 

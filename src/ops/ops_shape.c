@@ -475,7 +475,8 @@ static void run_transpose(const lp__run *r, const lp__op *op)
 
 /* Gather(data, indices, axis): data's slices along axis at the indices
  * (negative ones count from the end).  Constant indices are checked at
- * build time; computed ones (token ids) out of range give zeros. */
+ * build time; a computed one (a token id) out of range fails the run,
+ * naming its row, as onnxruntime fails it. */
 static lp_status build_gather(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
     const lp__value *data = lp__op_input(g, op, 0, err), *idx = lp__op_input(g, op, 1, err);
@@ -522,10 +523,85 @@ static void run_gather(const lp__run *r, const lp__op *op)
         for (size_t i = 0; i < n_idx; i++) {
             int64_t v = lp__dtype_get_i64(iv->dtype, idx, i);
             if (v < 0) v += (int64_t)limit;
-            char *dst = out + (o * n_idx + i) * inner;
-            if (v < 0 || (size_t)v >= limit) memset(dst, 0, inner);
-            else memcpy(dst, data + (o * limit + (size_t)v) * inner, inner);
+            if (v < 0 || (size_t)v >= limit) {
+                size_t row = lp__run_row(r, op->in[1], i);
+                lp__run_fail(r, op, row, LP_ERR_BAD_NUMBER, "index %lld%s is outside dimension %d's %zu values",
+                             (long long)lp__dtype_get_i64(iv->dtype, idx, i), row == SIZE_MAX ? "" :
+                             ", computed from the row,", axis, limit);
+                return;
+            }
+            memcpy(out + (o * n_idx + i) * inner, data + (o * limit + (size_t)v) * inner, inner);
         }
+}
+
+/* GatherElements(data, indices, axis): out[i] = data[i with its axis
+ * coordinate replaced by indices[i]]; both of one rank, indices no larger
+ * than data along the other axes (the rows alike).  Constant indices are
+ * checked at build time, computed ones at run time (the row is named). */
+static lp_status build_gather_elements(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *data = lp__op_input(g, op, 0, err), *idx = lp__op_input(g, op, 1, err);
+    if (!data || !idx) return err->code;
+    int axis = norm_axis(int_attr(node, "axis", 0), data->shape.rank);
+    if (axis < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis of a rank-%d value", data->shape.rank);
+    if (idx->dtype != LP_ONNX_INT64 && idx->dtype != LP_ONNX_INT32)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices hold %s (int64 or int32 expected)",
+                           lp__onnx_dtype_name(idx->dtype));
+    if (idx->shape.rank != data->shape.rank)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices of rank %d for data of rank %d", idx->shape.rank,
+                           data->shape.rank);
+    if (data->shape.dims[axis] == LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "gathering rows of the batch");
+    for (int k = 0; k < data->shape.rank; k++) {
+        int64_t dd = data->shape.dims[k], di = idx->shape.dims[k];
+        if ((dd == LP__BATCH) != (di == LP__BATCH) || (k != axis && dd != LP__BATCH && di > dd))
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices dimension %d (%lld) does not fit data's (%lld)", k,
+                               (long long)di, (long long)dd);
+    }
+    int64_t limit = data->shape.dims[axis];
+    if (idx->is_const)
+        for (size_t i = 0; i < lp__shape_count(&idx->shape, 0); i++) {
+            int64_t v = lp__dtype_get_i64(idx->dtype, idx->data, i);
+            if (v < -limit || v >= limit)
+                return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "index %lld is outside dimension %d's %lld",
+                                   (long long)v, axis, (long long)limit);
+        }
+    op->iattr[0] = axis;
+    lp__shape shape = idx->shape;
+    return lp__op_output(g, op, node, 0, data->dtype, &shape, err);
+}
+
+static void run_gather_elements(const lp__run *r, const lp__op *op)
+{
+    const lp__value *dv = &r->g->values[op->in[0]], *iv = &r->g->values[op->in[1]];
+    int rank = dv->shape.rank, axis = op->iattr[0];
+    size_t dd[LP__MAX_RANK], id[LP__MAX_RANK], stride[LP__MAX_RANK], at[LP__MAX_RANK] = {0};
+    lp__run_dims(r, op->in[0], dd);
+    lp__run_dims(r, op->in[1], id);
+    size_t size = lp__dtype_elem_size(dv->dtype), n = lp__shape_count(&iv->shape, r->n_rows);
+    size_t st = 1;
+    for (int k = rank - 1; k >= 0; k--) {
+        stride[k] = st;
+        st *= dd[k];
+    }
+    const char *data = lp__run_data(r, op->in[0]);
+    const void *idx = lp__run_data(r, op->in[1]);
+    char *out = lp__run_data(r, op->out[0]);
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = lp__dtype_get_i64(iv->dtype, idx, i);
+        if (v < 0) v += (int64_t)dd[axis];
+        if (v < 0 || (size_t)v >= dd[axis]) {
+            size_t row = lp__run_row(r, op->in[1], i);
+            lp__run_fail(r, op, row, LP_ERR_BAD_NUMBER, "index %lld%s is outside dimension %d's %zu values",
+                         (long long)lp__dtype_get_i64(iv->dtype, idx, i), row == SIZE_MAX ? "" :
+                         ", computed from the row,", axis, dd[axis]);
+            return;
+        }
+        size_t off = 0;
+        for (int k = 0; k < rank; k++) off += (k == axis ? (size_t)v : at[k]) * stride[k];
+        memcpy(out + i * size, data + off * size, size);
+        for (int k = rank - 1; k >= 0 && ++at[k] == id[k]; k--) at[k] = 0;   /* the next index */
+    }
 }
 
 /* ---- Slice ----------------------------------------------------------------------- */
@@ -646,6 +722,7 @@ const lp__op_kind lp__ops_shape[] = {
     {"Constant", "", build_constant, run_copy}, {"Dropout", "", build_dropout, run_dropout},
     {"Shape", "", build_shape, run_copy},       {"Size", "", build_size, run_copy},       {"ConstantOfShape", "", build_constant_of_shape, run_constant_of_shape},
     {"Transpose", "", build_transpose, run_transpose}, {"Gather", "", build_gather, run_gather},
+    {"GatherElements", "", build_gather_elements, run_gather_elements},
     {"Slice", "", build_slice, run_slice},
 };
 const size_t lp__n_ops_shape = sizeof lp__ops_shape / sizeof *lp__ops_shape;

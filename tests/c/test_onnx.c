@@ -172,6 +172,10 @@ static const char *const ml_cases[] = {
     "skl_onehot_empty_na_strings",
     /* StandardScaler + MLPClassifier (MatMul, Add, Relu/Tanh, Softmax or Sigmoid → [1 - p, p]) */
     "skl_scaler_mlp_binary", "skl_scaler_mlp_multiclass",
+    /* gen_onnx_rest.py: tree regressors as graph operators (MIN, MAX, 3 targets into a Softmax), the variadic
+     * Max / Min / Sum / Mean, an int64 OneHotEncoder with zeros = 0 */
+    "trees_regressor_min_2t", "trees_regressor_max_1t", "trees_v5_max_3t", "trees_multitarget_softmax",
+    "trees_two_regressors_add", "dense_variadic", "onehot_int64_strict",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -198,6 +202,29 @@ LP_TEST(strict_one_hot_refuses_unknown_category)
         lp_test_table_free(&t);
         lp_test_csv_free(&csv);
     }
+    lp_model_destroy(m);
+}
+
+/* The same rule on an int64 column (gen_onnx_rest.py, onehot_int64_strict):
+ * the encoder itself fails the run, naming the node and the row. */
+LP_TEST(strict_int64_one_hot_fails_the_run)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/onehot_int64_strict/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    static const char *const text = "code,x\n1,0.5\n5,1\n3,0.25\n";
+    lp_test_csv csv;
+    LP_CHECK(lp_test_csv_parse(text, strlen(text), &csv), "csv");
+    lp_test_table t;
+    lp_test_table_from_csv(&csv, LP_COL_F64, &t);
+    float proba[3 * 4];
+    s = lp_model_predict_table(m, &t.table, NULL, proba, NULL, &err);
+    LP_CHECK(s == LP_ERR_UNKNOWN_CATEGORY && strstr(err.message, "row 3: ONNX node \"onehot\" (OneHotEncoder): 3 is "
+                                                    "not among its categories"),
+             "%s: %s", lp_status_code(s), err.message);
+    lp_test_table_free(&t);
+    lp_test_csv_free(&csv);
     lp_model_destroy(m);
 }
 
@@ -312,12 +339,51 @@ LP_TEST(typed_feeds_int64_token_ids)
     free(bytes);
 }
 
+/* A computed Gather index outside the table fails the run with an error
+ * naming the node and the row (it gave zeros before), natively as in
+ * onnxruntime; in range, negative ones count from the end.  The model:
+ * tokens int64 [N, 4] -> Gather(table [10, 3]) -> ReduceMean -> Softmax. */
+LP_TEST(gather_index_out_of_range_fails_the_run)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/text_model/gather_small/model.onnx", &len);
+    lp__onnx_model om;
+    lp__graph *g = NULL;
+    lp_error err;
+    if (!LP_CHECK(bytes != NULL, "model missing") || !LP_CHECK_STATUS(lp__onnx_decode(bytes, len, &om, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err)) {
+        free(bytes);
+        return;
+    }
+    float scores[3 * 3];
+    int64_t good[3 * 4] = {0, 1, 2, 3, 9, -1, -10, 4, 5, 5, 5, 5};
+    lp__graph_feed feed = {LP_ONNX_INT64, good};
+    LP_CHECK_STATUS(lp__graph_run_feeds(g, &feed, 3, scores, &err), LP_OK, &err);
+    static const int64_t bad_ids[] = {10, -11, 1000000};
+    for (size_t k = 0; k < sizeof bad_ids / sizeof *bad_ids; k++) {
+        int64_t ids[3 * 4] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1};
+        ids[4 + k] = bad_ids[k];   /* row 2 */
+        feed.data = ids;
+        lp_status s = lp__graph_run_feeds(g, &feed, 3, scores, &err);
+        char want[64];
+        snprintf(want, sizeof want, "index %lld, computed from the row,", (long long)bad_ids[k]);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && err.line == 2 && err.column_index == -1 && strstr(err.message, want) &&
+                     strstr(err.message, "ONNX node computing \"emb\" (Gather)") && strstr(err.message, "dimension 0's 10 values"),
+                 "id %lld: %s line %lld: %s", (long long)bad_ids[k], lp_status_code(s), (long long)err.line,
+                 err.message);
+    }
+    lp__graph_free(g);
+    free(bytes);
+}
+
 void test_onnx(void)
 {
+    LP_RUN(gather_index_out_of_range_fails_the_run);
     LP_RUN(typed_feeds_int64_token_ids);
     LP_RUN(fixtures_match_onnxruntime);
     LP_RUN(info_matches_meta);
     LP_RUN(broken_models_are_refused);
     LP_RUN(ml_fixtures_match_onnxruntime);
     LP_RUN(strict_one_hot_refuses_unknown_category);
+    LP_RUN(strict_int64_one_hot_fails_the_run);
 }
