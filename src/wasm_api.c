@@ -44,44 +44,12 @@ EXPORT double lp_wasm_error_node(const lp_error *e) { return (double)e->node; }
 EXPORT double lp_wasm_error_tree(const lp_error *e) { return (double)e->tree; }
 
 /* ---- models ---- */
-/* Loads a model; parts are the named files of an ensemble
- * (lp_load_options.parts, built with lp_wasm_parts_*), or NULL.  The limits
- * are doubles (JS numbers); 0 = the default, the JS side checks the range. */
-EXPORT int lp_wasm_model_load_parts(const uint8_t *bytes, size_t len, const char *manifest,
-                                    size_t manifest_len, const char *overrides, size_t overrides_len,
-                                    const char *manifest_name, double max_model_bytes, double max_nodes,
-                                    double max_tree_depth, double max_tensor_elements, double max_graph_nodes,
-                                    double max_graph_ops, const lp_part *parts, size_t n_parts,
-                                    lp_error *err, lp_model **out)
-{
-    lp_load_options o = lp_load_options_default();
-    o.max_model_bytes = (size_t)max_model_bytes;
-    o.max_nodes = (size_t)max_nodes;
-    o.max_tree_depth = (unsigned)max_tree_depth;
-    o.max_tensor_elements = (size_t)max_tensor_elements;
-    o.max_graph_nodes = (size_t)max_graph_nodes;
-    o.max_graph_ops = (size_t)max_graph_ops;
-    o.manifest = manifest;
-    o.manifest_len = manifest_len;
-    o.overrides = overrides;
-    o.overrides_len = overrides_len;
-    o.manifest_name = manifest_name;
-    o.parts = parts;
-    o.n_parts = n_parts;
-    return (int)lp_model_load(bytes, len, &o, out, err);
-}
-EXPORT int lp_wasm_model_load(const uint8_t *bytes, size_t len, const char *manifest,
-                              size_t manifest_len, const char *overrides, size_t overrides_len,
-                              const char *manifest_name, double max_model_bytes, double max_nodes,
-                              double max_tree_depth, double max_tensor_elements, double max_graph_nodes,
-                              double max_graph_ops, lp_error *err, lp_model **out)
-{
-    return lp_wasm_model_load_parts(bytes, len, manifest, manifest_len, overrides, overrides_len, manifest_name,
-                                    max_model_bytes, max_nodes, max_tree_depth, max_tensor_elements,
-                                    max_graph_nodes, max_graph_ops, NULL, 0, err, out);
-}
-/* lp_wasm_model_load_parts with the model bytes' SHA-256 computed by the
- * caller (lp_load_options.source_sha256; 0 = the engine hashes them). */
+/* Loads a model; parts are the named files of an ensemble or a text model
+ * (lp_load_options.parts, built with lp_wasm_parts_*), or NULL; sha256 the
+ * model bytes' SHA-256 computed by the caller (lp_load_options.source_sha256),
+ * or NULL: the engine hashes them.  The limits are doubles (JS numbers); 0 =
+ * the default, the JS side checks the range.  The shorter forms below leave
+ * the last options out. */
 EXPORT int lp_wasm_model_load_hashed(const uint8_t *bytes, size_t len, const char *manifest,
                                      size_t manifest_len, const char *overrides, size_t overrides_len,
                                      const char *manifest_name, double max_model_bytes, double max_nodes,
@@ -105,6 +73,27 @@ EXPORT int lp_wasm_model_load_hashed(const uint8_t *bytes, size_t len, const cha
     o.n_parts = n_parts;
     o.source_sha256 = sha256;
     return (int)lp_model_load(bytes, len, &o, out, err);
+}
+EXPORT int lp_wasm_model_load_parts(const uint8_t *bytes, size_t len, const char *manifest,
+                                    size_t manifest_len, const char *overrides, size_t overrides_len,
+                                    const char *manifest_name, double max_model_bytes, double max_nodes,
+                                    double max_tree_depth, double max_tensor_elements, double max_graph_nodes,
+                                    double max_graph_ops, const lp_part *parts, size_t n_parts,
+                                    lp_error *err, lp_model **out)
+{
+    return lp_wasm_model_load_hashed(bytes, len, manifest, manifest_len, overrides, overrides_len, manifest_name,
+                                     max_model_bytes, max_nodes, max_tree_depth, max_tensor_elements,
+                                     max_graph_nodes, max_graph_ops, parts, n_parts, NULL, err, out);
+}
+EXPORT int lp_wasm_model_load(const uint8_t *bytes, size_t len, const char *manifest,
+                              size_t manifest_len, const char *overrides, size_t overrides_len,
+                              const char *manifest_name, double max_model_bytes, double max_nodes,
+                              double max_tree_depth, double max_tensor_elements, double max_graph_nodes,
+                              double max_graph_ops, lp_error *err, lp_model **out)
+{
+    return lp_wasm_model_load_parts(bytes, len, manifest, manifest_len, overrides, overrides_len, manifest_name,
+                                    max_model_bytes, max_nodes, max_tree_depth, max_tensor_elements,
+                                    max_graph_nodes, max_graph_ops, NULL, 0, err, out);
 }
 /* The named files of an ensemble (lp_load_options.parts), set one at a time. */
 EXPORT lp_part *lp_wasm_parts_new(size_t n) { return calloc(n ? n : 1, sizeof(lp_part)); }
