@@ -34,8 +34,8 @@ const MIME = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.html': 'te
 const served = [root, work];
 const server = http.createServer((req, res) => {
   const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const base = rel.startsWith('/work/') ? work : root;
-  const file = path.resolve(base, '.' + (base === work ? rel.slice('/work'.length) : rel));
+  const base = rel.startsWith('/workload/') ? work : root;
+  const file = path.resolve(base, '.' + (base === work ? rel.slice('/workload'.length) : rel));
   if (!served.some((s) => file.startsWith(s + path.sep)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
     res.writeHead(404);
     res.end();
@@ -67,8 +67,8 @@ try {
     const lp = window.localpredict;
     const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
     lp.setEngine({ wasm: { simd: await bytes('/wasm/build/localpredict.wasm'), scalar: await bytes('/wasm/build/localpredict-scalar.wasm') } });
-    window.benchModel = await bytes('/work/w1_gbdt.json');
-    window.benchFile = new File([await bytes('/work/w1.csv')], 'w1.csv', { type: 'text/csv' });
+    window.benchModel = await bytes('/workload/w1_gbdt.json');
+    window.benchFile = new File([await bytes('/workload/w1.csv')], 'w1.csv', { type: 'text/csv' });
     (await lp.loadModel(window.benchModel)).dispose();   // the engine compiled, as on a page that has loaded
   });
   const runPage = (jobs) => page.evaluate(async (jobs) => {
