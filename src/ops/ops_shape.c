@@ -473,21 +473,33 @@ static void run_transpose(const lp__run *r, const lp__op *op)
 
 /* ---- Gather ---------------------------------------------------------------------- */
 
+/* What Gather and GatherElements check alike: data and integer indices, an
+ * axis of data's rank that is not the rows'.  Fills data, idx and axis. */
+static lp_status gather_inputs(lp__graph *g, lp__op *op, const lp__onnx_node *node, const lp__value **data,
+                               const lp__value **idx, int *axis, lp_error *err)
+{
+    *data = lp__op_input(g, op, 0, err), *idx = lp__op_input(g, op, 1, err);
+    if (!*data || !*idx) return err->code;
+    *axis = norm_axis(int_attr(node, "axis", 0), (*data)->shape.rank);
+    if (*axis < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis of a rank-%d value", (*data)->shape.rank);
+    if ((*idx)->dtype != LP_ONNX_INT64 && (*idx)->dtype != LP_ONNX_INT32)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices hold %s (int64 or int32 expected)",
+                           lp__onnx_dtype_name((*idx)->dtype));
+    if ((*data)->shape.dims[*axis] == LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "gathering rows of the batch");
+    return LP_OK;
+}
+
 /* Gather(data, indices, axis): data's slices along axis at the indices
  * (negative ones count from the end).  Constant indices are checked at
  * build time; a computed one (a token id) out of range fails the run,
  * naming its row, as onnxruntime fails it. */
 static lp_status build_gather(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *data = lp__op_input(g, op, 0, err), *idx = lp__op_input(g, op, 1, err);
-    if (!data || !idx) return err->code;
-    int axis = norm_axis(int_attr(node, "axis", 0), data->shape.rank);
-    if (axis < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis of a rank-%d value", data->shape.rank);
-    if (idx->dtype != LP_ONNX_INT64 && idx->dtype != LP_ONNX_INT32)
-        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices hold %s (int64 or int32 expected)",
-                           lp__onnx_dtype_name(idx->dtype));
-    if (data->shape.dims[axis] == LP__BATCH)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "gathering rows of the batch");
+    const lp__value *data, *idx;
+    int axis;
+    lp_status s = gather_inputs(g, op, node, &data, &idx, &axis, err);
+    if (s != LP_OK) return s;
     int rank = data->shape.rank - 1 + idx->shape.rank;
     if (rank > LP__MAX_RANK) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "an output of rank %d", rank);
     int64_t limit = data->shape.dims[axis];
@@ -540,18 +552,13 @@ static void run_gather(const lp__run *r, const lp__op *op)
  * checked at build time, computed ones at run time (the row is named). */
 static lp_status build_gather_elements(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *data = lp__op_input(g, op, 0, err), *idx = lp__op_input(g, op, 1, err);
-    if (!data || !idx) return err->code;
-    int axis = norm_axis(int_attr(node, "axis", 0), data->shape.rank);
-    if (axis < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis of a rank-%d value", data->shape.rank);
-    if (idx->dtype != LP_ONNX_INT64 && idx->dtype != LP_ONNX_INT32)
-        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices hold %s (int64 or int32 expected)",
-                           lp__onnx_dtype_name(idx->dtype));
+    const lp__value *data, *idx;
+    int axis;
+    lp_status s = gather_inputs(g, op, node, &data, &idx, &axis, err);
+    if (s != LP_OK) return s;
     if (idx->shape.rank != data->shape.rank)
         return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices of rank %d for data of rank %d", idx->shape.rank,
                            data->shape.rank);
-    if (data->shape.dims[axis] == LP__BATCH)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "gathering rows of the batch");
     for (int k = 0; k < data->shape.rank; k++) {
         int64_t dd = data->shape.dims[k], di = idx->shape.dims[k];
         if ((dd == LP__BATCH) != (di == LP__BATCH) || (k != axis && dd != LP__BATCH && di > dd))

@@ -119,6 +119,12 @@ void lp_test_str_addf(lp_test_str *s, const char *fmt, ...)
     ;
 void lp_test_str_free(lp_test_str *s);
 
+/* A text (or any) model's CSV job over `in`, pushed in chunks of `chunk`
+ * bytes (0: at once) in batches of 5 rows, its output appended to out
+ * (test_text.c; test_tfidf.c uses it too). */
+lp_status lp_test_run_text_job(const lp_model *m, const uint8_t *in, size_t len, size_t chunk, lp_test_str *out,
+                               lp_error *err);
+
 /* A copy of `text` with the one occurrence of `from` replaced by `to`.  A
  * `from` that is absent or occurs twice fails the current test (so a mutation
  * can never silently do nothing) and returns NULL. */

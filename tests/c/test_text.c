@@ -727,8 +727,8 @@ static lp_status load_text_model(const char *dir, const char *manifest_override,
 }
 
 /* The job's output for input, pushed in chunks of `chunk` bytes (0: at once). */
-static lp_status run_text_job(const lp_model *m, const uint8_t *in, size_t len, size_t chunk, lp_test_str *out,
-                              lp_error *err)
+lp_status lp_test_run_text_job(const lp_model *m, const uint8_t *in, size_t len, size_t chunk, lp_test_str *out,
+                               lp_error *err)
 {
     lp_job *job = NULL;
     lp_job_options jo = lp_job_options_default();
@@ -754,7 +754,7 @@ static void check_keras_embedding_output(const lp_model *m, const uint8_t *in, s
     lp_error err;
     for (size_t chunk = 0; chunk <= 7; chunk += 7) {
         lp_test_str out = {0};
-        if (!LP_CHECK_STATUS(run_text_job(m, in, in_len, chunk, &out, &err), LP_OK, &err)) {
+        if (!LP_CHECK_STATUS(lp_test_run_text_job(m, in, in_len, chunk, &out, &err), LP_OK, &err)) {
             lp_test_str_free(&out);
             continue;
         }
@@ -797,10 +797,10 @@ LP_TEST(text_model_keras_embedding_matches_onnxruntime)
     /* errors: a CSV without the text column, a text cell that is not UTF-8 */
     lp_test_str out = {0};
     static const char no_text[] = "id,text\n1,great\n";
-    LP_CHECK_STATUS(run_text_job(m, (const uint8_t *)no_text, sizeof no_text - 1, 0, &out, &err), LP_ERR_MISSING_COLUMN, &err);
+    LP_CHECK_STATUS(lp_test_run_text_job(m, (const uint8_t *)no_text, sizeof no_text - 1, 0, &out, &err), LP_ERR_MISSING_COLUMN, &err);
     LP_CHECK_CONTAINS(err.message, "review");
     static const char bad[] = "id,review\n1,great\n2,caf\xE9\n";
-    LP_CHECK_STATUS(run_text_job(m, (const uint8_t *)bad, sizeof bad - 1, 0, &out, &err), LP_ERR_BAD_CSV, &err);
+    LP_CHECK_STATUS(lp_test_run_text_job(m, (const uint8_t *)bad, sizeof bad - 1, 0, &out, &err), LP_ERR_BAD_CSV, &err);
     LP_CHECK_EQ_INT(err.line, 3);
     LP_CHECK_STR(err.column, "review");
     LP_CHECK_CONTAINS(err.message, "byte 0xE9 at position 4");
@@ -831,7 +831,7 @@ static void check_text_case(const char *dir, int n_classes, int multilabel, cons
     lp_test_str out = {0};
     if (!LP_CHECK(in && expected, "%s: fixture files", dir) ||
         !LP_CHECK_STATUS(load_text_model(dir, NULL, &m, &err), LP_OK, &err) ||
-        !LP_CHECK_STATUS(run_text_job(m, in, in_len, 11, &out, &err), LP_OK, &err))
+        !LP_CHECK_STATUS(lp_test_run_text_job(m, in, in_len, 11, &out, &err), LP_OK, &err))
         goto done;
     const char *o = strchr(out.p, '\n'), *e = strchr((const char *)expected, '\n');
     int rows = 0;
@@ -947,9 +947,9 @@ LP_TEST(text_model_vocab_file_and_blob)
     size_t blob2_len = 0;
     if (LP_CHECK_STATUS(lp_model_serialize(from_blob, &blob2, &blob2_len, &err), LP_OK, &err) &&
         LP_CHECK_STATUS(lp_model_load(blob2, blob2_len, NULL, &from_blob2, &err), LP_OK, &err)) {
-        LP_CHECK_STATUS(run_text_job(inline_m, in, in_len, 0, &a, &err), LP_OK, &err);
-        LP_CHECK_STATUS(run_text_job(from_blob, in, in_len, 0, &b, &err), LP_OK, &err);
-        LP_CHECK_STATUS(run_text_job(from_blob2, in, in_len, 0, &c, &err), LP_OK, &err);
+        LP_CHECK_STATUS(lp_test_run_text_job(inline_m, in, in_len, 0, &a, &err), LP_OK, &err);
+        LP_CHECK_STATUS(lp_test_run_text_job(from_blob, in, in_len, 0, &b, &err), LP_OK, &err);
+        LP_CHECK_STATUS(lp_test_run_text_job(from_blob2, in, in_len, 0, &c, &err), LP_OK, &err);
         LP_CHECK(a.p && b.p && c.p && strcmp(a.p, b.p) == 0 && strcmp(a.p, c.p) == 0, "outputs differ");
     }
     /* a truncated blob is refused, never read past */
@@ -990,7 +990,7 @@ LP_TEST(text_model_predict_table)
     lp_test_str out = {0};
     static const char csv[] = "id,review\n1,great\n2,\n3,\"the worst, useless and bad!\"\n4,caf\xC3\xA9 ok\n";
     if (LP_CHECK_STATUS(lp_model_predict_table(m, &table, NULL, proba, chosen, &err), LP_OK, &err) &&
-        LP_CHECK_STATUS(run_text_job(m, (const uint8_t *)csv, sizeof csv - 1, 0, &out, &err), LP_OK, &err)) {
+        LP_CHECK_STATUS(lp_test_run_text_job(m, (const uint8_t *)csv, sizeof csv - 1, 0, &out, &err), LP_OK, &err)) {
         const char *o = strchr(out.p, '\n') + 1;
         for (int r = 0; r < 4; r++, o = strchr(o, '\n') + 1) {
             float want[3];

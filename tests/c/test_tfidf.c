@@ -27,28 +27,6 @@ static lp_model *load_path(const char *path, lp_error *err, lp_status *status)
     return m;
 }
 
-/* The job's output for input, pushed in chunks of `chunk` bytes (0: at once),
- * in batches of 5 rows (so one batch may hold only empty texts). */
-static lp_status run_job(const lp_model *m, const uint8_t *in, size_t len, size_t chunk, lp_test_str *out,
-                         lp_error *err)
-{
-    lp_job *job = NULL;
-    lp_job_options jo = lp_job_options_default();
-    jo.batch_rows = 5;
-    lp_status s = lp_job_create(m, &jo, &job, err);
-    for (size_t pos = 0; s == LP_OK && pos < len;) {
-        size_t n = chunk && chunk < len - pos ? chunk : len - pos;
-        s = lp_job_push(job, in + pos, n, err);
-        lp_test_str_add(out, lp_job_output(job), lp_job_output_len(job));
-        lp_job_output_clear(job);
-        pos += n;
-    }
-    if (s == LP_OK) s = lp_job_finish(job, err);
-    if (job) lp_test_str_add(out, lp_job_output(job), lp_job_output_len(job));
-    lp_job_destroy(job);
-    return s;
-}
-
 /* out (our CSV) against expected.csv: each probability within 1e-4 and the
  * suggested label the argmax (unless two classes are within 1e-4). */
 static void compare(const char *name, const char *out, const char *expected, size_t n_rows, double *max_diff)
@@ -115,7 +93,7 @@ LP_TEST(tfidf_fixtures_match_onnxruntime)
         lp_test_str whole = {0};
         for (size_t chunk = 0; chunk <= 13; chunk += 13) {
             lp_test_str out = {0};
-            if (LP_CHECK_STATUS(run_job(m, in, in_len, chunk, &out, &err), LP_OK, &err)) {
+            if (LP_CHECK_STATUS(lp_test_run_text_job(m, in, in_len, chunk, &out, &err), LP_OK, &err)) {
                 compare(cases[i], out.p, expected, n_rows, &max_diff);
                 if (!chunk) lp_test_str_add(&whole, out.p, out.len);
                 else LP_CHECK(out.len == whole.len && !memcmp(out.p, whole.p, out.len), "%s: chunked output differs", cases[i]);
@@ -129,7 +107,7 @@ LP_TEST(tfidf_fixtures_match_onnxruntime)
         lp_test_str again = {0};
         if (LP_CHECK_STATUS(lp_model_serialize(m, &blob, &blob_len, &err), LP_OK, &err) &&
             LP_CHECK_STATUS(lp_model_load(blob, blob_len, NULL, &copy, &err), LP_OK, &err) &&
-            LP_CHECK_STATUS(run_job(copy, in, in_len, 0, &again, &err), LP_OK, &err))
+            LP_CHECK_STATUS(lp_test_run_text_job(copy, in, in_len, 0, &again, &err), LP_OK, &err))
             LP_CHECK(again.len == whole.len && !memcmp(again.p, whole.p, again.len), "%s: the blob predicts otherwise",
                      cases[i]);
         printf("    %s: %zu rows, max |ours - onnxruntime| %.2e\n", cases[i], n_rows, max_diff);
@@ -180,16 +158,16 @@ LP_TEST(tfidf_stop_word_row_refused)
     if (!LP_CHECK_STATUS(s, LP_OK, &err)) return;
     static const char ok[] = "text\nthe server is new\n\"\"\n";
     lp_test_str out = {0};
-    LP_CHECK_STATUS(run_job(m, (const uint8_t *)ok, sizeof ok - 1, 0, &out, &err), LP_OK, &err);
+    LP_CHECK_STATUS(lp_test_run_text_job(m, (const uint8_t *)ok, sizeof ok - 1, 0, &out, &err), LP_OK, &err);
     lp_test_str_free(&out);
     static const char bad[] = "id,text\n1,the server\n2,The\n";
-    LP_CHECK_STATUS(run_job(m, (const uint8_t *)bad, sizeof bad - 1, 0, &out, &err), LP_ERR_BAD_NUMBER, &err);
+    LP_CHECK_STATUS(lp_test_run_text_job(m, (const uint8_t *)bad, sizeof bad - 1, 0, &out, &err), LP_ERR_BAD_NUMBER, &err);
     LP_CHECK_EQ_INT(err.line, 3);
     LP_CHECK_STR(err.column, "text");
     LP_CHECK_CONTAINS(err.message, "ONNX node \"StringNormalizer\"");
     LP_CHECK_CONTAINS(err.message, "\"The\" is one of the stop words");
     static const char no_text[] = "id,review\n1,great\n";
-    LP_CHECK_STATUS(run_job(m, (const uint8_t *)no_text, sizeof no_text - 1, 0, &out, &err), LP_ERR_MISSING_COLUMN, &err);
+    LP_CHECK_STATUS(lp_test_run_text_job(m, (const uint8_t *)no_text, sizeof no_text - 1, 0, &out, &err), LP_ERR_MISSING_COLUMN, &err);
     LP_CHECK_CONTAINS(err.message, "\"text\"");
     lp_test_str_free(&out);
     lp_model_destroy(m);
