@@ -234,6 +234,14 @@ fixtures-tfidf:
 	/usr/bin/python3 tests/fixtures/gen/gen_tfidf.py
 	$(NODE) tests/fixtures/gen/expect_tfidf.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_nfc.py
+	@$(MAKE) --no-print-directory fixtures-run-errors
+
+# Rows an ONNX graph fails at run time, under --on-error skip (onnxruntime-node
+# runs each row alone: the rows it refuses, the others' probabilities).
+.PHONY: fixtures-run-errors
+fixtures-run-errors:
+	/usr/bin/python3 tests/fixtures/gen/gen_run_errors.py
+	$(NODE) tests/fixtures/gen/expect_run_errors.mjs
 
 # ---- CSV parse benchmark (issue 6) ----
 # CSV -> float32 columns in WASM, on ../shared/bench's W4 workload (98.5 MB,

@@ -257,27 +257,109 @@ static lp_status on_header(lp_job *j, const lp__csv_record *rec, lp_error *err)
 }
 
 /* ---- data ---- */
+/* A skipped row's line, among the first LP_SKIPPED_LINES_KEPT in file order
+ * (a row the model fails is found when its batch runs, after the batch's
+ * later rows that could not be read). */
+static void note_skipped(lp_job *j, uint64_t line)
+{
+    size_t n = j->skipped < LP_SKIPPED_LINES_KEPT ? (size_t)j->skipped : LP_SKIPPED_LINES_KEPT, at = n;
+    while (at > 0 && j->skipped_lines[at - 1] > line) at--;
+    if (at < LP_SKIPPED_LINES_KEPT) {
+        size_t moved = (n < LP_SKIPPED_LINES_KEPT ? n : LP_SKIPPED_LINES_KEPT - 1) - at;
+        memmove(&j->skipped_lines[at + 1], &j->skipped_lines[at], moved * sizeof *j->skipped_lines);
+        j->skipped_lines[at] = line;
+    }
+    j->skipped++;
+}
+
+/* Predicts the batch's rows [first, first + n). */
+static lp_status predict_rows(lp_job *j, size_t first, size_t n, lp_error *err)
+{
+    const lp_model *m = j->model;
+    float *proba = j->proba + first * m->n_outputs;
+    uint8_t *chosen = j->chosen + first * m->n_outputs;
+#ifndef LP_NO_TEXT
+    if (m->text)
+        return lp__text_predict_rows(m, &j->text, first, n, j->opts.threshold, j->margins, proba, chosen, err);
+#endif
+    return lp__predict_batch(m, j->x + first * j->stride, n, j->opts.threshold, j->margins, proba, chosen, err);
+}
+
+/* The batch row an error of predict_rows(first, n) names (err->line, 1-based
+ * in the rows predicted), or SIZE_MAX; the error then names the file's line
+ * and the CSV column of a refused feature, as the cell parser does. */
+static size_t name_row(lp_job *j, size_t first, size_t n, lp_status s, lp_error *err)
+{
+    if (!err || err->line < 1 || err->line > n) return SIZE_MAX;
+    size_t r = first + (size_t)err->line - 1;
+    err->line = j->row_line[r];
+    if (err->column_index >= 0 && (size_t)err->column_index < j->model->n_features)
+        set_column_error(j, err, j->feature_col[err->column_index], s);
+    return r;
+}
+
+/* Errors that are one row's data, which on_error skip skips. */
+static int row_level(lp_status s)
+{
+    return s == LP_ERR_BAD_NUMBER || s == LP_ERR_UNKNOWN_CATEGORY || s == LP_ERR_BAD_CSV;
+}
+
+/* Batch row r, read and kept, is one the model cannot compute (err says
+ * why): it fails as a row that cannot be read does, its message in the
+ * Error column (the row's slot there is empty until now). */
+static lp_status fail_read_row(lp_job *j, size_t r, lp_error *err)
+{
+    char message[LP_ERROR_MESSAGE_CAP + 256];
+    size_t n = lp_error_format(err, NULL, message, sizeof message);
+    lp_error_clear(err);
+    size_t at = r ? j->error_end[r - 1] : 0, tail = j->errors.len - at;
+    if (lp__buf_append(&j->errors, message, n) != LP_OK) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+    memmove(j->errors.data + at + n, j->errors.data + at, tail);
+    memcpy(j->errors.data + at, message, n);
+    for (size_t k = r; k < j->batch_len; k++) j->error_end[k] += n;
+    j->failed[r] = 1;
+    note_skipped(j, j->row_line[r]);
+    return LP_OK;
+}
+
+/* The batch's probabilities.  Rows that could not be read are not run (their
+ * cells are incomplete); with on_error skip the rows between them run
+ * together, and a row the model fails at run time (a computed index out of
+ * range, an unknown category: lp__run_fail, naming the row) is skipped and
+ * its run predicted again without it, so no other row is lost or moved. */
+static lp_status predict_batch(lp_job *j, lp_error *err)
+{
+    if (j->opts.on_error != LP_ON_ERROR_SKIP) {
+        lp_status s = predict_rows(j, 0, j->batch_len, err);
+        if (s != LP_OK) name_row(j, 0, j->batch_len, s, err);
+        return s;
+    }
+    size_t r = 0;
+    while (r < j->batch_len) {
+        if (j->failed[r]) {
+            r++;
+            continue;
+        }
+        size_t end = r;
+        while (end < j->batch_len && !j->failed[end]) end++;
+        lp_status s = predict_rows(j, r, end - r, err);
+        if (s == LP_OK) {
+            r = end;
+            continue;
+        }
+        size_t bad = name_row(j, r, end - r, s, err);
+        if (bad == SIZE_MAX || !row_level(s)) return s;
+        if ((s = fail_read_row(j, bad, err)) != LP_OK) return s;
+    }
+    return LP_OK;
+}
+
 static lp_status flush_batch(lp_job *j, lp_error *err)
 {
     const lp_model *m = j->model;
     if (j->batch_len == 0) return LP_OK;
-    lp_status s;
-#ifndef LP_NO_TEXT
-    if (m->text)
-        s = lp__text_predict_batch(m, &j->text, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
-    else
-#endif
-        s = lp__predict_batch(m, j->x, j->batch_len, j->opts.threshold, j->margins, j->proba, j->chosen, err);
-    if (s != LP_OK) {
-        /* A value the graph refused names its batch row and feature: make
-         * them the file's line and the CSV column, as the cell parser does. */
-        if (err && err->line >= 1 && err->line <= j->batch_len) {
-            err->line = j->row_line[err->line - 1];
-            if (err->column_index >= 0 && (size_t)err->column_index < m->n_features)
-                set_column_error(j, err, j->feature_col[err->column_index], s);
-        }
-        return s;
-    }
+    lp_status s = predict_batch(j, err);
+    if (s != LP_OK) return s;
     const int skip_policy = j->opts.on_error == LP_ON_ERROR_SKIP;
     size_t kept_start = 0, error_start = 0;
     lp__buf label = {0};
@@ -337,8 +419,7 @@ static lp_status end_row(lp_job *j, const lp__csv_record *rec, int failed, lp_er
 static lp_status row_error(lp_job *j, const lp__csv_record *rec, lp_status s, lp_error *err)
 {
     if (j->opts.on_error != LP_ON_ERROR_SKIP || s == LP_ERR_NOMEM) return s;
-    if (j->skipped < LP_SKIPPED_LINES_KEPT) j->skipped_lines[j->skipped] = rec->line;
-    j->skipped++;
+    note_skipped(j, rec->line);
     if (j->opts.check_only) {   /* counted; the sample ends as for a good row */
         lp_error_clear(err);
         if (j->check.rows + j->skipped >= LP_CHECK_SAMPLE_ROWS) j->phase = CHECK_DONE;
@@ -357,6 +438,9 @@ static lp_status row_error(lp_job *j, const lp__csv_record *rec, lp_status s, lp
         w = lp__csv_write_field(&j->kept_bytes, (const char *)text, len, i == 0);
     }
     if (w != LP_OK) return lp__fail(err, w, "out of memory");
+#ifndef LP_NO_TEXT
+    if (j->model->text) lp__text_batch_no_row(j->model, &j->text, j->batch_len);
+#endif
     return end_row(j, rec, 1, err);
 }
 

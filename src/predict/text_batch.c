@@ -57,8 +57,19 @@ lp_status lp__text_batch_row(const lp_model *m, lp__text_batch *b, size_t r, lp_
                              b->types + r * L, err);
 }
 
+void lp__text_batch_no_row(const lp_model *m, lp__text_batch *b, size_t r)
+{
+    if (m->text->prep.tokenizer == LP__TOK_GRAPH) b->ends[r] = r ? b->ends[r - 1] : 0;
+}
+
 lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, size_t n_rows, double threshold,
                                  float *margins, float *proba, uint8_t *chosen, lp_error *err)
+{
+    return lp__text_predict_rows(m, b, 0, n_rows, threshold, margins, proba, chosen, err);
+}
+
+lp_status lp__text_predict_rows(const lp_model *m, const lp__text_batch *b, size_t first, size_t n_rows,
+                                double threshold, float *margins, float *proba, uint8_t *chosen, lp_error *err)
 {
     const lp__text_model *t = m->text;
     const lp__graph *g = m->graph;
@@ -67,8 +78,8 @@ lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, siz
         lp__onnx_bytes *texts = malloc((n_rows + 1) * sizeof *texts);
         if (!texts) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
         for (size_t r = 0; r < n_rows; r++) {
-            size_t start = r ? b->ends[r - 1] : 0;
-            texts[r] = (lp__onnx_bytes){(const char *)b->texts.data + start, b->ends[r] - start};
+            size_t start = first + r ? b->ends[first + r - 1] : 0;
+            texts[r] = (lp__onnx_bytes){(const char *)b->texts.data + start, b->ends[first + r] - start};
         }
         feeds[0] = (lp__graph_feed){LP_ONNX_STRING, texts};
         lp_status s = lp__graph_run_feeds(g, feeds, n_rows, margins, err);
@@ -80,7 +91,8 @@ lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, siz
     }
     for (size_t i = 0; i < g->n_inputs; i++) {
         feeds[i].dtype = LP_ONNX_INT64;
-        feeds[i].data = (long)i == t->in_ids ? b->ids : (long)i == t->in_mask ? b->mask : b->types;
+        const int64_t *all = (long)i == t->in_ids ? b->ids : (long)i == t->in_mask ? b->mask : b->types;
+        feeds[i].data = all + first * t->prep.max_length;
     }
     lp_status s = lp__graph_run_feeds(g, feeds, n_rows, margins, err);
     if (s != LP_OK) return s;

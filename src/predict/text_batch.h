@@ -26,10 +26,19 @@ void      lp__text_batch_free(lp__text_batch *b);
 /* Row r of the batch from b->cells / b->lens. */
 lp_status lp__text_batch_row(const lp_model *m, lp__text_batch *b, size_t r, lp_error *err);
 
+/* Row r of the batch is a row that could not be read (on_error skip): it
+ * holds no text, so the rows after it stay where they are. */
+void      lp__text_batch_no_row(const lp_model *m, lp__text_batch *b, size_t r);
+
 /* Runs the graph on the batch's first n rows, then links and choices, as
  * lp__predict_batch does for numeric rows. */
 lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, size_t n_rows, double threshold,
                                  float *margins, float *proba, uint8_t *chosen, lp_error *err);
+
+/* The same on the batch's rows [first, first + n_rows): proba and chosen
+ * are those rows' own (the caller offsets them), margins is scratch. */
+lp_status lp__text_predict_rows(const lp_model *m, const lp__text_batch *b, size_t first, size_t n_rows,
+                                double threshold, float *margins, float *proba, uint8_t *chosen, lp_error *err);
 #endif
 
 #endif

@@ -60,6 +60,7 @@ void test_text(void);
 void test_dialect(void);
 void test_onnx_dims(void);
 void test_tfidf(void);
+void test_run_errors(void);
 
 /* ---- checks ------------------------------------------------------------- */
 /* Records one check; prints the formatted message when `ok` is 0.  Returns ok. */

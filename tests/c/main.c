@@ -703,6 +703,7 @@ int main(int argc, char **argv)
     test_dialect();
     test_onnx_dims();
     test_tfidf();
+    test_run_errors();
 
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("%ld checks, %ld failed; %d skipped parts; %.2f s CPU\n", n_checks, n_check_failures, n_skips, secs);
