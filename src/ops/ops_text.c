@@ -222,20 +222,19 @@ static void run_string_normalizer(const lp__run *r, const lp__op *op)
     for (size_t i = 0, n = lp__shape_count(&xv->shape, r->n_rows); i < n; i++) {
         lp__onnx_bytes s = x[i].data ? x[i] : (lp__onnx_bytes){"", 0};
         int bad = 0;
-        if (p->n_stopwords) {   /* onnxruntime drops such an element, so the rows after it would shift */
+        if (p->n_stopwords) {
+            /* A text that is a stop word becomes the empty text.  onnxruntime
+             * drops the element, which in a batch moves every later row up;
+             * run alone, its answer is the empty text's (all of a row's
+             * elements dropped give [""]), which is scikit-learn's too. */
             lp__onnx_bytes key = s;
             if (!p->case_sensitive && !(key.data = recase(a, &s, CASE_LOWER, &key.len, &bad))) goto fail;
-            for (size_t k = 0; k < p->n_stopwords; k++)
-                if (same(&key, &p->stopwords[k])) {
-                    char what[300];
-                    int shown = s.len > 60 ? 60 : (int)s.len;
-                    while (shown > 0 && shown < (int)s.len && (s.data[shown] & 0xC0) == 0x80) shown--;   /* whole characters */
-                    snprintf(what, sizeof what, "the text \"%.*s\" is one of the stop words: onnxruntime drops it from "
-                             "the batch, so the rows after it would take its prediction (a row cannot be a stop word)",
-                             shown, s.data);
-                    run_fail(r, op, LP_ERR_BAD_NUMBER, what, i);
-                    return;
-                }
+            int stop = 0;
+            for (size_t k = 0; k < p->n_stopwords && !stop; k++) stop = same(&key, &p->stopwords[k]);
+            if (stop) {
+                y[i] = (lp__onnx_bytes){"", 0};
+                continue;
+            }
         }
         if (p->action == CASE_NONE) {
             y[i] = s;

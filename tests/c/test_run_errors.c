@@ -179,8 +179,61 @@ LP_TEST(skip_rows_a_strict_one_hot_fails)
     check_case("onehot", 4, LP_ERR_UNKNOWN_CATEGORY);
 }
 
+#ifndef LP_NO_TEXT
+/* A text model whose graph takes the texts (TF-IDF): a row that cannot be
+ * read (ragged) holds no text, so the rows after it keep their own (the
+ * batch's texts are stored one after the other).  The same rows without the
+ * bad one give the same probabilities, whatever the batch size. */
+LP_TEST(skip_rows_in_a_tfidf_batch_keep_their_texts)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/tfidf/tfidf_bigrams_multiclass/model.onnx", &len);
+    lp_model *m = NULL;
+    lp_error err;
+    if (!LP_CHECK(bytes != NULL, "model missing") ||
+        !LP_CHECK_STATUS(lp_model_load(bytes, len, NULL, &m, &err), LP_OK, &err)) {
+        free(bytes);
+        return;
+    }
+    static const char with_bad[] = "id,text\n1,cloud server\n2,x,y\n3,chef soup\n4,\"goal, team\"\n5,a,b,c\n6,GPU\n";
+    static const char clean[] = "id,text\n1,cloud server\n3,chef soup\n4,\"goal, team\"\n6,GPU\n";
+    for (size_t batch = 1; batch <= 4; batch++) {
+        lp_job_options jo = lp_job_options_default();
+        jo.on_error = LP_ON_ERROR_SKIP;
+        jo.batch_rows = batch;
+        lp_test_str a = {0}, b = {0};
+        uint64_t skipped = 0, lines[LP_SKIPPED_LINES_KEPT] = {0};
+        LP_CHECK_STATUS(run_job(m, &jo, with_bad, sizeof with_bad - 1, 0, &a, &skipped, lines, &err), LP_OK, &err);
+        LP_CHECK(skipped == 2 && lines[0] == 3 && lines[1] == 6, "batch %zu: %llu skipped", batch,
+                 (unsigned long long)skipped);
+        LP_CHECK_STATUS(run_job(m, &jo, clean, sizeof clean - 1, 0, &b, &skipped, lines, &err), LP_OK, &err);
+        lp_test_str_add(&a, "", 1);
+        lp_test_str_add(&b, "", 1);
+        /* a's rows 1, 3, 4, 6 (lines 2, 4, 5, 7) are b's rows */
+        const char *pa = a.p, *pb = b.p;
+        for (int line = 1; line <= 7 && pa && pb; line++) {
+            const char *ea = strchr(pa, '\n'), *eb = strchr(pb, '\n');
+            if (!ea || !eb) break;
+            if (line != 3 && line != 6) {
+                LP_CHECK((ea - pa) == (eb - pb) && memcmp(pa, pb, (size_t)(ea - pa)) == 0, "batch %zu line %d: %.*s vs %.*s",
+                         batch, line, (int)(ea - pa), pa, (int)(eb - pb), pb);
+                pb = eb + 1;
+            }
+            pa = ea + 1;
+        }
+        lp_test_str_free(&a);
+        lp_test_str_free(&b);
+    }
+    lp_model_destroy(m);
+    free(bytes);
+}
+#endif
+
 void test_run_errors(void)
 {
+#ifndef LP_NO_TEXT
+    LP_RUN(skip_rows_in_a_tfidf_batch_keep_their_texts);
+#endif
     LP_RUN(skip_rows_a_gather_index_fails);
     LP_RUN(skip_rows_a_strict_one_hot_fails);
 }
