@@ -544,12 +544,6 @@ static lp_status build_encoded_trees(lp__onnx_model *om, const uint8_t *bytes, s
     lp_status s = lp__onnx_feature_graph(om, &g, &ensemble, err);
     if (s != LP_OK) return s;
     m->graph = g;
-#ifndef LP_NO_TEXT
-    if (has_text_ops(g))   /* the text path runs graphs that end in scores, not trees' features */
-        return lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model runs tree ensemble \"%s\" on features its text "
-                        "operators compute (TF-IDF before trees): not supported yet; a linear classifier after TF-IDF "
-                        "is", ensemble->name);
-#endif
     m->graph_source = malloc(len);
     m->feature_is_cat = calloc(g->n_features + 1, 1);
     if (!m->graph_source || !m->feature_is_cat) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
@@ -561,6 +555,11 @@ static lp_status build_encoded_trees(lp__onnx_model *om, const uint8_t *bytes, s
     copy_str(m->booster, sizeof m->booster, "tree ensemble");
     copy_str(m->producer_name, sizeof m->producer_name, producer);
     copy_str(m->producer_version, sizeof m->producer_version, version);
+#ifndef LP_NO_TEXT
+    /* TF-IDF before the trees: the text column feeds the graph, the trees
+     * run on its features (text_batch.c) */
+    if ((s = attach_text_graph(m, g, err)) != LP_OK) return s;
+#endif
     return LP_OK;
 }
 

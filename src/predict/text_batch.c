@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../kernels/kernels.h"
 #include "../ops/graph.h"
 #include "outputs.h"
 
@@ -62,6 +63,27 @@ void lp__text_batch_no_row(const lp_model *m, lp__text_batch *b, size_t r)
     if (m->text->prep.tokenizer == LP__TOK_GRAPH) b->ends[r] = r ? b->ends[r - 1] : 0;
 }
 
+/* The scores of the rows' feeds: the graph's outputs, or, for trees after
+ * TF-IDF (skl2onnx's TfidfVectorizer then a RandomForest), the trees on the
+ * features the graph computes, as lp__predict_batch runs them on numbers. */
+static lp_status scores_of(const lp_model *m, const lp__graph_feed *feeds, size_t n_rows, float *margins,
+                           lp_error *err)
+{
+    const lp__graph *g = m->graph;
+    if (!m->forest.n_trees) return lp__graph_run_feeds(g, feeds, n_rows, margins, err);
+    size_t width = g->n_outputs, g_n = m->n_groups;
+    float *features = n_rows <= SIZE_MAX / sizeof(float) / (width ? width : 1)
+                          ? malloc(n_rows * width * sizeof *features + 1) : NULL;
+    if (!features) return lp__fail(err, LP_ERR_NOMEM, "out of memory running the model on %zu rows", n_rows);
+    lp_status s = lp__graph_run_feeds(g, feeds, n_rows, features, err);
+    if (s == LP_OK) {
+        for (size_t r = 0; r < n_rows; r++) memcpy(margins + r * g_n, m->base_margin, g_n * sizeof *margins);
+        lp_kern_forest_add(&m->forest, features, n_rows, width, margins, g_n);
+    }
+    free(features);
+    return s;
+}
+
 lp_status lp__text_predict_batch(const lp_model *m, const lp__text_batch *b, size_t n_rows, double threshold,
                                  float *margins, float *proba, uint8_t *chosen, lp_error *err)
 {
@@ -82,7 +104,7 @@ lp_status lp__text_predict_rows(const lp_model *m, const lp__text_batch *b, size
             texts[r] = (lp__onnx_bytes){(const char *)b->texts.data + start, b->ends[first + r] - start};
         }
         feeds[0] = (lp__graph_feed){LP_ONNX_STRING, texts};
-        lp_status s = lp__graph_run_feeds(g, feeds, n_rows, margins, err);
+        lp_status s = scores_of(m, feeds, n_rows, margins, err);
         free(texts);
         if (s != LP_OK) return s;
         lp__outputs_from_margins(m, margins, n_rows, proba);
@@ -94,7 +116,7 @@ lp_status lp__text_predict_rows(const lp_model *m, const lp__text_batch *b, size
         const int64_t *all = (long)i == t->in_ids ? b->ids : (long)i == t->in_mask ? b->mask : b->types;
         feeds[i].data = all + first * t->prep.max_length;
     }
-    lp_status s = lp__graph_run_feeds(g, feeds, n_rows, margins, err);
+    lp_status s = scores_of(m, feeds, n_rows, margins, err);
     if (s != LP_OK) return s;
     lp__outputs_from_margins(m, margins, n_rows, proba);
     if (chosen) lp__outputs_choose(m, proba, n_rows, threshold, chosen);

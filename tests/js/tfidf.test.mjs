@@ -11,11 +11,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { loadModel } from '../../wasm/node.mjs';
 import { ROOT, ENGINES, runCli, hasNative, parseCsv, run, NATIVE } from './helpers.mjs';
 
 const BASE = join(ROOT, 'tests', 'fixtures', 'tfidf');
-const CASES = ['tfidf_bigrams_multiclass', 'count_separators_binary', 'tf_l2_separators_multiclass'];
+const CASES = ['tfidf_bigrams_multiclass', 'count_separators_binary', 'tf_l2_separators_multiclass', 'tfidf_forest_multiclass'];
 
 function fixture(name) {
   const dir = join(BASE, name);
@@ -58,14 +59,22 @@ for (const name of CASES) {
   }
 }
 
-test('predictCsvText, predict on row objects and the worker pool agree with onnxruntime', async () => {
-  const f = fixture('tfidf_bigrams_multiclass');
+for (const name of ['tfidf_bigrams_multiclass', 'tfidf_forest_multiclass'])
+test(`${name}: predictCsvText, predict on row objects and the worker pool agree with onnxruntime`, async () => {
+  const f = fixture(name);
   const model = await loadModel(readFileSync(f.model));
   try {
     assert.deepEqual(model.info.features.names, ['text']);
     const csv = readFileSync(f.input, 'utf8');
     const text = await model.predictCsvText(csv);
     checkCsv(f, text);
+    const saved = { ...poolTuning };   // two workers on small slices: the blob rebuilds the same model
+    Object.assign(poolTuning, { minBytes: 0, sliceBytes: 997 });
+    try {
+      assert.equal(await model.predictCsvText(csv, { jobs: 2 }), text);
+    } finally {
+      Object.assign(poolTuning, saved);
+    }
     const [header, ...rows] = parseCsv(csv);
     const objects = rows.map((row) => Object.fromEntries(header.map((h, i) => [h, row[i]])));
     const res = model.predict(objects, { returnPredProba: true });
