@@ -577,6 +577,7 @@ function describeInfo(info, modelPath) {
       ? `members    ${info.members.length}: ${info.members.map((m) => `${m.name} (weight ${m.weight})`).join(', ')}`
       : computationLine(info),
     `features   ${f.count}${Array.isArray(f.names) ? `: ${list(f.names)}` : ' (unnamed: taken by position)'}`,
+    ...dimsLines(info.dims),
   ];
   if (Array.isArray(info.classes)) {
     lines.push(`classes    ${info.classes.length}: ${list(info.classes)}`);
@@ -595,6 +596,14 @@ function describeInfo(info, modelPath) {
       ...detailLines(mi.details, '  '), `  sha256     ${mi.sha256}`);
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** The "dims" line: the symbolic input dimensions the load bound (the native CLI's words). */
+function dimsLines(dims) {
+  if (!Array.isArray(dims) || dims.length === 0) return [];
+  const one = (d) => `${d.input !== null ? `${d.input} dimension ${d.axis}${d.name !== null ? ` ("${d.name}")` : ''}`
+    : `"${d.name ?? ''}"`} = ${d.size} (${d.source})`;
+  return [`dims       ${dims.map(one).join(', ')}`];
 }
 
 /** The "trees" line of a tree model, or the "graph" line of a dense one. */

@@ -235,6 +235,19 @@ export interface ModelInfo {
   /** Nodes of the trees used. */
   readonly nodes: number;
   readonly maxDepth: number;
+  /**
+   * The ONNX graph's symbolic input dimensions bound at load (README "Symbolic
+   * dimensions"): a named dimension bound wherever it appears (manifest `"dims"`:
+   * `input` and `axis` null), or one input's dimension (`preprocess.max_length`);
+   * empty for every other model.
+   */
+  readonly dims: readonly {
+    readonly name: string | null;
+    readonly input: string | null;
+    readonly axis: number | null;
+    readonly size: number;
+    readonly source: 'dims' | 'preprocess.max_length';
+  }[];
   readonly features: {
     readonly count: number;
     /** Feature names in the model's order, or null when the model has none (CSV columns bind by position). */

@@ -491,6 +491,27 @@ static void print_details(const cJSON *details, const char *indent)
     }
 }
 
+/* The "dims" line: the symbolic input dimensions the load bound, as
+ * wasm/cli.mjs writes it ("input_ids dimension 1 (\"sequence\") = 16
+ * (preprocess.max_length)", "\"features\" = 4 (dims)"). */
+static void print_dims(const cJSON *dims)
+{
+    if (!cJSON_IsArray(dims) || !dims->child) return;
+    printf("dims       ");
+    for (const cJSON *d = dims->child; d; d = d->next) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(d, "name"));
+        const char *input = cJSON_GetStringValue(cJSON_GetObjectItem(d, "input"));
+        if (input) {
+            printf("%s dimension %.0f", input, cJSON_GetNumberValue(cJSON_GetObjectItem(d, "axis")));
+            if (name) printf(" (\"%s\")", name);
+        } else {
+            printf("\"%s\"", name ? name : "");
+        }
+        printf(" = %.0f (%s)%s", cJSON_GetNumberValue(cJSON_GetObjectItem(d, "size")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(d, "source")), d->next ? ", " : "\n");
+    }
+}
+
 /* An ensemble's "members" line (in place of the trees line). */
 static void print_members_line(const cJSON *members)
 {
@@ -560,6 +581,7 @@ static int run_info(const options *o)
             printf(" (unnamed: taken by position)");
         }
         printf("\n");
+        print_dims(cJSON_GetObjectItem(i, "dims"));
         if (cJSON_IsArray(classes)) {
             printf("classes    %d: ", cJSON_GetArraySize(classes));
             print_list(classes, 0);

@@ -183,6 +183,38 @@ size_t lp__model_tree_width(const lp_model *m)
     return m->n_features;
 }
 
+/* The symbolic input dimensions the load bound (onnx_dims.h), one object
+ * each: {"name": the dim_param or null, "input" and "axis" (a binding of one
+ * input's dimension, as preprocess.max_length makes) or null, "size",
+ * "source": "dims" or "preprocess.max_length"}. */
+static cJSON *bound_dims_json(const lp_model *m, int *ok)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; list && *ok && i < m->n_dim_bindings; i++) {
+        const lp__dim_binding *b = &m->dim_bindings[i];
+        const char *name = b->symbol;
+#ifndef LP_NO_ONNX
+        for (size_t k = 0; !name && b->input && m->graph && k < m->graph->source.n_inputs; k++) {
+            const lp__onnx_type *t = &m->graph->source.inputs[k].type;
+            if (strcmp(m->graph->source.inputs[k].name, b->input) == 0 && t->dim_names && b->axis < t->rank)
+                name = t->dim_names[b->axis];
+        }
+#endif
+        size_t src_len = strlen(b->source);
+        const char *src = b->source;
+        if (src_len >= 2 && src[0] == '"' && src[src_len - 1] == '"') src++, src_len -= 2;   /* stored quoted, for messages */
+        char source[64];
+        snprintf(source, sizeof source, "%.*s", (int)src_len, src);
+        cJSON *d = add(ok, list, NULL, cJSON_CreateObject());
+        add(ok, d, "name", name ? cJSON_CreateString(name) : cJSON_CreateNull());
+        add(ok, d, "input", b->input ? cJSON_CreateString(b->input) : cJSON_CreateNull());
+        add(ok, d, "axis", b->input ? cJSON_CreateNumber(b->axis) : cJSON_CreateNull());
+        add(ok, d, "size", cJSON_CreateNumber((double)b->value));
+        add(ok, d, "source", cJSON_CreateString(source));
+    }
+    return list;
+}
+
 lp_status lp__model_finish(lp_model *m, lp_error *err)
 {
     /* The trees are final here (the manifest may have cut them): lay them
@@ -216,6 +248,8 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
 #else
     add(&ok, o, "operators", cJSON_CreateNull());
 #endif
+
+    add(&ok, o, "dims", bound_dims_json(m, &ok));
 
     cJSON *features = add(&ok, o, "features", cJSON_CreateObject());
     add(&ok, features, "count", cJSON_CreateNumber((double)m->n_features));
