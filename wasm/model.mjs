@@ -602,10 +602,14 @@ export class Model {
     let table = 0;
     try {
       const n = nRows * nOut;
-      const proba = keep(engine.alloc(n * 4));
-      const chosen = keep(engine.alloc(n));
+      // One allocation holds the matrix, the probabilities and the flags
+      // (a small batch's call is short enough for each allocation to show).
+      const dataBytes = matrix ? matrix.data.length * 4 : 0;
+      const dp = keep(engine.alloc(dataBytes + n * 4 + n));
+      const proba = dp + dataBytes;
+      const chosen = proba + n * 4;
       if (matrix) {
-        const dp = keep(engine.copyIn(new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength)));
+        new Float32Array(x.memory.buffer, dp, matrix.data.length).set(matrix.data);
         engine.call((e) => x.lp_wasm_predict_matrix(this.#handle, dp, nRows, matrix.cols, threshold, proba, chosen, e));
       } else {
         table = x.lp_wasm_table_new(nRows, columns.length) >>> 0;
