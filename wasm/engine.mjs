@@ -299,6 +299,8 @@ function guardExports(exports, engine) {
 }
 
 export class Engine {
+  #spareError = 0; // an lp_error kept between calls (see call())
+
   constructor(exports, variant, module) {
     this.trap = null;          // the RuntimeError that retired this instance
     this.onRetire = null;      // set by getEngine()
@@ -378,14 +380,26 @@ export class Engine {
    * (a model load blames the manifest for BAD_MANIFEST, the model otherwise).
    */
   call(fn, source) {
-    const e = this.x.lp_wasm_error_new() >>> 0;
+    // One record serves call after call (a small batch's predict() is a few
+    // microseconds, and allocating, clearing and freeing 4 KB per call was a
+    // visible share of it).  The engine fills a record on failure only, and
+    // clears it first (lp__fail), so a record that saw successes only is as
+    // good as a fresh one; after a failure it is freed and the next call
+    // allocates another.  A call made while another is running (fn calling
+    // back into call) gets its own.
+    let e = this.#spareError;
+    this.#spareError = 0;
+    if (!e) e = this.x.lp_wasm_error_new() >>> 0;
     if (!e) throw new LocalPredictError('OUT_OF_MEMORY', 'out of memory: the engine could not allocate an error record');
+    let ok = false;
     try {
       const status = fn(e);
       if (status !== 0) throw this.error(e, source);
+      ok = true;
       return status;
     } finally {
-      this.x.lp_wasm_error_free(e);
+      if (ok && !this.#spareError) this.#spareError = e;
+      else this.x.lp_wasm_error_free(e);
     }
   }
 

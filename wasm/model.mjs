@@ -292,6 +292,57 @@ function encodeColumn(values, label) {
   return { type: COL_STR, data, offsets, missing };
 }
 
+/**
+ * Columns 0 .. width-1 of the rows, cell (r, j) = get(rows[r], j), each as
+ * encodeColumn(cells, label(j)) encodes it (the same checks, in the same order:
+ * column by column, row by row); the numeric columns share one Float64Array and
+ * one array of missing flags, so a call with many columns and few rows (one row
+ * of 50 features) allocates a few arrays, not a few per column.
+ */
+function encodeColumns(rows, width, get, label) {
+  const n = rows.length;
+  const text = new Uint8Array(width);
+  let numeric = 0;
+  for (let j = 0; j < width; j++) {
+    for (let r = 0; r < n; r++) {
+      const v = get(rows[r], j);
+      if (typeof v === 'string') text[j] = 1;
+      else if (v !== null && v !== undefined && typeof v === 'object') {
+        throw usageError(`row ${r}, ${label(j)}: ${describe(v)} is not a cell value; pass a number, string, boolean or null`);
+      } else if (typeof v === 'function' || typeof v === 'symbol') {
+        throw usageError(`row ${r}, ${label(j)}: a ${typeof v} is not a cell value`);
+      }
+    }
+    if (!text[j]) numeric++;
+  }
+  const data = new Float64Array(numeric * n);
+  let missing = null;
+  const out = new Array(width);
+  const hasMissing = new Uint8Array(width);
+  for (let j = 0, k = 0; j < width; j++) {
+    if (text[j]) {
+      out[j] = encodeColumn(rows.map((row) => get(row, j)), label(j));
+      continue;
+    }
+    const base = k++ * n;
+    for (let r = 0; r < n; r++) {
+      const v = get(rows[r], j);
+      const d = v === null || v === undefined ? NaN : Number(v);
+      data[base + r] = d;
+      if (Number.isNaN(d)) {
+        missing ||= new Uint8Array(numeric * n);
+        missing[base + r] = 1;
+        hasMissing[j] = 1;
+      }
+    }
+    out[j] = { type: COL_F64, data: new Uint8Array(data.buffer, base * 8, n * 8), offsets: null, missing: base };
+  }
+  for (let j = 0; j < width; j++) {
+    if (!text[j]) out[j].missing = hasMissing[j] ? missing.subarray(out[j].missing, out[j].missing + n) : null;
+  }
+  return out;
+}
+
 function tableFromObjects(rows) {
   const keys = new Set();
   for (let r = 0; r < rows.length; r++) {
@@ -303,10 +354,11 @@ function tableFromObjects(rows) {
   }
   // Every key goes to the engine, which binds them (and ignores the extra ones) exactly
   // as it binds a CSV header; a model without names takes them by position.
-  return [...keys].map((name) => ({
-    name,
-    ...encodeColumn(rows.map((row) => (hasOwn(row, name) ? row[name] : undefined)), `column "${name}"`),
-  }));
+  const names = [...keys];
+  const out = encodeColumns(rows, names.length, (row, j) => (hasOwn(row, names[j]) ? row[names[j]] : undefined),
+    (j) => `column "${names[j]}"`);
+  out.forEach((col, j) => { col.name = names[j]; });
+  return out;
 }
 
 function tableFromArrays(rows, columns) {
@@ -324,11 +376,9 @@ function tableFromArrays(rows, columns) {
       throw usageError(`predict: columns must be an array of ${width} column names, one per array element`);
     }
   }
-  const out = [];
-  for (let j = 0; j < width; j++) {
-    const name = columns ? columns[j] : null; // null: bind by position
-    out.push({ name, ...encodeColumn(rows.map((row) => row[j]), name ? `column "${name}"` : `column ${j}`) });
-  }
+  const nameOf = (j) => (columns ? columns[j] : null); // null: bind by position
+  const out = encodeColumns(rows, width, (row, j) => row[j], (j) => (nameOf(j) ? `column "${nameOf(j)}"` : `column ${j}`));
+  out.forEach((col, j) => { col.name = nameOf(j); });
   return out;
 }
 
@@ -602,20 +652,42 @@ export class Model {
     let table = 0;
     try {
       const n = nRows * nOut;
-      const proba = keep(engine.alloc(n * 4));
-      const chosen = keep(engine.alloc(n));
+      // One allocation holds the matrix, the probabilities and the flags
+      // (a small batch's call is short enough for each allocation to show).
+      const dataBytes = matrix ? matrix.data.length * 4 : 0;
+      const dp = keep(engine.alloc(dataBytes + n * 4 + n));
+      const proba = dp + dataBytes;
+      const chosen = proba + n * 4;
       if (matrix) {
-        const dp = keep(engine.copyIn(new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength)));
+        new Float32Array(x.memory.buffer, dp, matrix.data.length).set(matrix.data);
         engine.call((e) => x.lp_wasm_predict_matrix(this.#handle, dp, nRows, matrix.cols, threshold, proba, chosen, e));
       } else {
         table = x.lp_wasm_table_new(nRows, columns.length) >>> 0;
         if (!table) throw new LocalPredictError('OUT_OF_MEMORY', 'out of memory: the engine could not allocate a table');
-        columns.forEach((col, i) => {
-          const namep = col.name !== null ? keep(engine.cstringIn(col.name)) : 0;
-          const datap = keep(engine.copyIn(col.data));
-          const offp = col.offsets ? keep(engine.copyIn(new Uint8Array(col.offsets.buffer))) : 0;
-          const missp = col.missing ? keep(engine.copyIn(col.missing)) : 0;
-          const status = x.lp_wasm_table_set_column(table, i, namep, col.type, datap, offp, missp);
+        // One allocation holds every column's name, data, offsets and missing
+        // flags, each part at a multiple of 8 bytes (a row of 50 columns was
+        // 150 allocations, several times the prediction itself).
+        let size = 0;
+        const parts = [];
+        const place = (bytes) => {
+          const at = size;
+          size += Math.max(8, (bytes.length + 7) & ~7);
+          parts.push([at, bytes]);
+          return at;
+        };
+        const layout = columns.map((col) => ({
+          name: col.name !== null ? place(encoder.encode(`${col.name}\0`)) : -1,
+          data: place(col.data),
+          offsets: col.offsets ? place(new Uint8Array(col.offsets.buffer)) : -1,
+          missing: col.missing ? place(col.missing) : -1,
+        }));
+        const base = keep(engine.alloc(size));
+        const u8 = engine.u8;
+        for (const [at, bytes] of parts) u8.set(bytes, base + at);
+        const at = (offset) => (offset < 0 ? 0 : base + offset);
+        layout.forEach((l, i) => {
+          const status = x.lp_wasm_table_set_column(table, i, at(l.name), columns[i].type, at(l.data), at(l.offsets),
+            at(l.missing));
           if (status !== 0) throw usageError(`the engine refused column ${i} (status ${status})`);
         });
         engine.call((e) => x.lp_wasm_predict_table(this.#handle, table, threshold, proba, chosen, e));

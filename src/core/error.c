@@ -31,8 +31,12 @@ const char *lp_status_code(lp_status s)
 void lp_error_clear(lp_error *err)
 {
     if (!err) return;
-    memset(err, 0, sizeof *err);
+    /* Field by field: the strings are NUL-terminated, so their first byte
+     * empties them (a full memset of the 4 KB message was a visible share of
+     * a one-row prediction). */
     err->code = LP_OK;
+    err->line = 0;
+    err->column[0] = err->field[0] = err->message[0] = '\0';
     err->column_index = -1;
     err->node = -1;
     err->tree = -1;

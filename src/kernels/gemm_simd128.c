@@ -1,19 +1,46 @@
-/* gemm_simd128.c — the dense kernel in wasm SIMD: blocks of 4 rows × 8
- * columns held in eight registers, the k loop innermost, so each B vector
- * loaded serves four rows.  Per element the arithmetic is the reference's:
- * acc = acc + a * b in k order from 0, then + bias, no fused multiply-add,
- * hence bit-identical results (tests/c/test_kernels.c). */
+/* gemm_simd128.c — the dense kernel in wasm SIMD.  Rows go four at a time in
+ * blocks of 4 rows × 8 columns held in eight registers, the k loop innermost,
+ * so each B vector loaded serves four rows.  The last 1-3 rows (all of a
+ * batch of 1-3 rows) keep eight accumulators too, with wider blocks: 2 rows
+ * × 16 columns, 1 row × 32.  Each accumulator is one chain of k dependent
+ * adds; with fewer than eight the adds wait on each other's latency, which
+ * made a single row cost several times its share of a large batch.  Columns
+ * beyond the blocks go through 4-lane strips.
+ *
+ * Per element the arithmetic is the reference's: acc = acc + a * b in k
+ * order from 0, then + bias, no fused multiply-add, hence bit-identical
+ * results (tests/c/test_kernels.c). */
 #include <wasm_simd128.h>
 
 #include "kernels.h"
 
-/* Four rows × eight columns, the common case, with the accumulators named so
- * they stay in registers. */
-static void block4x8(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
-                     size_t j)
+/* Four row pointers; a block of fewer rows repeats its first row in the
+ * missing places, computes the copies alongside (the same chains, so no
+ * longer a wait) and stores only its `rows`. */
+typedef struct rows4 {
+    const float *a[4];
+    float       *c[4];
+    size_t       rows;
+} rows4;
+
+static rows4 rows_at(const float *a, float *c, size_t k, size_t m, size_t i0, size_t rows)
+{
+    rows4 r;
+    for (size_t t = 0; t < 4; t++) {
+        size_t i = i0 + (t < rows ? t : 0);
+        r.a[t] = a + i * k;
+        r.c[t] = c + i * m;
+    }
+    r.rows = rows;
+    return r;
+}
+
+/* Up to four rows × eight columns [j, j + 8), the accumulators named so they
+ * stay in registers. */
+static void block4x8(const rows4 *r, const float *b, const float *bias, size_t k, size_t m, size_t j)
 {
     v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    const float *a0 = a + i0 * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
+    const float *a0 = r->a[0], *a1 = r->a[1], *a2 = r->a[2], *a3 = r->a[3];
     const float *bq = b + j;
     for (size_t q = 0; q < k; q++, bq += m) {
         v128_t b0 = wasm_v128_load(bq), b1 = wasm_v128_load(bq + 4);
@@ -35,53 +62,146 @@ static void block4x8(const float *a, const float *b, const float *bias, float *c
         c20 = wasm_f32x4_add(c20, z0), c21 = wasm_f32x4_add(c21, z1);
         c30 = wasm_f32x4_add(c30, z0), c31 = wasm_f32x4_add(c31, z1);
     }
-    float *r0 = c + i0 * m + j, *r1 = r0 + m, *r2 = r1 + m, *r3 = r2 + m;
-    wasm_v128_store(r0, c00), wasm_v128_store(r0 + 4, c01);
-    wasm_v128_store(r1, c10), wasm_v128_store(r1 + 4, c11);
-    wasm_v128_store(r2, c20), wasm_v128_store(r2 + 4, c21);
-    wasm_v128_store(r3, c30), wasm_v128_store(r3 + 4, c31);
+    if (r->rows > 3) wasm_v128_store(r->c[3] + j, c30), wasm_v128_store(r->c[3] + j + 4, c31);
+    if (r->rows > 2) wasm_v128_store(r->c[2] + j, c20), wasm_v128_store(r->c[2] + j + 4, c21);
+    if (r->rows > 1) wasm_v128_store(r->c[1] + j, c10), wasm_v128_store(r->c[1] + j + 4, c11);
+    wasm_v128_store(r->c[0] + j, c00), wasm_v128_store(r->c[0] + j + 4, c01);
 }
 
-/* The last 1-3 rows × columns [j, j + 8). */
-static void block8(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
-                   size_t rows, size_t j)
+/* Two rows × sixteen columns [j, j + 16). */
+static void block2x16(const rows4 *r, const float *b, const float *bias, size_t k, size_t m, size_t j)
 {
-    v128_t acc[4][2];
-    for (size_t r = 0; r < 4; r++) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
-    for (size_t q = 0; q < k; q++) {
-        v128_t b0 = wasm_v128_load(b + q * m + j), b1 = wasm_v128_load(b + q * m + j + 4);
-        for (size_t r = 0; r < rows; r++) {
-            v128_t x = wasm_f32x4_splat(a[(i0 + r) * k + q]);
-            acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, b0));
-            acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, b1));
-        }
+    v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    const float *a0 = r->a[0], *a1 = r->a[1];
+    const float *bq = b + j;
+    for (size_t q = 0; q < k; q++, bq += m) {
+        v128_t b0 = wasm_v128_load(bq), b1 = wasm_v128_load(bq + 4);
+        v128_t b2 = wasm_v128_load(bq + 8), b3 = wasm_v128_load(bq + 12);
+        v128_t x0 = wasm_f32x4_splat(a0[q]), x1 = wasm_f32x4_splat(a1[q]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
+        c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(x0, b2));
+        c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(x0, b3));
+        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
+        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
+        c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(x1, b2));
+        c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(x1, b3));
     }
-    for (size_t r = 0; r < rows; r++) {
-        v128_t lo = acc[r][0], hi = acc[r][1];
-        if (bias) {
-            lo = wasm_f32x4_add(lo, wasm_v128_load(bias + j));
-            hi = wasm_f32x4_add(hi, wasm_v128_load(bias + j + 4));
-        }
-        wasm_v128_store(c + (i0 + r) * m + j, lo);
-        wasm_v128_store(c + (i0 + r) * m + j + 4, hi);
+    if (bias) {
+        v128_t z0 = wasm_v128_load(bias + j), z1 = wasm_v128_load(bias + j + 4);
+        v128_t z2 = wasm_v128_load(bias + j + 8), z3 = wasm_v128_load(bias + j + 12);
+        c00 = wasm_f32x4_add(c00, z0), c01 = wasm_f32x4_add(c01, z1);
+        c02 = wasm_f32x4_add(c02, z2), c03 = wasm_f32x4_add(c03, z3);
+        c10 = wasm_f32x4_add(c10, z0), c11 = wasm_f32x4_add(c11, z1);
+        c12 = wasm_f32x4_add(c12, z2), c13 = wasm_f32x4_add(c13, z3);
     }
+    float *r0 = r->c[0] + j, *r1 = r->c[1] + j;
+    wasm_v128_store(r0, c00), wasm_v128_store(r0 + 4, c01), wasm_v128_store(r0 + 8, c02), wasm_v128_store(r0 + 12, c03);
+    wasm_v128_store(r1, c10), wasm_v128_store(r1 + 4, c11), wasm_v128_store(r1 + 8, c12), wasm_v128_store(r1 + 12, c13);
+}
+
+/* One row × thirty-two columns [j, j + 32): a matrix-vector product's block. */
+static void block1x32(const rows4 *r, const float *b, const float *bias, size_t k, size_t m, size_t j)
+{
+    v128_t c0 = wasm_f32x4_splat(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    const float *a0 = r->a[0];
+    const float *bq = b + j;
+    for (size_t q = 0; q < k; q++, bq += m) {
+        v128_t x = wasm_f32x4_splat(a0[q]);
+        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(x, wasm_v128_load(bq)));
+        c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(x, wasm_v128_load(bq + 4)));
+        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(x, wasm_v128_load(bq + 8)));
+        c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(x, wasm_v128_load(bq + 12)));
+        c4 = wasm_f32x4_add(c4, wasm_f32x4_mul(x, wasm_v128_load(bq + 16)));
+        c5 = wasm_f32x4_add(c5, wasm_f32x4_mul(x, wasm_v128_load(bq + 20)));
+        c6 = wasm_f32x4_add(c6, wasm_f32x4_mul(x, wasm_v128_load(bq + 24)));
+        c7 = wasm_f32x4_add(c7, wasm_f32x4_mul(x, wasm_v128_load(bq + 28)));
+    }
+    if (bias) {
+        const float *z = bias + j;
+        c0 = wasm_f32x4_add(c0, wasm_v128_load(z)), c1 = wasm_f32x4_add(c1, wasm_v128_load(z + 4));
+        c2 = wasm_f32x4_add(c2, wasm_v128_load(z + 8)), c3 = wasm_f32x4_add(c3, wasm_v128_load(z + 12));
+        c4 = wasm_f32x4_add(c4, wasm_v128_load(z + 16)), c5 = wasm_f32x4_add(c5, wasm_v128_load(z + 20));
+        c6 = wasm_f32x4_add(c6, wasm_v128_load(z + 24)), c7 = wasm_f32x4_add(c7, wasm_v128_load(z + 28));
+    }
+    float *o = r->c[0] + j;
+    wasm_v128_store(o, c0), wasm_v128_store(o + 4, c1), wasm_v128_store(o + 8, c2), wasm_v128_store(o + 12, c3);
+    wasm_v128_store(o + 16, c4), wasm_v128_store(o + 20, c5), wasm_v128_store(o + 24, c6), wasm_v128_store(o + 28, c7);
+}
+
+/* `w` (1-4) floats from p into the low lanes, zeros above: the last columns
+ * of a B row are read without touching the next row's (or past B's end). */
+static inline v128_t load_cols(const float *p, size_t w)
+{
+    switch (w) {
+    case 1: return wasm_v128_load32_zero(p);
+    case 2: return wasm_v128_load64_zero(p);
+    case 3: return wasm_v128_load32_lane(p + 2, wasm_v128_load64_zero(p), 2);
+    default: return wasm_v128_load(p);
+    }
+}
+
+static inline void store_cols(float *p, v128_t v, size_t w)
+{
+    if (w == 4) {
+        wasm_v128_store(p, v);
+        return;
+    }
+    p[0] = wasm_f32x4_extract_lane(v, 0);
+    if (w > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
+    if (w > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+/* Up to four rows × columns [j, j + w), w <= 4: one vector per row. */
+static void strip(const rows4 *r, const float *b, const float *bias, size_t k, size_t m, size_t j, size_t w)
+{
+    v128_t c0 = wasm_f32x4_splat(0.0f), c1 = c0, c2 = c0, c3 = c0;
+    const float *a0 = r->a[0], *a1 = r->a[1], *a2 = r->a[2], *a3 = r->a[3];
+    const float *bq = b + j;
+    for (size_t q = 0; q < k; q++, bq += m) {
+        v128_t bv = load_cols(bq, w);
+        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_f32x4_splat(a0[q]), bv));
+        c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_f32x4_splat(a1[q]), bv));
+        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(wasm_f32x4_splat(a2[q]), bv));
+        c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(wasm_f32x4_splat(a3[q]), bv));
+    }
+    if (bias) {
+        v128_t z = load_cols(bias + j, w);
+        c0 = wasm_f32x4_add(c0, z), c1 = wasm_f32x4_add(c1, z), c2 = wasm_f32x4_add(c2, z), c3 = wasm_f32x4_add(c3, z);
+    }
+    if (r->rows > 3) store_cols(r->c[3] + j, c3, w);
+    if (r->rows > 2) store_cols(r->c[2] + j, c2, w);
+    if (r->rows > 1) store_cols(r->c[1] + j, c1, w);
+    store_cols(r->c[0] + j, c0, w);
+}
+
+/* The rows of r (1, 2 or 4) over every column: the widest block that keeps
+ * eight accumulators, then 8-column blocks, then strips. */
+static void row_block(const rows4 *r, const float *b, const float *bias, size_t k, size_t m)
+{
+    size_t j = 0;
+    if (r->rows == 1)
+        for (; j + 32 <= m; j += 32) block1x32(r, b, bias, k, m, j);
+    else if (r->rows == 2)
+        for (; j + 16 <= m; j += 16) block2x16(r, b, bias, k, m, j);
+    for (; j + 8 <= m; j += 8) block4x8(r, b, bias, k, m, j);
+    for (; j < m; j += 4) strip(r, b, bias, k, m, j, m - j < 4 ? m - j : 4);
 }
 
 void lp_kern_gemm_simd128(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m)
 {
-    size_t m8 = m & ~(size_t)7;
-    for (size_t i = 0; i < n; i += 4) {
-        size_t rows = n - i < 4 ? n - i : 4;
-        for (size_t j = 0; j < m8; j += 8) {
-            if (rows == 4) block4x8(a, b, bias, c, k, m, i, j);
-            else block8(a, b, bias, c, k, m, i, rows, j);
-        }
-        /* the last m % 8 columns: the reference loop */
-        for (size_t r = i; r < i + rows; r++)
-            for (size_t j = m8; j < m; j++) {
-                float acc = 0.0f;
-                for (size_t q = 0; q < k; q++) acc = acc + a[r * k + q] * b[q * m + j];
-                c[r * m + j] = bias ? acc + bias[j] : acc;
-            }
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        rows4 r = rows_at(a, c, k, m, i, 4);
+        row_block(&r, b, bias, k, m);
+    }
+    if (n - i >= 2) {   /* 2 or 3 rows left: a pair, then maybe one */
+        rows4 r = rows_at(a, c, k, m, i, 2);
+        row_block(&r, b, bias, k, m);
+        i += 2;
+    }
+    if (i < n) {
+        rows4 r = rows_at(a, c, k, m, i, 1);
+        row_block(&r, b, bias, k, m);
     }
 }

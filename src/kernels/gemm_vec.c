@@ -1,12 +1,14 @@
 /* gemm_vec.c — the dense kernel for native builds with 128-bit vectors (SSE2
  * on x86-64, NEON on arm64), written with GCC/Clang vector extensions: the
  * same blocking as gemm_simd128.c (4 rows × 8 columns in eight registers, the
- * k loop innermost, each B vector serving four rows).  Per element the
- * arithmetic is the reference's: acc = acc + a * b in k order from 0, then
- * + bias, and the build's -ffp-contract=off keeps multiply and add apart, so
- * results are bit-identical to lp_kern_gemm_ref (tests/c/test_kernels.c).
- * The WASM builds do not use it: the SIMD one has gemm_simd128.c, the scalar
- * one the reference. */
+ * k loop innermost, each B vector serving four rows; the last 1-3 rows in
+ * blocks of 2 × 16 and 1 × 32 columns, so that eight independent accumulators
+ * hide the adds' latency; the last columns in 4-lane strips).  Per element
+ * the arithmetic is the reference's: acc = acc + a * b in k order from 0,
+ * then + bias, and the build's -ffp-contract=off keeps multiply and add
+ * apart, so results are bit-identical to lp_kern_gemm_ref
+ * (tests/c/test_kernels.c).  The WASM builds do not use it: the SIMD one has
+ * gemm_simd128.c, the scalar one the reference. */
 #include "kernels.h"
 
 #if LP_GEMM_VEC
@@ -24,6 +26,17 @@ static inline v4f load4(const float *p)
 static inline void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
 static inline v4f splat4(float x) { return (v4f){x, x, x, x}; }
+
+/* `w` (1-4) floats from p into the low lanes, zeros above (a B row's last
+ * columns, read without touching the next row or past B's end). */
+static inline v4f load_cols(const float *p, size_t w)
+{
+    v4f v = {0};
+    memcpy(&v, p, w * sizeof(float));
+    return v;
+}
+
+static inline void store_cols(float *p, v4f v, size_t w) { memcpy(p, &v, w * sizeof(float)); }
 
 /* Rows [i0, i0 + rows) (1 to 4) × columns [j, j + 8). */
 static void block(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
@@ -59,19 +72,68 @@ static void block(const float *a, const float *b, const float *bias, float *c, s
     }
 }
 
+/* Rows [i0, i0 + R) × columns [j, j + 4 * V), R * V = 8 accumulators: R = 2
+ * (sixteen columns) or R = 1 (thirty-two). */
+#define WIDE_BLOCK(name, R, V)                                                                                   \
+    static void name(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0, \
+                     size_t j)                                                                                   \
+    {                                                                                                            \
+        v4f acc[R][V] = {{{0}}};                                                                                 \
+        const float *bq = b + j, *a0 = a + i0 * k;                                                               \
+        for (size_t q = 0; q < k; q++, bq += m)                                                                  \
+            for (size_t r = 0; r < R; r++) {                                                                     \
+                v4f x = splat4(a0[r * k + q]);                                                                   \
+                for (size_t v = 0; v < V; v++) acc[r][v] = acc[r][v] + x * load4(bq + 4 * v);                   \
+            }                                                                                                    \
+        for (size_t r = 0; r < R; r++)                                                                           \
+            for (size_t v = 0; v < V; v++) {                                                                     \
+                v4f s = acc[r][v];                                                                               \
+                if (bias) s = s + load4(bias + j + 4 * v);                                                       \
+                store4(c + (i0 + r) * m + j + 4 * v, s);                                                         \
+            }                                                                                                    \
+    }
+WIDE_BLOCK(block2x16, 2, 4)
+WIDE_BLOCK(block1x32, 1, 8)
+
+/* Rows [i0, i0 + rows) × columns [j, j + w), w <= 4: one vector per row. */
+static void strip(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
+                  size_t rows, size_t j, size_t w)
+{
+    v4f acc[4] = {{0}};
+    const float *bq = b + j, *a0 = a + i0 * k;
+    for (size_t q = 0; q < k; q++, bq += m) {
+        v4f bv = load_cols(bq, w);
+        for (size_t r = 0; r < rows; r++) acc[r] = acc[r] + splat4(a0[r * k + q]) * bv;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        v4f s = acc[r];
+        if (bias) s = s + load_cols(bias + j, w);
+        store_cols(c + (i0 + r) * m + j, s, w);
+    }
+}
+
+/* Rows [i0, i0 + rows) over every column: the widest block that keeps eight
+ * accumulators, then 8-column blocks, then strips. */
+static void row_block(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
+                      size_t rows)
+{
+    size_t j = 0;
+    if (rows == 1)
+        for (; j + 32 <= m; j += 32) block1x32(a, b, bias, c, k, m, i0, j);
+    else if (rows == 2)
+        for (; j + 16 <= m; j += 16) block2x16(a, b, bias, c, k, m, i0, j);
+    for (; j + 8 <= m; j += 8) block(a, b, bias, c, k, m, i0, rows, j);
+    for (; j < m; j += 4) strip(a, b, bias, c, k, m, i0, rows, j, m - j < 4 ? m - j : 4);
+}
+
 void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m)
 {
-    size_t m8 = m & ~(size_t)7;
-    for (size_t i = 0; i < n; i += 4) {
-        size_t rows = n - i < 4 ? n - i : 4;
-        for (size_t j = 0; j < m8; j += 8) block(a, b, bias, c, k, m, i, rows, j);
-        /* the last m % 8 columns: the reference loop */
-        for (size_t r = i; r < i + rows; r++)
-            for (size_t j = m8; j < m; j++) {
-                float acc = 0.0f;
-                for (size_t q = 0; q < k; q++) acc = acc + a[r * k + q] * b[q * m + j];
-                c[r * m + j] = bias ? acc + bias[j] : acc;
-            }
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) row_block(a, b, bias, c, k, m, i, 4);
+    if (n - i >= 2) {   /* 2 or 3 rows left: a pair, then maybe one */
+        row_block(a, b, bias, c, k, m, i, 2);
+        i += 2;
     }
+    if (i < n) row_block(a, b, bias, c, k, m, i, 1);
 }
 #endif

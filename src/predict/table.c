@@ -27,10 +27,13 @@ typedef struct scratch {
     float *x, *margins;
 } scratch;
 
-static lp_status scratch_alloc(scratch *s, const lp_model *m, size_t stride, lp_error *err)
+/* Room for one block of rows, or all n_rows when fewer (a one-row call
+ * should not allocate for a thousand). */
+static lp_status scratch_alloc(scratch *s, const lp_model *m, size_t stride, size_t n_rows, lp_error *err)
 {
-    s->x = malloc(BLOCK_ROWS * stride * sizeof *s->x);
-    s->margins = malloc(BLOCK_ROWS * lp__model_margin_width(m) * sizeof *s->margins);
+    size_t rows = n_rows == 0 ? 1 : n_rows < BLOCK_ROWS ? n_rows : BLOCK_ROWS;
+    s->x = malloc(rows * stride * sizeof *s->x);
+    s->margins = malloc(rows * lp__model_margin_width(m) * sizeof *s->margins);
     if (!s->x || !s->margins) {
         free(s->x);
         free(s->margins);
@@ -151,7 +154,7 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
 #endif
     size_t stride = m->n_features ? m->n_features : 1;
     scratch sc = {0};
-    if (s == LP_OK) s = scratch_alloc(&sc, m, stride, err);
+    if (s == LP_OK) s = scratch_alloc(&sc, m, stride, t->n_rows, err);
     for (size_t start = 0; s == LP_OK && start < t->n_rows; start += BLOCK_ROWS) {
         size_t n = t->n_rows - start < BLOCK_ROWS ? t->n_rows - start : BLOCK_ROWS;
         for (size_t r = 0; s == LP_OK && r < n; r++)
@@ -202,7 +205,7 @@ lp_status lp_model_predict_matrix(const lp_model *m, const float *data, size_t n
     double threshold = opts ? opts->threshold : NAN;
     size_t stride = m->n_features ? m->n_features : 1;
     scratch sc = {0};
-    lp_status s = scratch_alloc(&sc, m, stride, err);
+    lp_status s = scratch_alloc(&sc, m, stride, n_rows, err);
     int need_copy = m->n_features == 0 || m->n_missing_values > 0 || m->prep != NULL;
     for (size_t start = 0; s == LP_OK && start < n_rows; start += BLOCK_ROWS) {
         size_t n = n_rows - start < BLOCK_ROWS ? n_rows - start : BLOCK_ROWS;

@@ -235,7 +235,7 @@ function makeTable(res) {
   }
   L.push('');
   L.push('The native rows are the reference for our own code: the same C at -O3 -march=native (its dense ' +
-    'layers use src/kernels/gemm_vec.c, the WASM build gemm_simd128.c: the same 4×8 blocking).');
+    'layers use src/kernels/gemm_vec.c, the WASM build gemm_simd128.c: the same blocking, 4×8, and 1×32 / 2×16 for the last 1-3 rows).');
   L.push('');
   L.push('Ratios (localpredict WASM SIMD, 1 thread):');
   L.push('');

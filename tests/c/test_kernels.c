@@ -423,6 +423,39 @@ LP_TEST(gemm_matches_reference)
     }
 }
 
+/* The small-batch shapes (1-9 rows: the 1×32 and 2×16 blocks and their
+ * remainders) for column counts around every block width, bit for bit
+ * against the reference; B is allocated to its exact size (ASan catches a
+ * read past a row's last columns) and nothing is written past the output. */
+LP_TEST(gemm_small_batches_match_reference)
+{
+    static const size_t widths[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 40, 47, 48, 63, 64, 65, 71, 99};
+    lp_test_rng rng = {47};
+    for (size_t n = 1; n <= 9; n++)
+        for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+            size_t m = widths[w], k = 1 + lp_test_below(&rng, 70);
+            float *a = malloc(n * k * sizeof *a), *b = malloc(k * m * sizeof *b), *bias = malloc(m * sizeof *bias);
+            float *c1 = malloc((n * m + 4) * sizeof *c1), *c2 = malloc(n * m * sizeof *c2);
+            for (size_t i = 0; i < n * k; i++) a[i] = (float)lp_test_uniform(&rng, -3, 3);
+            for (size_t i = 0; i < k * m; i++) b[i] = (float)lp_test_uniform(&rng, -1, 1);
+            for (size_t i = 0; i < m; i++) bias[i] = (float)lp_test_uniform(&rng, -1, 1);
+            for (size_t i = 0; i < 4; i++) c1[n * m + i] = 12345.0f;
+            const float *use_bias = (n + w) % 2 ? bias : NULL;
+            lp_kern_gemm(a, b, use_bias, c1, n, k, m);
+            lp_kern_gemm_ref(a, b, use_bias, c2, n, k, m);
+            int same = memcmp(c1, c2, n * m * sizeof *c1) == 0;
+            int kept = c1[n * m] == 12345.0f && c1[n * m + 3] == 12345.0f;
+            LP_CHECK(same && kept, "gemm n=%zu k=%zu m=%zu bias=%d: %s", n, k, m, use_bias != NULL,
+                     same ? "wrote past the output" : "the vector kernel differs");
+            free(a);
+            free(b);
+            free(bias);
+            free(c1);
+            free(c2);
+            if (!same || !kept) return;
+        }
+}
+
 /* ---- float activations ---- */
 
 /* Distance in float ulps between y and the double reference. */
@@ -577,4 +610,5 @@ void test_kernels(void)
     LP_RUN(simd_matches_reference_edge_forests);
     LP_RUN(reference_walks_a_hand_built_tree);
     LP_RUN(gemm_matches_reference);
+    LP_RUN(gemm_small_batches_match_reference);
 }

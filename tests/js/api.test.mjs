@@ -585,6 +585,20 @@ describe('engines', () => {
       delete engine.free;
     }
   });
+
+  test('an error describes its own call after successes and other errors (the error record is reused)', async () => {
+    const model = await loadModel(readFileSync(mc.model), { simd: false });
+    const rows = rowsAsNumberObjects(mc);
+    const ok = model.predict(rows, { returnPredProba: true });
+    const cell = await rejects(() => model.predict([{ ...rows[0], age: 'bad' }]), 'BAD_NUMBER');
+    assert.equal(cell.where.column, 'age');
+    assert.deepEqual(model.predict(rows, { returnPredProba: true }), ok);
+    const count = await rejects(() => model.predict({ data: new Float32Array(3), rows: 1, cols: 3 }), 'COLUMN_COUNT',
+      /3 columns/);
+    assert.ok(!count.message.includes('age') && count.where.column === undefined, count.message);
+    assert.deepEqual(model.predict(rows, { returnPredProba: true }), ok);
+    model.dispose();
+  });
 });
 
 describe('package entries', () => {
