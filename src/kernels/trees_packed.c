@@ -19,23 +19,26 @@
  *    anything: every way leads to the same value), so every row takes
  *    exactly d steps with no branch: node i -> 2i + 1 + (bin > k).
  *  - Trees the layout cannot hold exactly (categorical splits, too deep or
- *    too sparse to pad, features with more than MAX_CUTS cuts) keep the
+ *    too sparse to pad: deeper than 8 and more than quadrupled; features
+ *    with more than MAX_CUTS cuts) keep the
  *    general node walk of trees_scalar.c, tree by tree, in their place in the
  *    tree order.
  *
  * Walk: rows go in groups of LANES; the bins of a group are stored slot-major
  * (16 rows of a slot side by side), so the first VECTOR_LEVELS levels of a
  * tree are evaluated for all 16 rows at once: at each level every lane picks
- * the bins of its own node (every node's 16 bins loaded, masked by the lanes
- * at that node), looks its node's k up in the tree's table of k (a byte
- * shuffle: `ktab`), and compares once.  Levels VECTOR_LEVELS to
+ * the bins of its own node (every node's 16 bins loaded, narrowed down by a
+ * tree of selects keyed on the lanes' earlier decisions), looks its node's k
+ * up in the tree's table of k (a byte shuffle: `ktab`), and compares once.  Levels VECTOR_LEVELS to
  * GATHER_LEVELS_END - 1 (5-7) are "gathered" when a slot fits a byte: each
  * lane's k and slot come from the level's byte tables (`deep`, several
  * 16-byte shuffles OR-ed), then each lane's bin is loaded into its lane
  * (cheaper than masking 32 to 128 nodes, and than 16 scalar steps).  The
  * remaining levels take a scalar walk per lane.  At the leaves, 16
  * consecutive margins (one margin a row, or a block held group-major) get
- * their leaves added as four float vectors.  Blocks of several groups go
+ * their leaves added as four float vectors.  Full groups go through a tree
+ * two at a time, level by level side by side, so that the two walks' chains
+ * of dependent steps overlap.  Blocks of several groups go
  * through one tree at a time, so a tree is read from memory once per block.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
@@ -52,8 +55,16 @@
 
 #if defined(__clang__)
 #define NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
+#define UNROLL _Pragma("clang loop unroll(full)")
+#define UNROLL_CLANG UNROLL
+#elif defined(__GNUC__)
+#define NO_VECTORIZE
+#define UNROLL _Pragma("GCC unroll 32")
+#define UNROLL_CLANG
 #else
 #define NO_VECTORIZE
+#define UNROLL
+#define UNROLL_CLANG
 #endif
 
 #if defined(__wasm_simd128__) || defined(__SSE2__) || defined(__ARM_NEON)
@@ -78,7 +89,9 @@ enum {
     GROUP_MAJOR_FLOATS = 4096,   /* a block's margins copied group-major, at most */
     LANES = 16,              /* rows per group: one int8 vector */
     FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
+    PAIR = 2,                /* full groups walked side by side (add_packed_tree_pair) */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
+    PAD_ANY_DEPTH = 8,       /* trees this shallow are packed however sparse */
     KTAB_BYTES = 1 << VECTOR_LEVELS,   /* k of the vector levels' nodes, and one spare */
     MAX_CUTS = 255,          /* bins 0..255 fit a byte */
     MAX_SLOTS = 65536,       /* slots are 16-bit */
@@ -108,6 +121,9 @@ struct lp__packed_forest {
     /* Per packed tree, KTAB_BYTES: k - 128 of its first 2^VECTOR_LEVELS - 1 nodes (the vector
      * levels), so a level's thresholds are looked up for 16 lanes at once. */
     int8_t     *ktab;
+    /* Per packed tree, KTAB_BYTES words: WORD_OFFSET of the same nodes (the
+     * vector levels load every node's bins: no masking of the word there). */
+    uint32_t   *voff;
     /* Per packed tree deeper than VECTOR_LEVELS when slots fit a byte:
      * k - 128 of node n at [n], its slot at [256 + n], for the nodes of
      * levels VECTOR_LEVELS .. GATHER_LEVELS_END - 1 (the gathered levels). */
@@ -137,12 +153,14 @@ static int32_t cut_index(const float *cuts, size_t n, float t)
 }
 
 /* Whether tree t fits the layout: no categorical split, not too deep, and
- * padding to a complete tree at most quadruples it (plus a small allowance). */
+ * padding to a complete tree at most quadruples it (plus a small allowance)
+ * or costs at most 2 KB (depth <= PAD_ANY_DEPTH): a sparse tree of depth 8
+ * walked generally costs several packed ones, as its branches mispredict. */
 static int tree_packable(const lp__forest *f, size_t t, size_t tree_nodes)
 {
     unsigned d = f->tree_depth[t];
     if (f->tree_has_cat[t] || d > MAX_DEPTH) return 0;
-    return ((size_t)2 << d) <= 4 * tree_nodes + 64;
+    return d <= PAD_ANY_DEPTH || ((size_t)2 << d) <= 4 * tree_nodes + 64;
 }
 
 /* A node word: the byte offset of its slot's bins within a group (slot *
@@ -196,6 +214,7 @@ void lp__forest_unpack(lp__forest *f)
     free(p->trees);
     free(p->words);
     free(p->ktab);
+    free(p->voff);
     free(p->deep);
     free(p);
     f->packed = NULL;
@@ -304,12 +323,15 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
             place(f, p, (int32_t)f->tree_root[t], p->words + p->trees[t].words, p->trees[t].depth, 0, 0);
     /* +16: a level's table is read as 16 bytes from its first node. */
     p->ktab = calloc(f->n_trees * KTAB_BYTES + 16, 1);
-    if (!p->ktab) goto nomem;
+    p->voff = calloc(f->n_trees * KTAB_BYTES, sizeof *p->voff);
+    if (!p->ktab || !p->voff) goto nomem;
     for (size_t t = 0; t < f->n_trees; t++) {
         if (p->trees[t].words == UINT32_MAX) continue;
         size_t internal = ((size_t)1 << p->trees[t].depth) - 1;
-        for (size_t j = 0; j < internal && j < KTAB_BYTES - 1; j++)
+        for (size_t j = 0; j < internal && j < KTAB_BYTES - 1; j++) {
             p->ktab[t * KTAB_BYTES + j] = WORD_K(p->words[p->trees[t].words + j]);
+            p->voff[t * KTAB_BYTES + j] = WORD_OFFSET(p->words[p->trees[t].words + j]);
+        }
     }
 
     /* The gathered levels' tables (only when a slot fits a byte). */
@@ -458,9 +480,24 @@ static inline __attribute__((always_inline)) v16i8 lookup_level(const int8_t *ta
     return out;
 }
 
-/* One gathered level (below the vector levels, where masking every node
- * would cost more than it saves): each lane's k and slot are looked up in
- * the level's tables, then each lane's bin is fetched from its own slot,
+/* Lane l gets a where mask (all ones in its lane) is set, else b. */
+static inline v16i8 select16(v16i8 mask, v16i8 a, v16i8 b)
+{
+    return (a & mask) | (b & ~mask);
+}
+
+/* 2 pos + (right ? 1 : 0), right being -1 or 0.  Doubled as 16-bit lanes
+ * (pos < 128: no bit crosses into the next byte), as wasm has no 8-bit
+ * shift and V8 spells `pos + pos` on bytes as a masked 16-bit shift. */
+static inline v16i8 next_pos(v16i8 pos, v16i8 right)
+{
+    typedef uint16_t v8u16 __attribute__((vector_size(16)));
+    return (v16i8)((v16u8)((v8u16)pos + (v8u16)pos) - (v16u8)right);
+}
+
+/* One gathered level (below the vector levels, where selecting among every
+ * node would cost more than it saves): each lane's k and slot are looked up
+ * in the level's tables, then each lane's bin is fetched from its own slot,
  * one byte per lane. */
 static inline __attribute__((always_inline)) v16i8 gathered_level(const int8_t *deep, const int8_t *group,
                                                                    v16i8 pos, unsigned level)
@@ -476,38 +513,86 @@ static inline __attribute__((always_inline)) v16i8 gathered_level(const int8_t *
     GATHER_LANE(8), GATHER_LANE(9), GATHER_LANE(10), GATHER_LANE(11);
     GATHER_LANE(12), GATHER_LANE(13), GATHER_LANE(14), GATHER_LANE(15);
 #undef GATHER_LANE
-    /* 2 pos + (right ? 1 : 0), in unsigned bytes: at level 7 it reaches 255. */
-    return (v16i8)((v16u8)pos + (v16u8)pos - (v16u8)(bins > k));
+    /* 2 pos + (right ? 1 : 0): at level 7 it reaches 255 (pos < 128 before). */
+    return next_pos(pos, bins > k);
 }
 
 /* The first `levels` levels of a tree for the 16 rows of a group: returns
- * each lane's position within level `levels`. */
-static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t *tw, const int8_t *ktab,
-                                                                  const int8_t *group, unsigned levels)
+ * each lane's position within level `levels`.  At a level of n nodes, each
+ * lane needs the bins of its own node: the n nodes' bins are loaded and
+ * narrowed down by a tree of n - 1 selects, each keyed on one earlier
+ * level's decision (lane went right there: the bit of its position).  Node
+ * j's bits, last level's decision lowest, are its position's bits. */
+static inline __attribute__((always_inline)) void vector_levels_n(const uint32_t *voff, const int8_t *ktab,
+                                                                  const int8_t *const *group, unsigned ng,
+                                                                  unsigned levels, v16i8 *pos_out)
 {
-    v16i8 pos = {0};
+    v16i8 pos[PAIR], right[PAIR][VECTOR_LEVELS];   /* right: per level, -1 in the lanes that went right */
+    for (unsigned g = 0; g < ng; g++) pos[g] = (v16i8){0};
+    UNROLL
     for (unsigned level = 0; level < levels; level++) {
         uint32_t first = (1u << level) - 1, n = 1u << level;
-        /* Each lane picks the bins of its own node, then compares them
-         * with its node's k, looked up from the level's table. */
-        v16i8 bins = {0}, k;
-        for (uint32_t j = 0; j < n; j++) {
-            v16i8 node_bins;
-            memcpy(&node_bins, group + WORD_OFFSET(tw[first + j]), sizeof node_bins);
-            bins |= node_bins & (pos == (int8_t)j);   /* -1 in the lanes at node j */
+        UNROLL
+        for (unsigned g = 0; g < ng; g++) {   /* groups interleaved level by level: independent chains */
+            /* Nodes in order, merging like a binary counter's carries:
+             * part[c] holds the selection among the last 2^c nodes whose
+             * bit c is 0. */
+            v16i8 part[VECTOR_LEVELS + 1], bins;
+            UNROLL
+            for (uint32_t j = 0; j < n; j++) {
+                v16i8 v;
+                memcpy(&v, group[g] + voff[first + j], sizeof v);
+                unsigned c = 0;
+                UNROLL_CLANG   /* GCC warns on a loop without a count */
+                for (; (j >> c) & 1; c++) v = select16(right[g][level - 1 - c], v, part[c]);
+                part[c] = v;
+            }
+            bins = part[level];
+            v16i8 k;
+            memcpy(&k, ktab + first, sizeof k);
+            if (n <= 16) {
+                k = lookup16(k, pos[g]);
+            } else {   /* 32 nodes: two tables, picked by the first level's decision */
+                v16i8 hi, low4 = pos[g] & 15;
+                memcpy(&hi, ktab + first + 16, sizeof hi);
+                k = select16(right[g][0], lookup16(hi, low4), lookup16(k, low4));
+            }
+            right[g][level] = bins > k;
+            pos[g] = next_pos(pos[g], right[g][level]);
         }
-        memcpy(&k, ktab + first, sizeof k);
-        if (n <= 16) {
-            k = lookup16(k, pos);
-        } else {   /* 32 nodes: two tables, picked by pos < 16 */
-            v16i8 hi, low4 = pos & 15;
-            memcpy(&hi, ktab + first + 16, sizeof hi);
-            v16i8 in_lo = pos < 16;
-            k = (lookup16(k, low4) & in_lo) | (lookup16(hi, low4) & ~in_lo);
-        }
-        pos = pos + pos - (bins > k);              /* 2 pos + (right ? 1 : 0) */
     }
+    for (unsigned g = 0; g < ng; g++) pos_out[g] = pos[g];
+}
+
+static inline __attribute__((always_inline)) v16i8 vector_levels(const uint32_t *voff, const int8_t *ktab,
+                                                                  const int8_t *group, unsigned levels)
+{
+    v16i8 pos;
+    vector_levels_n(voff, ktab, &group, 1, levels, &pos);
     return pos;
+}
+#endif
+
+#if LP_PACKED_VECTORS
+/* At the leaves with 16 consecutive margins: the leaves are fetched into
+ * four vectors and added four rows at a time (the same single additions, in
+ * the same tree order). */
+static inline __attribute__((always_inline)) void add_leaves16(const uint32_t *leaves, v16i8 pos, float *out)
+{
+    v4f leaf[4];
+    /* pos < 256: at level 8 it fills a byte (read unsigned). */
+#define LEAF_LANE(l) leaf[(l) / 4][(l) % 4] = leaf_at(leaves, (uint8_t)pos[l])
+    LEAF_LANE(0), LEAF_LANE(1), LEAF_LANE(2), LEAF_LANE(3);
+    LEAF_LANE(4), LEAF_LANE(5), LEAF_LANE(6), LEAF_LANE(7);
+    LEAF_LANE(8), LEAF_LANE(9), LEAF_LANE(10), LEAF_LANE(11);
+    LEAF_LANE(12), LEAF_LANE(13), LEAF_LANE(14), LEAF_LANE(15);
+#undef LEAF_LANE
+    for (int q = 0; q < 4; q++) {
+        v4f m;
+        memcpy(&m, out + 4 * q, sizeof m);
+        m += leaf[q];
+        memcpy(out + 4 * q, &m, sizeof m);
+    }
 }
 #endif
 
@@ -545,16 +630,17 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
     unsigned done = 0;
 #if LP_PACKED_VECTORS
     const int8_t *ktab = p->ktab + (size_t)(pt - p->trees) * KTAB_BYTES;
+    const uint32_t *voff = p->voff + (size_t)(pt - p->trees) * KTAB_BYTES;
     done = d < VECTOR_LEVELS ? d : VECTOR_LEVELS;
     v16i8 pos;
     switch (done) {   /* constant level counts: the loops unroll */
-    case 0: pos = vector_levels(tw, ktab, group, 0); break;
-    case 1: pos = vector_levels(tw, ktab, group, 1); break;
-    case 2: pos = vector_levels(tw, ktab, group, 2); break;
-    case 3: pos = vector_levels(tw, ktab, group, 3); break;
-    case 4: pos = vector_levels(tw, ktab, group, 4); break;
-    case 5: pos = vector_levels(tw, ktab, group, 5); break;
-    default: pos = vector_levels(tw, ktab, group, VECTOR_LEVELS); break;
+    case 0: pos = vector_levels(voff, ktab, group, 0); break;
+    case 1: pos = vector_levels(voff, ktab, group, 1); break;
+    case 2: pos = vector_levels(voff, ktab, group, 2); break;
+    case 3: pos = vector_levels(voff, ktab, group, 3); break;
+    case 4: pos = vector_levels(voff, ktab, group, 4); break;
+    case 5: pos = vector_levels(voff, ktab, group, 5); break;
+    default: pos = vector_levels(voff, ktab, group, VECTOR_LEVELS); break;
     }
     if (pt->deep != UINT32_MAX) {
         const int8_t *deep = p->deep + pt->deep;
@@ -568,23 +654,7 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
         }
     }
     if (done == d && lanes == LANES && stride == 1) {
-        /* At the leaves with 16 consecutive margins: the leaves are
-         * fetched into four vectors and added four rows at a time (the same
-         * single additions, in the same tree order). */
-        const uint32_t *leaves = tw + ((1u << d) - 1);
-        v4f leaf[4];
-#define LEAF_LANE(l) leaf[(l) / 4][(l) % 4] = leaf_at(leaves, (uint8_t)pos[l])
-        LEAF_LANE(0), LEAF_LANE(1), LEAF_LANE(2), LEAF_LANE(3);
-        LEAF_LANE(4), LEAF_LANE(5), LEAF_LANE(6), LEAF_LANE(7);
-        LEAF_LANE(8), LEAF_LANE(9), LEAF_LANE(10), LEAF_LANE(11);
-        LEAF_LANE(12), LEAF_LANE(13), LEAF_LANE(14), LEAF_LANE(15);
-#undef LEAF_LANE
-        for (int q = 0; q < 4; q++) {
-            v4f m;
-            memcpy(&m, out + 4 * q, sizeof m);
-            m += leaf[q];
-            memcpy(out + 4 * q, &m, sizeof m);
-        }
+        add_leaves16(tw + ((1u << d) - 1), pos, out);
         return;
     }
     /* pos < 256: at level 8 it fills a byte (read unsigned). */
@@ -608,6 +678,61 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
         memcpy(&leaf, &tw[i[l]], sizeof leaf);
         out[l * n_groups] += leaf;
     }
+}
+
+/* Whether add_packed_tree_pair takes tree pt: every level vector or gathered. */
+static int pair_walks(const packed_tree *pt)
+{
+    return LP_PACKED_VECTORS && (pt->depth <= VECTOR_LEVELS || (pt->deep != UINT32_MAX && pt->depth <= GATHER_LEVELS_END));
+}
+
+/* add_packed_tree for two full groups with 16 consecutive margins each
+ * (pair_walks(pt)): the two walks go level by level side by side, so each
+ * level's chain of dependent steps (load, select, compare; a gathered
+ * level's lookups and insertions) overlaps the other's. */
+static void add_packed_tree_pair(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group0,
+                                 const int8_t *group1, float *out0, float *out1)
+{
+#if LP_PACKED_VECTORS
+    const uint32_t *tw = p->words + pt->words;
+    const int8_t *ktab = p->ktab + (size_t)(pt - p->trees) * KTAB_BYTES;
+    const uint32_t *voff = p->voff + (size_t)(pt - p->trees) * KTAB_BYTES;
+    const int8_t *group[PAIR] = {group0, group1};
+    unsigned d = pt->depth, done = d < VECTOR_LEVELS ? d : VECTOR_LEVELS;
+    v16i8 pos[PAIR];
+    switch (done) {   /* constant level counts: the loops unroll */
+    case 0: vector_levels_n(voff, ktab, group, PAIR, 0, pos); break;
+    case 1: vector_levels_n(voff, ktab, group, PAIR, 1, pos); break;
+    case 2: vector_levels_n(voff, ktab, group, PAIR, 2, pos); break;
+    case 3: vector_levels_n(voff, ktab, group, PAIR, 3, pos); break;
+    case 4: vector_levels_n(voff, ktab, group, PAIR, 4, pos); break;
+    case 5: vector_levels_n(voff, ktab, group, PAIR, 5, pos); break;
+    default: vector_levels_n(voff, ktab, group, PAIR, VECTOR_LEVELS, pos); break;
+    }
+    if (done < d) {
+        const int8_t *deep = p->deep + pt->deep;
+        for (; done < d; done++) {
+            switch (done) {   /* constant levels: the table loops unroll */
+            case 5:
+                pos[0] = gathered_level(deep, group0, pos[0], 5);
+                pos[1] = gathered_level(deep, group1, pos[1], 5);
+                break;
+            case 6:
+                pos[0] = gathered_level(deep, group0, pos[0], 6);
+                pos[1] = gathered_level(deep, group1, pos[1], 6);
+                break;
+            default:
+                pos[0] = gathered_level(deep, group0, pos[0], 7);
+                pos[1] = gathered_level(deep, group1, pos[1], 7);
+                break;
+            }
+        }
+    }
+    add_leaves16(tw + ((1u << d) - 1), pos[0], out0);
+    add_leaves16(tw + ((1u << d) - 1), pos[1], out1);
+#else
+    (void)p, (void)pt, (void)group0, (void)group1, (void)out0, (void)out1;
+#endif
 }
 
 void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
@@ -651,7 +776,12 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
                     out[r * row_stride] += walk_general(f, t, x + (r0 + r) * n_features);
                 continue;
             }
-            for (size_t g = 0; g < groups; g++) {
+            size_t g = 0;
+            if (row_stride == 1 && pair_walks(pt))
+                for (; g + PAIR <= rows / LANES; g += PAIR)
+                    add_packed_tree_pair(p, pt, bins + g * group_len, bins + (g + 1) * group_len, out + g * LANES,
+                                         out + (g + 1) * LANES);
+            for (; g < groups; g++) {
                 size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
                 add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * row_stride, row_stride, lanes);
             }
