@@ -196,4 +196,29 @@ static inline size_t lp__csv_scanner_next(lp__csv_scanner *s, size_t i)
     }
 }
 
+/* ---- the first NUL byte ----
+ * The job refuses a NUL in the input (no text CSV has one) and looks for it
+ * in every pushed chunk before the reader runs: memchr of Emscripten's libc
+ * reads a word at a time, this 64 bytes (wasm SIMD).  The first NUL of
+ * p[0, len), or NULL. */
+static inline const uint8_t *lp__csv_find_nul(const uint8_t *p, size_t len)
+{
+#ifdef LP_SIMD128
+    const v128_t zero = wasm_i8x16_splat(0);
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64) {   /* a zero byte makes the minimum zero */
+        v128_t m = wasm_u8x16_min(wasm_u8x16_min(wasm_v128_load(p + i), wasm_v128_load(p + i + 16)),
+                                  wasm_u8x16_min(wasm_v128_load(p + i + 32), wasm_v128_load(p + i + 48)));
+        if (wasm_v128_any_true(wasm_i8x16_eq(m, zero))) break;
+    }
+    for (; i + 16 <= len; i += 16) {
+        uint32_t mask = (uint32_t)wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(p + i), zero));
+        if (mask) return p + i + __builtin_ctz(mask);
+    }
+    return i < len ? memchr(p + i, 0, len - i) : NULL;
+#else
+    return len ? memchr(p, 0, len) : NULL;
+#endif
+}
+
 #endif

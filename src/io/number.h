@@ -162,16 +162,18 @@ static LP__ALWAYS_INLINE lp__cell_kind lp__parse_cell_f32_hot(const char *s, siz
                             lp__digits8_value(w2, (unsigned)n2);
 #if FLT_EVAL_METHOD == 0
             if (mant < (1u << 24)) {
-                /* Up to 7 significant digits (a %.7g cell), in float32: one
-                 * division of exact float32 operands rounds q = mant / 10^n2
-                 * correctly, and that is also what rounding the double
-                 * nearest q gives: no float32 midpoint m != q lies within
-                 * 2^-53 * q of q, as |q - m| * 10^n2 * 2^(24-E) is a nonzero
-                 * integer (2^E <= q), so |q - m| / q > 2^-25 / 10^8 > 2^-53
-                 * (n2 <= 8); and q is never a midpoint: mant < 2^24. */
-                static const float pow10_f[9] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f};
-                static const float sign_f[2] = {1.0f, -1.0f};
-                *out = (float)(uint32_t)mant * sign_f[negative] / pow10_f[n2];
+                /* Up to 7 significant digits (a %.7g cell): a multiplication
+                 * by 10^-n2 in double instead of a division.  v is within
+                 * 2^-52 * q of q = mant / 10^n2 (10^-n2 and the product are
+                 * each rounded once), and so is the double nearest q, which
+                 * the reference rounds to float32.  No float32 midpoint
+                 * lies that close to q: for a midpoint m != q,
+                 * |q - m| * 10^n2 * 2^(24-E) is a nonzero integer (2^E <= q
+                 * < 2^24), so |q - m| / q > 2^-25 / 10^8 > 2^-51.6 (n2 <= 8);
+                 * and q is never a midpoint itself (mant < 2^24).  Both
+                 * therefore round to the same float32. */
+                static const double pow10_neg[9] = {1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8};
+                *out = (float)((double)(int32_t)mant * sign[negative] * pow10_neg[n2]);
                 return LP__CELL_NUMBER;
             }
 #endif

@@ -25,6 +25,7 @@
 #include "../formats/ensemble.h"
 #include "../core/utf8.h"
 #include "../io/csv_reader.h"
+#include "../io/csv_scan.h"
 #include "../io/csv_writer.h"
 #include "../io/decode.h"
 #include "../io/dialect.h"
@@ -679,7 +680,7 @@ static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error
  * reader's line is then the NUL's. */
 static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
 {
-    const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
+    const uint8_t *nul = lp__csv_find_nul(bytes, len);
     size_t n = nul ? (size_t)(nul - bytes) : len;
     lp_status s = lp__csv_reader_push(&j->reader, bytes, n, on_record, j, err);
     if (s == LP_OK && nul) s = nul_error(err, j->reader.line);

@@ -508,6 +508,22 @@ LP_TEST(generated_records_read_back_exactly)
     }
 }
 
+/* lp__csv_find_nul (64 bytes at a time in WASM) against memchr: one NUL, or
+ * none, at every position of buffers around the block sizes. */
+LP_TEST(find_nul_matches_memchr)
+{
+    uint8_t buf[200];
+    for (size_t len = 0; len <= sizeof buf; len += len < 70 ? 1 : 13) {
+        for (size_t pos = 0; pos <= len; pos++) {   /* pos == len: no NUL */
+            for (size_t k = 0; k < len; k++) buf[k] = (uint8_t)(1 + (k * 37) % 255);
+            if (pos < len) buf[pos] = 0;
+            if (pos + 3 < len) buf[pos + 3] = 0;   /* a second one after it */
+            const uint8_t *got = lp__csv_find_nul(buf, len), *want = memchr(buf, 0, len);
+            if (!LP_CHECK(got == want, "NUL at %zu of %zu: found at %td", pos, len, got ? got - buf : -1)) return;
+        }
+    }
+}
+
 /* The limits: at the limit reads, one past it is LP_ERR_LIMIT at the field's
  * record line and index, in any chunking (the field then is direct, copied,
  * or grows across pushes); quotes do not count. */
@@ -565,5 +581,6 @@ void test_csv_reader(void)
     LP_RUN(scan_matches_the_reference);
     LP_RUN(block_scanner_matches_the_reference);
     LP_RUN(generated_records_read_back_exactly);
+    LP_RUN(find_nul_matches_memchr);
     LP_RUN(limits_on_fields_and_columns);
 }
