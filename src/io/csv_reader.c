@@ -11,7 +11,8 @@
  * followed by LF, inside quoted fields too, so `line` is always physical.
  *
  * Inside a field the reader jumps from one special byte (the delimiter, " CR
- * LF; the delimiter is `,` unless set) to the next with lp__csv_scan.  The bytes in between are not copied: the current
+ * LF; the delimiter is `,` unless set) to the next with lp__csv_scanner
+ * (csv_scan.h: the special bytes of 64 bytes at once, as a bitmask).  The bytes in between are not copied: the current
  * field is `run_start .. position` of the chunk, and a finished field becomes
  * a span into the chunk.  A record is copied into field_bytes only when it
  * must outlive the chunk (it continues in the next push) or when a doubled
@@ -159,6 +160,8 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
 {
     lp_status s;
     const uint8_t delim = r->delim;
+    lp__csv_scanner scan;   /* the special bytes of this chunk, 64 at a time */
+    lp__csv_scanner_init(&scan, p, len, delim);
     /* A field left open by the previous push continues here. */
     r->run_start = r->content_end = i;
     while (i < len) {
@@ -195,12 +198,21 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
             r->state = UNQUOTED;
             r->run_start = i;
             /* fall through */
-        case UNQUOTED:
-            /* The hot loop: field after unquoted field of one record. */
+        case UNQUOTED: {
+            /* The hot loop: field after unquoted field of one record.  The
+             * field table lives in locals here (a span stored through
+             * r->spans could alias r's fields, and each would be reloaded)
+             * and is written back to r at each way out. */
+            lp__csv_span *spans = r->spans;
+            size_t n = r->n_fields, run_start = r->run_start;
+            const size_t max_field = r->max_field_bytes;
+            /* Spans that fit without end_field: 0 in a copied record. */
+            size_t room = r->copied ? 0 : r->spans_cap < r->max_columns ? r->spans_cap : r->max_columns;
             for (;;) {
-                size_t k = lp__csv_scan_delim(p, i, len, delim);
+                size_t k = lp__csv_scanner_next(&scan, i);
                 if (k == len) {
                     i = len;
+                    r->n_fields = n, r->run_start = run_start;
                     break;
                 }
                 uint8_t c = p[k];
@@ -209,30 +221,33 @@ static lp_status read_chunk(lp__csv_reader *r, const uint8_t *p, size_t i, size_
                 if (c == delim) {
                     /* end_field's common case inline: a direct record with
                      * room for the span and a field within the limit. */
-                    size_t n = r->n_fields;
-                    if (!r->copied && n < r->spans_cap && n < r->max_columns &&
-                        k - r->run_start <= r->max_field_bytes) {
-                        r->spans[n] = (lp__csv_span){r->run_start, k};
-                        r->n_fields = n + 1;
-                    } else if ((s = end_field(r, p, k, err)) != LP_OK) {
-                        return s;
+                    if (n < room && k - run_start <= max_field) {
+                        spans[n++] = (lp__csv_span){run_start, k};
+                    } else {
+                        r->n_fields = n, r->run_start = run_start;
+                        if ((s = end_field(r, p, k, err)) != LP_OK) return s;
+                        spans = r->spans, n = r->n_fields;
+                        room = r->copied ? 0 : r->spans_cap < r->max_columns ? r->spans_cap : r->max_columns;
                     }
                     if (i < len && p[i] != '"') {
-                        r->run_start = i;   /* the next field is unquoted too */
+                        run_start = i;   /* the next field is unquoted too */
                         continue;
                     }
+                    r->n_fields = n, r->run_start = run_start;
                     r->state = FIELD_START;
                     break;
                 }
+                r->n_fields = n, r->run_start = run_start;
                 r->line++;
                 if ((s = end_record(r, p, len, k, fn, ctx, err)) != LP_OK) return s;
                 r->state = c == '\r' ? AFTER_CR : FIELD_START;
                 break;
             }
             break;
+        }
         case QUOTED:
             for (;;) {
-                size_t k = lp__csv_scan_delim(p, i, len, delim);
+                size_t k = lp__csv_scanner_next(&scan, i);
                 if (k > i) r->quoted_cr = 0;
                 if (k == len) {
                     i = len;

@@ -10,7 +10,7 @@
  * err->line and err->column_index; the message says only what is wrong, the
  * caller adds the column's name.
  *
- * Speed: fields are found with lp__csv_scan (csv_scan.h, SIMD in WASM), and
+ * Speed: fields are found with lp__csv_scanner (csv_scan.h, SIMD in WASM), and
  * a record that lies inside one pushed chunk is handed over without copying
  * (spans into the chunk); only records that straddle chunks or hold doubled
  * quotes are copied.

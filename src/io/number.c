@@ -103,6 +103,11 @@ static int parse_decimal_ref(const char *s, size_t len, double *out)
     return 1;
 }
 
+lp__cell_kind lp__parse_cell_f32_outline(const char *s, size_t len, float *out)
+{
+    return lp__parse_cell_f32(s, len, out);
+}
+
 double lp__strtod(const char *s, char **end)
 {
     /* Find the end of a decimal number: [+-]digits[.digits][(e|E)[+-]digits]. */

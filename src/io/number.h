@@ -82,6 +82,10 @@ slow: {
     }
 }
 
+/* lp__parse_cell_f32, not inlined: the rare cells lp__parse_cell_f32_in
+ * hands on, kept out of the job's hot loop. */
+lp__cell_kind lp__parse_cell_f32_outline(const char *s, size_t len, float *out);
+
 /* strtod with the fast path of lp__parse_cell in front.  cJSON is compiled
  * with -Dstrtod=lp__strtod (Makefile): musl's strtod computes in 128-bit
  * soft-float long double, which made loading a large model slow in WASM. */
@@ -92,9 +96,9 @@ double lp__strtod(const char *s, char **end);
  * buffer: `readable` bytes from s on), the integer and fraction digits are
  * each found and converted eight at a time in a 64-bit word, without a
  * branch per digit: a CSV of numbers spends most of its time here.  Same
- * answer as lp__parse_cell_f32 (mantissas stay below 10^14, so the same
- * Clinger step applies); anything but [sign]digits[.digits] with at most 7
- * digits on each side goes to it. */
+ * answer as lp__parse_cell_f32 (the same Clinger step, for mantissas up to
+ * 2^53); anything but [sign]digits[.digits] with at most 8 digits on each
+ * side goes to it. */
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define LP__SWAR_DIGITS 1
 
@@ -107,19 +111,29 @@ static inline unsigned lp__leading_digits8(uint64_t w)
     return not_digit ? (unsigned)__builtin_ctzll(not_digit) >> 3 : 8;
 }
 
-/* The value of the first n (0..7) digits of w: shifted so that zero bytes
- * lead, then combined pairwise (Lemire, "Fast number parsing", 2021).  The
- * shift is split in two so that n = 0 (a shift by 64) gives 0. */
+/* The value of the first n (0..8) digits of w: shifted so that zero bytes
+ * lead, then combined pairwise (Lemire, "Fast number parsing", 2021).  A
+ * shift by 64 is undefined, so n = 0 keeps no byte through a mask instead. */
 static inline uint64_t lp__digits8_value(uint64_t w, unsigned n)
 {
-    w = ((w & 0x0F0F0F0F0F0F0F0Full) << (63 - 8 * n)) << 1;
+    w = ((w & 0x0F0F0F0F0F0F0F0Full) << ((64 - 8 * n) & 63)) & (0 - (uint64_t)(n != 0));
     w = (w * 2561) >> 8;
     w = ((w & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
     return ((w & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
 }
 #endif
 
-static inline lp__cell_kind lp__parse_cell_f32_in(const char *s, size_t len, size_t readable, float *out)
+#if defined(__GNUC__) || defined(__clang__)
+#define LP__ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define LP__ALWAYS_INLINE inline
+#endif
+
+/* lp__parse_cell_f32_in always inlined: for the job's loop over the cells of
+ * a row (the compiler keeps a function this size out of line otherwise, and
+ * the call costs as much as a short cell). */
+static LP__ALWAYS_INLINE lp__cell_kind lp__parse_cell_f32_hot(const char *s, size_t len, size_t readable,
+                                                              float *out)
 {
 #ifdef LP__SWAR_DIGITS
     /* Reads at most s[0..17]: sign, 8 digits, point, 8 more bytes.  No branch
@@ -127,7 +141,7 @@ static inline lp__cell_kind lp__parse_cell_f32_in(const char *s, size_t len, siz
      * would be mispredicted): a cell with no point or no fraction gets
      * n2 = 0, and the one test at the end decides. */
     if (len && readable >= 18) {
-        static const uint64_t pow10_u64[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+        static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
         static const double sign[2] = {1.0, -1.0};
         const char *p = s, *end = s + len;
         size_t negative = *p == '-';
@@ -143,34 +157,43 @@ static inline lp__cell_kind lp__parse_cell_f32_in(const char *s, size_t len, siz
         size_t n2 = lp__leading_digits8(w2) & (0 - point);   /* no point: no fraction */
         room = (size_t)(end - p);
         n2 = n2 < room ? n2 : room;
-        if ((n1 | n2) < 8 && p + n2 == end && n1 + n2 > 0) {   /* else: exponent, text, long */
+        if (n1 <= 8 && n2 <= 8 && p + n2 == end && n1 + n2 > 0) {   /* else: exponent, text, long */
             uint64_t mant = lp__digits8_value(w1, (unsigned)n1) * pow10_u64[n2] +
                             lp__digits8_value(w2, (unsigned)n2);
-            /* mant < 10^14: exact as a double, and divided by an exact 10^n2,
-             * rounded once (Clinger). */
 #if FLT_EVAL_METHOD == 0
             if (mant < (1u << 24)) {
-                /* Up to 7 significant digits (a %.7g cell), in float32: one
-                 * division of exact float32 operands rounds q = mant / 10^n2
-                 * correctly, and that is also what rounding the double
-                 * nearest q gives: no float32 midpoint m != q lies within
-                 * 2^-53 * q of q, as |q - m| * 10^n2 * 2^(24-E) is a nonzero
-                 * integer (2^E <= q), so |q - m| / q > 2^-25 / 10^7 > 2^-53;
-                 * and a q that is a midpoint is a double itself. */
-                static const float pow10_f[8] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
-                static const float sign_f[2] = {1.0f, -1.0f};
-                *out = (float)(uint32_t)mant * sign_f[negative] / pow10_f[n2];
+                /* Up to 7 significant digits (a %.7g cell): a multiplication
+                 * by 10^-n2 in double instead of a division.  v is within
+                 * 2^-52 * q of q = mant / 10^n2 (10^-n2 and the product are
+                 * each rounded once), and so is the double nearest q, which
+                 * the reference rounds to float32.  No float32 midpoint
+                 * lies that close to q: for a midpoint m != q,
+                 * |q - m| * 10^n2 * 2^(24-E) is a nonzero integer (2^E <= q
+                 * < 2^24), so |q - m| / q > 2^-25 / 10^8 > 2^-51.6 (n2 <= 8);
+                 * and q is never a midpoint itself (mant < 2^24).  Both
+                 * therefore round to the same float32. */
+                static const double pow10_neg[9] = {1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8};
+                *out = (float)((double)(int32_t)mant * sign[negative] * pow10_neg[n2]);
                 return LP__CELL_NUMBER;
             }
 #endif
-            double v = (double)(int64_t)mant * sign[negative];
-            *out = (float)(v / lp__pow10_exact[n2]);
-            return LP__CELL_NUMBER;
+            /* mant <= 2^53: exact as a double, and divided by an exact
+             * 10^n2, rounded once (Clinger), as lp__parse_cell does. */
+            if (mant <= (1ull << 53)) {
+                double v = (double)(int64_t)mant * sign[negative];
+                *out = (float)(v / lp__pow10_exact[n2]);
+                return LP__CELL_NUMBER;
+            }
         }
     }
 #endif
     (void)readable;
-    return lp__parse_cell_f32(s, len, out);
+    return lp__parse_cell_f32_outline(s, len, out);
+}
+
+static inline lp__cell_kind lp__parse_cell_f32_in(const char *s, size_t len, size_t readable, float *out)
+{
+    return lp__parse_cell_f32_hot(s, len, readable, out);
 }
 
 /* Writes the text (no NUL needed by callers, but one is written) into

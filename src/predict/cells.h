@@ -24,6 +24,14 @@ lp_status lp__bad_cell(const char *text, size_t len, lp_error *err);
 lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
                                    lp_error *err);
 
+/* True when lp__cell_to_f32_in of every feature is lp__parse_cell_f32_in
+ * with missing as NaN: no per-feature preparation, ensemble slots, typed
+ * inputs or missing sentinels.  The job then parses cells directly. */
+static inline int lp__cells_plain(const lp_model *m)
+{
+    return !(m->prep || m->ensemble || m->inputs) && !m->n_missing_values;
+}
+
 /* LP_OK with *out set (NaN = missing), or LP_ERR_BAD_NUMBER (err->message
  * says what the cell holds; the caller adds where).  `readable` >= len bytes
  * may be read from text on (lets the parser read 8 bytes at a time).

@@ -25,6 +25,7 @@
 #include "../formats/ensemble.h"
 #include "../core/utf8.h"
 #include "../io/csv_reader.h"
+#include "../io/csv_scan.h"
 #include "../io/csv_writer.h"
 #include "../io/decode.h"
 #include "../io/dialect.h"
@@ -54,6 +55,7 @@ struct lp_job {
     size_t          n_kept;
 
     size_t          batch_cap, batch_len, stride;
+    int             plain_cells;   /* every cell is a plain float32: see on_data */
     float          *x, *margins, *proba;
     uint8_t        *chosen;
     lp__buf         kept_bytes;    /* the batch's kept fields, already CSV-quoted */
@@ -502,6 +504,7 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
      * ahead, see lp__parse_cell_f32_in). */
     float *x = j->x + j->batch_len * j->stride;
     const size_t n_features = m->n_features, *feature_col = j->feature_col;
+    const int plain = j->plain_cells;
 #ifndef LP_NO_TEXT
     if (m->text) {   /* the text columns become token ids instead of numbers */
         for (size_t f = 0; f < n_features; f++) j->text.cells[f] = lp__csv_field(rec, feature_col[f], &j->text.lens[f]);
@@ -517,6 +520,18 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
         lp__csv_span span = rec->spans[col];
         const char *text = (const char *)rec->bytes + span.start;
         size_t len = span.end - span.start;
+        if (plain) {
+            /* The common case, decided once per job: a number or a missing
+             * cell straight into the batch, without the per-model checks of
+             * lp__cell_to_f32_in.  Anything else (a bad cell) takes the
+             * general path below, which names the error. */
+            lp__cell_kind kind = lp__parse_cell_f32_hot(text, len, rec->bytes_len - span.start, &x[f]);
+            if (kind == LP__CELL_NUMBER) continue;
+            if (kind == LP__CELL_MISSING) {
+                x[f] = NAN;
+                continue;
+            }
+        }
         lp_status s;
         char tmp[DECIMAL_CELL_CAP];
         if (j->opts.decimal_comma && decimal_comma_cell(text, len, tmp, err, &s)) {
@@ -648,6 +663,7 @@ lp_status lp_job_create(const lp_model *model, const lp_job_options *opts, lp_jo
     j->opts.header = NULL;   /* not kept: copied into the reader below */
     if (j->opts.check_only || j->opts.parse_only) j->opts.write_header = 0;
     j->batch_cap = j->opts.batch_rows ? j->opts.batch_rows : DEFAULT_BATCH_ROWS;
+    j->plain_cells = lp__cells_plain(model) && !j->opts.decimal_comma;
     j->stride = model->n_features ? model->n_features : 1;
     size_t n_out = model->n_outputs;
     lp_status bad = LP_OK;
@@ -748,7 +764,7 @@ static lp_status check_nul(lp_job *j, const uint8_t *bytes, size_t len, lp_error
  * reader's line is then the NUL's. */
 static lp_status feed(lp_job *j, const uint8_t *bytes, size_t len, lp_error *err)
 {
-    const uint8_t *nul = len ? memchr(bytes, 0, len) : NULL;
+    const uint8_t *nul = lp__csv_find_nul(bytes, len);
     size_t n = nul ? (size_t)(nul - bytes) : len;
     lp_status s = lp__csv_reader_push(&j->reader, bytes, n, on_record, j, err);
     if (s == LP_OK && nul) s = nul_error(err, j->reader.line);

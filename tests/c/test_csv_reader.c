@@ -381,6 +381,149 @@ LP_TEST(scan_matches_the_reference)
     }
 }
 
+/* lp__csv_scanner (64 bytes per bitmask) must agree with the byte-at-a-time
+ * reference: from every start, as the reader asks (forward from each answer)
+ * and out of order, on buffers longer than a block, with the special bytes
+ * at every position around the 64-byte block edges. */
+LP_TEST(block_scanner_matches_the_reference)
+{
+    static const uint8_t specials[] = {',', ';', '"', '\n', '\r'};
+    static const uint8_t plain[] = {'1', '.', '-', 'e', ' ', 0x00, 0x80, 0xAC, 0xFF, 0x2C ^ 0x80, 0x0A ^ 0x80};
+    lp_test_rng rng = {17};
+    uint8_t buf[300];
+    int failures = 0;
+    for (int iter = 0; iter < 2000 && failures < 5; iter++) {
+        size_t len = lp_test_below(&rng, sizeof buf + 1);
+        uint32_t density = 2 + lp_test_below(&rng, 30);   /* one special byte in `density`, on average */
+        for (size_t i = 0; i < len; i++)
+            buf[i] = lp_test_below(&rng, density) ? plain[lp_test_below(&rng, sizeof plain)]
+                                                  : specials[lp_test_below(&rng, sizeof specials)];
+        uint8_t delim = lp_test_below(&rng, 2) ? ',' : ';';
+        lp__csv_scanner sc;
+        lp__csv_scanner_init(&sc, buf, len, delim);
+        /* As the reader walks: from each special byte to the next. */
+        for (size_t i = 0; i <= len;) {
+            size_t want = lp__csv_scan_ref_delim(buf, i, len, delim), got = lp__csv_scanner_next(&sc, i);
+            if (got != want) {
+                failures += !LP_CHECK(0, "walk from %zu of %zu bytes: %zu, want %zu", i, len, got, want);
+                break;
+            }
+            i = want + 1;
+        }
+        /* From every start, in a random order (the scanner's block is then
+         * behind, ahead or around the start). */
+        for (size_t k = 0; k <= len; k++) {
+            size_t i = lp_test_below(&rng, (uint32_t)len + 1);
+            size_t want = lp__csv_scan_ref_delim(buf, i, len, delim), got = lp__csv_scanner_next(&sc, i);
+            if (got != want) {
+                failures += !LP_CHECK(0, "from %zu of %zu bytes: %zu, want %zu", i, len, got, want);
+                break;
+            }
+        }
+    }
+    /* One special byte alone at each position of 200 plain bytes. */
+    for (size_t s = 0; s < sizeof specials; s++) {
+        for (size_t pos = 0; pos < 200; pos++) {
+            memset(buf, '7', 200);
+            buf[pos] = specials[s];
+            lp__csv_scanner sc;
+            lp__csv_scanner_init(&sc, buf, 200, specials[s] == ',' ? ',' : ';');
+            for (size_t i = 0; i <= 200; i++) {
+                size_t want = i <= pos ? pos : 200;
+                if (!LP_CHECK(lp__csv_scanner_next(&sc, i) == want, "byte %u at %zu, scan from %zu", specials[s], pos, i))
+                    return;
+            }
+        }
+    }
+}
+
+/* Records built from known fields (the reference: what was written), as
+ * CSV writers write them: quoted where needed, with "" inside, line breaks
+ * inside quotes, LF / CRLF / CR line ends, quotes and line ends landing on
+ * and around the 64-byte blocks of the scanner.  Read whole and in chunks
+ * (where fields straddle pushes and are copied), the reader must give back
+ * exactly the fields and their starting lines. */
+LP_TEST(generated_records_read_back_exactly)
+{
+    static const char *const pieces[] = {"0.1234567", "-12.5", "1e-05", "", "NA", "a", " ", ",", "\"", "\n",
+                                         "\r\n", "x\"y", "12345678901234567890", ";", "\xC3\xA9"};
+    static const char *const line_ends[] = {"\n", "\r\n", "\r"};
+    lp_test_rng rng = {23};
+    int failures = 0;
+    for (int iter = 0; iter < 1500 && failures < 5; iter++) {
+        lp_test_str in = {0}, want = {0};
+        lp_test_str_add(&in, "", 0);
+        lp_test_str_add(&want, "", 0);
+        uint64_t line = 1;
+        size_t n_records = 1 + lp_test_below(&rng, 8);
+        const char *end = line_ends[lp_test_below(&rng, 3)];
+        for (size_t r = 0; r < n_records; r++) {
+            size_t n_fields = 1 + lp_test_below(&rng, 14);
+            lp_test_str_addf(&want, "%llu:", (unsigned long long)line);
+            for (size_t f = 0; f < n_fields; f++) {
+                char field[64];
+                size_t len = 0;
+                for (size_t k = lp_test_below(&rng, 4); k > 0; k--) {
+                    const char *p = pieces[lp_test_below(&rng, sizeof pieces / sizeof *pieces)];
+                    size_t n = strlen(p);
+                    if (len + n < sizeof field) memcpy(field + len, p, n), len += n;
+                }
+                if (n_fields == 1 && len == 0) field[len++] = 'z';   /* an empty line would be skipped */
+                int needs_quotes = 0;
+                for (size_t k = 0; k < len; k++)
+                    needs_quotes |= field[k] == ',' || field[k] == '"' || field[k] == '\n' || field[k] == '\r';
+                if (f) lp_test_str_add(&in, ",", 1), lp_test_str_add(&want, "|", 1);
+                if (needs_quotes || lp_test_below(&rng, 8) == 0) {
+                    lp_test_str_add(&in, "\"", 1);
+                    for (size_t k = 0; k < len; k++) {
+                        lp_test_str_add(&in, field[k] == '"' ? "\"\"" : &field[k], field[k] == '"' ? 2 : 1);
+                        /* A line break inside the field: LF, CRLF or CR each count one line. */
+                        if (field[k] == '\n' || (field[k] == '\r' && !(k + 1 < len && field[k + 1] == '\n'))) line++;
+                    }
+                    lp_test_str_add(&in, "\"", 1);
+                } else {
+                    lp_test_str_add(&in, field, len);
+                }
+                escape_into(&want, (const uint8_t *)field, len);
+            }
+            lp_test_str_add(&want, "\n", 1);
+            lp_test_str_add(&in, end, strlen(end));
+            line++;
+        }
+        static const int chunks[] = {0, 1, 7, 64, -70};
+        for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
+            run_result got = run_reader(in.p, in.len, chunks[k], (uint64_t)iter + 1, 1, 0);
+            if (got.status != LP_OK || strcmp(got.transcript.p, want.p) != 0) {
+                lp_test_str esc = {0};
+                lp_test_str_add(&esc, "", 0);
+                escape_into(&esc, (const uint8_t *)in.p, in.len);
+                failures += !LP_CHECK(0, "input \"%s\" (chunk %d): %s\n%s  want\n%s", esc.p, chunks[k],
+                                      lp_status_code(got.status), got.transcript.p, want.p);
+                lp_test_str_free(&esc);
+            }
+            lp_test_str_free(&got.transcript);
+        }
+        lp_test_str_free(&in);
+        lp_test_str_free(&want);
+    }
+}
+
+/* lp__csv_find_nul (64 bytes at a time in WASM) against memchr: one NUL, or
+ * none, at every position of buffers around the block sizes. */
+LP_TEST(find_nul_matches_memchr)
+{
+    uint8_t buf[200];
+    for (size_t len = 0; len <= sizeof buf; len += len < 70 ? 1 : 13) {
+        for (size_t pos = 0; pos <= len; pos++) {   /* pos == len: no NUL */
+            for (size_t k = 0; k < len; k++) buf[k] = (uint8_t)(1 + (k * 37) % 255);
+            if (pos < len) buf[pos] = 0;
+            if (pos + 3 < len) buf[pos + 3] = 0;   /* a second one after it */
+            const uint8_t *got = lp__csv_find_nul(buf, len), *want = memchr(buf, 0, len);
+            if (!LP_CHECK(got == want, "NUL at %zu of %zu: found at %td", pos, len, got ? got - buf : -1)) return;
+        }
+    }
+}
+
 /* The limits: at the limit reads, one past it is LP_ERR_LIMIT at the field's
  * record line and index, in any chunking (the field then is direct, copied,
  * or grows across pushes); quotes do not count. */
@@ -436,5 +579,8 @@ void test_csv_reader(void)
     LP_RUN(random_inputs_same_records_for_every_chunking);
     LP_RUN(every_split_of_tricky_inputs);
     LP_RUN(scan_matches_the_reference);
+    LP_RUN(block_scanner_matches_the_reference);
+    LP_RUN(generated_records_read_back_exactly);
+    LP_RUN(find_nul_matches_memchr);
     LP_RUN(limits_on_fields_and_columns);
 }

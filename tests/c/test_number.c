@@ -504,6 +504,59 @@ LP_TEST(parse_f32_matches_strtod_on_random_decimals)
     LP_CHECK(failures || numbers > count / 2, "only %ld of %ld cells were numbers", numbers, count);
 }
 
+/* The eight-digit edges of lp__parse_cell_f32_in: 8 fraction digits (the
+ * float32 division is exact-rounding there only by the margin number.h
+ * proves), 8 integer digits, both (mantissas past 2^53 must take the slow
+ * path), and nine (never the fast path).  Each cell is compared with
+ * (float)strtod, bit for bit, alone and followed by more digits in its
+ * buffer; and with strtof where a double cannot round twice (mant < 2^24). */
+LP_TEST(parse_f32_eight_digit_edges)
+{
+    static const char *const fixed[] = {
+        "0.00000001", "0.99999999", "9.99999999", "99999999", "99999999.9", "0.12345678", "-0.12345678",
+        "12345678.12345678", "90071992.54740993", "90071992.54740992", "99999999.99999999", "00000000.00000000",
+        "16777215.5", "16777216.5", "8388607.75", "0.000000015", "1.00000005", "0.16777217", "-16777217",
+        "123456789", "0.123456789", "1234567.8", ".12345678", "12345678.", "-.00000001", "+99999999",
+    };
+    lp_test_rng rng = {88};
+    int failures = 0;
+    for (int i = 0; i < 200000 + (int)(sizeof fixed / sizeof *fixed) && failures < 20; i++) {
+        char text[64], buf[96];
+        int n;
+        if (i < (int)(sizeof fixed / sizeof *fixed)) {
+            n = sprintf(text, "%s", fixed[i]);
+        } else if (i % 3 == 0) {
+            /* The 8-fraction-digit decimals nearest a float32 midpoint. */
+            float f = (float)lp_test_uniform(&rng, 1e-8, 1.0) * (float)pow(10.0, (double)lp_test_below(&rng, 8));
+            double mid = ((double)f + (double)nextafterf(f, INFINITY)) / 2;
+            n = sprintf(text, "%s%.8f", lp_test_below(&rng, 2) ? "-" : "", mid);
+        } else {
+            /* Up to nine digits on each side of the point. */
+            n = 0;
+            int a = (int)lp_test_below(&rng, 10), b = (int)lp_test_below(&rng, 10);
+            for (int d = 0; d < a; d++) text[n++] = (char)('0' + lp_test_below(&rng, 10));
+            text[n++] = '.';
+            for (int d = 0; d < b; d++) text[n++] = (char)('0' + lp_test_below(&rng, 10));
+            if (a + b == 0) text[n++] = '5';
+            text[n] = '\0';
+        }
+        float want = (float)strtod(text, NULL), got = 0, got_in = 0;
+        lp__cell_kind kind = lp__parse_cell_f32(text, (size_t)n, &got);
+        memcpy(buf, text, (size_t)n);
+        for (int k = 0; k < 24; k++) buf[n + k] = (char)('0' + lp_test_below(&rng, 10));   /* digits after the cell */
+        lp__cell_kind kind_in = lp__parse_cell_f32_in(buf, (size_t)n, (size_t)n + 24, &got_in);
+        if (kind != LP__CELL_NUMBER || kind_in != LP__CELL_NUMBER || memcmp(&got, &want, sizeof got) != 0 ||
+            memcmp(&got_in, &want, sizeof got) != 0)
+            failures += !LP_CHECK(0, "\"%s\": %a / %a (kinds %d %d), (float)strtod %a", text, (double)got,
+                                  (double)got_in, kind, kind_in, (double)want);
+        /* Short mantissas round once either way: strtof agrees too. */
+        size_t digits = 0;
+        for (int k = 0; k < n; k++) digits += text[k] >= '0' && text[k] <= '9';
+        if (digits <= 7 && memcmp(&got_in, &(float){strtof(text, NULL)}, sizeof got) != 0)
+            failures += !LP_CHECK(0, "\"%s\": %a, strtof %a", text, (double)got_in, (double)strtof(text, NULL));
+    }
+}
+
 void test_number(void)
 {
     LP_RUN(parse_missing_spellings);
@@ -517,4 +570,5 @@ void test_number(void)
     LP_RUN(parse_fast_matches_strtod);
     LP_RUN(strtod_replacement_matches_strtod);
     LP_RUN(parse_f32_matches_strtod_on_random_decimals);
+    LP_RUN(parse_f32_eight_digit_edges);
 }
