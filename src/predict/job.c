@@ -306,10 +306,11 @@ static int row_level(lp_status s)
     return s == LP_ERR_BAD_NUMBER || s == LP_ERR_UNKNOWN_CATEGORY || s == LP_ERR_BAD_CSV;
 }
 
-/* Batch row r, read and kept, is one the model cannot compute (err says
- * why): it fails as a row that cannot be read does, its message in the
- * Error column (the row's slot there is empty until now). */
-static lp_status fail_read_row(lp_job *j, size_t r, lp_error *err)
+/* Batch row r was read, but the model cannot compute it (err says why): it
+ * is skipped as a row that cannot be read is, its message in the Error
+ * column (the row's slot there is empty until now).  A batch with k such
+ * rows takes up to 2k + 1 runs, each on rows between skipped ones. */
+static lp_status skip_failed_row(lp_job *j, size_t r, lp_error *err)
 {
     char message[LP_ERROR_MESSAGE_CAP + 256];
     size_t n = lp_error_format(err, NULL, message, sizeof message);
@@ -351,7 +352,7 @@ static lp_status predict_batch(lp_job *j, lp_error *err)
         }
         size_t bad = name_row(j, r, end - r, s, err);
         if (bad == SIZE_MAX || !row_level(s)) return s;
-        if ((s = fail_read_row(j, bad, err)) != LP_OK) return s;
+        if ((s = skip_failed_row(j, bad, err)) != LP_OK) return s;
     }
     return LP_OK;
 }
