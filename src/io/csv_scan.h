@@ -1,17 +1,15 @@
 /* csv_scan.h — finding the next byte the CSV reader must look at.
  *
- * Inside a field only four bytes matter: the separator ',', the quote '"',
- * and the line ends CR and LF.  lp__csv_scan returns the position of the
- * first of them at or after `i` (or `len` when there is none), so the reader
- * skips the bytes of a field in blocks instead of one at a time:
- *   - with LP_SIMD128 (wasm SIMD): 16 bytes per step, four compares and one
- *     bitmask;
- *   - otherwise: 8 bytes per step in a 64-bit word ("SWAR": a byte equal to
- *     the one sought becomes zero after XOR, and zero bytes are found
- *     exactly with the carry-free test of Hacker's Delight 6-1).
- * lp__csv_scan_ref is the byte-at-a-time reference the tests compare both
- * against (tests/c/test_csv_reader.c).  The *_delim forms take another
- * separator (`;`, TAB, `|`: issue 9's dialects); the plain forms are `,`.  Header-only so the reader's loop
+ * Inside a field only four bytes matter: the separator (`,`, or `;`, TAB,
+ * `|` for issue 9's dialects), the quote '"', and the line ends CR and LF.
+ * lp__csv_scanner answers "where is the first of them at or after i" from a
+ * 64-bit mask of the next 64 bytes, built
+ *   - with LP_SIMD128 (wasm SIMD): four 16-byte compares and bitmasks;
+ *   - otherwise: eight 64-bit words ("SWAR": a byte equal to the one sought
+ *     becomes zero after XOR, and zero bytes are found exactly with the
+ *     carry-free test of Hacker's Delight 6-1).
+ * lp__csv_scan_ref_delim is the byte-at-a-time reference the tests compare it
+ * against (tests/c/test_csv_reader.c).  Header-only so the reader's loop
  * inlines it.
  */
 #ifndef LP_IO_CSV_SCAN_H
@@ -30,17 +28,10 @@ static inline int lp__csv_is_special_delim(uint8_t c, uint8_t delim)
     return c == delim || c == '"' || c == '\n' || c == '\r';
 }
 
-static inline int lp__csv_is_special(uint8_t c) { return lp__csv_is_special_delim(c, ','); }
-
 static inline size_t lp__csv_scan_ref_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
 {
     while (i < len && !lp__csv_is_special_delim(p[i], delim)) i++;
     return i;
-}
-
-static inline size_t lp__csv_scan_ref(const uint8_t *p, size_t i, size_t len)
-{
-    return lp__csv_scan_ref_delim(p, i, len, ',');
 }
 
 /* 0x80 in each byte of v that is zero, 0 elsewhere (no false positives). */
@@ -50,74 +41,14 @@ static inline uint64_t lp__csv_zero_bytes(uint64_t v)
     return ~(((v & low7) + low7) | v | low7);
 }
 
-static inline size_t lp__csv_scan_words_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
-{
-    const uint64_t ones = 0x0101010101010101ull;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t hits = lp__csv_zero_bytes(w ^ (ones * delim)) | lp__csv_zero_bytes(w ^ (ones * '"')) |
-                        lp__csv_zero_bytes(w ^ (ones * '\n')) | lp__csv_zero_bytes(w ^ (ones * '\r'));
-        if (hits) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-            return i + (size_t)(__builtin_clzll(hits) >> 3);
-#else
-            return i + (size_t)(__builtin_ctzll(hits) >> 3);
-#endif
-        }
-    }
-    return lp__csv_scan_ref_delim(p, i, len, delim);
-}
-
-static inline size_t lp__csv_scan_words(const uint8_t *p, size_t i, size_t len)
-{
-    return lp__csv_scan_words_delim(p, i, len, ',');
-}
-
-#ifdef LP_SIMD128
-static inline size_t lp__csv_scan_simd_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
-{
-    const v128_t comma = wasm_i8x16_splat((int8_t)delim), quote = wasm_i8x16_splat('"');
-    const v128_t lf = wasm_i8x16_splat('\n'), cr = wasm_i8x16_splat('\r');
-    for (; i + 16 <= len; i += 16) {
-        v128_t b = wasm_v128_load(p + i);
-        v128_t hit = wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(b, comma), wasm_i8x16_eq(b, quote)),
-                                  wasm_v128_or(wasm_i8x16_eq(b, lf), wasm_i8x16_eq(b, cr)));
-        uint32_t mask = (uint32_t)wasm_i8x16_bitmask(hit);
-        if (mask) return i + (size_t)__builtin_ctz(mask);
-    }
-    return lp__csv_scan_words_delim(p, i, len, delim);
-}
-
-static inline size_t lp__csv_scan_simd(const uint8_t *p, size_t i, size_t len)
-{
-    return lp__csv_scan_simd_delim(p, i, len, ',');
-}
-#endif
-
-static inline size_t lp__csv_scan_delim(const uint8_t *p, size_t i, size_t len, uint8_t delim)
-{
-#ifdef LP_SIMD128
-    return lp__csv_scan_simd_delim(p, i, len, delim);
-#else
-    return lp__csv_scan_words_delim(p, i, len, delim);
-#endif
-}
-
-static inline size_t lp__csv_scan(const uint8_t *p, size_t i, size_t len)
-{
-    return lp__csv_scan_delim(p, i, len, ',');
-}
-
 /* ---- the block scanner: 64 bytes at a time ----
- * A field of a numeric CSV is about ten bytes, so lp__csv_scan, one call per
- * field, mostly loads a block to find a special byte a few bytes on and
- * throws the rest of the block away.  lp__csv_scanner keeps the positions of
+ * A field of a numeric CSV is about ten bytes, so a scan that loads a block
+ * per field mostly throws the rest of the block away.  lp__csv_scanner keeps the positions of
  * the special bytes of the next 64 bytes as a bitmask and answers from it,
  * one count-trailing-zeros per field, until the position passes the block.
  * The bytes must not change while a scanner reads them (the reader uses one
  * per pushed chunk).  tests/c/test_csv_reader.c compares it with
- * lp__csv_scan_ref from every start. */
+ * lp__csv_scan_ref_delim from every start. */
 typedef struct lp__csv_scanner {
     const uint8_t *p;
     size_t         len;
@@ -184,7 +115,7 @@ static inline void lp__csv_scanner_fill(lp__csv_scanner *s, size_t i)
     s->cover = n;
 }
 
-/* The same answer as lp__csv_scan_delim(p, i, len, delim), for i <= len. */
+/* The same answer as lp__csv_scan_ref_delim(p, i, len, delim), for i <= len. */
 static inline size_t lp__csv_scanner_next(lp__csv_scanner *s, size_t i)
 {
     for (;;) {
