@@ -47,10 +47,9 @@ export function countLineEnds(bytes) {
   return n;
 }
 
-/** A fresh copy (its own ArrayBuffer, so a worker can take it over; a Node Buffer's
- * slice() would be a view of the caller's memory). */
-function concat(pieces, total) {
-  const out = new Uint8Array(total);
+/** A copy in a buffer of its own (so a worker can take it over; a Node Buffer's slice()
+ * would be a view of the caller's memory): a fresh one, or `out` (from alloc). */
+function concat(pieces, total, out = new Uint8Array(total)) {
   let off = 0;
   for (const p of pieces) {
     out.set(p, off);
@@ -65,8 +64,12 @@ export class CsvSplitter {
    *   record boundary (every slice but the last is at least this big)
    * @param {object} [dialect] { delimiter: the given one-character delimiter, or null;
    *   detectDelimiter(headerBytes) => the delimiter, when none is given } (default: ',')
+   * @param {(n: number) => Uint8Array} [alloc] where a slice's n bytes go: a Uint8Array of
+   *   length n that is the only view of its ArrayBuffer's bytes in use (e.g. a recycled
+   *   buffer, parallel-csv.mjs SlicePool); default: a fresh one
    */
-  constructor(sliceBytes, dialect = {}) {
+  constructor(sliceBytes, dialect = {}, alloc = (n) => new Uint8Array(n)) {
+    this.alloc = alloc;
     this.givenDelimiter = dialect.delimiter || null;
     this.detectDelimiter = dialect.detectDelimiter || (() => ',');
     this.delim = -1;           // the delimiter's byte once the header has ended (-1: any candidate)
@@ -116,7 +119,7 @@ export class CsvSplitter {
   }
 
   #emit() {
-    const bytes = concat(this.pieces, this.pieceLen);
+    const bytes = concat(this.pieces, this.pieceLen, this.alloc(this.pieceLen));
     const slice = { bytes, index: this.slices++ };
     this.sliceStart += bytes.length;
     this.pieces = [];

@@ -13,7 +13,9 @@
  *   page → worker  { type: 'slice', id, bytes, options }
  *                                               one slice: bytes (transferred) and the job
  *                                               options of csv-job.mjs (header, writeHeader)
- *   worker → page  { type: 'done', id, output, rows, lineEnds } (output transferred)
+ *   worker → page  { type: 'done', id, output, rows, lineEnds, skipped, input }
+ *                                               output and input (the slice's own bytes,
+ *                                               given back for reuse) transferred
  *                | { type: 'failed', id, error: { code, message, where } }
  *   page → worker  { type: 'rerun', id, firstLine }
  *                                               the failed slice `id` again, its lines
@@ -93,9 +95,12 @@ async function onMessage(msg, post) {
       post({ type: 'failed', id: msg.id, error: errorRecord(e) });
       return;
     }
-    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(msg.bytes),
-      skipped: result.skipped },
-      [result.output.buffer]);
+    // The slice's buffer goes back with the output, so the page can fill it with the
+    // next slice (no garbage per slice on either side: see SlicePool in parallel-csv.mjs).
+    const input = msg.bytes;
+    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(input),
+      skipped: result.skipped, input },
+      [result.output.buffer, input.buffer]);
   } else if (msg.type === 'rerun') {
     const slice = failed.get(msg.id);
     failed.delete(msg.id);
