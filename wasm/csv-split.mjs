@@ -74,6 +74,9 @@ export class CsvSplitter {
     this.detectDelimiter = dialect.detectDelimiter || (() => ',');
     this.delim = -1;           // the delimiter's byte once the header has ended (-1: any candidate)
     this.sliceBytes = Math.max(1, sliceBytes);
+    /** The size of the slice that starts at global offset `start`; parallel-csv.mjs
+     * replaces it to shrink the last slices of an input of known size. */
+    this.sliceSize = () => this.sliceBytes;
     this.header = null;        // Uint8Array, once the header record has ended
     this.slices = 0;           // slices emitted so far
     this.offset = 0;           // global offset of the next byte pushed
@@ -134,8 +137,8 @@ export class CsvSplitter {
       // The header ends at the first line end after its first byte.
       return this.firstRecord < 0 ? Infinity : this.firstRecord - base;
     }
-    // A line end at this byte makes a slice of exactly sliceBytes.
-    return this.sliceStart + this.sliceBytes - 1 - base;
+    // A line end at this byte makes a slice of exactly sliceSize().
+    return this.sliceStart + Math.max(1, this.sliceSize(this.sliceStart)) - 1 - base;
   }
 
   /** The first cut position in c[from, end) (after a line end), or -1. */

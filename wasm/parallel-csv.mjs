@@ -33,6 +33,8 @@ export const poolTuning = {
   slicesPerWorker: 4,
   /** Bytes per read into a reused buffer (a source with readInto). */
   readBytes: 1 << 20,
+  /** The least slice size near the end of an input of known size (see fill()). */
+  tailSliceBytes: 64 << 10,
 };
 
 /** Reads up to `limit` bytes of `src` ahead; the chunks are replayed by the returned source. */
@@ -232,6 +234,14 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         delimiter: o.delimiter,
         detectDelimiter: (header) => detectDelimiter(engine, header),
       }, (n) => slicePool.take(n));
+      // Near the end of an input of known size, slices shrink so that the last ones
+      // spread over every worker (no worker idles while another finishes a big one).
+      if (src.total !== undefined) {
+        const { total } = src;
+        const workers = pool.size;
+        splitter.sliceSize = (start) =>
+          Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
+      }
       src = input;
       return undefined;
     }

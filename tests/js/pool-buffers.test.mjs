@@ -105,6 +105,23 @@ describe('the pool reuses its buffers', () => {
     }
   });
 
+  test('an input of known size: the last slices shrink, the bytes stay those of one job', async () => {
+    const bytes = enc.encode(trickyInput(4));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    for (const input of [() => bytes, () => fileSource(bytes, () => 500)]) {
+      const sizes = [];
+      let last = 0;
+      const onProgress = (p) => { sizes.push(p.bytesRead - last); last = p.bytesRead; };
+      const sliceBytes = Math.ceil(bytes.length / 4);
+      const many = await withTuning({ minBytes: 0, sliceBytes, readBytes: 500, tailSliceBytes: 100 }, () =>
+        streamBytes(model.predictCsv(input(), { jobs: 2, includeInput: true, onProgress })));
+      assert.ok(many.equals(one), 'output differs from one job');
+      // Without shrinking: four slices of a quarter.  With it: the last ones near 100 bytes.
+      assert.ok(sizes.length > 8, `${sizes.length} slices: ${sizes}`);
+      assert.ok(Math.min(...sizes.slice(0, -1)) < 400, `slices of ${sizes}`);
+    }
+  });
+
   test('a readInto source: an error mid-file is the one job\'s error, and nothing follows it', async () => {
     const text = trickyInput(3).split('\r\n');
     let k = Math.floor(text.length * 0.7);
