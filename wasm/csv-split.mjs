@@ -20,8 +20,10 @@
  * A cut goes right after a line end outside quotes: after an LF, or after a
  * lone CR whose next byte is known not to be an LF (a CRLF is never split).
  * countLineEnds() counts a slice's physical lines as the reader does (every
- * LF, and every CR not followed by an LF, quoted or not); the workers count
- * their own slices, so that this thread makes one pass over the input only.
+ * LF, and every CR not followed by an LF, quoted or not), for the runs that
+ * need line numbers up front (onError 'skip'); otherwise the workers' jobs
+ * report the line ends their reader passed (lp_job_line_ends), so that this
+ * thread makes one pass over the input only.
  *
  * The first slice starts at byte 0 and holds the header; `header` is the
  * bytes from the file start to the end of the header record (BOM and blank

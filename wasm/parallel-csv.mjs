@@ -33,7 +33,7 @@ export const poolTuning = {
   slicesPerWorker: 4,
   /** Bytes per read into a reused buffer (a source with readInto). */
   readBytes: 1 << 20,
-  /** The least slice size near the end of an input of known size (see fill()). */
+  /** The least slice size near the end of an input of known size (see begin()). */
   tailSliceBytes: 64 << 10,
 };
 
