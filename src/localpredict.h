@@ -383,6 +383,11 @@ void           lp_job_output_clear(lp_job *job);
 uint64_t lp_job_rows(const lp_job *job);
 uint64_t lp_job_bytes_in(const lp_job *job);
 
+/* Physical line ends read so far (every LF, every CR not followed by an LF,
+ * quoted or not; blank lines too): after lp_job_finish, the lines of a slice
+ * job's input, which is where the next slice's line numbers start. */
+uint64_t lp_job_line_ends(const lp_job *job);
+
 /* Rows skipped by LP_ON_ERROR_SKIP, and the physical line of skipped row i
  * (i < LP_SKIPPED_LINES_KEPT; 0 when there is no such row). */
 uint64_t lp_job_skipped(const lp_job *job);

@@ -223,6 +223,7 @@ EXPORT const uint8_t *lp_wasm_job_output(const lp_job *j) { return lp_job_output
 EXPORT size_t lp_wasm_job_output_len(const lp_job *j) { return lp_job_output_len(j); }
 EXPORT void lp_wasm_job_output_clear(lp_job *j) { lp_job_output_clear(j); }
 EXPORT double lp_wasm_job_rows(const lp_job *j) { return (double)lp_job_rows(j); }
+EXPORT double lp_wasm_job_line_ends(const lp_job *j) { return (double)lp_job_line_ends(j); }
 EXPORT void lp_wasm_job_destroy(lp_job *j) { lp_job_destroy(j); }
 /* Dialects and the bad-row policy (issue 9). */
 EXPORT double lp_wasm_job_skipped(const lp_job *j) { return (double)lp_job_skipped(j); }

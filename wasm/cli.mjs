@@ -24,6 +24,8 @@ import { loadModel, LocalPredictError, version } from './node.mjs';
 import { modelInfoJson, CHUNK } from './model.mjs';
 import { describeFsError } from './load-node.mjs';
 import { isEnsembleManifest } from './zip.mjs';
+import { prestartWorkers, defaultJobs } from './pool.mjs';
+import { poolTuning } from './parallel-csv.mjs';
 import { manifestFiles } from './manifest-files.mjs';
 
 const EXIT = {
@@ -332,20 +334,26 @@ async function openInput(path) {
   } catch {
     size = undefined;
   }
+  /** Reads the next bytes into buf (Uint8Array); 0 at the end. */
+  async function readInto(buf) {
+    try {
+      return (await fh.read(buf, 0, buf.length, null)).bytesRead;
+    } catch (e) {
+      throw new CliError(EXIT.IO, `${path}: read error: ${sysText(e)}`);
+    }
+  }
   async function* chunks() {
     for (;;) {
-      let n;
       const buffer = Buffer.allocUnsafe(CHUNK);
-      try {
-        ({ bytesRead: n } = await fh.read(buffer, 0, CHUNK, null));
-      } catch (e) {
-        throw new CliError(EXIT.IO, `${path}: read error: ${sysText(e)}`);
-      }
+      const n = await readInto(buffer);
       if (n === 0) return;
       yield buffer.subarray(0, n);
     }
   }
-  return { name: path, size, chunks: chunks(), close: () => fh.close() };
+  // A regular file also offers readInto with its size (model.mjs openInput): a run on
+  // workers then reads into buffers it reuses instead of a new one per chunk.
+  const source = size === undefined ? chunks() : { size, readInto, [Symbol.asyncIterator]: chunks };
+  return { name: path, size, chunks: source, close: () => fh.close() };
 }
 
 async function* stdinChunks() {
@@ -504,6 +512,7 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
   const check = flags.has('--check');
   const jobs = '--jobs' in values ? Number(values['--jobs']) : undefined; // default: cores
 
+  if (!check) await startWorkersEarly(inputPath, jobs, values['--encoding']);
   const model = await load(modelPath, values, limits);
   let input;
   try {
@@ -561,6 +570,23 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
     await input.close().catch(() => {});
     if (inputPath === '-') process.stdin.destroy();
     model.dispose();
+  }
+}
+
+/**
+ * A file big enough for the worker pool (parallel-csv.mjs) gets its workers started
+ * now: their start (a thread, its modules) then overlaps the model's load on this
+ * thread instead of following it.  Anything unusual (stdin, UTF-16, a file that
+ * cannot be read) leaves the decision to predictCsv, as without this.
+ */
+async function startWorkersEarly(inputPath, jobs, encoding) {
+  const n = jobs ?? defaultJobs();
+  if (n < 2 || inputPath === '-' || (encoding && /^utf-16/i.test(encoding))) return;
+  try {
+    const st = await stat(inputPath);
+    if (st.isFile() && st.size >= poolTuning.minBytes) prestartWorkers(n);
+  } catch {
+    // openInput reports it
   }
 }
 

@@ -103,6 +103,12 @@ export class CsvJob {
     return this.handle ? this.engine.x.lp_wasm_job_rows(this.handle) : 0;
   }
 
+  /** Physical line ends read (after finish(): the slice's lines, counted as csv-split.mjs
+   * countLineEnds does, by the reader that read them: no second pass over the bytes). */
+  lineEnds() {
+    return this.handle ? this.engine.x.lp_wasm_job_line_ends(this.handle) : 0;
+  }
+
   /** Rows skipped by onError 'skip', and the physical lines of the first ones. */
   skipped() {
     if (!this.handle) return { count: 0, lines: [] };

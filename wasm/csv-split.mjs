@@ -20,8 +20,10 @@
  * A cut goes right after a line end outside quotes: after an LF, or after a
  * lone CR whose next byte is known not to be an LF (a CRLF is never split).
  * countLineEnds() counts a slice's physical lines as the reader does (every
- * LF, and every CR not followed by an LF, quoted or not); the workers count
- * their own slices, so that this thread makes one pass over the input only.
+ * LF, and every CR not followed by an LF, quoted or not), for the runs that
+ * need line numbers up front (onError 'skip'); otherwise the workers' jobs
+ * report the line ends their reader passed (lp_job_line_ends), so that this
+ * thread makes one pass over the input only.
  *
  * The first slice starts at byte 0 and holds the header; `header` is the
  * bytes from the file start to the end of the header record (BOM and blank
@@ -47,10 +49,9 @@ export function countLineEnds(bytes) {
   return n;
 }
 
-/** A fresh copy (its own ArrayBuffer, so a worker can take it over; a Node Buffer's
- * slice() would be a view of the caller's memory). */
-function concat(pieces, total) {
-  const out = new Uint8Array(total);
+/** A copy in a buffer of its own (so a worker can take it over; a Node Buffer's slice()
+ * would be a view of the caller's memory): a fresh one, or `out` (from alloc). */
+function concat(pieces, total, out = new Uint8Array(total)) {
   let off = 0;
   for (const p of pieces) {
     out.set(p, off);
@@ -65,12 +66,19 @@ export class CsvSplitter {
    *   record boundary (every slice but the last is at least this big)
    * @param {object} [dialect] { delimiter: the given one-character delimiter, or null;
    *   detectDelimiter(headerBytes) => the delimiter, when none is given } (default: ',')
+   * @param {(n: number) => Uint8Array} [alloc] where a slice's n bytes go: a Uint8Array of
+   *   length n that is the only view of its ArrayBuffer's bytes in use (e.g. a recycled
+   *   buffer, parallel-csv.mjs SlicePool); default: a fresh one
    */
-  constructor(sliceBytes, dialect = {}) {
+  constructor(sliceBytes, dialect = {}, alloc = (n) => new Uint8Array(n)) {
+    this.alloc = alloc;
     this.givenDelimiter = dialect.delimiter || null;
     this.detectDelimiter = dialect.detectDelimiter || (() => ',');
     this.delim = -1;           // the delimiter's byte once the header has ended (-1: any candidate)
     this.sliceBytes = Math.max(1, sliceBytes);
+    /** The size of the slice that starts at global offset `start`; parallel-csv.mjs
+     * replaces it to shrink the last slices of an input of known size. */
+    this.sliceSize = () => this.sliceBytes;
     this.header = null;        // Uint8Array, once the header record has ended
     this.slices = 0;           // slices emitted so far
     this.offset = 0;           // global offset of the next byte pushed
@@ -116,7 +124,7 @@ export class CsvSplitter {
   }
 
   #emit() {
-    const bytes = concat(this.pieces, this.pieceLen);
+    const bytes = concat(this.pieces, this.pieceLen, this.alloc(this.pieceLen));
     const slice = { bytes, index: this.slices++ };
     this.sliceStart += bytes.length;
     this.pieces = [];
@@ -131,8 +139,8 @@ export class CsvSplitter {
       // The header ends at the first line end after its first byte.
       return this.firstRecord < 0 ? Infinity : this.firstRecord - base;
     }
-    // A line end at this byte makes a slice of exactly sliceBytes.
-    return this.sliceStart + this.sliceBytes - 1 - base;
+    // A line end at this byte makes a slice of exactly sliceSize().
+    return this.sliceStart + Math.max(1, this.sliceSize(this.sliceStart)) - 1 - base;
   }
 
   /** The first cut position in c[from, end) (after a line end), or -1. */

@@ -419,6 +419,20 @@ function openInput(input) {
       cancel() {},
     };
   }
+  if (input && typeof input.readInto === 'function' && Number.isSafeInteger(input.size)) {
+    // A file that reads into the caller's buffer (the CLI's input, cli.mjs): its size is
+    // known, and a run on workers reads into buffers it reuses (parallel-csv.mjs).
+    return {
+      total: input.size,
+      async read() {
+        const buf = new Uint8Array(CHUNK);
+        const n = await input.readInto(buf);
+        return n > 0 ? buf.subarray(0, n) : null;
+      },
+      readInto: (buf) => input.readInto(buf),
+      cancel() {},
+    };
+  }
   let next;
   let cancel;
   if (input && typeof input.getReader === 'function') {

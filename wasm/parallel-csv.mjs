@@ -20,6 +20,7 @@
  */
 import { abortedError } from './errors.mjs';
 import { CsvSplitter, countLineEnds } from './csv-split.mjs';
+import { SlicePool } from './slice-pool.mjs';
 
 /** Tuning (exported for tests, which use tiny slices to cut at every record). */
 export const poolTuning = {
@@ -30,6 +31,10 @@ export const poolTuning = {
   /** Slices in flight (sent, not yet emitted) per worker: output leaves in file order,
    * so a worker that is ahead needs queued work while the oldest slice finishes. */
   slicesPerWorker: 4,
+  /** Bytes per read into a reused buffer (a source with readInto). */
+  readBytes: 1 << 20,
+  /** The least slice size near the end of an input of known size (see begin()). */
+  tailSliceBytes: 64 << 10,
 };
 
 /** Reads up to `limit` bytes of `src` ahead; the chunks are replayed by the returned source. */
@@ -50,24 +55,16 @@ async function peek(src, limit) {
   const replay = {
     total: src.total,
     read: async () => (i < chunks.length ? chunks[i++] : ended ? null : src.read()),
+    // Reading into the caller's buffer (see nextChunk) once the peeked chunks are out.
+    readInto: src.readInto && ((buf) => src.readInto(buf)),
+    held: () => chunks.length - i,
     cancel: (reason) => src.cancel(reason),
   };
-  return { ended, replay };
+  return { ended, replay, first: chunks[0] };
 }
 
 /** Whether the input's first chunk starts with a UTF-16 byte-order mark (read on one job). */
-async function startsWithUtf16Mark(replay) {
-  const first = await replay.read();
-  // Put the chunk back in front (peek's replay reads its chunks in order).
-  const rest = replay.read;
-  let given = false;
-  replay.read = async () => {
-    if (!given) {
-      given = true;
-      return first;
-    }
-    return rest();
-  };
+function startsWithUtf16Mark(first) {
   return !!first && first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff));
 }
 
@@ -101,6 +98,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   let inner = null;      // the single-job reader, when the run stays on this thread
   let pool = null;
   let splitter = null;
+  let slicePool = null;  // the slices' buffers, given back by the workers (slice-pool.mjs)
   let inputEnded = false;
   const inFlight = [];   // { result: Promise, rerun, index, length } in slice order
   let lineEnds = 0;      // line ends in the slices emitted so far
@@ -163,15 +161,42 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     }
     const length = slice.bytes.length;
     const { result, rerun } = pool.predict(slice.bytes, options(slice, firstLine));
-    result.catch(() => {}); // awaited in order by pull(); this only silences early rejections
+    // Awaited in order by pull(); here the buffer comes back as soon as the worker is
+    // done (catch: this only silences early rejections).
+    result.then((done) => slicePool.give(done.input), () => {});
     inFlight.push({ result, rerun, index: slice.index, length });
+  }
+
+  // Read buffers reused (a source with readInto, e.g. the CLI's file): a chunk's
+  // bytes are referenced by the splitter until the slice holding its last byte is
+  // cut (and copied), i.e. until the splitter's current slice starts after it.
+  // Then the buffer takes the next chunk: no garbage per chunk (slice-pool.mjs).
+  const readRing = [];   // { buf, end } chunks read into reused buffers, in file order
+  const readFree = [];
+  let readOffset = 0;    // bytes given to the splitter so far
+  async function nextChunk() {
+    if (!src.readInto || src.held?.()) {
+      const chunk = await src.read();
+      if (chunk) readOffset += chunk.length;
+      return chunk;
+    }
+    while (readRing.length && readRing[0].end <= splitter.sliceStart) readFree.push(readRing.shift().buf);
+    const buf = readFree.pop() ?? new Uint8Array(tuning.readBytes);
+    const n = await src.readInto(buf);
+    if (n === 0) {
+      readFree.push(buf);
+      return null;
+    }
+    readOffset += n;
+    readRing.push({ buf, end: readOffset });
+    return buf.subarray(0, n);
   }
 
   /** Reads and sends slices until the window is full or the input has ended. */
   async function fill() {
     const window = tuning.slicesPerWorker * pool.size;
     while (!inputEnded && inFlight.length < window) {
-      const chunk = await src.read();
+      const chunk = await nextChunk();
       if (closed) return;
       if (chunk === null) {
         inputEnded = true;
@@ -187,14 +212,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   async function begin() {
     let input = src;
     if (src.total === undefined || src.total >= tuning.minBytes) {
-      if (src.total === undefined) {
-        const p = await peek(src, tuning.minBytes);
-        input = p.replay;
-        if (p.ended) return delegate(input);
-      } else {
-        input = (await peek(src, 2)).replay;
-      }
-      if (!o.encoding && (await startsWithUtf16Mark(input))) return delegate(input);
+      const p = await peek(src, src.total === undefined ? tuning.minBytes : 2);
+      input = p.replay;
+      if (src.total === undefined && p.ended) return delegate(input);
+      if (!o.encoding && startsWithUtf16Mark(p.first)) return delegate(input);
       try {
         pool = await pools.acquire(jobs, engine, blob);
       } catch (e) {
@@ -207,10 +228,20 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         pool = null;
         return undefined;
       }
+      // Keeps as many as may be in flight: a buffer is made only when all are out.
+      slicePool = new SlicePool(tuning.sliceBytes, tuning.slicesPerWorker * pool.size + 2);
       splitter = new CsvSplitter(tuning.sliceBytes, {
         delimiter: o.delimiter,
         detectDelimiter: (header) => detectDelimiter(engine, header),
-      });
+      }, (n) => slicePool.take(n));
+      // Near the end of an input of known size, slices shrink so that the last ones
+      // spread over every worker (no worker idles while another finishes a big one).
+      if (src.total !== undefined) {
+        const { total } = src;
+        const workers = pool.size;
+        splitter.sliceSize = (start) =>
+          Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
+      }
       src = input;
       return undefined;
     }

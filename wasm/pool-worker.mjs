@@ -13,7 +13,9 @@
  *   page → worker  { type: 'slice', id, bytes, options }
  *                                               one slice: bytes (transferred) and the job
  *                                               options of csv-job.mjs (header, writeHeader)
- *   worker → page  { type: 'done', id, output, rows, lineEnds } (output transferred)
+ *   worker → page  { type: 'done', id, output, rows, lineEnds, skipped, input }
+ *                                               output and input (the slice's own bytes,
+ *                                               given back for reuse) transferred
  *                | { type: 'failed', id, error: { code, message, where } }
  *   page → worker  { type: 'rerun', id, firstLine }
  *                                               the failed slice `id` again, its lines
@@ -24,14 +26,14 @@
  * Why 'rerun': the physical line a slice starts on depends on every slice before
  * it, and counting line ends on the page would cost the page a pass over the
  * whole file.  So a slice is predicted with its lines numbered from 1, and its
- * line ends are counted here (in parallel) and reported; only when a slice
+ * line ends are counted here by the job's reader (in parallel, while it reads
+ * the slice: lp_job_line_ends) and reported; only when a slice
  * fails, and is the first failure in file order, does the page know its first
  * line and ask for the error again, exactly.  A failed slice's bytes are kept
  * for that until the pool is terminated (a failed run ends the pool).
  */
 import { instantiateEngine } from './engine.mjs';
 import { CsvJob } from './csv-job.mjs';
-import { countLineEnds } from './csv-split.mjs';
 
 /** Bytes handed to the engine per push, as on the page (model.mjs CHUNK). */
 const PUSH_BYTES = 1 << 20;
@@ -70,7 +72,7 @@ function predictSlice(bytes, options) {
   try {
     job.push(bytes);
     job.finish();
-    return { output: job.output() || new Uint8Array(0), rows: job.rows(), skipped: job.skipped() };
+    return { output: job.output() || new Uint8Array(0), rows: job.rows(), lineEnds: job.lineEnds(), skipped: job.skipped() };
   } finally {
     job.destroy();
   }
@@ -93,9 +95,12 @@ async function onMessage(msg, post) {
       post({ type: 'failed', id: msg.id, error: errorRecord(e) });
       return;
     }
-    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: countLineEnds(msg.bytes),
-      skipped: result.skipped },
-      [result.output.buffer]);
+    // The slice's buffer goes back with the output, so the page can fill it with the
+    // next slice (no garbage per slice on either side: see SlicePool in parallel-csv.mjs).
+    const input = msg.bytes;
+    post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: result.lineEnds,
+      skipped: result.skipped, input },
+      [result.output.buffer, input.buffer]);
   } else if (msg.type === 'rerun') {
     const slice = failed.get(msg.id);
     failed.delete(msg.id);

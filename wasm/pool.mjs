@@ -56,8 +56,9 @@ export function workersAvailable() {
   return spawner() !== null;
 }
 
-/** Counters for tests and curious callers (workers started so far in this realm). */
-export const poolStats = { workersStarted: 0 };
+/** Counters for tests and curious callers: workers started and slice buffers made
+ * (slice-pool.mjs) so far in this realm. */
+export const poolStats = { workersStarted: 0, sliceBuffers: 0 };
 
 function toError(record) {
   return new LocalPredictError(record.code, record.message, record.where);
@@ -69,6 +70,46 @@ class PoolWorker {
     this.port = port;
     this.waiting = new Map(); // id -> { resolve, reject }
     this.ready = null;
+    // Listened to from the start, so that a worker started ahead (prestartWorkers)
+    // loses neither its 'hello' nor an early failure before a pool takes it.
+    this.listening = false;
+    this.failure = null;
+    this.onHello = null;
+    this.onReply = null;
+    this.onFailure = null;
+    port.onMessage((msg) => {
+      if (msg.type === 'hello') {
+        this.listening = true;
+        this.onHello?.();
+      } else {
+        this.onReply?.(msg);
+      }
+    });
+    port.onError((e) => {
+      this.failure ??= e;
+      this.onFailure?.(e);
+    });
+  }
+}
+
+/** Workers started ahead of a run, not yet given an engine and a model. */
+const spares = [];
+
+/**
+ * Starts up to n workers now, before the model they will predict with is loaded:
+ * a worker's start (a new thread, its modules) then runs while this thread reads and
+ * parses the model, and the next WorkerPool.start takes them (the CLI calls this when
+ * a run will use workers; see ARCHITECTURE "Decisions").  Idle spares do not keep a
+ * Node process alive.  Without worker support this does nothing.
+ */
+export function prestartWorkers(n) {
+  const spawn = spawner();
+  if (!spawn) return;
+  while (spares.length < n) {
+    const w = new PoolWorker(spawn());
+    poolStats.workersStarted++;
+    w.port.hold?.(false);
+    spares.push(w);
   }
 }
 
@@ -98,15 +139,20 @@ export class WorkerPool {
   }
 
   #startOne(spawn, engine, blob) {
-    const w = new PoolWorker(spawn());
-    poolStats.workersStarted++;
+    let w = spares.shift();
+    if (w) w.port.hold?.(true); // a pool waits for it now
+    else {
+      w = new PoolWorker(spawn());
+      poolStats.workersStarted++;
+    }
     let settle;
     w.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-    w.port.onMessage((msg) => {
-      if (msg.type === 'hello') {
-        // Each worker gets its own copy of the blob (a Module is shared, not copied).
-        w.port.post({ type: 'init', module: engine.module, variant: engine.variant, blob });
-      } else if (msg.type === 'ready') {
+    // Each worker gets its own copy of the blob (a Module is shared, not copied).
+    const init = () => w.port.post({ type: 'init', module: engine.module, variant: engine.variant, blob });
+    if (w.listening) init();
+    else w.onHello = init;
+    w.onReply = (msg) => {
+      if (msg.type === 'ready') {
         settle.resolve();
       } else if (msg.type === 'failed' && msg.id === -1) {
         settle.reject(toError(msg.error));
@@ -114,15 +160,16 @@ export class WorkerPool {
         const p = w.waiting.get(msg.id);
         if (!p) return;
         w.waiting.delete(msg.id);
-        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds, skipped: msg.skipped });
+        if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds, skipped: msg.skipped, input: msg.input });
         else p.reject(toError(msg.error));
       }
-    });
-    w.port.onError((e) => {
+    };
+    w.onFailure = (e) => {
       const err = new LocalPredictError('UNSUPPORTED', `a prediction worker stopped: ${e.message}`, undefined, { cause: e });
       settle.reject(err);
       this.#fail(err);
-    });
+    };
+    if (w.failure) w.onFailure(w.failure);
     return w;
   }
 
@@ -159,7 +206,8 @@ export class WorkerPool {
   /**
    * Predicts one slice on the least busy worker, its lines numbered from 1.  `bytes`
    * is transferred (the caller must not use it afterwards).  Returns { result, rerun }:
-   * result resolves to { output: Uint8Array, rows, lineEnds, skipped: { count, lines } }; when it rejects,
+   * result resolves to { output: Uint8Array, rows, lineEnds, skipped: { count, lines }, input } (input:
+   * `bytes` given back by the worker, its buffer free for the next slice); when it rejects,
    * rerun(firstLine) gives the slice's error with the file's line numbers.
    */
   predict(bytes, options) {

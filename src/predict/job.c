@@ -912,6 +912,12 @@ size_t lp_job_output_len(const lp_job *j) { return j->out.len; }
 void lp_job_output_clear(lp_job *j) { j->out.len = 0; }
 uint64_t lp_job_rows(const lp_job *j) { return j->rows; }
 uint64_t lp_job_bytes_in(const lp_job *j) { return j->bytes_in; }
+uint64_t lp_job_line_ends(const lp_job *j)
+{
+    /* The reader numbers lines from first_line and counts every line end it passes. */
+    uint64_t first = j->opts.first_line ? j->opts.first_line : 1;
+    return j->reader.line - first;
+}
 uint64_t lp_job_skipped(const lp_job *j) { return j->skipped; }
 uint64_t lp_job_skipped_line(const lp_job *j, size_t i)
 {

@@ -24,7 +24,7 @@ typedef struct run_result {
     lp_test_str out;
     lp_status   status;
     lp_error    err;
-    uint64_t    rows, skipped, skipped_lines[LP_SKIPPED_LINES_KEPT];
+    uint64_t    rows, skipped, skipped_lines[LP_SKIPPED_LINES_KEPT], line_ends;
     int         delimiter;
     lp_encoding encoding;
     char       *check_json, *check_text;
@@ -48,6 +48,7 @@ static run_result run(const lp_model *m, const lp_job_options *jo, const char *i
     if (job) {
         lp_test_str_add(&r.out, lp_job_output(job), lp_job_output_len(job));
         r.rows = lp_job_rows(job);
+        r.line_ends = lp_job_line_ends(job);
         r.skipped = lp_job_skipped(job);
         for (size_t i = 0; i < LP_SKIPPED_LINES_KEPT; i++) r.skipped_lines[i] = lp_job_skipped_line(job, i);
         r.delimiter = lp_job_delimiter(job);
@@ -540,6 +541,47 @@ done:
     lp_model_destroy(m);
 }
 
+/* A slice job reports the physical line ends it read (the worker pool numbers
+ * the next slice's lines from them): CRLF once, a lone CR, an LF, blank lines,
+ * whatever the push boundaries, counted from the slice's start whatever its
+ * first_line. */
+LP_TEST(slice_line_ends)
+{
+    lp_model *m = lp_test_load_named("multiclass", NULL);
+    size_t len;
+    char *in = fixture_input(&len);
+    if (!m || !LP_CHECK(in != NULL, "no input.csv")) goto done;
+    const char *r1 = strchr(in, '\n') + 1;
+    const char *r2 = strchr(r1, '\n') + 1;
+    const char *r3 = strchr(r2, '\n') + 1;
+    lp_test_str s = {0};
+    lp_test_str_add(&s, r1, (size_t)(r2 - 1 - r1));
+    lp_test_str_add(&s, "\r\n\r\n", 4);                    /* CRLF, then a blank line: 2 */
+    lp_test_str_add(&s, r2, (size_t)(r3 - 1 - r2));
+    lp_test_str_add(&s, "\r", 1);                            /* a lone CR: 1 */
+    lp_test_str_add(&s, r3, (size_t)(strchr(r3, '\n') - r3));
+    lp_test_str_add(&s, "\n\r", 2);                          /* LF, and a CR at the very end: 2 */
+    lp_job_options jo = lp_job_options_default();
+    jo.header = "row_id,ratio,score,level,age,temp,income,count,height,pressure,weight";
+    jo.header_len = strlen(jo.header);
+    jo.write_header = 0;
+    for (uint64_t first = 1; first <= 7; first += 6) {
+        for (size_t chunk = 0; chunk <= 1; chunk++) {
+            jo.first_line = first;
+            run_result r = run(m, &jo, s.p, s.len, chunk);
+            LP_CHECK_STATUS(r.status, LP_OK, &r.err);
+            LP_CHECK(r.rows == 3, "rows %llu", (unsigned long long)r.rows);
+            LP_CHECK(r.line_ends == 5, "first_line %llu, chunks of %zu: %llu line ends, not 5",
+                     (unsigned long long)first, chunk, (unsigned long long)r.line_ends);
+            run_free(&r);
+        }
+    }
+    lp_test_str_free(&s);
+done:
+    free(in);
+    lp_model_destroy(m);
+}
+
 /* The fixture with bad rows in the middle: data row 10 has a bad number,
  * row 20 a missing field, row 30 the quoted text "x,y" in a number column. */
 static char *with_bad_rows(const char *in, size_t len, size_t *out_len)
@@ -691,6 +733,7 @@ void test_dialect(void)
     LP_RUN(windows_1252_refused_then_read);
     LP_RUN(headerless_files);
     LP_RUN(excel_output);
+    LP_RUN(slice_line_ends);
     LP_RUN(bad_rows_skipped);
     LP_RUN(check_report);
 }

@@ -1,0 +1,194 @@
+/* pool-buffers.test.mjs — the worker pool's memory stays bounded by reusing its
+ * buffers (issue 6: a 1 GB file in under 256 MB): the slices' buffers come back
+ * from the workers (slice-pool.mjs), and a source that reads into the caller's
+ * buffer (the CLI's file: { size, readInto }) is read into a few reused
+ * buffers.  Reuse must not change a byte: outputs are compared with one job,
+ * with slices and reads so small that records, quoted line breaks and CRLFs
+ * span them.  The CLI starts its workers before the model loads; a run that
+ * fails before using them still exits with its code and leaves no file. */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
+import { poolStats } from '../../wasm/pool.mjs';
+import { poolTuning } from '../../wasm/parallel-csv.mjs';
+import { SlicePool } from '../../wasm/slice-pool.mjs';
+import { loadCases, compareCsv, streamBytes, runCli, tempDir, rng } from './helpers.mjs';
+
+const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
+const enc = new TextEncoder();
+
+async function withTuning(tuning, fn) {
+  const saved = { ...poolTuning };
+  Object.assign(poolTuning, tuning);
+  try {
+    return await fn();
+  } finally {
+    Object.assign(poolTuning, saved);
+  }
+}
+
+/** The multilabel rows with notes of every quoting form, CRLF line ends, blank lines and a BOM. */
+function trickyInput(copies = 1) {
+  const c = cases.multilabel;
+  const [header, ...rows] = c.inputText.trimEnd().split('\n');
+  const notes = ['plain', '"with, comma"', '"say ""hi"""', '"two\r\nlines"', '"three\nline\nnote"', '""', 'x"y', '"\r\n"'];
+  const lines = [`note,${header}`];
+  for (let k = 0; k < copies; k++) {
+    rows.forEach((r, i) => {
+      lines.push(`${notes[(i + k) % notes.length]},${r}`);
+      if (i % 17 === 5) lines.push('');
+    });
+  }
+  return `\ufeff${lines.join('\r\n')}\r\n`;
+}
+
+/** A file-like source over bytes ({ size, readInto }, as cli.mjs gives), reading at most
+ * nextSize() bytes per call; `buffers` collects the distinct buffers it was asked to fill. */
+function fileSource(bytes, nextSize) {
+  let off = 0;
+  const buffers = new Set();
+  return {
+    buffers,
+    reads: 0,
+    size: bytes.length,
+    async readInto(buf) {
+      this.reads++;
+      buffers.add(buf.buffer);
+      const n = Math.min(buf.length, nextSize(), bytes.length - off);
+      buf.set(bytes.subarray(off, off + n));
+      off += n;
+      return n;
+    },
+  };
+}
+
+describe('the pool reuses its buffers', () => {
+  let model;
+  before(async () => {
+    const c = cases.multilabel;
+    model = await loadModel(readFileSync(c.model), { manifest: c.manifest ? readFileSync(c.manifest) : undefined });
+  });
+  after(() => model.dispose());
+
+  test('a readInto source, tiny reads and slices: the bytes of one job; few buffers made', async () => {
+    const bytes = enc.encode(trickyInput(4));
+    const longestLine = Math.max(...trickyInput(1).split('\r\n').map((l) => enc.encode(l).length));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    // The first copy matches the reference library (the others repeat its rows).
+    const plain = await streamBytes(model.predictCsv(enc.encode(trickyInput(1)), { jobs: 1 }));
+    assert.deepEqual(compareCsv(cases.multilabel, plain.toString('utf8')), []);
+    const next = rng(11);
+    // [slice size, read buffer size, least bytes a read gives, bytes a read gives]
+    const cases3 = [[1, 7, 7, () => 7], [50, 64, 16, () => 16 + Math.floor(next() * 49)], [333, 100, 3, () => 3]];
+    for (const [sliceBytes, readBytes, least, size] of cases3) {
+      for (const jobs of [2, 3]) {
+        const src = fileSource(bytes, size);
+        const made = poolStats.sliceBuffers;
+        let slices = 0;
+        const many = await withTuning({ minBytes: 0, sliceBytes, readBytes }, () =>
+          streamBytes(model.predictCsv(src, { jobs, includeInput: true, onProgress: () => { slices++; } })));
+        const what = `slices of ${sliceBytes}, reads of ${readBytes}, jobs ${jobs}`;
+        assert.ok(many.equals(one), `${what}: output differs from one job`);
+        // In flight: slicesPerWorker per worker, and the slices one read completes.
+        const window = poolTuning.slicesPerWorker * jobs;
+        assert.ok(slices > 4 * window, `${what}: only ${slices} slices`);
+        assert.ok(poolStats.sliceBuffers > made, `${what}: the run stayed on this thread`);
+        assert.ok(poolStats.sliceBuffers - made <= window + 4, `${what}: ${poolStats.sliceBuffers - made} slice buffers for ${slices} slices`);
+        // Read buffers: the ones the current slice (a record at least) still refers to, and a few more.
+        const bound = Math.ceil((sliceBytes + 2 * longestLine) / least) + 3;
+        assert.ok(src.buffers.size <= bound && src.buffers.size * 10 < src.reads,
+          `${what}: ${src.buffers.size} read buffers for ${src.reads} reads`);
+      }
+    }
+  });
+
+  test('an input of known size: the last slices shrink, the bytes stay those of one job', async () => {
+    const bytes = enc.encode(trickyInput(4));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    for (const input of [() => bytes, () => fileSource(bytes, () => 500)]) {
+      const sizes = [];
+      let last = 0;
+      const onProgress = (p) => { sizes.push(p.bytesRead - last); last = p.bytesRead; };
+      const sliceBytes = Math.ceil(bytes.length / 4);
+      const many = await withTuning({ minBytes: 0, sliceBytes, readBytes: 500, tailSliceBytes: 100 }, () =>
+        streamBytes(model.predictCsv(input(), { jobs: 2, includeInput: true, onProgress })));
+      assert.ok(many.equals(one), 'output differs from one job');
+      // Without shrinking: four slices of a quarter.  With it: the last ones near 100 bytes.
+      assert.ok(sizes.length > 8, `${sizes.length} slices: ${sizes}`);
+      assert.ok(Math.min(...sizes.slice(0, -1)) < 400, `slices of ${sizes}`);
+    }
+  });
+
+  test('a readInto source: an error mid-file is the one job\'s error, and nothing follows it', async () => {
+    const text = trickyInput(3).split('\r\n');
+    let k = Math.floor(text.length * 0.7);
+    while (!text[k] || text[k].startsWith('"')) k--;
+    text[k] = text[k].replace(/^([^,]*),([^,]*)/, '$1,oops');
+    const bytes = enc.encode(text.join('\r\n'));
+    const errorOf = async (p) => {
+      try {
+        await p;
+      } catch (e) {
+        assert.ok(e instanceof LocalPredictError, String(e));
+        return { code: e.code, message: e.message, where: { ...e.where } };
+      }
+      return assert.fail('no error');
+    };
+    const want = await errorOf(streamBytes(model.predictCsv(bytes, { jobs: 1 })));
+    assert.equal(want.code, 'BAD_NUMBER');
+    for (const jobs of [2, 3]) {
+      const got = await withTuning({ minBytes: 0, sliceBytes: 40, readBytes: 33 }, () =>
+        errorOf(streamBytes(model.predictCsv(fileSource(bytes, () => 33), { jobs }))));
+      assert.deepEqual(got, want, `jobs ${jobs}`);
+    }
+  });
+});
+
+test('SlicePool: buffers come back and are reused; it keeps few, and no huge one', () => {
+  const pool = new SlicePool(100, 2);
+  const made = poolStats.sliceBuffers;
+  const a = pool.take(100);
+  const b = pool.take(90);
+  assert.equal(a.length, 100);
+  assert.notEqual(a.buffer, b.buffer);
+  assert.equal(poolStats.sliceBuffers - made, 2);
+  pool.give(a);
+  pool.give(b);
+  const c = pool.take(105); // a record a little past the slice size still fits
+  assert.ok(c.buffer === a.buffer || c.buffer === b.buffer);
+  assert.equal(c.length, 105);
+  assert.equal(poolStats.sliceBuffers - made, 2);
+  const huge = pool.take(100000); // a long record: a buffer of its own size
+  assert.equal(huge.length, 100000);
+  pool.give(huge);
+  assert.ok(!pool.free.includes(huge.buffer), 'a huge buffer is not kept');
+  pool.give(c);
+  pool.give(pool.take(10));
+  pool.give(new Uint8Array(10));
+  assert.ok(pool.free.length <= 2);
+});
+
+test('CLI --jobs 2 on a big file: failures before the workers are used exit with their code, no file', async () => {
+  const c = cases.multilabel;
+  const { dir, cleanup } = tempDir();
+  try {
+    // Over the pool threshold, so the CLI starts its workers before loading the model.
+    const text = trickyInput(Math.ceil(poolTuning.minBytes / trickyInput(1).length) + 1);
+    writeFileSync(join(dir, 'big.csv'), text);
+    writeFileSync(join(dir, 'bad.json'), '{"learner": ');
+    const out = join(dir, 'out.csv');
+    const badModel = await runCli(['predict', join(dir, 'bad.json'), join(dir, 'big.csv'), '--jobs', '2', '-o', out]);
+    assert.equal(badModel.status, 2, badModel.stderr);
+    assert.ok(!existsSync(out));
+    writeFileSync(join(dir, 'nocols.csv'), `a,b\r\n${'1,2\r\n'.repeat(Math.ceil(poolTuning.minBytes / 5))}`);
+    const badHeader = await runCli(['predict', c.model, join(dir, 'nocols.csv'), '--jobs', '2', '-o', out]);
+    assert.equal(badHeader.status, 3, badHeader.stderr);
+    assert.match(badHeader.stderr, /nocols\.csv/);
+    assert.ok(!existsSync(out));
+  } finally {
+    cleanup();
+  }
+});
