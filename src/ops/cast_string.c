@@ -8,9 +8,11 @@
  *   and "inf" are numbers), nothing readable or out of range fails the run.
  * The strings a Cast writes live in the run's arena (freed when the chunk of
  * rows is done), so encoders and comparisons after it see their text.
- * A string graph input holds the model's own strings (graph.h): a cell the
- * model names nowhere carries no text, so casting it to a number fails the
- * run, naming the node and the row. */
+ * A string graph input that only Casts to numbers read is fed as the
+ * numbers its cells read as (lp__text_number_input; predict/cells.c reads
+ * each cell with lp__text_to_number).  Another string graph input holds
+ * the model's own strings (graph.h): a cell the model names nowhere carries
+ * no text, so casting it to a number fails the run, naming node and row. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "../core/arena.h"
+#include "../formats/feature_prep.h"
 #include "graph.h"
 
 /* Element i of data as onnxruntime's Cast writes it; buf has >= 32 bytes. */
@@ -35,37 +38,80 @@ static size_t number_text(int32_t dtype, const void *data, size_t i, char *buf)
     return n > 0 ? (size_t)n : 0;
 }
 
-/* The string's text parsed as onnxruntime parses it into `to`; 0 on
- * success, else what went wrong (for the message). */
-static const char *text_number(const lp__onnx_bytes *s, int32_t to, void *dst, size_t i, lp__arena *arena)
+const char *lp__text_to_number(const char *text, size_t len, int integer, double *out)
 {
-    char small[128], *text = small;
-    if (s->len >= sizeof small && !(text = lp__arena_strndup(arena, s->data, s->len))) return "out of memory";
-    if (text == small) {
-        memcpy(small, s->data, s->len);
-        small[s->len] = '\0';
-    }
+    char small[128], *copy = small;
+    if (len >= sizeof small && !(copy = malloc(len + 1))) return "out of memory";
+    memcpy(copy, text, len);   /* strtod wants a NUL; a cell is not one */
+    copy[len] = '\0';
+    const char *what = NULL;
     char *end;
     errno = 0;
+    if (!integer) {
+        *out = strtod(copy, &end);
+        if (end == copy) what = "not a number";
+        else if (errno == ERANGE) what = "a number out of double's range";
+    } else {
+        long long v = strtoll(copy, &end, 10);
+        *out = (double)v;
+        if (end == copy) what = "not an integer";
+        else if (errno == ERANGE) what = "an integer out of int64's range";
+    }
+    if (copy != small) free(copy);
+    return what;
+}
+
+/* The string's text parsed as onnxruntime parses it into `to`; NULL on
+ * success, else what went wrong (for the message). */
+static const char *text_number(const lp__onnx_bytes *s, int32_t to, void *dst, size_t i)
+{
+    double v;
+    if (to == LP_ONNX_BOOL) {   /* std::stoull, then nonzero: "-1" wraps to a nonzero too */
+        const char *what = lp__text_to_number(s->data, s->len, 1, &v);
+        if (!what) ((uint8_t *)dst)[i] = v != 0;
+        return what;
+    }
     if (to == LP_ONNX_FLOAT || to == LP_ONNX_DOUBLE) {
-        double v = strtod(text, &end);
-        if (end == text) return "not a number";
-        if (errno == ERANGE) return "a number out of double's range";
+        const char *what = lp__text_to_number(s->data, s->len, 0, &v);
+        if (what) return what;
         if (to == LP_ONNX_FLOAT) ((float *)dst)[i] = (float)v;
         else ((double *)dst)[i] = v;
-    } else if (to == LP_ONNX_BOOL) {   /* stoull, then nonzero */
-        unsigned long long v = strtoull(text, &end, 10);
-        if (end == text) return "not a number";
-        if (errno == ERANGE) return "a number out of range";
-        ((uint8_t *)dst)[i] = v != 0;
-    } else {
-        long long v = strtoll(text, &end, 10);
-        if (end == text) return "not an integer";
-        if (errno == ERANGE) return "an integer out of int64's range";
-        if (to == LP_ONNX_INT64) ((int64_t *)dst)[i] = (int64_t)v;
-        else ((int32_t *)dst)[i] = (int32_t)(uint32_t)(unsigned long long)v;   /* narrow_cast: the low bits */
+        return NULL;
     }
+    /* integers: std::stoll exactly (a double would round beyond 2^53) */
+    char small[128];
+    if (s->len >= sizeof small) return "not an integer (a string of 128 bytes or more)";
+    memcpy(small, s->data, s->len);
+    small[s->len] = '\0';
+    char *end;
+    errno = 0;
+    long long k = strtoll(small, &end, 10);
+    if (end == small) return "not an integer";
+    if (errno == ERANGE) return "an integer out of int64's range";
+    if (to == LP_ONNX_INT64) ((int64_t *)dst)[i] = (int64_t)k;
+    else ((int32_t *)dst)[i] = (int32_t)(uint32_t)(unsigned long long)k;   /* narrow_cast: the low bits */
     return NULL;
+}
+
+int lp__text_number_input(const lp__onnx_model *om, const char *input)
+{
+    int mode = 0, readers = 0;
+    for (size_t k = 0; k < om->n_nodes; k++) {
+        const lp__onnx_node *n = &om->nodes[k];
+        int reads = 0;
+        for (size_t j = 0; j < n->n_inputs; j++) reads |= strcmp(n->inputs[j], input) == 0;
+        if (!reads) continue;
+        readers++;
+        const lp__onnx_attr *to = lp__onnx_attr_find(n, "to");
+        if (strcmp(n->op_type, "Cast") != 0 || (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) || !to ||
+            to->type != LP_ONNX_ATTR_INT)
+            return 0;
+        int want = to->i == LP_ONNX_FLOAT || to->i == LP_ONNX_DOUBLE ? LP__PREP_TEXT_REAL
+                   : to->i == LP_ONNX_INT64 || to->i == LP_ONNX_INT32 || to->i == LP_ONNX_BOOL ? LP__PREP_TEXT_INT : 0;
+        if (!want || (mode && mode != want)) return 0;
+        mode = want;
+    }
+    return readers ? mode : 0;
 }
 
 lp_status lp__build_cast_string(lp__graph *g, lp__op *op, const lp__onnx_node *node, const lp__value *x, int32_t to,
@@ -117,7 +163,7 @@ void lp__run_cast_string(const lp__run *r, const lp__op *op)
                          "strings computed by the graph keep their text here", lp__onnx_dtype_name(yv->dtype));
             return;
         }
-        const char *what = text_number(&in[i], yv->dtype, y, i, arena);
+        const char *what = text_number(&in[i], yv->dtype, y, i);
         if (what) {
             int shown = in[i].len > 40 ? 40 : (int)in[i].len;
             lp__run_fail(r, op, row, LP_ERR_BAD_NUMBER, "casts \"%.*s%s\" to %s: %s (onnxruntime fails the run too)",

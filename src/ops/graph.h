@@ -60,6 +60,8 @@ typedef struct lp__graph_input {
     int32_t     dtype;
     size_t      width;         /* elements per row: the product of the other dimensions */
     const char **columns;      /* a map input (ops_maps.c): its width's column names (the map's keys), else NULL */
+    int          text_number;  /* a string input read only by Casts to numbers, fed as the numbers its text
+                                  reads as (cast_string.c): LP__PREP_TEXT_REAL or _INT, else 0 */
 } lp__graph_input;
 
 /* What the caller gives an input for one run: `data` holds n_rows × width
@@ -272,6 +274,13 @@ int64_t lp__dtype_get_i64(int32_t dtype, const void *data, size_t i);
 lp_status lp__build_cast_string(lp__graph *g, lp__op *op, const lp__onnx_node *node, const lp__value *x, int32_t to,
                                 lp_error *err);
 void lp__run_cast_string(const lp__run *r, const lp__op *op);
+/* Text read as onnxruntime's Cast reads it into a number: std::stod
+ * (integer = 0) or std::stoll (integer = 1); NULL, or what is wrong. */
+const char *lp__text_to_number(const char *text, size_t len, int integer, double *out);
+/* How a string graph input is fed when every node reading it is a Cast to a
+ * number: LP__PREP_TEXT_REAL (all to float or double), LP__PREP_TEXT_INT
+ * (all to integers or bool), else 0 (fed as the model's strings). */
+int lp__text_number_input(const lp__onnx_model *om, const char *input);
 
 /* Run-time failures: an operator meeting data it cannot compute (a
  * computed index out of range, a category a strict encoder refuses)

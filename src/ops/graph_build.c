@@ -626,7 +626,7 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
             uint32_t v = lp__graph_add_value(g, in->name, dtype, &shape, err);
             if (v == UINT32_MAX) return err->code;
             g->values[v].input = (int)g->n_inputs;
-            g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, dtype, width, columns};
+            g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, dtype, width, columns, 0};
             map_put(names, in->name, v);
             any_map = 1;
             g->n_features += width;
@@ -665,10 +665,13 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
             shape.dims[k] = d;
             width *= (size_t)d;
         }
-        uint32_t v = lp__graph_add_value(g, in->name, t->elem, &shape, err);
+        /* text that every reader casts to numbers: fed as those numbers (float) */
+        int text_number = t->elem == LP_ONNX_STRING && !fixed ? lp__text_number_input(om, in->name) : 0;
+        int32_t elem = text_number ? LP_ONNX_FLOAT : t->elem;
+        uint32_t v = lp__graph_add_value(g, in->name, elem, &shape, err);
         if (v == UINT32_MAX) return err->code;
         g->values[v].input = (int)g->n_inputs;
-        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, t->elem, width, NULL};
+        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, elem, width, NULL, text_number};
         map_put(names, in->name, v);
         all_single &= width == 1;
         if (width > LP_DEFAULT_MAX_COLUMNS - g->n_features)

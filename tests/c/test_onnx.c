@@ -180,6 +180,8 @@ static const char *const ml_cases[] = {
      * Cast to strings (skl2onnx's OrdinalEncoder over int64 + string inputs, onnxmltools' VectorIndexer) */
     "skl_dictvectorizer_logreg", "skl_dictvectorizer_int_keys_binary", "castmap_sparse_logreg",
     "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
+    /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
+    "text_numbers_cast",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -264,6 +266,26 @@ LP_TEST(cast_string_to_float_fails_on_text)
     LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 3: ONNX node \"CastToFloat\" (Cast): casts \"n/a\" "
                                               "to float: not a number"),
              "%s: %s", lp_status_code(s), err.message);
+    lp_model_destroy(m);
+}
+
+/* A text column the model only casts to numbers: a cell onnxruntime's
+ * std::stod cannot read (empty, a word) is a bad cell, named; "nan" is NaN. */
+LP_TEST(text_column_cast_to_numbers_refuses_words)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/text_numbers_cast/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    float proba[3 * 3];
+    LP_CHECK_STATUS(predict_text(m, "amount,level\n 1e1,2\n-3.5x,+1\n", proba, &err), LP_OK, &err);
+    static const char *const bad[] = {"amount,level\n1,2\n,3\n", "amount,level\n1,2\nabc,3\n", "amount,level\n1,2\n4,x1\n"};
+    for (int k = 0; k < 3; k++) {
+        s = predict_text(m, bad[k], proba, &err);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "onnxruntime fails") &&
+                     strcmp(err.column, k < 2 ? "amount" : "level") == 0,
+                 "case %d: %s: %s (column %s)", k, lp_status_code(s), err.message, err.column);
+    }
     lp_model_destroy(m);
 }
 
@@ -445,4 +467,5 @@ void test_onnx(void)
     LP_RUN(strict_int64_one_hot_fails_the_run);
     LP_RUN(cast_string_to_float_fails_on_text);
     LP_RUN(dict_vectorizer_column_takes_numbers);
+    LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
