@@ -178,7 +178,7 @@ static const char *const ml_cases[] = {
     "trees_two_regressors_add", "dense_variadic", "onehot_int64_strict",
     /* gen_onnx_mapcast.py: map inputs bound to columns (DictVectorizer, CastMap; expected = scikit-learn's) and
      * Cast to strings (skl2onnx's OrdinalEncoder over int64 + string inputs, onnxmltools' VectorIndexer) */
-    "skl_dictvectorizer_logreg", "skl_dictvectorizer_int_keys_binary", "castmap_sparse_logreg",
+    "skl_dictvectorizer_logreg", "skl_dictvectorizer_rf", "skl_dictvectorizer_int_keys_binary", "castmap_sparse_logreg",
     "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
     /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
     "text_numbers_cast",
