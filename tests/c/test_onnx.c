@@ -181,7 +181,7 @@ static const char *const ml_cases[] = {
     "skl_dictvectorizer_logreg", "skl_dictvectorizer_rf", "skl_dictvectorizer_int_keys_binary", "castmap_sparse_logreg",
     "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
     /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
-    "text_numbers_cast",
+    "text_numbers_cast", "text_numbers_cast_tree",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
