@@ -53,6 +53,8 @@ ENGINE_SRC += src/kernels/act_scalar.c
 SIMD_SRC   += src/kernels/act_simd128.c
 # Tree-ensemble regressors as operators of a dense graph (MIN/MAX, scores later nodes transform).
 ENGINE_SRC += src/formats/onnx_tree_op.c
+# ONNX Cast to and from strings; map inputs (DictVectorizer, CastMap) bound to CSV columns (issue 4).
+ENGINE_SRC += src/ops/cast_string.c src/ops/ops_maps.c
 # Text preprocessing (src/text/: normalisation, Keras Tokenizer, WordPiece);
 # the tabular size build leaves it out (-DLP_NO_TEXT).
 TEXT_SRC   := $(sort $(wildcard src/text/*.c)) src/formats/text_model.c src/predict/text_batch.c src/ops/ops_text.c

@@ -36,7 +36,12 @@ typedef enum {
     LP__PREP_AS_IS = 0,   /* cast to float32 (a feature no split reads) */
     LP__PREP_RANK,        /* numerical: rank among the thresholds */
     LP__PREP_CATEGORY,    /* categorical: truncated to an integer */
-    LP__PREP_RANK_EQ      /* ONNX double splits: rank that also tells equality */
+    LP__PREP_RANK_EQ,     /* ONNX double splits: rank that also tells equality */
+    /* An ONNX string input read only by Casts to numbers (ops/cast_string.c):
+     * the cell's text read as onnxruntime's std::stod (REAL) or std::stoll
+     * (INT) reads it, then as is */
+    LP__PREP_TEXT_REAL,
+    LP__PREP_TEXT_INT
 } lp__prep_kind;
 
 /* One category of a pandas_categorical list: how a CSV cell names it. */

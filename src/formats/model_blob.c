@@ -347,7 +347,7 @@ lp_status lp__blob_load(const uint8_t *bytes, size_t len, const lp__onnx_limits 
         for (size_t j = 0; r.ok && j < m->n_features; j++) {
             lp__feature_prep *p = &m->prep[j];
             uint64_t kind = get_u64(&r), nan_to_zero = get_u64(&r), zero = get_u64(&r);
-            if (kind > LP__PREP_RANK_EQ || nan_to_zero > 1 || zero > 1) r.ok = 0;
+            if (kind > LP__PREP_TEXT_INT || nan_to_zero > 1 || zero > 1) r.ok = 0;
             p->kind = (uint8_t)kind, p->nan_to_zero = (uint8_t)nan_to_zero, p->zero_is_missing = (uint8_t)zero;
             p->n_thresholds = get_count(&r, sizeof(double));
             p->thresholds = get_array(&r, p->n_thresholds, sizeof(double));

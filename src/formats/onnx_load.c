@@ -336,11 +336,14 @@ static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *e
 static lp_status string_features(const lp__graph *g, lp_model *m, lp_error *err)
 {
     int any = 0;
-    for (size_t i = 0; i < g->n_inputs; i++) any |= g->inputs[i].dtype == LP_ONNX_STRING;
+    for (size_t i = 0; i < g->n_inputs; i++) any |= g->inputs[i].dtype == LP_ONNX_STRING || g->inputs[i].text_number;
     if (!any) return LP_OK;
     m->prep = calloc(g->n_features + 1, sizeof *m->prep);
     if (!m->prep) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     for (size_t i = 0, at = 0; i < g->n_inputs; at += g->inputs[i].width, i++) {
+        /* text the model casts to numbers: each cell read as onnxruntime reads it (predict/cells.c) */
+        for (size_t f = at; g->inputs[i].text_number && f < at + g->inputs[i].width; f++)
+            m->prep[f].kind = (uint8_t)g->inputs[i].text_number;
         if (g->inputs[i].dtype != LP_ONNX_STRING) continue;
         for (size_t f = at; f < at + g->inputs[i].width; f++) {
             lp__feature_prep *p = &m->prep[f];
@@ -468,9 +471,13 @@ static const lp__onnx_node *the_ensemble(const lp__onnx_model *om, lp_error *err
 }
 
 /* Whether every node is tree plumbing (Identity, Cast, Concat, ZipMap,
- * FeatureVectorizer): then the trees read the graph inputs directly. */
+ * FeatureVectorizer): then the trees read the graph inputs directly.  A
+ * string input Cast to numbers goes through the graph instead, which reads
+ * its text as onnxruntime does (ops/cast_string.c). */
 static int only_plumbing(const lp__onnx_model *om)
 {
+    for (size_t i = 0; i < om->n_inputs; i++)
+        if (om->inputs[i].type.kind == LP_ONNX_KIND_TENSOR && om->inputs[i].type.elem == LP_ONNX_STRING) return 0;
     for (size_t i = 0; i < om->n_nodes; i++)
         if (!tree_plumbing_supported(&om->nodes[i], NULL)) return 0;
     return 1;

@@ -59,6 +59,9 @@ typedef struct lp__graph_input {
     const char *name;
     int32_t     dtype;
     size_t      width;         /* elements per row: the product of the other dimensions */
+    const char **columns;      /* a map input (ops_maps.c): its width's column names (the map's keys), else NULL */
+    int          text_number;  /* a string input read only by Casts to numbers, fed as the numbers its text
+                                  reads as (cast_string.c): LP__PREP_TEXT_REAL or _INT, else 0 */
 } lp__graph_input;
 
 /* What the caller gives an input for one run: `data` holds n_rows × width
@@ -266,6 +269,19 @@ size_t lp__dtype_elem_size(int32_t dtype);   /* bytes per element, strings inclu
 double  lp__dtype_get_f64(int32_t dtype, const void *data, size_t i);
 int64_t lp__dtype_get_i64(int32_t dtype, const void *data, size_t i);
 
+/* Cast to or from strings (cast_string.c), as onnxruntime does: numbers
+ * written as std::to_string / "%.8g", strings read as std::stod / stoll. */
+lp_status lp__build_cast_string(lp__graph *g, lp__op *op, const lp__onnx_node *node, const lp__value *x, int32_t to,
+                                lp_error *err);
+void lp__run_cast_string(const lp__run *r, const lp__op *op);
+/* Text read as onnxruntime's Cast reads it into a number: std::stod
+ * (integer = 0) or std::stoll (integer = 1); NULL, or what is wrong. */
+const char *lp__text_to_number(const char *text, size_t len, int integer, double *out);
+/* How a string graph input is fed when every node reading it is a Cast to a
+ * number: LP__PREP_TEXT_REAL (all to float or double), LP__PREP_TEXT_INT
+ * (all to integers or bool), else 0 (fed as the model's strings). */
+int lp__text_number_input(const lp__onnx_model *om, const char *input);
+
 /* Run-time failures: an operator meeting data it cannot compute (a
  * computed index out of range, a category a strict encoder refuses)
  * records the run's first failure and returns; the run stops after that
@@ -310,6 +326,14 @@ extern const size_t lp__n_ops_fused;
 extern const lp__op_kind lp__ops_text[];   /* StringNormalizer, Tokenizer, TfIdfVectorizer (ops_text.c) */
 extern const size_t lp__n_ops_text;
 #endif
+/* Map inputs (ops_maps.c): DictVectorizer and CastMap, and the input they
+ * read as a tensor [N, K] of the map's value type whose columns are named
+ * by its keys (an empty cell: a key the row's map lacks). */
+extern const lp__op_kind lp__ops_maps[];
+extern const size_t lp__n_ops_maps;
+lp_status lp__map_input(lp__graph *g, const lp__onnx_model *om, const lp__onnx_value *in, int32_t *dtype,
+                        size_t *width, const char ***columns, lp_error *err);
+
 /* Tree-ensemble regressors inside a graph (formats/onnx_tree_op.c). */
 extern const lp__op_kind lp__ops_trees[];
 extern const size_t lp__n_ops_trees;

@@ -247,7 +247,7 @@ static const lp__op_kind *find_kind(const lp__onnx_node *n)
     static const struct { const lp__op_kind *kinds; const size_t *count; } families[] = {
         {lp__ops_dense, &lp__n_ops_dense}, {lp__ops_elementwise, &lp__n_ops_elementwise},
         {lp__ops_shape, &lp__n_ops_shape}, {lp__ops_reduce, &lp__n_ops_reduce}, {lp__ops_ml, &lp__n_ops_ml},
-        {lp__ops_fused, &lp__n_ops_fused},
+        {lp__ops_maps, &lp__n_ops_maps}, {lp__ops_fused, &lp__n_ops_fused},
 #ifndef LP_NO_TEXT
         {lp__ops_text, &lp__n_ops_text},
 #endif
@@ -608,11 +608,30 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
     if (n == 0 && !fixed) return lp__fail(err, LP_ERR_BAD_MODEL, "this ONNX model has no input");
     if (n > LP_DEFAULT_MAX_COLUMNS) return lp__fail(err, LP_ERR_LIMIT, "this ONNX model has %zu inputs", n);
     if (!(g->inputs = lp__graph_alloc(g, (n + 1) * sizeof *g->inputs, err))) return err->code;
-    int all_single = 1;
+    int all_single = 1, any_map = 0;
     for (size_t i = 0; i < om->n_inputs; i++) {
         if (is_init[i]) continue;
         const lp__onnx_value *in = &om->inputs[i];
         const lp__onnx_type *t = &in->type;
+        if (t->kind == LP_ONNX_KIND_MAP && !fixed) {   /* a row's map: [N, K], K columns named by its keys */
+            int32_t dtype;
+            size_t width;
+            const char **columns;
+            lp_status s = lp__map_input(g, om, in, &dtype, &width, &columns, err);
+            if (s != LP_OK) return s;
+            if (width > LP_DEFAULT_MAX_COLUMNS - g->n_features)
+                return lp__fail(err, LP_ERR_LIMIT, "this ONNX model takes more than %d values per row",
+                                LP_DEFAULT_MAX_COLUMNS);
+            lp__shape shape = {2, {LP__BATCH, (int64_t)width}};
+            uint32_t v = lp__graph_add_value(g, in->name, dtype, &shape, err);
+            if (v == UINT32_MAX) return err->code;
+            g->values[v].input = (int)g->n_inputs;
+            g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, dtype, width, columns, 0};
+            map_put(names, in->name, v);
+            any_map = 1;
+            g->n_features += width;
+            continue;
+        }
         if (t->kind != LP_ONNX_KIND_TENSOR || !lp__dtype_storable(t->elem))
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX input \"%s\" holds %s (tensors of float, double, int64, "
                             "int32, bool or string are supported)", in->name,
@@ -646,10 +665,13 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
             shape.dims[k] = d;
             width *= (size_t)d;
         }
-        uint32_t v = lp__graph_add_value(g, in->name, t->elem, &shape, err);
+        /* text that every reader casts to numbers: fed as those numbers (float) */
+        int text_number = t->elem == LP_ONNX_STRING && !fixed ? lp__text_number_input(om, in->name) : 0;
+        int32_t elem = text_number ? LP_ONNX_FLOAT : t->elem;
+        uint32_t v = lp__graph_add_value(g, in->name, elem, &shape, err);
         if (v == UINT32_MAX) return err->code;
         g->values[v].input = (int)g->n_inputs;
-        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, t->elem, width};
+        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, elem, width, NULL, text_number};
         map_put(names, in->name, v);
         all_single &= width == 1;
         if (width > LP_DEFAULT_MAX_COLUMNS - g->n_features)
@@ -657,13 +679,19 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
                             LP_DEFAULT_MAX_COLUMNS);
         g->n_features += width;
     }
-    g->named_columns = n > 1 && all_single;
+    g->named_columns = any_map || (n > 1 && all_single);
     return string_vocabulary(g, om, err);
 }
 
 const char *lp__graph_feature_name(const lp__graph *g, size_t i)
 {
-    return g->named_columns && i < g->n_inputs ? g->inputs[i].name : NULL;
+    if (!g->named_columns) return NULL;
+    for (size_t k = 0; k < g->n_inputs; k++) {   /* a map input names its columns by its keys */
+        const lp__graph_input *in = &g->inputs[k];
+        if (i < in->width) return in->columns ? in->columns[i] : in->name;
+        i -= in->width;
+    }
+    return NULL;
 }
 
 static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_map *names, lp_error *err)
@@ -980,6 +1008,22 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
     }
     for (size_t i = 0; i < n_rows; i++) {
         const float *row = x + i * stride;
+        float zeroed[64];   /* a map's integer values: an empty cell is an absent key, 0 */
+        if (in->columns && in->dtype != LP_ONNX_FLOAT && in->dtype != LP_ONNX_DOUBLE) {
+            for (size_t c0 = 0; c0 < in->width; c0 += 64) {
+                size_t k = in->width - c0 < 64 ? in->width - c0 : 64;
+                for (size_t c = 0; c < k; c++) zeroed[c] = row[c0 + c] != row[c0 + c] ? 0.0f : row[c0 + c];
+                for (size_t c = 0; c < k; c++)
+                    if (!holds_exactly(in->dtype, zeroed[c])) {
+                        lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" maps its keys to %s values, not %g",
+                                 in->name, lp__onnx_dtype_name(in->dtype), (double)zeroed[c]);
+                        return bad_cell(err, i, first + c0 + c);
+                    }
+                lp__dtype_convert(in->dtype, (char *)dst + (i * in->width + c0) * lp__dtype_elem_size(in->dtype),
+                                  LP_ONNX_FLOAT, zeroed, k);
+            }
+            continue;
+        }
         for (size_t c = 0; c < in->width; c++)
             if (!holds_exactly(in->dtype, row[c])) {
                 if (row[c] != row[c])

@@ -239,6 +239,8 @@ static lp_status build_cast(lp__graph *g, lp__op *op, const lp__onnx_node *node,
     const lp__onnx_attr *to = lp__onnx_attr_find(node, "to");
     if (!to || to->type != LP_ONNX_ATTR_INT)
         return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no integer attribute \"to\"");
+    if (x->dtype == LP_ONNX_STRING || to->i == LP_ONNX_STRING)   /* cast_string.c */
+        return lp__build_cast_string(g, op, node, x, (int32_t)to->i, err);
     if (!lp__dtype_computable((int32_t)to->i) || !lp__dtype_computable(x->dtype))
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "cast from %s to %s (float, double, int64, int32 and bool "
                            "are supported)", lp__onnx_dtype_name(x->dtype), lp__onnx_dtype_name((int32_t)to->i));
@@ -249,6 +251,10 @@ static lp_status build_cast(lp__graph *g, lp__op *op, const lp__onnx_node *node,
 static void run_cast(const lp__run *r, const lp__op *op)
 {
     const lp__value *xv = &r->g->values[op->in[0]], *yv = &r->g->values[op->out[0]];
+    if (xv->dtype == LP_ONNX_STRING || yv->dtype == LP_ONNX_STRING) {
+        lp__run_cast_string(r, op);
+        return;
+    }
     lp__dtype_convert(yv->dtype, lp__run_data(r, op->out[0]), xv->dtype, lp__run_data(r, op->in[0]),
                       lp__shape_count(&yv->shape, r->n_rows));
 }

@@ -6,6 +6,9 @@
 
 #include "../core/error.h"
 #include "../formats/ensemble.h"
+#ifndef LP_NO_ONNX
+#include "../ops/graph.h"
+#endif
 
 static int same(const char *a, size_t a_len, const char *b)
 {
@@ -28,6 +31,22 @@ static int near_miss(const char *a, size_t a_len, const char *b)
         if (x != y) return 0;
     }
     return 1;
+}
+
+/* The first and one-past-last feature of the ONNX map input feature f
+ * belongs to (its columns are the map's keys), or 0 when f is not a key. */
+static int map_features(const lp_model *m, size_t f, size_t *first, size_t *end)
+{
+#ifndef LP_NO_ONNX
+    const lp__graph *g = m->graph;
+    for (size_t k = 0, at = 0; g && !m->ensemble && k < g->n_inputs; at += g->inputs[k].width, k++)
+        if (f >= at && f < at + g->inputs[k].width) {
+            *first = at, *end = at + g->inputs[k].width;
+            return g->inputs[k].columns != NULL;
+        }
+#endif
+    (void)m, (void)f, (void)first, (void)end;
+    return 0;
 }
 
 lp_status lp__bind_columns(const lp_model *m, const char *const *names, const size_t *lens,
@@ -72,6 +91,16 @@ lp_status lp__bind_columns(const lp_model *m, const char *const *names, const si
         }
         feature_col[f] = found;
         if (found != n_columns) continue;
+        size_t first, end;
+        if (map_features(m, f, &first, &end)) {   /* a key the rows' maps lack, if another key's column is there */
+            int other = 0;
+            for (size_t k = first; k < end && !other; k++)
+                for (size_t c = 0; c < n_columns && !other; c++) other = same(names[c], lens[c], m->feature_names[k]);
+            if (other) {
+                feature_col[f] = LP__ABSENT_COLUMN;
+                continue;
+            }
+        }
         int listed = 0;   /* an ensemble's members may need the same column: name it once */
         for (size_t g = 0; m->ensemble && g < f && !listed; g++) listed = strcmp(m->feature_names[g], want) == 0;
         if (listed) continue;

@@ -4,6 +4,9 @@
 #include <math.h>
 
 #include "../core/error.h"
+#ifndef LP_NO_ONNX
+#include "../ops/graph.h"
+#endif
 
 float lp__value_to_f32(const lp_model *m, size_t feature, double v)
 {
@@ -28,6 +31,29 @@ lp_status lp__bad_cell(const char *text, size_t len, lp_error *err)
                     "numbers; empty, NA, NaN or null mean missing)", shown, text, len > 40 ? "..." : "");
 }
 
+#ifndef LP_NO_ONNX
+/* A cell of an ONNX string input that the model only casts to numbers
+ * (ops/cast_string.c): its text read as onnxruntime's Cast reads it, so an
+ * empty cell or a word fails as onnxruntime fails, "nan" is NaN and "12abc"
+ * is 12.  Integers travel as float32: exact up to 2^24. */
+static lp_status text_number_cell(int integer, const char *text, size_t len, float *out, lp_error *err)
+{
+    double v;
+    const char *what = lp__text_to_number(text, len, integer, &v);
+    int shown = len > 40 ? 40 : (int)len;
+    if (!what && integer && !(v >= -16777216.0 && v <= 16777216.0))
+        return lp__fail(err, LP_ERR_BAD_NUMBER, "\"%.*s%s\" is an integer beyond 2^24, which the engine does not carry "
+                        "exactly (numbers travel as float32)", shown, text, len > 40 ? "..." : "");
+    if (!what) {
+        *out = (float)v;
+        return LP_OK;
+    }
+    return lp__fail(err, LP_ERR_BAD_NUMBER, "\"%.*s%s\" is %s (the model casts this text column to %s as "
+                    "onnxruntime does, and onnxruntime fails on it too)", shown, text, len > 40 ? "..." : "", what,
+                    integer ? "integers" : "numbers");
+}
+#endif
+
 lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char *text, size_t len, float *out,
                                    lp_error *err)
 {
@@ -43,6 +69,8 @@ lp_status lp__cell_to_f32_prepared(const lp_model *m, size_t feature, const char
         return s;
     }
 #ifndef LP_NO_ONNX
+    if (m->graph && m->prep && (m->prep[feature].kind == LP__PREP_TEXT_REAL || m->prep[feature].kind == LP__PREP_TEXT_INT))
+        return text_number_cell(m->prep[feature].kind == LP__PREP_TEXT_INT, text, len, out, err);
     if (m->graph && m->prep && m->prep[feature].kind == LP__PREP_CATEGORY) {
         /* An ONNX string input (onnx_load.c, string_features): the cell is
          * its text, as onnxruntime is fed it, so an empty cell is the empty

@@ -1,5 +1,6 @@
 /* check_report.c — see check_report.h. */
 #include "check_report.h"
+#include "binding.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -135,8 +136,14 @@ const char *lp__check_text(lp__check_stats *c, const lp__check_facts *f)
         add(b, "header     none: %zu columns, named %s\n", f->n_columns, f->columns_given ? "by --columns" : "1 to N");
     else
         add(b, "header     %zu columns\n", f->n_columns);
-    add(b, "model      %zu features, %s\n", f->model->n_features,
-        f->model->feature_names ? "every one found by name" : "taken by position");
+    size_t absent = 0;   /* keys of an ONNX map input that no column names (binding.h) */
+    for (size_t k = 0; k < f->model->n_features; k++) absent += f->feature_col[k] == LP__ABSENT_COLUMN;
+    if (absent)
+        add(b, "model      %zu features, found by name but %zu map key%s no column names (absent: 0)\n",
+            f->model->n_features, absent, absent == 1 ? "" : "s");
+    else
+        add(b, "model      %zu features, %s\n", f->model->n_features,
+            f->model->feature_names ? "every one found by name" : "taken by position");
     add(b, "rows       %llu read (a sample: at most the first %d)", (unsigned long long)c->rows, LP_CHECK_SAMPLE_ROWS);
     if (f->skipped) {
         add(b, "; %llu could not be read (line%s ", (unsigned long long)f->skipped, f->skipped == 1 ? "" : "s");

@@ -518,6 +518,10 @@ static lp_status on_data(lp_job *j, const lp__csv_record *rec, lp_error *err)
 #endif
     for (size_t f = 0; f < n_features; f++) {
         size_t col = feature_col[f];
+        if (col == LP__ABSENT_COLUMN) {   /* a map key no column names: absent from every row's map */
+            x[f] = NAN;
+            continue;
+        }
         lp__csv_span span = rec->spans[col];
         const char *text = (const char *)rec->bytes + span.start;
         size_t len = span.end - span.start;

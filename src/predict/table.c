@@ -159,6 +159,10 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
         size_t n = t->n_rows - start < BLOCK_ROWS ? t->n_rows - start : BLOCK_ROWS;
         for (size_t r = 0; s == LP_OK && r < n; r++)
             for (size_t f = 0; s == LP_OK && f < m->n_features; f++) {
+                if (feature_col[f] == LP__ABSENT_COLUMN) {   /* a map key no column names */
+                    sc.x[r * stride + f] = NAN;
+                    continue;
+                }
                 const lp_column *col = &t->columns[feature_col[f]];
                 s = cell_value(m, f, col, start + r, &sc.x[r * stride + f], err);
                 if (s != LP_OK && err) {
@@ -174,7 +178,7 @@ lp_status lp_model_predict_table(const lp_model *m, const lp_table *t, const lp_
             lp__err_prefix(err, "row %zu: ", start + (size_t)err->line);
             err->line = 0;
             size_t f = (size_t)err->column_index;
-            if (err->column_index >= 0 && f < m->n_features) {
+            if (err->column_index >= 0 && f < m->n_features && feature_col[f] != LP__ABSENT_COLUMN) {
                 lp__err_set_name(err->column, names[feature_col[f]], lens[feature_col[f]]);
                 err->column_index = (int64_t)feature_col[f];
             }

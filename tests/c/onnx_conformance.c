@@ -220,9 +220,23 @@ static int run_set(const entry *e, size_t n, const char *dir, const entry *model
     return result;
 }
 
+/* Node tests whose expected values follow numpy where the engine follows
+ * onnxruntime, on purpose (README, "Map inputs and Cast to strings"): onnx
+ * writes a float cast to a string as numpy's shortest text ("0.6048455"),
+ * onnxruntime's Cast writes printf("%.8g") ("0.60484552"), and the models
+ * converters write are run by onnxruntime. */
+static const char *departure(const char *name)
+{
+    if (strcmp(name, "test_cast_FLOAT_to_STRING") == 0 || strcmp(name, "test_castlike_FLOAT_to_STRING_expanded") == 0)
+        return "onnx expects numpy's shortest float text; the engine writes onnxruntime's %.8g";
+    return NULL;
+}
+
 static int run_test(const entry *e, size_t n, const char *dir, char *why, size_t why_len)
 {
     char path[512];
+    const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    if (departure(name)) return snprintf(why, why_len, "%s", departure(name)), SKIP;
     snprintf(path, sizeof path, "%s/model.onnx", dir);
     const entry *model = find(e, n, path);
     lp__onnx_model om;

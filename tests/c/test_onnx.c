@@ -176,6 +176,12 @@ static const char *const ml_cases[] = {
      * Max / Min / Sum / Mean, an int64 OneHotEncoder with zeros = 0 */
     "trees_regressor_min_2t", "trees_regressor_max_1t", "trees_v5_max_3t", "trees_multitarget_softmax",
     "trees_two_regressors_add", "dense_variadic", "onehot_int64_strict",
+    /* gen_onnx_mapcast.py: map inputs bound to columns (DictVectorizer, CastMap; expected = scikit-learn's) and
+     * Cast to strings (skl2onnx's OrdinalEncoder over int64 + string inputs, onnxmltools' VectorIndexer) */
+    "skl_dictvectorizer_logreg", "skl_dictvectorizer_rf", "skl_dictvectorizer_int_keys_binary", "castmap_sparse_logreg",
+    "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
+    /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
+    "text_numbers_cast", "text_numbers_cast_tree",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -225,6 +231,84 @@ LP_TEST(strict_int64_one_hot_fails_the_run)
              "%s: %s", lp_status_code(s), err.message);
     lp_test_table_free(&t);
     lp_test_csv_free(&csv);
+    lp_model_destroy(m);
+}
+
+/* Predicts the CSV text with m (cells as text); returns the status. */
+static lp_status predict_text(lp_model *m, const char *text, float *proba, lp_error *err)
+{
+    lp_test_csv csv;
+    LP_CHECK(lp_test_csv_parse(text, strlen(text), &csv), "csv");
+    lp_test_table t;
+    lp_test_table_from_csv(&csv, LP_COL_STR, &t);
+    lp_status s = lp_model_predict_table(m, &t.table, NULL, proba, NULL, err);
+    lp_test_table_free(&t);
+    lp_test_csv_free(&csv);
+    return s;
+}
+
+/* Cast string → float reads the text as onnxruntime's std::stod does: a
+ * string that is no number fails the run, naming the node and the row
+ * (gen_onnx_mapcast.py: LabelEncoder maps "c" to "n/a", then Cast). */
+LP_TEST(cast_string_to_float_fails_on_text)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/run_errors/cast_string_not_a_number.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    float proba[2 * 4];
+    /* "1.5", "-2e1" and the default "0" are numbers: row 1's features [1.5, 1] score
+     * [0.75 - 1 + 0.1, -0.75 + 1 - 0.1] = [-0.15, 0.15], softmax p1 = 1 / (1 + e^-0.3) */
+    s = predict_text(m, "code,x\na,1\nb,0\nzz,2\n", proba, &err);
+    if (LP_CHECK(s == LP_OK, "numbers: %s", err.message))
+        LP_CHECK(fabs(proba[1] - 1 / (1 + exp(-0.3))) < 1e-6, "row 1: %g", proba[1]);
+    s = predict_text(m, "code,x\na,1\nb,0\nc,2\n", proba, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 3: ONNX node \"CastToFloat\" (Cast): casts \"n/a\" "
+                                              "to float: not a number"),
+             "%s: %s", lp_status_code(s), err.message);
+    lp_model_destroy(m);
+}
+
+/* A text column the model only casts to numbers: a cell onnxruntime's
+ * std::stod cannot read (empty, a word) is a bad cell, named; "nan" is NaN. */
+LP_TEST(text_column_cast_to_numbers_refuses_words)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/text_numbers_cast/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    float proba[3 * 3];
+    LP_CHECK_STATUS(predict_text(m, "amount,level\n 1e1,2\n-3.5x,+1\n", proba, &err), LP_OK, &err);
+    static const char *const bad[] = {"amount,level\n1,2\n,3\n", "amount,level\n1,2\nabc,3\n", "amount,level\n1,2\n4,x1\n"};
+    for (int k = 0; k < 3; k++) {
+        s = predict_text(m, bad[k], proba, &err);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "onnxruntime fails") &&
+                     strcmp(err.column, k < 2 ? "amount" : "level") == 0,
+                 "case %d: %s: %s (column %s)", k, lp_status_code(s), err.message, err.column);
+    }
+    lp_model_destroy(m);
+}
+
+/* A DictVectorizer's columns take numbers: a word is a bad cell, named; a
+ * key's column may be absent, not all of them. */
+LP_TEST(dict_vectorizer_column_takes_numbers)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/skl_dictvectorizer_logreg/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    LP_CHECK_STR(lp_model_feature_name(m, 2), "score");
+    float proba[3 * 2];
+    s = predict_text(m, "age,height,score,visits,weight\n1,,,4,5\n1,2,abc,4,5\n", proba, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "abc") &&
+                 strcmp(err.column, "score") == 0,
+             "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
+    /* a key no column names is absent from every row's map; with none of them, the CSV is not for this model */
+    LP_CHECK_STATUS(predict_text(m, "age,height,score,visits\n1,2,3,4\n", proba, &err), LP_OK, &err);
+    s = predict_text(m, "id,name\n1,x\n", proba, &err);
+    LP_CHECK(s == LP_ERR_MISSING_COLUMN && strstr(err.message, "5 columns") && strstr(err.message, "\"weight\"") &&
+                 strstr(err.message, "\"age\""),
+             "%s: %s", lp_status_code(s), err.message);
     lp_model_destroy(m);
 }
 
@@ -386,4 +470,7 @@ void test_onnx(void)
     LP_RUN(ml_fixtures_match_onnxruntime);
     LP_RUN(strict_one_hot_refuses_unknown_category);
     LP_RUN(strict_int64_one_hot_fails_the_run);
+    LP_RUN(cast_string_to_float_fails_on_text);
+    LP_RUN(dict_vectorizer_column_takes_numbers);
+    LP_RUN(text_column_cast_to_numbers_refuses_words);
 }

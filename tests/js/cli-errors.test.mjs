@@ -74,6 +74,25 @@ describe('CLI errors', () => {
         }
       });
 
+      test('a string an ONNX Cast cannot read as a number: the file\'s line and the node', async () => {
+        const model = join(ROOT, 'tests', 'fixtures', 'onnx_ml', 'run_errors', 'cast_string_not_a_number.onnx');
+        const rows = ['x,code'];
+        for (let i = 0; i < 3000; i++) rows.push(`0.5,${i === 2500 ? 'c' : 'a'}`);
+        for (const jobs of ['1', '2']) {
+          const line = await expectFailure({ files: { 'input.csv': `${rows.join('\n')}\n` }, model, args: ['--jobs', jobs],
+            status: 3, engine: engine.name });
+          assert.match(line, /^localpredict: input\.csv:2502: .*ONNX node "CastToFloat" \(Cast\): casts "n\/a" to float: not a number/,
+            `--jobs ${jobs}`);
+        }
+      });
+
+      test('a DictVectorizer\'s column (ONNX map input) takes numbers: line, column and the text', async () => {
+        const model = cases['onnx_ml/skl_dictvectorizer_logreg'].model;
+        const text = 'age,height,score,visits,weight\n1,,,4,5\n1,2,abc,4,5\n';
+        const line = await expectFailure({ files: { 'input.csv': text }, model, status: 3, engine: engine.name });
+        assert.match(line, /^localpredict: input\.csv:3: column "score": .*"abc"/);
+      });
+
       test('a ragged row: its line, both field counts', async () => {
         const l = lines();
         l[4] += ',9';
