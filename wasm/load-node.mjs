@@ -80,7 +80,10 @@ export function cores() {
  * model's idle pool does not keep the process alive.
  */
 export function startWorker(url) {
-  const w = new Worker(url || new URL('./pool-worker.mjs', import.meta.url));
+  // A worker inherits the parent's Node options; --input-type (as in
+  // `node --input-type=module -e ...`) would make it refuse its module file.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const w = new Worker(url || new URL('./pool-worker.mjs', import.meta.url), { execArgv });
   return {
     post: (msg, transfer) => w.postMessage(msg, transfer || []),
     onMessage: (fn) => w.on('message', fn),
