@@ -490,6 +490,22 @@ static lp_status gather_inputs(lp__graph *g, lp__op *op, const lp__onnx_node *no
     return LP_OK;
 }
 
+/* Constant indices are checked once, at build time: each within data's
+ * dimension `axis` (negative ones count from its end). */
+static lp_status check_const_indices(lp__op *op, const lp__value *data, const lp__value *idx, int axis,
+                                     lp_error *err)
+{
+    int64_t limit = data->shape.dims[axis];
+    if (idx->is_const)
+        for (size_t i = 0; i < lp__shape_count(&idx->shape, 0); i++) {
+            int64_t v = lp__dtype_get_i64(idx->dtype, idx->data, i);
+            if (v < -limit || v >= limit)
+                return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "index %lld is outside dimension %d's %lld",
+                                   (long long)v, axis, (long long)limit);
+        }
+    return LP_OK;
+}
+
 /* Gather(data, indices, axis): data's slices along axis at the indices
  * (negative ones count from the end).  Constant indices are checked at
  * build time; a computed one (a token id) out of range fails the run,
@@ -502,14 +518,7 @@ static lp_status build_gather(lp__graph *g, lp__op *op, const lp__onnx_node *nod
     if (s != LP_OK) return s;
     int rank = data->shape.rank - 1 + idx->shape.rank;
     if (rank > LP__MAX_RANK) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "an output of rank %d", rank);
-    int64_t limit = data->shape.dims[axis];
-    if (idx->is_const)
-        for (size_t i = 0; i < lp__shape_count(&idx->shape, 0); i++) {
-            int64_t v = lp__dtype_get_i64(idx->dtype, idx->data, i);
-            if (v < -limit || v >= limit)
-                return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "index %lld is outside dimension %d's %lld",
-                                   (long long)v, axis, (long long)limit);
-        }
+    if ((s = check_const_indices(op, data, idx, axis, err)) != LP_OK) return s;
     lp__shape shape = {rank, {0}};
     int k = 0;
     for (int j = 0; j < axis; j++) shape.dims[k++] = data->shape.dims[j];
@@ -565,14 +574,7 @@ static lp_status build_gather_elements(lp__graph *g, lp__op *op, const lp__onnx_
             return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "indices dimension %d (%lld) does not fit data's (%lld)", k,
                                (long long)di, (long long)dd);
     }
-    int64_t limit = data->shape.dims[axis];
-    if (idx->is_const)
-        for (size_t i = 0; i < lp__shape_count(&idx->shape, 0); i++) {
-            int64_t v = lp__dtype_get_i64(idx->dtype, idx->data, i);
-            if (v < -limit || v >= limit)
-                return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "index %lld is outside dimension %d's %lld",
-                                   (long long)v, axis, (long long)limit);
-        }
+    if ((s = check_const_indices(op, data, idx, axis, err)) != LP_OK) return s;
     op->iattr[0] = axis;
     lp__shape shape = idx->shape;
     return lp__op_output(g, op, node, 0, data->dtype, &shape, err);

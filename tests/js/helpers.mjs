@@ -20,6 +20,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { simdSupported } from '../../wasm/node.mjs';
+import { poolTuning } from '../../wasm/parallel-csv.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'wasm', 'cli.mjs');
@@ -341,4 +342,17 @@ export async function streamBytes(stream) {
     parts.push(value);
   }
   return Buffer.concat(parts);
+}
+
+/** Runs fn with the worker pool's tuning (wasm/parallel-csv.mjs poolTuning) changed,
+ * e.g. { minBytes: 0, sliceBytes: 64 } to force the pool on with tiny slices, and
+ * puts it back afterwards. */
+export async function withTuning(tuning, fn) {
+  const saved = { ...poolTuning };
+  Object.assign(poolTuning, tuning);
+  try {
+    return await fn();
+  } finally {
+    Object.assign(poolTuning, saved);
+  }
 }

@@ -15,20 +15,10 @@ import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
 import { poolStats } from '../../wasm/pool.mjs';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { SlicePool } from '../../wasm/slice-pool.mjs';
-import { loadCases, compareCsv, streamBytes, runCli, tempDir, rng } from './helpers.mjs';
+import { loadCases, compareCsv, streamBytes, runCli, tempDir, rng, withTuning } from './helpers.mjs';
 
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 const enc = new TextEncoder();
-
-async function withTuning(tuning, fn) {
-  const saved = { ...poolTuning };
-  Object.assign(poolTuning, tuning);
-  try {
-    return await fn();
-  } finally {
-    Object.assign(poolTuning, saved);
-  }
-}
 
 /** The multilabel rows with notes of every quoting form, CRLF line ends, blank lines and a BOM. */
 function trickyInput(copies = 1) {

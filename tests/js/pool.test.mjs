@@ -14,22 +14,12 @@ import { ROOT } from './helpers.mjs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
-import { loadCases, compareCsv, chunkedStream, rng, streamBytes, runCli, run, tempDir, hasNative, NATIVE } from './helpers.mjs';
+import { loadCases, compareCsv, chunkedStream, rng, streamBytes, runCli, run, tempDir, hasNative, NATIVE, withTuning } from './helpers.mjs';
 
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 const enc = new TextEncoder();
 const JOBS = [4, 3, 2]; // largest first: a model keeps its pool, and a smaller run reuses it
 
-/** Runs fn with the pool forced on (no size threshold) and slices of `sliceBytes`. */
-async function withTuning(tuning, fn) {
-  const saved = { ...poolTuning };
-  Object.assign(poolTuning, tuning);
-  try {
-    return await fn();
-  } finally {
-    Object.assign(poolTuning, saved);
-  }
-}
 const tiny = { minBytes: 0, sliceBytes: 1 };
 
 async function errorOf(promise) {
