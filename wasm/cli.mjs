@@ -181,10 +181,11 @@ function dialectOptions(values, flags) {
   return o;
 }
 
-/** --on-error skip: how many rows were skipped and where (the native CLI's words). */
+/** --on-error skip: how many rows were skipped and where (the native CLI's words, true both
+ * of rows that could not be read and of rows the model could not score). */
 function skippedSummary(name, count, lines) {
   const s = count === 1 ? '' : 's';
-  return `localpredict: ${name}: ${count} row${s} could not be read and ${count === 1 ? 'was' : 'were'} left without ` +
+  return `localpredict: ${name}: ${count} row${s} ${count === 1 ? 'was' : 'were'} left without ` +
     `predictions (the Error column says why): line${s} ${lines.join(', ')}${count > lines.length ? ', ...' : ''}\n`;
 }
 

@@ -637,14 +637,15 @@ static int parallel_jobs(const options *o, FILE *in)
 }
 
 /* --on-error skip: how many rows were skipped and where the first ones are
- * (the same words as wasm/cli.mjs). */
+ * (the same words as wasm/cli.mjs).  The words fit both kinds of skipped row:
+ * one that could not be read and one the model could not score (an unknown
+ * category, a computed index out of range); the Error column tells which. */
 static void report_skipped(const options *o, const char *in_name, unsigned long long skipped,
                            const unsigned long long *lines, size_t n_lines)
 {
     if (o->quiet || !skipped) return;
-    fprintf(stderr, "localpredict: %s: %llu row%s could not be read and %s left without predictions (the Error "
-            "column says why): line%s ", in_name, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were",
-            skipped == 1 ? "" : "s");
+    fprintf(stderr, "localpredict: %s: %llu row%s %s left without predictions (the Error column says why): line%s ",
+            in_name, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were", skipped == 1 ? "" : "s");
     for (size_t i = 0; i < n_lines; i++) fprintf(stderr, "%s%llu", i ? ", " : "", lines[i]);
     fprintf(stderr, "%s\n", skipped > n_lines ? ", ..." : "");
 }

@@ -300,11 +300,11 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       assert.match(await st.page.locator('#csv-status').textContent(), /--encoding windows-1252/);
       await st.page.getByLabel('Text encoding').selectOption('windows-1252');
       await st.page.getByLabel('Numbers use a decimal comma (1,5)').check();
-      await st.page.getByLabel('Rows that cannot be read').selectOption('skip');
+      await st.page.getByLabel('Rows that cannot be predicted').selectOption('skip');
       await st.page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
       assert.match(await st.page.locator('#csv-status').textContent(), /Read as windows-1252, fields separated by semicolons/);
       await predict(st.page);
-      assert.match(await st.page.locator('#run-status').textContent(), /1 row could not be read and was skipped \(line 16\)/);
+      assert.match(await st.page.locator('#run-status').textContent(), /1 row was skipped \(line 16\)/);
       const got = await download(st.page, downloadButton(st.page));
       assert.ok(got.bytes.equals(want), 'the downloaded CSV differs from the CLI\'s --on-error skip output');
       await noProblems(st);

@@ -183,7 +183,7 @@ describe('dialects through both CLIs: the same bytes, the reference probabilitie
     ...DIALECTS.map((d) => ({ ...d, status: 0 })),
     { name: 'Excel', input: semi, args: ['--excel'], status: 0 },
     { name: 'bad rows skipped', input: withBadRows(text), args: ['--on-error', 'skip', '--keep', 'row_id'], status: 0,
-      stderr: /^localpredict: in\.csv: 3 rows could not be read and were left without predictions \(the Error column says why\): lines 11, 21, 31\n$/ },
+      stderr: /^localpredict: in\.csv: 3 rows were left without predictions \(the Error column says why\): lines 11, 21, 31\n$/ },
     { name: 'Windows-1252 refused', input: cp1252, args: [], status: 3,
       stderr: /^localpredict: in\.csv:2: column "note": not valid UTF-8 \(byte 0xE9 at position 4 of the field\): is the file in Windows-1252 \(Latin-1\)\? Read it with --encoding windows-1252/ },
     { name: '--check', input: cp1252, args: ['--check', '--encoding', 'windows-1252'], status: 0, stdout: /^encoding   windows-1252 \(given\)\ndelimiter  "," \(detected/ },

@@ -73,7 +73,7 @@ describe('on-error skip: rows the graph fails at run time are skipped in place',
         assert.equal(r.status, 0, r.stderr);
         const lines = compareSkipped(fx, readFileSync(join(dir, 'out.csv'), 'utf8'));
         const n = lines.length;
-        assert.equal(r.stderr.toString(), `localpredict: in.csv: ${n} rows could not be read and were left without ` +
+        assert.equal(r.stderr.toString(), `localpredict: in.csv: ${n} rows were left without ` +
           `predictions (the Error column says why): lines ${lines.slice(0, 10).join(', ')}, ...\n`);
         const fail = await c.cli(['predict', fx.model, 'in.csv', '-o', 'fail.csv'], { cwd: dir });
         assert.equal(fail.status, 3, fail.stderr);
@@ -131,7 +131,7 @@ describe('on-error skip: rows the graph fails at run time are skipped in place',
       const a = readFileSync(join(dir, 'one.csv'));
       assert.ok(a.equals(readFileSync(join(dir, 'two.csv'))), 'same bytes');
       const bad = fx.rows.filter((r) => !r.proba).length;
-      assert.match(one.stderr.toString(), new RegExp(`: ${bad * copies} rows could not be read`));
+      assert.match(one.stderr.toString(), new RegExp(`: ${bad * copies} rows were left without predictions `));
       // the last copy's rows carry the file's own lines
       const text = a.toString('utf8');
       let at = text.length - 1;

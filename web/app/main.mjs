@@ -258,7 +258,7 @@ async function runPrediction() {
     hideProgress();
     const skipped = result.summary.skipped || 0;
     note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}.`,
-      skipped ? ` ${fmt.plural(skipped, 'row')} could not be read and ${skipped === 1 ? 'was' : 'were'} skipped` +
+      skipped ? ` ${fmt.plural(skipped, 'row')} ${skipped === 1 ? 'was' : 'were'} skipped` +
         `${lastSkippedLines.length ? ` (line${lastSkippedLines.length > 1 ? 's' : ''} ${lastSkippedLines.join(', ')}${skipped > lastSkippedLines.length ? ', …' : ''})` : ''}: ` +
         'their probabilities are empty and the Error column of the CSV says why.' : '');
     showResults({ ...run, summary: result.summary });
