@@ -12,6 +12,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -375,6 +376,39 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
         const got = await download(st.page, downloadButton(st.page));
         assert.ok(got.bytes.equals(want), `${files.length} files: the page and the CLI disagree`);
       }
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
+  // The sizes are the manifests' own numbers; the input and dimension names are the ONNX files'.
+  test('Model details show the symbolic dimensions the load bound (manifest "dims", preprocess.max_length)', { timeout: T }, async () => {
+    const fixture = (name) => {
+      const dir = join(ROOT, 'tests', 'fixtures', 'text_dynamic', name);
+      const manifest = join(dir, 'model.localpredict.json');
+      const model = join(dir, 'model.onnx');
+      return { model, manifest, json: JSON.parse(readFileSync(manifest, 'utf8')),
+        sha256: createHash('sha256').update(readFileSync(model)).digest('hex') };
+    };
+    const dims = fixture('mlp_dims');
+    const seq = fixture('torch_mean_seq');
+    const st = await open(context, pageUrl);
+    try {
+      const region = st.page.getByRole('region', { name: 'Model details' });
+      /** The details once they are the model's (its SHA-256 shown). */
+      const details = async (m) => {
+        await region.filter({ hasText: m.sha256 }).waitFor({ timeout: 20_000 });
+        return region.innerText();
+      };
+      await choose(st.page, IRIS, { expectOk: false });
+      assert.doesNotMatch(await details({ sha256: '32bebf135b8857ab42d3fc0b8d797959f112e19b14ff05797e8fd7e1d140c18a' }),
+        /Symbolic dimensions/, 'a tree model binds none');
+      await choose(st.page, dims, { expectOk: false });
+      assert.match(await details(dims), new RegExp(`Symbolic dimensions\\s+"features" = ${dims.json.dims.features}, from the manifest's "dims"`));
+      await choose(st.page, seq, { expectOk: false });
+      assert.match(await details(seq), new RegExp(`Symbolic dimensions\\s+tokens dimension 1 \\("sequence"\\) = ` +
+        `${seq.json.preprocess.max_length}, from the manifest's preprocess\\.max_length`));
       await noProblems(st);
     } finally {
       await st.page.close();

@@ -49,6 +49,25 @@ function inputsValue(info) {
       categorical.has(i) ? el('span', { className: 'chip-note' }, ' categorical') : null))));
 }
 
+/** Where a bound dimension's size came from (info.dims[i].source). */
+const DIM_SOURCES = {
+  dims: 'the manifest\'s "dims"',
+  'preprocess.max_length': 'the manifest\'s preprocess.max_length',
+};
+
+/**
+ * The ONNX graph's symbolic input dimensions bound at load (info.dims; the CLIs' `info`
+ * prints them on its "dims" line): one line each, e.g. `tokens` dimension 1 ("sequence")
+ * = 16, from the manifest's preprocess.max_length.
+ */
+function dimsValue(dims) {
+  return el('div', {}, dims.map((d) => el('p', {},
+    d.input !== null
+      ? [el('span', { className: 'code' }, d.input), ` dimension ${d.axis}${d.name !== null ? ` ("${d.name}")` : ''}`]
+      : el('span', { className: 'code' }, `"${d.name ?? ''}"`),
+    ` = ${d.size}, from ${DIM_SOURCES[d.source] || d.source}`)));
+}
+
 /** An ensemble's members: name, file, format, weight, what each is, and its own details. */
 function membersValue(members) {
   const head = el('tr', {}, ['Member', 'File', 'Format', 'Weight', 'Model', 'Details'].map((h) => el('th', { scope: 'col' }, h)));
@@ -88,6 +107,7 @@ export function renderModelDetails(container, { info, fileName, manifestName, en
     ['Model', modelText(info)],
     ['Objective', el('span', { className: 'code' }, info.objective)],
     ['Input columns', inputsValue(info)],
+    Array.isArray(info.dims) && info.dims.length ? ['Symbolic dimensions', dimsValue(info.dims)] : null,
     info.classes ? [info.task === 'multilabel' ? 'Labels' : 'Classes',
       el('div', {}, el('p', { className: 'muted' }, `${info.classes.length} in output order`), chips(info.classes))] : null,
     info.task === 'binary' || info.task === 'multilabel'
