@@ -960,6 +960,16 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
     return scratch.status;
 }
 
+/* Cells reach an integer input as float32, whose integers are exact below
+ * 2^24: 16777217 arrives as 16777216, so from 2^24 on a value is refused
+ * rather than passed on as another integer (cells.c refuses such text too). */
+static int beyond_float_integers(float v)
+{
+    return !(v > -16777216.0f && v < 16777216.0f);
+}
+#define BEYOND_2_24 "the cell's magnitude is 2^24 (16777216) or more: cells travel as float32, which holds " \
+                    "integers exactly only below that"
+
 /* Whether an integer or bool input holds a CSV number exactly (NaN, a
  * missing value, never). */
 static int holds_exactly(int32_t dtype, float v)
@@ -967,8 +977,7 @@ static int holds_exactly(int32_t dtype, float v)
     switch (dtype) {
     case LP_ONNX_FLOAT: case LP_ONNX_DOUBLE: return 1;
     case LP_ONNX_BOOL: return v == 0 || v == 1;
-    case LP_ONNX_INT32: return v >= -2147483648.0f && v < 2147483648.0f && v == truncf(v);
-    default: return v >= -9.2e18f && v <= 9.2e18f && v == truncf(v);
+    default: return v == truncf(v) && !beyond_float_integers(v);
     }
 }
 
@@ -1015,8 +1024,12 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
                 for (size_t c = 0; c < k; c++) zeroed[c] = row[c0 + c] != row[c0 + c] ? 0.0f : row[c0 + c];
                 for (size_t c = 0; c < k; c++)
                     if (!holds_exactly(in->dtype, zeroed[c])) {
-                        lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" maps its keys to %s values, not %g",
-                                 in->name, lp__onnx_dtype_name(in->dtype), (double)zeroed[c]);
+                        if (beyond_float_integers(zeroed[c]))
+                            lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" maps its keys to %s values, and "
+                                     "%s", in->name, lp__onnx_dtype_name(in->dtype), BEYOND_2_24);
+                        else
+                            lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" maps its keys to %s values, not %g",
+                                     in->name, lp__onnx_dtype_name(in->dtype), (double)zeroed[c]);
                         return bad_cell(err, i, first + c0 + c);
                     }
                 lp__dtype_convert(in->dtype, (char *)dst + (i * in->width + c0) * lp__dtype_elem_size(in->dtype),
@@ -1029,6 +1042,9 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
                 if (row[c] != row[c])
                     lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, and the cell is empty or "
                              "missing", in->name, lp__onnx_dtype_name(in->dtype));
+                else if (in->dtype != LP_ONNX_BOOL && beyond_float_integers(row[c]))
+                    lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, and %s", in->name,
+                             lp__onnx_dtype_name(in->dtype), BEYOND_2_24);
                 else
                     lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, not %g", in->name,
                              lp__onnx_dtype_name(in->dtype), (double)row[c]);

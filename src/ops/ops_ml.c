@@ -2,13 +2,15 @@
  * onnxruntime does (core/providers/cpu/ml/): Scaler y = (x - offset) * scale,
  * Normalizer (MAX, L1, L2; a zero norm leaves the row as is),
  * LinearClassifier (scores = x·Wᵀ + b, then post_transform) and
- * LinearRegressor, Imputer, Binarizer, ArrayFeatureExtractor and
+ * LinearRegressor (on float rows, or double, int64 or int32 ones converted to
+ * float first, as onnxruntime's kernels convert them), Imputer, Binarizer, ArrayFeatureExtractor and
  * FeatureVectorizer on float rows; OneHotEncoder and LabelEncoder on
  * strings (elements lp__onnx_bytes) and integers.  Only the scores are computed: a classifier's label
  * output is the engine's Suggested Label instead. */
 #include <math.h>
 #include <string.h>
 
+#include "../core/arena.h"
 #include "../core/lp_math.h"
 #include "../kernels/kernels.h"
 #include "graph.h"
@@ -34,6 +36,18 @@ static const lp__value *rows_input(const lp__graph *g, const lp__op *op, lp_erro
         return NULL;
     }
     return x;
+}
+
+/* The rows of a LinearClassifier / LinearRegressor: [N, F] of ONNX-ML's T1
+ * (float, double, int64, int32; skl2onnx hands an int64 DictVectorizer's
+ * rows straight to the LinearClassifier). */
+static const lp__value *linear_rows_input(const lp__graph *g, const lp__op *op, lp_error *err)
+{
+    const lp__value *x = op->n_in > 0 && op->in[0] != UINT32_MAX ? &g->values[op->in[0]] : NULL;
+    if (x && (x->dtype == LP_ONNX_DOUBLE || x->dtype == LP_ONNX_INT64 || x->dtype == LP_ONNX_INT32) &&
+        !x->is_const && x->shape.rank == 2 && x->shape.dims[0] == LP__BATCH)
+        return x;
+    return rows_input(g, op, err);
 }
 
 static lp_status add_output(lp__graph *g, lp__op *op, const char *name, int64_t width, lp_error *err)
@@ -121,7 +135,7 @@ typedef struct linear_params {
 
 static lp_status build_linear(lp__graph *g, lp__op *op, const lp__onnx_node *node, int classifier, lp_error *err)
 {
-    const lp__value *x = rows_input(g, op, err);
+    const lp__value *x = linear_rows_input(g, op, err);
     if (!x) return err->code;
     size_t f = (size_t)x->shape.dims[1];
     const lp__onnx_attr *coef = floats_attr(node, "coefficients"), *icpt = floats_attr(node, "intercepts");
@@ -176,7 +190,18 @@ static void run_linear(const lp__run *r, const lp__op *op)
 {
     const linear_params *p = op->params;
     float *y = lp__run_data(r, op->out[0]);
-    lp_kern_gemm(lp__run_data(r, op->in[0]), p->w, p->bias, y, r->n_rows, p->f, p->m);
+    const lp__value *xv = &r->g->values[op->in[0]];
+    const float *x = lp__run_data(r, op->in[0]);
+    if (xv->dtype != LP_ONNX_FLOAT) {   /* double, int64, int32 rows: to float, as onnxruntime does */
+        float *converted = lp__arena_array(r->scratch->arena, r->n_rows * p->f, sizeof *converted);
+        if (!converted) {
+            lp__run_fail(r, op, SIZE_MAX, LP_ERR_NOMEM, "out of memory converting %zu rows to float", r->n_rows);
+            return;
+        }
+        lp__dtype_convert(LP_ONNX_FLOAT, converted, xv->dtype, x, r->n_rows * p->f);
+        x = converted;
+    }
+    lp_kern_gemm(x, p->w, p->bias, y, r->n_rows, p->f, p->m);
     for (size_t i = 0; i < r->n_rows; i++) {
         float *s = y + i * p->m;
         switch (p->transform) {

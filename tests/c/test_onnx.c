@@ -179,6 +179,8 @@ static const char *const ml_cases[] = {
     /* gen_onnx_mapcast.py: map inputs bound to columns (DictVectorizer, CastMap; expected = scikit-learn's) and
      * Cast to strings (skl2onnx's OrdinalEncoder over int64 + string inputs, onnxmltools' VectorIndexer) */
     "skl_dictvectorizer_logreg", "skl_dictvectorizer_rf", "skl_dictvectorizer_int_keys_binary", "castmap_sparse_logreg",
+    /* map(string, int64) and map(string, double): the DictVectorizer's tensor of that type into a LinearClassifier */
+    "skl_dictvectorizer_int64_values", "skl_dictvectorizer_double_values",
     "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
     /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
     "text_numbers_cast", "text_numbers_cast_tree",
@@ -309,6 +311,30 @@ LP_TEST(dict_vectorizer_column_takes_numbers)
     LP_CHECK(s == LP_ERR_MISSING_COLUMN && strstr(err.message, "5 columns") && strstr(err.message, "\"weight\"") &&
                  strstr(err.message, "\"age\""),
              "%s: %s", lp_status_code(s), err.message);
+    lp_model_destroy(m);
+}
+
+/* A map(string, int64)'s columns take integers: 2.5 is refused, and so is
+ * 16777217, which float32 would carry as 16777216; the values below 2^24 are
+ * the integers written. */
+LP_TEST(int64_map_values_are_integers_below_2_24)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/skl_dictvectorizer_int64_values/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    float proba[2 * 3];
+    static const char *const bad[][2] = {{"2.5", "not 2.5"}, {"16777217", "2^24"}, {"-16777216", "2^24"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char csv[200];
+        snprintf(csv, sizeof csv, "carts,clicks,returns,reviews,views\n1,2,0,1,14\n1,2,0,1,%s\n", bad[i][0]);
+        s = predict_text(m, csv, proba, &err);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "int64") &&
+                     strstr(err.message, bad[i][1]) && strcmp(err.column, "views") == 0,
+                 "%s: %s: %s (column %s)", bad[i][0], lp_status_code(s), err.message, err.column);
+    }
+    LP_CHECK_STATUS(predict_text(m, "carts,clicks,returns,reviews,views\n1,2,0,1,16777215\n", proba, &err), LP_OK,
+                    &err);
     lp_model_destroy(m);
 }
 
@@ -472,5 +498,6 @@ void test_onnx(void)
     LP_RUN(strict_int64_one_hot_fails_the_run);
     LP_RUN(cast_string_to_float_fails_on_text);
     LP_RUN(dict_vectorizer_column_takes_numbers);
+    LP_RUN(int64_map_values_are_integers_below_2_24);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
