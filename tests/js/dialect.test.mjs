@@ -14,9 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import {
-  ENGINES, loadCases, compareCsv, parseCsv, close, run, runCli, hasNative, NATIVE, tempDir,
+  ENGINES, loadCases, compareCsv, parseCsv, close, run, runCli, hasNative, NATIVE, tempDir, withTuning,
 } from './helpers.mjs';
 
 const c = loadCases().find((x) => x.name === 'multiclass');
@@ -113,9 +112,7 @@ for (const engine of ENGINES) {
     });
 
     test('onError skip on workers (every record a slice): global line numbers, the same bytes', async () => {
-      const saved = { ...poolTuning };
-      Object.assign(poolTuning, { minBytes: 0, sliceBytes: 1 });
-      try {
+      await withTuning({ minBytes: 0, sliceBytes: 1 }, async () => {
         // A quoted field after ';' holding line breaks and semicolons: the cuts must follow the dialect.
         const quoted = withBadRows(text).replaceAll(',', ';').split('\n')
           .map((l, i) => (l ? `${l};${i ? '"a;\nb"' : 'note'}` : l)).join('\n');
@@ -127,9 +124,7 @@ for (const engine of ENGINES) {
         assert.deepEqual(last.skippedLines, [20, 40, 60]); // data row i starts on line 2i (two lines a row)
         const [, ...rows] = parseCsv(out);
         assert.ok(rows[9][5].startsWith('line 20: column "ratio": not a number'), rows[9][5]);
-      } finally {
-        Object.assign(poolTuning, saved);
-      }
+      });
     });
 
     test('check(): encoding, delimiter, columns and their types from a sample', async () => {

@@ -13,10 +13,9 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { unzip, pickFromBundle } from '../../wasm/zip.mjs';
 import { makeZip } from './zip-writer.mjs';
-import { ROOT, parseCsv as parseRows, run, runCli, hasNative, NATIVE, tempDir, PROBA_TOL, TIE_TOL } from './helpers.mjs';
+import { ROOT, parseCsv as parseRows, run, runCli, hasNative, NATIVE, tempDir, withTuning, PROBA_TOL, TIE_TOL } from './helpers.mjs';
 
 /** { header, rows } of a CSV text. */
 function parseCsv(text) {
@@ -127,15 +126,14 @@ describe('ensembles through the JS API', () => {
 
     test(`${name}: the worker pool gets the members in the model blob (same bytes as one job)`, async () => {
       const model = await loadModel(c.manifestPath);
-      const saved = { ...poolTuning };
-      Object.assign(poolTuning, { minBytes: 0, sliceBytes: 64 });
       try {
-        const one = await model.predictCsvText(c.input, { jobs: 1 });
-        const two = await model.predictCsvText(c.input, { jobs: 2 });
-        assert.equal(two, one);
-        checkOutput(c, two);
+        await withTuning({ minBytes: 0, sliceBytes: 64 }, async () => {
+          const one = await model.predictCsvText(c.input, { jobs: 1 });
+          const two = await model.predictCsvText(c.input, { jobs: 2 });
+          assert.equal(two, one);
+          checkOutput(c, two);
+        });
       } finally {
-        Object.assign(poolTuning, saved);
         model.dispose();
       }
     });

@@ -12,8 +12,7 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, LocalPredictError, setEngine } from '../../wasm/node.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
-import { ROOT, ENGINES, NATIVE, hasNative, run, runCli, tempDir } from './helpers.mjs';
+import { ROOT, ENGINES, NATIVE, hasNative, run, runCli, tempDir, withTuning } from './helpers.mjs';
 
 const MODEL = join(ROOT, 'tests', 'fixtures', 'text_model', 'gather_small', 'model.onnx');
 const good = 't0,t1,t2,t3\n0,1,2,3\n9,-1,-10,4\n';
@@ -80,14 +79,9 @@ describe('ONNX run-time errors: a computed Gather index out of range', () => {
         const one = await errorOf(() => model.predictCsvText(bad(-11), { jobs: 1 }));
         assert.equal(one.code, 'BAD_NUMBER');
         assert.equal(one.line, 402);
-        const saved = { ...poolTuning };
-        Object.assign(poolTuning, { minBytes: 0, sliceBytes: 997 });
-        try {
-          const many = await errorOf(() => model.predictCsvText(bad(-11), { jobs: 2 }));
-          assert.deepEqual(many, one);
-        } finally {
-          Object.assign(poolTuning, saved);
-        }
+        const many = await withTuning({ minBytes: 0, sliceBytes: 997 },
+          () => errorOf(() => model.predictCsvText(bad(-11), { jobs: 2 })));
+        assert.deepEqual(many, one);
         const labels = await model.predict([[0, 1, 2, 3], [9, -1, -10, 4]]);
         assert.equal(labels.length, 2);
       } finally {

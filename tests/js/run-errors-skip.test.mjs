@@ -11,8 +11,7 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, setEngine } from '../../wasm/node.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
-import { ROOT, ENGINES, NATIVE, hasNative, parseCsv, run, runCli, tempDir } from './helpers.mjs';
+import { ROOT, ENGINES, NATIVE, hasNative, parseCsv, run, runCli, tempDir, withTuning } from './helpers.mjs';
 
 const DIR = join(ROOT, 'tests', 'fixtures', 'run_errors');
 const CASES = ['gather', 'onehot'];
@@ -84,7 +83,6 @@ describe('on-error skip: rows the graph fails at run time are skipped in place',
   for (const engine of ENGINES)
     test(`JS API (${engine.name}): predictCsvText with onError 'skip', one job and the pool`, async () => {
       setEngine({ simd: engine.simd });
-      const saved = { ...poolTuning };
       try {
         for (const name of CASES) {
           const fx = fixture(name);
@@ -95,9 +93,8 @@ describe('on-error skip: rows the graph fails at run time are skipped in place',
             const lines = compareSkipped(fx, one);
             assert.equal(last.skipped, lines.length);
             assert.deepEqual(last.skippedLines, lines.slice(0, 10));
-            Object.assign(poolTuning, { minBytes: 0, sliceBytes: 997 });
-            const many = await model.predictCsvText(fx.input, { onError: 'skip', jobs: 2, onProgress: (p) => { last = p; } });
-            Object.assign(poolTuning, saved);
+            const many = await withTuning({ minBytes: 0, sliceBytes: 997 },
+              () => model.predictCsvText(fx.input, { onError: 'skip', jobs: 2, onProgress: (p) => { last = p; } }));
             assert.equal(many, one);
             assert.equal(last.skipped, lines.length);
             assert.deepEqual(last.skippedLines, lines.slice(0, 10));
@@ -107,7 +104,6 @@ describe('on-error skip: rows the graph fails at run time are skipped in place',
           }
         }
       } finally {
-        Object.assign(poolTuning, saved);
         setEngine({});
       }
     });

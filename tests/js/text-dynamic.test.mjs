@@ -13,8 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel } from '../../wasm/node.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
-import { ROOT, ENGINES, NATIVE, run, runCli, hasNative, parseCsv, tempDir } from './helpers.mjs';
+import { ROOT, ENGINES, NATIVE, run, runCli, hasNative, parseCsv, tempDir, withTuning } from './helpers.mjs';
 
 const CASES = ['torch_mean_seq', 'bert_tiny_seq', 'mlp_dims', 'embedding_bag_mean', 'embedding_bag_max', 'embedding_bag_sum'];
 
@@ -48,16 +47,15 @@ for (const name of CASES) {
   }
 
   test(`${name}: predictCsvText, and the worker pool from the blob, equal to onnxruntime`, async () => {
-    const saved = { ...poolTuning };
-    Object.assign(poolTuning, { minBytes: 0, sliceBytes: 512 });
     const model = await loadModel(readFileSync(f.model), { manifest: readFileSync(f.manifest) });
     try {
-      const input = readFileSync(f.input);
-      const one = await model.predictCsvText(input, { jobs: 1 });
-      checkOutput(one, f);
-      assert.equal(await model.predictCsvText(input, { jobs: 2 }), one);
+      await withTuning({ minBytes: 0, sliceBytes: 512 }, async () => {
+        const input = readFileSync(f.input);
+        const one = await model.predictCsvText(input, { jobs: 1 });
+        checkOutput(one, f);
+        assert.equal(await model.predictCsvText(input, { jobs: 2 }), one);
+      });
     } finally {
-      Object.assign(poolTuning, saved);
       model.dispose();
     }
   });

@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { loadModel } from '../../wasm/node.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { makeZip } from './zip-writer.mjs';
-import { ROOT, ENGINES, NATIVE, run, runCli, hasNative, parseCsv, tempDir } from './helpers.mjs';
+import { ROOT, ENGINES, NATIVE, run, runCli, hasNative, parseCsv, tempDir, withTuning } from './helpers.mjs';
 
 const DIR = join(ROOT, 'tests', 'fixtures', 'text_model', 'keras_embedding');
 const MODEL = join(DIR, 'model.onnx');
@@ -194,17 +193,16 @@ for (const [label, method, folder] of [['deflated', 8, ''], ['stored, in a folde
 
 /* ---- all cores: the preprocessing travels in the model blob ---- */
 test('the worker pool (jobs: 2) writes the bytes of one engine, with the vocabulary file in the blob', async () => {
-  const saved = { ...poolTuning };
-  Object.assign(poolTuning, { minBytes: 0, sliceBytes: 256 });
   const model = await loadModel(readFileSync(MODEL), { manifest: FILE_MANIFEST, parts: { 'tokenizer.json': VOCAB } });
   try {
-    const input = readFileSync(INPUT);
-    const one = await model.predictCsvText(input, { jobs: 1 });
-    const two = await model.predictCsvText(input, { jobs: 2 });
-    assert.equal(two, one);
-    checkOutput(two);
+    await withTuning({ minBytes: 0, sliceBytes: 256 }, async () => {
+      const input = readFileSync(INPUT);
+      const one = await model.predictCsvText(input, { jobs: 1 });
+      const two = await model.predictCsvText(input, { jobs: 2 });
+      assert.equal(two, one);
+      checkOutput(two);
+    });
   } finally {
-    Object.assign(poolTuning, saved);
     model.dispose();
   }
 });

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
 import { loadModel } from '../../wasm/node.mjs';
-import { ROOT, ENGINES, runCli, hasNative, parseCsv, run, NATIVE } from './helpers.mjs';
+import { ROOT, ENGINES, runCli, hasNative, parseCsv, run, NATIVE, withTuning } from './helpers.mjs';
 
 const BASE = join(ROOT, 'tests', 'fixtures', 'tfidf');
 const CASES = ['tfidf_bigrams_multiclass', 'count_separators_binary', 'tf_l2_separators_multiclass', 'tfidf_forest_multiclass'];
@@ -68,13 +67,8 @@ test(`${name}: predictCsvText, predict on row objects and the worker pool agree 
     const csv = readFileSync(f.input, 'utf8');
     const text = await model.predictCsvText(csv);
     checkCsv(f, text);
-    const saved = { ...poolTuning };   // two workers on small slices: the blob rebuilds the same model
-    Object.assign(poolTuning, { minBytes: 0, sliceBytes: 997 });
-    try {
-      assert.equal(await model.predictCsvText(csv, { jobs: 2 }), text);
-    } finally {
-      Object.assign(poolTuning, saved);
-    }
+    // two workers on small slices: the blob rebuilds the same model
+    assert.equal(await withTuning({ minBytes: 0, sliceBytes: 997 }, () => model.predictCsvText(csv, { jobs: 2 })), text);
     const [header, ...rows] = parseCsv(csv);
     const objects = rows.map((row) => Object.fromEntries(header.map((h, i) => [h, row[i]])));
     const res = model.predict(objects, { returnPredProba: true });
