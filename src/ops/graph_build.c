@@ -449,7 +449,8 @@ static int cmp_bytes(const void *a, const void *b)
 
 /* The strings string inputs are compared with: every category and key the
  * encoders name (OneHotEncoder cats_strings, LabelEncoder keys_strings /
- * classes_strings), sorted and distinct.  A CSV cell becomes its index here
+ * classes_strings) and the string initializers Equal reads, sorted and
+ * distinct.  A CSV cell becomes its index here
  * (its code, through the model's category preparation); a cell outside it
  * matches no encoder's list, whichever encoder reads it, so nothing is lost. */
 /* A string input read only by OneHotEncoders with zeros = 0: onnxruntime
@@ -505,6 +506,17 @@ static lp_status string_vocabulary(lp__graph *g, const lp__onnx_model *om, lp_er
                 for (size_t j = 0; j < a->count; j++, n++)
                     if (out) out[n] = a->strings[j];
             }
+        for (size_t k = 0; k < om->n_nodes; k++) {
+            const lp__onnx_node *eq = &om->nodes[k];
+            if (strcmp(eq->op_type, "Equal") != 0 || (eq->domain[0] && strcmp(eq->domain, "ai.onnx") != 0)) continue;
+            for (size_t q = 0; q < eq->n_inputs; q++)
+                for (size_t t = 0; t < om->n_initializers; t++) {
+                    const lp__onnx_tensor *c = &om->initializers[t];
+                    if (c->dtype != LP_ONNX_STRING || strcmp(c->name, eq->inputs[q]) != 0) continue;
+                    for (size_t j = 0; j < c->count; j++, n++)
+                        if (out) out[n] = ((const lp__onnx_bytes *)c->data)[j];
+                }
+        }
         if (out) {
             qsort(out, n, sizeof *out, cmp_bytes);
             size_t w = 0;
@@ -698,7 +710,8 @@ static lp_status add_initializers(lp__graph *g, const lp__onnx_model *om, name_m
 {
     for (size_t i = 0; i < om->n_initializers; i++) {
         const lp__onnx_tensor *t = &om->initializers[i];
-        if (!lp__dtype_computable(t->dtype)) continue;   /* found missing if used */
+        /* strings: elements lp__onnx_bytes (Equal compares with them); others found missing if used */
+        if (!lp__dtype_computable(t->dtype) && t->dtype != LP_ONNX_STRING) continue;
         if (t->rank > LP__MAX_RANK)
             return lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX initializer \"%s\" has %zu dimensions", t->name, t->rank);
         lp__shape shape = {(int)t->rank, {0}};

@@ -353,9 +353,22 @@ static lp_status build_binary_as(lp__graph *g, lp__op *op, const lp__onnx_node *
         a = &g->values[op->in[0]];   /* adding a value may have moved them */
         b = &g->values[c];
     }
+    if (which == B_EQUAL && d == LP_ONNX_STRING && b->dtype == LP_ONNX_STRING) {
+        /* Strings from opset 19 (onnxruntime refuses the model below).  A cell
+         * of a string input that the model names nowhere keeps no text here
+         * (graph_build.c: the strings Equal's constants name are among those
+         * it keeps), so one side must be a constant. */
+        int64_t opset = lp__onnx_opset_version(&g->source, "");
+        if (opset < 19)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "inputs hold strings, which Equal takes from opset 19 on "
+                               "(the model imports opset %lld)", (long long)opset);
+        if (!a->is_const && !b->is_const)
+            return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "compares two computed strings (a string compared with "
+                               "a constant one is supported)");
+    }
     int numbers = d == LP_ONNX_FLOAT || d == LP_ONNX_DOUBLE || d == LP_ONNX_INT64 || d == LP_ONNX_INT32;
     int ok = b->dtype == d && (which >= B_AND && which <= B_XOR ? d == LP_ONNX_BOOL
-                               : which == B_EQUAL ? numbers || d == LP_ONNX_BOOL : numbers);
+                               : which == B_EQUAL ? numbers || d == LP_ONNX_BOOL || d == LP_ONNX_STRING : numbers);
     if (!ok)
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "inputs hold %s and %s (%s)", lp__onnx_dtype_name(a->dtype),
                            lp__onnx_dtype_name(b->dtype),
@@ -424,6 +437,13 @@ static inline uint8_t compare(int which, double x, double y)
     case B_LESS_EQUAL: return x <= y;
     default: return x >= y;
     }
+}
+
+/* Equal on strings: the same bytes.  No text (a cell the model names
+ * nowhere) equals none of the constant's strings. */
+static inline uint8_t same_string(lp__onnx_bytes x, lp__onnx_bytes y)
+{
+    return x.data && y.data && x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
 }
 
 static inline uint8_t logic(int which, uint8_t x, uint8_t y)
@@ -539,6 +559,7 @@ static void run_binary(const lp__run *r, const lp__op *op)
         /* int64 beyond 2^53 would not compare exactly as doubles */
         case LP_ONNX_INT64: BINARY_LOOPS(int64_t, uint8_t, compare(which, 0, x < z ? -1 : x > z)); break;
         case LP_ONNX_INT32: BINARY_LOOPS(int32_t, uint8_t, compare(which, x, z)); break;
+        case LP_ONNX_STRING: BINARY_LOOPS(lp__onnx_bytes, uint8_t, same_string(x, z)); break;   /* Equal only */
         default: BINARY_LOOPS(uint8_t, uint8_t, compare(which, x, z)); break;
         }
         return;

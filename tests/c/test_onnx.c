@@ -184,6 +184,8 @@ static const char *const ml_cases[] = {
     "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
     /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
     "text_numbers_cast", "text_numbers_cast_tree",
+    /* Equal (opset 19) of a string input and a string initializer */
+    "string_equal_constant",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -336,6 +338,25 @@ LP_TEST(int64_map_values_are_integers_below_2_24)
     LP_CHECK_STATUS(predict_text(m, "carts,clicks,returns,reviews,views\n1,2,0,1,16777215\n", proba, &err), LP_OK,
                     &err);
     lp_model_destroy(m);
+}
+
+/* Equal takes strings from opset 19 on (onnxruntime refuses the model
+ * below), and compares a string with a constant one here. */
+LP_TEST(string_equal_refusals)
+{
+    static const char *const cases[][3] = {
+        {"fixtures/onnx_ml/refused/string_equal_opset17.onnx", "BAD_MODEL", "from opset 19 on (the model imports opset 17)"},
+        {"fixtures/onnx_ml/refused/string_equal_two_inputs.onnx", "UNSUPPORTED", "compares two computed strings"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lp_error err;
+        lp_status s;
+        lp_model *m = load_onnx(cases[i][0], &err, &s);
+        LP_CHECK(!m && strcmp(lp_status_code(s), cases[i][1]) == 0 && strstr(err.message, "ONNX node \"Equal\"") &&
+                     strstr(err.message, cases[i][2]),
+                 "%s: %s: %s", cases[i][0], lp_status_code(s), err.message);
+        lp_model_destroy(m);
+    }
 }
 
 static void predict_table_kind(lp_model *m, const lp_test_csv *input, lp_col_type type, float *out)
@@ -499,5 +520,6 @@ void test_onnx(void)
     LP_RUN(cast_string_to_float_fails_on_text);
     LP_RUN(dict_vectorizer_column_takes_numbers);
     LP_RUN(int64_map_values_are_integers_below_2_24);
+    LP_RUN(string_equal_refusals);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
