@@ -62,6 +62,7 @@ typedef struct lp__graph_input {
     const char **columns;      /* a map input (ops_maps.c): its width's column names (the map's keys), else NULL */
     int          text_number;  /* a string input read only by Casts to numbers, fed as the numbers its text
                                   reads as (cast_string.c): LP__PREP_TEXT_REAL or _INT, else 0 */
+    int          float_readers;  /* an integer input every reader turns into float: its cells may exceed 2^24 */
 } lp__graph_input;
 
 /* What the caller gives an input for one run: `data` holds n_rows × width

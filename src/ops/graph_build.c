@@ -612,6 +612,36 @@ int lp__onnx_has_free_dims(const lp__onnx_model *om)
     return 0;
 }
 
+
+/* Whether every node that reads an integer input turns it into float
+ * (a Cast to float or double; the ai.onnx.ml operators whose kernels in
+ * onnxruntime convert their rows to float): then a cell beyond 2^24 may
+ * travel as float32, rounded once as onnxruntime's own conversion rounds
+ * it.  Anything else (an encoder's keys, Equal, Gather, a cast to text)
+ * needs the exact integer. */
+static int read_only_as_float(const lp__onnx_model *om, const char *input)
+{
+    static const char *const converting[] = {"TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble",
+                                             "LinearClassifier", "LinearRegressor"};
+    int readers = 0;
+    for (size_t k = 0; k < om->n_nodes; k++) {
+        const lp__onnx_node *n = &om->nodes[k];
+        int reads = 0;
+        for (size_t j = 0; j < n->n_inputs; j++) reads |= strcmp(n->inputs[j], input) == 0;
+        if (!reads) continue;
+        readers++;
+        int ok = 0;
+        if (strcmp(n->op_type, "Cast") == 0 && (!n->domain[0] || strcmp(n->domain, "ai.onnx") == 0)) {
+            const lp__onnx_attr *to = lp__onnx_attr_find(n, "to");
+            ok = to && to->type == LP_ONNX_ATTR_INT && (to->i == LP_ONNX_FLOAT || to->i == LP_ONNX_DOUBLE);
+        } else if (strcmp(n->domain, "ai.onnx.ml") == 0) {
+            for (size_t c = 0; c < sizeof converting / sizeof *converting; c++) ok |= strcmp(n->op_type, converting[c]) == 0;
+        }
+        if (!ok) return 0;
+    }
+    return readers > 0;
+}
+
 static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *names, const uint8_t *is_init,
                             int fixed, const lp__dim_bindings *dims, lp_error *err)
 {
@@ -638,7 +668,7 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
             uint32_t v = lp__graph_add_value(g, in->name, dtype, &shape, err);
             if (v == UINT32_MAX) return err->code;
             g->values[v].input = (int)g->n_inputs;
-            g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, dtype, width, columns, 0};
+            g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, dtype, width, columns, 0, 0};
             map_put(names, in->name, v);
             any_map = 1;
             g->n_features += width;
@@ -683,7 +713,9 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
         uint32_t v = lp__graph_add_value(g, in->name, elem, &shape, err);
         if (v == UINT32_MAX) return err->code;
         g->values[v].input = (int)g->n_inputs;
-        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, elem, width, NULL, text_number};
+        int float_readers = elem != LP_ONNX_FLOAT && elem != LP_ONNX_DOUBLE && elem != LP_ONNX_STRING &&
+                            read_only_as_float(om, in->name);
+        g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, elem, width, NULL, text_number, float_readers};
         map_put(names, in->name, v);
         all_single &= width == 1;
         if (width > LP_DEFAULT_MAX_COLUMNS - g->n_features)
@@ -984,13 +1016,19 @@ static int beyond_float_integers(float v)
                     "integers exactly only below that"
 
 /* Whether an integer or bool input holds a CSV number exactly (NaN, a
- * missing value, never). */
-static int holds_exactly(int32_t dtype, float v)
+ * missing value, never).  An input only ever turned into float takes any
+ * integer int64 holds: its readers round it to float as we did. */
+static int holds_exactly(const lp__graph_input *in, float v)
 {
-    switch (dtype) {
+    switch (in->dtype) {
     case LP_ONNX_FLOAT: case LP_ONNX_DOUBLE: return 1;
     case LP_ONNX_BOOL: return v == 0 || v == 1;
-    default: return v == truncf(v) && !beyond_float_integers(v);
+    case LP_ONNX_INT32:
+        if (in->float_readers) return v >= -2147483648.0f && v < 2147483648.0f && v == truncf(v);
+        return v == truncf(v) && !beyond_float_integers(v);
+    default:
+        if (in->float_readers) return v >= -9.2e18f && v <= 9.2e18f && v == truncf(v);
+        return v == truncf(v) && !beyond_float_integers(v);
     }
 }
 
@@ -1036,7 +1074,7 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
                 size_t k = in->width - c0 < 64 ? in->width - c0 : 64;
                 for (size_t c = 0; c < k; c++) zeroed[c] = row[c0 + c] != row[c0 + c] ? 0.0f : row[c0 + c];
                 for (size_t c = 0; c < k; c++)
-                    if (!holds_exactly(in->dtype, zeroed[c])) {
+                    if (!holds_exactly(in, zeroed[c])) {
                         if (beyond_float_integers(zeroed[c]))
                             lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" maps its keys to %s values, and "
                                      "%s", in->name, lp__onnx_dtype_name(in->dtype), BEYOND_2_24);
@@ -1051,7 +1089,7 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
             continue;
         }
         for (size_t c = 0; c < in->width; c++)
-            if (!holds_exactly(in->dtype, row[c])) {
+            if (!holds_exactly(in, row[c])) {
                 if (row[c] != row[c])
                     lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, and the cell is empty or "
                              "missing", in->name, lp__onnx_dtype_name(in->dtype));

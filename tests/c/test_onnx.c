@@ -184,6 +184,8 @@ static const char *const ml_cases[] = {
     "skl_ordinal_int64_cast_string", "sparkml_vectorindexer_cast_string",
     /* string inputs only cast to numbers: cells read as std::stod / std::stoll read them */
     "text_numbers_cast", "text_numbers_cast_tree",
+    /* an int64 input only cast to float, its cells beyond 2^24 (epoch seconds): trees, and Scaler + LR */
+    "int64_beyond_2_24_cast_float", "int64_beyond_2_24_scaler_logreg",
     /* Equal (opset 19) of a string input and a string initializer */
     "string_equal_constant",
 };
@@ -337,6 +339,32 @@ LP_TEST(int64_map_values_are_integers_below_2_24)
     }
     LP_CHECK_STATUS(predict_text(m, "carts,clicks,returns,reviews,views\n1,2,0,1,16777215\n", proba, &err), LP_OK,
                     &err);
+    lp_model_destroy(m);
+}
+
+/* An integer input that a reader needs exact (here a OneHotEncoder's int64
+ * categories) refuses a cell of 2^24 or more, which float32 would carry as
+ * another integer; one only ever cast to float takes it, rounded as
+ * onnxruntime's Cast rounds it (the fixture int64_beyond_2_24_scaler_logreg). */
+LP_TEST(int64_input_beyond_2_24_refused_only_where_exact)
+{
+    lp_error err;
+    lp_status s;
+    float proba[2 * 3];
+    lp_model *m = load_onnx("fixtures/onnx_ml/onehot_int64_strict/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    s = predict_text(m, "code,x\n2,0.5\n16777218,1\n", proba, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "2^24") &&
+                 strcmp(err.column, "code") == 0,
+             "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
+    lp_model_destroy(m);
+    m = load_onnx("fixtures/onnx_ml/int64_beyond_2_24_scaler_logreg/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    LP_CHECK_STATUS(predict_text(m, "seconds,x\n1700000001,0.5\n-9000000000000000000,1\n", proba, &err), LP_OK,
+                    &err);
+    s = predict_text(m, "seconds,x\n1700000001,0.5\n1.5,1\n", proba, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "not 1.5") && strcmp(err.column, "seconds") == 0,
+             "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
     lp_model_destroy(m);
 }
 
@@ -521,5 +549,6 @@ void test_onnx(void)
     LP_RUN(dict_vectorizer_column_takes_numbers);
     LP_RUN(int64_map_values_are_integers_below_2_24);
     LP_RUN(string_equal_refusals);
+    LP_RUN(int64_input_beyond_2_24_refused_only_where_exact);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
