@@ -176,7 +176,7 @@ static void run_linear(const lp__run *r, const lp__op *op)
 {
     const linear_params *p = op->params;
     float *y = lp__run_data(r, op->out[0]);
-    lp_kern_gemm(lp__run_data(r, op->in[0]), p->w, p->bias, y, r->n_rows, p->f, p->m);
+    lp_kern_gemm(lp__run_data(r, op->in[0]), p->w, p->bias, y, r->n_rows, p->f, p->m, 0);
     for (size_t i = 0; i < r->n_rows; i++) {
         float *s = y + i * p->m;
         switch (p->transform) {
