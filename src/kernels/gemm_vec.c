@@ -5,8 +5,9 @@
  * blocks of 2 × 16 and 1 × 32 columns, so that eight independent accumulators
  * hide the adds' latency; the last columns in 4-lane strips).  Per element
  * the arithmetic is the reference's: acc = acc + a * b in k order from 0,
- * then + bias, and the build's -ffp-contract=off keeps multiply and add
- * apart, so results are bit-identical to lp_kern_gemm_ref
+ * then + bias (then a fused Relu, x > 0 ? x : 0 as a mask), and the build's
+ * -ffp-contract=off keeps multiply and add apart, so results are
+ * bit-identical to lp_kern_gemm_ref
  * (tests/c/test_kernels.c).  The WASM builds do not use it: the SIMD one has
  * gemm_simd128.c, the scalar one the reference. */
 #include "kernels.h"
@@ -38,9 +39,14 @@ static inline v4f load_cols(const float *p, size_t w)
 
 static inline void store_cols(float *p, v4f v, size_t w) { memcpy(p, &v, w * sizeof(float)); }
 
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* A fused Relu: x > 0 ? x : 0 (NaN and -0 give +0), as the reference. */
+static inline v4f act(v4f v, int relu) { return relu ? (v4f)((v4i)v & (v > (v4f){0})) : v; }
+
 /* Rows [i0, i0 + rows) (1 to 4) × columns [j, j + 8). */
 static void block(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
-                  size_t rows, size_t j)
+                  size_t rows, size_t j, int relu)
 {
     v4f acc[4][2] = {{{0}}};
     const float *bq = b + j;
@@ -67,8 +73,8 @@ static void block(const float *a, const float *b, const float *bias, float *c, s
     for (size_t r = 0; r < rows; r++) {
         v4f lo = acc[r][0], hi = acc[r][1];
         if (bias) lo = lo + load4(bias + j), hi = hi + load4(bias + j + 4);
-        store4(c + (i0 + r) * m + j, lo);
-        store4(c + (i0 + r) * m + j + 4, hi);
+        store4(c + (i0 + r) * m + j, act(lo, relu));
+        store4(c + (i0 + r) * m + j + 4, act(hi, relu));
     }
 }
 
@@ -76,7 +82,7 @@ static void block(const float *a, const float *b, const float *bias, float *c, s
  * (sixteen columns) or R = 1 (thirty-two). */
 #define WIDE_BLOCK(name, R, V)                                                                                   \
     static void name(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0, \
-                     size_t j)                                                                                   \
+                     size_t j, int relu)                                                                         \
     {                                                                                                            \
         v4f acc[R][V] = {{{0}}};                                                                                 \
         const float *bq = b + j, *a0 = a + i0 * k;                                                               \
@@ -89,7 +95,7 @@ static void block(const float *a, const float *b, const float *bias, float *c, s
             for (size_t v = 0; v < V; v++) {                                                                     \
                 v4f s = acc[r][v];                                                                               \
                 if (bias) s = s + load4(bias + j + 4 * v);                                                       \
-                store4(c + (i0 + r) * m + j + 4 * v, s);                                                         \
+                store4(c + (i0 + r) * m + j + 4 * v, act(s, relu));                                              \
             }                                                                                                    \
     }
 WIDE_BLOCK(block2x16, 2, 4)
@@ -97,7 +103,7 @@ WIDE_BLOCK(block1x32, 1, 8)
 
 /* Rows [i0, i0 + rows) × columns [j, j + w), w <= 4: one vector per row. */
 static void strip(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
-                  size_t rows, size_t j, size_t w)
+                  size_t rows, size_t j, size_t w, int relu)
 {
     v4f acc[4] = {{0}};
     const float *bq = b + j, *a0 = a + i0 * k;
@@ -108,32 +114,33 @@ static void strip(const float *a, const float *b, const float *bias, float *c, s
     for (size_t r = 0; r < rows; r++) {
         v4f s = acc[r];
         if (bias) s = s + load_cols(bias + j, w);
-        store_cols(c + (i0 + r) * m + j, s, w);
+        store_cols(c + (i0 + r) * m + j, act(s, relu), w);
     }
 }
 
 /* Rows [i0, i0 + rows) over every column: the widest block that keeps eight
  * accumulators, then 8-column blocks, then strips. */
 static void row_block(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,
-                      size_t rows)
+                      size_t rows, int relu)
 {
     size_t j = 0;
     if (rows == 1)
-        for (; j + 32 <= m; j += 32) block1x32(a, b, bias, c, k, m, i0, j);
+        for (; j + 32 <= m; j += 32) block1x32(a, b, bias, c, k, m, i0, j, relu);
     else if (rows == 2)
-        for (; j + 16 <= m; j += 16) block2x16(a, b, bias, c, k, m, i0, j);
-    for (; j + 8 <= m; j += 8) block(a, b, bias, c, k, m, i0, rows, j);
-    for (; j < m; j += 4) strip(a, b, bias, c, k, m, i0, rows, j, m - j < 4 ? m - j : 4);
+        for (; j + 16 <= m; j += 16) block2x16(a, b, bias, c, k, m, i0, j, relu);
+    for (; j + 8 <= m; j += 8) block(a, b, bias, c, k, m, i0, rows, j, relu);
+    for (; j < m; j += 4) strip(a, b, bias, c, k, m, i0, rows, j, m - j < 4 ? m - j : 4, relu);
 }
 
-void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m)
+void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m,
+                      int relu)
 {
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) row_block(a, b, bias, c, k, m, i, 4);
+    for (; i + 4 <= n; i += 4) row_block(a, b, bias, c, k, m, i, 4, relu);
     if (n - i >= 2) {   /* 2 or 3 rows left: a pair, then maybe one */
-        row_block(a, b, bias, c, k, m, i, 2);
+        row_block(a, b, bias, c, k, m, i, 2, relu);
         i += 2;
     }
-    if (i < n) row_block(a, b, bias, c, k, m, i, 1);
+    if (i < n) row_block(a, b, bias, c, k, m, i, 1, relu);
 }
 #endif

@@ -70,8 +70,12 @@ void lp_kern_forest_add_simd128(const lp__forest *f, const float *x, size_t n_ro
 
 /* Dense layers: c[n×m] = a[n×k] · b[k×m] (+ bias[m] unless NULL), row-major.
  * Each element is summed over k in order from 0.0f (acc = acc + a*b, no
- * fused multiply-add), then the bias added: SIMD and scalar agree bit for bit. */
-void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+ * fused multiply-add), then the bias added, then, when relu is set, ONNX
+ * Relu applied as the element is stored (y = x > 0 ? x : 0: NaN and -0 give
+ * 0; a Relu fused into its layer, graph_build.c): SIMD and scalar agree bit
+ * for bit. */
+void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m,
+                      int relu);
 /* Native builds with 128-bit vectors use gemm_vec.c (GCC/Clang vector
  * extensions); the scalar WASM build keeps the reference. */
 #if !defined(LP_SIMD128) && !defined(__wasm__) && (defined(__SSE2__) || defined(__ARM_NEON)) && \
@@ -81,10 +85,12 @@ void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *
 #define LP_GEMM_VEC 0
 #endif
 #if defined(LP_SIMD128)
-void lp_kern_gemm_simd128(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+void lp_kern_gemm_simd128(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m,
+                          int relu);
 #define lp_kern_gemm lp_kern_gemm_simd128
 #elif LP_GEMM_VEC
-void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m);
+void lp_kern_gemm_vec(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m,
+                      int relu);
 #define lp_kern_gemm lp_kern_gemm_vec
 #else
 #define lp_kern_gemm lp_kern_gemm_ref

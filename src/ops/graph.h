@@ -317,6 +317,11 @@ lp_status lp__embedding_bag_rewrite(lp__onnx_model *om, lp_error *err);
  * `bias` ([M], constant, owned by the graph) and returns 1: its kernel then
  * adds it to each sum, the arithmetic of the Add it replaces. */
 int lp__dense_take_bias(lp__op *op, const float *bias, size_t m);
+/* For the Relu fusion (graph_build.c): when op is a Gemm or MatMul on the
+ * fast path without a fused Relu yet, its kernel applies Relu to each
+ * element as it stores it (the arithmetic of the Relu it replaces) and it
+ * returns 1. */
+int lp__dense_take_relu(lp__op *op);
 
 /* The operator kinds, by family (ops_*.c). */
 extern const lp__op_kind lp__ops_dense[], lp__ops_elementwise[], lp__ops_shape[], lp__ops_reduce[], lp__ops_ml[];

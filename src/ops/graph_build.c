@@ -885,6 +885,33 @@ static void fuse_bias(lp__graph *g)
     }
 }
 
+/* A Relu reading a dense layer on the fast path (after fuse_bias: Gemm, or
+ * MatMul + Add) that is the layer's only reader: the layer applies it as it
+ * stores its results (lp__dense_take_relu), saving a pass over the
+ * activations, and the Relu goes. */
+static void fuse_relu(lp__graph *g)
+{
+    for (size_t i = 0; i < g->n_ops; i++) {
+        lp__op *relu = &g->ops[i];
+        if (strcmp(relu->kind->op_type, "Relu") != 0 || relu->kind->domain[0] || relu->n_in != 1 ||
+            relu->n_out != 1 || relu->in[0] == UINT32_MAX)
+            continue;
+        uint32_t x = relu->in[0];
+        if (g->values[x].dtype != LP_ONNX_FLOAT || g->values[x].is_const || x == g->output) continue;
+        size_t producer = SIZE_MAX, readers = 0;
+        for (size_t j = 0; j < g->n_ops; j++) {
+            if (g->ops[j].n_out == 1 && g->ops[j].out[0] == x) producer = j;
+            for (int q = 0; q < g->ops[j].n_in; q++) readers += g->ops[j].in[q] == x;
+        }
+        for (size_t q = 0; g->fixed && q < g->n_fixed_outputs; q++) readers += g->fixed_outputs[q] == x;
+        if (producer >= i || readers != 1 || !lp__dense_take_relu(&g->ops[producer])) continue;
+        g->ops[producer].out[0] = relu->out[0];
+        memmove(relu, relu + 1, (g->n_ops - i - 1) * sizeof *relu);
+        g->n_ops--;
+        i--;
+    }
+}
+
 static lp_status build(lp__onnx_model *om, int fixed, const char *features, const lp__dim_bindings *dims,
                        lp__graph **out, lp_error *err)
 {
@@ -942,6 +969,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
             g->n_outputs = o->shape.rank == 2 ? (size_t)o->shape.dims[1] : 1;
     }
     if (s == LP_OK) fuse_bias(g);
+    if (s == LP_OK) fuse_relu(g);
     if (s == LP_OK) s = lay_out(g, err);
     free(needed);
     free(is_init);

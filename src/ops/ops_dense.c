@@ -14,6 +14,7 @@ typedef struct dense_params {
     float  *w;        /* [k, m] */
     float  *bias;     /* [m] or NULL */
     size_t  k, m;
+    int     relu;     /* a Relu fused into the store (lp__dense_take_relu) */
 } dense_params;
 
 static int64_t int_attr(const lp__onnx_node *n, const char *name, int64_t dflt)
@@ -115,7 +116,7 @@ static void run_dense(const lp__run *r, const lp__op *op)
 {
     const dense_params *p = op->params;
     size_t rows = lp__shape_count(&r->g->values[op->in[0]].shape, r->n_rows) / p->k;
-    lp_kern_gemm(lp__run_data(r, op->in[0]), p->w, p->bias, lp__run_data(r, op->out[0]), rows, p->k, p->m);
+    lp_kern_gemm(lp__run_data(r, op->in[0]), p->w, p->bias, lp__run_data(r, op->out[0]), rows, p->k, p->m, p->relu);
 }
 
 /* ---- MatMul, batched: numpy's matmul ------------------------------------------------ */
@@ -178,7 +179,7 @@ static void run_matmul_batched(const lp__run *r, const lp__op *op)
     float *c = lp__run_data(r, op->out[0]);
     size_t oa = 0, ob = 0;
     for (size_t i = 0; i < count; i++) {
-        lp_kern_gemm(a + oa, b + ob, NULL, c + i * m * n, m, k, n);
+        lp_kern_gemm(a + oa, b + ob, NULL, c + i * m * n, m, k, n, 0);
         for (int j = rank - 1; j >= 0; j--) {
             idx[j]++;
             oa += sa[j];
@@ -269,6 +270,15 @@ int lp__dense_take_bias(lp__op *op, const float *bias, size_t m)
     dense_params *p = op->kind->run == run_matmul ? op->params : NULL;
     if (!p || p->bias || p->m != m) return 0;
     p->bias = (float *)bias;   /* the graph owns the constant */
+    return 1;
+}
+
+int lp__dense_take_relu(lp__op *op)
+{
+    int dense = op->kind->run == run_matmul || op->kind->run == run_gemm;
+    dense_params *p = dense ? op->params : NULL;
+    if (!p || p->relu) return 0;
+    p->relu = 1;
     return 1;
 }
 

@@ -201,7 +201,7 @@ static void run_linear(const lp__run *r, const lp__op *op)
         lp__dtype_convert(LP_ONNX_FLOAT, converted, xv->dtype, x, r->n_rows * p->f);
         x = converted;
     }
-    lp_kern_gemm(x, p->w, p->bias, y, r->n_rows, p->f, p->m);
+    lp_kern_gemm(x, p->w, p->bias, y, r->n_rows, p->f, p->m, 0);
     for (size_t i = 0; i < r->n_rows; i++) {
         float *s = y + i * p->m;
         switch (p->transform) {

@@ -15,8 +15,21 @@
 //   node tests/bench/mlp_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm]
 //        [--batches 1,2,4,8,16,64,4096] [--rounds 5] [--min-time 0.2] [--no-ort]
+//        [--steady [--steady-window 0.3] [--steady-tol 0.05] [--steady-max 15]]
 //
 // onnxruntime-web comes from build/bench/anchors (make bench sets it up).
+//
+// --steady: V8 runs a wasm function first as Liftoff code and recompiles it
+// with TurboFan once it is hot, in the background; onnxruntime-web's GEMM
+// starts at about a third of its final speed, and so do our kernels for a
+// fraction of a second.  With --steady, before the timed rounds, each engine
+// at each batch size runs windows of --steady-window seconds until the last
+// three windows' rows per CPU second lie within --steady-tol of their median
+// (or --steady-max seconds have passed); "warmup" in the JSON gives each
+// engine's first window, its steady rate and how long it took, and the
+// summary prints, for the first batch size (the later ones start after the
+// tier-up), the ratio against onnxruntime-web's first window next to the
+// steady one.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,10 +40,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const a = {
   work: path.join(root, 'build/bench/anchors/work'), wasm: path.join(root, 'wasm/build/localpredict.wasm'),
   batches: '1,2,4,8,16,64,4096', rounds: '5', 'min-time': '0.2', ort: true,
+  steady: false, 'steady-window': '0.3', 'steady-tol': '0.05', 'steady-max': '15',
 };
 for (let i = 2; i < process.argv.length; i++) {
   const k = process.argv[i].replace(/^--/, '');
   if (k === 'no-ort') a.ort = false;
+  else if (k === 'steady') a.steady = true;
   else a[k] = process.argv[++i];
 }
 const MIN_T = +a['min-time'] * 1000;
@@ -85,7 +100,29 @@ const rates = {};
 for (const bs of batches) for (const e of engines) (rates[bs] ||= {})[e.name] = [];
 let off = 0;
 const next = (bs) => { const o = off % (ROWS - bs + 1); off = o + bs; return o; };
-for (const bs of batches) for (const e of engines) await rate(() => e.run(next(bs), bs), bs, 200);   // warm-up
+// Warm-up: 0.2 s per engine and batch, or (--steady) until the rate stops moving.
+const warmup = {};
+for (const bs of batches)
+  for (const e of engines) {
+    if (!a.steady) {
+      await rate(() => e.run(next(bs), bs), bs, 200);
+      continue;
+    }
+    const win = +a['steady-window'] * 1000, tol = +a['steady-tol'], t0 = performance.now();
+    const seen = [];
+    for (;;) {
+      seen.push((await rate(() => e.run(next(bs), bs), bs, win)).cpu);
+      const last = seen.slice(-3), m = median(last);
+      if ((last.length === 3 && last.every((v) => Math.abs(v - m) <= tol * m)) ||
+          performance.now() - t0 > +a['steady-max'] * 1000) break;
+    }
+    (warmup[bs] ||= {})[e.name] = {
+      first_window_rows_per_cpu_s: Math.round(seen[0]), steady_rows_per_cpu_s: Math.round(median(seen.slice(-3))),
+      windows: seen.length, seconds: +((performance.now() - t0) / 1000).toFixed(1),
+      steady: seen.length >= 3 && seen.slice(-3).every((v) => Math.abs(v - median(seen.slice(-3))) <= tol * median(seen.slice(-3))),
+    };
+  }
+if (a.steady) out.warmup = warmup;
 for (let round = 0; round < +a.rounds; round++)
   for (const bs of batches)
     for (const e of engines) rates[bs][e.name].push(await rate(() => e.run(next(bs), bs), bs, MIN_T));
@@ -99,9 +136,13 @@ for (const bs of batches) {
     if (e.name === 'ort-web' || !a.ort) continue;
     ratios[`${e.name}/ort-web`] = +(m[e.name] / m['ort-web']).toFixed(2);
     ratios[`${e.name}/ort-web (cpu)`] = +(c[e.name] / c['ort-web']).toFixed(2);
+    // Only the first batch size's warm-up starts before V8's tier-up (later ones find it done).
+    const ortFirst = bs === batches[0] && warmup[bs]?.['ort-web']?.first_window_rows_per_cpu_s;
+    if (ortFirst) ratios[`${e.name}/ort-web before tier-up (cpu)`] = +(c[e.name] / ortFirst).toFixed(2);
   }
   out.batches[bs] = { rows_per_s: m, rows_per_cpu_s: c, ratios };
   console.error(`b=${bs}`, 'wall', JSON.stringify(m), 'cpu', JSON.stringify(c), JSON.stringify(ratios));
+  if (warmup[bs]) console.error(`  warm-up b=${bs}`, JSON.stringify(warmup[bs]));
 }
 out.machine.loadavg_at_end = os.loadavg().map((v) => +v.toFixed(2));
 console.error('check', JSON.stringify(out.check), 'load', JSON.stringify(out.machine));
