@@ -45,7 +45,13 @@
  * FEW_TREES consecutive trees side by side instead, scalar, so that the
  * trees' chains of dependent loads (node word, then bin; the trees come
  * from L2, read once per call) overlap: ~2x the rows/s of one tree at a
- * time at batch 1 in WASM.
+ * time at batch 1 in WASM.  Tried without a measurable gain in WASM (V8,
+ * interleaved against the previous build; ±8 % noise on a shared machine):
+ * a gathered level's bins as four 4-lane chains OR-ed, its table lookups
+ * OR-ed as a tree, lane offsets read back through memory instead of lane
+ * extracts, 3 or 4 groups side by side instead of PAIR, 16 or 32 trees
+ * side by side for few rows (slower: spills), touching the next trees'
+ * first levels early (wasm has no prefetch).
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
