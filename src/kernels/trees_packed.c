@@ -40,6 +40,18 @@
  * two at a time, level by level side by side, so that the two walks' chains
  * of dependent steps overlap.  Blocks of several groups go
  * through one tree at a time, so a tree is read from memory once per block.
+ * Fewer than FEW_LANES rows (a batch of 1 to 5, or a block's last group of
+ * that many) would waste most of a group's lanes: each of them walks
+ * FEW_TREES consecutive trees side by side instead, scalar, so that the
+ * trees' chains of dependent loads (node word, then bin; the trees come
+ * from L2, read once per call) overlap: ~2x the rows/s of one tree at a
+ * time at batch 1 in WASM.  Tried without a measurable gain in WASM (V8,
+ * interleaved against the previous build; ±8 % noise on a shared machine):
+ * a gathered level's bins as four 4-lane chains OR-ed, its table lookups
+ * OR-ed as a tree, lane offsets read back through memory instead of lane
+ * extracts, 3 or 4 groups side by side instead of PAIR, 16 or 32 trees
+ * side by side for few rows (slower: spills), touching the next trees'
+ * first levels early (wasm has no prefetch).
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
@@ -88,7 +100,8 @@ _Static_assert(VECTOR_LEVELS >= 5 || GATHER_LEVELS_END <= VECTOR_LEVELS, "the ga
 enum {
     GROUP_MAJOR_FLOATS = 4096,   /* a block's margins copied group-major, at most */
     LANES = 16,              /* rows per group: one int8 vector */
-    FEW_LANES = 4,           /* groups with fewer rows walk them one by one */
+    FEW_LANES = 6,           /* fewer rows (a batch, a block's last group) walk one by one... */
+    FEW_TREES = 8,           /* ...each through this many trees side by side (add_packed_trees_few) */
     PAIR = 2,                /* full groups walked side by side (add_packed_tree_pair) */
     MAX_DEPTH = 10,          /* deeper trees keep the general walk */
     PAD_ANY_DEPTH = 8,       /* trees this shallow are packed however sparse */
@@ -414,6 +427,13 @@ static void bin_group(const lp__packed_forest *p, const float *x, size_t rows, s
     }
 }
 
+static inline float leaf_at(const uint32_t *leaves, size_t i)
+{
+    float v;
+    memcpy(&v, &leaves[i], sizeof v);
+    return v;
+}
+
 /* The general walk of one row through tree t (as trees_scalar.c). */
 static float walk_general(const lp__forest *f, size_t t, const float *row)
 {
@@ -429,13 +449,6 @@ static float walk_general(const lp__forest *f, size_t t, const float *row)
 typedef int8_t v16i8 __attribute__((vector_size(16)));
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
 typedef float v4f __attribute__((vector_size(16)));
-
-static inline float leaf_at(const uint32_t *leaves, size_t i)
-{
-    float v;
-    memcpy(&v, &leaves[i], sizeof v);
-    return v;
-}
 
 /* Lane l gets table[index[l]] (every index in 0..15). */
 static inline v16i8 lookup16(v16i8 table, v16i8 index)
@@ -596,21 +609,35 @@ static inline __attribute__((always_inline)) void add_leaves16(const uint32_t *l
 }
 #endif
 
-/* A group with few rows (a batch of 1 to 3, or a tail): walking them one
- * by one costs less than comparing whole levels for 16 lanes. */
-static void add_packed_tree_few(const lp__packed_forest *p, const packed_tree *pt, const int8_t *group,
-                                float *out, size_t n_groups, size_t lanes)
+/* A batch of fewer than FEW_LANES rows: each row walks up to FEW_TREES
+ * consecutive packed trees side by side, level by level.  One row's walk
+ * through one tree is a chain of dependent loads (node word, then bin),
+ * mostly from L2 as every tree is read once per call: several trees' chains
+ * overlap where one after the other they would wait in turn.  The leaves
+ * are added in tree order, as the reference does.  Margins of tree t are at
+ * m[tree_group[t] * group_stride + l * row_stride]. */
+static void add_packed_trees_few(const lp__forest *f, size_t t0, size_t nt, const int8_t *group, float *m,
+                                 size_t group_stride, size_t row_stride, size_t lanes)
 {
-    const uint32_t *tw = p->words + pt->words;
+    const lp__packed_forest *p = f->packed;
+    const uint32_t *tw[FEW_TREES];
+    unsigned depth[FEW_TREES], max_depth = 0;
+    for (size_t k = 0; k < nt; k++) {
+        tw[k] = p->words + p->trees[t0 + k].words;
+        depth[k] = p->trees[t0 + k].depth;
+        if (depth[k] > max_depth) max_depth = depth[k];
+    }
     for (size_t l = 0; l < lanes; l++) {
-        int32_t i = 0;
-        for (unsigned d = pt->depth; d; d--) {
-            uint32_t wd = tw[i];
-            i = 2 * i + 1 + (group[WORD_OFFSET(wd) + l] > WORD_K(wd));
-        }
-        float leaf;
-        memcpy(&leaf, &tw[i], sizeof leaf);
-        out[l * n_groups] += leaf;
+        uint32_t i[FEW_TREES] = {0};
+        for (unsigned level = 0; level < max_depth; level++)
+            NO_VECTORIZE
+            for (size_t k = 0; k < nt; k++)
+                if (level < depth[k]) {
+                    uint32_t wd = tw[k][i[k]];
+                    i[k] = 2 * i[k] + 1 + (group[WORD_OFFSET(wd) + l] > WORD_K(wd));
+                }
+        for (size_t k = 0; k < nt; k++)
+            m[f->tree_group[t0 + k] * group_stride + l * row_stride] += leaf_at(tw[k], i[k]);
     }
 }
 
@@ -620,10 +647,6 @@ static void add_packed_tree(const lp__packed_forest *p, const packed_tree *pt, c
                             float *out, size_t stride, size_t lanes)
 {
     size_t n_groups = stride;
-    if (lanes < FEW_LANES) {
-        add_packed_tree_few(p, pt, group, out, n_groups, lanes);
-        return;
-    }
     const uint32_t *tw = p->words + pt->words;
     unsigned d = pt->depth;
     int32_t i[LANES];
@@ -735,6 +758,40 @@ static void add_packed_tree_pair(const lp__packed_forest *p, const packed_tree *
 #endif
 }
 
+/* Adds every tree to `rows` rows of a block: the rows at x, their bins at
+ * bins (groups of LANES), row r's margin of group k at
+ * m[k * group_stride + r * row_stride]. */
+static void add_trees(const lp__forest *f, const float *x, size_t rows, size_t n_features, const int8_t *bins,
+                      float *m, size_t group_stride, size_t row_stride)
+{
+    const lp__packed_forest *p = f->packed;
+    size_t group_len = p->n_slots * LANES, groups = (rows + LANES - 1) / LANES;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        const packed_tree *pt = &p->trees[t];
+        if (rows < FEW_LANES && pt->words != UINT32_MAX) {   /* one group of 1 to FEW_LANES - 1 rows */
+            size_t nt = 1;
+            while (nt < FEW_TREES && t + nt < f->n_trees && p->trees[t + nt].words != UINT32_MAX) nt++;
+            add_packed_trees_few(f, t, nt, bins, m, group_stride, row_stride, rows);
+            t += nt - 1;
+            continue;
+        }
+        float *out = m + f->tree_group[t] * group_stride;
+        if (pt->words == UINT32_MAX) {
+            for (size_t r = 0; r < rows; r++) out[r * row_stride] += walk_general(f, t, x + r * n_features);
+            continue;
+        }
+        size_t g = 0;
+        if (row_stride == 1 && pair_walks(pt))
+            for (; g + PAIR <= rows / LANES; g += PAIR)
+                add_packed_tree_pair(p, pt, bins + g * group_len, bins + (g + 1) * group_len, out + g * LANES,
+                                     out + (g + 1) * LANES);
+        for (; g < groups; g++) {
+            size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
+            add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * row_stride, row_stride, lanes);
+        }
+    }
+}
+
 void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
                                size_t n_features, float *margins, size_t n_groups)
 {
@@ -768,24 +825,14 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
         /* Bin the block; lanes past the last row are walked but never added. */
         for (size_t g = 0; g < groups; g++)
             bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
-        for (size_t t = 0; t < f->n_trees; t++) {
-            const packed_tree *pt = &p->trees[t];
-            float *out = m + f->tree_group[t] * group_stride;
-            if (pt->words == UINT32_MAX) {
-                for (size_t r = 0; r < rows; r++)
-                    out[r * row_stride] += walk_general(f, t, x + (r0 + r) * n_features);
-                continue;
-            }
-            size_t g = 0;
-            if (row_stride == 1 && pair_walks(pt))
-                for (; g + PAIR <= rows / LANES; g += PAIR)
-                    add_packed_tree_pair(p, pt, bins + g * group_len, bins + (g + 1) * group_len, out + g * LANES,
-                                         out + (g + 1) * LANES);
-            for (; g < groups; g++) {
-                size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
-                add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * row_stride, row_stride, lanes);
-            }
-        }
+        /* A last group of fewer than FEW_LANES rows goes through the trees
+         * on its own, with the few-rows walk (each row's trees still added
+         * in tree order). */
+        size_t tail = rows > LANES && rows % LANES < FEW_LANES ? rows % LANES : 0;
+        add_trees(f, x + r0 * n_features, rows - tail, n_features, bins, m, group_stride, row_stride);
+        if (tail)
+            add_trees(f, x + (r0 + rows - tail) * n_features, tail, n_features, bins + (groups - 1) * group_len,
+                      m + (rows - tail) * row_stride, group_stride, row_stride);
         if (group_major)
             for (size_t r = 0; r < rows; r++)
                 for (size_t k = 0; k < n_groups; k++) margins[(r0 + r) * n_groups + k] = by_group[k * block_rows + r];

@@ -335,6 +335,25 @@ LP_TEST(packed_pairs_of_groups_match_reference)
         }
 }
 
+LP_TEST(packed_few_rows_walk_trees_side_by_side)
+{
+    /* A batch of 1 to 5 rows, and a last group of 1 to 5 rows after full
+     * groups, walks up to 8 consecutive packed trees side by side (trees of
+     * different depths, up to 10; categorical trees between them walk the
+     * nodes in their place), adding the leaves in tree order. */
+    lp_test_rng rng = {28};
+    for (int iter = 0; iter < 24; iter++) {
+        gen g;
+        if (make_forest_of(&g, &rng, 4 + iter % 7, iter % 3 ? 0 : 20, 1 + lp_test_below(&rng, 60), iter % 2)) {
+            char what[64];
+            snprintf(what, sizeof what, "few rows, forest %d", iter);
+            size_t tail = 1 + (size_t)iter % 5;
+            compare_kernels(&g, &rng, iter % 2 ? tail : 16 * (1 + (size_t)iter % 3) + tail, what);
+        }
+        free_forest(&g);
+    }
+}
+
 LP_TEST(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk)
 {
     lp_test_rng rng = {25};
@@ -635,6 +654,7 @@ void test_kernels(void)
     LP_RUN(packed_matches_reference_across_blocks);
     LP_RUN(packed_gathered_levels_match_reference);
     LP_RUN(packed_pairs_of_groups_match_reference);
+    LP_RUN(packed_few_rows_walk_trees_side_by_side);
     LP_RUN(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
