@@ -517,10 +517,20 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
   const jobs = '--jobs' in values ? Number(values['--jobs']) : undefined; // default: cores
 
   if (!check) await startWorkersEarly(inputPath, jobs, values['--encoding']);
-  const model = await load(modelPath, values, limits);
+  // The input is opened while the model loads (its open and stat then wait on the I/O
+  // threads during the load, not after it); a bad model is still the error reported first.
+  const opening = openInput(inputPath);
+  opening.catch(() => {}); // awaited (and reported) below
+  let model;
+  try {
+    model = await load(modelPath, values, limits);
+  } catch (e) {
+    opening.then((i) => i.close(), () => {});
+    throw e;
+  }
   let input;
   try {
-    input = await openInput(inputPath);
+    input = await opening;
   } catch (e) {
     model.dispose();
     throw e;
