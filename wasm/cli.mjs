@@ -25,7 +25,7 @@ import { modelInfoJson, CHUNK } from './model.mjs';
 import { describeFsError } from './load-node.mjs';
 import { isEnsembleManifest } from './zip.mjs';
 import { prestartWorkers, defaultJobs } from './pool.mjs';
-import { poolTuning } from './parallel-csv.mjs';
+import { poolTuning, recycleOutput } from './parallel-csv.mjs';
 import { manifestFiles } from './manifest-files.mjs';
 
 const EXIT = {
@@ -368,7 +368,9 @@ async function* stdinChunks() {
 /** The temporary output file while it exists (removed even on a forced exit). */
 let pendingTemp = null;
 
-/** Where output goes: stdout, or a temporary file beside OUT that commit() renames over it. */
+/** Where output goes: stdout, or a temporary file beside OUT that commit() renames over it.
+ * write(chunk, release) calls release() once the chunk's bytes are written (or handed
+ * to the system), so that its buffer may be reused. */
 async function openOutput(path) {
   if (path === undefined || path === '-') {
     let failed = null;
@@ -377,9 +379,10 @@ async function openOutput(path) {
       if (failed) throw new CliError(EXIT.IO, `<stdout>: write error: ${sysText(failed)}`);
     };
     return {
-      async write(chunk) {
+      async write(chunk, release) {
         check();
-        if (!process.stdout.write(chunk)) {
+        // The callback: a pipe may queue the chunk past this call's return.
+        if (!process.stdout.write(chunk, release && (() => release()))) {
           await new Promise((resolve) => {
             const done = () => {
               process.stdout.off('drain', done);
@@ -412,12 +415,13 @@ async function openOutput(path) {
     }
   };
   return {
-    async write(chunk) {
+    async write(chunk, release) {
       try {
         await fh.write(chunk);
       } catch (e) {
         throw new CliError(EXIT.IO, `${path}: write error: ${sysText(e)}`);
       }
+      release?.();
     },
     async commit() {
       try {
@@ -514,10 +518,20 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
   const jobs = '--jobs' in values ? Number(values['--jobs']) : undefined; // default: cores
 
   if (!check) await startWorkersEarly(inputPath, jobs, values['--encoding']);
-  const model = await load(modelPath, values, limits);
+  // The input is opened while the model loads (its open and stat then wait on the I/O
+  // threads during the load, not after it); a bad model is still the error reported first.
+  const opening = openInput(inputPath);
+  opening.catch(() => {}); // awaited (and reported) below
+  let model;
+  try {
+    model = await load(modelPath, values, limits);
+  } catch (e) {
+    opening.then((i) => i.close(), () => {});
+    throw e;
+  }
   let input;
   try {
-    input = await openInput(inputPath);
+    input = await opening;
   } catch (e) {
     model.dispose();
     throw e;
@@ -548,12 +562,14 @@ async function predictCommand({ values, flags, positional, limits, csvLimits }, 
     }
     const out = await openOutput(values['--output']);
     try {
-      const reader = model.predictCsv(input.chunks, { ...common, includeInput: flags.has('--include-input'), keep, jobs }).getReader();
+      const stream = model.predictCsv(input.chunks, { ...common, includeInput: flags.has('--include-input'), keep, jobs });
+      const reader = stream.getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          await out.write(value);
+          // Written: the worker pool may write a later slice's output into its buffer.
+          await out.write(value, () => recycleOutput(stream, value));
         }
       } catch (e) {
         reader.cancel().catch(() => {});

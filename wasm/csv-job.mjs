@@ -88,13 +88,22 @@ export class CsvJob {
     this.engine.call((e) => this.engine.x.lp_wasm_job_finish(this.handle, e), this.source);
   }
 
-  /** The output produced since the last call (copied out of the engine), or null. */
-  output() {
+  /** The output produced since the last call (copied out of the engine), or null.
+   * `into(n)`, when given, supplies the Uint8Array of length n to copy it to (a reused
+   * buffer: pool-worker.mjs); otherwise the copy is a fresh one. */
+  output(into = null) {
     if (!this.handle) throw disposedError();
     const x = this.engine.x;
     const len = x.lp_wasm_job_output_len(this.handle) >>> 0;
     if (!len) return null;
-    const out = this.engine.copyOut(x.lp_wasm_job_output(this.handle) >>> 0, len);
+    const at = x.lp_wasm_job_output(this.handle) >>> 0;
+    let out;
+    if (into) {
+      out = into(len);
+      out.set(this.engine.u8.subarray(at, at + len));
+    } else {
+      out = this.engine.copyOut(at, len);
+    }
     x.lp_wasm_job_output_clear(this.handle);
     return out;
   }

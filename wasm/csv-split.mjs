@@ -14,8 +14,8 @@
  *   - inside quotes, `""` is an escaped quote and any other `"` closes the
  *     field.
  * Scanning is exact from the file's first byte, never a guess from the middle.
- * The fast path jumps from quote to quote with indexOf (memchr speed), so a
- * file without quotes costs one indexOf per chunk.
+ * The fast path jumps from quote to quote with a byte search (indexOfByte), so
+ * a file without quotes costs one search per chunk.
  *
  * A cut goes right after a line end outside quotes: after an LF, or after a
  * lone CR whose next byte is known not to be an LF (a CRLF is never split).
@@ -41,11 +41,33 @@ const LF = 0x0a;
 const CR = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf];
 
+/**
+ * Node's Buffer search, where it works on any Uint8Array: memchr, 4-5× faster than
+ * Uint8Array.prototype.indexOf (a byte-by-byte loop in V8, about 1 GB/s).  The quote
+ * search runs over the whole input on the calling thread, and on 2 cores every
+ * millisecond of it is one the workers lack (about 0.1 s per 100 MB).  Checked once,
+ * so that a bundler's Buffer polyfill that behaves otherwise is not used.
+ */
+const bufferIndexOf = (() => {
+  try {
+    const f = globalThis.Buffer?.prototype?.indexOf;
+    const probe = new Uint8Array([QUOTE, LF, QUOTE, LF]);
+    return typeof f === 'function' && f.call(probe, LF, 2) === 3 && f.call(probe, CR, 0) === -1 ? f : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** The index of the first `byte` in bytes at or after `from` (>= 0), or -1. */
+export function indexOfByte(bytes, byte, from = 0) {
+  return bufferIndexOf ? bufferIndexOf.call(bytes, byte, from) : bytes.indexOf(byte, from);
+}
+
 /** Line ends in a slice as the engine's reader counts them (every LF, every CR not followed by LF). */
 export function countLineEnds(bytes) {
   let n = 0;
-  for (let p = bytes.indexOf(LF); p >= 0; p = bytes.indexOf(LF, p + 1)) n++;
-  for (let p = bytes.indexOf(CR); p >= 0; p = bytes.indexOf(CR, p + 1)) if (bytes[p + 1] !== LF) n++;
+  for (let p = indexOfByte(bytes, LF); p >= 0; p = indexOfByte(bytes, LF, p + 1)) n++;
+  for (let p = indexOfByte(bytes, CR); p >= 0; p = indexOfByte(bytes, CR, p + 1)) if (bytes[p + 1] !== LF) n++;
   return n;
 }
 
@@ -145,11 +167,11 @@ export class CsvSplitter {
 
   /** The first cut position in c[from, end) (after a line end), or -1. */
   static #lineEnd(c, from, end) {
-    const lf = c.indexOf(LF, from);
+    const lf = indexOfByte(c, LF, from);
     const lfAt = lf >= 0 && lf < end ? lf : Infinity;
     // A CR only matters before that LF: search no further (a file without CRs is not
     // scanned to the end of the chunk at every cut).
-    const cr = c.subarray(from, Math.min(lfAt, end)).indexOf(CR);
+    const cr = indexOfByte(c.subarray(from, Math.min(lfAt, end)), CR);
     let crAt = cr < 0 ? Infinity : from + cr;
     if (crAt < lfAt) {
       if (crAt + 1 >= c.length) crAt = Infinity;           // the next byte is not known yet
@@ -196,7 +218,7 @@ export class CsvSplitter {
         this.inQuotes = false; // the pending quote closed the field; c[i] is outside
       }
       if (this.inQuotes) {
-        const q = c.indexOf(QUOTE, i);
+        const q = indexOfByte(c, QUOTE, i);
         if (q < 0) break;
         if (q + 1 >= n) {
           this.quotePending = true;
@@ -210,7 +232,7 @@ export class CsvSplitter {
         continue;
       }
       // Outside quotes up to the next quote: every line end here is a record boundary.
-      const q = c.indexOf(QUOTE, i);
+      const q = indexOfByte(c, QUOTE, i);
       const end = q < 0 ? n : q;
       if (this.firstRecord < 0) this.#findFirstRecord(c, base, i);
       for (;;) {

@@ -83,7 +83,17 @@ export function startWorker(url) {
   // A worker inherits the parent's Node options; --input-type (as in
   // `node --input-type=module -e ...`) would make it refuse its module file.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const w = new Worker(url || new URL('./pool-worker.mjs', import.meta.url), { execArgv });
+  const target = url || new URL('./pool-worker.mjs', import.meta.url);
+  let w;
+  try {
+    w = new Worker(target, { execArgv });
+  } catch (e) {
+    if (e?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    // A V8 flag (node --no-wasm-lazy-compilation ...) is refused in a worker's execArgv,
+    // which would leave the run on one thread: such flags hold for the whole process,
+    // the worker has them anyway, and it needs no other option to run pool-worker.mjs.
+    w = new Worker(target, { execArgv: [] });
+  }
   return {
     post: (msg, transfer) => w.postMessage(msg, transfer || []),
     onMessage: (fn) => w.on('message', fn),

@@ -17,6 +17,9 @@
  * - Abort (signal) or cancel terminates every worker at once.
  * - Progress counts the slices emitted: bytesRead and rows reach the totals
  *   when the stream closes.
+ * - Output buffers are reused when the consumer says it is done with a chunk
+ *   (recycleOutput, as the CLI does once a chunk is written); a consumer that
+ *   keeps its chunks (a Blob of them) just does not give them back.
  */
 import { abortedError } from './errors.mjs';
 import { CsvSplitter, countLineEnds } from './csv-split.mjs';
@@ -36,6 +39,21 @@ export const poolTuning = {
   /** The least slice size near the end of an input of known size (see begin()). */
   tailSliceBytes: 64 << 10,
 };
+
+/** Per stream, the function that takes back a chunk its consumer is done with. */
+const recyclers = new WeakMap();
+
+/**
+ * Gives a chunk of a predictCsv stream back once its bytes are no longer needed (e.g.
+ * written to a file): a worker then writes a later slice's output into its buffer
+ * instead of a new one, which would be garbage that every thread frees only at its
+ * next collection (with `includeInput`, the whole file's size again).  The chunk
+ * must not be used afterwards.  Anything else (a chunk of a single-job run, of another
+ * stream, one given twice) is ignored.
+ */
+export function recycleOutput(stream, chunk) {
+  recyclers.get(stream)?.(chunk);
+}
 
 /** Reads up to `limit` bytes of `src` ahead; the chunks are replayed by the returned source. */
 async function peek(src, limit) {
@@ -101,6 +119,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   let slicePool = null;  // the slices' buffers, given back by the workers (slice-pool.mjs)
   let inputEnded = false;
   const inFlight = [];   // { result: Promise, rerun, index, length } in slice order
+  const outFree = [];    // output buffers given back (recycleOutput), for the next slices
+  const outIssued = new WeakSet(); // output buffers enqueued and not given back yet
+  let outKeep = 0;       // how many free output buffers to hold at most
   let lineEnds = 0;      // line ends in the slices emitted so far
   let bytesRead = 0;
   let rows = 0;
@@ -160,7 +181,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
       sentLineEnds += countLineEnds(slice.bytes);
     }
     const length = slice.bytes.length;
-    const { result, rerun } = pool.predict(slice.bytes, options(slice, firstLine));
+    const { result, rerun } = pool.predict(slice.bytes, options(slice, firstLine), outFree.pop());
     // Awaited in order by pull(); here the buffer comes back as soon as the worker is
     // done (catch: this only silences early rejections).
     result.then((done) => slicePool.give(done.input), () => {});
@@ -230,6 +251,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
       }
       // Keeps as many as may be in flight: a buffer is made only when all are out.
       slicePool = new SlicePool(tuning.sliceBytes, tuning.slicesPerWorker * pool.size + 2);
+      outKeep = tuning.slicesPerWorker * pool.size + 2;
       splitter = new CsvSplitter(tuning.sliceBytes, {
         delimiter: o.delimiter,
         detectDelimiter: (header) => detectDelimiter(engine, header),
@@ -248,13 +270,18 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     return delegate(input);
   }
 
+  /** Takes back an output buffer: one the consumer gave back, or an empty output's. */
+  function reuseOutput(buf) {
+    if (!closed && buf.byteLength > 0 && outFree.length < outKeep) outFree.push(buf);
+  }
+
   function delegate(input) {
     unregister();
     inner = single(input).getReader();
     return undefined;
   }
 
-  return new ReadableStream({
+  const stream = new ReadableStream({
     start(c) {
       controller = c;
       unregister = register({ destroy: (err) => { if (!closed) { cleanup(err); controller.error(err); } } });
@@ -309,9 +336,11 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
           }
           if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows, skipped, skippedLines: [...skippedLines] });
           if (output.length) {
+            outIssued.add(output.buffer);
             c.enqueue(output);
             return;
           }
+          reuseOutput(output.buffer);
         }
       } catch (err) {
         const wasClosed = closed;
@@ -326,4 +355,11 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
       src.cancel(reason);
     },
   });
+  recyclers.set(stream, (chunk) => {
+    const buf = chunk?.buffer;
+    if (!buf || !outIssued.has(buf)) return;
+    outIssued.delete(buf);
+    reuseOutput(buf);
+  });
+  return stream;
 }

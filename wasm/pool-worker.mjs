@@ -10,12 +10,16 @@
  *                                               no fetch, no compile) and the model as its
  *                                               compact blob (lp_model_serialize: no JSON parse)
  *   worker → page  { type: 'ready' } | { type: 'failed', id: -1, error }
- *   page → worker  { type: 'slice', id, bytes, options }
+ *   page → worker  { type: 'slice', id, bytes, options, reuse }
  *                                               one slice: bytes (transferred) and the job
- *                                               options of csv-job.mjs (header, writeHeader)
- *   worker → page  { type: 'done', id, output, rows, lineEnds, skipped, input }
+ *                                               options of csv-job.mjs (header, writeHeader);
+ *                                               reuse: an earlier output's ArrayBuffer
+ *                                               (transferred) to write this output into, if
+ *                                               it fits, or undefined
+ *   worker → page  { type: 'done', id, output, rows, lineEnds, skipped, input, fresh }
  *                                               output and input (the slice's own bytes,
- *                                               given back for reuse) transferred
+ *                                               given back for reuse) transferred; fresh:
+ *                                               the output is in a new buffer (not reuse)
  *                | { type: 'failed', id, error: { code, message, where } }
  *   page → worker  { type: 'rerun', id, firstLine }
  *                                               the failed slice `id` again, its lines
@@ -67,12 +71,27 @@ async function init({ module, variant, blob }) {
   }
 }
 
-function predictSlice(bytes, options) {
+/**
+ * Where a slice's output goes: into `reuse` (an output buffer the page is done with)
+ * when it fits, else a new buffer.  A run that gives buffers back gets new ones with
+ * room to spare, so that the next slice's slightly longer output fits them too.
+ */
+function outputBuffer(reuse, made) {
+  return (n) => {
+    if (reuse && reuse.byteLength >= n) return new Uint8Array(reuse, 0, n);
+    made.fresh = true;
+    return new Uint8Array(new ArrayBuffer(reuse ? n + (n >> 3) : n), 0, n);
+  };
+}
+
+function predictSlice(bytes, options, reuse) {
   const job = new CsvJob(engine, model, options, false, Math.max(1, Math.min(PUSH_BYTES, bytes.length)));
   try {
     job.push(bytes);
     job.finish();
-    return { output: job.output() || new Uint8Array(0), rows: job.rows(), lineEnds: job.lineEnds(), skipped: job.skipped() };
+    const made = { fresh: false };
+    const output = job.output(outputBuffer(reuse, made)) || new Uint8Array(reuse || new ArrayBuffer(0), 0, 0);
+    return { output, fresh: made.fresh, rows: job.rows(), lineEnds: job.lineEnds(), skipped: job.skipped() };
   } finally {
     job.destroy();
   }
@@ -89,7 +108,7 @@ async function onMessage(msg, post) {
   } else if (msg.type === 'slice') {
     let result;
     try {
-      result = predictSlice(msg.bytes, msg.options);
+      result = predictSlice(msg.bytes, msg.options, msg.reuse);
     } catch (e) {
       failed.set(msg.id, { bytes: msg.bytes, options: msg.options });
       post({ type: 'failed', id: msg.id, error: errorRecord(e) });
@@ -99,7 +118,7 @@ async function onMessage(msg, post) {
     // next slice (no garbage per slice on either side: see SlicePool in parallel-csv.mjs).
     const input = msg.bytes;
     post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: result.lineEnds,
-      skipped: result.skipped, input },
+      skipped: result.skipped, input, fresh: result.fresh },
       [result.output.buffer, input.buffer]);
   } else if (msg.type === 'rerun') {
     const slice = failed.get(msg.id);

@@ -56,9 +56,10 @@ export function workersAvailable() {
   return spawner() !== null;
 }
 
-/** Counters for tests and curious callers: workers started and slice buffers made
- * (slice-pool.mjs) so far in this realm. */
-export const poolStats = { workersStarted: 0, sliceBuffers: 0 };
+/** Counters for tests and curious callers: workers started, slice buffers made
+ * (slice-pool.mjs) and output buffers the workers made (not reused: recycleOutput in
+ * parallel-csv.mjs) so far in this realm. */
+export const poolStats = { workersStarted: 0, sliceBuffers: 0, outputBuffers: 0 };
 
 function toError(record) {
   return new LocalPredictError(record.code, record.message, record.where);
@@ -160,6 +161,7 @@ export class WorkerPool {
         const p = w.waiting.get(msg.id);
         if (!p) return;
         w.waiting.delete(msg.id);
+        if (msg.type === 'done' && msg.fresh) poolStats.outputBuffers++;
         if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds, skipped: msg.skipped, input: msg.input });
         else p.reject(toError(msg.error));
       }
@@ -208,9 +210,10 @@ export class WorkerPool {
    * is transferred (the caller must not use it afterwards).  Returns { result, rerun }:
    * result resolves to { output: Uint8Array, rows, lineEnds, skipped: { count, lines }, input } (input:
    * `bytes` given back by the worker, its buffer free for the next slice); when it rejects,
-   * rerun(firstLine) gives the slice's error with the file's line numbers.
+   * rerun(firstLine) gives the slice's error with the file's line numbers.  `reuse`, if
+   * given, is an ArrayBuffer (transferred) the output may be written into.
    */
-  predict(bytes, options) {
+  predict(bytes, options, reuse) {
     let best = this.#workers[0];
     for (let i = 1; i < this.#active; i++) {
       if (this.#workers[i].waiting.size < best.waiting.size) best = this.#workers[i];
@@ -224,7 +227,8 @@ export class WorkerPool {
       });
     };
     return {
-      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: options.firstLine ?? 1 } }, [bytes.buffer]),
+      result: ask({ type: 'slice', id, bytes, options: { ...options, firstLine: options.firstLine ?? 1 }, reuse },
+        reuse ? [bytes.buffer, reuse] : [bytes.buffer]),
       rerun: (firstLine) => ask({ type: 'rerun', id, firstLine }),
     };
   }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
 import { poolStats } from '../../wasm/pool.mjs';
-import { poolTuning } from '../../wasm/parallel-csv.mjs';
+import { poolTuning, recycleOutput } from '../../wasm/parallel-csv.mjs';
 import { SlicePool } from '../../wasm/slice-pool.mjs';
 import { loadCases, compareCsv, streamBytes, runCli, tempDir, rng, withTuning } from './helpers.mjs';
 
@@ -110,6 +110,45 @@ describe('the pool reuses its buffers', () => {
       assert.ok(sizes.length > 8, `${sizes.length} slices: ${sizes}`);
       assert.ok(Math.min(...sizes.slice(0, -1)) < 400, `slices of ${sizes}`);
     }
+  });
+
+  test('output buffers given back (recycleOutput) are reused; the bytes stay those of one job', async () => {
+    const bytes = enc.encode(trickyInput(4));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    for (const jobs of [2, 3]) {
+      const made = poolStats.outputBuffers;
+      // Read a slice at a time, so that outputs come back while later slices are sent.
+      const stream = await withTuning({ minBytes: 0, sliceBytes: 200, readBytes: 150 }, () =>
+        model.predictCsv(fileSource(bytes, () => 150), { jobs, includeInput: true }));
+      const reader = stream.getReader();
+      const parts = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(Buffer.from(value)); // a copy: the buffer is given back below
+        recycleOutput(stream, value);
+        recycleOutput(stream, value); // twice: ignored
+        recycleOutput(stream, new Uint8Array(16)); // not the stream's: ignored
+      }
+      const what = `jobs ${jobs}`;
+      assert.ok(Buffer.concat(parts).equals(one), `${what}: output differs from one job`);
+      const window = poolTuning.slicesPerWorker * jobs;
+      assert.ok(parts.length > 8 * window, `${what}: only ${parts.length} slices`);
+      const fresh = poolStats.outputBuffers - made;
+      assert.ok(fresh > 0 && fresh <= 3 * window, `${what}: ${fresh} output buffers for ${parts.length} slices`);
+    }
+    // A consumer that keeps its chunks gives nothing back: every output has a buffer of its own.
+    const made = poolStats.outputBuffers;
+    const kept = [];
+    const stream = await withTuning({ minBytes: 0, sliceBytes: 200 }, () => model.predictCsv(bytes, { jobs: 2, includeInput: true }));
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      kept.push(value);
+    }
+    assert.ok(Buffer.concat(kept).equals(one), 'kept chunks differ from one job');
+    assert.equal(poolStats.outputBuffers - made, kept.length);
   });
 
   test('a readInto source: an error mid-file is the one job\'s error, and nothing follows it', async () => {

@@ -200,6 +200,26 @@ describe('the worker pool', () => {
     }
   });
 
+  test('node started with a V8 flag (refused in a worker\'s execArgv) still predicts on workers', async () => {
+    const c = cases.multiclass;
+    const url = (f) => JSON.stringify(pathToFileURL(join(ROOT, 'wasm', f)).href);
+    const script = `
+      import { readFileSync } from 'node:fs';
+      const { loadModel } = await import(${url('node.mjs')});
+      const { poolStats } = await import(${url('pool.mjs')});
+      const { poolTuning } = await import(${url('parallel-csv.mjs')});
+      const model = await loadModel(readFileSync(${JSON.stringify(c.model)}));
+      const text = readFileSync(${JSON.stringify(c.input)}, 'utf8');
+      const one = await model.predictCsvText(text, { jobs: 1 });
+      Object.assign(poolTuning, { minBytes: 0, sliceBytes: 400 });
+      const two = await model.predictCsvText(text, { jobs: 2 });
+      console.log(JSON.stringify({ started: poolStats.workersStarted, same: one === two }));
+      model.dispose();`;
+    const r = await run(process.execPath, ['--no-wasm-lazy-compilation', '--input-type=module', '-e', script]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { started: 2, same: true });
+  });
+
   test('small inputs stay on the calling thread; jobs is checked', async () => {
     const started = poolStats.workersStarted;
     // With the default threshold a fixture is far too small for workers; the bytes are the same.
