@@ -116,6 +116,13 @@ const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *n
     return NULL;
 }
 
+int lp__onnx_node_reads(const lp__onnx_node *node, const char *name)
+{
+    for (size_t j = 0; j < node->n_inputs; j++)
+        if (strcmp(node->inputs[j], name) == 0) return 1;
+    return 0;
+}
+
 /* ---- what a graph needs ------------------------------------------------------------- */
 
 int64_t lp__onnx_opset_version(const lp__onnx_model *om, const char *domain)

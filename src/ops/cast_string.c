@@ -98,9 +98,7 @@ int lp__text_number_input(const lp__onnx_model *om, const char *input)
     int mode = 0, readers = 0;
     for (size_t k = 0; k < om->n_nodes; k++) {
         const lp__onnx_node *n = &om->nodes[k];
-        int reads = 0;
-        for (size_t j = 0; j < n->n_inputs; j++) reads |= strcmp(n->inputs[j], input) == 0;
-        if (!reads) continue;
+        if (!lp__onnx_node_reads(n, input)) continue;
         readers++;
         const lp__onnx_attr *to = lp__onnx_attr_find(n, "to");
         if (strcmp(n->op_type, "Cast") != 0 || (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) || !to ||

@@ -626,9 +626,7 @@ static int read_only_as_float(const lp__onnx_model *om, const char *input)
     int readers = 0;
     for (size_t k = 0; k < om->n_nodes; k++) {
         const lp__onnx_node *n = &om->nodes[k];
-        int reads = 0;
-        for (size_t j = 0; j < n->n_inputs; j++) reads |= strcmp(n->inputs[j], input) == 0;
-        if (!reads) continue;
+        if (!lp__onnx_node_reads(n, input)) continue;
         readers++;
         int ok = 0;
         if (strcmp(n->op_type, "Cast") == 0 && (!n->domain[0] || strcmp(n->domain, "ai.onnx") == 0)) {
