@@ -612,7 +612,6 @@ int lp__onnx_has_free_dims(const lp__onnx_model *om)
     return 0;
 }
 
-
 /* Whether every node that reads an integer input turns it into float
  * (a Cast to float or double; the ai.onnx.ml operators whose kernels in
  * onnxruntime convert their rows to float): then a cell beyond 2^24 may
@@ -1033,7 +1032,8 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
 
 /* Cells reach an integer input as float32, whose integers are exact below
  * 2^24: 16777217 arrives as 16777216, so from 2^24 on a value is refused
- * rather than passed on as another integer (cells.c refuses such text too). */
+ * rather than passed on as another integer, unless every reader of the input
+ * turns it into float anyway (float_readers; cells.c refuses such text too). */
 static int beyond_float_integers(float v)
 {
     return !(v > -16777216.0f && v < 16777216.0f);
