@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rate } from './rate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const a = {
@@ -83,16 +84,6 @@ if (a.ort) {
   const sess = await ort.InferenceSession.create(onnxBytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const outName = sess.outputNames[sess.outputNames.length - 1];
   engines.push({ name: 'ort-web', run: (off, bs) => sess.run({ [sess.inputNames[0]]: new ort.Tensor('float32', X.subarray(off * F, (off + bs) * F), [bs, F]) }, [outName]) });
-}
-
-// Runs fn (one call of `bs` rows) until minT ms have passed.
-async function rate(fn, bs, minT) {
-  let calls = 0, el = 0;
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  while (calls < 1 || el < minT) { await fn(); calls++; el = performance.now() - t0; }
-  const cu = process.cpuUsage(c0);
-  return { wall: (calls * bs) / (el / 1000), cpu: (calls * bs) / ((cu.user + cu.system) / 1e6) };
 }
 
 const batches = a.batches.split(',').map(Number);

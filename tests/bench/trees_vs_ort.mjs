@@ -20,8 +20,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rate } from './rate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const a = {
@@ -48,19 +48,6 @@ const lp = await import(pathToFileURL(path.join(root, 'wasm/node.mjs')).href);
 const variants = a.wasm.split(',').map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(path.resolve(file)) }));
 const ort = a.ort ? await import(pathToFileURL(path.join(root, 'build/bench/anchors/node_modules/onnxruntime-web/dist/ort.node.min.mjs')).href) : null;
 if (ort) { ort.env.wasm.numThreads = 1; ort.env.wasm.proxy = false; }
-
-// Runs fn (one call of `bs` rows) until minT ms have passed; rows per
-// wall-clock second and rows per second of this process's CPU time (on a
-// loaded machine the latter is the steadier, as time spent descheduled is
-// left out).
-async function rate(fn, bs, minT = MIN_T) {
-  let calls = 0, el = 0;
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  while (calls < 1 || el < minT) { await fn(); calls++; el = performance.now() - t0; }
-  const cu = process.cpuUsage(c0);
-  return { wall: (calls * bs) / (el / 1000), cpu: (calls * bs) / ((cu.user + cu.system) / 1e6) };
-}
 
 const out = { machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) }, workloads: {} };
 const batches = a.batches.split(',').map(Number);
