@@ -21,7 +21,7 @@ import { LocalPredictError, usageError, abortedError } from './errors.mjs';
 import { getEngine, readResource } from './engine.mjs';
 import { CsvJob, disposedError } from './csv-job.mjs';
 import { parallelCsvStream } from './parallel-csv.mjs';
-import { defaultJobs, workersAvailable, PoolCache } from './pool.mjs';
+import { defaultJobs, workersAvailable, PoolCache, prestartWorkers, dropSpares } from './pool.mjs';
 import { resolveModelSource } from './model-source.mjs';
 
 /** Bytes handed to the engine per push (input) — bounds the engine's memory. */
@@ -82,7 +82,7 @@ function deepFreeze(v) {
 
 /* ---- loading ------------------------------------------------------------ */
 
-const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits', 'parts'];
+const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits', 'parts', 'jobs'];
 
 /** The load limits, in lp_wasm_model_load's argument order (index.d.ts; README "Limits"). */
 export const LOAD_LIMITS = ['modelBytes', 'nodes', 'treeDepth', 'tensorElements', 'graphNodes', 'graphOps'];
@@ -165,9 +165,31 @@ export function overridesText({ task, threshold, classes }) {
 /**
  * Loads a model; see index.d.ts.  The engine is instantiated on first use
  * (once per process and variant).
+ *
+ * With `jobs` (2 or more, where workers exist) the workers predictCsv will use
+ * start first, so that their start (a thread, their modules: 60-100 ms of CPU
+ * each in Node, more in a browser) runs while this thread reads and parses the
+ * model; each gets the model's blob as soon as it is loaded, and the first
+ * predictCsv finds them ready.  A load that fails stops them.
  */
 export async function loadModel(input, options) {
   const opts = checkKeys(options, LOAD_OPTIONS, 'loadModel');
+  if (opts.jobs !== undefined && opts.jobs !== null &&
+      !(Number.isInteger(opts.jobs) && opts.jobs >= 1 && opts.jobs <= MAX_JOBS)) {
+    throw usageError(`loadModel: jobs must be a whole number from 1 to ${MAX_JOBS} (workers to start for predictCsv)`);
+  }
+  const warmJobs = opts.jobs > 1 && workersAvailable() ? opts.jobs : 0;
+  if (!warmJobs) return loadModelHere(input, opts, 0);
+  prestartWorkers(warmJobs);
+  try {
+    return await loadModelHere(input, opts, warmJobs);
+  } catch (e) {
+    dropSpares();
+    throw e;
+  }
+}
+
+async function loadModelHere(input, opts, warmJobs) {
   const overrides = overridesText(opts);
   const limitValues = limitArgs(opts.limits);
   let givenHash = null;   // started as soon as the bytes are there, while the engine compiles
@@ -216,7 +238,7 @@ export async function loadModel(input, options) {
     }
   }
   try {
-    return new Model(TOKEN, engine, handle);
+    return new Model(TOKEN, engine, handle, warmJobs);
   } catch (e) {
     x.lp_wasm_model_destroy(handle);
     throw e;
@@ -592,7 +614,7 @@ export class Model {
   #pools = new PoolCache(); // workers kept between predictCsv runs
 
   /** Use loadModel(); the constructor is not public. */
-  constructor(token, engine, handle) {
+  constructor(token, engine, handle, warmJobs = 0) {
     if (token !== TOKEN) throw usageError('create a Model with loadModel(bytes | url, options)');
     this.#engine = engine;
     this.#handle = handle;
@@ -600,6 +622,7 @@ export class Model {
     rawInfo.set(this, text);
     this.#info = deepFreeze(JSON.parse(text));
     this.#nOutputs = engine.x.lp_wasm_model_n_outputs(handle) >>> 0;
+    if (warmJobs) this.#pools.warm(warmJobs, engine, () => this.#blob());
   }
 
   /** The model's description (engine JSON, frozen). */

@@ -58,8 +58,9 @@ export function workersAvailable() {
 
 /** Counters for tests and curious callers: workers started, slice buffers made
  * (slice-pool.mjs) and output buffers the workers made (not reused: recycleOutput in
- * parallel-csv.mjs) so far in this realm. */
-export const poolStats = { workersStarted: 0, sliceBuffers: 0, outputBuffers: 0 };
+ * parallel-csv.mjs) so far in this realm; workersStopped: workers this module
+ * terminated (a pool's end, spares dropped). */
+export const poolStats = { workersStarted: 0, sliceBuffers: 0, outputBuffers: 0, workersStopped: 0 };
 
 function toError(record) {
   return new LocalPredictError(record.code, record.message, record.where);
@@ -111,6 +112,15 @@ export function prestartWorkers(n) {
     poolStats.workersStarted++;
     w.port.hold?.(false);
     spares.push(w);
+  }
+}
+
+/** Stops the spares prestartWorkers left: a model load they were started for failed,
+ * so nothing will take them (a later run starts its own). */
+export function dropSpares() {
+  for (const w of spares.splice(0)) {
+    w.port.terminate();
+    poolStats.workersStopped++;
   }
 }
 
@@ -236,7 +246,10 @@ export class WorkerPool {
   /** Stops every worker at once (mid-slice too); pending slices reject with `reason`. */
   terminate(reason) {
     this.#fail(reason || new LocalPredictError('ABORTED', 'the worker pool was stopped'));
-    for (const w of this.#workers) w.port.terminate();
+    for (const w of this.#workers) {
+      w.port.terminate();
+      poolStats.workersStopped++;
+    }
     this.#workers = [];
   }
 }
@@ -250,11 +263,44 @@ export class WorkerPool {
 export class PoolCache {
   #idle = null;
   #closed = false;
+  #warming = null; // a pool being started ahead by warm(): a promise of it, or of null
 
-  /** A ready pool predicting on n workers: the idle one when it is big enough. */
+  /**
+   * Starts a pool of n workers now, without a run (loadModel's `jobs`): the workers
+   * load the model while the caller goes on, and the next acquire takes the pool.  A
+   * pool that fails to start is dropped here; the run that needs workers then starts
+   * its own, and its failure is that run's error, as without warm().
+   */
+  warm(n, engine, blob) {
+    if (this.#closed || this.#idle || this.#warming) return;
+    // blob() may throw (a model that cannot be serialised): that is then the run's error.
+    const warming = Promise.resolve().then(() => WorkerPool.start(n, engine, blob())).then((pool) => {
+      pool.hold(false); // an idle pool does not keep Node alive
+      return pool;
+    }, () => null);
+    this.#warming = warming;
+    warming.then((pool) => {
+      if (this.#warming !== warming) return; // an acquire took it
+      this.#warming = null;
+      if (!pool) return;
+      if (this.#closed || this.#idle) pool.terminate();
+      else this.#idle = pool;
+    });
+  }
+
+  /** A ready pool predicting on n workers: the idle (or warming) one when it is big enough. */
   async acquire(n, engine, blob) {
     let pool = this.#idle;
     this.#idle = null;
+    if (!pool && this.#warming) {
+      const warming = this.#warming;
+      this.#warming = null;
+      pool = await warming;
+      if (pool && this.#closed) {
+        pool.terminate();
+        pool = null;
+      }
+    }
     if (pool && (pool.dead || pool.capacity < n)) {
       pool.terminate();
       pool = null;

@@ -7,7 +7,12 @@
 // dynamicTyping + onnxruntime-web, in Node) on the same file.  Prints one JSON
 // object: medians, every rep, ratios and the load average.
 //
-//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2]
+//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2,2w] [--ort 0]
+//
+// A job count with `w` ("2w") runs loadModel(bytes, { jobs: 2 }): the workers start
+// while the model loads and get it as soon as it is loaded (the page's way to use all
+// cores from the start); without it the first predictCsv starts them.  --ort 0 skips
+// the anchor (a quick comparison of our own settings).
 //
 // Timed inside the page: from the model bytes and the File in hand to the
 // output Blob complete (loadModel + predictCsv + Blob; the engine compile and
@@ -21,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3', jobs: `1,${os.cpus().length}` };
+const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3', jobs: `1,${os.cpus().length},${os.cpus().length}w`, ort: '1' };
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const anchors = path.resolve(args.anchors);
 const work = path.join(anchors, 'work');
@@ -71,10 +76,10 @@ try {
     window.benchFile = new File([await bytes('/workload/w1.csv')], 'w1.csv', { type: 'text/csv' });
     (await lp.loadModel(window.benchModel)).dispose();   // the engine compiled, as on a page that has loaded
   });
-  const runPage = (jobs) => page.evaluate(async (jobs) => {
+  const runPage = (setting) => page.evaluate(async ({ jobs, warm }) => {
     const lp = window.localpredict;
     const t0 = performance.now();
-    const model = await lp.loadModel(window.benchModel);
+    const model = await lp.loadModel(window.benchModel, warm ? { jobs } : undefined);
     const t1 = performance.now();
     const blob = await new Response(model.predictCsv(window.benchFile, { jobs })).blob();
     const t2 = performance.now();
@@ -84,7 +89,7 @@ try {
     const u8 = new Uint8Array(await blob.arrayBuffer());
     for (let i = 0; i < u8.length; i++) lines += u8[i] === 10;
     return { seconds: (t2 - t0) / 1000, load_s: (t1 - t0) / 1000, output_bytes: blob.size, output_rows: lines - 1, tail: text.slice(-40) };
-  }, jobs);
+  }, setting);
   const runOrt = () => {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, ['pipeline_ort.mjs', anchors, path.join(work, 'w1_gbdt.onnx'), path.join(work, 'w1.csv'),
@@ -93,39 +98,47 @@ try {
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
 
-  const jobsList = args.jobs.split(',').map(Number);
+  const settings = args.jobs.split(',').map((s) => ({ jobs: parseInt(s, 10), warm: s.endsWith('w'),
+    key: `lp_chromium_jobs_${parseInt(s, 10)}${s.endsWith('w') ? '_warm' : ''}` }));
   const reps = { ort: [] };
-  for (const j of jobsList) reps[`page_jobs_${j}`] = [];
+  for (const s of settings) reps[s.key] = [];
   const loadavg = os.loadavg().map((v) => +v.toFixed(2));
   for (let i = 0; i < +args.reps; i++) {
-    for (const j of jobsList) {
-      log(`rep ${i + 1}: Chromium predictCsv, jobs ${j}`);
-      const r = await runPage(j);
-      if (r.output_rows !== expectedRows) throw new Error(`jobs ${j}: ${r.output_rows} output rows for ${expectedRows}`);
-      reps[`page_jobs_${j}`].push(r);
+    for (const s of settings) {
+      log(`rep ${i + 1}: Chromium predictCsv, ${s.key}`);
+      const r = await runPage(s);
+      if (r.output_rows !== expectedRows) throw new Error(`${s.key}: ${r.output_rows} output rows for ${expectedRows}`);
+      reps[s.key].push(r);
     }
-    log(`rep ${i + 1}: pipeline_ort.mjs`);
-    reps.ort.push(runOrt());
+    if (args.ort !== '0') {
+      log(`rep ${i + 1}: pipeline_ort.mjs`);
+      reps.ort.push(runOrt());
+    }
   }
   fs.rmSync(path.join(root, 'build/bench/e2e_ort_browser_bench.csv'), { force: true });
-  const ortS = median(reps.ort);
+  const ortS = reps.ort.length ? median(reps.ort) : NaN;
   const out = {
     tool: 'browser_e2e', input: 'w1.csv', mb: +(csvBytes / 1e6).toFixed(1), rows: expectedRows, reps: +args.reps,
     chromium: context.browser()?.version() ?? null, loadavg_at_start: loadavg, loadavg_at_end: os.loadavg().map((v) => +v.toFixed(2)),
     pipeline_ort: { seconds_median: +ortS.toFixed(2), seconds_reps: reps.ort.map((s) => +s.toFixed(2)) },
   };
-  for (const j of jobsList) {
-    const rs = reps[`page_jobs_${j}`];
+  for (const { key, jobs, warm } of settings) {
+    const rs = reps[key];
     const s = median(rs.map((r) => r.seconds));
-    out[`lp_chromium_jobs_${j}`] = {
-      jobs: j, seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
+    out[key] = {
+      jobs, warm, seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
       MBps: +(csvBytes / 1e6 / s).toFixed(1), seconds_reps: rs.map((r) => +r.seconds.toFixed(2)),
       vs_pipeline_ort: +(ortS / s).toFixed(1),
     };
   }
-  if (jobsList.length > 1) {
-    out.pool_speedup = +(out[`lp_chromium_jobs_${jobsList[0]}`].seconds_median / out[`lp_chromium_jobs_${jobsList.at(-1)}`].seconds_median).toFixed(2);
-  }
+  // pool_speedup: jobs 1 over the first pooled setting started by predictCsv; _warm: over
+  // the first whose workers loadModel started.
+  const one = settings.find((s) => s.jobs === 1 && !s.warm);
+  const cold = settings.find((s) => s.jobs > 1 && !s.warm);
+  const warm = settings.find((s) => s.jobs > 1 && s.warm);
+  const ratio = (a, b) => +(out[a.key].seconds_median / out[b.key].seconds_median).toFixed(2);
+  if (one && cold) out.pool_speedup = ratio(one, cold);
+  if (one && warm) out.pool_speedup_warm = ratio(one, warm);
   console.log(JSON.stringify(out, null, 1));
 } finally {
   await context.close();

@@ -293,9 +293,9 @@ function makeTable(res) {
     L.push('| page | seconds | MB/s | vs papaparse + ORT-web |');
     L.push('|---|---:|---:|---:|');
     for (const [k, x] of Object.entries(b)) {
-      if (k.startsWith('lp_chromium_jobs_')) L.push(`| predictCsv, jobs ${x.jobs} | ${x.seconds_median} | ${x.MBps} | ${x.vs_pipeline_ort}× |`);
+      if (k.startsWith('lp_chromium_jobs_')) L.push(`| predictCsv, jobs ${x.jobs}${x.warm ? ' (workers started by loadModel({ jobs }))' : ''} | ${x.seconds_median} | ${x.MBps} | ${x.vs_pipeline_ort}× |`);
     }
-    if (b.pool_speedup) L.push(`\nPool speedup in Chromium: ${b.pool_speedup}×.`);
+    if (b.pool_speedup) L.push(`\nPool speedup in Chromium: ${b.pool_speedup}×${b.pool_speedup_warm ? ` (${b.pool_speedup_warm}× with the workers started by loadModel)` : ''}.`);
   }
   if (res.pool_loaded) {
     const p = res.pool_loaded;
