@@ -35,6 +35,8 @@
  * in file order is the one a single job reports.
  */
 
+import { simdIndexOf } from './byte-search.mjs';
+
 const QUOTE = 0x22;
 const CANDIDATES = [0x2c, 0x3b, 0x09, 0x7c]; // , ; TAB |
 const LF = 0x0a;
@@ -58,9 +60,15 @@ const bufferIndexOf = (() => {
   }
 })();
 
+/** Where there is no Buffer (a browser): the SIMD search of byte-search.mjs, ~3× faster
+ * than indexOf; chosen on the first search, indexOf where it cannot run. */
+let wasmIndexOf;
+
 /** The index of the first `byte` in bytes at or after `from` (>= 0), or -1. */
 export function indexOfByte(bytes, byte, from = 0) {
-  return bufferIndexOf ? bufferIndexOf.call(bytes, byte, from) : bytes.indexOf(byte, from);
+  if (bufferIndexOf) return bufferIndexOf.call(bytes, byte, from);
+  if (wasmIndexOf === undefined) wasmIndexOf = simdIndexOf();
+  return wasmIndexOf ? wasmIndexOf(bytes, byte, from) : bytes.indexOf(byte, from);
 }
 
 /** Line ends in a slice as the engine's reader counts them (every LF, every CR not followed by LF). */
