@@ -12,7 +12,9 @@
 // A job count with `w` ("2w") runs loadModel(bytes, { jobs: 2 }): the workers start
 // while the model loads and get it as soon as it is loaded (the page's way to use all
 // cores from the start); without it the first predictCsv starts them.  --ort 0 skips
-// the anchor (a quick comparison of our own settings).
+// the anchor (a quick comparison of our own settings).  --other DIR adds another
+// checkout (e.g. main's, built) to the same rotation, served from a second origin,
+// its settings labelled other_ (without the `w` ones when it has no loadModel jobs).
 //
 // Timed inside the page: from the model bytes and the File in hand to the
 // output Blob complete (loadModel + predictCsv + Blob; the engine compile and
@@ -36,21 +38,27 @@ const median = (v) => { const s = [...v].sort((x, y) => x - y); const n = s.leng
 
 // ---- a read-only static server for the repository and the workloads (bench only) ----
 const MIME = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.html': 'text/html; charset=utf-8', '.wasm': 'application/wasm' };
-const served = [root, work];
-const server = http.createServer((req, res) => {
-  const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const base = rel.startsWith('/workload/') ? work : root;
-  const file = path.resolve(base, '.' + (base === work ? rel.slice('/workload'.length) : rel));
-  if (!served.some((s) => file.startsWith(s + path.sep)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    res.writeHead(404);
-    res.end();
-    return;
-  }
-  res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const serve = async (root) => {
+  const served = [root, work];
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const base = rel.startsWith('/workload/') ? work : root;
+    const file = path.resolve(base, '.' + (base === work ? rel.slice('/workload'.length) : rel));
+    if (!served.some((s) => file.startsWith(s + path.sep)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  servers.push(server);
+  return `http://127.0.0.1:${server.address().port}`;
+};
+const servers = [];
+const origin = await serve(root);
+const otherOrigin = args.other ? await serve(path.resolve(args.other)) : null;
 
 const { chromium } = await import('playwright-core');
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'localpredict-bench-'));
@@ -62,7 +70,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 const csvBytes = fs.statSync(path.join(work, 'w1.csv')).size;
 const expectedRows = 200000;
 
-try {
+const openPage = async (origin) => {
   const page = await context.newPage();
   page.on('pageerror', (e) => log('page error:', e.message));
   await page.goto(origin + '/tests/browser/pool-page.html');
@@ -76,7 +84,12 @@ try {
     window.benchFile = new File([await bytes('/workload/w1.csv')], 'w1.csv', { type: 'text/csv' });
     (await lp.loadModel(window.benchModel)).dispose();   // the engine compiled, as on a page that has loaded
   });
-  const runPage = (setting) => page.evaluate(async ({ jobs, warm }) => {
+  return page;
+};
+
+try {
+  const pages = { this: await openPage(origin), other: otherOrigin ? await openPage(otherOrigin) : null };
+  const runPage = (setting) => pages[setting.page].evaluate(async ({ jobs, warm }) => {
     const lp = window.localpredict;
     const t0 = performance.now();
     const model = await lp.loadModel(window.benchModel, warm ? { jobs } : undefined);
@@ -98,8 +111,13 @@ try {
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
 
-  const settings = args.jobs.split(',').map((s) => ({ jobs: parseInt(s, 10), warm: s.endsWith('w'),
-    key: `lp_chromium_jobs_${parseInt(s, 10)}${s.endsWith('w') ? '_warm' : ''}` }));
+  const settings = [];
+  for (const s of args.jobs.split(',')) {
+    const jobs = parseInt(s, 10);
+    const warm = s.endsWith('w');
+    settings.push({ page: 'this', jobs, warm, key: `lp_chromium_jobs_${jobs}${warm ? '_warm' : ''}` });
+    if (otherOrigin && !warm) settings.push({ page: 'other', jobs, warm, key: `other_chromium_jobs_${jobs}` });
+  }
   const reps = { ort: [] };
   for (const s of settings) reps[s.key] = [];
   const loadavg = os.loadavg().map((v) => +v.toFixed(2));
@@ -126,22 +144,27 @@ try {
     const rs = reps[key];
     const s = median(rs.map((r) => r.seconds));
     out[key] = {
-      jobs, warm, seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
+      jobs, warm, checkout: key.startsWith('other_') ? args.other : 'this', seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
       MBps: +(csvBytes / 1e6 / s).toFixed(1), seconds_reps: rs.map((r) => +r.seconds.toFixed(2)),
       vs_pipeline_ort: +(ortS / s).toFixed(1),
     };
   }
   // pool_speedup: jobs 1 over the first pooled setting started by predictCsv; _warm: over
   // the first whose workers loadModel started.
-  const one = settings.find((s) => s.jobs === 1 && !s.warm);
-  const cold = settings.find((s) => s.jobs > 1 && !s.warm);
-  const warm = settings.find((s) => s.jobs > 1 && s.warm);
+  const ours = settings.filter((s) => s.page === 'this');
+  const one = ours.find((s) => s.jobs === 1 && !s.warm);
+  const cold = ours.find((s) => s.jobs > 1 && !s.warm);
+  const warm = ours.find((s) => s.jobs > 1 && s.warm);
   const ratio = (a, b) => +(out[a.key].seconds_median / out[b.key].seconds_median).toFixed(2);
   if (one && cold) out.pool_speedup = ratio(one, cold);
   if (one && warm) out.pool_speedup_warm = ratio(one, warm);
+  const theirs = settings.filter((s) => s.page === 'other');
+  const otherOne = theirs.find((s) => s.jobs === 1);
+  const otherMany = theirs.find((s) => s.jobs > 1);
+  if (otherOne && otherMany) out.other_pool_speedup = ratio(otherOne, otherMany);
   console.log(JSON.stringify(out, null, 1));
 } finally {
   await context.close();
-  server.close();
+  for (const server of servers) server.close();
   fs.rmSync(userDataDir, { recursive: true, force: true });
 }
