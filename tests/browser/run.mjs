@@ -555,6 +555,32 @@ describe('the JS API in headless Chromium', () => {
       assert.deepEqual(networkRequests(st.requests.slice(mark.page)), [], 'the page made requests while predicting');
     });
 
+    test('loadModel({ jobs }) starts the workers ahead; the first run takes them and writes one job\'s bytes', { timeout: TEST_TIMEOUT }, async () => {
+      const modelBytes = Array.from(readFileSync(c.model));
+      const r = await page.evaluate(async ({ bytes, csv }) => {
+        const lp = window.localpredict;
+        const started = lp.poolStats.workersStarted;
+        const stopped = lp.poolStats.workersStopped;
+        const model = await lp.loadModel(new Uint8Array(bytes), { jobs: 2 });
+        const atLoad = lp.poolStats.workersStarted - started;
+        Object.assign(lp.poolTuning, { minBytes: 0, sliceBytes: 300 });
+        try {
+          const one = await model.predictCsvText(csv, { jobs: 1 });
+          const two = await model.predictCsvText(csv, { jobs: 2 });
+          return { one, two, atLoad, afterRun: lp.poolStats.workersStarted - started };
+        } finally {
+          Object.assign(lp.poolTuning, { minBytes: 8 << 20, sliceBytes: 1 << 20 });
+          model.dispose();
+          // dispose terminates the idle pool at once
+          if (lp.poolStats.workersStopped - stopped !== 2) throw new Error('dispose left workers running');
+        }
+      }, { bytes: modelBytes, csv: c.inputText });
+      assert.equal(r.atLoad, 2, 'loadModel did not start 2 workers');
+      assert.equal(r.afterRun, 2, 'the run started workers of its own');
+      assert.deepEqual(compareCsv(c, r.one), []);
+      assert.equal(r.two, r.one);
+    });
+
     test('no page errors, console errors, failed requests or CSP violations', { timeout: TEST_TIMEOUT }, async () => {
       const csp = await page.evaluate(() => window.cspViolations);
       assert.deepEqual([...st.problems, ...csp], []);
