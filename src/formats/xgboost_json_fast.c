@@ -148,7 +148,9 @@ static double strtod_text(const char *text)
 
 /* One member of a node array as read_tree's item_number reads cJSON's value
  * for it: a number, true 1, false 0, null NaN; XGBoost's bare NaN (cJSON's
- * path reads it as null) and ±Infinity (read as ±1e999). */
+ * path reads it as null) and ±Infinity (read as ±1e999).  v NULL: an array
+ * that is checked, never read (half of W1's numbers): its numbers are not
+ * converted, since whether cJSON takes one does not depend on its value. */
 static int read_scalar(walker *w, double *v)
 {
     static const struct { const char *token, *as; } words[] = {
@@ -162,6 +164,7 @@ static int read_scalar(walker *w, double *v)
         for (size_t k = 0; k < sizeof words / sizeof *words; k++)
             if (starts_with(w, words[k].token)) {
                 w->p += strlen(words[k].token);
+                if (!v) return 0;
                 *v = k == 0 ? 1.0 : k == 1 ? 0.0 : words[k].as ? strtod_text(words[k].as) : NAN;
                 return 0;
             }
@@ -172,6 +175,9 @@ static int read_scalar(walker *w, double *v)
     size_t n = (size_t)(w->p - s);
     int integer = 0;
     if (!is_json_number(s, n, &integer)) return 1;
+    char text[64];
+    if (n >= sizeof text) return 1;
+    if (!v) return 0;
     if (integer && n <= 16) {   /* below 2^53: exact, as strtod gives it */
         int neg = s[0] == '-';
         uint64_t u = 0;
@@ -179,8 +185,9 @@ static int read_scalar(walker *w, double *v)
         *v = neg ? -(double)u : (double)u;
         return 0;
     }
-    char text[64];
-    if (n >= sizeof text) return 1;
+    /* JSON's grammar (checked above) is within the decimal one: no copy, no second
+     * scan, the same double lp__strtod's own fast path gives. */
+    if (lp__decimal_fast((const char *)s, n, v)) return 0;
     memcpy(text, s, n);
     text[n] = '\0';
     char *end = NULL;
@@ -215,7 +222,7 @@ static int read_array(walker *w, int c, size_t *n)
     }
     for (;;) {
         double v;
-        if (read_scalar(w, &v)) return 1;
+        if (read_scalar(w, c >= 0 ? &v : NULL)) return 1;
         if (c >= 0 && push_value(w->out, c, v)) return 1;
         (*n)++;
         skip_ws(w);

@@ -90,6 +90,11 @@ static int fast_decimal(const char *s, size_t len, double *out)
     return 1;
 }
 
+int lp__decimal_fast(const char *s, size_t len, double *out)
+{
+    return fast_decimal(s, len, out);
+}
+
 /* The general path: libc's correctly rounded strtod on a NUL-terminated copy. */
 static int parse_decimal_ref(const char *s, size_t len, double *out)
 {

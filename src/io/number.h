@@ -91,6 +91,11 @@ lp__cell_kind lp__parse_cell_f32_outline(const char *s, size_t len, float *out);
  * soft-float long double, which made loading a large model slow in WASM. */
 double lp__strtod(const char *s, char **end);
 
+/* Clinger's fast path alone, for a caller that has checked the grammar itself
+ * (s[0, len) is [+-]digits[.digits][(e|E)[+-]digits] with a digit): 1 and the
+ * correctly rounded double in *out when it applies, else 0 (then strtod). */
+int lp__decimal_fast(const char *s, size_t len, double *out);
+
 /* ---- lp__parse_cell_f32 eight digits at a time ----
  * Where more bytes than the cell may be read (the cell sits inside a larger
  * buffer: `readable` bytes from s on), the integer and fraction digits are
