@@ -19,7 +19,9 @@
 // Timed inside the page: from the model bytes and the File in hand to the
 // output Blob complete (loadModel + predictCsv + Blob; the engine compile and
 // the fetches of the inputs are not in it; the anchor's time is its process's
-// wall time, including Node's start, as make bench times the CLIs).
+// wall time, including Node's start, as make bench times the CLIs).  Also per
+// setting: load_s (loadModel alone) and first_output_s (until the first output
+// chunk: when the pool has started predicting).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -94,14 +96,24 @@ try {
     const t0 = performance.now();
     const model = await lp.loadModel(window.benchModel, warm ? { jobs } : undefined);
     const t1 = performance.now();
-    const blob = await new Response(model.predictCsv(window.benchFile, { jobs })).blob();
+    // Read chunk by chunk (as Response.blob() does) to note when the first output came.
+    const reader = model.predictCsv(window.benchFile, { jobs }).getReader();
+    const chunks = [];
+    let tFirst = null;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      tFirst ??= performance.now();
+      chunks.push(value);
+    }
+    const blob = new Blob(chunks);
     const t2 = performance.now();
     const text = await blob.slice(Math.max(0, blob.size - 200)).text();
     model.dispose();
     let lines = 0;
     const u8 = new Uint8Array(await blob.arrayBuffer());
     for (let i = 0; i < u8.length; i++) lines += u8[i] === 10;
-    return { seconds: (t2 - t0) / 1000, load_s: (t1 - t0) / 1000, output_bytes: blob.size, output_rows: lines - 1, tail: text.slice(-40) };
+    return { seconds: (t2 - t0) / 1000, load_s: (t1 - t0) / 1000, first_output_s: (tFirst - t0) / 1000, output_bytes: blob.size, output_rows: lines - 1, tail: text.slice(-40) };
   }, setting);
   const runOrt = () => {
     const t0 = process.hrtime.bigint();
@@ -145,6 +157,7 @@ try {
     const s = median(rs.map((r) => r.seconds));
     out[key] = {
       jobs, warm, checkout: key.startsWith('other_') ? args.other : 'this', seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
+      first_output_s_median: +median(rs.map((r) => r.first_output_s)).toFixed(3),
       MBps: +(csvBytes / 1e6 / s).toFixed(1), seconds_reps: rs.map((r) => +r.seconds.toFixed(2)),
       vs_pipeline_ort: +(ortS / s).toFixed(1),
     };
