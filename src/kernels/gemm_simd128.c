@@ -17,7 +17,8 @@
  * by side (every load one base register plus a constant), 5 × 8, 6 × 8 and
  * 4 × 12 blocks, the k loop unrolled by hand, panels outermost so a panel
  * stays in L1, four k steps per load of A with lane shuffles (V8 spills: it
- * has fifteen vector registers): none was faster here.  What bounds the
+ * has fifteen vector registers), A's four rows interleaved so the broadcasts
+ * share one address (gemm3): none was faster here.  What bounds the
  * loop is its multiplies and adds (wasm SIMD has no fused multiply-add
  * without relaxed SIMD, which would also change the rounding) and its six
  * loads a step: in L1 it runs at about 60-70 % of the rate of the same eight

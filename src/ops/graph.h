@@ -146,6 +146,8 @@ struct lp__graph {
                                   (another cell fails the run, as in onnxruntime) */
     size_t      n_outputs;
     size_t      row_bytes;     /* run buffer bytes per row (values whose lives do not overlap share) */
+    size_t      chunk_rows;    /* rows a run computes at a time; 0: as many as fill LP__RUN_CHUNK_BYTES
+                                  (graph_build.c); tests set it to put chunk boundaries anywhere */
     int         fixed;         /* built on the inputs' declared shapes (tests) */
     uint32_t   *fixed_outputs; /* then: every graph output, in order */
     size_t      n_fixed_outputs;
@@ -205,6 +207,12 @@ const char *lp__graph_feature_name(const lp__graph *g, size_t i);
  * columns and other non-float inputs come in here. */
 lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
                               lp_error *err);
+
+/* The rows lp__graph_run_feeds runs through the graph at a time for a
+ * batch of n_rows (>= 1): every operator treats rows independently (one
+ * that would mix them is refused at build), so a batch runs in chunks whose
+ * run buffer stays in cache, each row's arithmetic unchanged. */
+size_t lp__graph_chunk_rows(const lp__graph *g, size_t n_rows);
 
 /* Runs n rows of CSV features: x is n × n_features float, its columns
  * filling the inputs in order (each converted to the input's dtype; a value

@@ -980,8 +980,20 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
     return LP_OK;
 }
 
-/* Run-buffer bytes a chunk of rows aims at (at least one row). */
+/* Run-buffer bytes a chunk of rows aims at (at least one row).  A build
+ * may set another size (-DLP__RUN_CHUNK_BYTES=..., to measure it:
+ * tests/bench/README.md, "Row chunks"). */
+#ifndef LP__RUN_CHUNK_BYTES
 #define LP__RUN_CHUNK_BYTES ((size_t)256 * 1024)
+#endif
+
+size_t lp__graph_chunk_rows(const lp__graph *g, size_t n_rows)
+{
+    size_t chunk = g->chunk_rows ? g->chunk_rows
+                   : g->row_bytes ? (size_t)(LP__RUN_CHUNK_BYTES) / g->row_bytes
+                   : n_rows;
+    return chunk < 1 ? 1 : chunk > n_rows ? n_rows : chunk;
+}
 
 lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, size_t n_rows, float *scores,
                               lp_error *err)
@@ -996,8 +1008,7 @@ lp_status lp__graph_run_feeds(const lp__graph *g, const lp__graph_feed *feeds, s
     /* Every operator treats rows independently, so the batch runs a chunk
      * of rows at a time through one buffer that stays in cache (a
      * transformer's values take hundreds of KB a row). */
-    size_t chunk = g->row_bytes ? LP__RUN_CHUNK_BYTES / g->row_bytes : n_rows;
-    chunk = chunk < 1 ? 1 : chunk > n_rows ? n_rows : chunk;
+    size_t chunk = lp__graph_chunk_rows(g, n_rows);
     unsigned char *buffer = malloc(chunk * g->row_bytes + 16);
     lp__graph_feed *part = g->n_inputs ? malloc(g->n_inputs * sizeof *part) : NULL;
     if (!buffer || (g->n_inputs && !part)) {

@@ -135,8 +135,11 @@ static lp_status build_matmul_batched(lp__graph *g, lp__op *op, const lp__onnx_n
     if (as.rank == 1) as = (lp__shape){2, {1, a->shape.dims[0]}};
     if (bs.rank == 1) bs = (lp__shape){2, {b->shape.dims[0], 1}};
     int64_t k = as.dims[as.rank - 1];
-    if (k != bs.dims[bs.rank - 2] || k == LP__BATCH || bs.dims[bs.rank - 1] == LP__BATCH)
-        return lp__op_fail(op, err, k == LP__BATCH ? LP_ERR_UNSUPPORTED : LP_ERR_BAD_MODEL,
+    if (k == LP__BATCH || bs.dims[bs.rank - 2] == LP__BATCH || bs.dims[bs.rank - 1] == LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "a product across the rows of the batch (a row would read "
+                           "the others)");
+    if (k != bs.dims[bs.rank - 2])
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL,
                            "A has %lld columns and B %lld rows", (long long)k, (long long)bs.dims[bs.rank - 2]);
     int rank = (as.rank > bs.rank ? as.rank : bs.rank);
     lp__shape shape = {0, {0}};
@@ -203,9 +206,11 @@ static lp_status build_gemm_general(lp__graph *g, lp__op *op, const lp__onnx_nod
                            lp__onnx_dtype_name(a->dtype), a->shape.rank, lp__onnx_dtype_name(b->dtype), b->shape.rank);
     int ta = int_attr(node, "transA", 0) != 0, tb = int_attr(node, "transB", 0) != 0;
     int64_t m = a->shape.dims[ta], k = a->shape.dims[!ta], kb = b->shape.dims[tb], n = b->shape.dims[!tb];
-    if (k != kb || k == LP__BATCH || n == LP__BATCH)
-        return lp__op_fail(op, err, k == LP__BATCH || n == LP__BATCH ? LP_ERR_UNSUPPORTED : LP_ERR_BAD_MODEL,
-                           "A has %lld columns but B %lld rows", (long long)k, (long long)kb);
+    if (k == LP__BATCH || kb == LP__BATCH || n == LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "a product across the rows of the batch (a row would read "
+                           "the others)");
+    if (k != kb)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "A has %lld columns but B %lld rows", (long long)k, (long long)kb);
     if (op->n_in > 2 && op->in[2] != UINT32_MAX) {
         lp__shape out = {2, {m, n}};
         const lp__shape *cs = &g->values[op->in[2]].shape;

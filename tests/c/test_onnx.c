@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "formats/model.h"
 #include "formats/onnx_graph.h"
 #include "localpredict.h"
 #include "lp_test.h"
@@ -535,9 +536,106 @@ LP_TEST(gather_index_out_of_range_fails_the_run)
     free(bytes);
 }
 
+/* A graph runs a batch in chunks of rows (lp__graph_chunk_rows), which is
+ * right only because every operator treats rows independently: one that
+ * would mix them is refused at build (fixtures/onnx/bad, checked by
+ * broken_models_are_refused: reduce_over_rows, slice_rows,
+ * softmax_over_rows, concat_rows, reshape_merging_rows, matmul_over_rows).  The fixtures' 80 rows fit in one default chunk, so here chunk
+ * boundaries are put everywhere: every chunk size (1, the 4-row blocks of
+ * the dense kernel and their 1-3 row tails, sizes that leave a tail, one
+ * row short of the batch ...) gives onnxruntime's outputs, and the same bits
+ * as the unchunked batch (each row's arithmetic does not depend on which
+ * rows share its chunk). */
+LP_TEST(chunked_runs_match_onnxruntime_at_every_boundary)
+{
+    static const size_t chunks[] = {1, 2, 3, 4, 5, 7, 8, 13, 64, 79};
+    size_t graphs = 0;
+    for (size_t i = 0; i < lp_test_n_onnx_cases; i++) {
+        const char *name = lp_test_onnx_cases[i];
+        char path[256];
+        lp_error err;
+        lp_status s;
+        lp_model *m = load_case(name, &err, &s);
+        if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
+        lp_test_csv input, expected;
+        snprintf(path, sizeof path, "fixtures/onnx/%s/input.csv", name);
+        int ok = m->graph && LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
+        snprintf(path, sizeof path, "fixtures/onnx/%s/expected.csv", name);
+        if (ok && !LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name)) {
+            lp_test_csv_free(&input);
+            ok = 0;
+        }
+        float *x = ok ? lp_test_matrix_for_model(m, &input) : NULL;
+        if (ok && LP_CHECK(x != NULL, "%s: input lacks a feature column", name)) {
+            graphs++;
+            size_t n = input.n_rows, k_n = lp_model_n_outputs(m);
+            LP_CHECK(lp__graph_chunk_rows(m->graph, n) == n, "%s: %zu rows already run in chunks of %zu", name, n,
+                     lp__graph_chunk_rows(m->graph, n));
+            float *whole = calloc(n * k_n + 1, sizeof *whole), *chunked = calloc(n * k_n + 1, sizeof *chunked);
+            LP_CHECK_STATUS(lp_model_predict_matrix(m, x, n, lp_model_n_features(m), NULL, whole, NULL, &err), LP_OK,
+                            &err);
+            for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+                m->graph->chunk_rows = chunks[c];
+                LP_CHECK(lp__graph_chunk_rows(m->graph, n) == (chunks[c] < n ? chunks[c] : n) &&
+                             lp__graph_chunk_rows(m->graph, 1) == 1,
+                         "%s: chunk of %zu", name, chunks[c]);
+                lp_test_check_expected(name, m, &input, &expected);
+                memset(chunked, 0xff, n * k_n * sizeof *chunked);
+                if (LP_CHECK_STATUS(lp_model_predict_matrix(m, x, n, lp_model_n_features(m), NULL, chunked, NULL, &err),
+                                    LP_OK, &err) &&
+                    !LP_CHECK_MEM(chunked, whole, n * k_n * sizeof *whole))
+                    fprintf(stderr, "  %s, chunks of %zu rows\n", name, chunks[c]);
+            }
+            m->graph->chunk_rows = 0;
+            free(whole);
+            free(chunked);
+        }
+        free(x);
+        if (ok) {
+            lp_test_csv_free(&input);
+            lp_test_csv_free(&expected);
+        }
+        lp_model_destroy(m);
+    }
+    LP_CHECK(graphs >= 10, "only %zu graph models", graphs);
+}
+
+/* A run failure in a later chunk names the row of the batch, not of its
+ * chunk (the model of the test above). */
+LP_TEST(chunked_run_failure_names_the_batch_row)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/text_model/gather_small/model.onnx", &len);
+    lp__onnx_model om;
+    lp__graph *g = NULL;
+    lp_error err;
+    if (!LP_CHECK(bytes != NULL, "model missing") || !LP_CHECK_STATUS(lp__onnx_decode(bytes, len, &om, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err)) {
+        free(bytes);
+        return;
+    }
+    enum { ROWS = 9 };
+    float scores[ROWS * 3];
+    for (size_t chunk = 1; chunk <= ROWS; chunk++)
+        for (size_t bad = 0; bad < ROWS; bad++) {
+            int64_t ids[ROWS * 4];
+            for (size_t i = 0; i < ROWS * 4; i++) ids[i] = (int64_t)(i % 10);
+            ids[bad * 4 + 2] = 10;   /* past the table's 10 rows */
+            g->chunk_rows = chunk;
+            lp__graph_feed feed = {LP_ONNX_INT64, ids};
+            lp_status s = lp__graph_run_feeds(g, &feed, ROWS, scores, &err);
+            LP_CHECK(s == LP_ERR_BAD_NUMBER && err.line == (uint64_t)bad + 1, "chunks of %zu, bad row %zu: %s line %llu",
+                     chunk, bad + 1, lp_status_code(s), (unsigned long long)err.line);
+        }
+    lp__graph_free(g);
+    free(bytes);
+}
+
 void test_onnx(void)
 {
     LP_RUN(gather_index_out_of_range_fails_the_run);
+    LP_RUN(chunked_run_failure_names_the_batch_row);
+    LP_RUN(chunked_runs_match_onnxruntime_at_every_boundary);
     LP_RUN(typed_feeds_int64_token_ids);
     LP_RUN(fixtures_match_onnxruntime);
     LP_RUN(info_matches_meta);
