@@ -61,8 +61,13 @@
  * (W1, W2), batch 4 about 1.2-1.3x; the unrolled run alone ~1.15x, the
  * pivot binning ~1.05x (its share of a batch-1 call fell from 12 % to 5 %
  * of a V8 profile), the 16-bit copy ~1.0x on W1 (its trees sit in L2) and
- * ~1.1x on W2 (depth 8).  Tried without a gain: 16 trees a run instead of 8
- * (no faster at batch 1, +30 KB of wasm).  Tried without a measurable gain in WASM (V8,
+ * ~1.1x on W2 (depth 8) (steps measured one at a time, single runs, noisy).
+ * Tried and not kept: 16 trees a run instead of 8 (no faster at batch 1,
+ * +30 KB of wasm); loading both children's half words before a node's
+ * decision, so the node load leaves the chain (W1 ~1.15x natively, W2
+ * ~0.85x, and both 10-20 % slower in V8: more instructions a step, and V8's
+ * walk is bound by its instructions more than by the loads' latency).
+ * Tried without a measurable gain in WASM (V8,
  * interleaved against the previous build; ±8 % noise on a shared machine):
  * a gathered level's bins as four 4-lane chains OR-ed, its table lookups
  * OR-ed as a tree, lane offsets read back through memory instead of lane
