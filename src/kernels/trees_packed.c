@@ -785,7 +785,7 @@ static void add_packed_trees_few(const lp__forest *f, size_t t0, size_t nt, cons
 {
     const lp__packed_forest *p = f->packed;
     const uint32_t *tw[FEW_TREES];
-    unsigned depth[FEW_TREES], max_depth = 0;
+    unsigned depth[FEW_TREES] = {0}, max_depth = 0;
     for (size_t k = 0; k < nt; k++) {
         tw[k] = p->words + p->trees[t0 + k].words;
         depth[k] = p->trees[t0 + k].depth;
