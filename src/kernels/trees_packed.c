@@ -45,7 +45,29 @@
  * FEW_TREES consecutive trees side by side instead, scalar, so that the
  * trees' chains of dependent loads (node word, then bin; the trees come
  * from L2, read once per call) overlap: ~2x the rows/s of one tree at a
- * time at batch 1 in WASM.  Tried without a measurable gain in WASM (V8,
+ * time at batch 1 in WASM.  A run of FEW_TREES trees of one depth (the
+ * usual case) takes walk_few_half: the loop over the trees has a constant
+ * count (it unrolls: with a variable count the positions lived in memory,
+ * each step waiting on a store), one base pointer serves all eight trees
+ * (positions are indices from it, the step's constants immediates: the
+ * depth is a constant per case), and with slots that fit a byte the nodes
+ * come from a 16-bit copy (`half`: slot, k; half the bytes of a path; the
+ * leaves stay in `words`) and the bins from a row-by-row copy (no lane
+ * stride).  Few rows are binned with count_cuts_le (two dependent steps of
+ * 16 vector compares a feature, against the pivots then one chunk, instead
+ * of a binary search of up to eight), for their own lanes only.  Measured
+ * interleaved against the previous build (trees_vs_ort.mjs, medians of 11-21
+ * rounds, rows per CPU second, load average 5-8): batch 1 about 1.2-1.3x
+ * (W1, W2), batch 4 about 1.2-1.3x; the unrolled run alone ~1.15x, the
+ * pivot binning ~1.05x (its share of a batch-1 call fell from 12 % to 5 %
+ * of a V8 profile), the 16-bit copy ~1.0x on W1 (its trees sit in L2) and
+ * ~1.1x on W2 (depth 8) (steps measured one at a time, single runs, noisy).
+ * Tried and not kept: 16 trees a run instead of 8 (no faster at batch 1,
+ * +30 KB of wasm); loading both children's half words before a node's
+ * decision, so the node load leaves the chain (W1 ~1.15x natively, W2
+ * ~0.85x, and both 10-20 % slower in V8: more instructions a step, and V8's
+ * walk is bound by its instructions more than by the loads' latency).
+ * Tried without a measurable gain in WASM (V8,
  * interleaved against the previous build; ±8 % noise on a shared machine):
  * a gathered level's bins as four 4-lane chains OR-ed, its table lookups
  * OR-ed as a tree, lane offsets read back through memory instead of lane
@@ -111,12 +133,15 @@ enum {
     GATHER_MAX_SLOTS = 256,  /* gathered levels name a node's slot in a byte */
     DEEP_BYTES = 512,        /* a tree's gathered-level tables: k, then slot, by node */
     BIN_TOP = 127,           /* bin 255 - 128: right at every split */
-    BIN_BOTTOM = -128        /* bin 0 - 128: left at every split */
+    BIN_BOTTOM = -128,       /* bin 0 - 128: left at every split */
+    SEARCH_PAD = 16,         /* NaN after each search list: a 16-entry chunk read past its end */
+    HALF_MAX_SLOTS = 256     /* half words name a node's slot in a byte */
 };
 
 typedef struct packed_tree {
     uint32_t words;          /* offset of its node words (UINT32_MAX: general walk) */
     uint32_t deep;           /* offset of its DEEP_BYTES in deep (UINT32_MAX: none) */
+    uint32_t half;           /* offset of its half words in half (UINT32_MAX: none) */
     uint8_t  depth;
 } packed_tree;
 
@@ -129,6 +154,10 @@ struct lp__packed_forest {
      * is >= of) to search_len[f], a power of two, at search[search_offset[f]]. */
     uint32_t   *search_offset, *search_len;
     float      *search;
+    /* For binning few rows (count_cuts_le): each list is followed by
+     * SEARCH_PAD more NaN, and pivot[16 f + q] is entry 16 q + 15 of
+     * feature f's list (NaN past it). */
+    float      *pivot;
     packed_tree *trees;      /* n_trees */
     uint32_t   *words;
     /* Per packed tree, KTAB_BYTES: k - 128 of its first 2^VECTOR_LEVELS - 1 nodes (the vector
@@ -141,6 +170,10 @@ struct lp__packed_forest {
      * k - 128 of node n at [n], its slot at [256 + n], for the nodes of
      * levels VECTOR_LEVELS .. GATHER_LEVELS_END - 1 (the gathered levels). */
     int8_t     *deep;
+    /* Per packed tree when slots fit a byte: its 2^d - 1 node words again,
+     * 16 bits each (slot low, k - 128 high), for the few-rows walk: half
+     * the bytes of a path to read from memory.  Its leaves stay in words. */
+    uint16_t   *half;
     size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
@@ -224,11 +257,13 @@ void lp__forest_unpack(lp__forest *f)
     free(p->search_offset);
     free(p->search_len);
     free(p->search);
+    free(p->pivot);
     free(p->trees);
     free(p->words);
     free(p->ktab);
     free(p->voff);
     free(p->deep);
+    free(p->half);
     free(p);
     f->packed = NULL;
 }
@@ -303,14 +338,17 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
             for (len = 1; len < count[j]; len *= 2) {}
         p->search_offset[j] = (uint32_t)n_search;
         p->search_len[j] = len;
-        n_search += len;
+        n_search += len + SEARCH_PAD;
     }
-    p->search = malloc((n_search ? n_search : 1) * sizeof *p->search);
-    if (!p->search) goto nomem;
+    p->search = malloc(n_search * sizeof *p->search);
+    p->pivot = malloc(n_features * 16 * sizeof *p->pivot);
+    if (!p->search || !p->pivot) goto nomem;
     for (size_t j = 0; j < n_features; j++) {
         float *dst = p->search + p->search_offset[j];
-        for (uint32_t i = 0; i < p->search_len[j]; i++)
-            dst[i] = i < count[j] ? p->cuts[p->cut_offset[j] + i] : NAN;
+        uint32_t len = p->search_len[j];
+        for (uint32_t i = 0; i < len + SEARCH_PAD; i++)
+            dst[i] = i < count[j] && i < len ? p->cuts[p->cut_offset[j] + i] : NAN;
+        for (uint32_t q = 0; q < 16; q++) p->pivot[j * 16 + q] = 16 * q + 15 < len ? dst[16 * q + 15] : NAN;
     }
     /* Trees splitting on a feature with too many cuts for byte bins walk generally. */
     for (size_t t = 0; t < f->n_trees; t++) {
@@ -373,6 +411,26 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
         }
     }
 
+    /* The half words (only when a slot fits a byte). */
+    size_t n_half = 0;
+    for (size_t t = 0; t < f->n_trees; t++) {
+        p->trees[t].half = UINT32_MAX;
+        if (p->trees[t].words == UINT32_MAX || p->n_slots > HALF_MAX_SLOTS) continue;
+        p->trees[t].half = (uint32_t)n_half;
+        n_half += ((size_t)1 << p->trees[t].depth) - 1;
+    }
+    if (n_half) {
+        p->half = malloc(n_half * sizeof *p->half);
+        if (!p->half) goto nomem;
+        for (size_t t = 0; t < f->n_trees; t++) {
+            if (p->trees[t].half == UINT32_MAX) continue;
+            for (size_t n = 0; n < ((size_t)1 << p->trees[t].depth) - 1; n++) {
+                uint32_t wd = p->words[p->trees[t].words + n];
+                p->half[p->trees[t].half + n] = (uint16_t)(WORD_OFFSET(wd) / LANES | (wd >> 24) << 8);
+            }
+        }
+    }
+
     size_t group_bytes = p->n_slots * LANES;
     p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
     return 1;
@@ -393,6 +451,60 @@ size_t lp__forest_gathered_trees(const lp__forest *f)
 
 /* ---- walking ---- */
 
+/* How many of the 16 floats at c are <= v (NaN never is): four vector
+ * compares, their -1s summed. */
+static inline uint32_t count_le16(const float *c, float v)
+{
+#if LP_PACKED_VECTORS
+    typedef float v4f_cuts __attribute__((vector_size(16)));
+    typedef int32_t v4i_cuts __attribute__((vector_size(16)));
+    v4f_cuts vv = {v, v, v, v};
+    v4i_cuts n = {0, 0, 0, 0};
+    for (int q = 0; q < 4; q++) {
+        v4f_cuts a;
+        memcpy(&a, c + 4 * q, sizeof a);
+        n += (v4i_cuts)(a <= vv);
+    }
+    return (uint32_t)-(n[0] + n[1] + n[2] + n[3]);
+#else
+    uint32_t n = 0;
+    for (int i = 0; i < 16; i++) n += c[i] <= v;
+    return n;
+#endif
+}
+
+/* The number of feature j's cuts <= v, as the binary search counts it, in
+ * two dependent steps instead of up to eight: the list's 16 pivots (every
+ * 16th cut) say how many whole chunks of 16 cuts are <= v, then the next
+ * chunk is counted (past the list's end: NaN).  For a row or a few, whose
+ * searches are too few to overlap, with a fixed number of steps a
+ * feature, so the features' searches overlap instead. */
+static inline uint32_t count_cuts_le(const lp__packed_forest *p, size_t j, float v)
+{
+    uint32_t chunks = count_le16(p->pivot + 16 * j, v);
+    return 16 * chunks + count_le16(p->search + p->search_offset[j] + 16 * chunks, v);
+}
+
+/* Bins fewer than FEW_LANES rows for the few-rows walk: into the first
+ * `rows` lanes of a group (the walk reads no other lane; group may be NULL)
+ * and, with half words, row by row into `compact` (row l's slot s at
+ * compact[l * n_slots + s], what walk_few_half reads).  Per row and
+ * feature: count_cuts_le, then the two slots' bytes. */
+static void bin_few(const lp__packed_forest *p, const float *x, size_t rows, size_t n_features, int8_t *group,
+                    int8_t *compact)
+{
+    size_t nf = p->n_features;
+    for (size_t l = 0; l < rows; l++)
+        for (size_t j = 0; j < nf; j++) {
+            float v = x[l * n_features + j];
+            int8_t bin = (int8_t)((int)count_cuts_le(p, j, v) - 128);
+            int missing = v != v;
+            int8_t right = missing ? (int8_t)BIN_TOP : bin, left = missing ? (int8_t)BIN_BOTTOM : bin;
+            if (group) group[j * LANES + l] = right, group[(j + nf) * LANES + l] = left;
+            if (compact) compact[l * 2 * nf + j] = right, compact[l * 2 * nf + j + nf] = left;
+        }
+}
+
 /* Bins the `rows` rows at x (the rest of the group's lanes get bin 0) into
  * one group: slot-major, LANES wide.  For each feature the 16 rows search
  * its cuts together, so the searches' load chains overlap. */
@@ -405,18 +517,16 @@ static void bin_group(const lp__packed_forest *p, const float *x, size_t rows, s
         uint32_t len = p->search_len[j];
         float v[LANES];
         uint32_t at[LANES];
-        for (size_t l = 0; l < LANES; l++) v[l] = l < rows ? x[l * n_features + j] : 0.0f, at[l] = 0;
-        if (len && rows >= LANES) {
+        size_t lanes = rows < LANES ? rows : LANES;
+        for (size_t l = 0; l < LANES; l++) v[l] = l < lanes ? x[l * n_features + j] : 0.0f, at[l] = 0;
+        if (len && lanes == LANES) {
             /* Count of cuts <= v: a branch-free binary search over len
              * (a power of two) entries, then the last comparison. */
             for (uint32_t step = len / 2; step; step /= 2)
                 for (size_t l = 0; l < LANES; l++) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
             for (size_t l = 0; l < LANES; l++) at[l] += c[at[l]] <= v[l];
-        } else if (len) {   /* a partial group: only its rows */
-            for (size_t l = 0; l < rows; l++) {
-                for (uint32_t step = len / 2; step; step /= 2) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
-                at[l] += c[at[l]] <= v[l];
-            }
+        } else {   /* a partial group: only its rows, too few to overlap their searches */
+            for (size_t l = 0; l < lanes; l++) at[l] = count_cuts_le(p, j, v[l]);
         }
         for (size_t l = 0; l < LANES; l++) {
             int missing = v[l] != v[l];
@@ -609,6 +719,59 @@ static inline __attribute__((always_inline)) void add_leaves16(const uint32_t *l
 }
 #endif
 
+/* One row (its bins at lane 0 of `lane`) through FEW_TREES consecutive
+ * packed trees of depth d side by side, stored one after the other from
+ * `base` (2^(d+1) - 1 words each).  Each walk's position is kept as its
+ * word's index from base, so one pointer serves the eight trees and the
+ * step's constants are immediates (d is a constant where this is inlined):
+ * the loop over the trees unrolls and the positions stay in registers (with
+ * a pointer per tree, or a variable count of trees, V8 runs out of
+ * registers and each chain also waits for a store to reach the next load).
+ * Returns, for each tree, the index of its leaf word from base. */
+static inline __attribute__((always_inline)) void walk_few_run(const uint32_t *base, unsigned d,
+                                                               const int8_t *lane, uint32_t *at_out)
+{
+    const uint32_t size = (2u << d) - 1;   /* words of one tree */
+    uint32_t at[FEW_TREES];
+    UNROLL
+    for (uint32_t k = 0; k < FEW_TREES; k++) at[k] = k * size;
+    for (unsigned level = 0; level < d; level++) {
+        UNROLL
+        for (uint32_t k = 0; k < FEW_TREES; k++) {
+            /* node i of tree k is word k * size + i; its children 2i + 1 and 2i + 2 */
+            uint32_t wd = base[at[k]];
+            at[k] = 2 * at[k] + 1 - k * size + (lane[WORD_OFFSET(wd)] > WORD_K(wd));
+        }
+    }
+    UNROLL
+    for (uint32_t k = 0; k < FEW_TREES; k++) at_out[k] = at[k];
+}
+
+/* walk_few_run on the half words: one row (its bins at row[slot]) through
+ * FEW_TREES consecutive packed trees of depth d, their half words one
+ * after the other from `half` (2^d - 1 each).  Returns, for each tree k,
+ * its leaf's index in words from the first tree's words (its node words
+ * are then 2^(d+1) - 1 a tree). */
+static inline __attribute__((always_inline)) void walk_few_half(const uint16_t *half, unsigned d,
+                                                                const int8_t *row, uint32_t *at_out)
+{
+    const uint32_t nodes = (1u << d) - 1;   /* half words of one tree */
+    uint32_t at[FEW_TREES];
+    UNROLL
+    for (uint32_t k = 0; k < FEW_TREES; k++) at[k] = k * nodes;
+    for (unsigned level = 0; level < d; level++) {
+        UNROLL
+        for (uint32_t k = 0; k < FEW_TREES; k++) {
+            /* node i of tree k is half word k * nodes + i; its children 2i + 1 and 2i + 2 */
+            int32_t h = (int16_t)half[at[k]];   /* slot in the low byte, k - 128 in the high one */
+            at[k] = 2 * at[k] + 1 - k * nodes + (row[h & 0xff] > (h >> 8));
+        }
+    }
+    /* Leaf i - nodes of tree k is word k * (2 nodes + 1) + i. */
+    UNROLL
+    for (uint32_t k = 0; k < FEW_TREES; k++) at_out[k] = at[k] + k * (nodes + 1);
+}
+
 /* A batch of fewer than FEW_LANES rows: each row walks up to FEW_TREES
  * consecutive packed trees side by side, level by level.  One row's walk
  * through one tree is a chain of dependent loads (node word, then bin),
@@ -616,16 +779,70 @@ static inline __attribute__((always_inline)) void add_leaves16(const uint32_t *l
  * overlap where one after the other they would wait in turn.  The leaves
  * are added in tree order, as the reference does.  Margins of tree t are at
  * m[tree_group[t] * group_stride + l * row_stride]. */
-static void add_packed_trees_few(const lp__forest *f, size_t t0, size_t nt, const int8_t *group, float *m,
-                                 size_t group_stride, size_t row_stride, size_t lanes)
+static void add_packed_trees_few(const lp__forest *f, size_t t0, size_t nt, const int8_t *group,
+                                 const int8_t *compact, float *m, size_t group_stride, size_t row_stride,
+                                 size_t lanes)
 {
     const lp__packed_forest *p = f->packed;
     const uint32_t *tw[FEW_TREES];
-    unsigned depth[FEW_TREES], max_depth = 0;
+    unsigned depth[FEW_TREES] = {0}, max_depth = 0;
     for (size_t k = 0; k < nt; k++) {
         tw[k] = p->words + p->trees[t0 + k].words;
         depth[k] = p->trees[t0 + k].depth;
         if (depth[k] > max_depth) max_depth = depth[k];
+    }
+    /* The common case: FEW_TREES trees of one depth, 1 to MAX_DEPTH, one
+     * after the other in words (packed trees are stored in tree order). */
+    unsigned d = depth[0];
+    int run = nt == FEW_TREES && d >= 1;
+    for (size_t k = 1; k < nt; k++) run &= depth[k] == d && tw[k] == tw[0] + k * ((2u << d) - 1);
+    const packed_tree *pt = p->trees + t0;
+    int half = run && compact && pt->half != UINT32_MAX;
+    for (size_t k = 1; half && k < nt; k++) half &= pt[k].half == pt->half + k * ((1u << d) - 1);
+    if (half) {
+        const uint16_t *h = p->half + pt->half;
+        for (size_t l = 0; l < lanes; l++) {
+            uint32_t at[FEW_TREES];
+            const int8_t *row = compact + l * p->n_slots;
+            switch (d) {   /* constant depths: the steps' constants are immediates */
+            case 1: walk_few_half(h, 1, row, at); break;
+            case 2: walk_few_half(h, 2, row, at); break;
+            case 3: walk_few_half(h, 3, row, at); break;
+            case 4: walk_few_half(h, 4, row, at); break;
+            case 5: walk_few_half(h, 5, row, at); break;
+            case 6: walk_few_half(h, 6, row, at); break;
+            case 7: walk_few_half(h, 7, row, at); break;
+            case 8: walk_few_half(h, 8, row, at); break;
+            case 9: walk_few_half(h, 9, row, at); break;
+            default: walk_few_half(h, 10, row, at); break;
+            }
+            UNROLL
+            for (size_t k = 0; k < FEW_TREES; k++)
+                m[f->tree_group[t0 + k] * group_stride + l * row_stride] += leaf_at(tw[0], at[k]);
+        }
+        return;
+    }
+    if (run) {
+        for (size_t l = 0; l < lanes; l++) {
+            uint32_t at[FEW_TREES];
+            _Static_assert(MAX_DEPTH == 10, "one case a depth");
+            switch (d) {   /* constant depths: the steps' constants are immediates */
+            case 1: walk_few_run(tw[0], 1, group + l, at); break;
+            case 2: walk_few_run(tw[0], 2, group + l, at); break;
+            case 3: walk_few_run(tw[0], 3, group + l, at); break;
+            case 4: walk_few_run(tw[0], 4, group + l, at); break;
+            case 5: walk_few_run(tw[0], 5, group + l, at); break;
+            case 6: walk_few_run(tw[0], 6, group + l, at); break;
+            case 7: walk_few_run(tw[0], 7, group + l, at); break;
+            case 8: walk_few_run(tw[0], 8, group + l, at); break;
+            case 9: walk_few_run(tw[0], 9, group + l, at); break;
+            default: walk_few_run(tw[0], 10, group + l, at); break;
+            }
+            UNROLL
+            for (size_t k = 0; k < FEW_TREES; k++)
+                m[f->tree_group[t0 + k] * group_stride + l * row_stride] += leaf_at(tw[0], at[k]);
+        }
+        return;
     }
     for (size_t l = 0; l < lanes; l++) {
         uint32_t i[FEW_TREES] = {0};
@@ -762,7 +979,7 @@ static void add_packed_tree_pair(const lp__packed_forest *p, const packed_tree *
  * bins (groups of LANES), row r's margin of group k at
  * m[k * group_stride + r * row_stride]. */
 static void add_trees(const lp__forest *f, const float *x, size_t rows, size_t n_features, const int8_t *bins,
-                      float *m, size_t group_stride, size_t row_stride)
+                      const int8_t *compact, float *m, size_t group_stride, size_t row_stride)
 {
     const lp__packed_forest *p = f->packed;
     size_t group_len = p->n_slots * LANES, groups = (rows + LANES - 1) / LANES;
@@ -771,7 +988,7 @@ static void add_trees(const lp__forest *f, const float *x, size_t rows, size_t n
         if (rows < FEW_LANES && pt->words != UINT32_MAX) {   /* one group of 1 to FEW_LANES - 1 rows */
             size_t nt = 1;
             while (nt < FEW_TREES && t + nt < f->n_trees && p->trees[t + nt].words != UINT32_MAX) nt++;
-            add_packed_trees_few(f, t, nt, bins, m, group_stride, row_stride, rows);
+            add_packed_trees_few(f, t, nt, bins, compact, m, group_stride, row_stride, rows);
             t += nt - 1;
             continue;
         }
@@ -813,6 +1030,9 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
      * (each group's rows side by side) while its trees are added, so that
      * 16 rows' leaves add as vectors; a copy moves the values unchanged. */
     _Alignas(16) float by_group[GROUP_MAJOR_FLOATS];
+    /* Few rows' bins row by row, for the walk on half words (walk_few_half). */
+    int8_t compact_bins[(FEW_LANES - 1) * HALF_MAX_SLOTS];
+    int8_t *compact = p->half ? compact_bins : NULL;
     int group_major = LP_PACKED_VECTORS && n_groups > 1 && block_rows * n_groups <= GROUP_MAJOR_FLOATS;
     size_t row_stride = group_major ? 1 : n_groups, group_stride = group_major ? block_rows : 1;
     for (size_t r0 = 0; r0 < n_rows; r0 += block_rows) {
@@ -823,16 +1043,22 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
             for (size_t r = 0; r < rows; r++)
                 for (size_t k = 0; k < n_groups; k++) by_group[k * block_rows + r] = margins[(r0 + r) * n_groups + k];
         /* Bin the block; lanes past the last row are walked but never added. */
-        for (size_t g = 0; g < groups; g++)
-            bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
+        if (rows < FEW_LANES)
+            bin_few(p, x + r0 * n_features, rows, n_features, bins, compact);
+        else
+            for (size_t g = 0; g < groups; g++)
+                bin_group(p, x + (r0 + g * LANES) * n_features, rows - g * LANES, n_features, bins + g * group_len);
         /* A last group of fewer than FEW_LANES rows goes through the trees
          * on its own, with the few-rows walk (each row's trees still added
          * in tree order). */
         size_t tail = rows > LANES && rows % LANES < FEW_LANES ? rows % LANES : 0;
-        add_trees(f, x + r0 * n_features, rows - tail, n_features, bins, m, group_stride, row_stride);
-        if (tail)
-            add_trees(f, x + (r0 + rows - tail) * n_features, tail, n_features, bins + (groups - 1) * group_len,
+        add_trees(f, x + r0 * n_features, rows - tail, n_features, bins, compact, m, group_stride, row_stride);
+        if (tail) {
+            const float *tail_x = x + (r0 + rows - tail) * n_features;
+            if (compact) bin_few(p, tail_x, tail, n_features, NULL, compact);
+            add_trees(f, tail_x, tail, n_features, bins + (groups - 1) * group_len, compact,
                       m + (rows - tail) * row_stride, group_stride, row_stride);
+        }
         if (group_major)
             for (size_t r = 0; r < rows; r++)
                 for (size_t k = 0; k < n_groups; k++) margins[(r0 + r) * n_groups + k] = by_group[k * block_rows + r];

@@ -20,15 +20,22 @@
 static const uint32_t sentinel_bits = 0x7FC0DEADu;   /* a NaN payload no kernel computes */
 
 /* ---- random forests ---- */
+enum { MAX_POOL = 255 };
 typedef struct gen {
     lp__forest f;
     uint32_t  *tree_end;
     size_t     nodes_cap, cat_cap, words_cap;
     size_t     n_features, n_groups;
-    float      pool[16];   /* thresholds, also used as inputs to hit them exactly */
+    float      pool[MAX_POOL];   /* thresholds, also used as inputs to hit them exactly */
+    uint32_t   pool_n;           /* how many of pool are used (0: 16) */
     int        too_many_cuts;   /* a feature has more thresholds than the packed layout holds */
     int        dense;           /* trees rarely stop early: deep trees fill their levels */
 } gen;
+
+static uint32_t pool_size(const gen *g)
+{
+    return g->pool_n ? g->pool_n : 16;
+}
 
 static uint32_t new_node(gen *g)
 {
@@ -74,7 +81,7 @@ static uint32_t build(gen *g, lp_test_rng *rng, int depth, int cat_tree)
     uint32_t feature = lp_test_below(rng, (uint32_t)g->n_features);
     uint32_t flags = lp_test_below(rng, 2) ? LP__NODE_DEFAULT_LEFT : 0;
     uint32_t set = 0;
-    float threshold = g->pool[lp_test_below(rng, 16)];
+    float threshold = g->pool[lp_test_below(rng, pool_size(g))];
     int cat = cat_tree && lp_test_below(rng, 2);
     if (cat) set = new_cat_set(g, rng), flags |= LP__NODE_CATEGORICAL;
     int32_t left = (int32_t)build(g, rng, depth - 1, cat_tree);
@@ -123,6 +130,35 @@ static int make_forest(gen *g, lp_test_rng *rng, int max_depth, int cat_percent)
     return make_forest_of(g, rng, max_depth, cat_percent, 0, 0);
 }
 
+/* n_trees dense trees of depth `depth` (a few stop a level early) on
+ * n_features features, thresholds from a pool of pool_n values (so a
+ * feature may have up to pool_n distinct cuts), 1 to 4 margins a row. */
+static int make_forest_same_depth(gen *g, lp_test_rng *rng, size_t n_trees, int depth, size_t n_features,
+                                  uint32_t pool_n)
+{
+    memset(g, 0, sizeof *g);
+    g->dense = 1;
+    g->n_features = n_features;
+    g->n_groups = 1 + lp_test_below(rng, 4);
+    g->pool_n = pool_n;
+    for (uint32_t i = 0; i < pool_n; i++) g->pool[i] = (float)lp_test_uniform(rng, -2, 2);
+    g->pool[0] = 0.0f, g->pool[1] = 1.5f, g->pool[2] = -0.0f;
+    g->f.n_trees = n_trees;
+    g->f.tree_root = calloc(n_trees, sizeof *g->f.tree_root);
+    g->f.tree_group = calloc(n_trees, sizeof *g->f.tree_group);
+    g->f.tree_depth = calloc(n_trees, 1);
+    g->f.tree_has_cat = calloc(n_trees, 1);
+    g->tree_end = calloc(n_trees, sizeof *g->tree_end);
+    for (size_t t = 0; t < n_trees; t++) {
+        g->f.tree_root[t] = build(g, rng, depth, 0);
+        g->f.tree_group[t] = lp_test_below(rng, (uint32_t)g->n_groups);
+        g->tree_end[t] = (uint32_t)g->f.n_nodes;
+    }
+    lp_error err;
+    lp_status s = lp__forest_check(&g->f, g->tree_end, g->n_features, g->n_groups, &err);
+    return LP_CHECK_STATUS(s, LP_OK, &err);
+}
+
 static void free_forest(gen *g)
 {
     lp__forest_free(&g->f);
@@ -135,7 +171,7 @@ static float random_cell(const gen *g, lp_test_rng *rng)
 {
     switch (lp_test_below(rng, 9)) {
     case 0: return NAN;
-    case 1: return g->pool[lp_test_below(rng, 16)];
+    case 1: return g->pool[lp_test_below(rng, pool_size(g))];
     case 2: return lp_test_below(rng, 2) ? INFINITY : -INFINITY;
     case 3: return (float)((int)lp_test_below(rng, 100) - 2);
     case 4: return (float)lp_test_below(rng, 100) + 0.5f;
@@ -349,6 +385,36 @@ LP_TEST(packed_few_rows_walk_trees_side_by_side)
             snprintf(what, sizeof what, "few rows, forest %d", iter);
             size_t tail = 1 + (size_t)iter % 5;
             compare_kernels(&g, &rng, iter % 2 ? tail : 16 * (1 + (size_t)iter % 3) + tail, what);
+        }
+        free_forest(&g);
+    }
+}
+
+LP_TEST(packed_few_rows_same_depth_and_many_cuts)
+{
+    /* Runs of 8 trees of one depth (1 to 10) take the few-rows walk whose
+     * loop over the trees unrolls, on 16-bit node words when a slot fits a
+     * byte (at most 128 features) and on the 32-bit ones otherwise; a run
+     * broken by a shallower tree, and a forest's last trees, the general one.  Features with 1 to 255 distinct
+     * cuts: fewer than 16 rows bin with the pivots and one 16-cut chunk
+     * (count_cuts_le), full groups with the binary search.  Batches of 1 to
+     * 5 rows, partial groups of 6 to 15, and tails of 1 to 5 after full
+     * groups; cells hit thresholds exactly, ±0, infinities, missing. */
+    lp_test_rng rng = {29};
+    static const uint32_t pools[] = {16, 17, 40, 130, 255};
+    static const size_t rows[] = {1, 2, 3, 4, 5, 6, 9, 15, 17, 21, 33, 37};
+    for (int iter = 0; iter < 40; iter++) {
+        gen g;
+        int depth = 1 + iter % 10;
+        size_t n_trees = 8 + lp_test_below(&rng, 33), n_features = 1 + lp_test_below(&rng, iter % 2 ? 3 : 60);
+        if (iter % 8 == 6) n_features = 129 + lp_test_below(&rng, 20);   /* slots past a byte: no half words */
+        if (make_forest_same_depth(&g, &rng, n_trees, depth, n_features, pools[iter % 5])) {
+            char what[80];
+            for (size_t ri = 0; ri < sizeof rows / sizeof *rows; ri++) {
+                snprintf(what, sizeof what, "same depth %d, %zu trees, pool %u, %zu rows", depth, n_trees,
+                         (unsigned)pools[iter % 5], rows[ri]);
+                if (!compare_kernels(&g, &rng, rows[ri], what)) break;
+            }
         }
         free_forest(&g);
     }
@@ -655,6 +721,7 @@ void test_kernels(void)
     LP_RUN(packed_gathered_levels_match_reference);
     LP_RUN(packed_pairs_of_groups_match_reference);
     LP_RUN(packed_few_rows_walk_trees_side_by_side);
+    LP_RUN(packed_few_rows_same_depth_and_many_cuts);
     LP_RUN(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
