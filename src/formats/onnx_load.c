@@ -471,13 +471,18 @@ static const lp__onnx_node *the_ensemble(const lp__onnx_model *om, lp_error *err
 }
 
 /* Whether every node is tree plumbing (Identity, Cast, Concat, ZipMap,
- * FeatureVectorizer): then the trees read the graph inputs directly.  A
- * string input Cast to numbers goes through the graph instead, which reads
- * its text as onnxruntime does (ops/cast_string.c). */
+ * FeatureVectorizer) and every input float or double: then the trees read
+ * the graph inputs directly.  A string input Cast to numbers goes through
+ * the graph instead, which reads its text as onnxruntime does
+ * (ops/cast_string.c), and so does an int64, int32 or bool input, whose
+ * cells the graph checks as it feeds them (a 1.5 or an empty cell in an
+ * int64 column is refused naming the row and column, lp__graph_run). */
 static int only_plumbing(const lp__onnx_model *om)
 {
     for (size_t i = 0; i < om->n_inputs; i++)
-        if (om->inputs[i].type.kind == LP_ONNX_KIND_TENSOR && om->inputs[i].type.elem == LP_ONNX_STRING) return 0;
+        if (om->inputs[i].type.kind == LP_ONNX_KIND_TENSOR && om->inputs[i].type.elem != LP_ONNX_FLOAT &&
+            om->inputs[i].type.elem != LP_ONNX_DOUBLE)
+            return 0;
     for (size_t i = 0; i < om->n_nodes; i++)
         if (!tree_plumbing_supported(&om->nodes[i], NULL)) return 0;
     return 1;
