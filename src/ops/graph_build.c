@@ -274,9 +274,12 @@ static int node_supported(const lp__onnx_node *n, void *ctx)
 
 /* ---- building -------------------------------------------------------------------------- */
 
-/* The value the model's scores are in: a graph output that is a float tensor,
- * or what a ZipMap turns into its output; names with "prob" win over others
- * (a classifier's label output is not the scores). */
+/* The value the model's scores are in: a graph output that is a float or
+ * double tensor (skl2onnx writes a double LogisticRegression as MatMul, Add
+ * and Softmax in double; lp__graph_run_feeds hands the scores on as float32,
+ * the precision every output is written in), or what a ZipMap turns into its
+ * output; names with "prob" win over others (a classifier's label output is
+ * not the scores), then float over double. */
 static const char *scores_name(const lp__onnx_model *om)
 {
     const char *best = NULL;
@@ -290,8 +293,8 @@ static const char *scores_name(const lp__onnx_model *om)
                 n->n_inputs == 1)
                 return n->inputs[0];
         }
-        if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT) continue;
-        int rank = strstr(name, "prob") ? 2 : 1;
+        if (t->kind != LP_ONNX_KIND_TENSOR || (t->elem != LP_ONNX_FLOAT && t->elem != LP_ONNX_DOUBLE)) continue;
+        int rank = (strstr(name, "prob") ? 4 : 2) + (t->elem == LP_ONNX_FLOAT);
         if (rank >= best_rank) best = name, best_rank = rank;
     }
     return best;
@@ -932,7 +935,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
 
     const char *target = s == LP_OK && !fixed ? (features ? features : scores_name(om)) : NULL;
     if (s == LP_OK && !target && !fixed)
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float or double tensor output to read scores from");
     if (s == LP_OK && !fixed) s = lp__embedding_bag_rewrite(om, err);
     if (s == LP_OK) s = mark_needed(om, target, fixed, needed, err);
     if (s == LP_OK) s = lp__onnx_report_unsupported(om, needed, node_supported, NULL, err);

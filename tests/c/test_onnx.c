@@ -188,6 +188,9 @@ static const char *const ml_cases[] = {
     "int64_beyond_2_24_cast_float", "int64_beyond_2_24_scaler_logreg",
     /* Equal (opset 19) of a string input and a string initializer */
     "string_equal_constant",
+    /* gen_onnx_double.py: LogisticRegression with a double input (MatMul, Add, Sigmoid + L1 norm or Softmax in
+     * double), its probabilities a double output; class names from ArgMax's ArrayFeatureExtractor */
+    "skl_logreg_double_binary", "skl_logreg_double_multiclass",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
