@@ -186,8 +186,8 @@ static const char *const ml_cases[] = {
     "text_numbers_cast", "text_numbers_cast_tree",
     /* an int64 input only cast to float, its cells beyond 2^24 (epoch seconds): trees, and Scaler + LR */
     "int64_beyond_2_24_cast_float", "int64_beyond_2_24_scaler_logreg",
-    /* Equal (opset 19) of a string input and a string initializer */
-    "string_equal_constant",
+    /* Equal (opset 19) of a string input and a string initializer, and the same string as a Constant node */
+    "string_equal_constant", "string_equal_constant_node",
     /* gen_onnx_double.py: LogisticRegression with a double input (MatMul, Add, Sigmoid + L1 norm or Softmax in
      * double), its probabilities a double output; class names from ArgMax's ArrayFeatureExtractor */
     "skl_logreg_double_binary", "skl_logreg_double_multiclass",
