@@ -219,6 +219,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_ml.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_rest.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -227,6 +228,7 @@ fixtures:
 	$(NODE) tests/fixtures/gen/gen_wordpiece.mjs
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
 	/usr/bin/python3 tests/fixtures/gen/check_onnx_rest.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py --check
 	@$(MAKE) --no-print-directory fixtures-tfidf
 
 # TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)

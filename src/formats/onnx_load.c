@@ -301,7 +301,30 @@ static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *er
     return s;
 }
 
-/* Class labels a dense classifier states: ZipMap's or LinearClassifier's. */
+/* The classes initializer of skl2onnx's label in double models (no
+ * LinearClassifier, no ZipMap): ArrayFeatureExtractor(classes, ArgMax(scores))
+ * with one int32, int64 or string class per score column; NULL if none. */
+static const lp__onnx_tensor *argmax_classes(const lp__onnx_model *om, size_t n_classes)
+{
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        const lp__onnx_node *n = &om->nodes[i];
+        if (strcmp(n->op_type, "ArrayFeatureExtractor") != 0 || !is_ml(n) || n->n_inputs != 2) continue;
+        int from_argmax = 0;
+        for (size_t j = 0; j < i; j++)
+            from_argmax |= strcmp(om->nodes[j].op_type, "ArgMax") == 0 && om->nodes[j].n_outputs == 1 &&
+                           strcmp(om->nodes[j].outputs[0], n->inputs[1]) == 0;
+        for (size_t k = 0; from_argmax && k < om->n_initializers; k++) {
+            const lp__onnx_tensor *t = &om->initializers[k];
+            if (strcmp(t->name, n->inputs[0]) == 0 && t->count == n_classes &&
+                (t->dtype == LP_ONNX_INT32 || t->dtype == LP_ONNX_INT64 || t->dtype == LP_ONNX_STRING))
+                return t;
+        }
+    }
+    return NULL;
+}
+
+/* Class labels a dense classifier states: ZipMap's or LinearClassifier's,
+ * else the classes its label output picks from by ArgMax (argmax_classes). */
 static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *err)
 {
     for (size_t i = 0; i < om->n_nodes; i++) {
@@ -325,6 +348,25 @@ static lp_status dense_labels(const lp__onnx_model *om, lp_model *m, lp_error *e
             m->output_types[k] = strs ? LP__LABEL_STRING : LP__LABEL_INT;
         }
         return LP_OK;
+    }
+    const lp__onnx_tensor *classes = argmax_classes(om, m->n_outputs);
+    for (size_t k = 0; classes && k < m->n_outputs; k++) {
+        char buf[24];
+        const char *text = buf;
+        size_t len;
+        if (classes->dtype == LP_ONNX_STRING) {
+            const lp__onnx_bytes *b = &((const lp__onnx_bytes *)classes->data)[k];
+            text = b->data, len = b->len;
+        } else {
+            long long v = classes->dtype == LP_ONNX_INT32 ? ((const int32_t *)classes->data)[k]
+                                                          : ((const int64_t *)classes->data)[k];
+            len = (size_t)snprintf(buf, sizeof buf, "%lld", v);
+        }
+        char *copy = lp__strndup(text, len);
+        if (!copy) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
+        free(m->output_names[k]);
+        m->output_names[k] = copy;
+        m->output_types[k] = classes->dtype == LP_ONNX_STRING ? LP__LABEL_STRING : LP__LABEL_INT;
     }
     return LP_OK;
 }
@@ -471,13 +513,18 @@ static const lp__onnx_node *the_ensemble(const lp__onnx_model *om, lp_error *err
 }
 
 /* Whether every node is tree plumbing (Identity, Cast, Concat, ZipMap,
- * FeatureVectorizer): then the trees read the graph inputs directly.  A
- * string input Cast to numbers goes through the graph instead, which reads
- * its text as onnxruntime does (ops/cast_string.c). */
+ * FeatureVectorizer) and every input float or double: then the trees read
+ * the graph inputs directly.  A string input Cast to numbers goes through
+ * the graph instead, which reads its text as onnxruntime does
+ * (ops/cast_string.c), and so does an int64, int32 or bool input, whose
+ * cells the graph checks as it feeds them (a 1.5 or an empty cell in an
+ * int64 column is refused naming the row and column, lp__graph_run). */
 static int only_plumbing(const lp__onnx_model *om)
 {
     for (size_t i = 0; i < om->n_inputs; i++)
-        if (om->inputs[i].type.kind == LP_ONNX_KIND_TENSOR && om->inputs[i].type.elem == LP_ONNX_STRING) return 0;
+        if (om->inputs[i].type.kind == LP_ONNX_KIND_TENSOR && om->inputs[i].type.elem != LP_ONNX_FLOAT &&
+            om->inputs[i].type.elem != LP_ONNX_DOUBLE)
+            return 0;
     for (size_t i = 0; i < om->n_nodes; i++)
         if (!tree_plumbing_supported(&om->nodes[i], NULL)) return 0;
     return 1;

@@ -274,9 +274,12 @@ static int node_supported(const lp__onnx_node *n, void *ctx)
 
 /* ---- building -------------------------------------------------------------------------- */
 
-/* The value the model's scores are in: a graph output that is a float tensor,
- * or what a ZipMap turns into its output; names with "prob" win over others
- * (a classifier's label output is not the scores). */
+/* The value the model's scores are in: a graph output that is a float or
+ * double tensor (skl2onnx writes a double LogisticRegression as MatMul, Add
+ * and Softmax in double; lp__graph_run_feeds hands the scores on as float32,
+ * the precision every output is written in), or what a ZipMap turns into its
+ * output; names with "prob" win over others (a classifier's label output is
+ * not the scores), then float over double. */
 static const char *scores_name(const lp__onnx_model *om)
 {
     const char *best = NULL;
@@ -290,8 +293,8 @@ static const char *scores_name(const lp__onnx_model *om)
                 n->n_inputs == 1)
                 return n->inputs[0];
         }
-        if (t->kind != LP_ONNX_KIND_TENSOR || t->elem != LP_ONNX_FLOAT) continue;
-        int rank = strstr(name, "prob") ? 2 : 1;
+        if (t->kind != LP_ONNX_KIND_TENSOR || (t->elem != LP_ONNX_FLOAT && t->elem != LP_ONNX_DOUBLE)) continue;
+        int rank = (strstr(name, "prob") ? 4 : 2) + (t->elem == LP_ONNX_FLOAT);
         if (rank >= best_rank) best = name, best_rank = rank;
     }
     return best;
@@ -488,6 +491,24 @@ static lp_status strict_inputs(lp__graph *g, const lp__onnx_model *om, lp_error 
     return LP_OK;
 }
 
+/* The string tensor named `name`: an initializer, or the value of a Constant
+ * node (which builds into the same constant); NULL if neither. */
+static const lp__onnx_tensor *string_constant(const lp__onnx_model *om, const char *name)
+{
+    for (size_t t = 0; t < om->n_initializers; t++)
+        if (om->initializers[t].dtype == LP_ONNX_STRING && strcmp(om->initializers[t].name, name) == 0)
+            return &om->initializers[t];
+    for (size_t k = 0; k < om->n_nodes; k++) {
+        const lp__onnx_node *n = &om->nodes[k];
+        if (strcmp(n->op_type, "Constant") != 0 || (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) ||
+            n->n_outputs != 1 || strcmp(n->outputs[0], name) != 0)
+            continue;
+        const lp__onnx_attr *v = lp__onnx_attr_find(n, "value");
+        return v && v->type == LP_ONNX_ATTR_TENSOR && v->t && v->t->dtype == LP_ONNX_STRING ? v->t : NULL;
+    }
+    return NULL;
+}
+
 static lp_status string_vocabulary(lp__graph *g, const lp__onnx_model *om, lp_error *err)
 {
     int any = 0;
@@ -509,13 +530,11 @@ static lp_status string_vocabulary(lp__graph *g, const lp__onnx_model *om, lp_er
         for (size_t k = 0; k < om->n_nodes; k++) {
             const lp__onnx_node *eq = &om->nodes[k];
             if (strcmp(eq->op_type, "Equal") != 0 || (eq->domain[0] && strcmp(eq->domain, "ai.onnx") != 0)) continue;
-            for (size_t q = 0; q < eq->n_inputs; q++)
-                for (size_t t = 0; t < om->n_initializers; t++) {
-                    const lp__onnx_tensor *c = &om->initializers[t];
-                    if (c->dtype != LP_ONNX_STRING || strcmp(c->name, eq->inputs[q]) != 0) continue;
-                    for (size_t j = 0; j < c->count; j++, n++)
-                        if (out) out[n] = ((const lp__onnx_bytes *)c->data)[j];
-                }
+            for (size_t q = 0; q < eq->n_inputs; q++) {
+                const lp__onnx_tensor *c = string_constant(om, eq->inputs[q]);
+                for (size_t j = 0; c && j < c->count; j++, n++)
+                    if (out) out[n] = ((const lp__onnx_bytes *)c->data)[j];
+            }
         }
         if (out) {
             qsort(out, n, sizeof *out, cmp_bytes);
@@ -932,7 +951,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
 
     const char *target = s == LP_OK && !fixed ? (features ? features : scores_name(om)) : NULL;
     if (s == LP_OK && !target && !fixed)
-        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float tensor output to read scores from");
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float or double tensor output to read scores from");
     if (s == LP_OK && !fixed) s = lp__embedding_bag_rewrite(om, err);
     if (s == LP_OK) s = mark_needed(om, target, fixed, needed, err);
     if (s == LP_OK) s = lp__onnx_report_unsupported(om, needed, node_supported, NULL, err);

@@ -125,9 +125,9 @@ static lp_status build_matmul_batched(lp__graph *g, lp__op *op, const lp__onnx_n
 {
     const lp__value *a = lp__op_input(g, op, 0, err), *b = lp__op_input(g, op, 1, err);
     if (!a || !b) return err->code;
-    if (a->dtype != LP_ONNX_FLOAT || b->dtype != LP_ONNX_FLOAT)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "inputs hold %s and %s (float is supported)",
-                           lp__onnx_dtype_name(a->dtype), lp__onnx_dtype_name(b->dtype));
+    if (a->dtype != b->dtype || (a->dtype != LP_ONNX_FLOAT && a->dtype != LP_ONNX_DOUBLE))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "inputs hold %s and %s (float or double, both the same, "
+                           "are supported)", lp__onnx_dtype_name(a->dtype), lp__onnx_dtype_name(b->dtype));
     if (a->shape.rank < 1 || b->shape.rank < 1)
         return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "a scalar input");
     /* 1-D operands: A [K] is [1, K], B [K] is [K, 1], and those dimensions leave the output. */
@@ -153,7 +153,19 @@ static lp_status build_matmul_batched(lp__graph *g, lp__op *op, const lp__onnx_n
     }
     if (a->shape.rank > 1) shape.dims[shape.rank++] = as.dims[as.rank - 2];
     if (b->shape.rank > 1) shape.dims[shape.rank++] = bs.dims[bs.rank - 1];
-    return lp__op_output(g, op, node, 0, LP_ONNX_FLOAT, &shape, err);
+    return lp__op_output(g, op, node, 0, a->dtype, &shape, err);
+}
+
+/* c[m, n] = a[m, k] · b[k, n] in double (skl2onnx's double linear models):
+ * each sum in k order, as lp_kern_gemm's reference sums. */
+static void gemm_f64(const double *a, const double *b, double *c, size_t m, size_t k, size_t n)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (size_t q = 0; q < k; q++) acc = acc + a[i * k + q] * b[q * n + j];
+            c[i * n + j] = acc;
+        }
 }
 
 static void run_matmul_batched(const lp__run *r, const lp__op *op)
@@ -178,11 +190,15 @@ static void run_matmul_batched(const lp__run *r, const lp__op *op)
         stride_b *= db;
         count *= dims[j];
     }
-    const float *a = lp__run_data(r, op->in[0]), *b = lp__run_data(r, op->in[1]);
-    float *c = lp__run_data(r, op->out[0]);
+    const void *a = lp__run_data(r, op->in[0]), *b = lp__run_data(r, op->in[1]);
+    void *c = lp__run_data(r, op->out[0]);
+    int f64 = av->dtype == LP_ONNX_DOUBLE;
     size_t oa = 0, ob = 0;
     for (size_t i = 0; i < count; i++) {
-        lp_kern_gemm(a + oa, b + ob, NULL, c + i * m * n, m, k, n, 0);
+        if (f64)
+            gemm_f64((const double *)a + oa, (const double *)b + ob, (double *)c + i * m * n, m, k, n);
+        else
+            lp_kern_gemm((const float *)a + oa, (const float *)b + ob, NULL, (float *)c + i * m * n, m, k, n, 0);
         for (int j = rank - 1; j >= 0; j--) {
             idx[j]++;
             oa += sa[j];

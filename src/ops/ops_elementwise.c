@@ -763,8 +763,8 @@ static lp_status build_softmax_as(lp__graph *g, lp__op *op, const lp__onnx_node 
 {
     if (op->n_in < 1 || op->in[0] == UINT32_MAX) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
     const lp__value *x = &g->values[op->in[0]];
-    if (x->dtype != LP_ONNX_FLOAT)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s (float is supported)",
+    if (x->dtype != LP_ONNX_FLOAT && x->dtype != LP_ONNX_DOUBLE)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s (float and double are supported)",
                            lp__onnx_dtype_name(x->dtype));
     const lp__onnx_attr *axis = lp__onnx_attr_find(node, "axis");
     int64_t opset = lp__onnx_opset_version(&g->source, "");
@@ -788,7 +788,7 @@ static lp_status build_softmax_as(lp__graph *g, lp__op *op, const lp__onnx_node 
     op->iattr[1] = (int)width;
     op->iattr[2] = (int)inner;
     lp__shape shape = x->shape;
-    op->out[0] = lp__graph_add_value(g, node->outputs[0], LP_ONNX_FLOAT, &shape, err);
+    op->out[0] = lp__graph_add_value(g, node->outputs[0], x->dtype, &shape, err);
     if (op->out[0] == UINT32_MAX) return err->code;
     op->n_out = 1;
     return LP_OK;
@@ -816,12 +816,33 @@ static void softmax_strided(const float *z, size_t width, size_t inner, int log,
         p[k * inner] = (float)(log ? (double)z[k * inner] - lse : lp__exp((double)z[k * inner] - top) / sum);
 }
 
+/* The same on double values (skl2onnx's double LogisticRegression), as
+ * onnxruntime computes it: exp(z - max) / sum, or z - max - log(sum). */
+static void softmax_f64(const double *z, size_t width, size_t inner, int log, double *p)
+{
+    double top = z[0], sum = 0;
+    for (size_t k = 1; k < width; k++)
+        if (z[k * inner] > top) top = z[k * inner];
+    for (size_t k = 0; k < width; k++) sum += lp__exp(z[k * inner] - top);
+    double log_sum = log ? lp__log(sum) : 0;
+    for (size_t k = 0; k < width; k++)
+        p[k * inner] = log ? z[k * inner] - top - log_sum : lp__exp(z[k * inner] - top) / sum;
+}
+
 static void run_softmax(const lp__run *r, const lp__op *op)
 {
     const float *x = lp__run_data(r, op->in[0]);
     float *y = lp__run_data(r, op->out[0]);
     size_t width = (size_t)op->iattr[1], inner = (size_t)op->iattr[2];
     size_t n = lp__shape_count(&r->g->values[op->out[0]].shape, r->n_rows) / width;
+    if (r->g->values[op->in[0]].dtype == LP_ONNX_DOUBLE) {
+        const double *xd = lp__run_data(r, op->in[0]);
+        double *yd = lp__run_data(r, op->out[0]);
+        for (size_t o = 0; o < n / inner; o++)
+            for (size_t i = 0; i < inner; i++)
+                softmax_f64(xd + o * width * inner + i, width, inner, op->iattr[0], yd + o * width * inner + i);
+        return;
+    }
     if (inner > 1) {
         for (size_t o = 0; o < n / inner; o++)
             for (size_t i = 0; i < inner; i++)

@@ -231,7 +231,8 @@ static lp_status build_constant(lp__graph *g, lp__op *op, const lp__onnx_node *n
         return lp__op_output(g, op, node, 0, is_float ? LP_ONNX_FLOAT : LP_ONNX_INT64, &shape, err);
     }
     const lp__onnx_tensor *t = v->t;
-    if (!lp__dtype_computable(t->dtype) || t->rank > LP__MAX_RANK)
+    /* strings: a constant like a string initializer (Equal compares with it) */
+    if ((!lp__dtype_computable(t->dtype) && t->dtype != LP_ONNX_STRING) || t->rank > LP__MAX_RANK)
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "a %s constant of rank %zu", lp__onnx_dtype_name(t->dtype), t->rank);
     lp__shape shape = {(int)t->rank, {0}};
     for (size_t k = 0; k < t->rank; k++) shape.dims[k] = t->dims[k];

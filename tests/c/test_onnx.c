@@ -187,8 +187,11 @@ static const char *const ml_cases[] = {
     "text_numbers_cast", "text_numbers_cast_tree",
     /* an int64 input only cast to float, its cells beyond 2^24 (epoch seconds): trees, and Scaler + LR */
     "int64_beyond_2_24_cast_float", "int64_beyond_2_24_scaler_logreg",
-    /* Equal (opset 19) of a string input and a string initializer */
-    "string_equal_constant",
+    /* Equal (opset 19) of a string input and a string initializer, and the same string as a Constant node */
+    "string_equal_constant", "string_equal_constant_node",
+    /* gen_onnx_double.py: LogisticRegression with a double input (MatMul, Add, Sigmoid + L1 norm or Softmax in
+     * double), its probabilities a double output; class names from ArgMax's ArrayFeatureExtractor */
+    "skl_logreg_double_binary", "skl_logreg_double_multiclass",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -366,6 +369,37 @@ LP_TEST(int64_input_beyond_2_24_refused_only_where_exact)
     s = predict_text(m, "seconds,x\n1700000001,0.5\n1.5,1\n", proba, &err);
     LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "not 1.5") && strcmp(err.column, "seconds") == 0,
              "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
+    lp_model_destroy(m);
+}
+
+/* A tree ensemble fed by a Cast of an int64 input (Cast, Concat, trees:
+ * nothing but plumbing) reads its cells by the same rules as the graph: any
+ * integer (the Cast rounds it to float), never 1.5, an empty cell or text;
+ * the error names the row and the column, and the matrix path agrees. */
+LP_TEST(int64_input_into_trees_takes_integers_only)
+{
+    lp_error err;
+    lp_status s;
+    float proba[2 * 3];
+    lp_model *m = load_onnx("fixtures/onnx_ml/int64_beyond_2_24_cast_float/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    LP_CHECK_STATUS(predict_text(m, "seconds,x\n1700000001,0.5\n-9000000000000000000,1\n", proba, &err), LP_OK,
+                    &err);
+    static const char *const bad[][2] = {{"1.5", "takes int64 values, not 1.5"},
+                                         {"", "takes int64 values, and the cell is empty or missing"},
+                                         {"NA", "takes int64 values, and the cell is empty or missing"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char csv[200];
+        snprintf(csv, sizeof csv, "seconds,x\n1700000001,0.5\n%s,1\n", bad[i][0]);
+        s = predict_text(m, csv, proba, &err);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "\"seconds\"") &&
+                     strstr(err.message, bad[i][1]) && strcmp(err.column, "seconds") == 0,
+                 "\"%s\": %s: %s (column %s)", bad[i][0], lp_status_code(s), err.message, err.column);
+    }
+    const float x[] = {1700000001.0f, 0.5f, 2.5f, 1.0f};
+    s = lp_model_predict_matrix(m, x, 2, 2, NULL, proba, NULL, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "not 2.5"), "matrix: %s: %s", lp_status_code(s),
+             err.message);
     lp_model_destroy(m);
 }
 
@@ -648,5 +682,6 @@ void test_onnx(void)
     LP_RUN(int64_map_values_are_integers_below_2_24);
     LP_RUN(string_equal_refusals);
     LP_RUN(int64_input_beyond_2_24_refused_only_where_exact);
+    LP_RUN(int64_input_into_trees_takes_integers_only);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
