@@ -285,11 +285,11 @@ test-size: wasm $(TABULAR_WASM)
 # fetches), then the single-file page.  scripts/page-bundle.mjs parses with Debian's
 # node-acorn (NODE_PATH above).
 PORT       ?= 8000
-PAGE_GEN   := web/build/engine-bytes.mjs web/build/examples.mjs
+PAGE_GEN   := web/build/engine-bytes.mjs web/build/examples.mjs web/build/pool-worker-bytes.mjs
 PAGE_SRC   := web/index.html web/style.css web/worker.mjs $(wildcard web/app/*.mjs) \
 	$(filter-out wasm/cli.mjs wasm/node.mjs wasm/load-node.mjs,$(wildcard wasm/*.mjs))
 
-$(PAGE_GEN) &: $(WASM_OUT) $(wildcard web/examples/*) scripts/page-modules.mjs
+$(PAGE_GEN) &: $(WASM_OUT) wasm/build/localpredict-worker.mjs $(wildcard web/examples/*) scripts/page-modules.mjs
 	$(NODE) scripts/page-modules.mjs
 
 web/build/localpredict.html: $(PAGE_GEN) $(PAGE_SRC) scripts/page-bundle.mjs

@@ -6,7 +6,12 @@
  *                               so the page never fetches an engine (its CSP has
  *                               connect-src 'none');
  *   web/build/examples.mjs      the bundled example (web/examples/iris.*) as text, for
- *                               "Try an example", which cannot fetch either.
+ *                               "Try an example", which cannot fetch either;
+ *   web/build/pool-worker-bytes.mjs
+ *                               the worker pool's worker (wasm/build/localpredict-worker.mjs,
+ *                               wasm/pool-worker.mjs bundled into one module) as bytes: the
+ *                               page's worker starts its pool from a blob: URL of them
+ *                               (worker-src blob:), so no pool worker is ever fetched.
  *
  * Usage: node scripts/page-modules.mjs  (from the repository root, after make wasm)
  */
@@ -45,3 +50,15 @@ const example = {
 writeFileSync(join(OUT, 'examples.mjs'), HEAD +
   '// The bundled example (web/examples/), inlined for "Try an example".\n' +
   `export const example = ${JSON.stringify(example)};\n`);
+
+// Base64, not a string literal: the bundled worker's text holds a dynamic import() (its
+// Node branch) that scripts/page-bundle.mjs would rightly refuse in a module's source.
+// It has no import or export statement, so it also runs as a classic script, which the
+// page starts (see web/worker.mjs); 'use strict' keeps a module's semantics.
+const poolWorker = Buffer.concat([Buffer.from("'use strict';\n"),
+  readFileSync(join(ROOT, 'wasm', 'build', 'localpredict-worker.mjs'))]);
+writeFileSync(join(OUT, 'pool-worker-bytes.mjs'), HEAD +
+  '// The worker pool\'s worker (wasm/build/localpredict-worker.mjs), inlined: started from a blob: URL.\n' +
+  'const decode = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));\n' +
+  `// ${poolWorker.length} bytes, sha256 ${createHash('sha256').update(poolWorker).digest('hex')}\n` +
+  `export const poolWorker = decode('${poolWorker.toString('base64')}');\n`);

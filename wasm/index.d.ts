@@ -348,6 +348,8 @@ export interface Progress {
   skipped: number;
   /** Physical lines (the header is line 1) of the first 10 skipped rows, in file order. */
   skippedLines: number[];
+  /** How many workers predict this run: 1 when it runs on the calling thread (see `jobs`). */
+  workers: number;
 }
 
 /** A CSV input: text, bytes, a Blob or File, or a stream / async iterable of bytes (any chunking). */

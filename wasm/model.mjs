@@ -842,7 +842,7 @@ export class Model {
       if (!onProgress) return;
       const skipped = job ? job.skipped() : { count: 0, lines: [] };
       onProgress({ bytesRead, bytesTotal: src.total, rows: job ? job.rows() : 0, skipped: skipped.count,
-        skippedLines: skipped.lines });
+        skippedLines: skipped.lines, workers: 1 });
     };
 
     return new ReadableStream({

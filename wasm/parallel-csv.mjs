@@ -16,7 +16,7 @@
  *   output looks complete.
  * - Abort (signal) or cancel terminates every worker at once.
  * - Progress counts the slices emitted: bytesRead and rows reach the totals
- *   when the stream closes.
+ *   when the stream closes; `workers` says how many workers predict.
  * - Output buffers are reused when the consumer says it is done with a chunk
  *   (recycleOutput, as the CLI does once a chunk is written); a consumer that
  *   keeps its chunks (a Blob of them) just does not give them back.
@@ -334,7 +334,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
             skipped += done.skipped.count;
             for (const line of done.skipped.lines) if (skippedLines.length < 10) skippedLines.push(line);
           }
-          if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows, skipped, skippedLines: [...skippedLines] });
+          if (onProgress) onProgress({ bytesRead, bytesTotal: src.total, rows, skipped, skippedLines: [...skippedLines], workers: pool.size });
           if (output.length) {
             outIssued.add(output.buffer);
             c.enqueue(output);

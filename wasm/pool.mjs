@@ -18,9 +18,12 @@
 import { LocalPredictError } from './errors.mjs';
 import { workerSettings } from './engine.mjs';
 
-/** A Web Worker (module) behind the small interface load-node.mjs gives for worker_threads. */
-export function webWorker(url) {
-  const w = new Worker(url, { type: 'module' });
+/** A Web Worker (module) behind the small interface load-node.mjs gives for worker_threads.
+ * type 'classic' runs a script without imports (the bundled worker) where a module
+ * worker cannot start: a page opened from file:// has an opaque origin, and module
+ * workers are fetched with CORS, which a blob: URL of that origin fails. */
+export function webWorker(url, type = 'module') {
+  const w = new Worker(url, { type });
   return {
     post: (msg, transfer) => w.postMessage(msg, transfer || []),
     onMessage: (fn) => { w.onmessage = (e) => fn(e.data); },

@@ -12,27 +12,44 @@
  *       → { ok: true, header: string[], check: { ok, encoding, delimiter, rows, skipped } | { ok: false, error } }
  *   { type: 'predict', csv: File, includeInput: boolean, dialect }
  *   (dialect: the predictCsv options encoding, decimalComma, onError)
- *       → any number of { progress: { bytesRead, bytesTotal, rows } }, then
- *         { ok: true, blob, summary, bytes } | { ok: false, error } (code ABORTED when cancelled)
+ *       → any number of { progress: { bytesRead, bytesTotal, rows, workers } }, then
+ *         { ok: true, blob, summary, bytes, workers } | { ok: false, error } (code ABORTED when cancelled)
+ *         (workers: how many workers predicted; 1 = this worker alone)
  *   { type: 'cancel' }  (no reply; the running prediction ends with ABORTED)
  * `error` is { code, message, where } of a LocalPredictError.
  *
  * The run reads the CSV File in 1 MiB slices (Model.predictCsv), so memory stays
  * bounded: each output chunk goes to the summary (app/output-summary.mjs) and into
  * a Blob, which the browser keeps outside the JS heap (on disk when large).
- * A multi-core pool can replace `model.predictCsv` in runPrediction(): all it needs
- * is a ReadableStream of the output bytes and onProgress.
+ *
+ * All cores: this worker starts the JS API's worker pool (wasm/pool.mjs) as nested
+ * workers, one per core (defaultJobs(), at most MAX_WORKERS), and predictCsv cuts
+ * a file of 8 MiB or more into slices they predict (wasm/parallel-csv.mjs: output
+ * byte for byte one job's, the first error with its line, abort stops them all).
+ * Their script is the bundled pool worker inlined in a generated module
+ * (build/pool-worker-bytes.mjs), started as classic workers from a blob: URL made
+ * here (worker-src blob:, in the served and the single-file page alike): starting
+ * them, at page load and again after a cancelled or failed run, never fetches
+ * anything.  They get the compiled engine and the model's blob by message.  Where a
+ * worker cannot start workers (no nested Worker), runs stay on this thread.
  */
 import { loadModel, setEngine, LocalPredictError } from '../wasm/localpredict.mjs';
-import { getEngine } from '../wasm/engine.mjs';
+import { getEngine, registerEnvironment } from '../wasm/engine.mjs';
+import { defaultJobs, prestartWorkers, poolStats, webWorker } from '../wasm/pool.mjs';
 import { simd, scalar } from './build/engine-bytes.mjs';
+import { poolWorker } from './build/pool-worker-bytes.mjs';
 import { readHeader } from './app/csv-header.mjs';
 import { OutputSummary } from './app/output-summary.mjs';
 
 const PROGRESS_EVERY_MS = 100;
 const BLOB_PART_BYTES = 8 * 1024 * 1024; // output chunks are merged into Blobs of about this size
+// Each worker holds an engine and a copy of the model: beyond a few, a many-core
+// machine would pay memory for little, since this thread reads, cuts and collects
+// every slice.
+const MAX_WORKERS = 8;
 
 setEngine({ wasm: { simd, scalar } });
+const jobs = startPool();
 // Instantiate now, at page load, so the first model loads at once.
 const ready = getEngine().then(
   (engine) => ({ variant: engine.variant, version: engine.version }),
@@ -42,6 +59,43 @@ const ready = getEngine().then(
 let model = null;
 let running = null; // AbortController of the prediction in progress
 
+/**
+ * The pool's workers, started now (page load) so that loading a model and predicting
+ * find them running; returns how many a run uses (1: this thread only).
+ */
+function startPool() {
+  // Feature detection: nested workers (a Worker inside a worker) and blob: URLs.
+  if (typeof Worker !== 'function' || typeof URL.createObjectURL !== 'function') return 1;
+  const n = Math.min(defaultJobs(), MAX_WORKERS);
+  if (n < 2) return 1;
+  try {
+    const url = URL.createObjectURL(new Blob([poolWorker], { type: 'text/javascript' }));
+    // Classic workers: the single-file page, opened from file://, has an opaque origin,
+    // where a module worker from a blob: URL cannot start (it is fetched with CORS).
+    // This environment only starts workers: the engine's bytes come from setEngine.
+    registerEnvironment({ startWorker: () => webWorker(url, 'classic') });
+    prestartWorkers(n);
+    return n;
+  } catch {
+    // A browser that refuses the blob: worker outright (e.g. a stricter CSP): one thread.
+    registerEnvironment(null);
+    return 1;
+  }
+}
+
+/**
+ * Runs `work`; if it stopped workers (a failed load drops the spares), starts as many
+ * again as spares, so that the next load finds them running.
+ */
+async function keepingWorkers(work) {
+  const stopped = poolStats.workersStopped;
+  try {
+    return await work();
+  } finally {
+    if (jobs > 1 && poolStats.workersStopped > stopped) prestartWorkers(jobs);
+  }
+}
+
 function describeError(e) {
   if (e instanceof LocalPredictError) return { code: e.code, message: e.message, where: { ...e.where } };
   return { code: 'INTERNAL', message: String(e && e.message ? e.message : e), where: {} };
@@ -50,13 +104,15 @@ function describeError(e) {
 async function load({ model: modelFile, manifest, parts }) {
   const engine = await ready;
   if (engine.error) throw new LocalPredictError(engine.error.code, engine.error.message);
-  const next = await loadModel(modelFile, {
+  const next = await keepingWorkers(() => loadModel(modelFile, {
     manifest: manifest || undefined,
     source: modelFile.name,
     manifestName: manifest ? manifest.name : modelFile.name,
     // An ensemble's member files (the model is then its manifest).
     parts: parts && parts.length ? parts : undefined,
-  });
+    // The pool's workers get this model's blob now, not at its first run.
+    jobs: jobs > 1 ? jobs : undefined,
+  }));
   if (model) model.dispose();
   model = next;
   return { info: model.info, engine: model.engine };
@@ -89,10 +145,12 @@ async function runPrediction({ csv, includeInput, dialect = {} }, reply) {
   const summary = new OutputSummary(m.info.outputs.length, m.info.task !== 'regression', dialect.onError === 'skip');
   let lastProgress = 0;
   let last = null;
+  const stopped = poolStats.workersStopped;
   try {
     const stream = m.predictCsv(csv, {
       includeInput,
       ...dialect,
+      jobs,
       signal: controller.signal,
       source: csv.name,
       onProgress(p) {
@@ -124,9 +182,12 @@ async function runPrediction({ csv, includeInput, dialect = {} }, reply) {
     }
     blobs.push(new Blob(parts));
     if (last) reply({ progress: last });
-    return { blob: new Blob(blobs, { type: 'text/csv' }), summary: summary.finish(), bytes };
+    return { blob: new Blob(blobs, { type: 'text/csv' }), summary: summary.finish(), bytes, workers: last ? last.workers : 1 };
   } finally {
     running = null;
+    // A cancelled or failed run terminated its workers (they may have been mid-slice):
+    // new ones start now, while the page shows the outcome.
+    if (jobs > 1 && poolStats.workersStopped > stopped) prestartWorkers(jobs);
   }
 }
 

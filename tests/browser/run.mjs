@@ -321,7 +321,7 @@ describe('the JS API in headless Chromium', () => {
           assert.ok(e.rows >= last.rows && e.rows <= rows, JSON.stringify(e));
           last = e;
         }
-        assert.deepEqual(last, { bytesRead: r.size, bytesTotal: r.size, rows, skipped: 0, skippedLines: [] }); // (skipped: onError 'skip')
+        assert.deepEqual(last, { bytesRead: r.size, bytesTotal: r.size, rows, skipped: 0, skippedLines: [], workers: 1 }); // (skipped: onError 'skip')
       });
 
       test('(3) predict() with objects and with a Float32Array matrix matches xgboost', { timeout: TEST_TIMEOUT }, async () => {

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -64,8 +64,10 @@ async function launch(userDataDir) {
 /** A page, its requests and problems (page errors, console errors, CSP violations) recorded. */
 async function open(context, url) {
   const page = await context.newPage();
-  const st = { page, requests: [], problems: [] };
+  const st = { page, requests: [], problems: [], workersClosed: 0 };
   page.on('request', (r) => st.requests.push(r.url()));
+  // Dedicated workers, nested ones (the worker pool's) included.
+  page.on('worker', (w) => w.on('close', () => st.workersClosed++));
   page.on('pageerror', (e) => st.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') st.problems.push(`console.error: ${m.text()}`);
@@ -126,6 +128,67 @@ async function predict(page) {
 async function download(page, button) {
   const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
   return { name: dl.suggestedFilename(), bytes: await readFile(await dl.path()) };
+}
+
+/** About `bytes` of iris rows: its header, then its 30 rows over and over. */
+function irisFile(bytes) {
+  const [head, ...body] = readFileSync(IRIS.csv, 'utf8').trimEnd().split('\n');
+  const block = `${body.join('\n')}\n`;
+  return `${head}\n${block.repeat(Math.ceil(bytes / block.length))}`;
+}
+
+/**
+ * All cores (web/worker.mjs starts the JS API's worker pool as nested workers): on
+ * the page `st` (served or the single file), a file of several 1 MiB slices and over
+ * the pool's 8 MiB threshold is predicted on min(cores, 8) workers, byte for byte as
+ * one job writes it (the CLI with --jobs 1); Cancel stops a run of `huge` midway and
+ * keeps nothing; a bad number late in the file is reported with its line; and the workers,
+ * started again after the cancel and the error, still predict.  Returns the requests
+ * the page made meanwhile (`st.requests` from the first file chosen on).
+ */
+async function allCores(st, { big, want, huge, bad, badLine }) {
+  const { page } = st;
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const workers = Math.min(cores, 8);
+  const mark = st.requests.length;
+  await choose(page, { ...IRIS, csv: big });
+  await predict(page);
+  assert.match(await page.locator('#run-status').innerText(), new RegExp(`^Done\\. [\\d,]+ rows predicted in .* on ${workers} cores\\.`));
+  assert.ok((await download(page, downloadButton(page))).bytes.equals(want), 'the pooled CSV differs from the CLI\'s --jobs 1 output');
+
+  // Cancel midway (a file long enough for that): the pool is terminated, nothing is kept.
+  const runsBefore = await page.locator('#history-list li').count();
+  await csvInput(page).setInputFiles(huge);
+  await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+  await predictButton(page).click();
+  await page.locator('#progress-text').filter({ hasText: /[1-9][\d,]* rows done/ }).waitFor({ timeout: 30_000 });
+  const value = await page.locator('#progress').evaluate((p) => p.value / p.max);
+  const closed = st.workersClosed;
+  await cancelButton(page).click();
+  await page.locator('#run-status .note').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#run-status').innerText(), /^Cancelled\. Stopped after [\d,]+ rows/);
+  assert.ok(value > 0 && value < 1, `progress ${value} when cancelled`);
+  // The run's workers were terminated (mid-slice), not left to finish.
+  for (let i = 0; i < 50 && st.workersClosed - closed < workers; i++) await page.waitForTimeout(100);
+  assert.equal(st.workersClosed - closed, workers, 'the cancelled run\'s workers were not all stopped');
+  assert.equal(await page.locator('#results').isHidden(), true);
+  assert.equal(await page.locator('#history-list li').count(), runsBefore);
+
+  // The first error in file order, with its line, as one job reports it.
+  await csvInput(page).setInputFiles(bad);
+  await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+  await predictButton(page).click();
+  await page.locator('#run-status .note').waitFor({ timeout: 45_000 });
+  const failed = await page.locator('#run-status').innerText();
+  assert.ok(failed.startsWith(`The prediction failed. bad.csv:${badLine}: column "sepal_length": not a number: "oops"`), failed);
+
+  // Workers started again after both: the next run is pooled and exact.
+  await csvInput(page).setInputFiles(big);
+  await page.waitForFunction(() => !document.getElementById('predict').disabled, null, { timeout: 20_000 });
+  await predict(page);
+  assert.match(await page.locator('#run-status').innerText(), new RegExp(` on ${workers} cores\\.`));
+  assert.ok((await download(page, downloadButton(page))).bytes.equals(want), 'the second pooled CSV differs');
+  return st.requests.slice(mark);
 }
 
 describe('the prediction page in headless Chromium', { timeout: 600_000 }, () => {
@@ -599,5 +662,51 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       await page.close();
       await context.setOffline(false);
     }
+  });
+
+  describe('all cores: a large file on the worker pool', { skip: availableParallelism() < 2 && 'needs 2 cores', timeout: 600_000 }, () => {
+    const files = {};
+    before(async () => {
+      // ~10 slices of 1 MiB: over the pool's 8 MiB threshold, so the run is pooled.
+      const text = irisFile(10.5e6);
+      files.big = join(tmp, 'big-pool.csv');
+      writeFileSync(files.big, text);
+      files.want = await cli(IRIS.model, files.big, '--jobs', '1');
+      // A bad number in a late slice: its line is the header's 1 plus the row's index.
+      const lines = text.split('\n');
+      files.badLine = lines.length - 40;
+      lines[files.badLine - 1] = lines[files.badLine - 1].replace(/^([^,]*),[^,]*/, '$1,oops');
+      files.bad = join(tmp, 'bad.csv');
+      writeFileSync(files.bad, lines.join('\n'));
+      files.huge = join(tmp, 'huge-pool.csv');
+      writeFileSync(files.huge, irisFile(60e6));
+    });
+
+    test('served page: one job\'s bytes on every core, cancel, the error\'s line; no request after load', { timeout: 4 * T }, async () => {
+      const st = await open(context, pageUrl);
+      try {
+        const mark = serverLog.length;
+        const requests = await allCores(st, files);
+        assert.deepEqual(serverLog.slice(mark), [], 'the server saw requests');
+        assert.deepEqual(networkRequests(requests), [], 'the page made requests');
+        await noProblems(st);
+      } finally {
+        await st.page.close();
+      }
+    });
+
+    test('single-file page from file://, network off: the same', { timeout: 4 * T }, async () => {
+      await context.setOffline(true);
+      const url = pathToFileURL(SINGLE_FILE).href;
+      const st = await open(context, url);
+      try {
+        const requests = await allCores(st, files);
+        assert.deepEqual(networkRequests(requests), []);
+        await noProblems(st);
+      } finally {
+        await st.page.close();
+        await context.setOffline(false);
+      }
+    });
   });
 });

@@ -3,9 +3,8 @@
  * The worker starts when this module is first imported, at page load, so that
  * every script and the engine are in memory before the user picks a file:
  * from then on nothing is fetched.  Requests are promises; a prediction also
- * reports progress.  This is the one place to change to run predictions on a
- * pool of workers instead: the page only uses load(), check(), predict() and
- * cancel().
+ * reports progress.  The worker runs large files on a pool of workers of its own
+ * (nested workers, one per core): the page only sees how many were used.
  */
 import { createWorker } from './worker-source.mjs';
 
@@ -67,8 +66,9 @@ export function checkCsv(csv, dialect = {}) {
 }
 
 /**
- * Predicts a CSV File; resolves { blob, summary, bytes }.  onProgress gets
- * { bytesRead, bytesTotal, rows } about ten times a second.
+ * Predicts a CSV File; resolves { blob, summary, bytes, workers } (workers: how many
+ * predicted, 1 when the file was small or the browser has no nested workers).
+ * onProgress gets { bytesRead, bytesTotal, rows, workers } about ten times a second.
  */
 export function predict(csv, { includeInput, dialect = {} }, onProgress) {
   return request('predict', { csv, includeInput, dialect }, onProgress);

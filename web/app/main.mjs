@@ -257,7 +257,9 @@ async function runPrediction() {
     };
     hideProgress();
     const skipped = result.summary.skipped || 0;
-    note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}.`,
+    // A file of 8 MiB or more runs on the worker pool, one worker per core (worker.mjs).
+    const cores = result.workers > 1 ? ` on ${result.workers} cores` : '';
+    note(runStatus, 'ok', el('strong', {}, 'Done. '), `${fmt.plural(run.rows, 'row')} predicted in ${fmt.duration(ms)}${cores}.`,
       skipped ? ` ${fmt.plural(skipped, 'row')} ${skipped === 1 ? 'was' : 'were'} skipped` +
         `${lastSkippedLines.length ? ` (line${lastSkippedLines.length > 1 ? 's' : ''} ${lastSkippedLines.join(', ')}${skipped > lastSkippedLines.length ? ', …' : ''})` : ''}: ` +
         'their probabilities are empty and the Error column of the CSV says why.' : '');
