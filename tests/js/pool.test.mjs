@@ -143,6 +143,11 @@ describe('the worker pool', () => {
     assert.equal(last.bytesTotal, bytes.length);
     assert.equal(last.rows, c.rows.length);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i].bytesRead >= seen[i - 1].bytesRead && seen[i].rows >= seen[i - 1].rows);
+    // How many workers predicted: the run's 3, and 1 for a run on the calling thread.
+    assert.ok(seen.every((p) => p.workers === 3), `workers ${seen.map((p) => p.workers)}`);
+    const alone = [];
+    await models.binary.predictCsvText(bytes, { jobs: 1, onProgress: (p) => alone.push(p) });
+    assert.ok(alone.length > 0 && alone.every((p) => p.workers === 1));
   });
 
   test('abort mid-run rejects with ABORTED and stops the workers', async () => {
