@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, LocalPredictError, setEngine } from '../../wasm/node.mjs';
-import { ROOT, ENGINES, NATIVE, hasNative, run, runCli, tempDir, withTuning } from './helpers.mjs';
+import { ENGINES, ROOT, everyCli, tempDir, withTuning } from './helpers.mjs';
 
 const MODEL = join(ROOT, 'tests', 'fixtures', 'text_model', 'gather_small', 'model.onnx');
 const good = 't0,t1,t2,t3\n0,1,2,3\n9,-1,-10,4\n';
@@ -36,8 +36,7 @@ describe('ONNX run-time errors: a computed Gather index out of range', () => {
   });
   after(() => tmp.cleanup());
 
-  const engines = [...ENGINES.map((e) => ({ name: e.name, cli: (args, o) => runCli(args, { ...o, engine: e.name }) })),
-    ...(hasNative() ? [{ name: 'native', cli: (args, o) => run(NATIVE, args, o) }] : [])];
+  const engines = everyCli();
   for (const engine of engines)
     for (const jobs of [1, 2])
       test(`CLI (${engine.name}, --jobs ${jobs}): exit 3, the line and the node, no output file`, async () => {

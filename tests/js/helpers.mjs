@@ -296,6 +296,12 @@ export function runCli(args, { engine = 'auto', ...rest } = {}) {
 
 export const hasNative = () => existsSync(NATIVE);
 
+/** Every CLI a test can run: the JS CLI on each engine, and the native one where it is built. */
+export function everyCli() {
+  return [...ENGINES.map((e) => ({ name: e.name, cli: (args, o) => runCli(args, { ...o, engine: e.name }) })),
+    ...(hasNative() ? [{ name: 'native', cli: (args, o) => run(NATIVE, args, o) }] : [])];
+}
+
 /** A fresh temporary directory, removed by the returned cleanup(). */
 export function tempDir() {
   const dir = mkdtempSync(join(tmpdir(), 'localpredict-test-'));

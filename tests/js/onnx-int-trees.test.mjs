@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
-import { ENGINES, NATIVE, ONNX_ML_FIXTURES, PROBA_TOL, hasNative, parseCsv, run, runCli, tempDir } from './helpers.mjs';
+import { ONNX_ML_FIXTURES, PROBA_TOL, everyCli, parseCsv, tempDir } from './helpers.mjs';
 
 const DIR = join(ONNX_ML_FIXTURES, 'int64_beyond_2_24_cast_float');
 const MODEL = join(DIR, 'model.onnx');
@@ -41,8 +41,7 @@ describe('ONNX trees on an int64 input: cells must be integers', () => {
   });
   after(() => tmp.cleanup());
 
-  const clis = [...ENGINES.map((e) => ({ name: e.name, cli: (args, o) => runCli(args, { ...o, engine: e.name }) })),
-    ...(hasNative() ? [{ name: 'native', cli: (args, o) => run(NATIVE, args, o) }] : [])];
+  const clis = everyCli();
   for (const c of clis)
     for (const [cell, what] of [['1.5', 'takes int64 values, not 1.5'], ['', 'takes int64 values, and the cell is empty or missing']])
       test(`CLI (${c.name}) "${cell}": exit 3 naming line and column, no output; --on-error skip marks the row`, async () => {

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, setEngine } from '../../wasm/node.mjs';
-import { ROOT, ENGINES, NATIVE, hasNative, parseCsv, run, runCli, tempDir, withTuning } from './helpers.mjs';
+import { ENGINES, ROOT, everyCli, parseCsv, tempDir, withTuning } from './helpers.mjs';
 
 const DIR = join(ROOT, 'tests', 'fixtures', 'run_errors');
 const CASES = ['gather', 'onehot'];
@@ -59,8 +59,7 @@ describe('on-error skip: rows the graph fails at run time are skipped in place',
   });
   after(() => tmp.cleanup());
 
-  const clis = [...ENGINES.map((e) => ({ name: e.name, cli: (args, o) => runCli(args, { ...o, engine: e.name }) })),
-    ...(hasNative() ? [{ name: 'native', cli: (args, o) => run(NATIVE, args, o) }] : [])];
+  const clis = everyCli();
   for (const name of CASES)
     for (const c of clis)
       test(`CLI (${c.name}) ${name}: good rows as onnxruntime, failed rows in the Error column; default mode exit 3`, async () => {
