@@ -533,22 +533,36 @@ LP_TEST(typed_feeds_int64_token_ids)
     free(bytes);
 }
 
+/* The graph of fixtures/text_model/gather_small (tokens int64 [N, 4] ->
+ * Gather(table [10, 3]) -> ReduceMean -> Softmax), or NULL with the failure
+ * checked; *bytes is the file the graph was decoded from, freed after it. */
+static lp__graph *build_gather_small(uint8_t **bytes)
+{
+    size_t len = 0;
+    *bytes = lp_test_read_file("fixtures/text_model/gather_small/model.onnx", &len);
+    lp__onnx_model om;
+    lp__graph *g = NULL;
+    lp_error err;
+    if (!LP_CHECK(*bytes != NULL, "model missing") ||
+        !LP_CHECK_STATUS(lp__onnx_decode(*bytes, len, &om, &err), LP_OK, &err) ||
+        !LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err)) {
+        free(*bytes);
+        *bytes = NULL;
+        return NULL;
+    }
+    return g;
+}
+
 /* A computed Gather index outside the table fails the run with an error
  * naming the node and the row (it gave zeros before), natively as in
  * onnxruntime; in range, negative ones count from the end.  The model:
  * tokens int64 [N, 4] -> Gather(table [10, 3]) -> ReduceMean -> Softmax. */
 LP_TEST(gather_index_out_of_range_fails_the_run)
 {
-    size_t len = 0;
-    uint8_t *bytes = lp_test_read_file("fixtures/text_model/gather_small/model.onnx", &len);
-    lp__onnx_model om;
-    lp__graph *g = NULL;
+    uint8_t *bytes = NULL;
+    lp__graph *g = build_gather_small(&bytes);
+    if (!g) return;
     lp_error err;
-    if (!LP_CHECK(bytes != NULL, "model missing") || !LP_CHECK_STATUS(lp__onnx_decode(bytes, len, &om, &err), LP_OK, &err) ||
-        !LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err)) {
-        free(bytes);
-        return;
-    }
     float scores[3 * 3];
     int64_t good[3 * 4] = {0, 1, 2, 3, 9, -1, -10, 4, 5, 5, 5, 5};
     lp__graph_feed feed = {LP_ONNX_INT64, good};
@@ -638,16 +652,10 @@ LP_TEST(chunked_runs_match_onnxruntime_at_every_boundary)
  * chunk (the model of the test above). */
 LP_TEST(chunked_run_failure_names_the_batch_row)
 {
-    size_t len = 0;
-    uint8_t *bytes = lp_test_read_file("fixtures/text_model/gather_small/model.onnx", &len);
-    lp__onnx_model om;
-    lp__graph *g = NULL;
+    uint8_t *bytes = NULL;
+    lp__graph *g = build_gather_small(&bytes);
+    if (!g) return;
     lp_error err;
-    if (!LP_CHECK(bytes != NULL, "model missing") || !LP_CHECK_STATUS(lp__onnx_decode(bytes, len, &om, &err), LP_OK, &err) ||
-        !LP_CHECK_STATUS(lp__graph_build(&om, &g, &err), LP_OK, &err)) {
-        free(bytes);
-        return;
-    }
     enum { ROWS = 9 };
     float scores[ROWS * 3];
     for (size_t chunk = 1; chunk <= ROWS; chunk++)
