@@ -95,6 +95,18 @@ static uint32_t build(gen *g, lp_test_rng *rng, int depth, int cat_tree)
     return i;
 }
 
+/* The forest's per-tree arrays for n_trees trees, zeroed: the generators
+ * fill them. */
+static void alloc_trees(gen *g, size_t n_trees)
+{
+    g->f.n_trees = n_trees;
+    g->f.tree_root = calloc(n_trees, sizeof *g->f.tree_root);
+    g->f.tree_group = calloc(n_trees, sizeof *g->f.tree_group);
+    g->f.tree_depth = calloc(n_trees, 1);
+    g->f.tree_has_cat = calloc(n_trees, 1);
+    g->tree_end = calloc(n_trees, sizeof *g->tree_end);
+}
+
 /* A forest of up to 12 trees of depth 0..max_depth on n_features features
  * (0: 1 to 10), dense or not. */
 static int make_forest_of(gen *g, lp_test_rng *rng, int max_depth, int cat_percent, size_t n_features, int dense)
@@ -106,12 +118,7 @@ static int make_forest_of(gen *g, lp_test_rng *rng, int max_depth, int cat_perce
     for (int i = 0; i < 16; i++) g->pool[i] = (float)lp_test_uniform(rng, -2, 2);
     g->pool[0] = 0.0f, g->pool[1] = 1.5f, g->pool[2] = -0.0f;
     size_t n_trees = 1 + lp_test_below(rng, 12);
-    g->f.n_trees = n_trees;
-    g->f.tree_root = calloc(n_trees, sizeof *g->f.tree_root);
-    g->f.tree_group = calloc(n_trees, sizeof *g->f.tree_group);
-    g->f.tree_depth = calloc(n_trees, 1);
-    g->f.tree_has_cat = calloc(n_trees, 1);
-    g->tree_end = calloc(n_trees, sizeof *g->tree_end);
+    alloc_trees(g, n_trees);
     for (size_t t = 0; t < n_trees; t++) {
         int depth = (int)lp_test_below(rng, (uint32_t)max_depth + 1);
         int cat_tree = (int)lp_test_below(rng, 100) < cat_percent;
@@ -143,12 +150,7 @@ static int make_forest_same_depth(gen *g, lp_test_rng *rng, size_t n_trees, int 
     g->pool_n = pool_n;
     for (uint32_t i = 0; i < pool_n; i++) g->pool[i] = (float)lp_test_uniform(rng, -2, 2);
     g->pool[0] = 0.0f, g->pool[1] = 1.5f, g->pool[2] = -0.0f;
-    g->f.n_trees = n_trees;
-    g->f.tree_root = calloc(n_trees, sizeof *g->f.tree_root);
-    g->f.tree_group = calloc(n_trees, sizeof *g->f.tree_group);
-    g->f.tree_depth = calloc(n_trees, 1);
-    g->f.tree_has_cat = calloc(n_trees, 1);
-    g->tree_end = calloc(n_trees, sizeof *g->tree_end);
+    alloc_trees(g, n_trees);
     for (size_t t = 0; t < n_trees; t++) {
         g->f.tree_root[t] = build(g, rng, depth, 0);
         g->f.tree_group[t] = lp_test_below(rng, (uint32_t)g->n_groups);

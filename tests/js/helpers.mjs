@@ -18,8 +18,9 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 
-import { simdSupported } from '../../wasm/node.mjs';
+import { simdSupported, LocalPredictError } from '../../wasm/node.mjs';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -295,6 +296,17 @@ export function runCli(args, { engine = 'auto', ...rest } = {}) {
 }
 
 export const hasNative = () => existsSync(NATIVE);
+
+/** The LocalPredictError `promise` rejects with, as a plain { code, message, where } (fails if it resolves). */
+export async function errorOf(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof LocalPredictError, String(e));
+    return { code: e.code, message: e.message, where: { ...e.where } };
+  }
+  assert.fail('no error');
+}
 
 /** Every CLI a test can run: the JS CLI on each engine, and the native one where it is built. */
 export function everyCli() {

@@ -7,9 +7,9 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
+import { loadModel } from '../../wasm/node.mjs';
 import { poolStats } from '../../wasm/pool.mjs';
-import { loadCases, compareCsv, withTuning } from './helpers.mjs';
+import { loadCases, compareCsv, withTuning, errorOf } from './helpers.mjs';
 
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 const tiny = { minBytes: 0, sliceBytes: 300 };
@@ -19,16 +19,6 @@ const live = () => poolStats.workersStarted - poolStats.workersStopped;
 async function eventually(fn) {
   for (let i = 0; i < 500 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
   return fn();
-}
-
-async function errorOf(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof LocalPredictError, String(e));
-    return { code: e.code, message: e.message, where: { ...e.where } };
-  }
-  assert.fail('no error');
 }
 
 describe('workers started by loadModel (jobs)', () => {

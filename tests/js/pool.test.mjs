@@ -8,9 +8,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
-import { loadModel, LocalPredictError, setEngine } from '../../wasm/node.mjs';
+import { loadModel, setEngine } from '../../wasm/node.mjs';
 import { poolStats } from '../../wasm/pool.mjs';
-import { ROOT } from './helpers.mjs';
+import { ROOT, errorOf } from './helpers.mjs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { poolTuning } from '../../wasm/parallel-csv.mjs';
@@ -21,16 +21,6 @@ const enc = new TextEncoder();
 const JOBS = [4, 3, 2]; // largest first: a model keeps its pool, and a smaller run reuses it
 
 const tiny = { minBytes: 0, sliceBytes: 1 };
-
-async function errorOf(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof LocalPredictError, String(e));
-    return { code: e.code, message: e.message, where: { ...e.where } };
-  }
-  assert.fail('no error');
-}
 
 /** The multilabel fixture with a note column of every quoting form, CRLF, blank lines, a BOM. */
 function trickyInput() {
