@@ -106,7 +106,7 @@ if (args['rss-only']) {
   }
 
   // ---- throughput, the anchors' protocol
-  for (const bs of args.batches.split(',').map(Number)) {
+  for (const bs of args.batches.split(',').filter(Boolean).map(Number)) {   // --batches '': load, check and handoff only
     if (bs > ROWS) continue;
     let off = 0;
     const step = () => { runOnce(off, bs); off = (off + bs) % (ROWS - bs + 1); };

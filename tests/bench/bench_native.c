@@ -6,8 +6,16 @@
  * engine call the JS API's matrix path makes).  Prints one JSON object.
  *
  *   bench_native MODEL X.f32 FEATURES BATCHES(1,64,...) REPS [EXPECTED.f32]
+ *   bench_native MODEL X.f32 FEATURES serve
  *
  * Load: cold = the first lp_model_load in the process, warm = median of 3 more.
+ *
+ * serve: for the interleaved benchmarks (tests/bench/trees_vs_ort.mjs,
+ * mlp_vs_ort.mjs), which measure several engines per round in the same time
+ * window.  The model stays loaded; each line "BATCH MIN_MS" read from stdin
+ * runs calls of BATCH rows (cycling through the input, at least one) until
+ * MIN_MS have passed and answers one line {"wall": rows/s, "cpu": rows per CPU
+ * second, "calls": n}.  It ends at end of input.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -74,16 +82,51 @@ static lp_model *load(const void *bytes, size_t len, double *ms)
     return m;
 }
 
+/* The serve mode's loop (see the header). */
+static int serve(lp_model *m, const float *x, size_t rows, size_t features, float *proba, uint8_t *chosen)
+{
+    lp_predict_options opts = lp_predict_options_default();
+    lp_error err;
+    size_t off = 0, bs;
+    double min_ms;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("{\"ready\": true}\n");
+    while (scanf("%zu %lf", &bs, &min_ms) == 2) {
+        if (bs == 0 || bs > rows) {
+            printf("{\"error\": \"batch %zu is not in 1..%zu\"}\n", bs, rows);
+            continue;
+        }
+        off %= rows - bs + 1;   /* the previous request's batch may have been smaller */
+        long calls = 0;
+        double c0 = cpu_ms(), t0 = now_ms(), el = 0;
+        while (calls < 1 || el < min_ms) {
+            if (lp_model_predict_matrix(m, x + off * features, bs, features, &opts, proba, chosen, &err) != LP_OK) {
+                printf("{\"error\": \"predict failed\"}\n");
+                return 1;
+            }
+            off = (off + bs) % (rows - bs + 1);
+            calls++;
+            el = now_ms() - t0;
+        }
+        double cpu = cpu_ms() - c0;
+        printf("{\"wall\": %.1f, \"cpu\": %.1f, \"calls\": %ld}\n", (double)calls * (double)bs / (el / 1000),
+               (double)calls * (double)bs / ((cpu > 0 ? cpu : el) / 1000), calls);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 6) {
-        fprintf(stderr, "usage: bench_native MODEL X.f32 FEATURES BATCHES REPS [EXPECTED.f32]\n");
+    int serving = argc == 5 && strcmp(argv[4], "serve") == 0;
+    if (argc < 6 && !serving) {
+        fprintf(stderr, "usage: bench_native MODEL X.f32 FEATURES BATCHES REPS [EXPECTED.f32]\n"
+                        "       bench_native MODEL X.f32 FEATURES serve\n");
         return 2;
     }
     size_t model_len, x_len, features = (size_t)atoi(argv[3]);
     void *model_bytes = read_file(argv[1], &model_len);
     float *x = read_file(argv[2], &x_len);
-    int reps = atoi(argv[5]);
+    int reps = serving ? 1 : atoi(argv[5]);
     if (!model_bytes || !x || !features || reps < 1 || reps > 64) {
         fprintf(stderr, "bench_native: cannot read %s or %s\n", argv[1], argv[2]);
         return 2;
@@ -98,6 +141,12 @@ int main(int argc, char **argv)
     float *proba = malloc(rows * k * sizeof *proba);
     uint8_t *chosen = malloc(rows * k);
     lp_error err;
+    if (serving) {
+        int rc = serve(m, x, rows, features, proba, chosen);
+        lp_model_destroy(m);
+        free(proba), free(chosen), free(model_bytes), free(x);
+        return rc;
+    }
 
     printf("{\n \"tool\": \"bench_native\",\n \"load_ms_cold\": %.2f,\n \"load_ms_warm_median\": %.2f,\n",
            cold, median(warm, 3));

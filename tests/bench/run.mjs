@@ -4,11 +4,18 @@
 // markdown table with ratios and writes build/bench/results.json and
 // build/bench/RESULTS.md.  See tests/bench/README.md.
 //
-//   node tests/bench/run.mjs [--quick]      (--quick: 3 reps, W1 only, no CSV/e2e)
+//   node tests/bench/run.mjs [--quick]      (--quick: 3 rounds, W1 only, no CSV/e2e)
 //                            [--no-stream]  (skip the > 1 GB streaming row)
+//                            [--table-only] (render the table from results.json)
+//
+// Rows/s and the ratios come from interleaved rounds (trees_vs_ort.mjs,
+// mlp_vs_ort.mjs): per round every engine runs the same batch size back to
+// back, a ratio is taken per round, the table shows the median of the
+// per-round ratios with their min-max.
 //
 // Environment: LP_SHARED_BENCH = the anchors' folder (default ../shared/bench
-// next to the repository), LP_BENCH_REPS = repetitions (default 5).
+// next to the repository), LP_BENCH_ROUNDS = rounds (default 7),
+// LP_BENCH_REPS = repetitions of the text benchmark (default 5).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -77,36 +84,57 @@ const workloads = [
   { id: 'W3', name: 'W3 MLP 50-256-256-3 (ONNX)', json: 'w3_mlp.onnx', onnx: 'w3_mlp.onnx', x: 'w1_X.f32', p: 'w3_proba_torch.f32', k: 3, xgboost: false },
 ].filter((wl) => !quick || wl.id === 'W1');
 
+// Rounds of the interleaved step 2 (trees_vs_ort.mjs, mlp_vs_ort.mjs): per
+// round and batch size every engine runs back to back, for MIN_T s (MIN_T1 at
+// batch 1, where calls are short and the rate the noisiest).
+const ROUNDS = process.env.LP_BENCH_ROUNDS || (quick ? '3' : '7');
+const MIN_T = '0.3', MIN_T1 = '0.6', STEADY_TOL = '0.1', STEADY_MAX = '4';
+const hasXgboost = spawnSync(PY, ['-c', 'import xgboost'], { stdio: 'ignore' }).status === 0;
+
 const results = {
   machine: {
     cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
     date: new Date().toISOString(), loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)),
   },
-  settings: { reps: +REPS, min_time_s: 0.3, warmup_s: 0.2, batches: BATCHES.split(',').map(Number) },
+  settings: {
+    method: 'interleaved', rounds: +ROUNDS, min_time_s: +MIN_T, min_time_batch1_s: +MIN_T1, slices_below_100000: 4,
+    warmup: `until steady: 3 windows of 0.3 s within ${+STEADY_TOL * 100} % (at most ${STEADY_MAX} s), b < 100000`,
+    batches: BATCHES.split(',').map(Number),
+  },
   workloads: {},
 };
 
 for (const wl of workloads) {
   const r = (results.workloads[wl.id] = { name: wl.name });
+  // Load times, accuracy and the handoff: each engine's own script, one process
+  // each (the anchors' bench_ort.mjs and bench_xgb.py as ../shared/bench runs
+  // them), with no timed batches or a single one-call batch (not used).
   r.lp_wasm = runJson(node, [path.join(root, 'tests/bench/bench_lp.mjs'), '--model', w(wl.json), '--input', w(wl.x),
-    '--expected', w(wl.p), '--classes', String(wl.k), '--batches', BATCHES, '--reps', REPS]).localpredict;
-  // All cores: the worker pool parallelises predictCsv (CSV slices on workers), not
-  // predict() on an in-memory batch, so its numbers are the end-to-end rows below.
-  r.lp_wasm_all = null;
-  r.lp_native = runJson(nativeBench, [w(wl.json), w(wl.x), '50', BATCHES, REPS, w(wl.p)]);
+    '--expected', w(wl.p), '--classes', String(wl.k), '--batches', '']).localpredict;
+  r.lp_native = runJson(nativeBench, [w(wl.json), w(wl.x), '50', '', '1', w(wl.p)]);
   const ort = runJson(node, [path.join(anchors, 'bench_ort.mjs'), '--model', w(wl.onnx), '--input', w(wl.x),
-    '--expected', w(wl.p), '--classes', String(wl.k), '--batches', BATCHES, '--reps', REPS], { cwd: anchors });
+    '--expected', w(wl.p), '--classes', String(wl.k), '--batches', '1', '--reps', '1', '--min-time', '0', '--warmup', '0'], { cwd: anchors });
   r.ort_web = ort.backends.web;
   r.ort_node = ort.backends.node;
   r.xgboost = null;
-  if (wl.xgboost !== false) {
-    try {
-      const xgb = runJson(PY, [path.join(anchors, 'bench_xgb.py'), '--model', w(wl.json), '--input', w(wl.x),
-        '--expected', w(wl.p), '--reps', REPS, '--methods', 'inplace', '--batches', BATCHES], { cwd: anchors });
-      r.xgboost = { ...xgb.methods.inplace, load_ms_cold: xgb.load_ms_cold, load_ms_warm_median: xgb.load_ms_warm_median };
-    } catch (e) {
-      log('xgboost anchor skipped:', e.message.split('\n')[0]);
-    }
+  if (wl.xgboost !== false && hasXgboost) {
+    const xgb = runJson(PY, [path.join(anchors, 'bench_xgb.py'), '--model', w(wl.json), '--input', w(wl.x),
+      '--expected', w(wl.p), '--methods', 'inplace', '--batches', '1', '--reps', '1', '--min-time', '0', '--warmup', '0'], { cwd: anchors });
+    r.xgboost = { ...xgb.methods.inplace, load_ms_cold: xgb.load_ms_cold, load_ms_warm_median: xgb.load_ms_warm_median };
+  }
+  // Rows/s and ratios: every engine in the same time window, round after round.
+  const common = ['--batches', BATCHES, '--rounds', ROUNDS, '--min-time', MIN_T, '--min-time-1', MIN_T1,
+    '--work', work, '--anchors', anchors, '--ort-node', '--native', nativeBench,
+    // Before the rounds, each engine warms until its rate stops moving: V8's
+    // tier-up takes onnxruntime-web seconds (its batch-1 rate climbs ~9x).
+    '--steady', '--steady-tol', STEADY_TOL, '--steady-max', STEADY_MAX];
+  if (wl.id === 'W3') {
+    const j = runJson(node, [path.join(root, 'tests/bench/mlp_vs_ort.mjs'), ...common]);
+    r.interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup, batches: j.batches };
+  } else {
+    const j = runJson(node, [path.join(root, 'tests/bench/trees_vs_ort.mjs'), '--workloads', wl.id.toLowerCase(), ...common,
+      ...(r.xgboost ? ['--xgboost'] : [])]);
+    r.interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup?.[wl.id.toLowerCase()], batches: j.workloads[wl.id.toLowerCase()] };
   }
   fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
 }
@@ -225,24 +253,43 @@ function makeTable(res) {
   const ms = (v) => (v == null ? 'n/a' : `${Math.round(v)}`);
   const L = [];
   const m = res.machine;
+  // Rows/s: the medians of the interleaved rounds (results.json's
+  // workloads.*.interleaved); a results.json from before them has each
+  // engine's own median under workloads.*.<engine>.batches.
+  const key = { lp_wasm: 'localpredict.wasm', lp_native: 'native', ort_web: 'ort-web', ort_node: 'ort-node', xgboost: 'xgboost' };
+  const rate = (r, eng, b) => (r.interleaved ? r.interleaved.batches[b]?.rows_per_s?.[key[eng]] : bs(r[eng], b));
+  const cpuWall = (r, eng, b) => {
+    if (!r.interleaved) return r[eng]?.batches?.[b]?.cpu_per_wall_median ?? '';
+    const x = r.interleaved.batches[b];
+    return x?.rows_per_cpu_s?.[key[eng]] ? (x.rows_per_s[key[eng]] / x.rows_per_cpu_s[key[eng]]).toFixed(2) : '';
+  };
+  const s = res.settings;
+  const interleaved = s.method === 'interleaved';
   L.push(`Machine: ${m.cpu}, ${m.cores} cores (shared, noisy: compare ratios), Node ${m.node}, ${m.date.slice(0, 10)}; ` +
-    `load average at start ${m.loadavg_at_start.join(' / ')}.  Rows/s, single thread unless said, median of ${res.settings.reps} reps of >= 0.3 s. ` +
+    `load average at start ${m.loadavg_at_start.join(' / ')}.  ` +
+    (interleaved
+      ? `Rows/s, single thread unless said: interleaved rounds (tests/bench/trees_vs_ort.mjs, mlp_vs_ort.mjs): per round and batch size every engine ` +
+        `runs calls for >= ${s.min_time_s} s (${s.min_time_batch1_s} s at b=1) in ${s.slices_below_100000 ?? 1} slices alternating between the engines ` +
+        `(one slice at b=100000), the order reversed every other round, after a warm-up ${s.warmup ?? 'of 0.2 s'}; ` +
+        `each cell is the median of ${s.rounds} rounds. `
+      : `Rows/s, single thread unless said, median of ${s.reps} reps of >= 0.3 s, each engine in its own process one after another. `) +
     'cpu/wall below 1 means the process waited for a core (other jobs on the machine): that cell is pessimistic.');
   L.push('');
   L.push('| workload | engine | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 | load ms cold / warm | max abs diff vs the reference (xgboost; torch for W3) |');
   L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, r] of Object.entries(res.workloads)) {
     const rows = [
-      ['localpredict WASM SIMD (JS API)', r.lp_wasm],
-      ['localpredict native -O3 -march=native', r.lp_native],
-      ['onnxruntime-web (wasm SIMD, Node)', r.ort_web],
-      ['onnxruntime-node', r.ort_node],
-      ['xgboost inplace_predict', r.xgboost],
+      ['localpredict WASM SIMD (JS API)', 'lp_wasm'],
+      ['localpredict native -O3 -march=native', 'lp_native'],
+      ['onnxruntime-web (wasm SIMD, Node)', 'ort_web'],
+      ['onnxruntime-node', 'ort_node'],
+      ['xgboost inplace_predict', 'xgboost'],
     ];
-    for (const [name, x] of rows) {
+    for (const [name, eng] of rows) {
+      const x = r[eng];
       if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | |`); continue; }
-      L.push(`| ${id} | ${name} | ${[1, 64, 4096, 100000].map((b) => k(bs(x, b))).join(' | ')} | ` +
-        `${x.batches?.[4096]?.cpu_per_wall_median ?? ''} | ` +
+      L.push(`| ${id} | ${name} | ${[1, 64, 4096, 100000].map((b) => k(rate(r, eng, b))).join(' | ')} | ` +
+        `${cpuWall(r, eng, 4096)} | ` +
         `${ms(x.load_ms_cold)} / ${ms(x.load_ms_warm_median)} | ${x.check ? x.check.max_abs_diff_vs_expected.toExponential(1) : ''} |`);
     }
   }
@@ -250,14 +297,23 @@ function makeTable(res) {
   L.push('The native rows are the reference for our own code: the same C at -O3 -march=native (its dense ' +
     'layers use src/kernels/gemm_vec.c, the WASM build gemm_simd128.c: the same blocking, 4×8, and 1×32 / 2×16 for the last 1-3 rows).');
   L.push('');
-  L.push('Ratios (localpredict WASM SIMD, 1 thread):');
+  // A ratio cell: the median of the per-round ratios, with their min-max.
+  const ratioCell = (r, eng, b) => {
+    if (!r.interleaved) return ratio(bs(r.lp_wasm, b), bs(r[eng], b));
+    const x = r.interleaved.batches[b]?.ratio_spread?.[`${key.lp_wasm}/${key[eng]}`];
+    return x ? `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : 'n/a';
+  };
+  L.push(interleaved
+    ? `Ratios (localpredict WASM SIMD, 1 thread, over each other engine): the median of the ${s.rounds} per-round ratios, ` +
+      '(min–max over the rounds); each round times both engines in the same window, seconds apart.'
+    : 'Ratios (localpredict WASM SIMD, 1 thread), of medians taken in separate processes one after another:');
   L.push('');
   L.push('| workload | vs ORT-web b=1 | b=64 | b=4096 | b=100000 | vs ORT-node b=4096 | vs xgboost b=4096 | vs our native b=4096 | load cold vs ORT-web cold |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, r] of Object.entries(res.workloads)) {
-    L.push(`| ${id} | ${[1, 64, 4096, 100000].map((b) => ratio(bs(r.lp_wasm, b), bs(r.ort_web, b))).join(' | ')} | ` +
-      `${ratio(bs(r.lp_wasm, 4096), bs(r.ort_node, 4096))} | ${ratio(bs(r.lp_wasm, 4096), bs(r.xgboost, 4096))} | ` +
-      `${ratio(bs(r.lp_wasm, 4096), bs(r.lp_native, 4096))} | ` +
+    L.push(`| ${id} | ${[1, 64, 4096, 100000].map((b) => ratioCell(r, 'ort_web', b)).join(' | ')} | ` +
+      `${ratioCell(r, 'ort_node', 4096)} | ${r.xgboost ? ratioCell(r, 'xgboost', 4096) : 'n/a'} | ` +
+      `${ratioCell(r, 'lp_native', 4096)} | ` +
       `${r.lp_wasm.load_ms_cold.toFixed(0)} vs ${r.ort_web.load_ms_cold.toFixed(0)} ms |`);
   }
   const h = res.workloads.W1?.lp_wasm?.handoff;

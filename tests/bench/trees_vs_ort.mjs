@@ -1,109 +1,96 @@
 #!/usr/bin/env node
-// The tree kernels side by side with onnxruntime-web, interleaved in one
-// process: per round, per workload (W1, W2) and batch size, each localpredict
-// engine variant then onnxruntime-web (single thread) runs calls until
-// --min-time has passed; rows/s per round, the median over --rounds is
-// reported with the ratio to onnxruntime-web.  With --native, our native
-// build (bench_native) runs once per round too, in a child process (its own
-// warm-up), so its numbers interleave with the others' at round granularity.
-// For tuning the tree kernel on a shared machine; `make bench` is the
-// reference benchmark.  Prints one JSON object (and a summary on stderr).
+// The tree kernels side by side with onnxruntime-web and the other engines,
+// interleaved (interleave.mjs): per round, per workload (W1, W2) and batch
+// size, each localpredict engine variant, onnxruntime-web (one thread) and
+// the engines asked for run calls back to back until --min-time has passed
+// (--min-time-1 at batch 1, where a call is short and its rate the noisiest);
+// the order is reversed every other round.  Reported per batch size: each
+// engine's median rows/s over --rounds (wall clock, and per second of CPU
+// time, the steadier when a process waits for a core), and each variant's
+// ratio to every other engine taken per round, as the median with its min
+// and max.  `make bench` (run.mjs) takes its W1 and W2 rows and ratios from
+// here.  Prints one JSON object (and a summary on stderr).
 //
 //   node tests/bench/trees_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm] [--workloads w1,w2]
-//        [--batches 64,4096,100000] [--rounds 5] [--min-time 0.3]
-//        [--native build/bench/native/bench_native] [--no-ort]
+//        [--batches 64,4096,100000] [--rounds 5] [--min-time 0.3] [--min-time-1 0.3] [--slices 4]
+//        [--native build/bench/native/bench_native] [--ort-node] [--xgboost] [--no-ort]
+//        [--steady [--steady-window 0.3] [--steady-tol 0.05] [--steady-max 15]]
 //
-// onnxruntime-web comes from build/bench/anchors (make bench sets it up).
-// At batch 100000 it takes seconds per call, so it runs one call per round there.
+// --steady: before the rounds, each engine at each batch size below 100000
+// runs windows until its rate stops moving (interleave.mjs's
+// warmUntilSteady: V8's tier-up to TurboFan takes onnxruntime-web seconds),
+// instead of a 0.2 s warm-up; "warmup" in the JSON says how long it took.
+//
+// onnxruntime-web and -node come from build/bench/anchors (make bench sets it
+// up; --anchors to use another copy).  --native: our native build in a child
+// process (bench_native's serve mode), timed in the same window as the
+// others; --xgboost: xgboost's inplace_predict the same way (xgb_serve.py,
+// Debian's python3-xgboost).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { rate } from './rate.mjs';
+import { childEngine, inProcessEngine, interleave, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const a = {
-  work: path.join(root, 'build/bench/anchors/work'), wasm: path.join(root, 'wasm/build/localpredict.wasm'),
-  workloads: 'w1,w2', batches: '64,4096,100000', rounds: '5', 'min-time': '0.3', native: '', ort: true,
+  work: path.join(root, 'build/bench/anchors/work'), anchors: path.join(root, 'build/bench/anchors'),
+  wasm: path.join(root, 'wasm/build/localpredict.wasm'), workloads: 'w1,w2', batches: '64,4096,100000',
+  rounds: '5', 'min-time': '0.3', 'min-time-1': '', slices: '4', native: '', ort: true, 'ort-node': false, xgboost: false,
+  steady: false, 'steady-window': '0.3', 'steady-tol': '0.05', 'steady-max': '15',
 };
 for (let i = 2; i < process.argv.length; i++) {
   const k = process.argv[i].replace(/^--/, '');
   if (k === 'no-ort') a.ort = false;
+  else if (k === 'ort-node' || k === 'xgboost' || k === 'steady') a[k] = true;
   else a[k] = process.argv[++i];
 }
 const MIN_T = +a['min-time'] * 1000;
+const MIN_T1 = a['min-time-1'] ? +a['min-time-1'] * 1000 : MIN_T;
+// Below 100000 rows a call is short: a round's time per engine goes in --slices alternating slices.
+const SLICES = (bs) => (bs >= 100000 ? 1 : +a.slices);
 const F = 50;
 const WL = {
   w1: { model: 'w1_gbdt.json', onnx: 'w1_gbdt.onnx', x: 'w1_X.f32' },
   w2: { model: 'w2_binary_gbdt.json', onnx: 'w2_binary_gbdt.onnx', x: 'w2_X.f32' },
 };
-const median = (v) => { const s = [...v].sort((x, y) => x - y); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const f32 = (p) => { const b = fs.readFileSync(p); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
 
 // A loaded model keeps the engine it was loaded with, so each variant's
 // models are loaded right after setEngine() names its bytes.
 const lp = await import(pathToFileURL(path.join(root, 'wasm/node.mjs')).href);
 const variants = a.wasm.split(',').map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(path.resolve(file)) }));
-const ort = a.ort ? await import(pathToFileURL(path.join(root, 'build/bench/anchors/node_modules/onnxruntime-web/dist/ort.node.min.mjs')).href) : null;
-if (ort) { ort.env.wasm.numThreads = 1; ort.env.wasm.proxy = false; }
-
-const out = { machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) }, workloads: {} };
 const batches = a.batches.split(',').map(Number);
+
+const out = {
+  machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) },
+  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup_s: 0.2, batches, order: 'reversed every other round' },
+  workloads: {},
+};
 for (const id of a.workloads.split(',')) {
   const wl = WL[id];
   const X = f32(path.join(a.work, wl.x));
-  const rows = X.length / F;
   const engines = [];
   for (const v of variants) {
     lp.setEngine({ simd: true, wasm: { simd: v.bytes } });
     const model = await lp.loadModel(fs.readFileSync(path.join(a.work, wl.model)));
-    engines.push({ name: v.name, run: (off, bs) => model.predict({ data: X.subarray(off * F, (off + bs) * F), rows: bs, cols: F }, { returnPredProba: true }) });
+    engines.push(inProcessEngine(v.name, (off, bs) => model.predict({ data: X.subarray(off * F, (off + bs) * F), rows: bs, cols: F }, { returnPredProba: true }), X.length / F));
   }
-  if (ort) {
-    const sess = await ort.InferenceSession.create(fs.readFileSync(path.join(a.work, wl.onnx)), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const outName = sess.outputNames[sess.outputNames.length - 1];
-    engines.push({ name: 'ort-web', run: (off, bs) => sess.run({ [sess.inputNames[0]]: new ort.Tensor('float32', X.subarray(off * F, (off + bs) * F), [bs, F]) }, [outName]) });
-  }
-  const res = (out.workloads[id] = {});
-  const rates = {};
-  for (const bs of batches) for (const e of engines) (rates[bs] ||= {})[e.name] = [];
-  const nativeRates = {};
-  let off = 0;
-  const next = (bs) => { const o = off % (rows - bs + 1); off = o + bs; return o; };
-  for (const bs of batches) for (const e of engines) await rate(() => e.run(next(bs), bs), bs, 200);   // warm-up
-  for (let round = 0; round < +a.rounds; round++) {
-    for (const bs of batches)
-      for (const e of engines) {
-        const minT = e.name === 'ort-web' && bs >= 100000 ? 0 : MIN_T;
-        rates[bs][e.name].push(await rate(() => e.run(next(bs), bs), bs, minT));
-      }
-    if (a.native) {
-      const r = spawnSync(a.native, [path.join(a.work, wl.model), path.join(a.work, wl.x), String(F), a.batches, '1'], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`native: ${r.stderr}`);
-      const j = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
-      for (const bs of batches) (nativeRates[bs] ||= []).push(j.batches[bs].rows_per_s_median);
-    }
-  }
-  for (const bs of batches) {
-    const m = {}, c = {};
-    for (const e of engines) {
-      m[e.name] = Math.round(median(rates[bs][e.name].map((x) => x.wall)));
-      c[e.name] = Math.round(median(rates[bs][e.name].map((x) => x.cpu)));
-    }
-    if (a.native) m.native = Math.round(median(nativeRates[bs]));
-    const ratios = {};
-    for (const v of variants) {
-      if (ort) {
-        ratios[`${v.name}/ort-web`] = +(m[v.name] / m['ort-web']).toFixed(2);
-        ratios[`${v.name}/ort-web (cpu)`] = +(c[v.name] / c['ort-web']).toFixed(2);
-      }
-      if (a.native) ratios[`${v.name}/native`] = +(m[v.name] / m.native).toFixed(2);
-    }
-    res[bs] = { rows_per_s: m, rows_per_cpu_s: c, ratios };
-    console.error(id, bs, 'wall', JSON.stringify(m), 'cpu', JSON.stringify(c), JSON.stringify(ratios));
-  }
+  const kinds = [...(a.ort ? ['ort-web'] : []), ...(a['ort-node'] ? ['ort-node'] : [])];
+  engines.push(...await ortEngines(a.anchors, kinds, fs.readFileSync(path.join(a.work, wl.onnx)), X, F));
+  if (a.native) engines.push(await childEngine('native', a.native, [path.join(a.work, wl.model), path.join(a.work, wl.x), String(F), 'serve']));
+  if (a.xgboost) engines.push(await childEngine('xgboost', '/usr/bin/python3', [path.join(root, 'tests/bench/xgb_serve.py'), path.join(a.work, wl.model), path.join(a.work, wl.x), String(F)], { OMP_NUM_THREADS: '1' }));
+  const warmup = {};
+  if (a.steady)
+    for (const bs of batches.filter((b) => b < 100000))
+      for (const e of engines)
+        (warmup[bs] ||= {})[e.name] = await warmUntilSteady(e, bs, { windowMs: +a['steady-window'] * 1000, tol: +a['steady-tol'], maxMs: +a['steady-max'] * 1000 });
+  const rates = await interleave(engines, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { slices: SLICES });
+  for (const e of engines) e.close();
+  const res = (out.workloads[id] = summarize(rates, variants.map((v) => v.name)));
+  if (a.steady) out.warmup = { ...out.warmup, [id]: warmup };
+  for (const bs of batches) console.error(id, bs, 'wall', JSON.stringify(res[bs].rows_per_s), 'cpu', JSON.stringify(res[bs].rows_per_cpu_s), JSON.stringify(res[bs].ratios));
 }
 out.machine.loadavg_at_end = os.loadavg().map((v) => +v.toFixed(2));
 console.log(JSON.stringify(out, null, 1));
