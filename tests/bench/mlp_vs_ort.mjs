@@ -2,10 +2,14 @@
 // The dense-graph path (W3, the ONNX MLP 50-256-256-3) side by side with
 // onnxruntime-web, interleaved in one process, at the small batches where a
 // call's fixed costs count: per round, per batch size, each localpredict
-// engine variant then onnxruntime-web (single thread) runs calls until
-// --min-time has passed; rows/s per round (wall clock, and per second of
-// this process's CPU time, the steadier on a loaded machine), the median
-// over --rounds is reported with the ratio to onnxruntime-web.  Each
+// engine variant, onnxruntime-web (single thread) and the engines asked for
+// run calls for --min-time in all (--min-time-1 at batch 1), in --slices
+// slices that alternate between the engines (one at batch 100000), the order
+// reversed every other round (interleave.mjs); rows/s per round (wall clock,
+// and per second of CPU time, the steadier on a loaded machine): the median
+// over --rounds is reported with each variant's ratio to every other engine
+// taken per round (median, min, max).  `make bench` (run.mjs) takes its W3
+// rows and ratios from here.  Each
 // variant's probabilities are checked against torch's first (max |diff|).
 // Timed per call is what users call: model.predict({ data, rows, cols },
 // { returnPredProba: true }) (bench_lp.mjs's protocol), and for ORT-web
@@ -70,7 +74,7 @@ const engines = [];
 const batches = a.batches.split(',').map(Number);
 const out = {
   machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) },
-  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, batches, order: 'reversed every other round' },
+  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   check: {}, batches: {},
 };
 for (const file of a.wasm.split(',')) {

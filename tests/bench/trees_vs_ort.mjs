@@ -2,9 +2,10 @@
 // The tree kernels side by side with onnxruntime-web and the other engines,
 // interleaved (interleave.mjs): per round, per workload (W1, W2) and batch
 // size, each localpredict engine variant, onnxruntime-web (one thread) and
-// the engines asked for run calls back to back until --min-time has passed
-// (--min-time-1 at batch 1, where a call is short and its rate the noisiest);
-// the order is reversed every other round.  Reported per batch size: each
+// the engines asked for run calls for --min-time in all (--min-time-1 at
+// batch 1, where a call is short and its rate the noisiest), in --slices
+// slices that alternate between the engines (one slice at batch 100000,
+// whose calls take seconds); the order is reversed every other round.  Reported per batch size: each
 // engine's median rows/s over --rounds (wall clock, and per second of CPU
 // time, the steadier when a process waits for a core), and each variant's
 // ratio to every other engine taken per round, as the median with its min
@@ -65,7 +66,7 @@ const batches = a.batches.split(',').map(Number);
 
 const out = {
   machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) },
-  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup_s: 0.2, batches, order: 'reversed every other round' },
+  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   workloads: {},
 };
 for (const id of a.workloads.split(',')) {
