@@ -116,40 +116,57 @@ export async function warmUntilSteady(e, bs, { windowMs = 300, tol = 0.05, maxMs
  * batches, whose calls take seconds, want one slice).  Returns
  * rates[bs][engine] = [{ wall, cpu }, ...] in round order.
  */
-export async function interleave(engines, batches, rounds, minMs, { warmMs = 200, slices = () => 1 } = {}) {
+export async function interleave(engines, batches, rounds, minMs, opts) {
+  return (await interleaveGroups({ only: engines }, batches, rounds, minMs, opts)).only;
+}
+
+/**
+ * interleave() for several groups of engines that are compared within a
+ * group (a workload each: its model in every engine): each round goes
+ * through every group, so one group's rounds are spread over the whole run
+ * and sample more of the machine's moods (on this VM a neighbour's job can
+ * slow one engine more than another for half a minute).  groups: { id:
+ * engines }; returns { id: rates }.
+ */
+export async function interleaveGroups(groups, batches, rounds, minMs, { warmMs = 200, slices = () => 1 } = {}) {
   const rates = {};
-  for (const bs of batches) for (const e of engines) (rates[bs] ||= {})[e.name] = [];
-  for (const bs of batches) for (const e of engines) await e.measure(bs, warmMs);
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 ? [...engines].reverse() : engines;
-    for (const bs of batches) {
-      const n = slices(bs), sum = {};
-      for (const e of order) sum[e.name] = { rows: 0, ms: 0, cpuMs: 0 };
-      for (let i = 0; i < n; i++)
+  for (const [id, engines] of Object.entries(groups)) {
+    rates[id] = {};
+    for (const bs of batches) for (const e of engines) (rates[id][bs] ||= {})[e.name] = [];
+    for (const bs of batches) for (const e of engines) await e.measure(bs, warmMs);
+  }
+  for (let round = 0; round < rounds; round++)
+    for (const [id, engines] of Object.entries(groups)) {
+      const order = round % 2 ? [...engines].reverse() : engines;
+      for (const bs of batches) {
+        const n = slices(bs), sum = {};
+        for (const e of order) sum[e.name] = { rows: 0, ms: 0, cpuMs: 0 };
+        for (let i = 0; i < n; i++)
+          for (const e of order) {
+            const r = await e.measure(bs, minMs(bs) / n), t = sum[e.name];
+            t.rows += r.rows, t.ms += r.ms, t.cpuMs += r.cpuMs;
+          }
         for (const e of order) {
-          const r = await e.measure(bs, minMs(bs) / n), t = sum[e.name];
-          t.rows += r.rows, t.ms += r.ms, t.cpuMs += r.cpuMs;
+          const t = sum[e.name];
+          rates[id][bs][e.name].push({ wall: (t.rows / t.ms) * 1000, cpu: (t.rows / t.cpuMs) * 1000 });
         }
-      for (const e of order) {
-        const t = sum[e.name];
-        rates[bs][e.name].push({ wall: (t.rows / t.ms) * 1000, cpu: (t.rows / t.cpuMs) * 1000 });
       }
     }
-  }
   return rates;
 }
 
 /**
  * Per batch size: each engine's median rows/s (wall clock and per CPU
  * second), and for each of `ours` against each other engine the per-round
- * ratios (wall clock) with their median, min and max.  `ratios` holds the
- * medians (the CPU-time ones as "a/b (cpu)").
+ * ratios with their median, min and max (ratio_spread: wall clock;
+ * ratio_spread_cpu: rows per CPU second).  `ratios` holds the medians (the
+ * CPU-time ones as "a/b (cpu)").
  */
 export function summarize(rates, ours) {
   const out = {};
   for (const [bs, byEngine] of Object.entries(rates)) {
     const names = Object.keys(byEngine);
-    const m = {}, c = {}, ratios = {}, spread = {};
+    const m = {}, c = {}, ratios = {}, spread = {}, spreadCpu = {};
     for (const n of names) {
       m[n] = Math.round(median(byEngine[n].map((x) => x.wall)));
       c[n] = Math.round(median(byEngine[n].map((x) => x.cpu)));
@@ -160,11 +177,13 @@ export function summarize(rates, ours) {
         const per = byEngine[a].map((x, i) => x.wall / byEngine[b][i].wall);
         const perCpu = byEngine[a].map((x, i) => x.cpu / byEngine[b][i].cpu);
         const r2 = (v) => +v.toFixed(2);
+        const stats = (v) => ({ median: r2(median(v)), min: r2(Math.min(...v)), max: r2(Math.max(...v)), rounds: v.length, per_round: v.map(r2) });
         ratios[`${a}/${b}`] = r2(median(per));
         ratios[`${a}/${b} (cpu)`] = r2(median(perCpu));
-        spread[`${a}/${b}`] = { median: r2(median(per)), min: r2(Math.min(...per)), max: r2(Math.max(...per)), rounds: per.length, per_round: per.map(r2) };
+        spread[`${a}/${b}`] = stats(per);
+        spreadCpu[`${a}/${b}`] = stats(perCpu);
       }
-    out[bs] = { rows_per_s: m, rows_per_cpu_s: c, ratios, ratio_spread: spread };
+    out[bs] = { rows_per_s: m, rows_per_cpu_s: c, ratios, ratio_spread: spread, ratio_spread_cpu: spreadCpu };
   }
   return out;
 }

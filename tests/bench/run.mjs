@@ -122,22 +122,28 @@ for (const wl of workloads) {
       '--expected', w(wl.p), '--methods', 'inplace', '--batches', '1', '--reps', '1', '--min-time', '0', '--warmup', '0'], { cwd: anchors });
     r.xgboost = { ...xgb.methods.inplace, load_ms_cold: xgb.load_ms_cold, load_ms_warm_median: xgb.load_ms_warm_median };
   }
-  // Rows/s and ratios: every engine in the same time window, round after round.
-  const common = ['--batches', BATCHES, '--rounds', ROUNDS, '--min-time', MIN_T, '--min-time-1', MIN_T1,
-    '--work', work, '--anchors', anchors, '--ort-node', '--native', nativeBench,
-    // Before the rounds, each engine warms until its rate stops moving: V8's
-    // tier-up takes onnxruntime-web seconds (its batch-1 rate climbs ~9x).
-    '--steady', '--steady-tol', STEADY_TOL, '--steady-max', STEADY_MAX];
-  if (wl.id === 'W3') {
-    const j = runJson(node, [path.join(root, 'tests/bench/mlp_vs_ort.mjs'), ...common]);
-    r.interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup, batches: j.batches };
-  } else {
-    const j = runJson(node, [path.join(root, 'tests/bench/trees_vs_ort.mjs'), '--workloads', wl.id.toLowerCase(), ...common,
-      ...(r.xgboost ? ['--xgboost'] : [])]);
-    r.interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup?.[wl.id.toLowerCase()], batches: j.workloads[wl.id.toLowerCase()] };
-  }
   fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
 }
+
+// Rows/s and ratios: every engine in the same time window, round after round;
+// W1 and W2 in one process whose rounds alternate between them.
+const common = ['--batches', BATCHES, '--rounds', ROUNDS, '--min-time', MIN_T, '--min-time-1', MIN_T1,
+  '--work', work, '--anchors', anchors, '--ort-node', '--native', nativeBench,
+  // Before the rounds, each engine warms until its rate stops moving: V8's
+  // tier-up takes onnxruntime-web seconds (its batch-1 rate climbs ~9x).
+  '--steady', '--steady-tol', STEADY_TOL, '--steady-max', STEADY_MAX];
+const trees = workloads.filter((wl) => wl.id !== 'W3').map((wl) => wl.id.toLowerCase());
+if (trees.length) {
+  const j = runJson(node, [path.join(root, 'tests/bench/trees_vs_ort.mjs'), '--workloads', trees.join(','), ...common,
+    ...(hasXgboost ? ['--xgboost'] : [])]);
+  for (const id of trees)
+    results.workloads[id.toUpperCase()].interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup?.[id], batches: j.workloads[id] };
+}
+if (results.workloads.W3) {
+  const j = runJson(node, [path.join(root, 'tests/bench/mlp_vs_ort.mjs'), ...common]);
+  results.workloads.W3.interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup, batches: j.batches };
+}
+fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
 
 // ---- peak memory: W1 model load + one 100000-row batch, one process each ----
 if (!quick) {

@@ -5,12 +5,14 @@
 // the engines asked for run calls for --min-time in all (--min-time-1 at
 // batch 1, where a call is short and its rate the noisiest), in --slices
 // slices that alternate between the engines (one slice at batch 100000,
-// whose calls take seconds); the order is reversed every other round.  Reported per batch size: each
-// engine's median rows/s over --rounds (wall clock, and per second of CPU
-// time, the steadier when a process waits for a core), and each variant's
-// ratio to every other engine taken per round, as the median with its min
-// and max.  `make bench` (run.mjs) takes its W1 and W2 rows and ratios from
-// here.  Prints one JSON object (and a summary on stderr).
+// whose calls take seconds); the order is reversed every other round, and
+// each round goes through every workload in turn (their rounds span the
+// whole run).  Reported per batch size: each engine's median rows/s over
+// --rounds (wall clock, and per second of CPU time, the steadier when a
+// process waits for a core), and each variant's ratio to every other engine
+// taken per round, as the median with its min and max.  `make bench`
+// (run.mjs) takes its W1 and W2 rows and ratios from here.  Prints one JSON
+// object (and a summary on stderr).
 //
 //   node tests/bench/trees_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm] [--workloads w1,w2]
@@ -32,7 +34,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { childEngine, inProcessEngine, interleave, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
+import { childEngine, inProcessEngine, interleaveGroups, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const a = {
@@ -69,10 +71,13 @@ const out = {
   settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   workloads: {},
 };
+// Every workload's engines first; then the rounds go through the workloads in
+// turn (interleaveGroups), so each workload's rounds span the whole run.
+const groups = {}, warmup = {};
 for (const id of a.workloads.split(',')) {
   const wl = WL[id];
   const X = f32(path.join(a.work, wl.x));
-  const engines = [];
+  const engines = (groups[id] = []);
   for (const v of variants) {
     lp.setEngine({ simd: true, wasm: { simd: v.bytes } });
     const model = await lp.loadModel(fs.readFileSync(path.join(a.work, wl.model)));
@@ -82,15 +87,16 @@ for (const id of a.workloads.split(',')) {
   engines.push(...await ortEngines(a.anchors, kinds, fs.readFileSync(path.join(a.work, wl.onnx)), X, F));
   if (a.native) engines.push(await childEngine('native', a.native, [path.join(a.work, wl.model), path.join(a.work, wl.x), String(F), 'serve']));
   if (a.xgboost) engines.push(await childEngine('xgboost', '/usr/bin/python3', [path.join(root, 'tests/bench/xgb_serve.py'), path.join(a.work, wl.model), path.join(a.work, wl.x), String(F)], { OMP_NUM_THREADS: '1' }));
-  const warmup = {};
   if (a.steady)
     for (const bs of batches.filter((b) => b < 100000))
       for (const e of engines)
-        (warmup[bs] ||= {})[e.name] = await warmUntilSteady(e, bs, { windowMs: +a['steady-window'] * 1000, tol: +a['steady-tol'], maxMs: +a['steady-max'] * 1000 });
-  const rates = await interleave(engines, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { slices: SLICES });
+        ((warmup[id] ||= {})[bs] ||= {})[e.name] = await warmUntilSteady(e, bs, { windowMs: +a['steady-window'] * 1000, tol: +a['steady-tol'], maxMs: +a['steady-max'] * 1000 });
+}
+if (a.steady) out.warmup = warmup;
+const rates = await interleaveGroups(groups, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { slices: SLICES });
+for (const [id, engines] of Object.entries(groups)) {
   for (const e of engines) e.close();
-  const res = (out.workloads[id] = summarize(rates, variants.map((v) => v.name)));
-  if (a.steady) out.warmup = { ...out.warmup, [id]: warmup };
+  const res = (out.workloads[id] = summarize(rates[id], variants.map((v) => v.name)));
   for (const bs of batches) console.error(id, bs, 'wall', JSON.stringify(res[bs].rows_per_s), 'cpu', JSON.stringify(res[bs].rows_per_cpu_s), JSON.stringify(res[bs].ratios));
 }
 out.machine.loadavg_at_end = os.loadavg().map((v) => +v.toFixed(2));
