@@ -113,7 +113,8 @@ export async function warmUntilSteady(e, bs, { windowMs = 300, tol = 0.05, maxMs
  * The rounds: a warm-up of warmMs per engine and batch size, then per round,
  * per batch size, every engine for minMs(bs) in all, in slices(bs) slices
  * that alternate between the engines (each slice at least one call, so big
- * batches, whose calls take seconds, want one slice).  Returns
+ * batches, whose calls take seconds, want one slice; they may also get
+ * fewer rounds, roundsOf(bs), see interleaveGroups).  Returns
  * rates[bs][engine] = [{ wall, cpu }, ...] in round order.
  */
 export async function interleave(engines, batches, rounds, minMs, opts) {
@@ -128,7 +129,10 @@ export async function interleave(engines, batches, rounds, minMs, opts) {
  * slow one engine more than another for half a minute).  groups: { id:
  * engines }; returns { id: rates }.
  */
-export async function interleaveGroups(groups, batches, rounds, minMs, { warmMs = 200, slices = () => 1 } = {}) {
+export async function interleaveGroups(groups, batches, rounds, minMs, { warmMs = 200, slices = () => 1, roundsOf = () => rounds } = {}) {
+  // A batch size given fewer rounds (roundsOf: the big ones, whose calls take
+  // seconds) runs in rounds spread evenly over the run: 0, 3, 6 of 7 for 3.
+  const inRound = (bs, round) => round % Math.ceil(rounds / Math.min(rounds, roundsOf(bs))) === 0;
   const rates = {};
   for (const [id, engines] of Object.entries(groups)) {
     rates[id] = {};
@@ -138,7 +142,7 @@ export async function interleaveGroups(groups, batches, rounds, minMs, { warmMs 
   for (let round = 0; round < rounds; round++)
     for (const [id, engines] of Object.entries(groups)) {
       const order = round % 2 ? [...engines].reverse() : engines;
-      for (const bs of batches) {
+      for (const bs of batches.filter((b) => inRound(b, round))) {
         const n = slices(bs), sum = {};
         for (const e of order) sum[e.name] = { rows: 0, ms: 0, cpuMs: 0 };
         for (let i = 0; i < n; i++)

@@ -20,7 +20,7 @@
 //
 //   node tests/bench/mlp_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm]
-//        [--batches 1,2,4,8,16,64,4096] [--rounds 5] [--min-time 0.2] [--min-time-1 0.2] [--slices 4]
+//        [--batches 1,2,4,8,16,64,4096] [--rounds 5] [--min-time 0.2] [--min-time-1 0.2] [--slices 4] [--rounds-100000 N]
 //        [--no-ort] [--ort-node] [--native build/bench/native/bench_native]
 //        [--steady [--steady-window 0.3] [--steady-tol 0.05] [--steady-max 15]]
 //
@@ -47,7 +47,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const a = {
   work: path.join(root, 'build/bench/anchors/work'), anchors: path.join(root, 'build/bench/anchors'),
   wasm: path.join(root, 'wasm/build/localpredict.wasm'),
-  batches: '1,2,4,8,16,64,4096', rounds: '5', 'min-time': '0.2', 'min-time-1': '', slices: '4', ort: true, 'ort-node': false, native: '',
+  batches: '1,2,4,8,16,64,4096', rounds: '5', 'min-time': '0.2', 'min-time-1': '', slices: '4', 'rounds-100000': '', ort: true, 'ort-node': false, native: '',
   steady: false, 'steady-window': '0.3', 'steady-tol': '0.05', 'steady-max': '15',
 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -60,6 +60,8 @@ const MIN_T = +a['min-time'] * 1000;
 const MIN_T1 = a['min-time-1'] ? +a['min-time-1'] * 1000 : MIN_T;
 // Below 100000 rows a call is short: a round's time per engine goes in --slices alternating slices.
 const SLICES = (bs) => (bs >= 100000 ? 1 : +a.slices);
+// Fewer rounds for those (each call takes seconds), spread over the run.
+const ROUNDS_OF = (bs) => (bs >= 100000 && a['rounds-100000'] ? +a['rounds-100000'] : +a.rounds);
 const F = 50, C = 3;
 const f32 = (p) => { const b = fs.readFileSync(p); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
 const X = f32(path.join(a.work, 'w1_X.f32'));
@@ -74,7 +76,7 @@ const engines = [];
 const batches = a.batches.split(',').map(Number);
 const out = {
   machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) },
-  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
+  settings: { rounds: +a.rounds, rounds_batch100000: ROUNDS_OF(100000), min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   check: {}, batches: {},
 };
 for (const file of a.wasm.split(',')) {
@@ -103,7 +105,7 @@ if (a.steady)
     for (const e of engines)
       (warmup[bs] ||= {})[e.name] = await warmUntilSteady(e, bs, { windowMs: +a['steady-window'] * 1000, tol: +a['steady-tol'], maxMs: +a['steady-max'] * 1000 });
 if (a.steady) out.warmup = warmup;
-const rates = await interleave(engines, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { warmMs: a.steady ? 0 : 200, slices: SLICES });
+const rates = await interleave(engines, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { warmMs: a.steady ? 0 : 200, slices: SLICES, roundsOf: ROUNDS_OF });
 for (const e of engines) e.close();
 const summary = summarize(rates, ours);
 for (const bs of batches) {

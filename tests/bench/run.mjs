@@ -88,6 +88,8 @@ const workloads = [
 // round and batch size every engine runs back to back, for MIN_T s (MIN_T1 at
 // batch 1, where calls are short and the rate the noisiest).
 const ROUNDS = process.env.LP_BENCH_ROUNDS || (quick ? '3' : '7');
+// At batch 100000 a call takes seconds (onnxruntime-web: 3-10 s on W1): 3 rounds, spread over the run.
+const ROUNDS_100000 = '3';
 const MIN_T = '0.3', MIN_T1 = '0.6', STEADY_TOL = '0.1', STEADY_MAX = '4';
 const hasXgboost = spawnSync(PY, ['-c', 'import xgboost'], { stdio: 'ignore' }).status === 0;
 
@@ -97,7 +99,7 @@ const results = {
     date: new Date().toISOString(), loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)),
   },
   settings: {
-    method: 'interleaved', rounds: +ROUNDS, min_time_s: +MIN_T, min_time_batch1_s: +MIN_T1, slices_below_100000: 4,
+    method: 'interleaved', rounds: +ROUNDS, rounds_batch100000: Math.min(+ROUNDS, +ROUNDS_100000), min_time_s: +MIN_T, min_time_batch1_s: +MIN_T1, slices_below_100000: 4,
     warmup: `until steady: 3 windows of 0.3 s within ${+STEADY_TOL * 100} % (at most ${STEADY_MAX} s), b < 100000`,
     batches: BATCHES.split(',').map(Number),
   },
@@ -127,7 +129,7 @@ for (const wl of workloads) {
 
 // Rows/s and ratios: every engine in the same time window, round after round;
 // W1 and W2 in one process whose rounds alternate between them.
-const common = ['--batches', BATCHES, '--rounds', ROUNDS, '--min-time', MIN_T, '--min-time-1', MIN_T1,
+const common = ['--batches', BATCHES, '--rounds', ROUNDS, '--rounds-100000', ROUNDS_100000, '--min-time', MIN_T, '--min-time-1', MIN_T1,
   '--work', work, '--anchors', anchors, '--ort-node', '--native', nativeBench,
   // Before the rounds, each engine warms until its rate stops moving: V8's
   // tier-up takes onnxruntime-web seconds (its batch-1 rate climbs ~9x).
@@ -277,7 +279,7 @@ function makeTable(res) {
       ? `Rows/s, single thread unless said: interleaved rounds (tests/bench/trees_vs_ort.mjs, mlp_vs_ort.mjs): per round and batch size every engine ` +
         `runs calls for >= ${s.min_time_s} s (${s.min_time_batch1_s} s at b=1) in ${s.slices_below_100000 ?? 1} slices alternating between the engines ` +
         `(one slice at b=100000), the order reversed every other round, after a warm-up ${s.warmup ?? 'of 0.2 s'}; ` +
-        `each cell is the median of ${s.rounds} rounds. `
+        `each cell is the median of ${s.rounds} rounds${s.rounds_batch100000 && s.rounds_batch100000 < s.rounds ? ` (${s.rounds_batch100000} at b=100000, spread over the run)` : ''}. `
       : `Rows/s, single thread unless said, median of ${s.reps} reps of >= 0.3 s, each engine in its own process one after another. `) +
     'cpu/wall below 1 means the process waited for a core (other jobs on the machine): that cell is pessimistic.');
   L.push('');
@@ -310,8 +312,9 @@ function makeTable(res) {
     return x ? `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : 'n/a';
   };
   L.push(interleaved
-    ? `Ratios (localpredict WASM SIMD, 1 thread, over each other engine): the median of the ${s.rounds} per-round ratios, ` +
-      '(min–max over the rounds); each round times both engines in the same window, seconds apart.'
+    ? `Ratios (localpredict WASM SIMD, 1 thread, over each other engine): the median of the ${s.rounds} per-round ratios` +
+      `${s.rounds_batch100000 && s.rounds_batch100000 < s.rounds ? ` (${s.rounds_batch100000} at b=100000)` : ''} (min–max over the rounds); ` +
+      'each round times both engines in the same window (alternating slices), so a load change hits both sides.'
     : 'Ratios (localpredict WASM SIMD, 1 thread), of medians taken in separate processes one after another:');
   L.push('');
   L.push('| workload | vs ORT-web b=1 | b=64 | b=4096 | b=100000 | vs ORT-node b=4096 | vs xgboost b=4096 | vs our native b=4096 | load cold vs ORT-web cold |');

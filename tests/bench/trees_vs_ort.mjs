@@ -16,7 +16,7 @@
 //
 //   node tests/bench/trees_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm] [--workloads w1,w2]
-//        [--batches 64,4096,100000] [--rounds 5] [--min-time 0.3] [--min-time-1 0.3] [--slices 4]
+//        [--batches 64,4096,100000] [--rounds 5] [--min-time 0.3] [--min-time-1 0.3] [--slices 4] [--rounds-100000 N]
 //        [--native build/bench/native/bench_native] [--ort-node] [--xgboost] [--no-ort]
 //        [--steady [--steady-window 0.3] [--steady-tol 0.05] [--steady-max 15]]
 //
@@ -40,7 +40,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const a = {
   work: path.join(root, 'build/bench/anchors/work'), anchors: path.join(root, 'build/bench/anchors'),
   wasm: path.join(root, 'wasm/build/localpredict.wasm'), workloads: 'w1,w2', batches: '64,4096,100000',
-  rounds: '5', 'min-time': '0.3', 'min-time-1': '', slices: '4', native: '', ort: true, 'ort-node': false, xgboost: false,
+  rounds: '5', 'min-time': '0.3', 'min-time-1': '', slices: '4', 'rounds-100000': '', native: '', ort: true, 'ort-node': false, xgboost: false,
   steady: false, 'steady-window': '0.3', 'steady-tol': '0.05', 'steady-max': '15',
 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -53,6 +53,8 @@ const MIN_T = +a['min-time'] * 1000;
 const MIN_T1 = a['min-time-1'] ? +a['min-time-1'] * 1000 : MIN_T;
 // Below 100000 rows a call is short: a round's time per engine goes in --slices alternating slices.
 const SLICES = (bs) => (bs >= 100000 ? 1 : +a.slices);
+// Fewer rounds for those (each call takes seconds), spread over the run.
+const ROUNDS_OF = (bs) => (bs >= 100000 && a['rounds-100000'] ? +a['rounds-100000'] : +a.rounds);
 const F = 50;
 const WL = {
   w1: { model: 'w1_gbdt.json', onnx: 'w1_gbdt.onnx', x: 'w1_X.f32' },
@@ -68,7 +70,7 @@ const batches = a.batches.split(',').map(Number);
 
 const out = {
   machine: { cpu: os.cpus()[0]?.model, loadavg_at_start: os.loadavg().map((v) => +v.toFixed(2)) },
-  settings: { rounds: +a.rounds, min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
+  settings: { rounds: +a.rounds, rounds_batch100000: ROUNDS_OF(100000), min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   workloads: {},
 };
 // Every workload's engines first; then the rounds go through the workloads in
@@ -93,7 +95,7 @@ for (const id of a.workloads.split(',')) {
         ((warmup[id] ||= {})[bs] ||= {})[e.name] = await warmUntilSteady(e, bs, { windowMs: +a['steady-window'] * 1000, tol: +a['steady-tol'], maxMs: +a['steady-max'] * 1000 });
 }
 if (a.steady) out.warmup = warmup;
-const rates = await interleaveGroups(groups, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { slices: SLICES });
+const rates = await interleaveGroups(groups, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { slices: SLICES, roundsOf: ROUNDS_OF });
 for (const [id, engines] of Object.entries(groups)) {
   for (const e of engines) e.close();
   const res = (out.workloads[id] = summarize(rates[id], variants.map((v) => v.name)));
