@@ -195,6 +195,8 @@ static const char *const ml_cases[] = {
     /* gen_onnx_int_trees.py: int64 and int32 inputs straight into a TreeEnsembleClassifier (compared as float,
      * as onnxruntime compares them, rows on and around the thresholds beyond 2^24); bool inputs Cast to float */
     "int64_trees_classifier", "int32_trees_classifier", "bool_cast_trees",
+    /* a StandardScaler's Scaler reading an int64 input straight (skl2onnx's form), then LogisticRegression */
+    "int64_scaler_logreg",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the

@@ -3,9 +3,10 @@
  * into the TreeEnsembleClassifier, which compares the integers as float, as onnxruntime
  * does), reads its cells by the graph's rules: any integer of the type (epoch seconds beyond
  * 2^24 included, rounded to float as onnxruntime rounds them), but a 1.5 or an empty cell in
- * the integer column is bad input naming the line and the column.  The fixtures
+ * the integer column is bad input naming the line and the column; so does a Scaler reading an
+ * int64 input (skl2onnx's StandardScaler on an Int64TensorType).  The fixtures
  * (tests/fixtures/onnx_ml/int64_beyond_2_24_cast_float, gen_onnx_mapcast.py;
- * int64_trees_classifier and int32_trees_classifier, gen_onnx_int_trees.py; expected.csv
+ * int64_trees_classifier, int32_trees_classifier and int64_scaler_logreg, gen_onnx_int_trees.py; expected.csv
  * recorded by onnxruntime-node) give the good rows' probabilities. */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ const CASES = [
   { name: 'int64_beyond_2_24_cast_float', input: 'seconds', dtype: 'int64' },
   { name: 'int64_trees_classifier', input: 'X', dtype: 'int64' },
   { name: 'int32_trees_classifier', input: 'X', dtype: 'int32' },
+  { name: 'int64_scaler_logreg', input: 'X', dtype: 'int64' },   // a Scaler reads the integers
 ].map((c) => {
   const dir = join(ONNX_ML_FIXTURES, c.name);
   const [header, ...rows] = readFileSync(join(dir, 'input.csv'), 'utf8').trim().split('\n');
@@ -34,7 +36,7 @@ function withBadCell(c, at, cell) {
 }
 
 for (const c of CASES)
-  describe(`ONNX trees on an ${c.dtype} input (${c.name}): cells must be integers`, () => {
+  describe(`ONNX ${c.dtype} input read as float (${c.name}): cells must be integers`, () => {
     let tmp;
     before(() => {
       tmp = tempDir();
