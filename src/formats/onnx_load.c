@@ -579,6 +579,17 @@ lp_status lp__onnx_feature_graph(lp__onnx_model *om, lp__graph **out, const lp__
     /* The graph takes the decoded model over; its arrays (and so `e` and
      * `target`) stay where they are, owned by the graph. */
     s = lp__graph_build_features(om, target, out, err);
+    /* onnxruntime's TreeEnsembleClassifier takes int64 and int32 rows (it
+     * compares them with its float thresholds), its TreeEnsembleRegressor
+     * float or double only: such a model does not load there either. */
+    int32_t dtype = s == LP_OK ? (*out)->values[(*out)->output].dtype : LP_ONNX_FLOAT;
+    if (s == LP_OK && dtype != LP_ONNX_FLOAT && strcmp(e->op_type, "TreeEnsembleRegressor") == 0) {
+        s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX node \"%s\" (TreeEnsembleRegressor) reads %s values (\"%s\"); "
+                     "it takes float or double, as onnxruntime's does (a Cast to float before it is supported)",
+                     e->name, lp__onnx_dtype_name(dtype), target);
+        lp__graph_free(*out);
+        *out = NULL;
+    }
     if (s == LP_OK) *ensemble = e;
     return s;
 }

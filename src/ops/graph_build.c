@@ -640,7 +640,7 @@ int lp__onnx_has_free_dims(const lp__onnx_model *om)
 static int read_only_as_float(const lp__onnx_model *om, const char *input)
 {
     static const char *const converting[] = {"TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble",
-                                             "LinearClassifier", "LinearRegressor"};
+                                             "LinearClassifier", "LinearRegressor", "Scaler"};
     int readers = 0;
     for (size_t k = 0; k < om->n_nodes; k++) {
         const lp__onnx_node *n = &om->nodes[k];
@@ -973,12 +973,17 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
     } else if (s == LP_OK) {
         g->output = map_get(&names, target);
         const lp__value *o = g->output == UINT32_MAX ? NULL : &g->values[g->output];
-        if (features && o && !o->is_const && o->dtype != LP_ONNX_FLOAT)
-            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX value \"%s\" feeds the tree ensemble with %s values (float "
-                         "features computed by the graph are supported)", target, lp__onnx_dtype_name(o->dtype));
-        else if (!o || o->is_const || (o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) || o->shape.rank < 1 ||
-            o->shape.rank > 2 ||
-            o->shape.dims[0] != LP__BATCH || (o->shape.rank == 2 && o->shape.dims[1] < 1))
+        /* Trees compare an int64 or int32 feature as float (onnxruntime's
+         * kernel compares the integer with its float threshold, which
+         * converts it): the run hands the features on converted to float. */
+        if (features && o && !o->is_const && o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_INT64 &&
+            o->dtype != LP_ONNX_INT32)
+            s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX value \"%s\" feeds the tree ensemble with %s values (float, "
+                         "int64 or int32 features computed by the graph are supported)", target,
+                         lp__onnx_dtype_name(o->dtype));
+        else if (!o || o->is_const || (!features && o->dtype != LP_ONNX_FLOAT && o->dtype != LP_ONNX_DOUBLE) ||
+                 o->shape.rank < 1 || o->shape.rank > 2 || o->shape.dims[0] != LP__BATCH ||
+                 (o->shape.rank == 2 && o->shape.dims[1] < 1))
             s = lp__fail(err, LP_ERR_UNSUPPORTED, "ONNX output \"%s\" is not a float or double tensor [N] or [N, K] "
                          "computed from the input rows", target);
         else
@@ -1071,20 +1076,36 @@ static int beyond_float_integers(float v)
 #define BEYOND_2_24 "the cell's magnitude is 2^24 (16777216) or more: cells travel as float32, which holds " \
                     "integers exactly only below that"
 
+/* Where the largest int32 and int64 land in float32: 2^31 and 2^63. */
+#define F32_2_31 2147483648.0f
+#define F32_2_63 9223372036854775808.0f
+
 /* Whether an integer or bool input holds a CSV number exactly (NaN, a
  * missing value, never).  An input only ever turned into float takes any
- * integer int64 holds: its readers round it to float as we did. */
+ * integer its type holds: its readers round it to float as we did (the
+ * largest, 2^31 - 1 or 2^63 - 1, arrives as 2^31 or 2^63: saturate_top). */
 static int holds_exactly(const lp__graph_input *in, float v)
 {
     switch (in->dtype) {
     case LP_ONNX_FLOAT: case LP_ONNX_DOUBLE: return 1;
     case LP_ONNX_BOOL: return v == 0 || v == 1;
     case LP_ONNX_INT32:
-        if (in->float_readers) return v >= -2147483648.0f && v < 2147483648.0f && v == truncf(v);
+        if (in->float_readers) return v >= -F32_2_31 && v <= F32_2_31 && v == truncf(v);
         return v == truncf(v) && !beyond_float_integers(v);
     default:
-        if (in->float_readers) return v >= -9.2e18f && v <= 9.2e18f && v == truncf(v);
+        if (in->float_readers) return v >= -F32_2_63 && v <= F32_2_63 && v == truncf(v);
         return v == truncf(v) && !beyond_float_integers(v);
+    }
+}
+
+/* A float reader's cell of 2^31 (2^63) goes in as the largest int32
+ * (int64), which its reader turns back into that float, as onnxruntime
+ * turns 2147483647 into 2^31; the plain conversion would wrap it. */
+static void saturate_top(const lp__graph_input *in, const float *row, void *dst, size_t n)
+{
+    for (size_t c = 0; in->float_readers && c < n; c++) {
+        if (in->dtype == LP_ONNX_INT32 && row[c] == F32_2_31) ((int32_t *)dst)[c] = INT32_MAX;
+        if (in->dtype == LP_ONNX_INT64 && row[c] == F32_2_63) ((int64_t *)dst)[c] = INT64_MAX;
     }
 }
 
@@ -1149,7 +1170,7 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
                 if (row[c] != row[c])
                     lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, and the cell is empty or "
                              "missing", in->name, lp__onnx_dtype_name(in->dtype));
-                else if (in->dtype != LP_ONNX_BOOL && beyond_float_integers(row[c]))
+                else if (in->dtype != LP_ONNX_BOOL && !in->float_readers && beyond_float_integers(row[c]))
                     lp__fail(err, LP_ERR_BAD_NUMBER, "ONNX input \"%s\" takes %s values, and %s", in->name,
                              lp__onnx_dtype_name(in->dtype), BEYOND_2_24);
                 else
@@ -1157,8 +1178,9 @@ static lp_status feed_columns(const lp__graph *g, const lp__graph_input *in, con
                              lp__onnx_dtype_name(in->dtype), (double)row[c]);
                 return bad_cell(err, i, first + c);
             }
-        lp__dtype_convert(in->dtype, (char *)dst + i * in->width * lp__dtype_elem_size(in->dtype), LP_ONNX_FLOAT, row,
-                          in->width);
+        char *out = (char *)dst + i * in->width * lp__dtype_elem_size(in->dtype);
+        lp__dtype_convert(in->dtype, out, LP_ONNX_FLOAT, row, in->width);
+        saturate_top(in, row, out, in->width);
     }
     return LP_OK;
 }

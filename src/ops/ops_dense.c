@@ -211,15 +211,17 @@ static void run_matmul_batched(const lp__run *r, const lp__op *op)
     }
 }
 
-/* ---- Gemm, general: A and B computed or transposed -------------------------------- */
+/* ---- Gemm, general: A and B computed or transposed, or double ---------------------- */
 
 static lp_status build_gemm_general(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
     const lp__value *a = lp__op_input(g, op, 0, err), *b = lp__op_input(g, op, 1, err);
     if (!a || !b) return err->code;
-    if (a->dtype != LP_ONNX_FLOAT || b->dtype != LP_ONNX_FLOAT || a->shape.rank != 2 || b->shape.rank != 2)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "A and B must be float matrices (%s of rank %d, %s of rank %d)",
-                           lp__onnx_dtype_name(a->dtype), a->shape.rank, lp__onnx_dtype_name(b->dtype), b->shape.rank);
+    if (a->dtype != b->dtype || (a->dtype != LP_ONNX_FLOAT && a->dtype != LP_ONNX_DOUBLE) || a->shape.rank != 2 ||
+        b->shape.rank != 2)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "A and B must be matrices of the same type, float or double "
+                           "(%s of rank %d, %s of rank %d)", lp__onnx_dtype_name(a->dtype), a->shape.rank,
+                           lp__onnx_dtype_name(b->dtype), b->shape.rank);
     int ta = int_attr(node, "transA", 0) != 0, tb = int_attr(node, "transB", 0) != 0;
     int64_t m = a->shape.dims[ta], k = a->shape.dims[!ta], kb = b->shape.dims[tb], n = b->shape.dims[!tb];
     if (k == LP__BATCH || kb == LP__BATCH || n == LP__BATCH)
@@ -232,17 +234,36 @@ static lp_status build_gemm_general(lp__graph *g, lp__op *op, const lp__onnx_nod
         const lp__shape *cs = &g->values[op->in[2]].shape;
         for (int j = 0; j < cs->rank; j++) {
             int64_t d = cs->dims[j], o = out.dims[j + 2 - cs->rank];
-            if (cs->rank > 2 || (d != 1 && d != o) || g->values[op->in[2]].dtype != LP_ONNX_FLOAT)
+            if (cs->rank > 2 || (d != 1 && d != o))
                 return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "C does not broadcast to [%lld, %lld]", (long long)m,
                                    (long long)n);
         }
+        if (g->values[op->in[2]].dtype != a->dtype)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "C holds %s values and A %s",
+                               lp__onnx_dtype_name(g->values[op->in[2]].dtype), lp__onnx_dtype_name(a->dtype));
     }
     op->iattr[0] = ta;
     op->iattr[1] = tb;
     op->dattr[0] = float_attr(node, "alpha", 1.0f);
     op->dattr[1] = float_attr(node, "beta", 1.0f);
     lp__shape shape = {2, {m, n}};
-    return lp__op_output(g, op, node, 0, LP_ONNX_FLOAT, &shape, err);
+    return lp__op_output(g, op, node, 0, a->dtype, &shape, err);
+}
+
+/* The double Gemm (skl2onnx's and torch's double models): as the float
+ * loop below, every sum in k order; alpha and beta are float attributes,
+ * widened as onnxruntime's Gemm<double> widens them. */
+static void gemm_general_f64(const double *a, const double *b, const double *c, const size_t *cd, double *y,
+                             size_t m, size_t k, size_t n, int ta, int tb, double alpha, double beta)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (size_t q = 0; q < k; q++) acc = acc + a[ta ? q * m + i : i * k + q] * b[tb ? j * k + q : q * n + j];
+            double v = alpha * acc;
+            if (c && beta != 0) v += beta * c[(cd[0] == 1 ? 0 : i) * cd[1] + (cd[1] == 1 ? 0 : j)];
+            y[i * n + j] = v;
+        }
 }
 
 static void run_gemm_general(const lp__run *r, const lp__op *op)
@@ -252,23 +273,28 @@ static void run_gemm_general(const lp__run *r, const lp__op *op)
     lp__run_dims(r, op->in[1], bd);
     int ta = op->iattr[0], tb = op->iattr[1];
     size_t m = ad[ta], k = ad[!ta], n = bd[!tb];
-    const float *a = lp__run_data(r, op->in[0]), *b = lp__run_data(r, op->in[1]), *c = NULL;
-    float alpha = (float)op->dattr[0], beta = (float)op->dattr[1];
-    int c_rank = 0;
+    const void *c_data = NULL;
     if (op->n_in > 2 && op->in[2] != UINT32_MAX) {
-        c = lp__run_data(r, op->in[2]);
-        c_rank = r->g->values[op->in[2]].shape.rank;
+        c_data = lp__run_data(r, op->in[2]);
+        int c_rank = r->g->values[op->in[2]].shape.rank;
         size_t d[LP__MAX_RANK];
         lp__run_dims(r, op->in[2], d);
         for (int j = 0; j < c_rank; j++) cd[j + 2 - c_rank] = d[j];
     }
+    if (r->g->values[op->out[0]].dtype == LP_ONNX_DOUBLE) {
+        gemm_general_f64(lp__run_data(r, op->in[0]), lp__run_data(r, op->in[1]), c_data, cd,
+                         lp__run_data(r, op->out[0]), m, k, n, ta, tb, op->dattr[0], op->dattr[1]);
+        return;
+    }
+    const float *a = lp__run_data(r, op->in[0]), *b = lp__run_data(r, op->in[1]), *c = c_data;
+    float alpha = (float)op->dattr[0], beta = (float)op->dattr[1];
     float *y = lp__run_data(r, op->out[0]);
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             float acc = 0.0f;
             for (size_t q = 0; q < k; q++) acc = acc + a[ta ? q * m + i : i * k + q] * b[tb ? j * k + q : q * n + j];
             float v = alpha * acc;
-            if (c) v += beta * c[(cd[0] == 1 ? 0 : i) * cd[1] + (cd[1] == 1 ? 0 : j)];
+            if (c && beta != 0) v += beta * c[(cd[0] == 1 ? 0 : i) * cd[1] + (cd[1] == 1 ? 0 : j)];
             y[i * n + j] = v;
         }
 }

@@ -3,7 +3,8 @@
  * Normalizer (MAX, L1, L2; a zero norm leaves the row as is),
  * LinearClassifier (scores = x·Wᵀ + b, then post_transform) and
  * LinearRegressor (on float rows, or double, int64 or int32 ones converted to
- * float first, as onnxruntime's kernels convert them), Imputer, Binarizer, ArrayFeatureExtractor and
+ * float first, as onnxruntime's kernels convert them; Scaler on int64 or
+ * int32 ones too), Imputer, Binarizer, ArrayFeatureExtractor and
  * FeatureVectorizer on float rows; OneHotEncoder and LabelEncoder on
  * strings (elements lp__onnx_bytes) and integers.  Only the scores are computed: a classifier's label
  * output is the engine's Suggested Label instead. */
@@ -50,6 +51,36 @@ static const lp__value *linear_rows_input(const lp__graph *g, const lp__op *op, 
     return rows_input(g, op, err);
 }
 
+/* The rows of a Scaler: float, or int64 / int32 (skl2onnx hands a
+ * StandardScaler's integer input tensor straight to the Scaler), which
+ * onnxruntime's kernel subtracts the float offset from in float, as if
+ * converted first.  (Its double rows it computes in double: refused.) */
+static const lp__value *scaler_rows_input(const lp__graph *g, const lp__op *op, lp_error *err)
+{
+    const lp__value *x = op->n_in > 0 && op->in[0] != UINT32_MAX ? &g->values[op->in[0]] : NULL;
+    if (x && (x->dtype == LP_ONNX_INT64 || x->dtype == LP_ONNX_INT32) && !x->is_const && x->shape.rank == 2 &&
+        x->shape.dims[0] == LP__BATCH)
+        return x;
+    return rows_input(g, op, err);
+}
+
+/* Input 0's rows as float: the data itself, or (double, int64, int32 rows)
+ * converted in the run's scratch as onnxruntime's kernels convert them;
+ * NULL when out of memory (the run failed). */
+static const float *float_rows(const lp__run *r, const lp__op *op, size_t width)
+{
+    const lp__value *xv = &r->g->values[op->in[0]];
+    const void *x = lp__run_data(r, op->in[0]);
+    if (xv->dtype == LP_ONNX_FLOAT) return x;
+    float *converted = lp__arena_array(r->scratch->arena, r->n_rows * width, sizeof *converted);
+    if (!converted) {
+        lp__run_fail(r, op, SIZE_MAX, LP_ERR_NOMEM, "out of memory converting %zu rows to float", r->n_rows);
+        return NULL;
+    }
+    lp__dtype_convert(LP_ONNX_FLOAT, converted, xv->dtype, x, r->n_rows * width);
+    return converted;
+}
+
 static lp_status add_output(lp__graph *g, lp__op *op, const char *name, int64_t width, lp_error *err)
 {
     lp__shape shape = {2, {LP__BATCH, width}};
@@ -65,7 +96,7 @@ typedef struct scaler_params { const float *offset, *scale; size_t n_offset, n_s
 
 static lp_status build_scaler(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *x = rows_input(g, op, err);
+    const lp__value *x = scaler_rows_input(g, op, err);
     if (!x) return err->code;
     const lp__onnx_attr *off = floats_attr(node, "offset"), *sc = floats_attr(node, "scale");
     size_t f = (size_t)x->shape.dims[1];
@@ -81,9 +112,10 @@ static lp_status build_scaler(lp__graph *g, lp__op *op, const lp__onnx_node *nod
 static void run_scaler(const lp__run *r, const lp__op *op)
 {
     const scaler_params *p = op->params;
-    const float *x = lp__run_data(r, op->in[0]);
-    float *y = lp__run_data(r, op->out[0]);
     size_t f = (size_t)r->g->values[op->out[0]].shape.dims[1];
+    const float *x = float_rows(r, op, f);
+    float *y = lp__run_data(r, op->out[0]);
+    if (!x) return;
     for (size_t i = 0; i < r->n_rows; i++)
         for (size_t j = 0; j < f; j++)
             y[i * f + j] = (x[i * f + j] - p->offset[p->n_offset == 1 ? 0 : j]) * p->scale[p->n_scale == 1 ? 0 : j];
@@ -190,17 +222,8 @@ static void run_linear(const lp__run *r, const lp__op *op)
 {
     const linear_params *p = op->params;
     float *y = lp__run_data(r, op->out[0]);
-    const lp__value *xv = &r->g->values[op->in[0]];
-    const float *x = lp__run_data(r, op->in[0]);
-    if (xv->dtype != LP_ONNX_FLOAT) {   /* double, int64, int32 rows: to float, as onnxruntime does */
-        float *converted = lp__arena_array(r->scratch->arena, r->n_rows * p->f, sizeof *converted);
-        if (!converted) {
-            lp__run_fail(r, op, SIZE_MAX, LP_ERR_NOMEM, "out of memory converting %zu rows to float", r->n_rows);
-            return;
-        }
-        lp__dtype_convert(LP_ONNX_FLOAT, converted, xv->dtype, x, r->n_rows * p->f);
-        x = converted;
-    }
+    const float *x = float_rows(r, op, p->f);   /* double, int64, int32 rows: to float, as onnxruntime does */
+    if (!x) return;
     lp_kern_gemm(x, p->w, p->bias, y, r->n_rows, p->f, p->m, 0);
     for (size_t i = 0; i < r->n_rows; i++) {
         float *s = y + i * p->m;

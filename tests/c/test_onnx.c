@@ -192,6 +192,11 @@ static const char *const ml_cases[] = {
     /* gen_onnx_double.py: LogisticRegression with a double input (MatMul, Add, Sigmoid + L1 norm or Softmax in
      * double), its probabilities a double output; class names from ArgMax's ArrayFeatureExtractor */
     "skl_logreg_double_binary", "skl_logreg_double_multiclass",
+    /* gen_onnx_int_trees.py: int64 and int32 inputs straight into a TreeEnsembleClassifier (compared as float,
+     * as onnxruntime compares them, rows on and around the thresholds beyond 2^24); bool inputs Cast to float */
+    "int64_trees_classifier", "int32_trees_classifier", "bool_cast_trees",
+    /* a StandardScaler's Scaler reading an int64 input straight (skl2onnx's form), then LogisticRegression */
+    "int64_scaler_logreg",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -401,6 +406,49 @@ LP_TEST(int64_input_into_trees_takes_integers_only)
     LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "not 2.5"), "matrix: %s: %s", lp_status_code(s),
              err.message);
     lp_model_destroy(m);
+}
+
+/* An int64 or int32 input straight into a TreeEnsembleClassifier (no
+ * Cast; gen_onnx_int_trees.py): the same cell rules as through a Cast.
+ * Integers up to the type's extremes are taken (2^31 - 1 arrives as 2^31
+ * in float32, as onnxruntime turns it into float), a 1.5, an empty cell, NA
+ * or a number beyond the type is refused naming the row and the column. */
+LP_TEST(int_inputs_straight_into_trees_take_integers_only)
+{
+    static const struct {
+        const char *model, *good, *bad_row, *column, *dtype;
+    } cases[] = {
+        {"fixtures/onnx_ml/int64_trees_classifier/model.onnx",
+         "seconds,count,delta\n1700000001,3,-4\n9223372036854775807,1,2\n-9223372036854775808,0,0\n",
+         "seconds,count,delta\n1700000001,3,-4\n%s,1,2\n", "seconds", "int64"},
+        {"fixtures/onnx_ml/int32_trees_classifier/model.onnx", "size,items\n5,3\n2147483647,1\n-2147483648,0\n",
+         "size,items\n5,3\n%s,1\n", "size", "int32"},
+    };
+    static const char *const bad[][2] = {{"1.5", "values, not 1.5"},
+                                         {"", "values, and the cell is empty or missing"},
+                                         {"NA", "values, and the cell is empty or missing"}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        lp_error err;
+        lp_status s;
+        float proba[3 * 3];
+        lp_model *m = load_onnx(cases[k].model, &err, &s);
+        if (!LP_CHECK(s == LP_OK, "%s: load: %s", cases[k].model, err.message)) continue;
+        LP_CHECK_STATUS(predict_text(m, cases[k].good, proba, &err), LP_OK, &err);
+        for (size_t i = 0; i < sizeof bad / sizeof *bad + 1; i++) {
+            /* last: beyond the type (int32), or where no int64 reaches (float32 steps by 2^40 there) */
+            const char *cell = i < sizeof bad / sizeof *bad ? bad[i][0] : k ? "2147483904" : "9.3e18";
+            char csv[200], want[80];
+            snprintf(csv, sizeof csv, cases[k].bad_row, cell);
+            snprintf(want, sizeof want, "takes %s %s", cases[k].dtype,
+                     i < sizeof bad / sizeof *bad ? bad[i][1] : k ? "values, not 2.14748e+09" : "values, not 9.3e+18");
+            s = predict_text(m, csv, proba, &err);
+            LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "ONNX input \"X\"") &&
+                         strstr(err.message, want) && strcmp(err.column, cases[k].column) == 0,
+                     "%s \"%s\": %s: %s (column %s)", cases[k].dtype, cell, lp_status_code(s), err.message,
+                     err.column);
+        }
+        lp_model_destroy(m);
+    }
 }
 
 /* Equal takes strings from opset 19 on (onnxruntime refuses the model
@@ -691,5 +739,6 @@ void test_onnx(void)
     LP_RUN(string_equal_refusals);
     LP_RUN(int64_input_beyond_2_24_refused_only_where_exact);
     LP_RUN(int64_input_into_trees_takes_integers_only);
+    LP_RUN(int_inputs_straight_into_trees_take_integers_only);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
