@@ -21,7 +21,7 @@ import { LocalPredictError, usageError, abortedError } from './errors.mjs';
 import { getEngine, readResource } from './engine.mjs';
 import { CsvJob, disposedError } from './csv-job.mjs';
 import { parallelCsvStream } from './parallel-csv.mjs';
-import { defaultJobs, workersAvailable, PoolCache, prestartWorkers, dropSpares } from './pool.mjs';
+import { defaultJobs, workersAvailable, PoolCache, prestartWorkers, dropSpares, clock, trace } from './pool.mjs';
 import { resolveModelSource } from './model-source.mjs';
 
 /** Bytes handed to the engine per push (input) — bounds the engine's memory. */
@@ -771,6 +771,7 @@ export class Model {
   #blob() {
     if (!this.#blobBytes) {
       this.#live();
+      const t0 = clock();
       const engine = this.#engine;
       const slots = engine.alloc(8); // const uint8_t *out; size_t out_len
       try {
@@ -779,6 +780,7 @@ export class Model {
       } finally {
         engine.free(slots);
       }
+      trace('model blob serialize', t0);
     }
     return this.#blobBytes;
   }

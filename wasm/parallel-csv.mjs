@@ -24,6 +24,7 @@
 import { abortedError } from './errors.mjs';
 import { CsvSplitter, countLineEnds } from './csv-split.mjs';
 import { SlicePool } from './slice-pool.mjs';
+import { clock, trace } from './pool.mjs';
 
 /** Tuning (exported for tests, which use tiny slices to cut at every record). */
 export const poolTuning = {
@@ -217,7 +218,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   async function fill() {
     const window = tuning.slicesPerWorker * pool.size;
     while (!inputEnded && inFlight.length < window) {
+      const t0 = clock();
       const chunk = await nextChunk();
+      const t1 = clock();
+      trace('read', t0, t1);
       if (closed) return;
       if (chunk === null) {
         inputEnded = true;
@@ -225,6 +229,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         if (last) send(last);
       } else {
         for (const slice of splitter.push(chunk)) send(slice);
+        trace('split+send', t1);
       }
     }
   }
@@ -238,7 +243,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
       if (src.total === undefined && p.ended) return delegate(input);
       if (!o.encoding && startsWithUtf16Mark(p.first)) return delegate(input);
       try {
+        const t0 = clock();
         pool = await pools.acquire(jobs, engine, blob);
+        trace('acquire', t0);
       } catch (e) {
         if (closed) return undefined;
         // Workers refused (no worker support, a CSP without worker-src): one thread it is.
@@ -316,8 +323,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
           }
           const next = inFlight.shift();
           let done;
+          const t0 = clock();
           try {
             done = await next.result;
+            trace('wait', t0);
           } catch (err) {
             // The first failure in file order.  Slices are numbered from line 1; every
             // slice before this one succeeded and counted its lines, so now its first

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 import { loadModel, setEngine } from '../../wasm/node.mjs';
-import { poolStats } from '../../wasm/pool.mjs';
+import { poolStats, poolTrace } from '../../wasm/pool.mjs';
 import { ROOT, errorOf } from './helpers.mjs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -138,6 +138,40 @@ describe('the worker pool', () => {
     const alone = [];
     await models.binary.predictCsvText(bytes, { jobs: 1, onProgress: (p) => alone.push(p) });
     assert.ok(alone.length > 0 && alone.every((p) => p.workers === 1));
+  });
+
+  test('a Blob (read with stream()) is cut by its known size, as bytes are', async () => {
+    const c = cases.binary;
+    const bytes = enc.encode(c.inputText);
+    const one = await streamBytes(models.binary.predictCsv(bytes, { jobs: 1 }));
+    const seen = [];
+    // sliceBytes large and tailSliceBytes small: only the known size shrinks the last slices.
+    const many = await withTuning({ ...tiny, sliceBytes: 1 << 20, tailSliceBytes: 64 }, () =>
+      streamBytes(models.binary.predictCsv(new Blob([bytes]), { jobs: 2, onProgress: (p) => seen.push(p) })));
+    assert.ok(many.equals(one), 'a Blob on 2 workers differs from one job');
+    assert.ok(seen.length > 2, `${seen.length} slices: the size was not used to cut the last ones`);
+    assert.equal(seen.at(-1).bytesTotal, bytes.length);
+  });
+
+  test('poolTrace, when set, notes each worker\'s start and each slice', async () => {
+    const bytes = enc.encode(cases.binary.inputText);
+    const m = await loadModel(readFileSync(cases.binary.model));
+    try {
+      poolTrace.events = [];
+      const seen = [];
+      await withTuning({ ...tiny, sliceBytes: 500 }, () => m.predictCsvText(bytes, { jobs: 2, onProgress: (p) => seen.push(p) }));
+      const events = poolTrace.events;
+      poolTrace.events = null;
+      const named = (n) => events.filter((e) => e.name === n);
+      assert.equal(named('slice').length, seen.length);
+      assert.equal(new Set(named('slice').map((e) => e.worker)).size, 2);
+      for (const n of ['worker start', 'instantiate', 'model blob load']) assert.equal(named(n).length, 2, n);
+      for (const n of ['acquire', 'read', 'split+send', 'wait', 'model blob serialize']) assert.ok(named(n).length >= 1, n);
+      assert.ok(events.every((e) => e.end >= e.start && e.start > 1e12), 'times in ms since the epoch');
+    } finally {
+      poolTrace.events = null;
+      m.dispose();
+    }
   });
 
   test('abort mid-run rejects with ABORTED and stops the workers', async () => {
