@@ -86,6 +86,44 @@ describe('the worker pool', () => {
     }
   });
 
+  test('a stream is read ahead of the splitter while the workers predict, by readAheadBytes', async () => {
+    const c = cases.binary;
+    const body = enc.encode(c.inputText.slice(c.inputText.indexOf('\n') + 1));
+    const header = enc.encode(c.inputText.slice(0, c.inputText.indexOf('\n') + 1));
+    const chunk = 50;
+    /** Bytes an endless input was read when its run stood still, one output chunk taken. */
+    const readWhenIdle = async (readAheadBytes) => {
+      let pulled = 0;
+      const endless = new ReadableStream({
+        pull(controller) {
+          const off = Math.max(0, pulled - header.length) % body.length;
+          const piece = pulled < header.length ? header : body.subarray(off, off + chunk);
+          pulled += piece.length;
+          controller.enqueue(piece.slice());
+        },
+      }, { highWaterMark: 0 });
+      const reader = await withTuning({ ...tiny, sliceBytes: 400, readAheadBytes }, async () => {
+        const r = models.binary.predictCsv(endless, { jobs: 2 }).getReader();
+        await r.read();
+        return r;
+      });
+      try {
+        // Until nothing more is read for 200 ms (the window full, the read-ahead held).
+        for (let last = -1, i = 0; i < 100 && pulled !== last; i++) {
+          last = pulled;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return pulled;
+      } finally {
+        await reader.cancel();
+      }
+    };
+    const none = await readWhenIdle(0);
+    const ahead = await readWhenIdle(5000);
+    assert.ok(ahead - none >= 5000 - chunk && ahead - none <= 5000 + chunk + 500,
+      `read ${none} bytes without read-ahead, ${ahead} with 5000`);
+  });
+
   test('errors in later slices: the same code, line, column and message as one job', async () => {
     const base = trickyInput();
     const lines = base.split('\r\n');
