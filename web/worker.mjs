@@ -18,7 +18,7 @@
  *   { type: 'cancel' }  (no reply; the running prediction ends with ABORTED)
  * `error` is { code, message, where } of a LocalPredictError.
  *
- * The run reads the CSV File in 1 MiB slices (Model.predictCsv), so memory stays
+ * The run reads the CSV File as a stream (Model.predictCsv: File.stream()), so memory stays
  * bounded: each output chunk goes to the summary (app/output-summary.mjs) and into
  * a Blob, which the browser keeps outside the JS heap (on disk when large).
  *
