@@ -85,9 +85,9 @@ function toError(record) {
   return new LocalPredictError(record.code, record.message, record.where);
 }
 
-/** One worker: its port, the slices it was sent and not yet answered. */
 let workerNumber = 0;
 
+/** One worker: its port, the slices it was sent and not yet answered. */
 class PoolWorker {
   constructor(port) {
     this.port = port;
@@ -192,10 +192,12 @@ export class WorkerPool {
     else w.onHello = init;
     w.onReply = (msg) => {
       if (msg.type === 'ready') {
-        const { received, instantiated, loaded } = msg.times;
-        trace('init message', initSent, received, w.number);
-        trace('instantiate', received, instantiated, w.number);
-        trace('model blob load', instantiated, loaded, w.number);
+        if (poolTrace.events && msg.times) {
+          const { received, instantiated, loaded } = msg.times;
+          trace('init message', initSent, received, w.number);
+          trace('instantiate', received, instantiated, w.number);
+          trace('model blob load', instantiated, loaded, w.number);
+        }
         settle.resolve();
       } else if (msg.type === 'failed' && msg.id === -1) {
         settle.reject(toError(msg.error));
@@ -204,7 +206,7 @@ export class WorkerPool {
         if (!p) return;
         w.waiting.delete(msg.id);
         if (msg.type === 'done' && msg.fresh) poolStats.outputBuffers++;
-        if (msg.type === 'done') trace('slice', msg.times.start, msg.times.end, w.number);
+        if (msg.type === 'done' && poolTrace.events && msg.times) trace('slice', msg.times.start, msg.times.end, w.number);
         if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds, skipped: msg.skipped, input: msg.input });
         else p.reject(toError(msg.error));
       }
