@@ -24,6 +24,7 @@
 import { abortedError } from './errors.mjs';
 import { CsvSplitter, countLineEnds } from './csv-split.mjs';
 import { SlicePool } from './slice-pool.mjs';
+import { clock, trace } from './pool.mjs';
 
 /** Tuning (exported for tests, which use tiny slices to cut at every record). */
 export const poolTuning = {
@@ -38,6 +39,8 @@ export const poolTuning = {
   readBytes: 1 << 20,
   /** The least slice size near the end of an input of known size (see begin()). */
   tailSliceBytes: 64 << 10,
+  /** Bytes read ahead of the splitter (a source without readInto; see readAhead()). */
+  readAheadBytes: 4 << 20,
 };
 
 /** Per stream, the function that takes back a chunk its consumer is done with. */
@@ -79,6 +82,61 @@ async function peek(src, limit) {
     cancel: (reason) => src.cancel(reason),
   };
   return { ended, replay, first: chunks[0] };
+}
+
+/**
+ * `src` read ahead, one read at a time, until `limit` bytes are held: the input keeps
+ * coming while this thread waits for the workers.  Why: a browser's File.stream()
+ * fills a small pipe (64 KiB to 1 MiB pieces of a file on disk) and then waits for
+ * its reader, so reading only when a slice may be sent left the pool waiting for
+ * round trips to the browser's file thread, each late on busy cores (the page on 2
+ * workers was slower with stream() than with 1 MiB slice() reads until this).
+ */
+function readAhead(src, limit) {
+  const queue = [];
+  let held = 0;
+  let pending = null;
+  let ended = false;
+  let failure = null;
+  /** Starts the next read, if none is pending and the input goes on: a read asked for
+   * (`wanted`) always, else only while fewer than `limit` bytes are held. */
+  const pump = (wanted = false) => {
+    if (pending || ended || failure || (held >= limit && !wanted)) return;
+    pending = src.read().then((chunk) => {
+      pending = null;
+      if (chunk === null) ended = true;
+      else {
+        queue.push(chunk);
+        held += chunk.length;
+      }
+      pump();
+    }, (e) => {
+      pending = null;
+      failure = e;
+    });
+  };
+  return {
+    total: src.total,
+    async read() {
+      for (;;) {
+        if (queue.length) {
+          const chunk = queue.shift();
+          held -= chunk.length;
+          pump();
+          return chunk;
+        }
+        if (failure) throw failure;
+        if (ended) return null;
+        pump(true);
+        await pending;
+      }
+    },
+    cancel(reason) {
+      ended = true;
+      queue.length = 0;
+      src.cancel(reason);
+    },
+  };
 }
 
 /** Whether the input's first chunk starts with a UTF-16 byte-order mark (read on one job). */
@@ -217,7 +275,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   async function fill() {
     const window = tuning.slicesPerWorker * pool.size;
     while (!inputEnded && inFlight.length < window) {
+      const t0 = clock();
       const chunk = await nextChunk();
+      const t1 = clock();
+      trace('read', t0, t1);
       if (closed) return;
       if (chunk === null) {
         inputEnded = true;
@@ -225,6 +286,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         if (last) send(last);
       } else {
         for (const slice of splitter.push(chunk)) send(slice);
+        trace('split+send', t1);
       }
     }
   }
@@ -238,7 +300,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
       if (src.total === undefined && p.ended) return delegate(input);
       if (!o.encoding && startsWithUtf16Mark(p.first)) return delegate(input);
       try {
+        const t0 = clock();
         pool = await pools.acquire(jobs, engine, blob);
+        trace('acquire', t0);
       } catch (e) {
         if (closed) return undefined;
         // Workers refused (no worker support, a CSP without worker-src): one thread it is.
@@ -264,7 +328,8 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         splitter.sliceSize = (start) =>
           Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
       }
-      src = input;
+      // A source that reads into reused buffers (the CLI's file) is read on demand.
+      src = input.readInto ? input : readAhead(input, tuning.readAheadBytes);
       return undefined;
     }
     return delegate(input);
@@ -316,8 +381,10 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
           }
           const next = inFlight.shift();
           let done;
+          const t0 = clock();
           try {
             done = await next.result;
+            trace('wait', t0);
           } catch (err) {
             // The first failure in file order.  Slices are numbered from line 1; every
             // slice before this one succeeded and counted its lines, so now its first

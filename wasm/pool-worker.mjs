@@ -42,6 +42,9 @@ import { CsvJob } from './csv-job.mjs';
 /** Bytes handed to the engine per push, as on the page (model.mjs CHUNK). */
 const PUSH_BYTES = 1 << 20;
 
+/** Now, in ms since the epoch (as pool.mjs clock(), not imported: the worker's bundle stays small). */
+const clock = () => performance.timeOrigin + performance.now();
+
 let engine = null;
 let model = 0;
 const failed = new Map(); // id -> { bytes, options } of slices that failed
@@ -51,8 +54,10 @@ function errorRecord(e) {
   return { code: 'UNSUPPORTED', message: `a worker failed: ${e && e.message ? e.message : String(e)}`, where: {} };
 }
 
-async function init({ module, variant, blob }) {
+/** When init began, the engine was instantiated, the model loaded (poolTrace in pool.mjs). */
+async function init({ module, variant, blob }, times) {
   engine = await instantiateEngine(module, variant);
+  times.instantiated = clock();
   const x = engine.x;
   const ptrs = [];
   try {
@@ -66,6 +71,7 @@ async function init({ module, variant, blob }) {
     engine.call((e) => x.lp_wasm_model_load(bp, blob.length, 0, 0, 0, 0, 0, 4294967295, 2147483647, 255,
       4294967295, 4294967295, 4294967295, e, out));
     model = engine.readU32(out);
+    times.loaded = clock();
   } finally {
     for (const p of ptrs) engine.free(p);
   }
@@ -100,13 +106,15 @@ function predictSlice(bytes, options, reuse) {
 async function onMessage(msg, post) {
   if (msg.type === 'init') {
     try {
-      await init(msg);
-      post({ type: 'ready' });
+      const times = { received: clock() };
+      await init(msg, times);
+      post({ type: 'ready', times });
     } catch (e) {
       post({ type: 'failed', id: -1, error: errorRecord(e) });
     }
   } else if (msg.type === 'slice') {
     let result;
+    const start = clock();
     try {
       result = predictSlice(msg.bytes, msg.options, msg.reuse);
     } catch (e) {
@@ -118,7 +126,7 @@ async function onMessage(msg, post) {
     // next slice (no garbage per slice on either side: see SlicePool in parallel-csv.mjs).
     const input = msg.bytes;
     post({ type: 'done', id: msg.id, output: result.output, rows: result.rows, lineEnds: result.lineEnds,
-      skipped: result.skipped, input, fresh: result.fresh },
+      skipped: result.skipped, input, fresh: result.fresh, times: { start, end: clock() } },
       [result.output.buffer, input.buffer]);
   } else if (msg.type === 'rerun') {
     const slice = failed.get(msg.id);

@@ -65,14 +65,34 @@ export function workersAvailable() {
  * terminated (a pool's end, spares dropped). */
 export const poolStats = { workersStarted: 0, sliceBuffers: 0, outputBuffers: 0, workersStopped: 0 };
 
+/**
+ * Phase marks for benchmarks (tests/bench/browser_e2e.mjs --phases): when a caller sets
+ * `poolTrace.events` to an array, the pool and parallel-csv.mjs append
+ * { name, start, end, worker } to it, times in ms since the epoch (clock()), which a page
+ * and its workers share.  Off (null) by default: nothing is recorded.
+ */
+export const poolTrace = { events: null };
+
+/** Now, in ms since the epoch at sub-ms resolution, the same in every worker. */
+export const clock = () => performance.timeOrigin + performance.now();
+
+/** Notes one phase (see poolTrace). */
+export function trace(name, start, end = clock(), worker = -1) {
+  poolTrace.events?.push({ name, start, end, worker });
+}
+
 function toError(record) {
   return new LocalPredictError(record.code, record.message, record.where);
 }
+
+let workerNumber = 0;
 
 /** One worker: its port, the slices it was sent and not yet answered. */
 class PoolWorker {
   constructor(port) {
     this.port = port;
+    this.number = workerNumber++; // names it in poolTrace
+    this.spawned = clock();
     this.waiting = new Map(); // id -> { resolve, reject }
     this.ready = null;
     // Listened to from the start, so that a worker started ahead (prestartWorkers)
@@ -84,6 +104,7 @@ class PoolWorker {
     this.onFailure = null;
     port.onMessage((msg) => {
       if (msg.type === 'hello') {
+        trace('worker start', this.spawned, clock(), this.number);
         this.listening = true;
         this.onHello?.();
       } else {
@@ -162,11 +183,21 @@ export class WorkerPool {
     let settle;
     w.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     // Each worker gets its own copy of the blob (a Module is shared, not copied).
-    const init = () => w.port.post({ type: 'init', module: engine.module, variant: engine.variant, blob });
+    let initSent;
+    const init = () => {
+      initSent = clock();
+      w.port.post({ type: 'init', module: engine.module, variant: engine.variant, blob });
+    };
     if (w.listening) init();
     else w.onHello = init;
     w.onReply = (msg) => {
       if (msg.type === 'ready') {
+        if (poolTrace.events && msg.times) {
+          const { received, instantiated, loaded } = msg.times;
+          trace('init message', initSent, received, w.number);
+          trace('instantiate', received, instantiated, w.number);
+          trace('model blob load', instantiated, loaded, w.number);
+        }
         settle.resolve();
       } else if (msg.type === 'failed' && msg.id === -1) {
         settle.reject(toError(msg.error));
@@ -175,6 +206,7 @@ export class WorkerPool {
         if (!p) return;
         w.waiting.delete(msg.id);
         if (msg.type === 'done' && msg.fresh) poolStats.outputBuffers++;
+        if (msg.type === 'done' && poolTrace.events && msg.times) trace('slice', msg.times.start, msg.times.end, w.number);
         if (msg.type === 'done') p.resolve({ output: msg.output, rows: msg.rows, lineEnds: msg.lineEnds, skipped: msg.skipped, input: msg.input });
         else p.reject(toError(msg.error));
       }

@@ -18,7 +18,7 @@
  *   { type: 'cancel' }  (no reply; the running prediction ends with ABORTED)
  * `error` is { code, message, where } of a LocalPredictError.
  *
- * The run reads the CSV File in 1 MiB slices (Model.predictCsv), so memory stays
+ * The run reads the CSV File as a stream (Model.predictCsv: File.stream()), so memory stays
  * bounded: each output chunk goes to the summary (app/output-summary.mjs) and into
  * a Blob, which the browser keeps outside the JS heap (on disk when large).
  *
@@ -84,8 +84,10 @@ function startPool() {
 }
 
 /**
- * Runs `work`; if it stopped workers (a failed load drops the spares), starts as many
- * again as spares, so that the next load finds them running.
+ * Runs `work`; if it stopped workers (a failed load drops the spares; a cancelled or
+ * failed run terminates its pool, whose workers may have been mid-slice), starts as
+ * many again as spares, while the page shows the outcome, so that the next load or
+ * run finds them running.
  */
 async function keepingWorkers(work) {
   const stopped = poolStats.workersStopped;
@@ -142,53 +144,54 @@ async function runPrediction({ csv, includeInput, dialect = {} }, reply) {
   if (running) throw new LocalPredictError('USAGE', 'a prediction is already running');
   const controller = new AbortController();
   running = controller;
+  try {
+    return await keepingWorkers(() => predictToBlob(m, csv, includeInput, dialect, controller.signal, reply));
+  } finally {
+    running = null;
+  }
+}
+
+/** The run of runPrediction: the output collected into a Blob, and its summary. */
+async function predictToBlob(m, csv, includeInput, dialect, signal, reply) {
   const summary = new OutputSummary(m.info.outputs.length, m.info.task !== 'regression', dialect.onError === 'skip');
   let lastProgress = 0;
   let last = null;
-  const stopped = poolStats.workersStopped;
-  try {
-    const stream = m.predictCsv(csv, {
-      includeInput,
-      ...dialect,
-      jobs,
-      signal: controller.signal,
-      source: csv.name,
-      onProgress(p) {
-        last = p;
-        const now = Date.now();
-        if (now - lastProgress >= PROGRESS_EVERY_MS) {
-          lastProgress = now;
-          reply({ progress: p });
-        }
-      },
-    });
-    const blobs = [];
-    let parts = [];
-    let partBytes = 0;
-    let bytes = 0;
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      summary.push(value);
-      parts.push(value);
-      partBytes += value.length;
-      bytes += value.length;
-      if (partBytes >= BLOB_PART_BYTES) {
-        blobs.push(new Blob(parts));
-        parts = [];
-        partBytes = 0;
+  const stream = m.predictCsv(csv, {
+    includeInput,
+    ...dialect,
+    jobs,
+    signal,
+    source: csv.name,
+    onProgress(p) {
+      last = p;
+      const now = Date.now();
+      if (now - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = now;
+        reply({ progress: p });
       }
+    },
+  });
+  const blobs = [];
+  let parts = [];
+  let partBytes = 0;
+  let bytes = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    summary.push(value);
+    parts.push(value);
+    partBytes += value.length;
+    bytes += value.length;
+    if (partBytes >= BLOB_PART_BYTES) {
+      blobs.push(new Blob(parts));
+      parts = [];
+      partBytes = 0;
     }
-    blobs.push(new Blob(parts));
-    if (last) reply({ progress: last });
-    return { blob: new Blob(blobs, { type: 'text/csv' }), summary: summary.finish(), bytes, workers: last ? last.workers : 1 };
-  } finally {
-    running = null;
-    // A cancelled or failed run terminated its workers (they may have been mid-slice):
-    // new ones start now, while the page shows the outcome.
-    if (jobs > 1 && poolStats.workersStopped > stopped) prestartWorkers(jobs);
   }
+  blobs.push(new Blob(parts));
+  if (last) reply({ progress: last });
+  return { blob: new Blob(blobs, { type: 'text/csv' }), summary: summary.finish(), bytes, workers: last ? last.workers : 1 };
 }
 
 const handlers = { hello: () => ready, load, check, predict: runPrediction };

@@ -7,7 +7,7 @@
 // dynamicTyping + onnxruntime-web, in Node) on the same file.  Prints one JSON
 // object: medians, every rep, ratios and the load average.
 //
-//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2,2w] [--ort 0]
+//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2,2w] [--ort 0] [--phases 1]
 //
 // A job count with `w` ("2w") runs loadModel(bytes, { jobs: 2 }): the workers start
 // while the model loads and get it as soon as it is loaded (the page's way to use all
@@ -21,13 +21,15 @@
 // the fetches of the inputs are not in it; the anchor's time is its process's
 // wall time, including Node's start, as make bench times the CLIs).  Also per
 // setting: load_s (loadModel alone) and first_output_s (until the first output
-// chunk: when the pool has started predicting).
+// chunk: when the pool has started predicting), and cpu_s: the CPU time Chromium's
+// processes used meanwhile (all threads: page, workers, the browser's file reading).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { descendantsCpu } from './proc-cpu.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3', jobs: `1,${os.cpus().length},${os.cpus().length}w`, ort: '1' };
@@ -59,6 +61,31 @@ const serve = async (root) => {
   return `http://127.0.0.1:${server.address().port}`;
 };
 const servers = [];
+
+
+/** --phases 1: a rep's pool events (wasm/pool.mjs poolTrace) summed per phase, in ms from
+ * the start of loadModel: how many, their total, when the first began and the last ended;
+ * per worker, the slices' busy time and its idle time between its first slice's start and
+ * its last slice's end. */
+const phaseTable = (events) => {
+  const table = {};
+  const r = (v) => Math.round(v);
+  for (const e of events) {
+    const key = e.name === 'slice' ? `slices worker ${e.worker}` : e.worker >= 0 ? `${e.name} worker ${e.worker}` : e.name;
+    const p = (table[key] ??= { n: 0, total_ms: 0, first_ms: Infinity, last_ms: -Infinity });
+    p.n++;
+    p.total_ms += e.end - e.start;
+    p.first_ms = Math.min(p.first_ms, e.start);
+    p.last_ms = Math.max(p.last_ms, e.end);
+  }
+  for (const [k, p] of Object.entries(table)) {
+    if (k.startsWith('slices')) p.idle_ms = r(p.last_ms - p.first_ms - p.total_ms);
+    p.total_ms = r(p.total_ms);
+    p.first_ms = r(p.first_ms);
+    p.last_ms = r(p.last_ms);
+  }
+  return table;
+};
 const origin = await serve(root);
 const otherOrigin = args.other ? await serve(path.resolve(args.other)) : null;
 
@@ -91,8 +118,9 @@ const openPage = async (origin) => {
 
 try {
   const pages = { this: await openPage(origin), other: otherOrigin ? await openPage(otherOrigin) : null };
-  const runPage = (setting) => pages[setting.page].evaluate(async ({ jobs, warm }) => {
+  const runPage = (setting) => pages[setting.page].evaluate(async ({ jobs, warm, phases }) => {
     const lp = window.localpredict;
+    if (phases && lp.poolTrace) lp.poolTrace.events = [];
     const t0 = performance.now();
     const model = await lp.loadModel(window.benchModel, warm ? { jobs } : undefined);
     const t1 = performance.now();
@@ -113,8 +141,17 @@ try {
     let lines = 0;
     const u8 = new Uint8Array(await blob.arrayBuffer());
     for (let i = 0; i < u8.length; i++) lines += u8[i] === 10;
-    return { seconds: (t2 - t0) / 1000, load_s: (t1 - t0) / 1000, first_output_s: (tFirst - t0) / 1000, output_bytes: blob.size, output_rows: lines - 1, tail: text.slice(-40) };
-  }, setting);
+    let events;
+    if (phases && lp.poolTrace) {
+      // Relative to t0, in ms; the page's own marks added.
+      const origin = performance.timeOrigin + t0;
+      events = lp.poolTrace.events.map((e) => ({ ...e, start: e.start - origin, end: e.end - origin }));
+      events.push({ name: 'loadModel', start: 0, end: t1 - t0, worker: -1 }, { name: 'first output', start: tFirst - t0, end: tFirst - t0, worker: -1 },
+        { name: 'output Blob', start: t2 - t0, end: t2 - t0, worker: -1 });
+      lp.poolTrace.events = null;
+    }
+    return { events, seconds: (t2 - t0) / 1000, load_s: (t1 - t0) / 1000, first_output_s: (tFirst - t0) / 1000, output_bytes: blob.size, output_rows: lines - 1, tail: text.slice(-40) };
+  }, { ...setting, phases: args.phases === '1' });
   const runOrt = () => {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, ['pipeline_ort.mjs', anchors, path.join(work, 'w1_gbdt.onnx'), path.join(work, 'w1.csv'),
@@ -136,8 +173,14 @@ try {
   for (let i = 0; i < +args.reps; i++) {
     for (const s of settings) {
       log(`rep ${i + 1}: Chromium predictCsv, ${s.key}`);
+      const cpu0 = descendantsCpu();
       const r = await runPage(s);
+      if (cpu0 !== null) r.cpu_s = +(descendantsCpu() - cpu0).toFixed(2);
       if (r.output_rows !== expectedRows) throw new Error(`${s.key}: ${r.output_rows} output rows for ${expectedRows}`);
+      if (r.events) {
+        r.phases = phaseTable(r.events);
+        delete r.events;
+      }
       reps[s.key].push(r);
     }
     if (args.ort !== '0') {
@@ -159,8 +202,12 @@ try {
       jobs, warm, checkout: key.startsWith('other_') ? args.other : 'this', seconds_median: +s.toFixed(2), load_s_median: +median(rs.map((r) => r.load_s)).toFixed(3),
       first_output_s_median: +median(rs.map((r) => r.first_output_s)).toFixed(3),
       MBps: +(csvBytes / 1e6 / s).toFixed(1), seconds_reps: rs.map((r) => +r.seconds.toFixed(2)),
+      cpu_s_median: rs[0].cpu_s === undefined ? null : median(rs.map((r) => r.cpu_s)), cpu_s_reps: rs.map((r) => r.cpu_s),
       vs_pipeline_ort: +(ortS / s).toFixed(1),
     };
+    // The phases of the rep nearest the median.
+    const near = rs.reduce((a, b) => (Math.abs(b.seconds - s) < Math.abs(a.seconds - s) ? b : a));
+    if (near.phases) out[key].phases = near.phases;
   }
   // pool_speedup: jobs 1 over the first pooled setting started by predictCsv; _warm: over
   // the first whose workers loadModel started.

@@ -5,12 +5,12 @@
  * the shim. */
 import * as localpredict from '/wasm/browser.mjs';
 import { poolTuning } from '/wasm/parallel-csv.mjs';
-import { poolStats } from '/wasm/pool.mjs';
+import { poolStats, poolTrace } from '/wasm/pool.mjs';
 
 window.cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => {
   window.cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'}`);
 });
 
-window.localpredict = { ...localpredict, poolTuning, poolStats };
+window.localpredict = { ...localpredict, poolTuning, poolStats, poolTrace };
 document.getElementById('status').textContent = 'ready';

@@ -188,6 +188,21 @@ for (const engine of ENGINES) {
         for (const input of inputs) assert.equal(await model.predictCsvText(input), want);
       });
 
+      test('a Blob is read with stream(), its size known; a blob-like without stream() by slices', async () => {
+        const want = await model.predictCsvText(mc.inputText);
+        const bytes = new TextEncoder().encode(mc.inputText);
+        // slice() refused: only stream() can have read it (a browser reads a File ahead that way).
+        class StreamOnly extends Blob {
+          slice() { throw new Error('slice() used'); }
+        }
+        const seen = [];
+        assert.equal(await model.predictCsvText(new StreamOnly([bytes]), { onProgress: (p) => seen.push(p) }), want);
+        assert.equal(seen.at(-1).bytesTotal, bytes.length);
+        const blobLike = new Blob([bytes]);
+        const sliced = { size: blobLike.size, type: '', slice: (a, b) => blobLike.slice(a, b), arrayBuffer: () => blobLike.arrayBuffer() };
+        assert.equal(await model.predictCsvText(sliced), want);
+      });
+
       test('predictCsv gives a pull-based ReadableStream of Uint8Array chunks', async () => {
         const stream = model.predictCsv(mc.inputText);
         assert.ok(stream instanceof ReadableStream);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 import { loadModel, setEngine } from '../../wasm/node.mjs';
-import { poolStats } from '../../wasm/pool.mjs';
+import { poolStats, poolTrace } from '../../wasm/pool.mjs';
 import { ROOT, errorOf } from './helpers.mjs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -86,6 +86,44 @@ describe('the worker pool', () => {
     }
   });
 
+  test('a stream is read ahead of the splitter while the workers predict, by readAheadBytes', async () => {
+    const c = cases.binary;
+    const body = enc.encode(c.inputText.slice(c.inputText.indexOf('\n') + 1));
+    const header = enc.encode(c.inputText.slice(0, c.inputText.indexOf('\n') + 1));
+    const chunk = 50;
+    /** Bytes an endless input was read when its run stood still, one output chunk taken. */
+    const readWhenIdle = async (readAheadBytes) => {
+      let pulled = 0;
+      const endless = new ReadableStream({
+        pull(controller) {
+          const off = Math.max(0, pulled - header.length) % body.length;
+          const piece = pulled < header.length ? header : body.subarray(off, off + chunk);
+          pulled += piece.length;
+          controller.enqueue(piece.slice());
+        },
+      }, { highWaterMark: 0 });
+      const reader = await withTuning({ ...tiny, sliceBytes: 400, readAheadBytes }, async () => {
+        const r = models.binary.predictCsv(endless, { jobs: 2 }).getReader();
+        await r.read();
+        return r;
+      });
+      try {
+        // Until nothing more is read for 200 ms (the window full, the read-ahead held).
+        for (let last = -1, i = 0; i < 100 && pulled !== last; i++) {
+          last = pulled;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return pulled;
+      } finally {
+        await reader.cancel();
+      }
+    };
+    const none = await readWhenIdle(0);
+    const ahead = await readWhenIdle(5000);
+    assert.ok(ahead - none >= 5000 - chunk && ahead - none <= 5000 + chunk + 500,
+      `read ${none} bytes without read-ahead, ${ahead} with 5000`);
+  });
+
   test('errors in later slices: the same code, line, column and message as one job', async () => {
     const base = trickyInput();
     const lines = base.split('\r\n');
@@ -138,6 +176,40 @@ describe('the worker pool', () => {
     const alone = [];
     await models.binary.predictCsvText(bytes, { jobs: 1, onProgress: (p) => alone.push(p) });
     assert.ok(alone.length > 0 && alone.every((p) => p.workers === 1));
+  });
+
+  test('a Blob (read with stream()) is cut by its known size, as bytes are', async () => {
+    const c = cases.binary;
+    const bytes = enc.encode(c.inputText);
+    const one = await streamBytes(models.binary.predictCsv(bytes, { jobs: 1 }));
+    const seen = [];
+    // sliceBytes large and tailSliceBytes small: only the known size shrinks the last slices.
+    const many = await withTuning({ ...tiny, sliceBytes: 1 << 20, tailSliceBytes: 64 }, () =>
+      streamBytes(models.binary.predictCsv(new Blob([bytes]), { jobs: 2, onProgress: (p) => seen.push(p) })));
+    assert.ok(many.equals(one), 'a Blob on 2 workers differs from one job');
+    assert.ok(seen.length > 2, `${seen.length} slices: the size was not used to cut the last ones`);
+    assert.equal(seen.at(-1).bytesTotal, bytes.length);
+  });
+
+  test('poolTrace, when set, notes each worker\'s start and each slice', async () => {
+    const bytes = enc.encode(cases.binary.inputText);
+    const m = await loadModel(readFileSync(cases.binary.model));
+    try {
+      poolTrace.events = [];
+      const seen = [];
+      await withTuning({ ...tiny, sliceBytes: 500 }, () => m.predictCsvText(bytes, { jobs: 2, onProgress: (p) => seen.push(p) }));
+      const events = poolTrace.events;
+      poolTrace.events = null;
+      const named = (n) => events.filter((e) => e.name === n);
+      assert.equal(named('slice').length, seen.length);
+      assert.equal(new Set(named('slice').map((e) => e.worker)).size, 2);
+      for (const n of ['worker start', 'instantiate', 'model blob load']) assert.equal(named(n).length, 2, n);
+      for (const n of ['acquire', 'read', 'split+send', 'wait', 'model blob serialize']) assert.ok(named(n).length >= 1, n);
+      assert.ok(events.every((e) => e.end >= e.start && e.start > 1e12), 'times in ms since the epoch');
+    } finally {
+      poolTrace.events = null;
+      m.dispose();
+    }
   });
 
   test('abort mid-run rejects with ABORTED and stops the workers', async () => {
