@@ -74,7 +74,11 @@
  * OR-ed as a tree, lane offsets read back through memory instead of lane
  * extracts, 3 or 4 groups side by side instead of PAIR, 16 or 32 trees
  * side by side for few rows (slower: spills), touching the next trees'
- * first levels early (wasm has no prefetch).
+ * first levels early (wasm has no prefetch).  Nor (trees5 session; details
+ * in tests/bench/README.md): a gathered level's k and slot loaded per lane
+ * from its table instead of swizzled, one group at a time instead of PAIR,
+ * four vector levels, 4 or 6 trees side by side for few rows, and the
+ * few-rows walk's positions as addresses.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
