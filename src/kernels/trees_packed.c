@@ -4,8 +4,9 @@
  *  - Thresholds quantised per feature.  The distinct thresholds of feature f,
  *    sorted, are its cuts; a value's bin is the number of cuts <= it.  For a
  *    split on the k-th cut, x < cut[k] <=> bin(x) <= k, exactly, for every
- *    float32 including ±0 and ±inf.  So a row is binned once (one binary
- *    search per feature) and the trees compare small integers.
+ *    float32 including ±0 and ±inf.  So a row is binned once (per feature,
+ *    count_cuts_le: two steps of vector compares) and the trees compare
+ *    small integers.
  *    Bins are stored as int8 minus 128 (so a feature may have up to 255
  *    cuts) and compared signed: go right iff bin - 128 > k - 128.
  *  - Missing values: each feature has two bin slots, one where NaN counts as
@@ -73,7 +74,11 @@
  * OR-ed as a tree, lane offsets read back through memory instead of lane
  * extracts, 3 or 4 groups side by side instead of PAIR, 16 or 32 trees
  * side by side for few rows (slower: spills), touching the next trees'
- * first levels early (wasm has no prefetch).
+ * first levels early (wasm has no prefetch).  Nor (trees5 session; details
+ * in tests/bench/README.md): a gathered level's k and slot loaded per lane
+ * from its table instead of swizzled, one group at a time instead of PAIR,
+ * four vector levels, 4 or 6 trees side by side for few rows, and the
+ * few-rows walk's positions as addresses.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
@@ -150,11 +155,12 @@ struct lp__packed_forest {
     size_t      n_features;
     uint32_t   *cut_offset;  /* n_features + 1: feature f's cuts are cuts[cut_offset[f] ..] */
     float      *cuts;
-    /* For binning: feature f's cuts again, padded with NaN (which no value
-     * is >= of) to search_len[f], a power of two, at search[search_offset[f]]. */
+    /* For binning (count_cuts_le): feature f's cuts again, padded with NaN
+     * (which no value is >= of) to search_len[f] (a power of two; only the
+     * build reads it), at search[search_offset[f]]. */
     uint32_t   *search_offset, *search_len;
     float      *search;
-    /* For binning few rows (count_cuts_le): each list is followed by
+    /* Each list is followed by
      * SEARCH_PAD more NaN, and pivot[16 f + q] is entry 16 q + 15 of
      * feature f's list (NaN past it). */
     float      *pivot;
@@ -473,12 +479,11 @@ static inline uint32_t count_le16(const float *c, float v)
 #endif
 }
 
-/* The number of feature j's cuts <= v, as the binary search counts it, in
- * two dependent steps instead of up to eight: the list's 16 pivots (every
+/* The number of feature j's cuts <= v (its bin), in two dependent steps
+ * where a binary search takes up to eight: the list's 16 pivots (every
  * 16th cut) say how many whole chunks of 16 cuts are <= v, then the next
- * chunk is counted (past the list's end: NaN).  For a row or a few, whose
- * searches are too few to overlap, with a fixed number of steps a
- * feature, so the features' searches overlap instead. */
+ * chunk is counted (past the list's end: NaN).  A fixed number of steps a
+ * feature, so the features' (and lanes') counts overlap. */
 static inline uint32_t count_cuts_le(const lp__packed_forest *p, size_t j, float v)
 {
     uint32_t chunks = count_le16(p->pivot + 16 * j, v);
@@ -505,32 +510,46 @@ static void bin_few(const lp__packed_forest *p, const float *x, size_t rows, siz
         }
 }
 
-/* Bins the `rows` rows at x (the rest of the group's lanes get bin 0) into
- * one group: slot-major, LANES wide.  For each feature the 16 rows search
- * its cuts together, so the searches' load chains overlap. */
+/* For 16 values v, how many of the 16 floats at c are <= each (NaN never
+ * is): count_le16 for each, but four values a vector against each entry
+ * broadcast, with no sum across lanes. */
+static inline void count_le16_x16(const float *c, const float *v, uint32_t *out)
+{
+#if LP_PACKED_VECTORS
+    typedef float v4f_cuts __attribute__((vector_size(16)));
+    typedef int32_t v4i_cuts __attribute__((vector_size(16)));
+    v4f_cuts vv[4];
+    v4i_cuts n[4] = {{0}};
+    memcpy(vv, v, sizeof vv);
+    for (int q = 0; q < 16; q++) {
+        v4f_cuts cq = {c[q], c[q], c[q], c[q]};
+        for (int b = 0; b < 4; b++) n[b] -= (v4i_cuts)(cq <= vv[b]);
+    }
+    memcpy(out, n, sizeof n);
+#else
+    for (int l = 0; l < 16; l++) out[l] = count_le16(c, v[l]);
+#endif
+}
+
+/* Bins the `rows` rows at x (the rest of the group's lanes get the bins of
+ * 0.0) into one group: slot-major, LANES wide.  Per feature, count_cuts_le
+ * for the 16 lanes: their chunks from the pivots together
+ * (count_le16_x16), then each lane's chunk.  Two steps of compares, where
+ * a binary search over up to 256 cuts was eight dependent loads a lane. */
 static void bin_group(const lp__packed_forest *p, const float *x, size_t rows, size_t n_features,
                       int8_t *group)
 {
-    size_t nf = p->n_features;
+    size_t nf = p->n_features, lanes = rows < LANES ? rows : LANES;
     for (size_t j = 0; j < nf; j++) {
         const float *c = p->search + p->search_offset[j];
-        uint32_t len = p->search_len[j];
         float v[LANES];
-        uint32_t at[LANES];
-        size_t lanes = rows < LANES ? rows : LANES;
-        for (size_t l = 0; l < LANES; l++) v[l] = l < lanes ? x[l * n_features + j] : 0.0f, at[l] = 0;
-        if (len && lanes == LANES) {
-            /* Count of cuts <= v: a branch-free binary search over len
-             * (a power of two) entries, then the last comparison. */
-            for (uint32_t step = len / 2; step; step /= 2)
-                for (size_t l = 0; l < LANES; l++) at[l] += c[at[l] + step - 1] <= v[l] ? step : 0;
-            for (size_t l = 0; l < LANES; l++) at[l] += c[at[l]] <= v[l];
-        } else {   /* a partial group: only its rows, too few to overlap their searches */
-            for (size_t l = 0; l < lanes; l++) at[l] = count_cuts_le(p, j, v[l]);
-        }
+        uint32_t chunk[LANES];
+        for (size_t l = 0; l < LANES; l++) v[l] = l < lanes ? x[l * n_features + j] : 0.0f;
+        count_le16_x16(p->pivot + 16 * j, v, chunk);
         for (size_t l = 0; l < LANES; l++) {
+            uint32_t at = 16 * chunk[l] + count_le16(c + 16 * chunk[l], v[l]);
             int missing = v[l] != v[l];
-            int8_t bin = (int8_t)((int)at[l] - 128);
+            int8_t bin = (int8_t)((int)at - 128);
             group[j * LANES + l] = missing ? (int8_t)BIN_TOP : bin;
             group[(j + nf) * LANES + l] = missing ? (int8_t)BIN_BOTTOM : bin;
         }

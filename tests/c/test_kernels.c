@@ -398,23 +398,24 @@ LP_TEST(packed_few_rows_same_depth_and_many_cuts)
      * loop over the trees unrolls, on 16-bit node words when a slot fits a
      * byte (at most 128 features) and on the 32-bit ones otherwise; a run
      * broken by a shallower tree, and a forest's last trees, the general one.  Features with 1 to 255 distinct
-     * cuts: fewer than 16 rows bin with the pivots and one 16-cut chunk
-     * (count_cuts_le), full groups with the binary search.  Batches of 1 to
-     * 5 rows, partial groups of 6 to 15, and tails of 1 to 5 after full
+     * cuts, around the 16-cut chunks' edges: every row bins with the
+     * pivots and one 16-cut chunk (count_cuts_le; a group's 16 lanes'
+     * pivots at once).  Batches of 1 to 5 rows, partial groups of 6 to 15,
+     * full groups (single and in pairs), and tails of 1 to 5 after full
      * groups; cells hit thresholds exactly, ±0, infinities, missing. */
     lp_test_rng rng = {29};
-    static const uint32_t pools[] = {16, 17, 40, 130, 255};
-    static const size_t rows[] = {1, 2, 3, 4, 5, 6, 9, 15, 17, 21, 33, 37};
-    for (int iter = 0; iter < 40; iter++) {
+    static const uint32_t pools[] = {16, 17, 40, 130, 255, 1, 15, 31, 32, 33, 241};
+    static const size_t rows[] = {1, 2, 3, 4, 5, 6, 9, 15, 16, 17, 21, 32, 33, 37, 48};
+    for (int iter = 0; iter < 66; iter++) {
         gen g;
         int depth = 1 + iter % 10;
         size_t n_trees = 8 + lp_test_below(&rng, 33), n_features = 1 + lp_test_below(&rng, iter % 2 ? 3 : 60);
         if (iter % 8 == 6) n_features = 129 + lp_test_below(&rng, 20);   /* slots past a byte: no half words */
-        if (make_forest_same_depth(&g, &rng, n_trees, depth, n_features, pools[iter % 5])) {
+        if (make_forest_same_depth(&g, &rng, n_trees, depth, n_features, pools[iter % 11])) {
             char what[80];
             for (size_t ri = 0; ri < sizeof rows / sizeof *rows; ri++) {
                 snprintf(what, sizeof what, "same depth %d, %zu trees, pool %u, %zu rows", depth, n_trees,
-                         (unsigned)pools[iter % 5], rows[ri]);
+                         (unsigned)pools[iter % 11], rows[ri]);
                 if (!compare_kernels(&g, &rng, rows[ri], what)) break;
             }
         }
