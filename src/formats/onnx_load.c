@@ -301,24 +301,58 @@ static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *er
     return s;
 }
 
-/* The classes initializer of skl2onnx's label in double models (no
- * LinearClassifier, no ZipMap): ArrayFeatureExtractor(classes, ArgMax(scores))
- * with one int32, int64 or string class per score column; NULL if none. */
+/* The constant tensor `name` names: an initializer, or a Constant node's
+ * value; NULL if neither. */
+static const lp__onnx_tensor *constant_tensor(const lp__onnx_model *om, const char *name)
+{
+    for (size_t k = 0; k < om->n_initializers; k++)
+        if (strcmp(om->initializers[k].name, name) == 0) return &om->initializers[k];
+    for (size_t i = 0; i < om->n_nodes; i++) {
+        const lp__onnx_node *n = &om->nodes[i];
+        if (!is_default(n) || strcmp(n->op_type, "Constant") != 0 || n->n_outputs != 1 || strcmp(n->outputs[0], name) != 0)
+            continue;
+        const lp__onnx_attr *v = lp__onnx_attr_find(n, "value");
+        return v && v->type == LP_ONNX_ATTR_TENSOR ? v->t : NULL;
+    }
+    return NULL;
+}
+
+/* Whether one of the first `before` nodes is an ArgMax over the class axis
+ * (1 or -1 of [N, K] scores; keepdims either way) writing `name`. */
+static int class_argmax(const lp__onnx_model *om, size_t before, const char *name)
+{
+    for (size_t j = 0; j < before; j++) {
+        const lp__onnx_node *a = &om->nodes[j];
+        if (!is_default(a) || strcmp(a->op_type, "ArgMax") != 0 || a->n_outputs != 1 || strcmp(a->outputs[0], name) != 0)
+            continue;
+        const lp__onnx_attr *axis = lp__onnx_attr_find(a, "axis");   /* ONNX's default is 0, the rows */
+        return axis && axis->type == LP_ONNX_ATTR_INT && (axis->i == 1 || axis->i == -1);
+    }
+    return 0;
+}
+
+/* The classes constant of skl2onnx's label where no LinearClassifier,
+ * TreeEnsembleClassifier or ZipMap states them, with one int32, int64 or
+ * string class per score column; NULL if none.  The label picks from it by
+ * the ArgMax of the scores: ArrayFeatureExtractor(classes, ArgMax) in double
+ * linear models, Gather(classes, ArgMax) on axis 0 of a [K] constant after
+ * an opset-5 TreeEnsemble. */
 static const lp__onnx_tensor *argmax_classes(const lp__onnx_model *om, size_t n_classes)
 {
     for (size_t i = 0; i < om->n_nodes; i++) {
         const lp__onnx_node *n = &om->nodes[i];
-        if (strcmp(n->op_type, "ArrayFeatureExtractor") != 0 || !is_ml(n) || n->n_inputs != 2) continue;
-        int from_argmax = 0;
-        for (size_t j = 0; j < i; j++)
-            from_argmax |= strcmp(om->nodes[j].op_type, "ArgMax") == 0 && om->nodes[j].n_outputs == 1 &&
-                           strcmp(om->nodes[j].outputs[0], n->inputs[1]) == 0;
-        for (size_t k = 0; from_argmax && k < om->n_initializers; k++) {
-            const lp__onnx_tensor *t = &om->initializers[k];
-            if (strcmp(t->name, n->inputs[0]) == 0 && t->count == n_classes &&
-                (t->dtype == LP_ONNX_INT32 || t->dtype == LP_ONNX_INT64 || t->dtype == LP_ONNX_STRING))
-                return t;
+        int extractor = is_ml(n) && strcmp(n->op_type, "ArrayFeatureExtractor") == 0;
+        int gather = is_default(n) && strcmp(n->op_type, "Gather") == 0;
+        if ((!extractor && !gather) || n->n_inputs != 2 || !class_argmax(om, i, n->inputs[1])) continue;
+        const lp__onnx_tensor *t = constant_tensor(om, n->inputs[0]);
+        if (!t || t->count != n_classes ||
+            (t->dtype != LP_ONNX_INT32 && t->dtype != LP_ONNX_INT64 && t->dtype != LP_ONNX_STRING))
+            continue;
+        if (gather) {   /* axis 0 (the default) of a rank-1 constant: element k is class k */
+            const lp__onnx_attr *axis = lp__onnx_attr_find(n, "axis");
+            if (t->rank != 1 || (axis && (axis->type != LP_ONNX_ATTR_INT || (axis->i != 0 && axis->i != -1)))) continue;
         }
+        return t;
     }
     return NULL;
 }
