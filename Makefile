@@ -221,6 +221,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_rest.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -231,6 +232,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/check_onnx_rest.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py --check
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py --check
 	@$(MAKE) --no-print-directory fixtures-tfidf
 
 # TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)
