@@ -156,6 +156,11 @@ void lp_test_csv_free(lp_test_csv *c);
 /* Reads fixtures/xgboost/<name>/<file> into a lp_test_csv; 0 if absent. */
 int lp_test_read_csv(const char *path, lp_test_csv *out);
 
+/* A fixture case's input.csv and expected.csv in `folder` (e.g.
+ * "fixtures/onnx/NAME"), each LP_CHECKed naming the file; 1 if both were
+ * read.  Either way both may be given to lp_test_csv_free. */
+int lp_test_read_case_csvs(const char *folder, lp_test_csv *input, lp_test_csv *expected);
+
 /* Compares a model's predictions for `input` with the reference library's
  * (`expected`: header = output names, one row per input row) within
  * LP_TEST_PROBA_TOL (relative above 1), through the f64 table, the string

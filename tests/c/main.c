@@ -505,6 +505,15 @@ int lp_test_read_csv(const char *path, lp_test_csv *out)
     return ok;
 }
 
+int lp_test_read_case_csvs(const char *folder, lp_test_csv *input, lp_test_csv *expected)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/input.csv", folder);
+    int ok = LP_CHECK(lp_test_read_csv(path, input), "cannot read %s", path);
+    snprintf(path, sizeof path, "%s/expected.csv", folder);
+    return LP_CHECK(lp_test_read_csv(path, expected), "cannot read %s", path) && ok;
+}
+
 static int same_word(const char *a, size_t n, const char *word)
 {
     if (strlen(word) != n) return 0;

@@ -135,10 +135,8 @@ LP_TEST(ensemble_fixtures_match_reference)
         }
         char path[256];
         lp_test_csv input, expected;
-        snprintf(path, sizeof path, "fixtures/ensemble/%s/input.csv", name);
-        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
-        snprintf(path, sizeof path, "fixtures/ensemble/%s/expected.csv", name);
-        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name) && ok;
+        snprintf(path, sizeof path, "fixtures/ensemble/%s", name);
+        int ok = lp_test_read_case_csvs(path, &input, &expected);
         if (ok) {
             lp_test_check_expected(name, m, &input, &expected);
             check_job(name, m, &expected, strcmp(name, "xgb_onnx_binary") == 0 ? 0.4 : NAN);

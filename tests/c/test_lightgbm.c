@@ -129,10 +129,8 @@ LP_TEST(fixtures_match_lightgbm)
         lp_status s = lp_test_load_case(path, NULL, &m, NULL, NULL, &err);
         if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
         lp_test_csv input, expected;
-        snprintf(path, sizeof path, "fixtures/lightgbm/%s/input.csv", name);
-        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: cannot read input.csv", name);
-        snprintf(path, sizeof path, "fixtures/lightgbm/%s/expected.csv", name);
-        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: cannot read expected.csv", name) && ok;
+        snprintf(path, sizeof path, "fixtures/lightgbm/%s", name);
+        int ok = lp_test_read_case_csvs(path, &input, &expected);
         if (ok) check_case(name, m, &input, &expected);
         lp_test_csv_free(&input);
         lp_test_csv_free(&expected);

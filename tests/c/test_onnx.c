@@ -44,10 +44,8 @@ LP_TEST(fixtures_match_onnxruntime)
         lp_model *m = load_case(name, &err, &s);
         if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
         lp_test_csv input, expected;
-        snprintf(path, sizeof path, "fixtures/onnx/%s/input.csv", name);
-        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
-        snprintf(path, sizeof path, "fixtures/onnx/%s/expected.csv", name);
-        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name) && ok;
+        snprintf(path, sizeof path, "fixtures/onnx/%s", name);
+        int ok = lp_test_read_case_csvs(path, &input, &expected);
         if (ok) lp_test_check_expected(name, m, &input, &expected);
 
         /* The blob a worker receives predicts the same bits. */
@@ -493,10 +491,8 @@ LP_TEST(ml_fixtures_match_onnxruntime)
         lp_model *m = load_onnx(path, &err, &s);
         if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
         lp_test_csv input, expected;
-        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/input.csv", name);
-        int ok = LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
-        snprintf(path, sizeof path, "fixtures/onnx_ml/%s/expected.csv", name);
-        ok = LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name) && ok;
+        snprintf(path, sizeof path, "fixtures/onnx_ml/%s", name);
+        int ok = lp_test_read_case_csvs(path, &input, &expected);
         size_t n = ok ? input.n_rows : 0, k_n = lp_model_n_outputs(m);
         ok = ok && LP_CHECK(expected.n_cols == k_n && expected.n_rows == n, "%s: expected.csv is %zu x %zu", name,
                             expected.n_rows, expected.n_cols);
@@ -535,7 +531,7 @@ LP_TEST(ml_fixtures_match_onnxruntime)
         free(f64);
         free(text);
         free(blob_out);
-        if (ok) lp_test_csv_free(&expected);
+        lp_test_csv_free(&expected);
         lp_test_csv_free(&input);
         lp_model_destroy(m);
     }
@@ -656,14 +652,9 @@ LP_TEST(chunked_runs_match_onnxruntime_at_every_boundary)
         lp_status s;
         lp_model *m = load_case(name, &err, &s);
         if (!LP_CHECK(s == LP_OK, "%s: load: %s: %s", name, lp_status_code(s), err.message)) continue;
-        lp_test_csv input, expected;
-        snprintf(path, sizeof path, "fixtures/onnx/%s/input.csv", name);
-        int ok = m->graph && LP_CHECK(lp_test_read_csv(path, &input), "%s: no input.csv", name);
-        snprintf(path, sizeof path, "fixtures/onnx/%s/expected.csv", name);
-        if (ok && !LP_CHECK(lp_test_read_csv(path, &expected), "%s: no expected.csv", name)) {
-            lp_test_csv_free(&input);
-            ok = 0;
-        }
+        lp_test_csv input = {0}, expected = {0};
+        snprintf(path, sizeof path, "fixtures/onnx/%s", name);
+        int ok = m->graph && lp_test_read_case_csvs(path, &input, &expected);
         float *x = ok ? lp_test_matrix_for_model(m, &input) : NULL;
         if (ok && LP_CHECK(x != NULL, "%s: input lacks a feature column", name)) {
             graphs++;
@@ -690,10 +681,8 @@ LP_TEST(chunked_runs_match_onnxruntime_at_every_boundary)
             free(chunked);
         }
         free(x);
-        if (ok) {
-            lp_test_csv_free(&input);
-            lp_test_csv_free(&expected);
-        }
+        lp_test_csv_free(&input);
+        lp_test_csv_free(&expected);
         lp_model_destroy(m);
     }
     LP_CHECK(graphs >= 10, "only %zu graph models", graphs);
