@@ -131,8 +131,11 @@ export async function interleave(engines, batches, rounds, minMs, opts) {
  */
 export async function interleaveGroups(groups, batches, rounds, minMs, { warmMs = 200, slices = () => 1, roundsOf = () => rounds } = {}) {
   // A batch size given fewer rounds (roundsOf: the big ones, whose calls take
-  // seconds) runs in rounds spread evenly over the run: 0, 3, 6 of 7 for 3.
-  const inRound = (bs, round) => round % Math.ceil(rounds / Math.min(rounds, roundsOf(bs))) === 0;
+  // seconds) runs in rounds spread evenly over the run: 0, 3, 6 of 7 for 3;
+  // 0, 2, 3, 5, 6 for 5.
+  const spreadRounds = (n) => new Set(Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Math.round((i * (rounds - 1)) / (n - 1)))));
+  const roundsOfBatch = new Map(batches.map((bs) => [bs, spreadRounds(Math.min(rounds, roundsOf(bs)))]));
+  const inRound = (bs, round) => roundsOfBatch.get(bs).has(round);
   const rates = {};
   for (const [id, engines] of Object.entries(groups)) {
     rates[id] = {};
