@@ -78,6 +78,7 @@ async function peek(src, limit) {
     read: async () => (i < chunks.length ? chunks[i++] : ended ? null : src.read()),
     // Reading into the caller's buffer (see nextChunk) once the peeked chunks are out.
     readInto: src.readInto && ((buf) => src.readInto(buf)),
+    inMemory: src.inMemory,
     held: () => chunks.length - i,
     cancel: (reason) => src.cancel(reason),
   };
@@ -328,8 +329,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         splitter.sliceSize = (start) =>
           Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
       }
-      // A source that reads into reused buffers (the CLI's file) is read on demand.
-      src = input.readInto ? input : readAhead(input, tuning.readAheadBytes);
+      // A source that reads into reused buffers (the CLI's file) or whose bytes are in
+      // memory already is read on demand: read-ahead only adds a promise per chunk there.
+      src = input.readInto || input.inMemory ? input : readAhead(input, tuning.readAheadBytes);
       return undefined;
     }
     return delegate(input);
