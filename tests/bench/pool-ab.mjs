@@ -124,9 +124,11 @@ async function once(s, j) {
   }
 }
 
-/** --spin: one pure arithmetic loop on each of n new workers at once; ms until all are done. */
+/** --spin: one pure arithmetic loop on each of n new workers at once; ms until all are done.
+ * The workers listen (on, not once) until terminated: a worker with nothing left to do
+ * ends, and its thread's CPU time leaves /proc with it. */
 const SPIN = `const { parentPort } = require('node:worker_threads');
-parentPort.once('message', (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x); });`;
+parentPort.on('message', (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x); });`;
 async function spinOnce(n, iterations) {
   const { Worker } = await import('node:worker_threads');
   const workers = Array.from({ length: n }, () => new Worker(SPIN, { eval: true }));
