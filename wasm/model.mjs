@@ -418,6 +418,8 @@ function openInput(input) {
     let off = 0;
     return {
       total: bytes.length,
+      // Nothing to wait for: a run on workers reads it on demand (parallel-csv.mjs).
+      inMemory: true,
       async read() {
         if (off >= bytes.length) return null;
         const piece = bytes.subarray(off, off + CHUNK);

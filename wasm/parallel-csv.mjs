@@ -28,13 +28,18 @@ import { clock, trace } from './pool.mjs';
 
 /** Tuning (exported for tests, which use tiny slices to cut at every record). */
 export const poolTuning = {
-  /** A slice grows to this many bytes before it is cut at the next record boundary. */
-  sliceBytes: 1 << 20,
+  /** A slice grows to this many bytes before it is cut at the next record boundary.
+   * Each slice costs this thread a wake-up, messages and a new job in a worker; on 2
+   * cores the calling thread's time is taken from a worker (tests/bench/README.md,
+   * pool-ab.mjs: 2 MiB against 1 MiB, its CPU per 98.5 MB run 88 -> 71 ms, its wake-ups
+   * 161 -> 80). */
+  sliceBytes: 2 << 20,
   /** Inputs smaller than this run on the calling thread (starting workers costs more). */
   minBytes: 8 << 20,
   /** Slices in flight (sent, not yet emitted) per worker: output leaves in file order,
-   * so a worker that is ahead needs queued work while the oldest slice finishes. */
-  slicesPerWorker: 4,
+   * so a worker that is ahead needs queued work while the oldest slice finishes (6 MiB
+   * per worker with 2 MiB slices). */
+  slicesPerWorker: 3,
   /** Bytes per read into a reused buffer (a source with readInto). */
   readBytes: 1 << 20,
   /** The least slice size near the end of an input of known size (see begin()). */
@@ -78,6 +83,7 @@ async function peek(src, limit) {
     read: async () => (i < chunks.length ? chunks[i++] : ended ? null : src.read()),
     // Reading into the caller's buffer (see nextChunk) once the peeked chunks are out.
     readInto: src.readInto && ((buf) => src.readInto(buf)),
+    inMemory: src.inMemory,
     held: () => chunks.length - i,
     cancel: (reason) => src.cancel(reason),
   };
@@ -328,8 +334,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         splitter.sliceSize = (start) =>
           Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
       }
-      // A source that reads into reused buffers (the CLI's file) is read on demand.
-      src = input.readInto ? input : readAhead(input, tuning.readAheadBytes);
+      // A source that reads into reused buffers (the CLI's file) or whose bytes are in
+      // memory already is read on demand: read-ahead only adds a promise per chunk there.
+      src = input.readInto || input.inMemory ? input : readAhead(input, tuning.readAheadBytes);
       return undefined;
     }
     return delegate(input);

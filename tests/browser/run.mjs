@@ -473,6 +473,7 @@ describe('the JS API in headless Chromium', () => {
       const lp = window.localpredict;
       const model = await lp.loadModel(new Uint8Array(await (await fetch(modelPath)).arrayBuffer()));
       const started = lp.poolStats.workersStarted;
+      const savedTuning = { ...lp.poolTuning };
       Object.assign(lp.poolTuning, { minBytes: 0, sliceBytes: 300 });
       const out = { texts: {}, errors: {} };
       try {
@@ -499,7 +500,7 @@ describe('the JS API in headless Chromium', () => {
           out.aborted = e.code;
         }
       } finally {
-        Object.assign(lp.poolTuning, { minBytes: 8 << 20, sliceBytes: 1 << 20 });
+        Object.assign(lp.poolTuning, savedTuning);
         model.dispose();
       }
       out.workersStarted = lp.poolStats.workersStarted - started;
@@ -535,6 +536,7 @@ describe('the JS API in headless Chromium', () => {
         const lp = window.localpredict;
         const model = await lp.loadModel(window.poolModelBytes);
         const started = lp.poolStats.workersStarted;
+        const savedTuning = { ...lp.poolTuning };
         Object.assign(lp.poolTuning, { minBytes: 0, sliceBytes: 300 });
         try {
           const one = await model.predictCsvText(csv, { jobs: 1 });
@@ -542,7 +544,7 @@ describe('the JS API in headless Chromium', () => {
           const three = await model.predictCsvText(csv, { jobs: 3 });
           return { one, two, three, workersStarted: lp.poolStats.workersStarted - started };
         } finally {
-          Object.assign(lp.poolTuning, { minBytes: 8 << 20, sliceBytes: 1 << 20 });
+          Object.assign(lp.poolTuning, savedTuning);
           model.dispose();
           lp.setEngine({ worker: null });
         }
@@ -563,13 +565,14 @@ describe('the JS API in headless Chromium', () => {
         const stopped = lp.poolStats.workersStopped;
         const model = await lp.loadModel(new Uint8Array(bytes), { jobs: 2 });
         const atLoad = lp.poolStats.workersStarted - started;
+        const savedTuning = { ...lp.poolTuning };
         Object.assign(lp.poolTuning, { minBytes: 0, sliceBytes: 300 });
         try {
           const one = await model.predictCsvText(csv, { jobs: 1 });
           const two = await model.predictCsvText(csv, { jobs: 2 });
           return { one, two, atLoad, afterRun: lp.poolStats.workersStarted - started };
         } finally {
-          Object.assign(lp.poolTuning, { minBytes: 8 << 20, sliceBytes: 1 << 20 });
+          Object.assign(lp.poolTuning, savedTuning);
           model.dispose();
           // dispose terminates the idle pool at once
           if (lp.poolStats.workersStopped - stopped !== 2) throw new Error('dispose left workers running');

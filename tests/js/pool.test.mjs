@@ -287,6 +287,33 @@ describe('the worker pool', () => {
     assert.deepEqual(JSON.parse(r.stdout), { started: 2, same: true });
   });
 
+  test('the default tuning over the threshold: in-memory input, slices shrinking at the end, no final line end, a last bad record', async () => {
+    // At the defaults (slices of poolTuning.sliceBytes, fewer per worker near the end,
+    // in-memory input read on demand), not the tiny slices of the tests above.
+    const one = trickyInput();
+    const copies = Math.ceil((poolTuning.minBytes + 3 * poolTuning.sliceBytes + 12345) / enc.encode(one).length);
+    const body = one.slice(one.indexOf('\r\n') + 2);
+    const text = one + body.repeat(copies - 1);
+    const model = models.multilabel;
+    // Bytes without a final line end; a string whose last record (a quoted line break,
+    // text after the closing quote) is an error.
+    for (const input of [enc.encode(text.slice(0, -2)), `${text}"a\r\nquote" ,1`]) {
+      const single = await streamBytes(model.predictCsv(input, { jobs: 1, includeInput: true }))
+        .catch((e) => e);
+      let workers = 0;
+      const many = await streamBytes(model.predictCsv(input, { jobs: 2, includeInput: true, onProgress: (p) => { workers = p.workers; } }))
+        .catch((e) => e);
+      if (single instanceof Error) {
+        // The last input ends in a bad record: the same error as one job.
+        assert.ok(many instanceof Error, 'one job failed, two did not');
+        assert.deepEqual([many.code, many.message], [single.code, single.message]);
+        continue;
+      }
+      assert.equal(workers, 2, 'the run stayed on this thread');
+      assert.ok(Buffer.isBuffer(many) && many.equals(single), `${input.length} bytes: output differs from one job`);
+    }
+  });
+
   test('small inputs stay on the calling thread; jobs is checked', async () => {
     const started = poolStats.workersStarted;
     // With the default threshold a fixture is far too small for workers; the bytes are the same.
