@@ -133,6 +133,9 @@ size_t lp__forest_packed_trees(const lp__forest *f);
 /* Packed trees whose levels below the vector levels are walked with gathered
  * bins (vector builds, rows of at most 128 features). */
 size_t lp__forest_gathered_trees(const lp__forest *f);
+/* Packed trees whose first levels a one-row walk does as vector lanes
+ * (lane runs: vector builds, rows of at most 128 features). */
+size_t lp__forest_lane_run_trees(const lp__forest *f);
 void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_rows,
                                size_t n_features, float *margins, size_t n_groups);
 

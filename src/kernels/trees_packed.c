@@ -79,6 +79,35 @@
  * from its table instead of swizzled, one group at a time instead of PAIR,
  * four vector levels, 4 or 6 trees side by side for few rows, and the
  * few-rows walk's positions as addresses.
+ * Lane runs (trees6 session): for fewer than FEW_LANES rows, each run of
+ * LANE_RUN_TREES = 16 consecutive trees of one depth >= 6 (with half words)
+ * is walked for one row with the trees as the 16 lanes of a vector for
+ * its first levels (5 at depth 6, else 4: lane_run_levels_of), then as two
+ * runs of 8 with walk_few_half from the node each lane reached.  A lane
+ * level loads every node's 16 slots and 16 k (level-major tables,
+ * `lane_runs`), narrows them to each lane's node with a tree of selects
+ * keyed on its earlier decisions (as the vector levels do for rows), and
+ * looks each lane's bin up in the row's bytes with a swizzle per 16 slots:
+ * no load waits on a decision, so the scalar chains of dependent loads
+ * (node word, then bin) are 4-5 levels shorter, and the vector levels cost
+ * fewer instructions than 16 trees' scalar steps.  Measured interleaved
+ * against main's build (medians of 7 rounds, rows per CPU second, load
+ * average 9-12): W1 batch 1 1.52x (1.48-1.65), batch 4 1.28x; W2 batch 1
+ * 1.31x (1.27-1.44), batch 4 1.16x; batch 8 and 4096 unchanged
+ * (0.98-1.02x).  3 lane levels gave W1 1.06-1.09x, W2 1.19x; 4 levels
+ * W1 1.25x, W2 1.22x; 5 levels W1 1.38x, W2 1.09x.  The few rows with lane
+ * runs take add_trees_few, which calls add_trees for the trees between
+ * runs: with the lane code inside add_trees (or add_trees without its
+ * few-rows part), V8's code for the full groups' walk, from the same C,
+ * ran 0.86-0.96x as fast at batches 8 to 4096 (not the heap layout: main
+ * with a dummy allocation of the lane tables' size ran 0.94-1.03x).
+ * Tried and not kept (trees6): a per-row decision table for the few-rows
+ * walk: each half word the index of its (slot, k) in a table the row fills
+ * first with 2 or 4 (left or right), so a step is two loads and two adds,
+ * 2 a + table[half word], instead of about eleven operations; no faster
+ * (W1 batch 1 0.94x, W2 1.04x; batch 2-4 0.73-0.88x, a table of ~19-24 KB
+ * per row to fill, ~11 % of a call, and table loads missing L1): the walk
+ * is bound by its chains of dependent loads as much as by its instructions.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
@@ -140,7 +169,11 @@ enum {
     BIN_TOP = 127,           /* bin 255 - 128: right at every split */
     BIN_BOTTOM = -128,       /* bin 0 - 128: left at every split */
     SEARCH_PAD = 16,         /* NaN after each search list: a 16-entry chunk read past its end */
-    HALF_MAX_SLOTS = 256     /* half words name a node's slot in a byte */
+    HALF_MAX_SLOTS = 256,    /* half words name a node's slot in a byte */
+    LANE_RUN_TREES = 16,     /* trees as the lanes of a vector for one row (add_lane_run)... */
+    LANE_RUN_MIN_DEPTH = 6,  /* ...of this depth or deeper (shallower: add_packed_trees_few) */
+    LANE_RUN_MAX_LEVELS = 5, /* their first levels done so: lane_run_levels_of(depth) */
+    LANE_RUN_BYTES = 32 * ((1 << LANE_RUN_MAX_LEVELS) - 1)   /* per node: 16 slots, 16 k */
 };
 
 typedef struct packed_tree {
@@ -180,6 +213,16 @@ struct lp__packed_forest {
      * 16 bits each (slot low, k - 128 high), for the few-rows walk: half
      * the bytes of a path to read from memory.  Its leaves stay in words. */
     uint16_t   *half;
+    /* Per lane run (LANE_RUN_TREES consecutive trees of one depth, at
+     * least LANE_RUN_MIN_DEPTH, with half words), its first
+     * LANE_RUN_MAX_LEVELS levels level-major:
+     * for node j of those levels, the 16 trees' slots at [32 j], their
+     * k - 128 at [32 j + 16]: a lane per tree. */
+    int8_t     *lane_runs;
+    /* Per tree: the offset of its lane run's tables in lane_runs if it is
+     * the first tree of one, else UINT32_MAX.  (Not in packed_tree: at 20
+     * bytes instead of 16 the full groups' walk ran 0.9x in V8.) */
+    uint32_t   *lane_run_at;
     size_t      groups_per_block;   /* groups binned at once: BLOCK_BYTES of bins */
     size_t      n_packed;    /* trees in the layout (the rest walk generally) */
 };
@@ -270,6 +313,8 @@ void lp__forest_unpack(lp__forest *f)
     free(p->voff);
     free(p->deep);
     free(p->half);
+    free(p->lane_runs);
+    free(p->lane_run_at);
     free(p);
     f->packed = NULL;
 }
@@ -437,6 +482,41 @@ int lp__forest_pack(lp__forest *f, size_t n_features)
         }
     }
 
+    /* The lane runs: from the first tree, every LANE_RUN_TREES trees that
+     * qualify (the few-rows walk finds them at the same trees). */
+    size_t n_lane_runs = 0;
+    p->lane_run_at = malloc(f->n_trees * sizeof *p->lane_run_at);
+    if (!p->lane_run_at) goto nomem;
+    for (size_t t = 0; t < f->n_trees; t++) p->lane_run_at[t] = UINT32_MAX;
+    for (size_t t = 0; LP_PACKED_VECTORS && p->half && t + LANE_RUN_TREES <= f->n_trees;) {
+        const packed_tree *pt = p->trees + t;
+        unsigned d = pt->depth;
+        int fits = pt->half != UINT32_MAX && d >= LANE_RUN_MIN_DEPTH;
+        for (size_t k = 1; fits && k < LANE_RUN_TREES; k++)
+            fits = pt[k].half == pt->half + k * ((1u << d) - 1) && pt[k].depth == d &&
+                   pt[k].words == pt->words + k * ((2u << d) - 1);
+        if (!fits) {
+            t++;
+            continue;
+        }
+        p->lane_run_at[t] = (uint32_t)(n_lane_runs++ * LANE_RUN_BYTES);
+        t += LANE_RUN_TREES;
+    }
+    if (n_lane_runs) {
+        p->lane_runs = malloc(n_lane_runs * LANE_RUN_BYTES);
+        if (!p->lane_runs) goto nomem;
+        for (size_t t = 0; t < f->n_trees; t++) {
+            if (p->lane_run_at[t] == UINT32_MAX) continue;
+            int8_t *lr = p->lane_runs + p->lane_run_at[t];
+            for (size_t k = 0; k < LANE_RUN_TREES; k++)
+                for (size_t j = 0; j < (1u << LANE_RUN_MAX_LEVELS) - 1; j++) {
+                    uint32_t wd = p->words[p->trees[t + k].words + j];
+                    lr[32 * j + k] = (int8_t)(uint8_t)(WORD_OFFSET(wd) / LANES);
+                    lr[32 * j + 16 + k] = WORD_K(wd);
+                }
+        }
+    }
+
     size_t group_bytes = p->n_slots * LANES;
     p->groups_per_block = group_bytes && BLOCK_BYTES / group_bytes > 1 ? BLOCK_BYTES / group_bytes : 1;
     return 1;
@@ -447,6 +527,13 @@ nomem:
 }
 
 size_t lp__forest_packed_trees(const lp__forest *f) { return f->packed ? f->packed->n_packed : 0; }
+
+size_t lp__forest_lane_run_trees(const lp__forest *f)
+{
+    size_t n = 0;
+    for (size_t t = 0; f->packed && t < f->n_trees; t++) n += f->packed->lane_run_at[t] != UINT32_MAX;
+    return n * LANE_RUN_TREES;
+}
 
 size_t lp__forest_gathered_trees(const lp__forest *f)
 {
@@ -768,17 +855,19 @@ static inline __attribute__((always_inline)) void walk_few_run(const uint32_t *b
 
 /* walk_few_run on the half words: one row (its bins at row[slot]) through
  * FEW_TREES consecutive packed trees of depth d, their half words one
- * after the other from `half` (2^d - 1 each).  Returns, for each tree k,
- * its leaf's index in words from the first tree's words (its node words
- * are then 2^(d+1) - 1 a tree). */
-static inline __attribute__((always_inline)) void walk_few_half(const uint16_t *half, unsigned d,
-                                                                const int8_t *row, uint32_t *at_out)
+ * after the other from `half` (2^d - 1 each), from level `from` on, tree k
+ * from its node start[k] there.  Returns, for each tree k, its leaf's
+ * index in words from the first tree's words (its node words are then
+ * 2^(d+1) - 1 a tree). */
+static inline __attribute__((always_inline)) void walk_few_half_from(const uint16_t *half, unsigned d,
+                                                                     unsigned from, const uint32_t *start,
+                                                                     const int8_t *row, uint32_t *at_out)
 {
     const uint32_t nodes = (1u << d) - 1;   /* half words of one tree */
     uint32_t at[FEW_TREES];
     UNROLL
-    for (uint32_t k = 0; k < FEW_TREES; k++) at[k] = k * nodes;
-    for (unsigned level = 0; level < d; level++) {
+    for (uint32_t k = 0; k < FEW_TREES; k++) at[k] = k * nodes + start[k];
+    for (unsigned level = from; level < d; level++) {
         UNROLL
         for (uint32_t k = 0; k < FEW_TREES; k++) {
             /* node i of tree k is half word k * nodes + i; its children 2i + 1 and 2i + 2 */
@@ -790,6 +879,100 @@ static inline __attribute__((always_inline)) void walk_few_half(const uint16_t *
     UNROLL
     for (uint32_t k = 0; k < FEW_TREES; k++) at_out[k] = at[k] + k * (nodes + 1);
 }
+
+static inline __attribute__((always_inline)) void walk_few_half(const uint16_t *half, unsigned d,
+                                                                const int8_t *row, uint32_t *at_out)
+{
+    const uint32_t root[FEW_TREES] = {0};
+    walk_few_half_from(half, d, 0, root, row, at_out);
+}
+
+#if LP_PACKED_VECTORS
+/* How many levels of a lane run of depth d are done as vector lanes, as
+ * measured in V8: W1 (depth 6) ran 1.08x faster with 5 than with 4, W2
+ * (depth 8) 1.15x faster with 4 than with 5.  A vector level of n nodes
+ * costs 2 n loads and 2 (n - 1) selects; a scalar level costs the same at
+ * any depth. */
+static unsigned lane_run_levels_of(unsigned d) { return d <= 6 ? d - 1 : 4; }
+
+/* The first `levels` levels of a lane run's 16 trees for one row
+ * (its bins at row[slot], n_slots of them, readable 16 bytes at a time past
+ * the end): a lane per tree.  At each level every lane picks its node's
+ * slot and k from the level's nodes (a tree of selects keyed on its earlier
+ * decisions, as vector_levels_n), looks its bin up in the row's bytes (a
+ * swizzle per 16 slots) and compares once.  No load waits on a decision, so
+ * the trees' scalar chains of dependent loads start `levels` levels down.
+ * Returns each lane's node within level `levels`. */
+static inline __attribute__((always_inline)) v16i8 lane_run_levels(const int8_t *lr, const int8_t *row,
+                                                                   size_t n_slots, unsigned levels)
+{
+    v16i8 pos = {0}, right[LANE_RUN_MAX_LEVELS];
+    UNROLL
+    for (unsigned level = 0; level < levels; level++) {
+        uint32_t first = (1u << level) - 1, n = 1u << level;
+        v16i8 slot_part[LANE_RUN_MAX_LEVELS + 1], k_part[LANE_RUN_MAX_LEVELS + 1], bins = {0};
+        UNROLL
+        for (uint32_t j = 0; j < n; j++) {   /* nodes merged like a binary counter's carries */
+            v16i8 slot, k;
+            memcpy(&slot, lr + 32 * (first + j), sizeof slot);
+            memcpy(&k, lr + 32 * (first + j) + 16, sizeof k);
+            unsigned c = 0;
+            UNROLL_CLANG
+            for (; (j >> c) & 1; c++) {
+                slot = select16(right[level - 1 - c], slot, slot_part[c]);
+                k = select16(right[level - 1 - c], k, k_part[c]);
+            }
+            slot_part[c] = slot, k_part[c] = k;
+        }
+        for (size_t m = 0; m < n_slots; m += 16) {
+            v16i8 chunk;
+            memcpy(&chunk, row + m, sizeof chunk);
+            /* slot - m, wrapping (slots up to 255): 0..15 only in this chunk */
+            bins |= lookup16_or_zero(chunk, (v16i8)((v16u8)slot_part[level] - (uint8_t)m));
+        }
+        right[level] = bins > k_part[level];
+        pos = next_pos(pos, right[level]);
+    }
+    return pos;
+}
+
+/* One row (its bins at row[slot]) through the LANE_RUN_TREES trees of the
+ * lane run starting at t0: the first levels as vector lanes
+ * (lane_run_levels), the rest as two runs of FEW_TREES scalar walks
+ * (walk_few_half_from); the leaves added in tree order.  Margins of tree t
+ * at m[tree_group[t] * group_stride]. */
+static inline __attribute__((always_inline)) void add_lane_run_of(const lp__forest *f, size_t t0,
+                                                                  const int8_t *row, float *m,
+                                                                  size_t group_stride, unsigned d)
+{
+    const lp__packed_forest *p = f->packed;
+    const packed_tree *pt = p->trees + t0;
+    const unsigned levels = lane_run_levels_of(d);
+    v16i8 pos = lane_run_levels(p->lane_runs + p->lane_run_at[t0], row, p->n_slots, levels);
+    _Static_assert(LANE_RUN_TREES == 2 * FEW_TREES, "two scalar runs a lane run");
+    for (size_t r = 0; r < 2; r++) {
+        uint32_t start[FEW_TREES], at[FEW_TREES];
+        UNROLL
+        for (size_t k = 0; k < FEW_TREES; k++) start[k] = (1u << levels) - 1 + (uint8_t)pos[8 * r + k];
+        walk_few_half_from(p->half + pt[8 * r].half, d, levels, start, row, at);
+        const uint32_t *tw = p->words + pt[8 * r].words;
+        UNROLL
+        for (size_t k = 0; k < FEW_TREES; k++) m[f->tree_group[t0 + 8 * r + k] * group_stride] += leaf_at(tw, at[k]);
+    }
+}
+
+static void add_lane_run(const lp__forest *f, size_t t0, const int8_t *row, float *m, size_t group_stride)
+{
+    _Static_assert(LANE_RUN_MIN_DEPTH == 6 && MAX_DEPTH == 10, "one case a depth");
+    switch (f->packed->trees[t0].depth) {   /* constant depths and levels: the loops unroll */
+    case 6: add_lane_run_of(f, t0, row, m, group_stride, 6); break;
+    case 7: add_lane_run_of(f, t0, row, m, group_stride, 7); break;
+    case 8: add_lane_run_of(f, t0, row, m, group_stride, 8); break;
+    case 9: add_lane_run_of(f, t0, row, m, group_stride, 9); break;
+    default: add_lane_run_of(f, t0, row, m, group_stride, 10); break;
+    }
+}
+#endif
 
 /* A batch of fewer than FEW_LANES rows: each row walks up to FEW_TREES
  * consecutive packed trees side by side, level by level.  One row's walk
@@ -994,19 +1177,20 @@ static void add_packed_tree_pair(const lp__packed_forest *p, const packed_tree *
 #endif
 }
 
-/* Adds every tree to `rows` rows of a block: the rows at x, their bins at
- * bins (groups of LANES), row r's margin of group k at
+/* Adds trees t_begin .. t_end - 1 to `rows` rows of a block: the rows at
+ * x, their bins at bins (groups of LANES), row r's margin of group k at
  * m[k * group_stride + r * row_stride]. */
-static void add_trees(const lp__forest *f, const float *x, size_t rows, size_t n_features, const int8_t *bins,
-                      const int8_t *compact, float *m, size_t group_stride, size_t row_stride)
+static void add_trees(const lp__forest *f, size_t t_begin, size_t t_end, const float *x, size_t rows,
+                      size_t n_features, const int8_t *bins, const int8_t *compact, float *m, size_t group_stride,
+                      size_t row_stride)
 {
     const lp__packed_forest *p = f->packed;
     size_t group_len = p->n_slots * LANES, groups = (rows + LANES - 1) / LANES;
-    for (size_t t = 0; t < f->n_trees; t++) {
+    for (size_t t = t_begin; t < t_end; t++) {
         const packed_tree *pt = &p->trees[t];
         if (rows < FEW_LANES && pt->words != UINT32_MAX) {   /* one group of 1 to FEW_LANES - 1 rows */
             size_t nt = 1;
-            while (nt < FEW_TREES && t + nt < f->n_trees && p->trees[t + nt].words != UINT32_MAX) nt++;
+            while (nt < FEW_TREES && t + nt < t_end && p->trees[t + nt].words != UINT32_MAX) nt++;
             add_packed_trees_few(f, t, nt, bins, compact, m, group_stride, row_stride, rows);
             t += nt - 1;
             continue;
@@ -1025,6 +1209,30 @@ static void add_trees(const lp__forest *f, const float *x, size_t rows, size_t n
             size_t lanes = rows - g * LANES < LANES ? rows - g * LANES : LANES;
             add_packed_tree(p, pt, bins + g * group_len, out + g * LANES * row_stride, row_stride, lanes);
         }
+    }
+}
+
+/* add_trees for one group of 1 to FEW_LANES - 1 rows of a forest with lane
+ * runs: each lane run, and add_trees for the trees between them.  (Not
+ * inside add_trees: there, V8's code for the full groups' walk came out
+ * 0.86-0.94x as fast at batches 8 to 4096, from the same C.) */
+static void add_trees_few(const lp__forest *f, const float *x, size_t rows, size_t n_features, const int8_t *bins,
+                          const int8_t *compact, float *m, size_t group_stride, size_t row_stride)
+{
+    const lp__packed_forest *p = f->packed;
+    size_t t = 0;
+    while (t < f->n_trees) {
+        size_t end = t;
+        while (end < f->n_trees && p->lane_run_at[end] == UINT32_MAX) end++;
+        add_trees(f, t, end, x, rows, n_features, bins, compact, m, group_stride, row_stride);
+        if (end < f->n_trees) {
+#if LP_PACKED_VECTORS
+            for (size_t l = 0; l < rows; l++)
+                add_lane_run(f, end, compact + l * p->n_slots, m + l * row_stride, group_stride);
+#endif
+            end += LANE_RUN_TREES;
+        }
+        t = end;
     }
 }
 
@@ -1050,7 +1258,7 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
      * 16 rows' leaves add as vectors; a copy moves the values unchanged. */
     _Alignas(16) float by_group[GROUP_MAJOR_FLOATS];
     /* Few rows' bins row by row, for the walk on half words (walk_few_half). */
-    int8_t compact_bins[(FEW_LANES - 1) * HALF_MAX_SLOTS];
+    int8_t compact_bins[(FEW_LANES - 1) * HALF_MAX_SLOTS + 16];   /* +16: read 16 bytes at a time */
     int8_t *compact = p->half ? compact_bins : NULL;
     int group_major = LP_PACKED_VECTORS && n_groups > 1 && block_rows * n_groups <= GROUP_MAJOR_FLOATS;
     size_t row_stride = group_major ? 1 : n_groups, group_stride = group_major ? block_rows : 1;
@@ -1071,12 +1279,20 @@ void lp_kern_forest_add_packed(const lp__forest *f, const float *x, size_t n_row
          * on its own, with the few-rows walk (each row's trees still added
          * in tree order). */
         size_t tail = rows > LANES && rows % LANES < FEW_LANES ? rows % LANES : 0;
-        add_trees(f, x + r0 * n_features, rows - tail, n_features, bins, compact, m, group_stride, row_stride);
+        if (rows < FEW_LANES && p->lane_runs)
+            add_trees_few(f, x + r0 * n_features, rows, n_features, bins, compact, m, group_stride, row_stride);
+        else
+            add_trees(f, 0, f->n_trees, x + r0 * n_features, rows - tail, n_features, bins, compact, m, group_stride,
+                      row_stride);
         if (tail) {
             const float *tail_x = x + (r0 + rows - tail) * n_features;
             if (compact) bin_few(p, tail_x, tail, n_features, NULL, compact);
-            add_trees(f, tail_x, tail, n_features, bins + (groups - 1) * group_len, compact,
-                      m + (rows - tail) * row_stride, group_stride, row_stride);
+            if (p->lane_runs)
+                add_trees_few(f, tail_x, tail, n_features, bins + (groups - 1) * group_len, compact,
+                              m + (rows - tail) * row_stride, group_stride, row_stride);
+            else
+                add_trees(f, 0, f->n_trees, tail_x, tail, n_features, bins + (groups - 1) * group_len, compact,
+                          m + (rows - tail) * row_stride, group_stride, row_stride);
         }
         if (group_major)
             for (size_t r = 0; r < rows; r++)

@@ -164,7 +164,8 @@ export async function interleaveGroups(groups, batches, rounds, minMs, { warmMs 
 
 /**
  * Per batch size: each engine's median rows/s (wall clock and per CPU
- * second), and for each of `ours` against each other engine the per-round
+ * second), and for each of `ours` against each other engine (another of
+ * `ours` only if given before it: `ours[1]/ours[0]`) the per-round
  * ratios with their median, min and max (ratio_spread: wall clock;
  * ratio_spread_cpu: rows per CPU second).  `ratios` holds the medians (the
  * CPU-time ones as "a/b (cpu)").
@@ -180,7 +181,8 @@ export function summarize(rates, ours) {
     }
     for (const a of ours)
       for (const b of names) {
-        if (ours.includes(b)) continue;
+        // Variants against the ones given before them (--wasm old.wasm,new.wasm: new/old).
+        if (ours.includes(b) && ours.indexOf(b) >= ours.indexOf(a)) continue;
         const per = byEngine[a].map((x, i) => x.wall / byEngine[b][i].wall);
         const perCpu = byEngine[a].map((x, i) => x.cpu / byEngine[b][i].cpu);
         const r2 = (v) => +v.toFixed(2);

@@ -137,11 +137,12 @@ static int make_forest(gen *g, lp_test_rng *rng, int max_depth, int cat_percent)
     return make_forest_of(g, rng, max_depth, cat_percent, 0, 0);
 }
 
-/* n_trees dense trees of depth `depth` (a few stop a level early) on
- * n_features features, thresholds from a pool of pool_n values (so a
+/* n_trees dense trees of depth `depth` (a few stop a level early; with
+ * shallow_every, tree t of t % shallow_every == 5 is one level shallower)
+ * on n_features features, thresholds from a pool of pool_n values (so a
  * feature may have up to pool_n distinct cuts), 1 to 4 margins a row. */
 static int make_forest_same_depth(gen *g, lp_test_rng *rng, size_t n_trees, int depth, size_t n_features,
-                                  uint32_t pool_n)
+                                  uint32_t pool_n, size_t shallow_every)
 {
     memset(g, 0, sizeof *g);
     g->dense = 1;
@@ -152,7 +153,7 @@ static int make_forest_same_depth(gen *g, lp_test_rng *rng, size_t n_trees, int 
     g->pool[0] = 0.0f, g->pool[1] = 1.5f, g->pool[2] = -0.0f;
     alloc_trees(g, n_trees);
     for (size_t t = 0; t < n_trees; t++) {
-        g->f.tree_root[t] = build(g, rng, depth, 0);
+        g->f.tree_root[t] = build(g, rng, shallow_every && t % shallow_every == 5 ? depth - 1 : depth, 0);
         g->f.tree_group[t] = lp_test_below(rng, (uint32_t)g->n_groups);
         g->tree_end[t] = (uint32_t)g->f.n_nodes;
     }
@@ -411,13 +412,69 @@ LP_TEST(packed_few_rows_same_depth_and_many_cuts)
         int depth = 1 + iter % 10;
         size_t n_trees = 8 + lp_test_below(&rng, 33), n_features = 1 + lp_test_below(&rng, iter % 2 ? 3 : 60);
         if (iter % 8 == 6) n_features = 129 + lp_test_below(&rng, 20);   /* slots past a byte: no half words */
-        if (make_forest_same_depth(&g, &rng, n_trees, depth, n_features, pools[iter % 11])) {
+        if (make_forest_same_depth(&g, &rng, n_trees, depth, n_features, pools[iter % 11], 0)) {
             char what[80];
             for (size_t ri = 0; ri < sizeof rows / sizeof *rows; ri++) {
                 snprintf(what, sizeof what, "same depth %d, %zu trees, pool %u, %zu rows", depth, n_trees,
                          (unsigned)pools[iter % 11], rows[ri]);
                 if (!compare_kernels(&g, &rng, rows[ri], what)) break;
             }
+        }
+        free_forest(&g);
+    }
+}
+
+/* How many trees the packed layout should walk as lane runs: from the first
+ * tree, every 16 consecutive trees of one depth of at least 6, all packed
+ * (true of every tree up to 8 deep without categorical splits; deeper
+ * sparse ones may walk the nodes: then this counts too many), in a vector
+ * build whose rows' slots fit a byte (at most 128 features). */
+static size_t lane_run_trees_wanted(const gen *g)
+{
+    size_t n = 0;
+#if defined(__wasm_simd128__) || defined(__SSE2__) || defined(__ARM_NEON)
+    for (size_t t = 0; g->n_features <= 128 && t + 16 <= g->f.n_trees;) {
+        unsigned d = g->f.tree_depth[t];
+        int fits = d >= 6;
+        for (size_t k = 0; fits && k < 16; k++) fits = g->f.tree_depth[t + k] == d && !g->f.tree_has_cat[t + k];
+        t += fits ? 16 : 1;
+        n += fits ? 16 : 0;
+    }
+#else
+    (void)g;   /* no vectors: no lane runs */
+#endif
+    return n;
+}
+
+LP_TEST(packed_lane_runs_match_reference)
+{
+    /* One to five rows (a batch, or a tail after full groups) walk runs of
+     * 16 trees of one depth (6 to 10) with the trees as vector lanes for
+     * their first 4 or 5 levels, then scalar; trees between runs (a
+     * forest's last ones, a run broken by a shallower tree)
+     * walk as before, in their places in the tree order.  Features with 1
+     * to 255 cuts (in the pool), cells missing (default left and right), exact
+     * thresholds, infinities; 128 features (the most whose slots fit a
+     * byte) and 129 (no lane runs). */
+    lp_test_rng rng = {30};
+    static const uint32_t pools[] = {1, 16, 40, 255};
+    static const size_t rows[] = {1, 2, 3, 4, 5, 17, 21, 37};
+    for (int iter = 0; iter < 30; iter++) {
+        gen g;
+        int depth = 6 + iter % 5;
+        size_t n_trees = 16 * (1 + lp_test_below(&rng, 3)) + (iter % 3 ? lp_test_below(&rng, 16) : 0);
+        size_t n_features = iter % 6 == 4 ? 128 : iter % 6 == 5 ? 129 : 1 + lp_test_below(&rng, 60);
+        /* every 4th forest: a shallower tree every 23 (from tree 5) breaks runs */
+        if (make_forest_same_depth(&g, &rng, n_trees, depth, n_features, pools[iter % 4], iter % 4 == 3 ? 23 : 0)) {
+            char what[80];
+            for (size_t ri = 0; ri < sizeof rows / sizeof *rows; ri++) {
+                snprintf(what, sizeof what, "lane runs, depth %d, %zu trees, %zu features, %zu rows", depth,
+                         g.f.n_trees, n_features, rows[ri]);
+                if (!compare_kernels(&g, &rng, rows[ri], what)) break;
+            }
+            size_t got = lp__forest_lane_run_trees(&g.f), want = lane_run_trees_wanted(&g);
+            LP_CHECK(depth <= 8 ? got == want : got <= want, "%s: %zu trees in lane runs, want %s%zu", what, got,
+                     depth <= 8 ? "" : "at most ", want);
         }
         free_forest(&g);
     }
@@ -725,6 +782,7 @@ void test_kernels(void)
     LP_RUN(packed_pairs_of_groups_match_reference);
     LP_RUN(packed_few_rows_walk_trees_side_by_side);
     LP_RUN(packed_few_rows_same_depth_and_many_cuts);
+    LP_RUN(packed_lane_runs_match_reference);
     LP_RUN(packed_holds_255_cuts_per_feature_and_leaves_more_to_the_node_walk);
     LP_RUN(simd_matches_reference_every_row_count);
     LP_RUN(simd_matches_reference_edge_forests);
