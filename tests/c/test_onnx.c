@@ -198,6 +198,10 @@ static const char *const ml_cases[] = {
     "int64_trees_classifier", "int32_trees_classifier", "bool_cast_trees",
     /* a StandardScaler's Scaler reading an int64 input straight (skl2onnx's form), then LogisticRegression */
     "int64_scaler_logreg",
+    /* gen_onnx_int_prep.py: SimpleImputer on an int64 input (Imputer with imputed_value_int64s, int64 out) +
+     * StandardScaler + LogisticRegression; Normalizer reading int64 (L2), int32 (L1) and double (MAX) rows */
+    "int64_imputer_scaler_logreg", "int64_normalizer_l2_logreg", "int32_normalizer_l1_logreg",
+    "double_normalizer_max_logreg",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -450,6 +454,31 @@ LP_TEST(int_inputs_straight_into_trees_take_integers_only)
         }
         lp_model_destroy(m);
     }
+}
+
+/* An int64 Imputer compares each cell with replaced_value_int64 exactly, so
+ * its input takes integers below 2^24 only (cells travel as float32); a
+ * Normalizer turns its rows into float, as onnxruntime does, so its int64
+ * input takes any int64 (gen_onnx_int_prep.py's fixtures). */
+LP_TEST(int64_imputer_needs_exact_integers_normalizer_does_not)
+{
+    lp_error err;
+    lp_status s;
+    float proba[2 * 3];
+    lp_model *m = load_onnx("fixtures/onnx_ml/int64_imputer_scaler_logreg/model.onnx", &err, &s);
+    if (LP_CHECK(s == LP_OK, "imputer: load: %s", err.message)) {
+        LP_CHECK_STATUS(predict_text(m, "age,visits,level\n-1,3,16777215\n", proba, &err), LP_OK, &err);
+        s = predict_text(m, "age,visits,level\n-1,3,2\n40,16777216,1\n", proba, &err);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "2^24") &&
+                     strcmp(err.column, "visits") == 0,
+                 "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
+    }
+    lp_model_destroy(m);
+    m = load_onnx("fixtures/onnx_ml/int64_normalizer_l2_logreg/model.onnx", &err, &s);
+    if (LP_CHECK(s == LP_OK, "normalizer: load: %s", err.message))
+        LP_CHECK_STATUS(predict_text(m, "c0,c1,c2\n9223372036854775807,16777217,-9223372036854775808\n", proba, &err),
+                        LP_OK, &err);
+    lp_model_destroy(m);
 }
 
 /* Equal takes strings from opset 19 on (onnxruntime refuses the model
@@ -732,5 +761,6 @@ void test_onnx(void)
     LP_RUN(int64_input_beyond_2_24_refused_only_where_exact);
     LP_RUN(int64_input_into_trees_takes_integers_only);
     LP_RUN(int_inputs_straight_into_trees_take_integers_only);
+    LP_RUN(int64_imputer_needs_exact_integers_normalizer_does_not);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
