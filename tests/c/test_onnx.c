@@ -193,6 +193,9 @@ static const char *const ml_cases[] = {
     /* gen_onnx_gather_label.py: opset-5 TreeEnsemble classifiers (a forest's fractions; boosting's Add, Sigmoid,
      * [1 - p, p]) with no ZipMap; class names from Gather(string or int64 constant, ArgMax) */
     "skl_rf_v5_gather_strings", "skl_gb_v5_gather_int64_binary",
+    /* gen_onnx_argmax_axis0.py: the same label branches with ArgMax over axis 0 (the rows) are no label: the
+     * columns keep the names 0..K-1 (expected.csv's header), the probabilities are the model's */
+    "skl_rf_v5_gather_argmax_axis0", "skl_logreg_double_argmax_axis0",
     /* gen_onnx_int_trees.py: int64 and int32 inputs straight into a TreeEnsembleClassifier (compared as float,
      * as onnxruntime compares them, rows on and around the thresholds beyond 2^24); bool inputs Cast to float */
     "int64_trees_classifier", "int32_trees_classifier", "bool_cast_trees",
