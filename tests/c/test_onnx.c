@@ -205,6 +205,9 @@ static const char *const ml_cases[] = {
      * StandardScaler + LogisticRegression; Normalizer reading int64 (L2), int32 (L1) and double (MAX) rows */
     "int64_imputer_scaler_logreg", "int64_normalizer_l2_logreg", "int32_normalizer_l1_logreg",
     "double_normalizer_max_logreg",
+    /* gen_onnx_onehot_infrequent.py: OneHotEncoder(min_frequency, handle_unknown='infrequent_if_exist') as
+     * skl2onnx writes it: frequent then infrequent categories, Split, ReduceSum of the infrequent ones, Concat */
+    "skl_onehot_infrequent_logreg",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -231,6 +234,26 @@ LP_TEST(strict_one_hot_refuses_unknown_category)
         lp_test_table_free(&t);
         lp_test_csv_free(&csv);
     }
+    lp_model_destroy(m);
+}
+
+/* handle_unknown='infrequent_if_exist' is written with zeros = 0: a category
+ * the encoder does not list (scikit-learn would count it as infrequent) fails
+ * the run, as in onnxruntime; an infrequent one it lists is taken. */
+static lp_status predict_text(lp_model *m, const char *text, float *proba, lp_error *err);
+
+LP_TEST(infrequent_one_hot_refuses_unknown_category)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/skl_onehot_infrequent_logreg/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    float proba[3 * 2];
+    LP_CHECK_STATUS(predict_text(m, "color,age,size,income\nviolet,0.5,XL,1\nteal,0,S,0\n", proba, &err), LP_OK, &err);
+    s = predict_text(m, "color,age,size,income\nred,0.5,S,1\nmauve,0,S,0\n", proba, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "does not list") && strstr(err.message, "row 2") &&
+                 strcmp(err.column, "color") == 0,
+             "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
     lp_model_destroy(m);
 }
 
@@ -757,6 +780,7 @@ void test_onnx(void)
     LP_RUN(ml_fixtures_match_onnxruntime);
     LP_RUN(strict_one_hot_refuses_unknown_category);
     LP_RUN(strict_int64_one_hot_fails_the_run);
+    LP_RUN(infrequent_one_hot_refuses_unknown_category);
     LP_RUN(cast_string_to_float_fails_on_text);
     LP_RUN(dict_vectorizer_column_takes_numbers);
     LP_RUN(int64_map_values_are_integers_below_2_24);
