@@ -222,6 +222,10 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_prep.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_argmax_axis0.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_v5_double_refused.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_onehot_infrequent.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -233,6 +237,9 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py --check
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_prep.py --check
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_argmax_axis0.py --check
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_onehot_infrequent.py --check
 	@$(MAKE) --no-print-directory fixtures-tfidf
 
 # TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)

@@ -42,9 +42,14 @@ static lp_status build_trees(lp__graph *g, lp__op *op, const lp__onnx_node *node
     const lp__value *x = lp__op_input(g, op, 0, err);
     if (!x) return err->code;
     if (op->n_in != 1) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%d inputs (1 expected)", op->n_in);
+    /* Double rows: onnxruntime compares them with double splits, but a
+     * graph's cells arrive as float32, which would move a cell lying between
+     * its float32 rounding and a split to the other branch. */
     if (x->dtype != LP_ONNX_FLOAT || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH || x->shape.dims[1] < 1)
         return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input \"%s\" must be float rows [N, F] (%s of rank %d "
-                           "given)", x->name, lp__onnx_dtype_name(x->dtype), x->shape.rank);
+                           "given%s)", x->name, lp__onnx_dtype_name(x->dtype), x->shape.rank,
+                           x->dtype == LP_ONNX_DOUBLE ? "; double rows are compared with double splits, and a "
+                           "graph's cells arrive as float32" : "");
     tree_op *t = calloc(1, sizeof *t);
     if (!t) return lp__fail(err, LP_ERR_NOMEM, "out of memory");
     t->width = (size_t)x->shape.dims[1];

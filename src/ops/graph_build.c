@@ -640,7 +640,7 @@ int lp__onnx_has_free_dims(const lp__onnx_model *om)
 static int read_only_as_float(const lp__onnx_model *om, const char *input)
 {
     static const char *const converting[] = {"TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble",
-                                             "LinearClassifier", "LinearRegressor", "Scaler"};
+                                             "LinearClassifier", "LinearRegressor", "Scaler", "Normalizer"};
     int readers = 0;
     for (size_t k = 0; k < om->n_nodes; k++) {
         const lp__onnx_node *n = &om->nodes[k];

@@ -2,10 +2,10 @@
  * onnxruntime does (core/providers/cpu/ml/): Scaler y = (x - offset) * scale,
  * Normalizer (MAX, L1, L2; a zero norm leaves the row as is),
  * LinearClassifier (scores = x·Wᵀ + b, then post_transform) and
- * LinearRegressor (on float rows, or double, int64 or int32 ones converted to
- * float first, as onnxruntime's kernels convert them; Scaler on int64 or
- * int32 ones too), Imputer, Binarizer, ArrayFeatureExtractor and
- * FeatureVectorizer on float rows; OneHotEncoder and LabelEncoder on
+ * LinearRegressor (these three on float rows, or double, int64 or int32 ones
+ * converted to float first, as onnxruntime's kernels convert them; Scaler on
+ * int64 or int32 ones too), Imputer (float or int64 rows), Binarizer,
+ * ArrayFeatureExtractor and FeatureVectorizer on float rows; OneHotEncoder and LabelEncoder on
  * strings (elements lp__onnx_bytes) and integers.  Only the scores are computed: a classifier's label
  * output is the engine's Suggested Label instead. */
 #include <math.h>
@@ -39,9 +39,9 @@ static const lp__value *rows_input(const lp__graph *g, const lp__op *op, lp_erro
     return x;
 }
 
-/* The rows of a LinearClassifier / LinearRegressor: [N, F] of ONNX-ML's T1
- * (float, double, int64, int32; skl2onnx hands an int64 DictVectorizer's
- * rows straight to the LinearClassifier). */
+/* The rows of a LinearClassifier / LinearRegressor / Normalizer: [N, F] of
+ * ONNX-ML's T1 (float, double, int64, int32; skl2onnx hands an int64
+ * DictVectorizer's rows straight to the LinearClassifier). */
 static const lp__value *linear_rows_input(const lp__graph *g, const lp__op *op, lp_error *err)
 {
     const lp__value *x = op->n_in > 0 && op->in[0] != UINT32_MAX ? &g->values[op->in[0]] : NULL;
@@ -123,11 +123,14 @@ static void run_scaler(const lp__run *r, const lp__op *op)
 
 /* ---- Normalizer ------------------------------------------------------------------------ */
 
+/* On float rows, or double, int64 or int32 ones (skl2onnx hands the input
+ * tensor straight to it), which onnxruntime's kernel converts to float
+ * value by value before it sums; the output is float either way. */
 enum { NORM_MAX, NORM_L1, NORM_L2 };
 
 static lp_status build_normalizer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *x = rows_input(g, op, err);
+    const lp__value *x = linear_rows_input(g, op, err);
     if (!x) return err->code;
     const char *norm = string_attr(node, "norm", "MAX");
     op->iattr[0] = !strcmp(norm, "L1") ? NORM_L1 : !strcmp(norm, "L2") ? NORM_L2 : !strcmp(norm, "MAX") ? NORM_MAX : -1;
@@ -137,9 +140,10 @@ static lp_status build_normalizer(lp__graph *g, lp__op *op, const lp__onnx_node 
 
 static void run_normalizer(const lp__run *r, const lp__op *op)
 {
-    const float *x = lp__run_data(r, op->in[0]);
-    float *y = lp__run_data(r, op->out[0]);
     size_t f = (size_t)r->g->values[op->out[0]].shape.dims[1];
+    const float *x = float_rows(r, op, f);
+    float *y = lp__run_data(r, op->out[0]);
+    if (!x) return;
     for (size_t i = 0; i < r->n_rows; i++) {
         const float *row = x + i * f;
         float norm = 0;
@@ -240,33 +244,61 @@ static void run_linear(const lp__run *r, const lp__op *op)
 /* ---- Imputer, Binarizer -------------------------------------------------------------------- */
 
 /* Imputer: cells equal to replaced_value_float (NaN: cells that are NaN) take
- * imputed_value_floats (one value, or one per column). */
-typedef struct imputer_params { const float *values; size_t n_values; float replaced; } imputer_params;
+ * imputed_value_floats (one value, or one per column).  On int64 rows (a
+ * SimpleImputer on skl2onnx's Int64TensorType input) cells equal to
+ * replaced_value_int64 (default 0; skl2onnx writes NaN's int64, INT64_MIN)
+ * take imputed_value_int64s, and the output is int64: onnxruntime's kernel
+ * takes exactly these two (float with the floats, int64 with the int64s). */
+typedef struct imputer_params {
+    const float   *values;       /* float rows */
+    const int64_t *ints;         /* int64 rows */
+    size_t         n_values;
+    float          replaced;
+    int64_t        replaced_int;
+} imputer_params;
 
 static lp_status build_imputer(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__value *x = rows_input(g, op, err);
+    const lp__value *x = lp__op_input(g, op, 0, err);
     if (!x) return err->code;
+    int ints = x->dtype == LP_ONNX_INT64;
+    if ((!ints && x->dtype != LP_ONNX_FLOAT) || x->is_const || x->shape.rank != 2 || x->shape.dims[0] != LP__BATCH)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input must be rows [N, F] of float or int64 (%s of rank %d "
+                           "given; onnxruntime's Imputer takes those two)", lp__onnx_dtype_name(x->dtype),
+                           x->shape.rank);
     size_t f = (size_t)x->shape.dims[1];
-    const lp__onnx_attr *vals = floats_attr(node, "imputed_value_floats");
-    if (!vals && lp__onnx_attr_find(node, "imputed_value_int64s"))
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "integer imputation (imputed_value_int64s) on float rows");
-    if (!vals || (vals->count != 1 && vals->count != f))
-        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "imputed_value_floats must have 1 or %zu values", f);
-    const lp__onnx_attr *rep = lp__onnx_attr_find(node, "replaced_value_float");
+    const lp__onnx_attr *vals = lp__onnx_attr_find(node, ints ? "imputed_value_int64s" : "imputed_value_floats");
+    if (!vals && lp__onnx_attr_find(node, ints ? "imputed_value_floats" : "imputed_value_int64s"))
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "%s on %s rows (onnxruntime imputes them from %s, and fails "
+                           "the run without it)", ints ? "imputed_value_floats" : "imputed_value_int64s",
+                           ints ? "int64" : "float", ints ? "imputed_value_int64s" : "imputed_value_floats");
+    if (!vals || vals->type != (ints ? LP_ONNX_ATTR_INTS : LP_ONNX_ATTR_FLOATS) || (vals->count != 1 && vals->count != f))
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%s must have 1 or %zu values",
+                           ints ? "imputed_value_int64s" : "imputed_value_floats", f);
+    const lp__onnx_attr *rep = lp__onnx_attr_find(node, ints ? "replaced_value_int64" : "replaced_value_float");
     imputer_params *p = lp__graph_alloc(g, sizeof *p, err);
     if (!p) return err->code;
-    *p = (imputer_params){vals->floats, vals->count, rep && rep->type == LP_ONNX_ATTR_FLOAT ? rep->f : 0.0f};
+    *p = (imputer_params){ints ? NULL : vals->floats, ints ? vals->ints : NULL, vals->count,
+                          rep && rep->type == LP_ONNX_ATTR_FLOAT ? rep->f : 0.0f,
+                          rep && rep->type == LP_ONNX_ATTR_INT ? rep->i : 0};
     op->params = p;
-    return add_output(g, op, node->outputs[0], (int64_t)f, err);
+    lp__shape shape = {2, {LP__BATCH, (int64_t)f}};
+    return lp__op_output(g, op, node, 0, x->dtype, &shape, err);
 }
 
 static void run_imputer(const lp__run *r, const lp__op *op)
 {
     const imputer_params *p = op->params;
+    size_t f = (size_t)r->g->values[op->out[0]].shape.dims[1];
+    if (p->ints) {
+        const int64_t *x = lp__run_data(r, op->in[0]);
+        int64_t *y = lp__run_data(r, op->out[0]);
+        for (size_t i = 0; i < r->n_rows * f; i++)
+            y[i] = x[i] == p->replaced_int ? p->ints[p->n_values == 1 ? 0 : i % f] : x[i];
+        return;
+    }
     const float *x = lp__run_data(r, op->in[0]);
     float *y = lp__run_data(r, op->out[0]);
-    size_t f = (size_t)r->g->values[op->out[0]].shape.dims[1];
     int nan = p->replaced != p->replaced;
     for (size_t i = 0; i < r->n_rows * f; i++) {
         float v = x[i];

@@ -1,6 +1,6 @@
 /* ops_shape.c — operators that move elements without computing on them:
- * Reshape, Flatten, Squeeze, Unsqueeze, Concat, Transpose, Gather, Slice,
- * Shape, ConstantOfShape, Constant, Dropout (inference: a copy).
+ * Reshape, Flatten, Squeeze, Unsqueeze, Concat, Split, Transpose, Gather,
+ * Slice, Shape, ConstantOfShape, Constant, Dropout (inference: a copy).
  *
  * They work on any dtype and any rank.  A value may hold the rows in one
  * dimension (LP__BATCH, resolved at run time); an operator that would mix
@@ -408,6 +408,80 @@ static void run_concat(const lp__run *r, const lp__op *op)
     }
 }
 
+/* ---- Split ----------------------------------------------------------------------- */
+
+/* Split: up to three outputs along one axis (not the rows), their sizes
+ * from the `split` input (opset 13+, a constant), the `split` attribute
+ * (before 13), or else equal parts, the last one smaller if need be
+ * (opset 18's num_outputs rule).  skl2onnx splits a OneHotEncoder's output
+ * this way to sum its infrequent categories into one column.  iattr: the
+ * axis, then each output's size. */
+static lp_status build_split(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    size_t n_out = node->n_outputs;
+    if (n_out < 1 || n_out > 3)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "%zu outputs (1 to 3 are supported)", n_out);
+    int axis = norm_axis(int_attr(node, "axis", 0), x->shape.rank);
+    if (axis < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "axis %lld of rank %d",
+                                     (long long)int_attr(node, "axis", 0), x->shape.rank);
+    int64_t d = x->shape.dims[axis], sizes[3];
+    if (d == LP__BATCH) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "splitting the rows");
+    const lp__onnx_attr *attr = lp__onnx_attr_find(node, "split");
+    if (op->n_in > 1 && op->in[1] != UINT32_MAX) {
+        const int64_t *given = lp__const_input(g, op, 1, LP_ONNX_INT64, err);
+        if (!given) return err->code;
+        if (lp__shape_count(&g->values[op->in[1]].shape, 0) != n_out)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "split gives %zu sizes for %zu outputs",
+                               lp__shape_count(&g->values[op->in[1]].shape, 0), n_out);
+        memcpy(sizes, given, n_out * sizeof *sizes);
+    } else if (attr && attr->type == LP_ONNX_ATTR_INTS) {
+        if (attr->count != n_out)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "split gives %zu sizes for %zu outputs", attr->count, n_out);
+        memcpy(sizes, attr->ints, n_out * sizeof *sizes);
+    } else {
+        int64_t part = (d + (int64_t)n_out - 1) / (int64_t)n_out;
+        for (size_t o = 0; o < n_out; o++) sizes[o] = o + 1 < n_out ? part : d - part * (int64_t)(n_out - 1);
+    }
+    int64_t total = 0;
+    for (size_t o = 0; o < n_out; o++) {
+        if (sizes[o] < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "output %zu has size %lld", o + 1,
+                                             (long long)sizes[o]);
+        total += sizes[o];
+    }
+    if (total != d)
+        return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "the sizes add up to %lld, the axis has %lld", (long long)total,
+                           (long long)d);
+    op->iattr[0] = axis;
+    for (size_t o = 0; o < n_out; o++) {
+        lp__shape shape = x->shape;
+        shape.dims[axis] = sizes[o];
+        op->iattr[1 + o] = (int)sizes[o];
+        lp_status st = lp__op_output(g, op, node, (int)o, x->dtype, &shape, err);
+        if (st != LP_OK) return st;
+    }
+    return LP_OK;
+}
+
+static void run_split(const lp__run *r, const lp__op *op)
+{
+    const lp__value *xv = &r->g->values[op->in[0]];
+    size_t dims[LP__MAX_RANK], outer = 1, inner = lp__dtype_elem_size(xv->dtype);
+    lp__run_dims(r, op->in[0], dims);
+    int axis = op->iattr[0];
+    for (int k = 0; k < axis; k++) outer *= dims[k];
+    for (int k = axis + 1; k < xv->shape.rank; k++) inner *= dims[k];
+    const char *x = lp__run_data(r, op->in[0]);
+    size_t row = dims[axis] * inner, at = 0;
+    for (int o = 0; o < op->n_out; o++) {
+        char *y = lp__run_data(r, op->out[o]);
+        size_t w = (size_t)op->iattr[1 + o] * inner;
+        for (size_t i = 0; i < outer; i++) memcpy(y + i * w, x + i * row + at, w);
+        at += w;
+    }
+}
+
 /* ---- Transpose ------------------------------------------------------------------- */
 
 static lp_status build_transpose(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
@@ -733,6 +807,6 @@ const lp__op_kind lp__ops_shape[] = {
     {"Shape", "", build_shape, run_copy},       {"Size", "", build_size, run_copy},       {"ConstantOfShape", "", build_constant_of_shape, run_constant_of_shape},
     {"Transpose", "", build_transpose, run_transpose}, {"Gather", "", build_gather, run_gather},
     {"GatherElements", "", build_gather_elements, run_gather_elements},
-    {"Slice", "", build_slice, run_slice},
+    {"Slice", "", build_slice, run_slice},      {"Split", "", build_split, run_split},
 };
 const size_t lp__n_ops_shape = sizeof lp__ops_shape / sizeof *lp__ops_shape;

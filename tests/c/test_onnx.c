@@ -193,11 +193,21 @@ static const char *const ml_cases[] = {
     /* gen_onnx_gather_label.py: opset-5 TreeEnsemble classifiers (a forest's fractions; boosting's Add, Sigmoid,
      * [1 - p, p]) with no ZipMap; class names from Gather(string or int64 constant, ArgMax) */
     "skl_rf_v5_gather_strings", "skl_gb_v5_gather_int64_binary",
+    /* gen_onnx_argmax_axis0.py: the same label branches with ArgMax over axis 0 (the rows) are no label: the
+     * columns keep the names 0..K-1 (expected.csv's header), the probabilities are the model's */
+    "skl_rf_v5_gather_argmax_axis0", "skl_logreg_double_argmax_axis0",
     /* gen_onnx_int_trees.py: int64 and int32 inputs straight into a TreeEnsembleClassifier (compared as float,
      * as onnxruntime compares them, rows on and around the thresholds beyond 2^24); bool inputs Cast to float */
     "int64_trees_classifier", "int32_trees_classifier", "bool_cast_trees",
     /* a StandardScaler's Scaler reading an int64 input straight (skl2onnx's form), then LogisticRegression */
     "int64_scaler_logreg",
+    /* gen_onnx_int_prep.py: SimpleImputer on an int64 input (Imputer with imputed_value_int64s, int64 out) +
+     * StandardScaler + LogisticRegression; Normalizer reading int64 (L2), int32 (L1) and double (MAX) rows */
+    "int64_imputer_scaler_logreg", "int64_normalizer_l2_logreg", "int32_normalizer_l1_logreg",
+    "double_normalizer_max_logreg",
+    /* gen_onnx_onehot_infrequent.py: OneHotEncoder(min_frequency, handle_unknown='infrequent_if_exist') as
+     * skl2onnx writes it: frequent then infrequent categories, Split, ReduceSum of the infrequent ones, Concat */
+    "skl_onehot_infrequent_logreg",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
@@ -224,6 +234,26 @@ LP_TEST(strict_one_hot_refuses_unknown_category)
         lp_test_table_free(&t);
         lp_test_csv_free(&csv);
     }
+    lp_model_destroy(m);
+}
+
+/* handle_unknown='infrequent_if_exist' is written with zeros = 0: a category
+ * the encoder does not list (scikit-learn would count it as infrequent) fails
+ * the run, as in onnxruntime; an infrequent one it lists is taken. */
+static lp_status predict_text(lp_model *m, const char *text, float *proba, lp_error *err);
+
+LP_TEST(infrequent_one_hot_refuses_unknown_category)
+{
+    lp_error err;
+    lp_status s;
+    lp_model *m = load_onnx("fixtures/onnx_ml/skl_onehot_infrequent_logreg/model.onnx", &err, &s);
+    if (!LP_CHECK(s == LP_OK, "load: %s", err.message)) return;
+    float proba[3 * 2];
+    LP_CHECK_STATUS(predict_text(m, "color,age,size,income\nviolet,0.5,XL,1\nteal,0,S,0\n", proba, &err), LP_OK, &err);
+    s = predict_text(m, "color,age,size,income\nred,0.5,S,1\nmauve,0,S,0\n", proba, &err);
+    LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "does not list") && strstr(err.message, "row 2") &&
+                 strcmp(err.column, "color") == 0,
+             "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
     lp_model_destroy(m);
 }
 
@@ -450,6 +480,31 @@ LP_TEST(int_inputs_straight_into_trees_take_integers_only)
         }
         lp_model_destroy(m);
     }
+}
+
+/* An int64 Imputer compares each cell with replaced_value_int64 exactly, so
+ * its input takes integers below 2^24 only (cells travel as float32); a
+ * Normalizer turns its rows into float, as onnxruntime does, so its int64
+ * input takes any int64 (gen_onnx_int_prep.py's fixtures). */
+LP_TEST(int64_imputer_needs_exact_integers_normalizer_does_not)
+{
+    lp_error err;
+    lp_status s;
+    float proba[2 * 3];
+    lp_model *m = load_onnx("fixtures/onnx_ml/int64_imputer_scaler_logreg/model.onnx", &err, &s);
+    if (LP_CHECK(s == LP_OK, "imputer: load: %s", err.message)) {
+        LP_CHECK_STATUS(predict_text(m, "age,visits,level\n-1,3,16777215\n", proba, &err), LP_OK, &err);
+        s = predict_text(m, "age,visits,level\n-1,3,2\n40,16777216,1\n", proba, &err);
+        LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "2^24") &&
+                     strcmp(err.column, "visits") == 0,
+                 "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
+    }
+    lp_model_destroy(m);
+    m = load_onnx("fixtures/onnx_ml/int64_normalizer_l2_logreg/model.onnx", &err, &s);
+    if (LP_CHECK(s == LP_OK, "normalizer: load: %s", err.message))
+        LP_CHECK_STATUS(predict_text(m, "c0,c1,c2\n9223372036854775807,16777217,-9223372036854775808\n", proba, &err),
+                        LP_OK, &err);
+    lp_model_destroy(m);
 }
 
 /* Equal takes strings from opset 19 on (onnxruntime refuses the model
@@ -725,6 +780,7 @@ void test_onnx(void)
     LP_RUN(ml_fixtures_match_onnxruntime);
     LP_RUN(strict_one_hot_refuses_unknown_category);
     LP_RUN(strict_int64_one_hot_fails_the_run);
+    LP_RUN(infrequent_one_hot_refuses_unknown_category);
     LP_RUN(cast_string_to_float_fails_on_text);
     LP_RUN(dict_vectorizer_column_takes_numbers);
     LP_RUN(int64_map_values_are_integers_below_2_24);
@@ -732,5 +788,6 @@ void test_onnx(void)
     LP_RUN(int64_input_beyond_2_24_refused_only_where_exact);
     LP_RUN(int64_input_into_trees_takes_integers_only);
     LP_RUN(int_inputs_straight_into_trees_take_integers_only);
+    LP_RUN(int64_imputer_needs_exact_integers_normalizer_does_not);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
