@@ -219,8 +219,8 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_ml.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_pipelines.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_rest.py
-	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_prep.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_argmax_axis0.py
