@@ -446,8 +446,9 @@ static lp_status build_split(lp__graph *g, lp__op *op, const lp__onnx_node *node
     }
     int64_t total = 0;
     for (size_t o = 0; o < n_out; o++) {
-        if (sizes[o] < 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "output %zu has size %lld", o + 1,
-                                             (long long)sizes[o]);
+        /* iattr holds ints; a bound per part also keeps the sum from overflowing */
+        if (sizes[o] < 0 || sizes[o] > INT32_MAX)
+            return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "output %zu has size %lld", o + 1, (long long)sizes[o]);
         total += sizes[o];
     }
     if (total != d)
