@@ -226,6 +226,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_argmax_axis0.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_v5_double_refused.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_onehot_infrequent.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_mapcast.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
