@@ -289,7 +289,7 @@ function chromiumTable(res, k) {
   L.push(`The same kernels in headless Chromium ${c.version} (tests/bench/chromium-engine.mjs), in the same interleaved rounds as the table above: ` +
     'our browser API (loadModel, model.predict) and onnxruntime-web (wasm SIMD, one thread, the same ONNX files), a page each, the timing loop ' +
     'inside the page (rows/s: the page\'s clock; per CPU second: its renderer process, from /proc). ' +
-    `Each ratio cell is the median of the ${s.rounds} per-round ratios (wall clock unless said)${s.rounds_batch100000 && s.rounds_batch100000 < s.rounds ? ` (${s.rounds_batch100000} at b=100000)` : ''} (min–max). ` +
+    `Each ratio cell is the median of the ${s.rounds} per-round ratios${s.rounds_batch100000 && s.rounds_batch100000 < s.rounds ? ` (${s.rounds_batch100000} at b=100000)` : ''}, wall clock unless said, with their min–max. ` +
     checkText);
   L.push('');
   L.push('| workload | engine in Chromium | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 |');
