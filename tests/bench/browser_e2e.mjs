@@ -25,11 +25,11 @@
 // processes used meanwhile (all threads: page, workers, the browser's file reading).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { descendantsCpu } from './proc-cpu.mjs';
+import { serveStatic } from './static-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3', jobs: `1,${os.cpus().length},${os.cpus().length}w`, ort: '1' };
@@ -40,27 +40,13 @@ const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
 const log = (...a) => console.error('==', ...a);
 const median = (v) => { const s = [...v].sort((x, y) => x - y); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 
-// ---- a read-only static server for the repository and the workloads (bench only) ----
-const MIME = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.html': 'text/html; charset=utf-8', '.wasm': 'application/wasm' };
-const serve = async (root) => {
-  const served = [root, work];
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const base = rel.startsWith('/workload/') ? work : root;
-    const file = path.resolve(base, '.' + (base === work ? rel.slice('/workload'.length) : rel));
-    if (!served.some((s) => file.startsWith(s + path.sep)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  servers.push(server);
-  return `http://127.0.0.1:${server.address().port}`;
-};
+// The repository (this checkout's or --other's) at /, the workloads at /workload/.
 const servers = [];
+const serve = async (dir) => {
+  const server = await serveStatic(dir, { workload: work });
+  servers.push(server);
+  return server.origin;
+};
 
 
 /** --phases 1: a rep's pool events (wasm/pool.mjs poolTrace) summed per phase, in ms from
@@ -225,6 +211,6 @@ try {
   console.log(JSON.stringify(out, null, 1));
 } finally {
   await context.close();
-  for (const server of servers) server.close();
+  for (const server of servers) await server.close();
   fs.rmSync(userDataDir, { recursive: true, force: true });
 }

@@ -21,10 +21,17 @@
 //   node tests/bench/mlp_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm]
 //        [--batches 1,2,4,8,16,64,4096] [--rounds 5] [--min-time 0.2] [--min-time-1 0.2] [--slices 4] [--rounds-100000 N]
-//        [--no-ort] [--ort-node] [--native build/bench/native/bench_native]
+//        [--no-ort] [--ort-node] [--native build/bench/native/bench_native] [--chromium]
 //        [--steady [--steady-window 0.3] [--steady-tol 0.05] [--steady-max 15]]
 //
 // onnxruntime-web comes from build/bench/anchors (make bench sets it up).
+//
+// --chromium: the same in headless Chromium, in the same rounds
+// (chromium-engine.mjs; as trees_vs_ort.mjs --chromium): chromium-lp (our
+// browser API, the first --wasm file) and chromium-ort (onnxruntime-web, one
+// thread), a page each; ratios chromium-lp/<engine>, chromium-ort/<engine>;
+// "chromium" in the JSON: the version (or why it was skipped) and whether one
+// call's probabilities match the Node engines' bit for bit.
 //
 // --steady: V8 runs a wasm function first as Liftoff code and recompiles it
 // with TurboFan once it is hot, in the background; onnxruntime-web's GEMM
@@ -41,19 +48,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { launchChromium } from './chromium-engine.mjs';
 import { childEngine, inProcessEngine, interleave, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const a = {
   work: path.join(root, 'build/bench/anchors/work'), anchors: path.join(root, 'build/bench/anchors'),
   wasm: path.join(root, 'wasm/build/localpredict.wasm'),
-  batches: '1,2,4,8,16,64,4096', rounds: '5', 'min-time': '0.2', 'min-time-1': '', slices: '4', 'rounds-100000': '', ort: true, 'ort-node': false, native: '',
+  batches: '1,2,4,8,16,64,4096', rounds: '5', 'min-time': '0.2', 'min-time-1': '', slices: '4', 'rounds-100000': '', ort: true, 'ort-node': false, native: '', chromium: false,
   steady: false, 'steady-window': '0.3', 'steady-tol': '0.05', 'steady-max': '15',
 };
 for (let i = 2; i < process.argv.length; i++) {
   const k = process.argv[i].replace(/^--/, '');
   if (k === 'no-ort') a.ort = false;
-  else if (k === 'steady' || k === 'ort-node') a[k] = true;
+  else if (k === 'steady' || k === 'ort-node' || k === 'chromium') a[k] = true;
   else a[k] = process.argv[++i];
 }
 const MIN_T = +a['min-time'] * 1000;
@@ -96,6 +104,37 @@ for (const file of a.wasm.split(',')) {
 const ours = engines.map((e) => e.name);
 engines.push(...await ortEngines(a.anchors, [...(a.ort ? ['ort-web'] : []), ...(a['ort-node'] ? ['ort-node'] : [])], onnxBytes, X, F));
 if (a.native) engines.push(await childEngine('native', a.native, [path.join(a.work, 'w3_mlp.onnx'), path.join(a.work, 'w1_X.f32'), String(F), 'serve']));
+// The page engines; without a browser, "chromium" in the JSON says why.
+let browser = null;
+if (a.chromium) {
+  try {
+    browser = await launchChromium({ root, work: a.work, anchors: a.anchors, wasm: path.resolve(a.wasm.split(',')[0]) });
+  } catch (e) {
+    out.chromium = { skipped: e.message.split('\n')[0] };
+    console.error('--chromium: no browser, skipped:', out.chromium.skipped);
+  }
+}
+if (browser) {
+  // Bit for bit: one call of 4096 rows in the page and in Node.
+  const PROBE = 4096;
+  const sameBits = (x, y) => {
+    let maxd = 0, differ = 0;
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if (!Object.is(x[i], y[i])) differ++, maxd = Math.max(maxd, Math.abs(x[i] - y[i]) || Infinity);
+    return { values: x.length, identical: differ === 0 && x.length === y.length, values_differing: differ, max_abs_diff: maxd };
+  };
+  const page = [await browser.lp('chromium-lp', { model: 'w3_mlp.onnx', x: 'w1_X.f32', F })];
+  const check = { rows: PROBE, 'chromium-lp vs localpredict (Node)': sameBits(await page[0].probe(0, PROBE), Array.from(engines[0].run(0, PROBE).probabilities.data)) };
+  if (a.ort) {
+    page.push(await browser.ort('chromium-ort', { onnx: 'w3_mlp.onnx', x: 'w1_X.f32', F }));
+    const res = await engines.find((e) => e.name === 'ort-web').run(0, PROBE);
+    check['chromium-ort vs ort-web (Node)'] = sameBits(await page[1].probe(0, PROBE), Array.from(Object.values(res)[0].data));
+  }
+  engines.push(...page);
+  // chromium-ort before chromium-lp: summarize takes a variant's ratio to those given before it.
+  ours.push(...(a.ort ? ['chromium-ort'] : []), 'chromium-lp');
+  out.chromium = { version: browser.version, check: { w3: check } };
+  console.error('chromium check', JSON.stringify(check));
+}
 
 // Warm-up: 0.2 s per engine and batch (in interleave()), or (--steady) first
 // until the rate stops moving (interleave.mjs's warmUntilSteady).
@@ -106,7 +145,8 @@ if (a.steady)
       (warmup[bs] ||= {})[e.name] = await warmUntilSteady(e, bs, { windowMs: +a['steady-window'] * 1000, tol: +a['steady-tol'], maxMs: +a['steady-max'] * 1000 });
 if (a.steady) out.warmup = warmup;
 const rates = await interleave(engines, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { warmMs: a.steady ? 0 : 200, slices: SLICES, roundsOf: ROUNDS_OF });
-for (const e of engines) e.close();
+for (const e of engines) await e.close();
+await browser?.close();
 const summary = summarize(rates, ours);
 for (const bs of batches) {
   const { rows_per_s: m, rows_per_cpu_s: c, ratios } = (out.batches[bs] = summary[bs]);

@@ -31,3 +31,52 @@ export function descendantsCpu() {
   }
   return sum;
 }
+
+/** The pids of this process's descendants whose command line has `arg` (e.g.
+ * '--type=renderer': Chromium's renderer processes); [] where there is no /proc. */
+export function descendantPids(arg) {
+  let entries;
+  try {
+    entries = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  const ppid = new Map();
+  for (const pid of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      ppid.set(+pid, +stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch { /* gone */ }
+  }
+  const out = [];
+  for (const pid of ppid.keys()) {
+    let up = ppid.get(pid);
+    while (up > 1 && up !== process.pid) up = ppid.get(up) ?? 0;
+    if (up !== process.pid) continue;
+    try {
+      // Split at spaces too: the processes a zygote forks rewrite their argv as one string.
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/).includes(arg)) out.push(pid);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** CPU seconds used so far by the threads of the processes `pids`, to the nanosecond
+ * (the first field of /proc/PID/task/TID/schedstat, as getrusage() counts: the 10 ms
+ * ticks of /proc/PID/stat are too coarse for slices of 75 ms); null where there is no
+ * schedstat.  A thread that has exited is no longer counted: take differences over
+ * spans in which the process keeps its threads (a renderer keeps its pool). */
+export function processesCpu(pids) {
+  let ns = 0;
+  try {
+    for (const pid of pids)
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        try {
+          ns += +fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0];
+        } catch { /* gone */ }
+      }
+  } catch {
+    return null;
+  }
+  return ns / 1e9;
+}

@@ -138,14 +138,22 @@ const common = ['--batches', BATCHES, '--rounds', ROUNDS, '--rounds-100000', ROU
   '--steady', '--steady-tol', STEADY_TOL, '--steady-max', STEADY_MAX];
 const trees = workloads.filter((wl) => wl.id !== 'W3').map((wl) => wl.id.toLowerCase());
 if (trees.length) {
+  // --chromium: the same kernels in headless Chromium (ours and onnxruntime-web, a page
+  // each) in the same rounds; without a browser trees_vs_ort.mjs says so and goes on.
   const j = runJson(node, [path.join(root, 'tests/bench/trees_vs_ort.mjs'), '--workloads', trees.join(','), ...common,
-    ...(hasXgboost ? ['--xgboost'] : [])]);
+    ...(hasXgboost ? ['--xgboost'] : []), ...(quick ? [] : ['--chromium'])]);
   for (const id of trees)
     results.workloads[id.toUpperCase()].interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup?.[id], batches: j.workloads[id] };
+  if (j.chromium) {
+    results.chromium = j.chromium;
+    if (j.chromium.skipped) log('the Chromium kernel rows were skipped:', j.chromium.skipped);
+  }
 }
 if (results.workloads.W3) {
-  const j = runJson(node, [path.join(root, 'tests/bench/mlp_vs_ort.mjs'), ...common]);
+  const j = runJson(node, [path.join(root, 'tests/bench/mlp_vs_ort.mjs'), ...common, ...(quick ? [] : ['--chromium'])]);
   results.workloads.W3.interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup, batches: j.batches };
+  if (j.chromium?.skipped) log('the Chromium W3 rows were skipped:', j.chromium.skipped);
+  else if (j.chromium) results.chromium = { version: j.chromium.version, ...results.chromium, check: { ...results.chromium?.check, ...j.chromium.check } };
 }
 fs.writeFileSync(path.join(out, 'results.partial.json'), JSON.stringify(results, null, 1) + '\n');
 
@@ -256,6 +264,58 @@ fs.writeFileSync(path.join(out, 'RESULTS.md'), table);
 console.log(table);
 
 // ---- the table ----
+
+/** The kernels in headless Chromium (results.chromium; trees_vs_ort.mjs --chromium,
+ * mlp_vs_ort.mjs --chromium): rows/s of the page engines and their per-round ratios,
+ * from the same rounds as the Node table. */
+function chromiumTable(res, k) {
+  const c = res.chromium;
+  const B = [1, 64, 4096, 100000];
+  const ids = Object.keys(res.workloads).filter((id) => res.workloads[id].interleaved?.batches?.[B.find((b) => res.workloads[id].interleaved.batches[b])]?.rows_per_s?.['chromium-lp']);
+  if (!ids.length) return [];
+  const s = res.settings;
+  const cell = (r, b, key, cpu) => {
+    const x = r.interleaved.batches[b]?.[cpu ? 'ratio_spread_cpu' : 'ratio_spread']?.[key];
+    return x ? `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : 'n/a';
+  };
+  // One call's probabilities in the page against the same engine in Node (bit for bit, or how far).
+  const checks = Object.entries(c.check || {}).flatMap(([id, x]) => Object.entries(x).filter(([n]) => n !== 'rows').map(([n, v]) => ({ id, n, v, rows: x.rows })));
+  const checkText = !checks.length ? ''
+    : checks.every((x) => x.v.identical)
+      ? `One call's probabilities (${checks[0].rows} rows) are the same bit for bit as the same engine's in Node (${[...new Set(checks.map((x) => x.id.toUpperCase()))].join(', ')}, both engines).`
+      : `One call's probabilities against the same engine in Node: ${checks.map(({ id, n, v }) => `${id.toUpperCase()} ${n}: ${v.identical ? 'bit for bit' : `${v.values_differing} of ${v.values} differ (max ${v.max_abs_diff.toExponential(1)})`}`).join('; ')}.`;
+  const nodeName = `Node ${res.machine.node?.replace(/^v/, '').split('.')[0] ?? ''}`;
+  const L = [];
+  L.push(`The same kernels in headless Chromium ${c.version} (tests/bench/chromium-engine.mjs), in the same interleaved rounds as the table above: ` +
+    'our browser API (loadModel, model.predict) and onnxruntime-web (wasm SIMD, one thread, the same ONNX files), a page each, the timing loop ' +
+    'inside the page (rows/s: the page\'s clock; per CPU second: its renderer process, from /proc). ' +
+    `Each ratio cell is the median of the ${s.rounds} per-round ratios${s.rounds_batch100000 && s.rounds_batch100000 < s.rounds ? ` (${s.rounds_batch100000} at b=100000)` : ''}, wall clock unless said, with their min–max. ` +
+    checkText);
+  L.push('');
+  L.push('| workload | engine in Chromium | b=1 | b=64 | b=4096 | b=100000 | cpu/wall at b=4096 |');
+  L.push('|---|---|---:|---:|---:|---:|---:|');
+  for (const id of ids) {
+    const x = res.workloads[id].interleaved.batches;
+    for (const [name, e] of [['localpredict WASM SIMD', 'chromium-lp'], ['onnxruntime-web (wasm SIMD)', 'chromium-ort']]) {
+      if (!B.some((b) => x[b]?.rows_per_s?.[e])) continue;
+      const cw = x[4096]?.rows_per_cpu_s?.[e] ? (x[4096].rows_per_s[e] / x[4096].rows_per_cpu_s[e]).toFixed(2) : '';
+      L.push(`| ${id} | ${name} | ${B.map((b) => k(x[b]?.rows_per_s?.[e])).join(' | ')} | ${cw} |`);
+    }
+  }
+  L.push('');
+  L.push('| workload | localpredict in Chromium over | b=1 | b=64 | b=4096 | b=100000 |');
+  L.push('|---|---|---:|---:|---:|---:|');
+  for (const id of ids) {
+    const r = res.workloads[id];
+    for (const [name, key, cpu] of [['onnxruntime-web in Chromium', 'chromium-lp/chromium-ort'], ['our native build', 'chromium-lp/native'],
+      ['our native build, per CPU second', 'chromium-lp/native', true], [`localpredict in ${nodeName}`, 'chromium-lp/localpredict.wasm']])
+      if (B.some((b) => r.interleaved.batches[b]?.ratio_spread?.[key])) L.push(`| ${id} | ${name} | ${B.map((b) => cell(r, b, key, cpu)).join(' | ')} |`);
+    if (B.some((b) => r.interleaved.batches[b]?.ratio_spread?.['chromium-ort/ort-web']))
+      L.push(`| ${id} | (onnxruntime-web in Chromium over onnxruntime-web in ${nodeName}) | ${B.map((b) => cell(r, b, 'chromium-ort/ort-web')).join(' | ')} |`);
+  }
+  return L;
+}
+
 function makeTable(res) {
   const k = (v) => (v == null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${Math.round(v / 1e3)}k` : String(Math.round(v)));
   const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
@@ -327,6 +387,7 @@ function makeTable(res) {
       `${ratioCell(r, 'lp_native', 4096)} | ` +
       `${r.lp_wasm.load_ms_cold.toFixed(0)} vs ${r.ort_web.load_ms_cold.toFixed(0)} ms |`);
   }
+  if (res.chromium?.version) L.push('', ...chromiumTable(res, k));
   const h = res.workloads.W1?.lp_wasm?.handoff;
   if (h) {
     L.push('');

@@ -17,7 +17,7 @@
 //   node tests/bench/trees_vs_ort.mjs [--work build/bench/anchors/work]
 //        [--wasm wasm/build/localpredict.wasm,other.wasm] [--workloads w1,w2]
 //        [--batches 64,4096,100000] [--rounds 5] [--min-time 0.3] [--min-time-1 0.3] [--slices 4] [--rounds-100000 N]
-//        [--native build/bench/native/bench_native] [--ort-node] [--xgboost] [--no-ort]
+//        [--native build/bench/native/bench_native] [--ort-node] [--xgboost] [--no-ort] [--chromium]
 //        [--steady [--steady-window 0.3] [--steady-tol 0.05] [--steady-max 15]]
 //
 // --steady: before the rounds, each engine at each batch size below 100000
@@ -30,10 +30,21 @@
 // process (bench_native's serve mode), timed in the same window as the
 // others; --xgboost: xgboost's inplace_predict the same way (xgb_serve.py,
 // Debian's python3-xgboost).
+//
+// --chromium: the same kernels in headless Chromium (chromium-engine.mjs), in
+// the same rounds: chromium-lp (our browser API on the first --wasm file) and
+// chromium-ort (onnxruntime-web, one thread, the same ONNX file; not with
+// --no-ort), a page each, timed inside the page, CPU time of its renderer.
+// Their ratios come out as chromium-lp/<engine> (chromium-lp/native,
+// chromium-lp/chromium-ort, chromium-lp/localpredict.wasm: Chromium's V8 over
+// Node's) and chromium-ort/<engine> (chromium-ort/ort-web); "chromium" in the
+// JSON gives the browser's version (or why it was skipped: no browser) and, per workload, whether one call's
+// probabilities (the first 4096 rows) match the Node engine's bit for bit.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { launchChromium } from './chromium-engine.mjs';
 import { childEngine, inProcessEngine, interleaveGroups, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,7 +57,7 @@ const a = {
 for (let i = 2; i < process.argv.length; i++) {
   const k = process.argv[i].replace(/^--/, '');
   if (k === 'no-ort') a.ort = false;
-  else if (k === 'ort-node' || k === 'xgboost' || k === 'steady') a[k] = true;
+  else if (k === 'ort-node' || k === 'xgboost' || k === 'steady' || k === 'chromium') a[k] = true;
   else a[k] = process.argv[++i];
 }
 const MIN_T = +a['min-time'] * 1000;
@@ -73,6 +84,25 @@ const out = {
   settings: { rounds: +a.rounds, rounds_batch100000: ROUNDS_OF(100000), min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   workloads: {},
 };
+// No browser (no Chromium, no playwright-core): the rounds run without the page
+// engines, "chromium" in the JSON says why.
+let browser = null;
+if (a.chromium) {
+  try {
+    browser = await launchChromium({ root, work: a.work, anchors: a.anchors, wasm: path.resolve(a.wasm.split(',')[0]) });
+    out.chromium = { version: browser.version, check: {} };
+  } catch (e) {
+    out.chromium = { skipped: e.message.split('\n')[0] };
+    console.error('--chromium: no browser, skipped:', out.chromium.skipped);
+  }
+}
+// Bit for bit: one call of PROBE rows in the page and in Node.
+const PROBE = 4096;
+const sameBits = (x, y) => {
+  let maxd = 0, differ = 0;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (!Object.is(x[i], y[i])) differ++, maxd = Math.max(maxd, Math.abs(x[i] - y[i]) || Infinity);
+  return { values: x.length, identical: differ === 0 && x.length === y.length, values_differing: differ, max_abs_diff: maxd };
+};
 // Every workload's engines first; then the rounds go through the workloads in
 // turn (interleaveGroups), so each workload's rounds span the whole run.
 const groups = {}, warmup = {};
@@ -80,15 +110,29 @@ for (const id of a.workloads.split(',')) {
   const wl = WL[id];
   const X = f32(path.join(a.work, wl.x));
   const engines = (groups[id] = []);
+  let nodeProba = null;
   for (const v of variants) {
     lp.setEngine({ simd: true, wasm: { simd: v.bytes } });
     const model = await lp.loadModel(fs.readFileSync(path.join(a.work, wl.model)));
     engines.push(inProcessEngine(v.name, (off, bs) => model.predict({ data: X.subarray(off * F, (off + bs) * F), rows: bs, cols: F }, { returnPredProba: true }), X.length / F));
+    nodeProba ??= Array.from(engines.at(-1).run(0, PROBE).probabilities.data);
   }
   const kinds = [...(a.ort ? ['ort-web'] : []), ...(a['ort-node'] ? ['ort-node'] : [])];
   engines.push(...await ortEngines(a.anchors, kinds, fs.readFileSync(path.join(a.work, wl.onnx)), X, F));
   if (a.native) engines.push(await childEngine('native', a.native, [path.join(a.work, wl.model), path.join(a.work, wl.x), String(F), 'serve']));
   if (a.xgboost) engines.push(await childEngine('xgboost', '/usr/bin/python3', [path.join(root, 'tests/bench/xgb_serve.py'), path.join(a.work, wl.model), path.join(a.work, wl.x), String(F)], { OMP_NUM_THREADS: '1' }));
+  if (browser) {
+    const page = [await browser.lp('chromium-lp', { model: wl.model, x: wl.x, F })];
+    const check = (out.chromium.check[id] = { rows: PROBE, 'chromium-lp vs localpredict (Node)': sameBits(await page[0].probe(0, PROBE), nodeProba) });
+    if (a.ort) {
+      page.push(await browser.ort('chromium-ort', { onnx: wl.onnx, x: wl.x, F }));
+      const ortWeb = engines.find((e) => e.name === 'ort-web');
+      const res = await ortWeb.run(0, PROBE);
+      check['chromium-ort vs ort-web (Node)'] = sameBits(await page[1].probe(0, PROBE), Array.from(Object.values(res)[0].data));
+    }
+    engines.push(...page);
+    console.error(id, 'chromium check', JSON.stringify(check));
+  }
   if (a.steady)
     for (const bs of batches.filter((b) => b < 100000))
       for (const e of engines)
@@ -97,9 +141,12 @@ for (const id of a.workloads.split(',')) {
 if (a.steady) out.warmup = warmup;
 const rates = await interleaveGroups(groups, batches, +a.rounds, (bs) => (bs === 1 ? MIN_T1 : MIN_T), { slices: SLICES, roundsOf: ROUNDS_OF });
 for (const [id, engines] of Object.entries(groups)) {
-  for (const e of engines) e.close();
-  const res = (out.workloads[id] = summarize(rates[id], variants.map((v) => v.name)));
+  for (const e of engines) await e.close();
+  // chromium-ort before chromium-lp: summarize takes a variant's ratio to those given before it.
+  const ours = [...variants.map((v) => v.name), ...(browser ? [...(a.ort ? ['chromium-ort'] : []), 'chromium-lp'] : [])];
+  const res = (out.workloads[id] = summarize(rates[id], ours));
   for (const bs of batches) console.error(id, bs, 'wall', JSON.stringify(res[bs].rows_per_s), 'cpu', JSON.stringify(res[bs].rows_per_cpu_s), JSON.stringify(res[bs].ratios));
 }
+await browser?.close();
 out.machine.loadavg_at_end = os.loadavg().map((v) => +v.toFixed(2));
 console.log(JSON.stringify(out, null, 1));

@@ -1,0 +1,87 @@
+/* chromium-engine.mjs — interleave.mjs engines that run in headless Chromium: one
+ * browser (playwright-core, /usr/bin/chromium or LOCALPREDICT_CHROMIUM, the flags of
+ * browser_e2e.mjs), one page per engine (chromium-page.html, from static-server.mjs),
+ * the engine, model and rows fetched once per page.  measure(bs, minMs) runs the
+ * timing loop inside the page (one page.evaluate; this process waits meanwhile, so
+ * the two do not compete for a core): rows and wall time from the page's
+ * performance.now(); CPU time: that of the page's renderer process (all its threads,
+ * from /proc, proc-cpu.mjs), taken around the evaluate, so it also holds the
+ * evaluate's own cost (about 0.4 ms of renderer time per call, p90 0.8 ms: 0.5 %
+ * of a 75 ms slice, against the page engines).  Where there is no /proc, the CPU
+ * time is the wall time.  Bench only. */
+import path from 'node:path';
+import { descendantPids, processesCpu } from './proc-cpu.mjs';
+import { serveStatic } from './static-server.mjs';
+
+export const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
+const RENDERER = '--type=renderer';
+
+/**
+ * Starts the server and the browser.  root: the repository (its wasm/ is the page's
+ * API); work: the workloads (/workload/); anchors: onnxruntime-web's dist files
+ * (/ort/) come from its node_modules; wasm: the engine file the pages load
+ * (/engine/).  Resolves { version, lp(name, { model, x, F }), ort(name, { onnx, x,
+ * F }), close() }; lp and ort resolve engines { name, measure, probe(off, bs),
+ * close() } (model, onnx and x: file names in work).
+ */
+export async function launchChromium({ root, work, anchors, wasm }) {
+  const server = await serveStatic(root, {
+    workload: work, ort: path.join(anchors, 'node_modules/onnxruntime-web/dist'), engine: path.dirname(path.resolve(wasm)),
+  });
+  let browser;
+  try {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true, timeout: 60_000,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run'],
+    });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+
+  async function pageEngine(name, load, spec) {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.origin}/tests/bench/chromium-page.html`);
+    await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 30_000 });
+    try {
+      await page.evaluate(([load, spec]) => window.bench[load](spec), [load, spec]);
+    } catch (e) {
+      throw new Error(`${name}: ${e.message.split('\n')[0]}${errors.length ? ` (page: ${errors.join('; ')})` : ''}`);
+    }
+    // The page's renderer: of those that are up, the one whose CPU time grows while the
+    // page spins for 200 ms (pages and renderers do not map one to one: Chromium starts
+    // spare and internal ones).
+    const candidates = descendantPids(RENDERER);
+    const c0 = candidates.map((p) => processesCpu([p]));
+    await page.evaluate(() => { const t0 = performance.now(); while (performance.now() - t0 < 200); });
+    const grew = candidates.map((p, i) => (processesCpu([p]) ?? 0) - (c0[i] ?? 0));
+    const pids = candidates.length ? [candidates[grew.indexOf(Math.max(...grew))]] : [];
+    return {
+      name, pids,
+      async measure(bs, minMs) {
+        const c0 = processesCpu(pids);
+        const { rows, ms } = await page.evaluate(([bs, minMs]) => window.bench.measure(bs, minMs), [bs, minMs]);
+        const c1 = processesCpu(pids);
+        const cpuMs = c0 === null || c1 === null ? ms : (c1 - c0) * 1000;
+        return { wall: (rows / ms) * 1000, cpu: (rows / cpuMs) * 1000, rows, ms, cpuMs };
+      },
+      probe: (off, bs) => page.evaluate(([off, bs]) => window.bench.probe(off, bs), [off, bs]),
+      close: () => page.close(),
+    };
+  }
+
+  const url = (f) => `/workload/${f}`;
+  return {
+    version: browser.version(),
+    lp: (name, { model, x, F }) => pageEngine(name, 'loadLp', { wasm: `/engine/${path.basename(wasm)}`, model: url(model), x: url(x), F }),
+    ort: (name, { onnx, x, F }) => pageEngine(name, 'loadOrt', { ort: '/ort/ort.wasm.min.mjs', onnx: url(onnx), x: url(x), F }),
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
