@@ -125,7 +125,10 @@
  * one constant per table (0.99x); four vector levels, gathered from level 4
  * (WASM 1.02x / 0.97x; the native build's W1 0.81x); a gathered level's
  * bins assembled in two 64-bit scalars, then two lane inserts (WASM 1.03x /
- * 1.01x; native W1 0.71x, W2 0.56x).
+ * 1.01x; native W1 0.71x, W2 0.56x).  select16 as i8x16.relaxed_laneselect
+ * (one vpblendvb; exact, the masks come from compares) in a -mrelaxed-simd
+ * build under Node's --experimental-wasm-relaxed-simd: W1 1.13x, W2 1.08x,
+ * 0.82x / 0.85x of native; not landed (Node 20 needs the flag).
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
