@@ -108,6 +108,27 @@
  * (W1 batch 1 0.94x, W2 1.04x; batch 2-4 0.73-0.88x, a table of ~19-24 KB
  * per row to fill, ~11 % of a call, and table loads missing L1): the walk
  * is bound by its chains of dependent loads as much as by its instructions.
+ * Batch 4096 against our native build (trees7 session; numbers in
+ * tests/bench/README.md): binning now runs ~1.0x native per row in V8, the
+ * walk ~0.78x (W2) and ~0.69x (W1).  V8's walk is bound by its vector
+ * instructions, not its scalar ones: a bitwise select is three (vpand,
+ * vpandn, vpor; gcc: one vpblendmb or pblendvb), and timing a select of two
+ * (wrong results, same branch-free paths) ran W1 1.07x, W2 1.05x, while
+ * cutting scalar work did nothing.  Tried and not kept (interleaved against
+ * main's build, medians of 9-21 rounds): the block's bins at a fixed
+ * address (block_bins) and a gathered level's lane offsets as two 16-bit
+ * vectors, so a lane is pextrw, add, pinsrb instead of pextrb, shl, lea,
+ * pinsrb (W1 0.99-1.00x, W2 0.95-1.04x); add_leaves16 on four 32-bit offset
+ * vectors with load32_lane (V8 adds a mov a lane; leaves' share of the
+ * profile rose from 13 to 18 %: W1 0.99x, W2 0.94-0.96x); a gathered
+ * level's table indices as a chain of subtractions of one vector instead of
+ * one constant per table (0.99x); four vector levels, gathered from level 4
+ * (WASM 1.02x / 0.97x; the native build's W1 0.81x); a gathered level's
+ * bins assembled in two 64-bit scalars, then two lane inserts (WASM 1.03x /
+ * 1.01x; native W1 0.71x, W2 0.56x).  select16 as i8x16.relaxed_laneselect
+ * (one vpblendvb; exact, the masks come from compares) in a -mrelaxed-simd
+ * build under Node's --experimental-wasm-relaxed-simd: W1 1.13x, W2 1.08x,
+ * 0.82x / 0.85x of native; not landed (Node 20 needs the flag).
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
