@@ -1,6 +1,7 @@
 # localpredict — every entry point.  `make help` lists them.
 #
-#   make            the two engines: wasm/build/localpredict.wasm (SIMD) and
+#   make            the engines: wasm/build/localpredict.wasm (SIMD),
+#                   wasm/build/localpredict-relaxed.wasm (SIMD + relaxed SIMD) and
 #                   wasm/build/localpredict-scalar.wasm, and the single-file page
 #                   web/build/localpredict.html (its SHA-256 is printed)
 #   make serve      serves the repository on localhost (PORT=8000) and prints the page's URL
@@ -89,7 +90,16 @@ SAN_FLAGS    := $(COMMON_FLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitiz
 WASM_FLAGS   := $(COMMON_FLAGS) -O3 -fno-slp-vectorize -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
 	-sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=4MB -sTOTAL_STACK=1MB
 
-WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm
+WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm wasm/build/localpredict-relaxed.wasm
+
+# Relaxed SIMD (the packed tree kernel's selects as i8x16.relaxed_laneselect:
+# src/kernels/trees_packed.c).  emcc 3.1.6 (clang 14, binaryen 108) writes the
+# proposal's prototype opcodes; scripts/relaxed-opcodes.mjs decodes the code
+# section and gives them their final numbers.  Node 20 (V8 11.3) runs them only
+# with --experimental-wasm-relaxed-simd (on by default from V8 11.4, Chrome 114,
+# Node 22): NODE_RELAXED is that flag where this node takes it.
+RELAXED_FIX  := scripts/relaxed-opcodes.mjs
+NODE_RELAXED := $(NODE) $(shell $(NODE) --experimental-wasm-relaxed-simd -e 0 >/dev/null 2>&1 && echo --experimental-wasm-relaxed-simd)
 
 .PHONY: all wasm native demo test test-c test-c-wasm test-js test-browser test-size deps fixtures size \
 	clean help page serve
@@ -122,6 +132,12 @@ wasm/build/localpredict.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS
 wasm/build/localpredict-scalar.wasm: $(ENGINE_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o
 	@mkdir -p $(@D)
 	$(EMCC) $(WASM_FLAGS) -o $@ $(ENGINE_SRC) src/wasm_api.c build/wasm/cJSON.o
+
+wasm/build/localpredict-relaxed.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o $(RELAXED_FIX)
+	@mkdir -p $(@D) build/wasm
+	$(EMCC) $(WASM_FLAGS) -msimd128 -mrelaxed-simd -DLP_SIMD128 -o build/wasm/localpredict-relaxed-prototype.wasm \
+		$(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c build/wasm/cJSON.o
+	$(NODE) $(RELAXED_FIX) build/wasm/localpredict-relaxed-prototype.wasm $@
 
 # ---- native ----
 NATIVE_OBJ := $(patsubst src/%.c,build/native/obj/%.o,$(ENGINE_SRC)) build/native/obj/cJSON.o
@@ -157,14 +173,24 @@ build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGI
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o $@ tests/c/main.c $(C_TESTS) \
 		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 
+# ... and with relaxed SIMD (the relaxed laneselect in the packed tree kernel).
+build/test/c-tests-relaxed.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o $(RELAXED_FIX)
+	@mkdir -p $(@D)
+	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -mrelaxed-simd -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \
+		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o build/test/c-tests-relaxed-prototype.wasm tests/c/main.c $(C_TESTS) \
+		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
+	$(NODE) $(RELAXED_FIX) build/test/c-tests-relaxed-prototype.wasm $@
+
 test-c: build/test/c-tests
 	cd tests && ../build/test/c-tests
 
-test-c-wasm: build/test/c-tests-simd.wasm
+test-c-wasm: build/test/c-tests-simd.wasm build/test/c-tests-relaxed.wasm
 	$(NODE) tests/c/run-wasm.mjs build/test/c-tests-simd.wasm tests
+	$(NODE_RELAXED) tests/c/run-wasm.mjs build/test/c-tests-relaxed.wasm tests
 
 test-js: wasm native
 	$(NODE) --test tests/js/
+	$(NODE_RELAXED) --test tests/js/relaxed-engine.test.mjs
 
 # The JS API in Debian's headless Chromium (tests/browser/README.md).  The file is named:
 # `node --test tests/browser/` would look for *.test.mjs names and run nothing.

@@ -30,3 +30,33 @@ export function simdSupported() {
   }
   return simd;
 }
+
+/* Relaxed SIMD: a function returning i8x16.relaxed_laneselect of three splats,
+ * the one relaxed instruction the relaxed engine uses, with its final opcode
+ * (0xfd 0x89 0x02; runtimes that took the proposal's prototype numbering, such
+ * as Node 20 without --experimental-wasm-relaxed-simd, refuse it). */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // \0asm, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,       // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00,                         // function section: one function of type 0
+  0x0a, 0x13, 0x01, 0x11, 0x00,                   // code section: one body of 17 bytes, no locals
+  0x41, 0x00, 0xfd, 0x0f,                         // i32.const 0, i8x16.splat
+  0x41, 0x01, 0xfd, 0x0f,                         // i32.const 1, i8x16.splat
+  0x41, 0x02, 0xfd, 0x0f,                         // i32.const 2, i8x16.splat
+  0xfd, 0x89, 0x02,                               // i8x16.relaxed_laneselect
+  0x0b,                                           // end
+]);
+
+let relaxed;
+
+/** True when this runtime can run the relaxed-SIMD engine (cached after the first call). */
+export function relaxedSimdSupported() {
+  if (relaxed === undefined) {
+    try {
+      relaxed = simdSupported() && WebAssembly.validate(RELAXED_PROBE);
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
+}

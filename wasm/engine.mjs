@@ -1,6 +1,6 @@
 /* engine.mjs — instantiating the .wasm once, and the thin layer over its flat ABI.
  *
- * One init promise per engine variant ("simd" or "scalar") per process
+ * One init promise per engine build ("relaxed", "simd" or "scalar") per process
  * (STYLE convention 14): loadModel() awaits it, concurrent callers share it,
  * and a failed init clears it so the next call retries.  Where the bytes come
  * from is not decided here: an entry file (node.mjs, browser.mjs) registers a
@@ -19,9 +19,15 @@
  *   instance is retired (its memory can no longer be trusted, so every later
  *   call on it throws the same error) and the next loadModel() instantiates
  *   a fresh engine.
+ *
+ * The SIMD variant has two builds: localpredict-relaxed.wasm (relaxed SIMD's
+ * laneselect in the packed tree kernel; same results, bit for bit) where the
+ * runtime validates relaxed SIMD (detect.mjs), else localpredict.wasm.  A model's
+ * `engine` says "simd" for either; a relaxed engine that fails to compile falls
+ * back to the plain SIMD one, which falls back to the scalar one under "auto".
  */
 import { LocalPredictError, usageError } from './errors.mjs';
-import { simdSupported } from './detect.mjs';
+import { simdSupported, relaxedSimdSupported } from './detect.mjs';
 
 /** The exports the shim calls; an engine file without one of them is stale. */
 const REQUIRED_EXPORTS = [
@@ -54,8 +60,9 @@ const decoder = new TextDecoder();
 let env = null;           // { loadEngine, readResource }, registered by an entry file
 let wasmOverride = null;  // setEngine({ wasm })
 let simdPreference = 'auto';
+let relaxedPreference = 'auto'; // setEngine({ relaxed }): the SIMD variant's relaxed-SIMD build
 let workerOverride = null; // setEngine({ worker }): the URL of the pool's worker module
-const engines = new Map(); // variant -> Promise<Engine>
+const engines = new Map(); // build -> Promise<Engine>
 
 /**
  * Used by the entry files (node.mjs, browser.mjs) to plug in their environment:
@@ -92,7 +99,7 @@ export function setEngine(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw usageError('setEngine expects an object such as { simd: false }');
   }
-  const { simd, wasm, worker } = options;
+  const { simd, relaxed, wasm, worker } = options;
   if (worker !== undefined) {
     if (worker !== null && typeof worker !== 'string' && !(typeof URL !== 'undefined' && worker instanceof URL)) {
       throw usageError('setEngine: worker must be the URL of the worker module (a string or URL), e.g. a blob: URL');
@@ -105,20 +112,45 @@ export function setEngine(options = {}) {
     }
     simdPreference = simd;
   }
+  if (relaxed !== undefined) {
+    if (relaxed !== true && relaxed !== false && relaxed !== 'auto') {
+      throw usageError(`setEngine: relaxed must be true, false or "auto", not ${JSON.stringify(relaxed)}`);
+    }
+    relaxedPreference = relaxed;
+  }
   if (wasm !== undefined) {
     if (wasm !== null && typeof wasm !== 'function' && typeof wasm !== 'object') {
-      throw usageError('setEngine: wasm must be a function (variant) => bytes, or { simd, scalar } bytes or modules');
+      throw usageError('setEngine: wasm must be a function (variant) => bytes, or { simd, scalar, relaxed } bytes or modules');
     }
     wasmOverride = wasm;
     engines.clear();
   }
 }
 
+/* A function given to setEngine({ wasm }) is asked for "simd" and "scalar" only (one
+ * written for two variants might answer "relaxed" with the scalar bytes); the
+ * relaxed build comes from the object form's `relaxed` or the package's files. */
 function availableVariants() {
   if (wasmOverride && typeof wasmOverride === 'object') {
-    return { simd: wasmOverride.simd != null, scalar: wasmOverride.scalar != null };
+    return { simd: wasmOverride.simd != null, scalar: wasmOverride.scalar != null, relaxed: wasmOverride.relaxed != null };
   }
-  return { simd: true, scalar: true };
+  return { simd: true, scalar: true, relaxed: !wasmOverride };
+}
+
+/** The build of the SIMD variant: "relaxed" where it is wanted, given and validated. */
+function simdBuild() {
+  if (relaxedPreference === false) return 'simd';
+  if (relaxedPreference === true) {
+    if (!relaxedSimdSupported()) {
+      throw new LocalPredictError('UNSUPPORTED',
+        'this JavaScript runtime has no WebAssembly relaxed SIMD; use { relaxed: false } or "auto"');
+    }
+    if (!availableVariants().relaxed) {
+      throw usageError('setEngine({ relaxed: true }) needs the relaxed engine: give setEngine({ wasm }) an object with "relaxed"');
+    }
+    return 'relaxed';
+  }
+  return relaxedSimdSupported() && availableVariants().relaxed ? 'relaxed' : 'simd';
 }
 
 /** Resolves which variant a call wants: option > setEngine() > detection. */
@@ -145,27 +177,44 @@ function chooseVariant(simdOption) {
 export function getEngine(simdOption) {
   const variant = chooseVariant(simdOption);
   const auto = (simdOption === undefined ? simdPreference : simdOption) === 'auto';
-  let p = engines.get(variant);
+  return engineOf(variant === 'simd' ? simdBuild() : 'scalar', auto);
+}
+
+const isCompileError = (e) => e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError;
+
+function engineOf(build, auto) {
+  let p = engines.get(build);
   if (!p) {
-    p = instantiate(variant);
-    if (auto && variant === 'simd' && availableVariants().scalar) {
+    p = instantiate(build);
+    if (build === 'relaxed' && relaxedPreference === 'auto') {
+      // The probe said relaxed SIMD, but a runtime that still cannot compile the
+      // relaxed engine, or an app that serves only the two older files, gets the plain
+      // SIMD one (and, under "auto", maybe the scalar one).
+      p = p.catch((e) => {
+        if (isCompileError(e) || (e instanceof LocalPredictError && e.code === 'IO')) return engineOf('simd', auto);
+        throw e;
+      });
+    } else if (auto && build === 'simd' && availableVariants().scalar) {
       // The probe said SIMD, but a runtime that still cannot compile the SIMD engine
       // gets the scalar one rather than an error.
       p = p.catch((e) => {
-        if (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError) return getEngine(false);
+        if (isCompileError(e)) return getEngine(false);
         throw e;
       });
     }
-    engines.set(variant, p);
-    // A trapped engine is retired: the next getEngine() builds a new instance.
+    engines.set(build, p);
+    // A trapped engine is retired: the next getEngine() builds a new instance.  A fallback
+    // engine sits under two builds ("relaxed" and "simd", or "simd" and "scalar"): each clears its own.
     p.then((engine) => {
+      const previous = engine.onRetire;
       engine.onRetire = () => {
-        if (engines.get(variant) === p) engines.delete(variant);
+        if (engines.get(build) === p) engines.delete(build);
+        if (previous) previous();
       };
     }, () => {});
     // Clear a failed init so that the next call tries again (convention 14).
     p.catch(() => {
-      if (engines.get(variant) === p) engines.delete(variant);
+      if (engines.get(build) === p) engines.delete(build);
     });
   }
   return p;
@@ -255,8 +304,11 @@ function buildImports(mod) {
   return imports;
 }
 
-async function instantiate(variant) {
-  return instantiateEngine(await compile(engineSource(variant), variant), variant);
+async function instantiate(build) {
+  const variant = build === 'relaxed' ? 'simd' : build;
+  const engine = await instantiateEngine(await compile(engineSource(build), build), variant);
+  engine.build = build;
+  return engine;
 }
 
 /**
@@ -308,7 +360,8 @@ export class Engine {
     this.trap = null;          // the RuntimeError that retired this instance
     this.onRetire = null;      // set by getEngine()
     this.x = guardExports(exports, this);
-    this.variant = variant;
+    this.variant = variant;    // "simd" or "scalar"
+    this.build = variant;      // "relaxed" for the SIMD variant's relaxed build (instantiate())
     this.module = module;      // the compiled WebAssembly.Module, for workers
     this.version = this.cstring(this.x.lp_wasm_version());
   }

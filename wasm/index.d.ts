@@ -544,6 +544,10 @@ export type EngineSource =
   | {
       simd?: Bytes | WebAssembly.Module | Response | Promise<Bytes | WebAssembly.Module | Response>;
       scalar?: Bytes | WebAssembly.Module | Response | Promise<Bytes | WebAssembly.Module | Response>;
+      /** The SIMD engine's relaxed-SIMD build (wasm/build/localpredict-relaxed.wasm), used
+       * instead of `simd` where the runtime validates relaxed SIMD.  A function source is
+       * asked for "simd" and "scalar" only. */
+      relaxed?: Bytes | WebAssembly.Module | Response | Promise<Bytes | WebAssembly.Module | Response>;
     };
 
 /**
@@ -557,9 +561,14 @@ export type EngineSource =
  * self-contained wasm/build/localpredict-worker.mjs, for a page that fetches nothing
  * (CSP `worker-src 'self' blob:`).  Workers get the compiled engine from the page,
  * never fetch it.  null restores the default.
+ * `relaxed` true / false / "auto" (default): whether the SIMD engine is its relaxed-SIMD
+ * build (the packed tree kernel's selects as relaxed laneselects: faster in V8, same
+ * results bit for bit), which "auto" takes where the runtime validates relaxed SIMD
+ * (Chrome 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd).
  */
 export declare function setEngine(options: {
   simd?: boolean | 'auto';
+  relaxed?: boolean | 'auto';
   wasm?: EngineSource | null;
   worker?: string | URL | null;
 }): void;

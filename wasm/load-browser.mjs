@@ -4,7 +4,8 @@
  * The engine files are fetched from build/ beside this module, compiled while
  * they download when the server sends application/wasm.  A page that must not
  * fetch at all (the single-file page) hands the bytes over instead with
- * setEngine({ wasm: { simd, scalar } }) and never reaches this code.
+ * setEngine({ wasm: { simd, scalar } }) and never reaches this code.  The relaxed-SIMD
+ * build is fetched only where the runtime validates relaxed SIMD (engine.mjs).
  * Models and manifests named by a string are URLs relative to the document.
  */
 import { ioError } from './errors.mjs';
@@ -13,6 +14,7 @@ import { webWorker } from './pool.mjs';
 export const ENGINE_FILES = Object.freeze({
   simd: 'localpredict.wasm',
   scalar: 'localpredict-scalar.wasm',
+  relaxed: 'localpredict-relaxed.wasm',
 });
 
 /* Each URL is spelled `new URL('<literal>', import.meta.url)`, the form bundlers (Vite,
@@ -23,9 +25,10 @@ export const ENGINE_FILES = Object.freeze({
 const ENGINE_URLS = Object.freeze({
   simd: () => new URL('./build/localpredict.wasm', import.meta.url),
   scalar: () => new URL('./build/localpredict-scalar.wasm', import.meta.url),
+  relaxed: () => new URL('./build/localpredict-relaxed.wasm', import.meta.url),
 });
 
-/** The compiled module of one engine variant ("simd" or "scalar"). */
+/** The compiled module of one engine build ("simd", "scalar" or "relaxed"). */
 export async function loadEngine(variant) {
   let url;
   try {

@@ -17,9 +17,10 @@ import { ioError } from './errors.mjs';
 export const ENGINE_FILES = Object.freeze({
   simd: 'localpredict.wasm',
   scalar: 'localpredict-scalar.wasm',
+  relaxed: 'localpredict-relaxed.wasm',
 });
 
-/** The bytes of one engine variant ("simd" or "scalar"). */
+/** The bytes of one engine build ("simd", "scalar" or "relaxed"). */
 export async function loadEngine(variant) {
   const url = new URL(`./build/${ENGINE_FILES[variant]}`, import.meta.url);
   try {

@@ -128,7 +128,15 @@
  * 1.01x; native W1 0.71x, W2 0.56x).  select16 as i8x16.relaxed_laneselect
  * (one vpblendvb; exact, the masks come from compares) in a -mrelaxed-simd
  * build under Node's --experimental-wasm-relaxed-simd: W1 1.13x, W2 1.08x,
- * 0.82x / 0.85x of native; not landed (Node 20 needs the flag).
+ * 0.82x / 0.85x of native: it ships as its own build, next.
+ * Relaxed SIMD (relaxed session): built with -mrelaxed-simd
+ * (localpredict-relaxed.wasm), select16 is i8x16.relaxed_laneselect, one
+ * vpblendvb in V8 instead of bitselect's three instructions, exact as every
+ * mask lane is all ones or all zeros.  Interleaved against the plain SIMD
+ * build in Node 20 with --experimental-wasm-relaxed-simd (15 rounds, rows
+ * per CPU second): W1 1.12x at batch 1, 1.13x at 64, 1.12x at 4096; W2
+ * 1.04x, 1.08x, 1.08x; at 4096 0.84x (W1) and 0.86x (W2) of our native
+ * build, where the plain build reads 0.75x / 0.79x (tests/bench/README.md).
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
@@ -730,10 +738,19 @@ static inline __attribute__((always_inline)) v16i8 lookup_level(const int8_t *ta
     return out;
 }
 
-/* Lane l gets a where mask (all ones in its lane) is set, else b. */
+/* Lane l gets a where mask (all ones in its lane) is set, else b.  Every
+ * mask comes from a compare, all ones or all zeros per lane, where relaxed
+ * SIMD's laneselect is exact: one vpblendvb in V8 instead of bitselect's
+ * three (the localpredict-relaxed.wasm build, scripts/relaxed-opcodes.mjs). */
 static inline v16i8 select16(v16i8 mask, v16i8 a, v16i8 b)
 {
+#if defined(__wasm_relaxed_simd__) && __has_builtin(__builtin_wasm_relaxed_laneselect_i8x16)
+    return (v16i8)__builtin_wasm_relaxed_laneselect_i8x16(a, b, mask);
+#elif defined(__wasm_relaxed_simd__)
+    return (v16i8)__builtin_wasm_laneselect_i8x16(a, b, mask);      /* clang 14's name */
+#else
     return (a & mask) | (b & ~mask);
+#endif
 }
 
 /* 2 pos + (right ? 1 : 0), right being -1 or 0.  Doubled as 16-bit lanes

@@ -87,7 +87,8 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
     installed?.cleanup();
   });
 
-  /** The app at `origin` run on both engines: the CLI's bytes each time, each engine fetched from its path. */
+  /** The app at `origin` run on both engines: the CLI's bytes each time, each engine fetched from its path
+   * (SIMD: the relaxed-SIMD build, which Chromium validates). */
   async function checkApp(origin, wasmPaths) {
     for (const simd of [true, false]) {
       const r = await predictInPage(context, origin, simd);
@@ -96,7 +97,7 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
       assert.equal(r.engine, simd ? 'simd' : 'scalar');
       assert.equal(r.version, pkgVersion);
       assert.ok(Buffer.from(r.text, 'utf8').equals(cliBytes), `${simd ? 'simd' : 'scalar'}: not the CLI's bytes`);
-      assert.deepEqual(r.wasm, [wasmPaths[simd ? 'simd' : 'scalar']]);
+      assert.deepEqual(r.wasm, [wasmPaths[simd ? 'relaxed' : 'scalar']]);
     }
   }
 
@@ -128,11 +129,12 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
 
     const dist = join(installed.project, 'dist-vite');
     const assets = readdirSync(join(dist, 'assets'));
-    const simd = assets.find((f) => /^localpredict-(?!scalar)[\w-]+\.wasm$/.test(f));
+    const simd = assets.find((f) => /^localpredict-(?!scalar|relaxed)[\w-]+\.wasm$/.test(f));
     const scalar = assets.find((f) => /^localpredict-scalar-[\w-]+\.wasm$/.test(f));
-    assert.ok(simd && scalar, `engines not emitted: ${assets.join(', ')}`);
+    const relaxed = assets.find((f) => /^localpredict-relaxed-[\w-]+\.wasm$/.test(f));
+    assert.ok(simd && scalar && relaxed, `engines not emitted: ${assets.join(', ')}`);
     assert.ok(readFileSync(join(dist, 'assets', simd)).equals(readFileSync(join(installed.pkg, 'wasm/build/localpredict.wasm'))));
-    await checkBuiltApp(dist, { simd: `/assets/${simd}`, scalar: `/assets/${scalar}` });
+    await checkBuiltApp(dist, { simd: `/assets/${simd}`, scalar: `/assets/${scalar}`, relaxed: `/assets/${relaxed}` });
   });
 
   test('Vite 7 dev server, with the one line its pre-bundling needs: optimizeDeps.exclude [\'localpredict\']', { timeout: TIMEOUT, skip: VITE_SKIP }, async () => {
@@ -151,7 +153,8 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
       await server.listen();
       const origin = new URL(server.resolvedUrls.local[0]).origin;
       const engines = '/node_modules/localpredict/wasm/build';
-      await checkApp(origin, { simd: `${engines}/localpredict.wasm`, scalar: `${engines}/localpredict-scalar.wasm` });
+      await checkApp(origin, { simd: `${engines}/localpredict.wasm`, scalar: `${engines}/localpredict-scalar.wasm`,
+        relaxed: `${engines}/localpredict-relaxed.wasm` });
     } finally {
       await server.close();
     }
@@ -176,7 +179,8 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
     cpSync(join(installed.project, 'index.html'), join(dist, 'index.html'));
     cpSync(join(installed.project, 'public'), dist, { recursive: true });
 
-    // Without the engine files: a LocalPredictError that names the URL and what to serve.
+    // Without the engine files: a LocalPredictError that names the URL and what to serve
+    // (the missing relaxed build first falls back to the plain SIMD one).
     const server = await serveDirectory(dist);
     try {
       const r = await predictInPage(context, server.origin, true);
@@ -188,10 +192,11 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
 
     // The documented step: cp node_modules/localpredict/wasm/build/*.wasm dist-esbuild/build/
     mkdirSync(join(dist, 'build'));
-    for (const f of ['localpredict.wasm', 'localpredict-scalar.wasm']) {
+    for (const f of ['localpredict.wasm', 'localpredict-scalar.wasm', 'localpredict-relaxed.wasm']) {
       cpSync(join(installed.project, 'node_modules/localpredict/wasm/build', f), join(dist, 'build', f));
     }
-    await checkBuiltApp(dist, { simd: '/build/localpredict.wasm', scalar: '/build/localpredict-scalar.wasm' });
+    await checkBuiltApp(dist, { simd: '/build/localpredict.wasm', scalar: '/build/localpredict-scalar.wasm',
+      relaxed: '/build/localpredict-relaxed.wasm' });
 
     // esbuild's default format (iife) has no import.meta.url: an error that says to bundle as ESM.
     const classic = join(installed.project, 'dist-esbuild-iife');
