@@ -9,12 +9,14 @@
  * evaluate's own cost (about 0.4 ms of renderer time per call, p90 0.8 ms: 0.5 %
  * of a 75 ms slice, against the page engines).  Where there is no /proc, the CPU
  * time is the wall time.  Bench only. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { descendantPids, processesCpu } from './proc-cpu.mjs';
 import { serveStatic } from './static-server.mjs';
 
 export const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
 const RENDERER = '--type=renderer';
+const RELAXED_FILE = 'localpredict-relaxed.wasm';
 
 /**
  * Starts the server and the browser.  root: the repository (its wasm/ is the page's
@@ -22,7 +24,8 @@ const RENDERER = '--type=renderer';
  * (/ort/) come from its node_modules; wasm: the engine file the pages load
  * (/engine/).  Resolves { version, lp(name, { model, x, F }), ort(name, { onnx, x,
  * F }), close() }; lp and ort resolve engines { name, measure, probe(off, bs),
- * close() } (model, onnx and x: file names in work).
+ * close(), build } (model, onnx and x: file names in work; build: "relaxed" or "simd",
+ * the engine build the lp page runs).
  */
 export async function launchChromium({ root, work, anchors, wasm }) {
   const server = await serveStatic(root, {
@@ -47,8 +50,9 @@ export async function launchChromium({ root, work, anchors, wasm }) {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.origin}/tests/bench/chromium-page.html`);
     await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 30_000 });
+    let loaded;
     try {
-      await page.evaluate(([load, spec]) => window.bench[load](spec), [load, spec]);
+      loaded = await page.evaluate(([load, spec]) => window.bench[load](spec), [load, spec]);
     } catch (e) {
       throw new Error(`${name}: ${e.message.split('\n')[0]}${errors.length ? ` (page: ${errors.join('; ')})` : ''}`);
     }
@@ -61,7 +65,7 @@ export async function launchChromium({ root, work, anchors, wasm }) {
     const grew = candidates.map((p, i) => (processesCpu([p]) ?? 0) - (c0[i] ?? 0));
     const pids = candidates.length ? [candidates[grew.indexOf(Math.max(...grew))]] : [];
     return {
-      name, pids,
+      name, pids, build: loaded?.build,
       async measure(bs, minMs) {
         const c0 = processesCpu(pids);
         const { rows, ms } = await page.evaluate(([bs, minMs]) => window.bench.measure(bs, minMs), [bs, minMs]);
@@ -77,7 +81,12 @@ export async function launchChromium({ root, work, anchors, wasm }) {
   const url = (f) => `/workload/${f}`;
   return {
     version: browser.version(),
-    lp: (name, { model, x, F }) => pageEngine(name, 'loadLp', { wasm: `/engine/${path.basename(wasm)}`, model: url(model), x: url(x), F }),
+    // With the relaxed-SIMD build beside the engine file, the page gets both, as a page
+    // that fetches its engine does: the API picks the relaxed one where Chromium has it.
+    lp: (name, { model, x, F }) => pageEngine(name, 'loadLp', {
+      wasm: `/engine/${path.basename(wasm)}`, model: url(model), x: url(x), F,
+      relaxed: fs.existsSync(path.join(path.dirname(path.resolve(wasm)), RELAXED_FILE)) ? `/engine/${RELAXED_FILE}` : null,
+    }),
     ort: (name, { onnx, x, F }) => pageEngine(name, 'loadOrt', { ort: '/ort/ort.wasm.min.mjs', onnx: url(onnx), x: url(x), F }),
     async close() {
       await browser.close();

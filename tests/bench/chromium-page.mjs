@@ -6,6 +6,7 @@
  * { returnPredProba: true }); onnxruntime-web's session.run on a new Tensor, fetching
  * the last output.  bench.probe(off, bs) returns one call's probabilities. */
 import * as localpredict from '/wasm/browser.mjs';
+import { relaxedSimdSupported } from '/wasm/detect.mjs';
 
 const bytes = async (url) => {
   const res = await fetch(url);
@@ -21,14 +22,16 @@ const rowsOf = async (x, F) => {
 };
 
 window.bench = {
-  /** Our browser API: setEngine with the engine's bytes, loadModel on the model's. */
-  async loadLp({ wasm, model, x, F }) {
-    localpredict.setEngine({ simd: true, wasm: { simd: await bytes(wasm) } });
+  /** Our browser API: setEngine with the engine's bytes (and its relaxed-SIMD build's,
+   * which the API takes where this browser validates relaxed SIMD, as a page that
+   * fetches its engine does), loadModel on the model's.  Says which build runs. */
+  async loadLp({ wasm, relaxed, model, x, F }) {
+    localpredict.setEngine({ simd: true, wasm: { simd: await bytes(wasm), ...(relaxed ? { relaxed: await bytes(relaxed) } : {}) } });
     const m = await localpredict.loadModel(await bytes(model));
     const X = await rowsOf(x, F);
     run = (o, bs) => m.predict({ data: X.subarray(o * F, (o + bs) * F), rows: bs, cols: F }, { returnPredProba: true });
     out = (r) => r.probabilities.data;
-    return inputRows;
+    return { rows: inputRows, build: relaxed && relaxedSimdSupported() ? 'relaxed' : 'simd' };
   },
   /** onnxruntime-web as interleave.mjs's ortEngines sets it: wasm, one thread, no proxy. */
   async loadOrt({ ort: ortUrl, onnx, x, F }) {

@@ -132,7 +132,7 @@ if (browser) {
   engines.push(...page);
   // chromium-ort before chromium-lp: summarize takes a variant's ratio to those given before it.
   ours.push(...(a.ort ? ['chromium-ort'] : []), 'chromium-lp');
-  out.chromium = { version: browser.version, check: { w3: check } };
+  out.chromium = { version: browser.version, build: page[0].build, check: { w3: check } };
   console.error('chromium check', JSON.stringify(check));
 }
 

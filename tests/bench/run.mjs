@@ -287,7 +287,7 @@ function chromiumTable(res, k) {
   const nodeName = `Node ${res.machine.node?.replace(/^v/, '').split('.')[0] ?? ''}`;
   const L = [];
   L.push(`The same kernels in headless Chromium ${c.version} (tests/bench/chromium-engine.mjs), in the same interleaved rounds as the table above: ` +
-    'our browser API (loadModel, model.predict) and onnxruntime-web (wasm SIMD, one thread, the same ONNX files), a page each, the timing loop ' +
+    `our browser API (loadModel, model.predict${c.build === 'relaxed' ? '; the API picked the relaxed-SIMD engine, localpredict-relaxed.wasm, as a page that fetches its engine does' : ''}) and onnxruntime-web (wasm SIMD, one thread, the same ONNX files), a page each, the timing loop ` +
     'inside the page (rows/s: the page\'s clock; per CPU second: its renderer process, from /proc). ' +
     `Each ratio cell is the median of the ${s.rounds} per-round ratios${s.rounds_batch100000 && s.rounds_batch100000 < s.rounds ? ` (${s.rounds_batch100000} at b=100000)` : ''}, wall clock unless said, with their min–max. ` +
     checkText);
@@ -296,7 +296,8 @@ function chromiumTable(res, k) {
   L.push('|---|---|---:|---:|---:|---:|---:|');
   for (const id of ids) {
     const x = res.workloads[id].interleaved.batches;
-    for (const [name, e] of [['localpredict WASM SIMD', 'chromium-lp'], ['onnxruntime-web (wasm SIMD)', 'chromium-ort']]) {
+    const lpName = `localpredict WASM SIMD${c.build === 'relaxed' ? ' (the relaxed-SIMD engine)' : ''}`;
+    for (const [name, e] of [[lpName, 'chromium-lp'], ['onnxruntime-web (wasm SIMD)', 'chromium-ort']]) {
       if (!B.some((b) => x[b]?.rows_per_s?.[e])) continue;
       const cw = x[4096]?.rows_per_cpu_s?.[e] ? (x[4096].rows_per_s[e] / x[4096].rows_per_cpu_s[e]).toFixed(2) : '';
       L.push(`| ${id} | ${name} | ${B.map((b) => k(x[b]?.rows_per_s?.[e])).join(' | ')} | ${cw} |`);

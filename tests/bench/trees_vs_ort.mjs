@@ -123,6 +123,7 @@ for (const id of a.workloads.split(',')) {
   if (a.xgboost) engines.push(await childEngine('xgboost', '/usr/bin/python3', [path.join(root, 'tests/bench/xgb_serve.py'), path.join(a.work, wl.model), path.join(a.work, wl.x), String(F)], { OMP_NUM_THREADS: '1' }));
   if (browser) {
     const page = [await browser.lp('chromium-lp', { model: wl.model, x: wl.x, F })];
+    out.chromium.build = page[0].build;
     const check = (out.chromium.check[id] = { rows: PROBE, 'chromium-lp vs localpredict (Node)': sameBits(await page[0].probe(0, PROBE), nodeProba) });
     if (a.ort) {
       page.push(await browser.ort('chromium-ort', { onnx: wl.onnx, x: wl.x, F }));
