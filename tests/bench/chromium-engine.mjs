@@ -94,3 +94,42 @@ export async function launchChromium({ root, work, anchors, wasm }) {
     },
   };
 }
+
+/** launchChromium, or { skipped: why } where there is no browser (no Chromium, no
+ * playwright-core): the caller's rounds then go on without the page engines. */
+export async function launchOrSkip(options) {
+  try {
+    return { browser: await launchChromium(options) };
+  } catch (e) {
+    const skipped = e.message.split('\n')[0];
+    console.error('--chromium: no browser, skipped:', skipped);
+    return { skipped };
+  }
+}
+
+/** Two calls' probabilities, bit for bit, or how far apart. */
+function sameBits(x, y) {
+  let maxd = 0, differ = 0;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (!Object.is(x[i], y[i])) differ++, maxd = Math.max(maxd, Math.abs(x[i] - y[i]) || Infinity);
+  return { values: x.length, identical: differ === 0 && x.length === y.length, values_differing: differ, max_abs_diff: maxd };
+}
+
+const PROBE = 4096;   // rows of the one call compared with the Node engine
+
+/**
+ * One workload's page engines: chromium-lp, and chromium-ort unless ort is false, each
+ * checked on one call of PROBE rows against the same engine in Node (nodeLp(off, bs) and
+ * nodeOrt(off, bs) resolve that call's probabilities as an array).  Resolves { engines,
+ * check, build } (build: the engine build chromium-lp runs).
+ */
+export async function pageEngines(browser, { model, onnx, x, F, ort }, nodeLp, nodeOrt) {
+  const lp = await browser.lp('chromium-lp', { model, x, F });
+  const engines = [lp];
+  const check = { rows: PROBE, 'chromium-lp vs localpredict (Node)': sameBits(await lp.probe(0, PROBE), await nodeLp(0, PROBE)) };
+  if (ort) {
+    const ortPage = await browser.ort('chromium-ort', { onnx, x, F });
+    engines.push(ortPage);
+    check['chromium-ort vs ort-web (Node)'] = sameBits(await ortPage.probe(0, PROBE), await nodeOrt(0, PROBE));
+  }
+  return { engines, check, build: lp.build };
+}

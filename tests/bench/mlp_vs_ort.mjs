@@ -48,7 +48,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { launchChromium } from './chromium-engine.mjs';
+import { launchOrSkip, pageEngines } from './chromium-engine.mjs';
 import { childEngine, inProcessEngine, interleave, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -107,32 +107,19 @@ if (a.native) engines.push(await childEngine('native', a.native, [path.join(a.wo
 // The page engines; without a browser, "chromium" in the JSON says why.
 let browser = null;
 if (a.chromium) {
-  try {
-    browser = await launchChromium({ root, work: a.work, anchors: a.anchors, wasm: path.resolve(a.wasm.split(',')[0]) });
-  } catch (e) {
-    out.chromium = { skipped: e.message.split('\n')[0] };
-    console.error('--chromium: no browser, skipped:', out.chromium.skipped);
-  }
+  const launched = await launchOrSkip({ root, work: a.work, anchors: a.anchors, wasm: path.resolve(a.wasm.split(',')[0]) });
+  browser = launched.browser ?? null;
+  if (!browser) out.chromium = { skipped: launched.skipped };
 }
 if (browser) {
-  // Bit for bit: one call of 4096 rows in the page and in Node.
-  const PROBE = 4096;
-  const sameBits = (x, y) => {
-    let maxd = 0, differ = 0;
-    for (let i = 0; i < Math.max(x.length, y.length); i++) if (!Object.is(x[i], y[i])) differ++, maxd = Math.max(maxd, Math.abs(x[i] - y[i]) || Infinity);
-    return { values: x.length, identical: differ === 0 && x.length === y.length, values_differing: differ, max_abs_diff: maxd };
-  };
-  const page = [await browser.lp('chromium-lp', { model: 'w3_mlp.onnx', x: 'w1_X.f32', F })];
-  const check = { rows: PROBE, 'chromium-lp vs localpredict (Node)': sameBits(await page[0].probe(0, PROBE), Array.from(engines[0].run(0, PROBE).probabilities.data)) };
-  if (a.ort) {
-    page.push(await browser.ort('chromium-ort', { onnx: 'w3_mlp.onnx', x: 'w1_X.f32', F }));
-    const res = await engines.find((e) => e.name === 'ort-web').run(0, PROBE);
-    check['chromium-ort vs ort-web (Node)'] = sameBits(await page[1].probe(0, PROBE), Array.from(Object.values(res)[0].data));
-  }
+  const ortWeb = engines.find((e) => e.name === 'ort-web');
+  const { engines: page, check, build } = await pageEngines(browser, { model: 'w3_mlp.onnx', onnx: 'w3_mlp.onnx', x: 'w1_X.f32', F, ort: a.ort },
+    (off, bs) => Array.from(engines[0].run(off, bs).probabilities.data),
+    async (off, bs) => Array.from(Object.values(await ortWeb.run(off, bs))[0].data));
   engines.push(...page);
   // chromium-ort before chromium-lp: summarize takes a variant's ratio to those given before it.
   ours.push(...(a.ort ? ['chromium-ort'] : []), 'chromium-lp');
-  out.chromium = { version: browser.version, build: page[0].build, check: { w3: check } };
+  out.chromium = { version: browser.version, build, check: { w3: check } };
   console.error('chromium check', JSON.stringify(check));
 }
 

@@ -44,7 +44,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { launchChromium } from './chromium-engine.mjs';
+import { launchOrSkip, pageEngines } from './chromium-engine.mjs';
 import { childEngine, inProcessEngine, interleaveGroups, ortEngines, summarize, warmUntilSteady } from './interleave.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -84,25 +84,13 @@ const out = {
   settings: { rounds: +a.rounds, rounds_batch100000: ROUNDS_OF(100000), min_time_s: MIN_T / 1000, min_time_batch1_s: MIN_T1 / 1000, slices_below_100000: +a.slices, warmup: a.steady ? 'until steady (--steady)' : '0.2 s', batches, order: 'reversed every other round' },
   workloads: {},
 };
-// No browser (no Chromium, no playwright-core): the rounds run without the page
-// engines, "chromium" in the JSON says why.
+// No browser: the rounds run without the page engines, "chromium" in the JSON says why.
 let browser = null;
 if (a.chromium) {
-  try {
-    browser = await launchChromium({ root, work: a.work, anchors: a.anchors, wasm: path.resolve(a.wasm.split(',')[0]) });
-    out.chromium = { version: browser.version, check: {} };
-  } catch (e) {
-    out.chromium = { skipped: e.message.split('\n')[0] };
-    console.error('--chromium: no browser, skipped:', out.chromium.skipped);
-  }
+  const launched = await launchOrSkip({ root, work: a.work, anchors: a.anchors, wasm: path.resolve(a.wasm.split(',')[0]) });
+  browser = launched.browser ?? null;
+  out.chromium = browser ? { version: browser.version, check: {} } : { skipped: launched.skipped };
 }
-// Bit for bit: one call of PROBE rows in the page and in Node.
-const PROBE = 4096;
-const sameBits = (x, y) => {
-  let maxd = 0, differ = 0;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if (!Object.is(x[i], y[i])) differ++, maxd = Math.max(maxd, Math.abs(x[i] - y[i]) || Infinity);
-  return { values: x.length, identical: differ === 0 && x.length === y.length, values_differing: differ, max_abs_diff: maxd };
-};
 // Every workload's engines first; then the rounds go through the workloads in
 // turn (interleaveGroups), so each workload's rounds span the whole run.
 const groups = {}, warmup = {};
@@ -110,27 +98,23 @@ for (const id of a.workloads.split(',')) {
   const wl = WL[id];
   const X = f32(path.join(a.work, wl.x));
   const engines = (groups[id] = []);
-  let nodeProba = null;
   for (const v of variants) {
     lp.setEngine({ simd: true, wasm: { simd: v.bytes } });
     const model = await lp.loadModel(fs.readFileSync(path.join(a.work, wl.model)));
     engines.push(inProcessEngine(v.name, (off, bs) => model.predict({ data: X.subarray(off * F, (off + bs) * F), rows: bs, cols: F }, { returnPredProba: true }), X.length / F));
-    nodeProba ??= Array.from(engines.at(-1).run(0, PROBE).probabilities.data);
   }
   const kinds = [...(a.ort ? ['ort-web'] : []), ...(a['ort-node'] ? ['ort-node'] : [])];
   engines.push(...await ortEngines(a.anchors, kinds, fs.readFileSync(path.join(a.work, wl.onnx)), X, F));
   if (a.native) engines.push(await childEngine('native', a.native, [path.join(a.work, wl.model), path.join(a.work, wl.x), String(F), 'serve']));
   if (a.xgboost) engines.push(await childEngine('xgboost', '/usr/bin/python3', [path.join(root, 'tests/bench/xgb_serve.py'), path.join(a.work, wl.model), path.join(a.work, wl.x), String(F)], { OMP_NUM_THREADS: '1' }));
   if (browser) {
-    const page = [await browser.lp('chromium-lp', { model: wl.model, x: wl.x, F })];
-    out.chromium.build = page[0].build;
-    const check = (out.chromium.check[id] = { rows: PROBE, 'chromium-lp vs localpredict (Node)': sameBits(await page[0].probe(0, PROBE), nodeProba) });
-    if (a.ort) {
-      page.push(await browser.ort('chromium-ort', { onnx: wl.onnx, x: wl.x, F }));
-      const ortWeb = engines.find((e) => e.name === 'ort-web');
-      const res = await ortWeb.run(0, PROBE);
-      check['chromium-ort vs ort-web (Node)'] = sameBits(await page[1].probe(0, PROBE), Array.from(Object.values(res)[0].data));
-    }
+    // Bit for bit against the first variant (its model keeps its engine) and ort-web.
+    const ortWeb = engines.find((e) => e.name === 'ort-web');
+    const { engines: page, check, build } = await pageEngines(browser, { model: wl.model, onnx: wl.onnx, x: wl.x, F, ort: a.ort },
+      (off, bs) => Array.from(engines[0].run(off, bs).probabilities.data),
+      async (off, bs) => Array.from(Object.values(await ortWeb.run(off, bs))[0].data));
+    out.chromium.build = build;
+    out.chromium.check[id] = check;
     engines.push(...page);
     console.error(id, 'chromium check', JSON.stringify(check));
   }
