@@ -190,7 +190,6 @@ test-c-wasm: build/test/c-tests-simd.wasm build/test/c-tests-relaxed.wasm
 
 test-js: wasm native
 	$(NODE) --test tests/js/
-	$(NODE_RELAXED) --test tests/js/relaxed-engine.test.mjs
 
 # The JS API in Debian's headless Chromium (tests/browser/README.md).  The file is named:
 # `node --test tests/browser/` would look for *.test.mjs names and run nothing.

@@ -13,16 +13,16 @@
  * - With -o the output goes to a temporary file beside OUT, renamed on success and
  *   removed on any failure, so no partial file is ever left under OUT's name.
  * - Progress goes to stderr only when it is a terminal and --quiet is not given.
- * The engine variant follows LOCALPREDICT_ENGINE=simd|scalar|auto (default auto).
+ * The engine build follows LOCALPREDICT_ENGINE=auto|relaxed|simd|scalar (engineOption).
  */
 import { unlinkSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-import { loadModel, LocalPredictError, version } from './node.mjs';
+import { loadModel, setEngine, LocalPredictError, version } from './node.mjs';
 import { modelInfoJson, CHUNK } from './model.mjs';
-import { describeFsError } from './load-node.mjs';
+import { describeFsError, enableRelaxedSimd } from './load-node.mjs';
 import { isEnsembleManifest } from './zip.mjs';
 import { prestartWorkers, defaultJobs } from './pool.mjs';
 import { poolTuning, recycleOutput } from './parallel-csv.mjs';
@@ -108,7 +108,8 @@ limits (raise them for a model or file that needs more; README "Limits"):
 
 Exit status: 0 ok, 1 usage, 2 bad or unsupported model, 3 bad input data,
 4 I/O error, 5 limit exceeded, 130 cancelled.
-Environment: LOCALPREDICT_ENGINE=simd|scalar|auto picks the WebAssembly engine.
+Environment: LOCALPREDICT_ENGINE=auto|relaxed|simd|scalar picks the WebAssembly engine
+(auto: relaxed SIMD where Node has it, else SIMD, else scalar).
 `;
 
 /** A failure with its exit status and its one-line message (without "localpredict: "). */
@@ -475,16 +476,32 @@ function progressReporter(enabled, total) {
 
 /* ---- commands ----------------------------------------------------------- */
 
+/**
+ * LOCALPREDICT_ENGINE: auto (the default: the relaxed-SIMD build where Node can
+ * run it, else the SIMD one, else the scalar one), relaxed, simd or scalar.
+ * This process is the CLI's own, so under auto and relaxed it turns on Node
+ * 20's relaxed SIMD, which sits behind a V8 flag there (load-node.mjs).
+ */
 function engineOption() {
   const v = (process.env.LOCALPREDICT_ENGINE || 'auto').toLowerCase();
-  if (v === 'simd') return true;
-  if (v === 'scalar') return false;
-  if (v === 'auto') return 'auto';
-  throw new CliError(EXIT.USAGE, `LOCALPREDICT_ENGINE must be simd, scalar or auto, not "${process.env.LOCALPREDICT_ENGINE}"`);
+  if (v === 'auto') {
+    enableRelaxedSimd();
+    return { simd: 'auto', relaxed: 'auto' };
+  }
+  if (v === 'relaxed') {
+    if (!enableRelaxedSimd()) {
+      throw new CliError(EXIT.USAGE, `LOCALPREDICT_ENGINE=relaxed: this Node (${process.version}) has no WebAssembly relaxed SIMD; use simd or auto`);
+    }
+    return { simd: true, relaxed: true };
+  }
+  if (v === 'simd') return { simd: true, relaxed: false };
+  if (v === 'scalar') return { simd: false, relaxed: 'auto' };
+  throw new CliError(EXIT.USAGE, `LOCALPREDICT_ENGINE must be auto, relaxed, simd or scalar, not "${process.env.LOCALPREDICT_ENGINE}"`);
 }
 
 async function load(modelPath, values, limits) {
-  const simd = engineOption();
+  const { simd, relaxed } = engineOption();
+  setEngine({ relaxed });
   const bytes = await readBytes(modelPath);
   const options = await modelOptions(values, modelPath);
   if (!('--manifest' in values) && isEnsembleManifest(bytes)) {

@@ -60,3 +60,9 @@ export function relaxedSimdSupported() {
   }
   return relaxed;
 }
+
+/** Probes relaxed SIMD again, after the runtime's features changed (load-node.mjs, enableRelaxedSimd). */
+export function redetectRelaxedSimd() {
+  relaxed = undefined;
+  return relaxedSimdSupported();
+}

@@ -67,7 +67,8 @@ const engines = new Map(); // build -> Promise<Engine>
 /**
  * Used by the entry files (node.mjs, browser.mjs) to plug in their environment:
  * `loadEngine(variant)` gives the engine's bytes (or a compiled module),
- * `readResource(urlOrPath)` the bytes of a model or manifest named by URL.
+ * `readResource(urlOrPath)` the bytes of a model or manifest named by URL,
+ * `enableRelaxedSimd()` (Node) turns on relaxed SIMD where it sits behind a flag.
  */
 export function registerEnvironment(environment) {
   env = environment;
@@ -141,7 +142,8 @@ function availableVariants() {
 function simdBuild() {
   if (relaxedPreference === false) return 'simd';
   if (relaxedPreference === true) {
-    if (!relaxedSimdSupported()) {
+    // Node 20 has relaxed SIMD behind a flag, which asking for it turns on (load-node.mjs).
+    if (!relaxedSimdSupported() && !env?.enableRelaxedSimd?.()) {
       throw new LocalPredictError('UNSUPPORTED',
         'this JavaScript runtime has no WebAssembly relaxed SIMD; use { relaxed: false } or "auto"');
     }

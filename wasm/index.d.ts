@@ -564,7 +564,8 @@ export type EngineSource =
  * `relaxed` true / false / "auto" (default): whether the SIMD engine is its relaxed-SIMD
  * build (the packed tree kernel's selects as relaxed laneselects: faster in V8, same
  * results bit for bit), which "auto" takes where the runtime validates relaxed SIMD
- * (Chrome 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd).
+ * (Chrome 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd).  In Node 20
+ * and 21, `true` turns that V8 flag on for the process (as the CLI does); "auto" never does.
  */
 export declare function setEngine(options: {
   simd?: boolean | 'auto';

@@ -9,10 +9,12 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { inflateRawSync } from 'node:zlib';
 
 import { ioError } from './errors.mjs';
+import { simdSupported, relaxedSimdSupported, redetectRelaxedSimd } from './detect.mjs';
 
 export const ENGINE_FILES = Object.freeze({
   simd: 'localpredict.wasm',
@@ -28,6 +30,23 @@ export async function loadEngine(variant) {
   } catch (e) {
     throw ioError(`could not read the ${variant} engine ${fileURLToPath(url)} (${e.code || e.message}); build it with make wasm`, e);
   }
+}
+
+/**
+ * Turns on relaxed SIMD where this Node has it behind a flag: Node 20 and 21
+ * (V8 11.3-11.8) validate it only under --experimental-wasm-relaxed-simd, on
+ * by default from Node 22.  V8 reads its wasm feature flags when a module is
+ * compiled, so the flag set now holds for every later compile in the process
+ * (workers get the engine compiled here).  It changes a process-wide setting,
+ * so only the CLI (its own process) and setEngine({ relaxed: true }) call it.
+ * Returns whether the runtime now validates the relaxed engine; an older V8
+ * with the proposal's prototype opcodes still refuses it.
+ */
+export function enableRelaxedSimd() {
+  if (relaxedSimdSupported()) return true;
+  if (!simdSupported()) return false;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return redetectRelaxedSimd();
 }
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/; // two letters at least, so C:\ stays a path

@@ -140,7 +140,10 @@ const trees = workloads.filter((wl) => wl.id !== 'W3').map((wl) => wl.id.toLower
 if (trees.length) {
   // --chromium: the same kernels in headless Chromium (ours and onnxruntime-web, a page
   // each) in the same rounds; without a browser trees_vs_ort.mjs says so and goes on.
-  const j = runJson(node, [path.join(root, 'tests/bench/trees_vs_ort.mjs'), '--workloads', trees.join(','), ...common,
+  // Both SIMD builds in Node: the plain one (Node 20 as a library gets it) and the
+  // relaxed one, as the CLI runs it (it turns on Node 20's relaxed SIMD).
+  const simdBuilds = ['localpredict.wasm', 'localpredict-relaxed.wasm'].map((f) => path.join(root, 'wasm/build', f)).join(',');
+  const j = runJson(node, [path.join(root, 'tests/bench/trees_vs_ort.mjs'), '--workloads', trees.join(','), '--wasm', simdBuilds, ...common,
     ...(hasXgboost ? ['--xgboost'] : []), ...(quick ? [] : ['--chromium'])]);
   for (const id of trees)
     results.workloads[id.toUpperCase()].interleaved = { settings: j.settings, machine: j.machine, warmup: j.warmup?.[id], batches: j.workloads[id] };
@@ -327,7 +330,7 @@ function makeTable(res) {
   // Rows/s: the medians of the interleaved rounds (results.json's
   // workloads.*.interleaved); a results.json from before them has each
   // engine's own median under workloads.*.<engine>.batches.
-  const key = { lp_wasm: 'localpredict.wasm', lp_native: 'native', ort_web: 'ort-web', ort_node: 'ort-node', xgboost: 'xgboost' };
+  const key = { lp_wasm: 'localpredict.wasm', lp_relaxed: 'localpredict-relaxed.wasm', lp_native: 'native', ort_web: 'ort-web', ort_node: 'ort-node', xgboost: 'xgboost' };
   const rate = (r, eng, b) => (r.interleaved ? r.interleaved.batches[b]?.rows_per_s?.[key[eng]] : bs(r[eng], b));
   const cpuWall = (r, eng, b) => {
     if (!r.interleaved) return r[eng]?.batches?.[b]?.cpu_per_wall_median ?? '';
@@ -351,14 +354,16 @@ function makeTable(res) {
   for (const [id, r] of Object.entries(res.workloads)) {
     const rows = [
       ['localpredict WASM SIMD (JS API)', 'lp_wasm'],
+      ['localpredict WASM relaxed SIMD (JS API; the CLI\'s engine)', 'lp_relaxed'],
       ['localpredict native -O3 -march=native', 'lp_native'],
       ['onnxruntime-web (wasm SIMD, Node)', 'ort_web'],
       ['onnxruntime-node', 'ort_node'],
       ['xgboost inplace_predict', 'xgboost'],
     ];
     for (const [name, eng] of rows) {
-      const x = r[eng];
-      if (!x) { L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | |`); continue; }
+      // The relaxed build has rates only (its load and accuracy are the plain build's, the same bytes out).
+      const x = eng === 'lp_relaxed' ? (rate(r, eng, 4096) ? {} : null) : r[eng];
+      if (!x) { if (eng !== 'lp_relaxed') L.push(`| ${id} | ${name} | n/a | n/a | n/a | n/a | | | |`); continue; }
       L.push(`| ${id} | ${name} | ${[1, 64, 4096, 100000].map((b) => k(rate(r, eng, b))).join(' | ')} | ` +
         `${cpuWall(r, eng, 4096)} | ` +
         `${ms(x.load_ms_cold)} / ${ms(x.load_ms_warm_median)} | ${x.check ? x.check.max_abs_diff_vs_expected.toExponential(1) : ''} |`);
@@ -369,9 +374,9 @@ function makeTable(res) {
     'layers use src/kernels/gemm_vec.c, the WASM build gemm_simd128.c: the same blocking, 4×8, and 1×32 / 2×16 for the last 1-3 rows).');
   L.push('');
   // A ratio cell: the median of the per-round ratios, with their min-max.
-  const ratioCell = (r, eng, b) => {
+  const ratioCell = (r, eng, b, ours = 'lp_wasm') => {
     if (!r.interleaved) return ratio(bs(r.lp_wasm, b), bs(r[eng], b));
-    const x = r.interleaved.batches[b]?.ratio_spread?.[`${key.lp_wasm}/${key[eng]}`];
+    const x = r.interleaved.batches[b]?.ratio_spread?.[`${key[ours]}/${key[eng]}`];
     return x ? `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : 'n/a';
   };
   L.push(interleaved
@@ -383,10 +388,13 @@ function makeTable(res) {
   L.push('| workload | vs ORT-web b=1 | b=64 | b=4096 | b=100000 | vs ORT-node b=4096 | vs xgboost b=4096 | vs our native b=4096 | load cold vs ORT-web cold |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, r] of Object.entries(res.workloads)) {
-    L.push(`| ${id} | ${[1, 64, 4096, 100000].map((b) => ratioCell(r, 'ort_web', b)).join(' | ')} | ` +
-      `${ratioCell(r, 'ort_node', 4096)} | ${r.xgboost ? ratioCell(r, 'xgboost', 4096) : 'n/a'} | ` +
-      `${ratioCell(r, 'lp_native', 4096)} | ` +
-      `${r.lp_wasm.load_ms_cold.toFixed(0)} vs ${r.ort_web.load_ms_cold.toFixed(0)} ms |`);
+    for (const [ours, label] of [['lp_wasm', id], ['lp_relaxed', `${id}, relaxed SIMD`]]) {
+      if (ours === 'lp_relaxed' && !rate(r, ours, 4096)) continue;
+      L.push(`| ${label} | ${[1, 64, 4096, 100000].map((b) => ratioCell(r, 'ort_web', b, ours)).join(' | ')} | ` +
+        `${ratioCell(r, 'ort_node', 4096, ours)} | ${r.xgboost ? ratioCell(r, 'xgboost', 4096, ours) : 'n/a'} | ` +
+        `${ratioCell(r, 'lp_native', 4096, ours)} | ` +
+        `${ours === 'lp_wasm' ? `${r.lp_wasm.load_ms_cold.toFixed(0)} vs ${r.ort_web.load_ms_cold.toFixed(0)} ms` : ''} |`);
+    }
   }
   if (res.chromium?.version) L.push('', ...chromiumTable(res, k));
   const h = res.workloads.W1?.lp_wasm?.handoff;

@@ -77,6 +77,12 @@ const f32 = (p) => { const b = fs.readFileSync(p); return new Float32Array(b.buf
 // models are loaded right after setEngine() names its bytes.
 const lp = await import(pathToFileURL(path.join(root, 'wasm/node.mjs')).href);
 const variants = a.wasm.split(',').map((file) => ({ name: path.basename(file), bytes: fs.readFileSync(path.resolve(file)) }));
+// A relaxed-SIMD build (localpredict-relaxed.wasm) runs as the CLI runs it: with
+// Node 20's relaxed SIMD turned on (load-node.mjs); the other variants are unchanged by it.
+if (variants.some((v) => v.name.includes('relaxed'))) {
+  const { enableRelaxedSimd } = await import(pathToFileURL(path.join(root, 'wasm/load-node.mjs')).href);
+  if (!enableRelaxedSimd()) throw new Error(`this Node (${process.version}) cannot run the relaxed-SIMD build`);
+}
 const batches = a.batches.split(',').map(Number);
 
 const out = {

@@ -2,9 +2,10 @@
  * (wasm/build/localpredict-relaxed.wasm): chosen where the runtime validates
  * relaxed SIMD, it writes every fixture's output as the plain SIMD build does
  * (which the other suites check against the reference libraries), and
- * setEngine({ relaxed }) picks or refuses it.  In Node 20 the relaxed part runs
- * only under --experimental-wasm-relaxed-simd (make test-js runs this file so);
- * without relaxed SIMD the plain SIMD build is chosen. */
+ * setEngine({ relaxed }) picks or refuses it.  Node 20 and 21 have relaxed SIMD
+ * behind --experimental-wasm-relaxed-simd: "auto" leaves the flag alone and
+ * takes the plain SIMD build, setEngine({ relaxed: true }) (and the CLI) turns
+ * it on (load-node.mjs, enableRelaxedSimd); from Node 22 it is on. */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,9 +14,14 @@ import { join } from 'node:path';
 import { loadModel, setEngine, simdSupported } from '../../wasm/node.mjs';
 import { getEngine } from '../../wasm/engine.mjs';
 import { relaxedSimdSupported } from '../../wasm/detect.mjs';
-import { ROOT, loadCases, streamBytes, rng } from './helpers.mjs';
+import { enableRelaxedSimd } from '../../wasm/load-node.mjs';
+import { ROOT, loadCases, streamBytes, rng, runCli } from './helpers.mjs';
 
-const relaxed = relaxedSimdSupported();
+const relaxedAtStart = relaxedSimdSupported();
+// Node 20's V8 takes the final opcodes under the flag; Node 18's knew only the prototype ones.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const reachable = relaxedAtStart || nodeMajor >= 20;
+const skipWithout = !reachable && 'no relaxed SIMD';
 const WASM = (name) => readFileSync(join(ROOT, 'wasm', 'build', name));
 
 describe('relaxed SIMD engine', { skip: !simdSupported() && 'no SIMD' }, () => {
@@ -25,19 +31,30 @@ describe('relaxed SIMD engine', { skip: !simdSupported() && 'no SIMD' }, () => {
     setEngine({ relaxed: 'auto' });
     const engine = await getEngine(true);
     assert.equal(engine.variant, 'simd');
-    assert.equal(engine.build, relaxed ? 'relaxed' : 'simd');
+    assert.equal(engine.build, relaxedAtStart ? 'relaxed' : 'simd');
+    assert.equal(relaxedSimdSupported(), relaxedAtStart, '"auto" changes no runtime flag');
     setEngine({ relaxed: false });
     assert.equal((await getEngine(true)).build, 'simd');
     assert.equal((await getEngine(false)).build, 'scalar');
-    if (!relaxed) {
-      setEngine({ relaxed: true });
-      await assert.rejects(async () => getEngine(true), (e) => e.code === 'UNSUPPORTED');
-    }
     assert.throws(() => setEngine({ relaxed: 1 }), (e) => e.code === 'USAGE');
     setEngine({ relaxed: 'auto' });
   });
 
-  test('a function engine source is not asked for the relaxed build; an object one is', { skip: !relaxed && 'no relaxed SIMD' }, async () => {
+  test('{ relaxed: true } turns on the relaxed SIMD Node 20 keeps behind a flag, or is refused', async () => {
+    setEngine({ relaxed: true });
+    if (reachable) {
+      assert.equal((await getEngine(true)).build, 'relaxed');
+      assert.ok(relaxedSimdSupported());
+      setEngine({ relaxed: 'auto' });
+      assert.equal((await getEngine(true)).build, 'relaxed', '"auto" takes it from then on');
+    } else {
+      await assert.rejects(async () => getEngine(true), (e) => e.code === 'UNSUPPORTED');
+    }
+    setEngine({ relaxed: 'auto' });
+  });
+
+  test('a function engine source is not asked for the relaxed build; an object one is', { skip: skipWithout }, async () => {
+    assert.ok(enableRelaxedSimd());
     const asked = [];
     setEngine({ wasm: (variant) => { asked.push(variant); return WASM(variant === 'simd' ? 'localpredict.wasm' : 'localpredict-scalar.wasm'); } });
     assert.equal((await getEngine(true)).build, 'simd');
@@ -55,7 +72,8 @@ describe('relaxed SIMD engine', { skip: !simdSupported() && 'no SIMD' }, () => {
     setEngine({ relaxed: 'auto', wasm: null });
   });
 
-  test('relaxed and plain SIMD builds write the same bytes on every fixture', { skip: !relaxed && 'no relaxed SIMD' }, async () => {
+  test('relaxed and plain SIMD builds write the same bytes on every fixture', { skip: skipWithout }, async () => {
+    assert.ok(enableRelaxedSimd());
     for (const c of loadCases()) {
       const outs = [];
       for (const r of [true, false]) {
@@ -70,7 +88,8 @@ describe('relaxed SIMD engine', { skip: !simdSupported() && 'no SIMD' }, () => {
     setEngine({ relaxed: 'auto' });
   });
 
-  test('... and the same probabilities for random rows at batch sizes 1 to 4096', { skip: !relaxed && 'no relaxed SIMD' }, async () => {
+  test('... and the same probabilities for random rows at batch sizes 1 to 4096', { skip: skipWithout }, async () => {
+    assert.ok(enableRelaxedSimd());
     // Every XGBoost and LightGBM model without categories or a manifest: the packed
     // kernel's vector, gathered and few-rows walks.
     const next = rng(6);
@@ -100,4 +119,20 @@ describe('relaxed SIMD engine', { skip: !simdSupported() && 'no SIMD' }, () => {
     assert.ok(checked > 5, `${checked} models checked`);
     setEngine({ relaxed: 'auto' });
   });
+
+  test('the CLI: LOCALPREDICT_ENGINE=relaxed runs on Node 20 (the CLI turns the flag on), as simd does; a bad value is refused',
+    { skip: skipWithout }, async () => {
+      const trees = loadCases().filter((c) => !c.manifest && /fixtures\/(xgboost|lightgbm)\//.test(c.model)).slice(0, 4);
+      assert.ok(trees.length > 0);
+      for (const c of trees) {
+        const args = ['predict', c.model, c.input, '--include-input'];
+        const [relaxedRun, simdRun] = await Promise.all([runCli(args, { engine: 'relaxed' }), runCli(args, { engine: 'simd' })]);
+        assert.equal(relaxedRun.status, 0, relaxedRun.stderr);
+        assert.equal(simdRun.status, 0, simdRun.stderr);
+        assert.ok(relaxedRun.stdout.equals(simdRun.stdout), c.name);
+      }
+      const bad = await runCli(['predict', trees[0].model, trees[0].input], { engine: 'fast' });
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /LOCALPREDICT_ENGINE must be auto, relaxed, simd or scalar, not "fast"/);
+    });
 });
