@@ -5,11 +5,11 @@
  *   node scripts/relaxed-opcodes.mjs in.wasm out.wasm
  *
  * clang 14 and binaryen 108 (Debian 12's emcc) write the relaxed-SIMD
- * proposal's prototype opcodes (i8x16.laneselect = 0xfd 0xb2 0x01); the
- * proposal renumbered them when it was finalised (i8x16.relaxed_laneselect =
- * 0xfd 0x89 0x02), and runtimes that ship relaxed SIMD (V8 >= 11.4, Chrome
- * 114, Node 22; Node 20 behind --experimental-wasm-relaxed-simd) take only
- * the final ones.  Newer clangs write the final opcodes, but binaryen 108
+ * proposal's prototype opcodes (i8x16.laneselect = 0xfd 0xb2 0x01,
+ * i8x16.relaxed_swizzle = 0xfd 0xa2 0x01); the proposal renumbered them when
+ * it was finalised (0xfd 0x89 0x02 and 0xfd 0x80 0x02), and runtimes that
+ * ship relaxed SIMD (V8 >= 11.4, Chrome 114, Node 22; Node 20 behind
+ * --experimental-wasm-relaxed-simd) take only the final ones.  Newer clangs write the final opcodes, but binaryen 108
  * (which emcc runs on every link) cannot read them.
  *
  * This is not a byte search: every function body of the code section is
@@ -23,15 +23,17 @@
  * has the same length as the prototype's, so no size changes.
  *
  * MAP was read off the two toolchains: clang 14's __builtin_wasm_laneselect_*
- * compiled by emcc (prototype) and wabt 1.0.32's wat2wasm of
- * i*x*.relaxed_laneselect (final).  The laneselects are the only relaxed
- * instructions the engine uses (src/kernels/trees_packed.c, select16).
+ * and __builtin_wasm_relaxed_swizzle_i8x16 compiled by emcc (prototype) and
+ * wabt 1.0.32's wat2wasm of i*x*.relaxed_laneselect and i8x16.relaxed_swizzle
+ * (final).  They are the only relaxed instructions the engine uses
+ * (src/kernels/trees_packed.c, select16 and lookup16).
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** Prototype 0xfd sub-opcode -> final, for the instructions we use. */
 export const MAP = new Map([
+  [0xa2, 0x100],   // i8x16.relaxed_swizzle
   [0xb2, 0x109],   // i8x16.laneselect -> i8x16.relaxed_laneselect
   [0xb3, 0x10a],   // i16x8
   [0xd2, 0x10b],   // i32x4

@@ -137,6 +137,11 @@
  * per CPU second): W1 1.12x at batch 1, 1.13x at 64, 1.12x at 4096; W2
  * 1.04x, 1.08x, 1.08x; at 4096 0.84x (W1) and 0.86x (W2) of our native
  * build, where the plain build reads 0.75x / 0.79x (tests/bench/README.md).
+ * lookup16 as i8x16.relaxed_swizzle too (session 11: V8's plain swizzle adds
+ * a vpaddusb before each pshufb to zero indices >= 16, which lookup16 never
+ * has; lookup16_or_zero relies on the zeroing and stays plain): against the
+ * laneselect-only relaxed build, 15 rounds, rows per CPU second, load 6-8:
+ * W1 1.01x / 1.10x / 1.09x at batch 1 / 64 / 4096, W2 1.02x / 1.04x / 1.02x.
  * Every row still adds its trees' leaves in tree order, as the reference
  * does, so the margins are bit-identical to lp_kern_forest_add_ref.
  *
@@ -695,10 +700,14 @@ typedef int8_t v16i8 __attribute__((vector_size(16)));
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
 typedef float v4f __attribute__((vector_size(16)));
 
-/* Lane l gets table[index[l]] (every index in 0..15). */
+/* Lane l gets table[index[l]] (every index in 0..15).  Relaxed SIMD's swizzle
+ * is exact for such indices and V8 runs it as one pshufb, without the
+ * saturating add its plain swizzle puts before it (to zero indices >= 16). */
 static inline v16i8 lookup16(v16i8 table, v16i8 index)
 {
-#if defined(__wasm_simd128__)
+#if defined(__wasm_relaxed_simd__)
+    return (v16i8)__builtin_wasm_relaxed_swizzle_i8x16(table, index);
+#elif defined(__wasm_simd128__)
     return (v16i8)__builtin_wasm_swizzle_i8x16(table, index);
 #elif defined(__SSSE3__)
     typedef char v16c __attribute__((vector_size(16)));   /* the builtin's type */

@@ -1,7 +1,7 @@
 /* relaxed-opcodes.test.mjs — scripts/relaxed-opcodes.mjs rewrites the prototype
  * relaxed-SIMD opcodes clang 14 / binaryen 108 write (i8x16.laneselect =
- * 0xfd 0xb2 0x01) as the final ones (i8x16.relaxed_laneselect = 0xfd 0x89 0x02,
- * as wabt 1.0.32's wat2wasm encodes it), and only where an instruction is:
+ * 0xfd 0xb2 0x01, i8x16.relaxed_swizzle = 0xfd 0xa2 0x01) as the final ones
+ * (0xfd 0x89 0x02 and 0xfd 0x80 0x02, as wabt 1.0.32's wat2wasm encodes them), and only where an instruction is:
  * the same bytes inside immediates stay, and what it cannot decode is an error.
  * The built engine is checked where it runs: make test-c-wasm runs the C tests
  * on build/test/c-tests-relaxed.wasm. */
@@ -56,9 +56,17 @@ test('a laneselect is rewritten; its bytes inside immediates are not', () => {
   }
 });
 
+test('a relaxed swizzle is rewritten too (prototype 0xfd 0xa2 0x01, final 0xfd 0x80 0x02)', () => {
+  const input = moduleOf([...get(0), ...get(1), 0xfd, 0xa2, 0x01, 0x0b]);
+  const { bytes, counts } = finalizeRelaxed(input);
+  assert.deepEqual([...counts], [[0xa2, 1]]);
+  assert.deepEqual([...bytes.subarray(input.length - 4, input.length - 1)], [0xfd, 0x80, 0x02]);
+  assert.deepEqual([...bytes.subarray(0, input.length - 4)], [...input.subarray(0, input.length - 4)]);
+});
+
 test('what it cannot decode stops it', () => {
   const cases = {
-    'a relaxed opcode it does not map (relaxed_swizzle, prototype 0xa2)': [...get(0), ...get(1), 0xfd, 0xa2, 0x01, 0x0b],
+    'a relaxed opcode it does not map (relaxed_trunc, prototype 0xa5)': [...get(0), 0xfd, 0xa5, 0x01, 0x0b],
     'an already final opcode': [...get(0), ...get(1), ...get(2), ...FINAL, 0x0b],
     'an unknown opcode (0x27)': [...get(0), 0x27, 0x0b],
     'atomics (0xfe)': [0x41, 0x00, 0xfe, 0x10, 0x02, 0x00, 0x1a, ...get(0), 0x0b],
