@@ -326,7 +326,8 @@ PAGE_GEN   := web/build/engine-bytes.mjs web/build/examples.mjs web/build/pool-w
 PAGE_SRC   := web/index.html web/style.css web/worker.mjs $(wildcard web/app/*.mjs) \
 	$(filter-out wasm/cli.mjs wasm/node.mjs wasm/load-node.mjs,$(wildcard wasm/*.mjs))
 
-$(PAGE_GEN) &: $(WASM_OUT) wasm/build/localpredict-worker.mjs $(wildcard web/examples/*) scripts/page-modules.mjs
+$(PAGE_GEN) &: $(WASM_OUT) wasm/build/localpredict-worker.mjs $(wildcard web/examples/*) scripts/page-modules.mjs \
+	scripts/relaxed-patch.mjs web/app/engine-patch.mjs
 	$(NODE) scripts/page-modules.mjs
 
 web/build/localpredict.html: $(PAGE_GEN) $(PAGE_SRC) scripts/page-bundle.mjs

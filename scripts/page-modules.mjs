@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /* page-modules.mjs — writes the generated modules of the web page (make page):
  *
- *   web/build/engine-bytes.mjs  the two engines (wasm/build/*.wasm) as base64, decoded
- *                               to Uint8Array; the worker hands them to setEngine({ wasm }),
- *                               so the page never fetches an engine (its CSP has
- *                               connect-src 'none');
+ *   web/build/engine-bytes.mjs  the SIMD and scalar engines (wasm/build/*.wasm) as base64,
+ *                               decoded to Uint8Array, and the relaxed-SIMD engine as a
+ *                               patch over the SIMD one (relaxedPatch: the function bodies
+ *                               that differ, scripts/relaxed-patch.mjs; checked here to give
+ *                               localpredict-relaxed.wasm byte for byte); the worker hands
+ *                               them to setEngine({ wasm }), so the page never fetches an
+ *                               engine (its CSP has connect-src 'none');
  *   web/build/examples.mjs      the bundled example (web/examples/iris.*) as text, for
  *                               "Try an example", which cannot fetch either;
  *   web/build/pool-worker-bytes.mjs
@@ -19,6 +22,8 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { makeCodePatch } from './relaxed-patch.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'web', 'build');
@@ -38,6 +43,21 @@ for (const [variant, bytes] of Object.entries(engines)) {
   engineModule += `// ${variant}: ${bytes.length} bytes, sha256 ${sha}\n`;
   engineModule += `export const ${variant} = decode('${bytes.toString('base64')}');\n`;
 }
+// The relaxed engine as a patch over the SIMD one (web/app/engine-patch.mjs says why):
+// makeCodePatch stops the build unless it rebuilds the relaxed engine byte for byte.
+const relaxed = readFileSync(join(ROOT, 'wasm', 'build', 'localpredict-relaxed.wasm'));
+let patch;
+try {
+  patch = makeCodePatch(engines.simd, relaxed);
+} catch (e) {
+  console.error(`page-modules: ${e.message}`);
+  process.exit(1);
+}
+const patchBytes = patch.bodies.reduce((n, [, body]) => n + body.length, 0);
+engineModule += `// relaxed: ${relaxed.length} bytes, sha256 ${createHash('sha256').update(relaxed).digest('hex')},\n` +
+  `// as the simd engine with ${patch.bodies.length} function bodies (${patchBytes} bytes) replaced (web/app/engine-patch.mjs)\n` +
+  `export const relaxedPatch = {\n  base: ${JSON.stringify(patch.base)},\n  target: ${JSON.stringify(patch.target)},\n` +
+  `  bodies: [\n${patch.bodies.map(([i, body]) => `    [${i}, decode('${Buffer.from(body).toString('base64')}')],\n`).join('')}  ],\n};\n`;
 writeFileSync(join(OUT, 'engine-bytes.mjs'), engineModule);
 
 const EXAMPLE = join(ROOT, 'web', 'examples');

@@ -3,7 +3,10 @@
  *
  * Started at page load (app/engine-client.mjs); it instantiates the engine
  * right away from bytes inlined in a generated module (build/engine-bytes.mjs),
- * so neither loading a model nor predicting ever makes a request.
+ * so neither loading a model nor predicting ever makes a request.  Where the
+ * browser validates relaxed SIMD, the engine is the relaxed-SIMD build, rebuilt
+ * here from the SIMD engine and a patch of its few differing function bodies
+ * (app/engine-patch.mjs); elsewhere the SIMD build, or the scalar one.
  *
  * Messages (page → worker), each with an `id` echoed in the reply:
  *   { type: 'load', model: File, manifest: File|null, parts: File[] }
@@ -36,10 +39,12 @@
 import { loadModel, setEngine, LocalPredictError } from '../wasm/localpredict.mjs';
 import { getEngine, registerEnvironment } from '../wasm/engine.mjs';
 import { defaultJobs, prestartWorkers, poolStats, webWorker } from '../wasm/pool.mjs';
-import { simd, scalar } from './build/engine-bytes.mjs';
+import { relaxedSimdSupported } from '../wasm/detect.mjs';
+import { simd, scalar, relaxedPatch } from './build/engine-bytes.mjs';
 import { poolWorker } from './build/pool-worker-bytes.mjs';
 import { readHeader } from './app/csv-header.mjs';
 import { OutputSummary } from './app/output-summary.mjs';
+import { applyCodePatch } from './app/engine-patch.mjs';
 
 const PROGRESS_EVERY_MS = 100;
 const BLOB_PART_BYTES = 8 * 1024 * 1024; // output chunks are merged into Blobs of about this size
@@ -48,16 +53,26 @@ const BLOB_PART_BYTES = 8 * 1024 * 1024; // output chunks are merged into Blobs 
 // every slice.
 const MAX_WORKERS = 8;
 
-setEngine({ wasm: { simd, scalar } });
+setEngine({ wasm: { simd, scalar, relaxed: relaxedEngine() } });
 const jobs = startPool();
 // Instantiate now, at page load, so the first model loads at once.
 const ready = getEngine().then(
-  (engine) => ({ variant: engine.variant, version: engine.version }),
+  (engine) => ({ variant: engine.variant, build: engine.build, version: engine.version }),
   (e) => ({ error: describeError(e) }),
 );
 
 let model = null;
 let running = null; // AbortController of the prediction in progress
+
+/** The relaxed-SIMD engine's bytes where this browser validates relaxed SIMD, else null. */
+function relaxedEngine() {
+  if (!relaxedSimdSupported()) return null;
+  try {
+    return applyCodePatch(simd, relaxedPatch);
+  } catch {
+    return null; // cannot happen: make page checks the patch; the SIMD engine still runs
+  }
+}
 
 /**
  * The pool's workers, started now (page load) so that loading a model and predicting

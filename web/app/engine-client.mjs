@@ -49,7 +49,10 @@ function request(type, body = {}, onProgress = null) {
   });
 }
 
-/** Resolves { variant, version } once the engine is instantiated (or { error }). */
+/**
+ * Resolves { variant, build, version } once the engine is instantiated (or { error });
+ * build is "relaxed" for the SIMD variant's relaxed-SIMD build.
+ */
 export const engineReady = request('hello');
 
 /**

@@ -321,7 +321,7 @@ dropZone(byId('csv-drop'), (files) => [[csvInput, files.slice(0, 1)]]);
 engine.engineReady.then((r) => {
   engineStatus.textContent = r.error
     ? `The engine could not start: ${r.error.message}`
-    : `localpredict ${r.version} · WebAssembly${r.variant === 'simd' ? ' with SIMD' : ''} · ready`;
+    : `localpredict ${r.version} · WebAssembly${r.build === 'relaxed' ? ' with relaxed SIMD' : r.variant === 'simd' ? ' with SIMD' : ''} · ready`;
 }, (e) => {
   engineStatus.textContent = `The engine could not start: ${e.message}`;
 });
