@@ -92,8 +92,8 @@ WASM_FLAGS   := $(COMMON_FLAGS) -O3 -fno-slp-vectorize -sSTANDALONE_WASM --no-en
 
 WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm wasm/build/localpredict-relaxed.wasm
 
-# Relaxed SIMD (the packed tree kernel's selects as i8x16.relaxed_laneselect:
-# src/kernels/trees_packed.c).  emcc 3.1.6 (clang 14, binaryen 108) writes the
+# Relaxed SIMD (the packed tree kernel's selects and lookups as
+# i8x16.relaxed_laneselect and i8x16.relaxed_swizzle: src/kernels/trees_packed.c).  emcc 3.1.6 (clang 14, binaryen 108) writes the
 # proposal's prototype opcodes; scripts/relaxed-opcodes.mjs decodes the code
 # section and gives them their final numbers.  Node 20 (V8 11.3) runs them only
 # with --experimental-wasm-relaxed-simd (on by default from V8 11.4, Chrome 114,
@@ -173,7 +173,7 @@ build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGI
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o $@ tests/c/main.c $(C_TESTS) \
 		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 
-# ... and with relaxed SIMD (the relaxed laneselect in the packed tree kernel).
+# ... and with relaxed SIMD (the relaxed laneselect and swizzle in the packed tree kernel).
 build/test/c-tests-relaxed.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o $(RELAXED_FIX)
 	@mkdir -p $(@D)
 	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -mrelaxed-simd -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \

@@ -21,7 +21,7 @@
  *   a fresh engine.
  *
  * The SIMD variant has two builds: localpredict-relaxed.wasm (relaxed SIMD's
- * laneselect in the packed tree kernel; same results, bit for bit) where the
+ * laneselect and swizzle in the packed tree kernel; same results, bit for bit) where the
  * runtime validates relaxed SIMD (detect.mjs), else localpredict.wasm.  A model's
  * `engine` says "simd" for either; a relaxed engine that fails to compile falls
  * back to the plain SIMD one, which falls back to the scalar one under "auto".

@@ -562,7 +562,7 @@ export type EngineSource =
  * (CSP `worker-src 'self' blob:`).  Workers get the compiled engine from the page,
  * never fetch it.  null restores the default.
  * `relaxed` true / false / "auto" (default): whether the SIMD engine is its relaxed-SIMD
- * build (the packed tree kernel's selects as relaxed laneselects: faster in V8, same
+ * build (the packed tree kernel's selects and lookups as relaxed SIMD: faster in V8, same
  * results bit for bit), which "auto" takes where the runtime validates relaxed SIMD
  * (Chrome 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd).  In Node 20
  * and 21, `true` turns that V8 flag on for the process (as the CLI does); "auto" never does.

@@ -3,8 +3,8 @@
  * Why a patch: the page carries its engines inline (base64 in build/engine-bytes.mjs,
  * since it never fetches), and a third full engine would add ~0.8 MB to it.  The
  * relaxed-SIMD build (localpredict-relaxed.wasm) is the SIMD build with the packed
- * tree kernel's selects as i8x16.relaxed_laneselect: only a few function bodies of
- * the code section differ, every other section is the same.  So the page carries
+ * tree kernel's selects and lookups as relaxed laneselects and swizzles: only a
+ * few function bodies of the code section differ, every other section is the same.  So the page carries
  * those bodies (by index) and, only where relaxed SIMD validates, puts them into a
  * copy of the SIMD engine, re-encoding the code section (body count, each body's
  * size, the section's size).
