@@ -93,9 +93,9 @@ WASM_FLAGS   := $(COMMON_FLAGS) -O3 -fno-slp-vectorize -sSTANDALONE_WASM --no-en
 WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm wasm/build/localpredict-relaxed.wasm
 
 # Relaxed SIMD (the packed tree kernel's selects and lookups as
-# i8x16.relaxed_laneselect and i8x16.relaxed_swizzle: src/kernels/trees_packed.c).  emcc 3.1.6 (clang 14, binaryen 108) writes the
-# proposal's prototype opcodes; scripts/relaxed-opcodes.mjs decodes the code
-# section and gives them their final numbers.  Node 20 (V8 11.3) runs them only
+# i8x16.relaxed_laneselect and i8x16.relaxed_swizzle: src/kernels/trees_packed.c).
+# emcc 3.1.6 (clang 14, binaryen 108) writes the proposal's prototype opcodes;
+# scripts/relaxed-opcodes.mjs decodes the code section and gives them their final numbers.  Node 20 (V8 11.3) runs them only
 # with --experimental-wasm-relaxed-simd (on by default from V8 11.4, Chrome 114,
 # Node 22): NODE_RELAXED is that flag where this node takes it.
 RELAXED_FIX  := scripts/relaxed-opcodes.mjs
