@@ -10,7 +10,7 @@
  *
  * Messages (page → worker), each with an `id` echoed in the reply:
  *   { type: 'load', model: File, manifest: File|null, parts: File[] }
- *       → { ok: true, info } | { ok: false, error }
+ *       → { ok: true, info, build } | { ok: false, error }   (build: the engine's)
  *   { type: 'check', csv: File, dialect }
  *       → { ok: true, header: string[], check: { ok, encoding, delimiter, rows, skipped } | { ok: false, error } }
  *   { type: 'predict', csv: File, includeInput: boolean, dialect }
@@ -132,7 +132,7 @@ async function load({ model: modelFile, manifest, parts }) {
   }));
   if (model) model.dispose();
   model = next;
-  return { info: model.info, engine: model.engine };
+  return { info: model.info, build: engine.build };
 }
 
 function requireModel() {

@@ -258,7 +258,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       const details = await page.getByRole('region', { name: 'Model details' }).innerText();
       for (const text of ['xgboost-json', 'Multi-class', '60 trees', 'sepal_length', 'petal_width', 'setosa', 'virginica',
         'Iris species', 'training accuracy (150 rows, xgboost 1.7.4)',
-        '32bebf135b8857ab42d3fc0b8d797959f112e19b14ff05797e8fd7e1d140c18a']) {
+        '32bebf135b8857ab42d3fc0b8d797959f112e19b14ff05797e8fd7e1d140c18a', 'WebAssembly with relaxed SIMD']) {
         assert.ok(details.includes(text), `Model details lack "${text}":\n${details}`);
       }
       assert.match(await page.locator('#csv-status').innerText(), /fits the model/);

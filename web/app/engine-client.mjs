@@ -57,7 +57,8 @@ export const engineReady = request('hello');
 
 /**
  * Loads a model (File: a model, a .zip bundle or an ensemble's manifest) with an
- * optional manifest (File) and an ensemble's member files; resolves { info, engine }.
+ * optional manifest (File) and an ensemble's member files; resolves { info, build }
+ * (build: the engine's, "relaxed", "simd" or "scalar").
  */
 export function loadModel(model, manifest, parts = []) {
   return request('load', { model, manifest: manifest || null, parts });

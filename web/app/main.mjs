@@ -8,7 +8,7 @@
 import { byId, el } from './dom.mjs';
 import * as fmt from './format.mjs';
 import * as engine from './engine-client.mjs';
-import { renderModelDetails } from './model-details.mjs';
+import { renderModelDetails, engineLabel } from './model-details.mjs';
 import { dropZone, setFiles } from './drop-zone.mjs';
 import { startProgress, updateProgress, hideProgress, elapsedMs } from './run-progress.mjs';
 import { showResults, hideResults } from './results-view.mjs';
@@ -123,9 +123,9 @@ async function loadChosenModel() {
   const loading = engine.loadModel(file, manifest, parts);
   modelLoading = loading.catch(() => null);
   try {
-    const { info, engine: variant } = await loading;
+    const { info, build } = await loading;
     if (token !== loadCount) return; // another file was chosen meanwhile
-    model = { info, fileName: file.name, manifestName: manifest?.name ?? null, engine: variant };
+    model = { info, fileName: file.name, manifestName: manifest?.name ?? null, build };
     renderModelDetails(detailsBody, model);
     // On a phone the details would push step 2 out of sight: shown folded, one tap away.
     byId('model-details-toggle').open = !window.matchMedia('(max-width: 600px)').matches;
@@ -321,7 +321,7 @@ dropZone(byId('csv-drop'), (files) => [[csvInput, files.slice(0, 1)]]);
 engine.engineReady.then((r) => {
   engineStatus.textContent = r.error
     ? `The engine could not start: ${r.error.message}`
-    : `localpredict ${r.version} · WebAssembly${r.build === 'relaxed' ? ' with relaxed SIMD' : r.variant === 'simd' ? ' with SIMD' : ''} · ready`;
+    : `localpredict ${r.version} · ${engineLabel(r.build)} · ready`;
 }, (e) => {
   engineStatus.textContent = `The engine could not start: ${e.message}`;
 });

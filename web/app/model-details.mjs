@@ -97,8 +97,13 @@ function detailsValue(details) {
       el('td', {}, typeof v === 'number' ? String(v) : String(v))))));
 }
 
+/** "WebAssembly with relaxed SIMD" for the engine's build ("relaxed", "simd" or "scalar"). */
+export function engineLabel(build) {
+  return `WebAssembly${build === 'relaxed' ? ' with relaxed SIMD' : build === 'simd' ? ' with SIMD' : ''}`;
+}
+
 /** Renders `info` into the panel (a <dl> inside `container`). */
-export function renderModelDetails(container, { info, fileName, manifestName, engine }) {
+export function renderModelDetails(container, { info, fileName, manifestName, build }) {
   const items = [
     ['Model file', el('span', {}, el('span', { className: 'code' }, fileName), ` (${fmt.bytes(info.bytes)})`)],
     manifestName ? ['Manifest', el('span', { className: 'code' }, manifestName)] : null,
@@ -119,7 +124,7 @@ export function renderModelDetails(container, { info, fileName, manifestName, en
     info.details !== undefined ? ['Details', detailsValue(info.details)] : null,
     Array.isArray(info.members) ? ['Members', membersValue(info.members)] : null,
     ['SHA-256', el('span', { className: 'code hash' }, info.sha256)],
-    ['Engine', `${info.engine}, ${engine === 'simd' ? 'WebAssembly with SIMD' : 'WebAssembly'}`],
+    ['Engine', `${info.engine}, ${engineLabel(build)}`],
   ].filter(Boolean);
   const dl = el('dl', { className: 'details' });
   for (const [term, value] of items) dl.append(el('div', {}, el('dt', {}, term), el('dd', {}, value)));
