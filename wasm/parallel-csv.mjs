@@ -48,6 +48,28 @@ export const poolTuning = {
   readAheadBytes: 4 << 20,
 };
 
+/** The slices' buffers of each worker pool, kept with the pool between runs. */
+const slicePools = new WeakMap();
+
+/**
+ * The slice buffers of a run on `pool`: the ones its last run left when the slice size is
+ * the same, else new ones.  Keeps as many as may be in flight: a buffer is made only when
+ * all are out.  Why between runs: a fresh 2 MiB buffer costs this thread its zeroing and
+ * page faults (~1.5 ms), and a run on W1 made 10-12 of them, ~15 ms of this thread's
+ * 60-80 ms, taken from a worker on 2 cores (tests/bench/README.md, pool5).  An idle
+ * pool so holds as many as a run had out at once (W1 on 2 workers: 12, 25 MB), freed
+ * with the pool.
+ */
+function slicePoolOf(pool, sliceBytes, keep) {
+  let sp = slicePools.get(pool);
+  if (!sp || sp.sliceBytes !== sliceBytes) {
+    sp = new SlicePool(sliceBytes, keep);
+    slicePools.set(pool, sp);
+  }
+  sp.keep = Math.max(sp.keep, keep);
+  return sp;
+}
+
 /** Per stream, the function that takes back a chunk its consumer is done with. */
 const recyclers = new WeakMap();
 
@@ -319,8 +341,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         pool = null;
         return undefined;
       }
-      // Keeps as many as may be in flight: a buffer is made only when all are out.
-      slicePool = new SlicePool(tuning.sliceBytes, tuning.slicesPerWorker * pool.size + 2);
+      // Near the end, one read may cut several small slices, each sent at once: up to
+      // twice the window's buffers are out then (W1 on 2 workers: 10-12).
+      slicePool = slicePoolOf(pool, tuning.sliceBytes, 2 * (tuning.slicesPerWorker * pool.size + 2));
       outKeep = tuning.slicesPerWorker * pool.size + 2;
       splitter = new CsvSplitter(tuning.sliceBytes, {
         delimiter: o.delimiter,
