@@ -205,6 +205,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   let slicePool = null;  // the slices' buffers, given back by the workers (slice-pool.mjs)
   let inputEnded = false;
   const inFlight = [];   // { result: Promise, rerun, index, length } in slice order
+  let atWorkers = 0;     // slices sent and not yet answered
+  let filling = null;    // the fill() under way, if any
+  let fillError = null;  // what a fill() started by a worker's answer threw, for pull()
   const outFree = [];    // output buffers given back (recycleOutput), for the next slices
   const outIssued = new WeakSet(); // output buffers enqueued and not given back yet
   let outKeep = 0;       // how many free output buffers to hold at most
@@ -268,9 +271,15 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     }
     const length = slice.bytes.length;
     const { result, rerun } = pool.predict(slice.bytes, options(slice, firstLine), outFree.pop());
+    atWorkers++;
     // Awaited in order by pull(); here the buffer comes back as soon as the worker is
-    // done (catch: this only silences early rejections).
-    result.then((done) => slicePool.give(done.input), () => {});
+    // done, and the worker gets more work then, not only when the oldest slice is
+    // emitted (catch: this only silences early rejections).
+    result.then((done) => {
+      atWorkers--;
+      slicePool.give(done.input);
+      refill();
+    }, () => { atWorkers--; });
     inFlight.push({ result, rerun, index: slice.index, length });
   }
 
@@ -299,10 +308,19 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     return buf.subarray(0, n);
   }
 
-  /** Reads and sends slices until the window is full or the input has ended. */
+  /**
+   * Reads and sends slices until the window is full or the input has ended.  The window:
+   * `slicesPerWorker` slices per worker at the workers (sent, not answered), and twice
+   * that sent and not yet emitted.  Why both: outputs leave in file order, so a worker
+   * that finished its slices while another still predicts the oldest one would wait
+   * for it if only the slices not yet emitted counted (on a busy machine the other
+   * worker's thread may be waiting for a core: W1 on 2 workers lost 0-85 ms a run so,
+   * tests/bench/README.md, pool5).  The second bound keeps memory bounded: outputs
+   * wait for their turn, slices' buffers come back when answered.
+   */
   async function fill() {
     const window = tuning.slicesPerWorker * pool.size;
-    while (!inputEnded && inFlight.length < window) {
+    while (!inputEnded && !closed && atWorkers < window && inFlight.length < 2 * window) {
       const t0 = clock();
       const chunk = await nextChunk();
       const t1 = clock();
@@ -317,6 +335,14 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         trace('split+send', t1);
       }
     }
+  }
+
+  /** fill() unless one is under way; returns the fill under way (or null). */
+  function refill() {
+    if (!filling && pool && !closed && !inputEnded && !fillError) {
+      filling = fill().catch((e) => { fillError ??= e; }).finally(() => { filling = null; });
+    }
+    return filling;
   }
 
   /** Decides where the run goes: this thread for small inputs, else a new pool. */
@@ -402,7 +428,8 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
           return;
         }
         for (;;) {
-          await fill();
+          await refill();
+          if (fillError) throw fillError;
           if (closed) return;
           if (inFlight.length === 0) {
             cleanup(undefined, true);
