@@ -6,9 +6,10 @@
  * - Small inputs do not pay for starting workers: when the input is (or,
  *   for a stream of unknown length, turns out to be) below `minBytes`, the
  *   run stays on the calling thread (the single-job stream of model.mjs).
- * - Memory stays bounded: at most `slicesPerWorker` slices per worker are in
- *   flight (sent and not yet emitted), and input is read only when a slice
- *   may be sent; a slow consumer of the stream slows the reading down.
+ * - Memory stays bounded: at most `slicesPerWorker` slices per worker are at
+ *   the workers (sent, not answered) and twice that sent and not yet emitted,
+ *   and input is read only when a slice may be sent; a slow consumer of the
+ *   stream slows the reading down.
  * - Errors: outputs are emitted in slice order, so the first failed slice in
  *   file order is the error the stream ends with — the one a single job
  *   reports, with the same line and column (see 'rerun' in pool-worker.mjs).
@@ -36,9 +37,10 @@ export const poolTuning = {
   sliceBytes: 2 << 20,
   /** Inputs smaller than this run on the calling thread (starting workers costs more). */
   minBytes: 8 << 20,
-  /** Slices in flight (sent, not yet emitted) per worker: output leaves in file order,
-   * so a worker that is ahead needs queued work while the oldest slice finishes (6 MiB
-   * per worker with 2 MiB slices). */
+  /** Slices queued at each worker (sent, not answered; twice as many may wait to be
+   * emitted, see fill()): a worker that is ahead has work while the oldest slice
+   * finishes, and while this thread waits for a core (6 MiB per worker with 2 MiB
+   * slices). */
   slicesPerWorker: 3,
   /** Bytes per read into a reused buffer (a source with readInto). */
   readBytes: 1 << 20,
