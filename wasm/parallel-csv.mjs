@@ -56,9 +56,10 @@ const slicePools = new WeakMap();
 /**
  * The slice buffers of a run on `pool`: the ones its last run left when the slice size is
  * the same, else new ones.  Keeps as many as may be in flight: a buffer is made only when
- * all are out.  Why between runs: a fresh 2 MiB buffer costs this thread its zeroing and
- * page faults (~1.5 ms), and a run on W1 made 10-12 of them, ~15 ms of this thread's
- * 60-80 ms, taken from a worker on 2 cores (tests/bench/README.md, pool5).  An idle
+ * all are out.  Why between runs: a fresh 2 MiB buffer costs this thread its zeroing,
+ * page faults and a share of a GC, and a run on W1 made 10-12 of them, ~30 ms of this
+ * thread's ~80 ms of CPU, taken from a worker on 2 cores (tests/bench/README.md, pool5,
+ * perf profiles: now ~48 ms).  An idle
  * pool so holds as many as a run had out at once (W1 on 2 workers: 12, 25 MB), freed
  * with the pool.
  */
