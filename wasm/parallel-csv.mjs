@@ -6,9 +6,10 @@
  * - Small inputs do not pay for starting workers: when the input is (or,
  *   for a stream of unknown length, turns out to be) below `minBytes`, the
  *   run stays on the calling thread (the single-job stream of model.mjs).
- * - Memory stays bounded: at most `slicesPerWorker` slices per worker are in
- *   flight (sent and not yet emitted), and input is read only when a slice
- *   may be sent; a slow consumer of the stream slows the reading down.
+ * - Memory stays bounded: at most `slicesPerWorker` slices per worker are at
+ *   the workers (sent, not answered) and twice that sent and not yet emitted,
+ *   and input is read only when a slice may be sent; a slow consumer of the
+ *   stream slows the reading down.
  * - Errors: outputs are emitted in slice order, so the first failed slice in
  *   file order is the error the stream ends with — the one a single job
  *   reports, with the same line and column (see 'rerun' in pool-worker.mjs).
@@ -36,9 +37,10 @@ export const poolTuning = {
   sliceBytes: 2 << 20,
   /** Inputs smaller than this run on the calling thread (starting workers costs more). */
   minBytes: 8 << 20,
-  /** Slices in flight (sent, not yet emitted) per worker: output leaves in file order,
-   * so a worker that is ahead needs queued work while the oldest slice finishes (6 MiB
-   * per worker with 2 MiB slices). */
+  /** Slices queued at each worker (sent, not answered; twice as many may wait to be
+   * emitted, see fill()): a worker that is ahead has work while the oldest slice
+   * finishes, and while this thread waits for a core (6 MiB per worker with 2 MiB
+   * slices). */
   slicesPerWorker: 3,
   /** Bytes per read into a reused buffer (a source with readInto). */
   readBytes: 1 << 20,
@@ -47,6 +49,29 @@ export const poolTuning = {
   /** Bytes read ahead of the splitter (a source without readInto; see readAhead()). */
   readAheadBytes: 4 << 20,
 };
+
+/** The slices' buffers of each worker pool, kept with the pool between runs. */
+const slicePools = new WeakMap();
+
+/**
+ * The slice buffers of a run on `pool`: the ones its last run left when the slice size is
+ * the same, else new ones.  Keeps as many as may be in flight: a buffer is made only when
+ * all are out.  Why between runs: a fresh 2 MiB buffer costs this thread its zeroing,
+ * page faults and a share of a GC, and a run on W1 made 10-12 of them, ~30 ms of this
+ * thread's ~80 ms of CPU, taken from a worker on 2 cores (tests/bench/README.md, pool5,
+ * perf profiles: now ~48 ms).  An idle
+ * pool so holds as many as a run had out at once (W1 on 2 workers: 12, 25 MB), freed
+ * with the pool.
+ */
+function slicePoolOf(pool, sliceBytes, keep) {
+  let sp = slicePools.get(pool);
+  if (!sp || sp.sliceBytes !== sliceBytes) {
+    sp = new SlicePool(sliceBytes, keep);
+    slicePools.set(pool, sp);
+  }
+  sp.keep = Math.max(sp.keep, keep);
+  return sp;
+}
 
 /** Per stream, the function that takes back a chunk its consumer is done with. */
 const recyclers = new WeakMap();
@@ -183,6 +208,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
   let slicePool = null;  // the slices' buffers, given back by the workers (slice-pool.mjs)
   let inputEnded = false;
   const inFlight = [];   // { result: Promise, rerun, index, length } in slice order
+  let atWorkers = 0;     // slices sent and not yet answered
+  let filling = null;    // the fill() under way, if any
+  let fillError = null;  // what a fill() started by a worker's answer threw, for pull()
   const outFree = [];    // output buffers given back (recycleOutput), for the next slices
   const outIssued = new WeakSet(); // output buffers enqueued and not given back yet
   let outKeep = 0;       // how many free output buffers to hold at most
@@ -246,9 +274,15 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     }
     const length = slice.bytes.length;
     const { result, rerun } = pool.predict(slice.bytes, options(slice, firstLine), outFree.pop());
+    atWorkers++;
     // Awaited in order by pull(); here the buffer comes back as soon as the worker is
-    // done (catch: this only silences early rejections).
-    result.then((done) => slicePool.give(done.input), () => {});
+    // done, and the worker gets more work then, not only when the oldest slice is
+    // emitted (catch: this only silences early rejections).
+    result.then((done) => {
+      atWorkers--;
+      slicePool.give(done.input);
+      refill();
+    }, () => { atWorkers--; });
     inFlight.push({ result, rerun, index: slice.index, length });
   }
 
@@ -277,10 +311,19 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     return buf.subarray(0, n);
   }
 
-  /** Reads and sends slices until the window is full or the input has ended. */
+  /**
+   * Reads and sends slices until the window is full or the input has ended.  The window:
+   * `slicesPerWorker` slices per worker at the workers (sent, not answered), and twice
+   * that sent and not yet emitted.  Why both: outputs leave in file order, so a worker
+   * that finished its slices while another still predicts the oldest one would wait
+   * for it if only the slices not yet emitted counted (on a busy machine the other
+   * worker's thread may be waiting for a core: W1 on 2 workers lost 0-85 ms a run so,
+   * tests/bench/README.md, pool5).  The second bound keeps memory bounded: outputs
+   * wait for their turn, slices' buffers come back when answered.
+   */
   async function fill() {
     const window = tuning.slicesPerWorker * pool.size;
-    while (!inputEnded && inFlight.length < window) {
+    while (!inputEnded && !closed && atWorkers < window && inFlight.length < 2 * window) {
       const t0 = clock();
       const chunk = await nextChunk();
       const t1 = clock();
@@ -295,6 +338,14 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         trace('split+send', t1);
       }
     }
+  }
+
+  /** fill() unless one is under way; returns the fill under way (or null). */
+  function refill() {
+    if (!filling && pool && !closed && !inputEnded && !fillError) {
+      filling = fill().catch((e) => { fillError ??= e; }).finally(() => { filling = null; });
+    }
+    return filling;
   }
 
   /** Decides where the run goes: this thread for small inputs, else a new pool. */
@@ -319,8 +370,9 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         pool = null;
         return undefined;
       }
-      // Keeps as many as may be in flight: a buffer is made only when all are out.
-      slicePool = new SlicePool(tuning.sliceBytes, tuning.slicesPerWorker * pool.size + 2);
+      // Near the end, one read may cut several small slices, each sent at once: up to
+      // twice the window's buffers are out then (W1 on 2 workers: 10-12).
+      slicePool = slicePoolOf(pool, tuning.sliceBytes, 2 * (tuning.slicesPerWorker * pool.size + 2));
       outKeep = tuning.slicesPerWorker * pool.size + 2;
       splitter = new CsvSplitter(tuning.sliceBytes, {
         delimiter: o.delimiter,
@@ -379,7 +431,8 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
           return;
         }
         for (;;) {
-          await fill();
+          await refill();
+          if (fillError) throw fillError;
           if (closed) return;
           if (inFlight.length === 0) {
             cleanup(undefined, true);

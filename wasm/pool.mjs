@@ -264,6 +264,7 @@ export class WorkerPool {
       if (this.#workers[i].waiting.size < best.waiting.size) best = this.#workers[i];
     }
     const id = this.#nextId++;
+    if (poolTrace.events) trace('send', clock(), clock(), best.number);
     const ask = (msg, transfer) => {
       if (this.#dead) return Promise.reject(this.#dead);
       return new Promise((resolve, reject) => {

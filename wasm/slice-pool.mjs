@@ -25,6 +25,7 @@ export class SlicePool {
    * @param {number} keep how many free buffers to hold at most
    */
   constructor(sliceBytes, keep) {
+    this.sliceBytes = sliceBytes;
     this.capacity = sliceBytes + Math.max(1024, sliceBytes >> 4);
     this.keep = keep;
     this.free = [];

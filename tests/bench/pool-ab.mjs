@@ -6,7 +6,8 @@
  *
  * --build: another checkout's root (its wasm/node.mjs and wasm/build), e.g. main's build;
  * this tree is always the first, labelled "this".  --tune: this tree again with
- * poolTuning (wasm/parallel-csv.mjs) fields overridden, e.g. '{"sliceBytes":2097152}'.
+ * poolTuning (wasm/parallel-csv.mjs) fields overridden, e.g. '{"sliceBytes":2097152}', with
+ * a model (so a worker pool, and its buffers) of its own.
  * Each round runs every setting's jobs=1 and jobs=N back to back, in an order reversed
  * every other round; a speedup is taken per round (jobs=1 wall / jobs=N wall of the same
  * setting, seconds apart), and the table shows its median and range over the rounds.
@@ -97,7 +98,8 @@ for (const [label, dir] of builds) {
   const { poolTrace } = await import(pathToFileURL(path.join(dir, 'wasm/pool.mjs')).href);
   const model = await api.loadModel(modelBytes);
   settings.push({ label, model, tuning: pcsv.poolTuning, override: null, poolTrace });
-  if (label === 'this') for (const [tl, o] of tunes) settings.push({ label: tl, model, tuning: pcsv.poolTuning, override: o, poolTrace });
+  // A model (and so a worker pool, with its buffers) of its own per tuning.
+  if (label === 'this') for (const [tl, o] of tunes) settings.push({ label: tl, model: await api.loadModel(modelBytes), tuning: pcsv.poolTuning, override: o, poolTrace });
 }
 
 async function once(s, j) {
@@ -220,4 +222,4 @@ for (const s of settings) {
     (s.spin ? '' : `, ${f0(m(jobs, 'idle')).padStart(4)}, ${f0(m(jobs, 'tail')).padStart(3)}`));
 }
 if (json) console.log(JSON.stringify({ jobs, rounds, loadavg: [Math.min(...loads), Math.max(...loads)], settings: summary }));
-for (const s of settings) if (s.model && (s.label === 'this' || !s.override)) s.model.dispose();
+for (const s of settings) s.model?.dispose();

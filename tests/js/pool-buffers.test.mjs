@@ -134,8 +134,11 @@ describe('the pool reuses its buffers', () => {
       assert.ok(Buffer.concat(parts).equals(one), `${what}: output differs from one job`);
       const window = poolTuning.slicesPerWorker * jobs;
       assert.ok(parts.length > 8 * window, `${what}: only ${parts.length} slices`);
+      // Made: as many as are out at once (up to twice the window of outputs wait for their
+      // turn, parallel-csv.mjs fill(); the free ones; the consumer's), and the few that
+      // replace a given-back buffer too small for a longer output.
       const fresh = poolStats.outputBuffers - made;
-      assert.ok(fresh > 0 && fresh <= 3 * window, `${what}: ${fresh} output buffers for ${parts.length} slices`);
+      assert.ok(fresh > 0 && fresh <= 5 * window, `${what}: ${fresh} output buffers for ${parts.length} slices`);
     }
     // A consumer that keeps its chunks gives nothing back: every output has a buffer of its own.
     const made = poolStats.outputBuffers;
