@@ -59,9 +59,8 @@ const slicePools = new WeakMap();
  * all are out.  Why between runs: a fresh 2 MiB buffer costs this thread its zeroing,
  * page faults and a share of a GC, and a run on W1 made 10-12 of them, ~30 ms of this
  * thread's ~80 ms of CPU, taken from a worker on 2 cores (tests/bench/README.md, pool5,
- * perf profiles: now ~48 ms).  An idle
- * pool so holds as many as a run had out at once (W1 on 2 workers: 12, 25 MB), freed
- * with the pool.
+ * perf profiles: ~48 ms with the buffers kept).  The cost: an idle pool holds as many
+ * as a run had out at once (W1 on 2 workers: 12, 25 MB), freed with the pool.
  */
 function slicePoolOf(pool, sliceBytes, keep) {
   let sp = slicePools.get(pool);
