@@ -279,7 +279,7 @@ function chromiumTable(res, k) {
   const s = res.settings;
   const cell = (r, b, key, cpu) => {
     const x = r.interleaved.batches[b]?.[cpu ? 'ratio_spread_cpu' : 'ratio_spread']?.[key];
-    return x ? `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : 'n/a';
+    return x?.median != null ? `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})` : 'n/a';
   };
   // One call's probabilities in the page against the same engine in Node (bit for bit, or how far).
   const checks = Object.entries(c.check || {}).flatMap(([id, x]) => Object.entries(x).filter(([n]) => n !== 'rows').map(([n, v]) => ({ id, n, v, rows: x.rows })));
