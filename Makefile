@@ -99,6 +99,8 @@ WASM_OUT   := wasm/build/localpredict.wasm wasm/build/localpredict-scalar.wasm w
 # with --experimental-wasm-relaxed-simd (on by default from V8 11.4, Chrome 114,
 # Node 22): NODE_RELAXED is that flag where this node takes it.
 RELAXED_FIX  := scripts/relaxed-opcodes.mjs
+# It reads the module's layout with the page's patch code (web/app/engine-patch.mjs).
+RELAXED_DEPS := $(RELAXED_FIX) web/app/engine-patch.mjs
 NODE_RELAXED := $(NODE) $(shell $(NODE) --experimental-wasm-relaxed-simd -e 0 >/dev/null 2>&1 && echo --experimental-wasm-relaxed-simd)
 
 .PHONY: all wasm native demo test test-c test-c-wasm test-js test-browser test-size deps fixtures size \
@@ -133,7 +135,7 @@ wasm/build/localpredict-scalar.wasm: $(ENGINE_SRC) src/wasm_api.c $(HEADERS) bui
 	@mkdir -p $(@D)
 	$(EMCC) $(WASM_FLAGS) -o $@ $(ENGINE_SRC) src/wasm_api.c build/wasm/cJSON.o
 
-wasm/build/localpredict-relaxed.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o $(RELAXED_FIX)
+wasm/build/localpredict-relaxed.wasm: $(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) build/wasm/cJSON.o $(RELAXED_DEPS)
 	@mkdir -p $(@D) build/wasm
 	$(EMCC) $(WASM_FLAGS) -msimd128 -mrelaxed-simd -DLP_SIMD128 -o build/wasm/localpredict-relaxed-prototype.wasm \
 		$(ENGINE_SRC) $(SIMD_SRC) src/wasm_api.c build/wasm/cJSON.o
@@ -174,7 +176,7 @@ build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGI
 		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 
 # ... and with relaxed SIMD (the relaxed laneselect and swizzle in the packed tree kernel).
-build/test/c-tests-relaxed.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o $(RELAXED_FIX)
+build/test/c-tests-relaxed.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o $(RELAXED_DEPS)
 	@mkdir -p $(@D)
 	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -mrelaxed-simd -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o build/test/c-tests-relaxed-prototype.wasm tests/c/main.c $(C_TESTS) \

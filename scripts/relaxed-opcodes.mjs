@@ -31,6 +31,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 
+import { codeSection } from '../web/app/engine-patch.mjs';
+
 /** Prototype 0xfd sub-opcode -> final, for the instructions we use. */
 export const MAP = new Map([
   [0xa2, 0x100],   // i8x16.relaxed_swizzle
@@ -154,43 +156,26 @@ function uleb(value) {
 /** The module with its prototype relaxed opcodes made final; { bytes, counts }. */
 export function finalizeRelaxed(input) {
   const bytes = Uint8Array.from(input);
-  const head = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  if (bytes.length < 8 || head.some((b, i) => bytes[i] !== b)) {
-    throw new Error('relaxed-opcodes: not a WebAssembly 1.0 module');
+  // The module's layout (one code section, each body's bounds) is read as the page's patch reads it.
+  let code;
+  try {
+    code = codeSection(bytes);
+  } catch (e) {
+    throw new Error(`relaxed-opcodes: ${e.message.replace(/^engine patch: /, '')}`);
   }
   const patches = [];
   const counts = new Map();
-  let codeSections = 0;
-  const top = new Reader(bytes, 8, bytes.length);
-  while (top.pos < bytes.length) {
-    const id = top.byte();
-    const size = top.uleb(32);
-    const start = top.pos, end = start + size;
-    if (end > bytes.length) top.fail('section runs past the end');
-    if (id === 10) {
-      codeSections++;
-      const r = new Reader(bytes, start, end);
-      const n = r.uleb(32);
-      for (let f = 0; f < n; f++) {
-        const bodySize = r.uleb(32);
-        const bodyEnd = r.pos + bodySize;
-        if (bodyEnd > end) r.fail(`function ${f}: body runs past the section`);
-        const body = new Reader(bytes, r.pos, bodyEnd);
-        const groups = body.uleb(32);
-        for (let g = 0; g < groups; g++) {
-          body.uleb(32);
-          if (!VALTYPES.has(body.byte())) body.fail(`function ${f}: unknown local type`);
-        }
-        let depth = 1;
-        while (depth > 0) depth += instruction(body, patches, counts);
-        if (body.pos !== bodyEnd) body.fail(`function ${f}: body ends ${bodyEnd - body.pos} bytes after its last end`);
-        r.pos = bodyEnd;
-      }
-      if (r.pos !== end) r.fail('code section: bytes after the last body');
+  for (const [f, { start, end }] of code.bodies.entries()) {
+    const body = new Reader(bytes, start, end);
+    const groups = body.uleb(32);
+    for (let g = 0; g < groups; g++) {
+      body.uleb(32);
+      if (!VALTYPES.has(body.byte())) body.fail(`function ${f}: unknown local type`);
     }
-    top.pos = end;
+    let depth = 1;
+    while (depth > 0) depth += instruction(body, patches, counts);
+    if (body.pos !== end) body.fail(`function ${f}: body ends ${end - body.pos} bytes after its last end`);
   }
-  if (codeSections !== 1) throw new Error(`relaxed-opcodes: ${codeSections} code sections`);
   for (const [at, len, sub] of patches) {
     const enc = uleb(sub);
     if (enc.length !== len) {
