@@ -429,12 +429,7 @@ function openInput(input) {
       cancel() {},
     };
   }
-  if (isBlob(input) && typeof input.stream === 'function') {
-    // Blob.stream(), not one slice().arrayBuffer() per chunk: a browser then reads the
-    // file ahead in large pieces (Chromium: W1's 98.5 MB in ~0.1 s against ~0.45 s in
-    // 1 MiB slices, the reading's CPU taken from the workers on 2 cores: issue 6).
-    return { ...streamSource(input.stream().getReader()), total: input.size };
-  }
+  if (isBlob(input) && typeof input.stream === 'function') return blobSource(input);
   if (isBlob(input)) {
     let off = 0;
     return {
@@ -450,18 +445,14 @@ function openInput(input) {
     };
   }
   if (input && typeof input.readInto === 'function' && Number.isSafeInteger(input.size)) {
-    // A file that reads into the caller's buffer (the CLI's input, cli.mjs): its size is
-    // known, and a run on workers reads into buffers it reuses (parallel-csv.mjs).
-    return {
-      total: input.size,
-      async read() {
-        const buf = new Uint8Array(CHUNK);
-        const n = await input.readInto(buf);
-        return n > 0 ? buf.subarray(0, n) : null;
-      },
-      readInto: (buf) => input.readInto(buf),
-      cancel() {},
+    // A file that reads into the caller's buffer (the CLI's input, cli.mjs; its readInto
+    // gives the number of bytes read): its size is known, and a run reads into buffers
+    // it reuses (parallel-csv.mjs, #singleStream).
+    const readInto = async (buf) => {
+      const n = await input.readInto(buf);
+      return n > 0 ? buf.subarray(0, n) : null;
     };
+    return { total: input.size, read: () => readInto(new Uint8Array(CHUNK)), readInto, cancel() {} };
   }
   if (input && typeof input.getReader === 'function') return streamSource(input.getReader());
   if (input && typeof input[Symbol.asyncIterator] === 'function') {
@@ -470,6 +461,47 @@ function openInput(input) {
       () => { if (typeof it.return === 'function') Promise.resolve(it.return()).catch(() => {}); });
   }
   throw usageError('predictCsv expects the CSV as a string, bytes (Uint8Array, ArrayBuffer), a Blob or File, or a ReadableStream of bytes');
+}
+
+/**
+ * A Blob or File, read with stream(), not one slice().arrayBuffer() per chunk (a browser
+ * then reads the file ahead in large pieces), and where the stream is a byte stream
+ * (Chromium, Node) into the caller's buffers (readInto): a new ArrayBuffer per chunk
+ * costs its zeroing and page faults.  Chromium 156, W1's 98.5 MB File: 350-450 ms and
+ * 0.4-0.5 s of the renderer's CPU in new 2 MiB chunks, 60-90 ms and 0.05-0.08 s into
+ * reused 1-2 MiB buffers; that CPU was taken from the workers on 2 cores
+ * (tests/bench/README.md, issue 6).
+ *
+ * readInto(buf), as every source's: resolves to the bytes read, at the start of buf's
+ * memory, or null at the end.  A byte stream takes buf's ArrayBuffer over (buf is
+ * detached): the bytes come back over the same memory in a new ArrayBuffer, which the
+ * caller reuses instead of buf.
+ */
+function blobSource(blob) {
+  const stream = blob.stream();
+  let byob = null;
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream (an older browser's Blob, a Blob-like object): plain chunks.
+    return { ...streamSource(stream.getReader()), total: blob.size };
+  }
+  let ended = false;
+  const readInto = async (buf) => {
+    if (ended) return null;
+    const { done, value } = await byob.read(buf);
+    if (done) ended = true;
+    return done ? null : value;
+  };
+  return {
+    total: blob.size,
+    read: () => readInto(new Uint8Array(CHUNK)),
+    readInto,
+    cancel(reason) {
+      ended = true;
+      byob.cancel(reason).catch(() => {});
+    },
+  };
 }
 
 /** A source over a ReadableStream's reader (of unknown length). */
@@ -852,6 +884,15 @@ export class Model {
       src.cancel(signal.reason);
       controller.error(abortedError(signal));
     }
+    // A source that reads into the caller's buffer (openInput) gets one, reused: job.push
+    // copies each chunk into the engine before the next read.
+    let readBuf = null;
+    const nextChunk = async () => {
+      if (!src.readInto || src.held?.()) return src.read();
+      const bytes = await src.readInto(readBuf ?? new Uint8Array(Math.max(1, Math.min(CHUNK, src.total ?? CHUNK))));
+      readBuf = bytes && new Uint8Array(bytes.buffer);
+      return bytes;
+    };
     const progress = () => {
       if (!onProgress) return;
       const skipped = job ? job.skipped() : { count: 0, lines: [] };
@@ -883,7 +924,7 @@ export class Model {
               lastYield = Date.now();
               if (closed) return;
             }
-            const chunk = await src.read();
+            const chunk = await nextChunk();
             if (closed) return; // aborted or cancelled meanwhile
             if (chunk === null) {
               job.finish();

@@ -285,7 +285,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
     inFlight.push({ result, rerun, index: slice.index, length });
   }
 
-  // Read buffers reused (a source with readInto, e.g. the CLI's file): a chunk's
+  // Read buffers reused (a source with readInto: the CLI's file, a Blob): a chunk's
   // bytes are referenced by the splitter until the slice holding its last byte is
   // cut (and copied), i.e. until the splitter's current slice starts after it.
   // Then the buffer takes the next chunk: no garbage per chunk (slice-pool.mjs).
@@ -299,15 +299,13 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
       return chunk;
     }
     while (readRing.length && readRing[0].end <= splitter.sliceStart) readFree.push(readRing.shift().buf);
-    const buf = readFree.pop() ?? new Uint8Array(tuning.readBytes);
-    const n = await src.readInto(buf);
-    if (n === 0) {
-      readFree.push(buf);
-      return null;
-    }
-    readOffset += n;
-    readRing.push({ buf, end: readOffset });
-    return buf.subarray(0, n);
+    const bytes = await src.readInto(readFree.pop() ?? new Uint8Array(tuning.readBytes));
+    if (bytes === null) return null;
+    readOffset += bytes.length;
+    // The buffer the bytes are in: the one given, or the one a byte stream gave back
+    // (model.mjs blobSource).
+    readRing.push({ buf: new Uint8Array(bytes.buffer), end: readOffset });
+    return bytes;
   }
 
   /**
@@ -385,7 +383,7 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         splitter.sliceSize = (start) =>
           Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
       }
-      // A source that reads into reused buffers (the CLI's file) or whose bytes are in
+      // A source that reads into reused buffers (the CLI's file, a Blob) or whose bytes are in
       // memory already is read on demand: read-ahead only adds a promise per chunk there.
       src = input.readInto || input.inMemory ? input : readAhead(input, tuning.readAheadBytes);
       return undefined;

@@ -1,8 +1,8 @@
 /* pool-buffers.test.mjs — the worker pool's memory stays bounded by reusing its
  * buffers (issue 6: a 1 GB file in under 256 MB): the slices' buffers come back
  * from the workers (slice-pool.mjs), and a source that reads into the caller's
- * buffer (the CLI's file: { size, readInto }) is read into a few reused
- * buffers.  Reuse must not change a byte: outputs are compared with one job,
+ * buffer (the CLI's file: { size, readInto }; a Blob whose stream() is a byte
+ * stream) is read into a few reused buffers.  Reuse must not change a byte: outputs are compared with one job,
  * with slices and reads so small that records, quoted line breaks and CRLFs
  * span them.  The CLI starts its workers before the model loads; a run that
  * fails before using them still exits with its code and leaves no file. */
@@ -55,6 +55,46 @@ function fileSource(bytes, nextSize) {
   };
 }
 
+/** A Blob-like over bytes whose stream() is a byte stream (as Blob.stream() is in Chromium
+ * and Node) or, with `byteStream` false, a stream of plain chunks (an older browser's);
+ * each read gives at most nextSize() bytes.  `counts.byob`: reads written into the
+ * reader's buffer; `counts.plain`: chunks the stream allocated. */
+function streamBlob(bytes, nextSize, byteStream = true) {
+  const blob = new Blob([bytes]);
+  const counts = { byob: 0, plain: 0 };
+  return {
+    counts,
+    size: bytes.length,
+    type: '',
+    slice: () => { throw new Error('slice() used: stream() was not'); },
+    arrayBuffer: () => blob.arrayBuffer(),
+    stream() {
+      let off = 0;
+      return new ReadableStream({
+        type: byteStream ? 'bytes' : undefined,
+        pull(c) {
+          const req = byteStream ? c.byobRequest : null;
+          if (off >= bytes.length) {
+            c.close();
+            req?.respond(0);
+            return;
+          }
+          const n = Math.min(nextSize(), bytes.length - off, req ? req.view.byteLength : Infinity);
+          if (req) {
+            new Uint8Array(req.view.buffer, req.view.byteOffset, n).set(bytes.subarray(off, off + n));
+            req.respond(n);
+            counts.byob++;
+          } else {
+            c.enqueue(bytes.slice(off, off + n));
+            counts.plain++;
+          }
+          off += n;
+        },
+      });
+    },
+  };
+}
+
 describe('the pool reuses its buffers', () => {
   let model;
   before(async () => {
@@ -91,6 +131,31 @@ describe('the pool reuses its buffers', () => {
         const bound = Math.ceil((sliceBytes + 2 * longestLine) / least) + 3;
         assert.ok(src.buffers.size <= bound && src.buffers.size * 10 < src.reads,
           `${what}: ${src.buffers.size} read buffers for ${src.reads} reads`);
+      }
+    }
+  });
+
+  test('one job reads a readInto source into one reused buffer', async () => {
+    const bytes = enc.encode(trickyInput(2));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    const src = fileSource(bytes, () => 333);
+    assert.ok((await streamBytes(model.predictCsv(src, { jobs: 1, includeInput: true }))).equals(one));
+    assert.ok(src.reads > 10 && src.buffers.size === 1, `${src.buffers.size} buffers for ${src.reads} reads`);
+  });
+
+  test('a Blob is read into the reader\'s buffers where its stream() is a byte stream, as chunks where not: the bytes of one job', async () => {
+    const bytes = enc.encode(trickyInput(4));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    const next = rng(12);
+    for (const byteStream of [true, false]) {
+      for (const jobs of [1, 2, 3]) {
+        const blob = streamBlob(bytes, () => 1 + Math.floor(next() * 97), byteStream);
+        const many = await withTuning({ minBytes: 0, sliceBytes: 50, readBytes: 64 }, () =>
+          streamBytes(model.predictCsv(blob, { jobs, includeInput: true })));
+        const what = `${byteStream ? 'byte stream' : 'plain stream'}, jobs ${jobs}`;
+        assert.ok(many.equals(one), `${what}: output differs from one job`);
+        const { byob, plain } = blob.counts;
+        assert.ok(byteStream ? byob > 100 && plain === 0 : byob === 0 && plain > 100, `${what}: ${byob} reads into buffers, ${plain} chunks`);
       }
     }
   });
