@@ -7,7 +7,7 @@
 // dynamicTyping + onnxruntime-web, in Node) on the same file.  Prints one JSON
 // object: medians, every rep, ratios and the load average.
 //
-//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2,2w] [--ort 0] [--phases 1]
+//   node tests/bench/browser_e2e.mjs --anchors build/bench/anchors [--reps 3] [--jobs 1,2,2w] [--ort 0] [--phases 1] [--pool-runs 5]
 //
 // A job count with `w` ("2w") runs loadModel(bytes, { jobs: 2 }): the workers start
 // while the model loads and get it as soon as it is loaded (the page's way to use all
@@ -23,6 +23,9 @@
 // setting: load_s (loadModel alone) and first_output_s (until the first output
 // chunk: when the pool has started predicting), and cpu_s: the CPU time Chromium's
 // processes used meanwhile (all threads: page, workers, the browser's file reading).
+// Then the pool alone (`pool_alone`), as tests/bench/pool-speedup.mjs measures it in Node:
+// one model loaded with its workers started, predictCsv of the File with jobs 1 and the
+// most jobs asked for alternated, --pool-runs runs each (0: skipped).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -174,6 +177,41 @@ try {
       reps.ort.push(runOrt());
     }
   }
+  // The pool alone, as pool-speedup.mjs measures it in Node: the model loaded and the
+  // workers started, the File in hand, jobs 1 and N alternated (the order swapped every
+  // other run), each run to the last output byte.
+  const poolJobs = Math.max(...settings.filter((s) => s.page === 'this').map((s) => s.jobs));
+  const poolRuns = +(args['pool-runs'] ?? 5);
+  let poolAlone = null;
+  if (poolJobs > 1 && poolRuns > 0) {
+    log(`the pool alone: jobs 1 and ${poolJobs} alternated, ${poolRuns} runs each`);
+    poolAlone = await pages.this.evaluate(async ({ jobs, runs }) => {
+      const model = await window.localpredict.loadModel(window.benchModel, { jobs });
+      const once = async (j) => {
+        const t0 = performance.now();
+        const reader = model.predictCsv(window.benchFile, { jobs: j }).getReader();
+        let bytes = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          bytes += value.length;
+        }
+        return { ms: performance.now() - t0, bytes };
+      };
+      const ms = { 1: [], [jobs]: [] };
+      const bytes = new Set([(await once(jobs)).bytes, (await once(1)).bytes]);   // warm-up
+      for (let i = 0; i < runs; i++) {
+        for (const j of i % 2 ? [jobs, 1] : [1, jobs]) {
+          const r = await once(j);
+          ms[j].push(r.ms);
+          bytes.add(r.bytes);
+        }
+      }
+      model.dispose();
+      return { ms, output_bytes: [...bytes] };
+    }, { jobs: poolJobs, runs: poolRuns });
+    if (poolAlone.output_bytes.length !== 1) throw new Error(`the pool alone: outputs of ${poolAlone.output_bytes} bytes`);
+  }
   fs.rmSync(path.join(root, 'build/bench/e2e_ort_browser_bench.csv'), { force: true });
   const ortS = reps.ort.length ? median(reps.ort) : NaN;
   const out = {
@@ -204,6 +242,14 @@ try {
   const ratio = (a, b) => +(out[a.key].seconds_median / out[b.key].seconds_median).toFixed(2);
   if (one && cold) out.pool_speedup = ratio(one, cold);
   if (one && warm) out.pool_speedup_warm = ratio(one, warm);
+  if (poolAlone) {
+    const m1 = median(poolAlone.ms[1]);
+    const mN = median(poolAlone.ms[poolJobs]);
+    out.pool_alone = {
+      jobs: poolJobs, runs: poolRuns, median_ms: { 1: Math.round(m1), [poolJobs]: Math.round(mN) }, speedup: +(m1 / mN).toFixed(2),
+      ms_reps: Object.fromEntries(Object.entries(poolAlone.ms).map(([j, v]) => [j, v.map(Math.round)])),
+    };
+  }
   const theirs = settings.filter((s) => s.page === 'other');
   const otherOne = theirs.find((s) => s.jobs === 1);
   const otherMany = theirs.find((s) => s.jobs > 1);

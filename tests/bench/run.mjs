@@ -432,7 +432,13 @@ function makeTable(res) {
     for (const [k, x] of Object.entries(b)) {
       if (k.startsWith('lp_chromium_jobs_')) L.push(`| predictCsv, jobs ${x.jobs}${x.warm ? ' (workers started by loadModel({ jobs }))' : ''} | ${x.seconds_median} | ${x.MBps} | ${x.vs_pipeline_ort}× |`);
     }
-    if (b.pool_speedup) L.push(`\nPool speedup in Chromium: ${b.pool_speedup}×${b.pool_speedup_warm ? ` (${b.pool_speedup_warm}× with the workers started by loadModel)` : ''}.`);
+    if (b.pool_speedup) L.push(`\nEnd-to-end speedup of the pool in Chromium (incl. loadModel, which one core does, and the workers' start): ${b.pool_speedup}×${b.pool_speedup_warm ? ` (${b.pool_speedup_warm}× with the workers started by loadModel)` : ''}.`);
+    if (b.pool_alone) {
+      const p = b.pool_alone;
+      L.push(`\nThe worker pool alone in Chromium (as in Node below): predictCsv of the File with the model loaded and the ` +
+        `workers started, jobs 1 and ${p.jobs} alternated, median of ${p.runs}: ${p.median_ms[1]} ms vs ${p.median_ms[p.jobs]} ms, ` +
+        `speedup ${p.speedup}×.`);
+    }
   }
   if (res.pool_loaded) {
     const p = res.pool_loaded;
