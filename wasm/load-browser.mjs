@@ -77,8 +77,8 @@ export async function readResource(target) {
 /* predictCsv's pool workers run build/localpredict-worker.mjs: pool-worker.mjs and the
  * modules it imports as one self-contained module (scripts/bundle-worker.mjs, built by
  * `make wasm`, shipped in the package).  One fetch per worker instead of a module graph
- * (Chromium 156: a worker ready ~155 ms after its spawn against ~210 ms; tests/bench/
- * README.md), and a file that needs nothing beside it: Vite's build copies a
+ * (Chromium 156, the pool's 'worker start': ~63 ms against ~105 ms, tests/bench/README.md
+ * "wbundle"), and a file that needs nothing beside it: Vite's build copies a
  * `new URL(…, import.meta.url)` target as an asset, alone, so pool-worker.mjs's
  * relative imports were 404s there and every run fell back to one thread.  Same literal
  * form as the engines; esbuild copies nothing (README "Bundlers": copy wasm/build/*).
