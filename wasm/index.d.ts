@@ -555,11 +555,12 @@ export type EngineSource =
  * feature detection), and `wasm`, the engine's bytes — for a page that inlines them
  * instead of fetching (the only way when importing `localpredict/core`, i.e.
  * wasm/localpredict.mjs, directly).  Models already loaded keep their engine.
- * `worker`: the URL of the worker module predictCsv's workers run (default with the
- * package entries: wasm/pool-worker.mjs beside the shim; with `localpredict/core`
- * there is no default, and runs stay on the calling thread) — e.g. a blob: URL of the
- * self-contained wasm/build/localpredict-worker.mjs, for a page that fetches nothing
- * (CSP `worker-src 'self' blob:`).  Workers get the compiled engine from the page,
+ * `worker`: the URL of the worker module predictCsv's workers run (default: in a browser,
+ * the self-contained wasm/build/localpredict-worker.mjs beside the shim, one file that
+ * bundlers copy as it is; in Node, wasm/pool-worker.mjs; with `localpredict/core`
+ * there is no default, and runs stay on the calling thread) — e.g. a blob: URL of
+ * wasm/build/localpredict-worker.mjs, for a page that fetches nothing (CSP
+ * `worker-src 'self' blob:`), or its URL where a bundler did not copy it.  Workers get the compiled engine from the page,
  * never fetch it.  null restores the default.
  * `relaxed` true / false / "auto" (default): whether the SIMD engine is its relaxed-SIMD
  * build (the packed tree kernel's selects and lookups as relaxed SIMD: faster in V8, same

@@ -74,8 +74,19 @@ export async function readResource(target) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** A Web Worker for predictCsv's pool: pool-worker.mjs beside this module (spelled as
- * bundlers follow it), or `url` from setEngine({ worker }). */
+/* predictCsv's pool workers run build/localpredict-worker.mjs: pool-worker.mjs and the
+ * modules it imports as one self-contained module (scripts/bundle-worker.mjs, built by
+ * `make wasm`, shipped in the package).  One fetch per worker instead of a module graph
+ * (Chromium 156, the pool's 'worker start': ~63 ms against ~105 ms, tests/bench/README.md
+ * "wbundle"), and a file that needs nothing beside it: Vite's build copies a
+ * `new URL(…, import.meta.url)` target as an asset, alone, so pool-worker.mjs's
+ * relative imports were 404s there and every run fell back to one thread.  Same literal
+ * form as the engines; esbuild copies nothing (README "Bundlers": copy wasm/build/*).
+ * Node keeps pool-worker.mjs (load-node.mjs). */
+const WORKER_URL = () => new URL('./build/localpredict-worker.mjs', import.meta.url);
+
+/** A Web Worker for predictCsv's pool: build/localpredict-worker.mjs beside this module,
+ * or `url` from setEngine({ worker }). */
 export function startWorker(url) {
-  return webWorker(url || new URL('./pool-worker.mjs', import.meta.url));
+  return webWorker(url || WORKER_URL());
 }

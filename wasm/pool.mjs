@@ -7,8 +7,9 @@
  * sends each slice's output back the same way.
  *
  * Where workers come from: the environment registered by the package entry
- * (load-node.mjs: worker_threads; load-browser.mjs: Web Workers running
- * pool-worker.mjs beside the shim), with the URL given to setEngine({ worker })
+ * (load-node.mjs: worker_threads running pool-worker.mjs; load-browser.mjs: Web Workers
+ * running build/localpredict-worker.mjs, the same worker as one self-contained module
+ * (scripts/bundle-worker.mjs), beside the shim), with the URL given to setEngine({ worker })
  * if any — e.g. a blob: URL of wasm/build/localpredict-worker.mjs for a page
  * that fetches nothing (CSP `worker-src 'self' blob:`).  With the
  * environment-free entry (localpredict.mjs, as bundled into the single-file

@@ -1,5 +1,5 @@
 /* pool-page.mjs — the module of pool-page.html: the package's browser entry (its
- * workers run /wasm/pool-worker.mjs) plus the pool's tuning knobs and counters (tests
+ * workers run /wasm/build/localpredict-worker.mjs) plus the pool's tuning knobs and counters (tests
  * make slices tiny so that small inputs use workers, and check that workers really
  * started).  The engines are handed over with setEngine({ wasm }), never fetched by
  * the shim. */

@@ -519,11 +519,13 @@ describe('the JS API in headless Chromium', () => {
       assert.ok(r.workersStarted >= 3, `${r.workersStarted} workers started`);
     };
 
-    test('workers from the module URL beside the shim', { timeout: TEST_TIMEOUT }, async () => {
+    test('workers from the default URL: the self-contained worker beside the shim', { timeout: TEST_TIMEOUT }, async () => {
       const mark = server.log.length;
       check(await runPooled('/tests/fixtures/xgboost/multiclass/model.json', c.inputText));
-      assert.ok(server.log.slice(mark).includes('GET /wasm/pool-worker.mjs'), 'no worker module was fetched');
-      assert.ok(!server.log.slice(mark).some((l) => l.endsWith('.wasm')), 'a worker fetched the engine');
+      const log = server.log.slice(mark);
+      assert.ok(log.includes('GET /wasm/build/localpredict-worker.mjs'), 'the worker module was not fetched');
+      // One file per worker: none of the shim's modules (the model came as bytes).
+      assert.deepEqual(log.filter((l) => !l.startsWith('GET /wasm/build/localpredict-worker.mjs') && !l.startsWith('GET /tests/fixtures/')), []);
     });
 
     test('workers from a blob: URL of the bundled worker: no request while predicting', { timeout: TEST_TIMEOUT }, async () => {

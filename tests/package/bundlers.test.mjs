@@ -3,11 +3,15 @@
  * app served statically and run in Debian's headless Chromium on both engines.
  *
  * - Vite recognises new URL('./build/….wasm', import.meta.url) in wasm/load-browser.mjs:
- *   `vite build` emits both engines as assets and rewrites the URLs.  Nothing to do.
+ *   `vite build` emits the engines and the pool's worker (build/localpredict-worker.mjs,
+ *   self-contained) as assets and rewrites the URLs.  Nothing to do.
  *   `vite` (the dev server) needs optimizeDeps.exclude: ['localpredict'] (vitejs/vite#8427).
- * - esbuild does not (evanw/esbuild#795): the bundle asks for build/….wasm beside itself.
- *   The test shows the clear error when they are missing and that the documented one-line
- *   step (copy the package's wasm/build/*.wasm to <outdir>/build/) makes it work.
+ * - esbuild does not (evanw/esbuild#795): the bundle asks for build/… beside itself.
+ *   The test shows the clear error when the engines are missing and that the documented
+ *   one-line step (copy the package's wasm/build/* to <outdir>/build/) makes it work.
+ * Each app also runs predictCsv on 2 workers (the pool): before the worker was the
+ * self-contained file, Vite's build copied pool-worker.mjs alone (its imports 404) and
+ * esbuild's bundle asked for ./pool-worker.mjs, and both silently ran on one thread.
  * Both must resolve the package through its "browser" export (wasm/browser.mjs), never
  * the Node loader.  Expected output: the repository CLI's bytes and xgboost's values.
  */
@@ -49,6 +53,40 @@ async function predictInPage(context, origin, simd) {
       }
     }, simd);
     return { ...result, wasm: requests.filter((p) => p.endsWith('.wasm')), problems };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Inputs under this many bytes run on the calling thread (poolTuning.minBytes in
+ * wasm/parallel-csv.mjs, which the package does not export): the pool check's input is just over it. */
+const POOL_MIN_BYTES = 8 << 20;
+
+/**
+ * The worker pool in the app at `origin`: predictPool (app/main.js) runs a File just over
+ * POOL_MIN_BYTES on 2 workers.  Resolves what it reported plus the workers' script URLs
+ * (paths) and every request that failed.
+ */
+async function poolInPage(context, origin, cliText) {
+  const page = await context.newPage();
+  const workers = [];
+  const failed = [];
+  const problems = [];
+  page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${new URL(r.url()).pathname} -> ${r.status()}`); });
+  page.on('requestfailed', (r) => failed.push(`${new URL(r.url()).pathname} failed`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => typeof window.predictPool === 'function', null, { timeout: 20_000 });
+    const result = await page.evaluate(async ({ expected, minBytes }) => {
+      try {
+        return await window.predictPool(2, expected, minBytes);
+      } catch (e) {
+        return { error: { name: e.name, code: e.code, message: e.message } };
+      }
+    }, { expected: cliText, minBytes: POOL_MIN_BYTES });
+    return { ...result, workerScripts: workers, failed, problems };
   } finally {
     await page.close();
   }
@@ -101,11 +139,27 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
     }
   }
 
-  /** The built app in `dist`, served statically, through checkApp. */
-  async function checkBuiltApp(dist, wasmPaths) {
+  /** The app at `origin` predicting on 2 workers (the pool), each started from `workerPath`
+   * (the self-contained wasm/build/localpredict-worker.mjs where the bundler put it): the
+   * CLI's rows, repeated. */
+  async function checkPool(origin, workerPath) {
+    const r = await poolInPage(context, origin, cliBytes.toString('utf8'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.deepEqual(r.failed, [], 'requests failed (a worker\'s script or its imports?)');
+    assert.deepEqual(r.workerScripts, [workerPath, workerPath]);
+    assert.equal(r.workers, 2, `the run reported ${r.workers} worker(s)`);
+    assert.ok(r.size > POOL_MIN_BYTES);
+    assert.ok(r.equal, `not the CLI's rows repeated ${r.repeat} times: first difference at ${r.firstDiff} ` +
+      `(${r.length} vs ${r.wantLength} characters)`);
+  }
+
+  /** The built app in `dist`, served statically, through checkApp and checkPool. */
+  async function checkBuiltApp(dist, wasmPaths, workerPath) {
     const server = await serveDirectory(dist);
     try {
       await checkApp(server.origin, wasmPaths);
+      await checkPool(server.origin, workerPath);
     } finally {
       await server.close();
     }
@@ -134,7 +188,12 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
     const relaxed = assets.find((f) => /^localpredict-relaxed-[\w-]+\.wasm$/.test(f));
     assert.ok(simd && scalar && relaxed, `engines not emitted: ${assets.join(', ')}`);
     assert.ok(readFileSync(join(dist, 'assets', simd)).equals(readFileSync(join(installed.pkg, 'wasm/build/localpredict.wasm'))));
-    await checkBuiltApp(dist, { simd: `/assets/${simd}`, scalar: `/assets/${scalar}`, relaxed: `/assets/${relaxed}` });
+    // The pool's worker: the self-contained module, copied as an asset as it is (it imports nothing).
+    const worker = assets.find((f) => /^localpredict-worker-[\w-]+\.m?js$/.test(f));
+    assert.ok(worker, `worker not emitted: ${assets.join(', ')}`);
+    assert.ok(readFileSync(join(dist, 'assets', worker)).equals(readFileSync(join(installed.pkg, 'wasm/build/localpredict-worker.mjs'))));
+    await checkBuiltApp(dist, { simd: `/assets/${simd}`, scalar: `/assets/${scalar}`, relaxed: `/assets/${relaxed}` },
+      `/assets/${worker}`);
   });
 
   test('Vite 7 dev server, with the one line its pre-bundling needs: optimizeDeps.exclude [\'localpredict\']', { timeout: TIMEOUT, skip: VITE_SKIP }, async () => {
@@ -155,6 +214,7 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
       const engines = '/node_modules/localpredict/wasm/build';
       await checkApp(origin, { simd: `${engines}/localpredict.wasm`, scalar: `${engines}/localpredict-scalar.wasm`,
         relaxed: `${engines}/localpredict-relaxed.wasm` });
+      await checkPool(origin, `${engines}/localpredict-worker.mjs`);
     } finally {
       await server.close();
     }
@@ -190,13 +250,14 @@ describe('bundled apps in headless Chromium', { timeout: 180_000 }, () => {
       await server.close();
     }
 
-    // The documented step: cp node_modules/localpredict/wasm/build/*.wasm dist-esbuild/build/
+    // The documented step: cp node_modules/localpredict/wasm/build/* dist-esbuild/build/
+    // (the three engines and the pool's worker, localpredict-worker.mjs).
+    const shipped = readdirSync(join(installed.pkg, 'wasm/build')).sort();
+    assert.deepEqual(shipped, ['localpredict-relaxed.wasm', 'localpredict-scalar.wasm', 'localpredict-worker.mjs', 'localpredict.wasm']);
     mkdirSync(join(dist, 'build'));
-    for (const f of ['localpredict.wasm', 'localpredict-scalar.wasm', 'localpredict-relaxed.wasm']) {
-      cpSync(join(installed.project, 'node_modules/localpredict/wasm/build', f), join(dist, 'build', f));
-    }
+    for (const f of shipped) cpSync(join(installed.pkg, 'wasm/build', f), join(dist, 'build', f));
     await checkBuiltApp(dist, { simd: '/build/localpredict.wasm', scalar: '/build/localpredict-scalar.wasm',
-      relaxed: '/build/localpredict-relaxed.wasm' });
+      relaxed: '/build/localpredict-relaxed.wasm' }, '/build/localpredict-worker.mjs');
 
     // esbuild's default format (iife) has no import.meta.url: an error that says to bundle as ESM.
     const classic = join(installed.project, 'dist-esbuild-iife');

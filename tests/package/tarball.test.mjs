@@ -26,7 +26,7 @@ const ALWAYS = [
   'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'NOTICE',
   'wasm/index.d.ts', 'wasm/build/localpredict.wasm', 'wasm/build/localpredict-scalar.wasm',
   'wasm/build/localpredict-relaxed.wasm',
-  'wasm/build/localpredict-worker.mjs', // the pool's worker as one module, for blob: URLs
+  'wasm/build/localpredict-worker.mjs', // the pool's worker as one module (the browser entry's default, blob: URLs)
   'wasm/cli.mjs', 'wasm/node.mjs', 'wasm/browser.mjs', 'wasm/localpredict.mjs',
   'web/examples/iris.json', 'web/examples/iris.localpredict.json', 'web/examples/iris.csv',
 ];
