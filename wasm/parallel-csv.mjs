@@ -44,6 +44,13 @@ export const poolTuning = {
   slicesPerWorker: 3,
   /** Bytes per read into a reused buffer (a source with readInto). */
   readBytes: 1 << 20,
+  /** The first slice's size for input that is read; the next ones grow as big as the bytes
+   * before them, up to sliceBytes (see begin()).  Why: a browser's File comes slowly at
+   * first (Chromium: 1-8 ms per read of a few hundred KiB, ~20 ms to fill the first 2 MiB
+   * slice), and both workers waited for it (tests/bench/README.md, session 12).  Bytes in
+   * memory keep sliceBytes from the start (nothing to wait for; in Node the ramp read
+   * 1.86x against 1.90x without, within the noise). */
+  firstSliceBytes: 128 << 10,
   /** The least slice size near the end of an input of known size (see begin()). */
   tailSliceBytes: 64 << 10,
   /** Bytes read ahead of the splitter (a source without readInto; see readAhead()). */
@@ -375,14 +382,16 @@ export function parallelCsvStream({ src, o, jobs, pools, engine, blob, single, r
         delimiter: o.delimiter,
         detectDelimiter: (header) => detectDelimiter(engine, header),
       }, (n) => slicePool.take(n));
-      // Near the end of an input of known size, slices shrink so that the last ones
-      // spread over every worker (no worker idles while another finishes a big one).
-      if (src.total !== undefined) {
-        const { total } = src;
-        const workers = pool.size;
-        splitter.sliceSize = (start) =>
-          Math.min(tuning.sliceBytes, Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
-      }
+      // Input that is read (not bytes in memory): the first slices are small, each as big
+      // as the bytes before it, so that every worker starts while the first reads are
+      // slow (see firstSliceBytes).  Near the end of an input of known size, slices
+      // shrink so that the last ones spread over every worker (no worker idles while
+      // another finishes a big one).
+      const { total } = src;
+      const workers = pool.size;
+      const first = input.inMemory ? tuning.sliceBytes : tuning.firstSliceBytes;
+      splitter.sliceSize = (start) => Math.min(tuning.sliceBytes, Math.max(first, start),
+        total === undefined ? Infinity : Math.max(tuning.tailSliceBytes, Math.floor((total - start) / (2 * workers))));
       // A source that reads into reused buffers (the CLI's file, a Blob) or whose bytes are in
       // memory already is read on demand: read-ahead only adds a promise per chunk there.
       src = input.readInto || input.inMemory ? input : readAhead(input, tuning.readAheadBytes);

@@ -177,6 +177,33 @@ describe('the pool reuses its buffers', () => {
     }
   });
 
+  test('input that is read: the first slices are small and grow as big as the bytes before them; the bytes stay those of one job', async () => {
+    const bytes = enc.encode(trickyInput(4));
+    const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
+    for (const input of [() => fileSource(bytes, () => 300), () => new Blob([bytes])]) {
+      const starts = [];
+      let last = 0;
+      const onProgress = (p) => { starts.push([last, p.bytesRead - last]); last = p.bytesRead; };
+      const many = await withTuning({ minBytes: 0, sliceBytes: 4000, firstSliceBytes: 200, readBytes: 500 }, () =>
+        streamBytes(model.predictCsv(input(), { jobs: 2, includeInput: true, onProgress })));
+      assert.ok(many.equals(one), 'output differs from one job');
+      // A slice ends at the first record end at or after its size: max(200, its start), at most 4000.
+      const longestLine = Math.max(...trickyInput(1).split('\r\n').map((l) => enc.encode(l).length));
+      assert.ok(starts[0][1] < 200 + longestLine, `first slice ${starts[0][1]} bytes`);
+      for (const [start, size] of starts.slice(0, -1)) {
+        const want = Math.min(4000, Math.max(200, start));
+        assert.ok(size >= want && size < want + longestLine, `slice at ${start}: ${size} bytes, want ${want} and a record`);
+      }
+      assert.ok(starts.some(([, size]) => size >= 4000), 'the slices never reached sliceBytes');
+    }
+    // Bytes in memory: nothing to wait for, full slices from the start.
+    const sizes = [];
+    let last = 0;
+    await withTuning({ minBytes: 0, sliceBytes: 4000, firstSliceBytes: 200 }, () =>
+      streamBytes(model.predictCsv(bytes, { jobs: 2, onProgress: (p) => { sizes.push(p.bytesRead - last); last = p.bytesRead; } })));
+    assert.ok(sizes[0] >= 4000, `bytes in memory: a first slice of ${sizes[0]} bytes`);
+  });
+
   test('output buffers given back (recycleOutput) are reused; the bytes stay those of one job', async () => {
     const bytes = enc.encode(trickyInput(4));
     const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
