@@ -884,13 +884,26 @@ export class Model {
       src.cancel(signal.reason);
       controller.error(abortedError(signal));
     }
-    // A source that reads into the caller's buffer (openInput) gets one, reused: job.push
-    // copies each chunk into the engine before the next read.
-    let readBuf = null;
+    // A source that reads into the caller's buffer (openInput) gets two, reused: while the
+    // engine predicts one chunk, the next is read into the other (one read ahead), so a
+    // file's reads overlap the predicting (a File on disk: a round trip to the browser's
+    // file thread per read).  job.push copies a chunk into the engine before the next
+    // nextChunk(), which then reads into that chunk's buffer.
+    const bufSize = Math.max(1, Math.min(CHUNK, src.total ?? CHUNK));
+    let ahead = null;   // the read under way, into the buffer not handed out
+    let spare = null;   // the buffer of the chunk handed out last
+    const readAhead = (buf) => {
+      ahead = src.readInto(buf);
+      ahead.catch(() => {});   // awaited by the next nextChunk(); none after a cancel
+    };
     const nextChunk = async () => {
       if (!src.readInto || src.held?.()) return src.read();
-      const bytes = await src.readInto(readBuf ?? new Uint8Array(Math.max(1, Math.min(CHUNK, src.total ?? CHUNK))));
-      readBuf = bytes && new Uint8Array(bytes.buffer);
+      if (!ahead) readAhead(new Uint8Array(bufSize));
+      const bytes = await ahead;
+      ahead = null;
+      if (bytes === null) return null;
+      if (!closed) readAhead(spare ?? new Uint8Array(bufSize));
+      spare = new Uint8Array(bytes.buffer);
       return bytes;
     };
     const progress = () => {

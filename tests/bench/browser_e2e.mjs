@@ -16,6 +16,7 @@
 // checkout (e.g. main's, built) to the same rotation, served from a second origin,
 // its settings labelled other_ (without the `w` ones when it has no loadModel jobs).
 //
+// The File is w1.csv chosen in a file input (read from disk, as a user's is).
 // Timed inside the page: from the model bytes and the File in hand to the
 // output Blob complete (loadModel + predictCsv + Blob; the engine compile and
 // the fetches of the inputs are not in it; the anchor's time is its process's
@@ -24,8 +25,8 @@
 // chunk: when the pool has started predicting), and cpu_s: the CPU time Chromium's
 // processes used meanwhile (all threads: page, workers, the browser's file reading).
 // Then the pool alone (`pool_alone`), as tests/bench/pool-speedup.mjs measures it in Node:
-// one model loaded with its workers started, predictCsv of the File with jobs 1 and the
-// most jobs asked for alternated, --pool-runs runs each (0: skipped).
+// one model loaded with its workers started, predictCsv of the File and of its bytes in
+// memory with jobs 1 and the most jobs asked for alternated, --pool-runs runs each (0: skipped).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -99,9 +100,15 @@ const openPage = async (origin) => {
     const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
     lp.setEngine({ wasm: { simd: await bytes('/wasm/build/localpredict.wasm'), scalar: await bytes('/wasm/build/localpredict-scalar.wasm') } });
     window.benchModel = await bytes('/workload/w1_gbdt.json');
-    window.benchFile = new File([await bytes('/workload/w1.csv')], 'w1.csv', { type: 'text/csv' });
     (await lp.loadModel(window.benchModel)).dispose();   // the engine compiled, as on a page that has loaded
+    const input = Object.assign(document.createElement('input'), { type: 'file', id: 'bench-file' });
+    document.body.append(input);
   });
+  // The CSV as a user's File: chosen in a file input, read from disk by the browser (a File
+  // made from bytes in the page lives in the browser's blob storage instead, in memory
+  // until that fills up).
+  await page.setInputFiles('#bench-file', path.join(work, 'w1.csv'));
+  await page.evaluate(() => { window.benchFile = document.getElementById('bench-file').files[0]; });
   return page;
 };
 
@@ -178,22 +185,23 @@ try {
     }
   }
   // The pool alone, as pool-speedup.mjs measures it in Node: the model loaded and the
-  // workers started, the File in hand, jobs 1 and N alternated (the order swapped every
-  // other run), each run to the last output byte.  In a page of its own: after the reps
-  // above, the same page ran jobs 1 about 30 % slower (1.3 s against 0.95-1.05 s in a
-  // fresh page, jobs N unchanged: the page's heap and blobs after the reps' outputs).
+  // workers started, jobs 1 and N alternated (the order swapped every other run), each
+  // run to the last output byte; on the File, and on its bytes in memory (a Uint8Array:
+  // what pool-speedup.mjs gives, without the browser's file reading).  In a page of its
+  // own: after the reps above, the same page ran jobs 1 about 30 % slower.
   const poolJobs = Math.max(...settings.filter((s) => s.page === 'this').map((s) => s.jobs));
   const poolRuns = +(args['pool-runs'] ?? 5);
   let poolAlone = null;
   if (poolJobs > 1 && poolRuns > 0) {
-    log(`the pool alone: jobs 1 and ${poolJobs} alternated, ${poolRuns} runs each`);
+    log(`the pool alone: jobs 1 and ${poolJobs} alternated, ${poolRuns} runs each, File and bytes`);
     await pages.this.close();
     const page = await openPage(origin);
     poolAlone = await page.evaluate(async ({ jobs, runs }) => {
       const model = await window.localpredict.loadModel(window.benchModel, { jobs });
-      const once = async (j) => {
+      const inputs = { file: window.benchFile, bytes: new Uint8Array(await window.benchFile.arrayBuffer()) };
+      const once = async (input, j) => {
         const t0 = performance.now();
-        const reader = model.predictCsv(window.benchFile, { jobs: j }).getReader();
+        const reader = model.predictCsv(inputs[input], { jobs: j }).getReader();
         let bytes = 0;
         for (;;) {
           const { done, value } = await reader.read();
@@ -202,13 +210,16 @@ try {
         }
         return { ms: performance.now() - t0, bytes };
       };
-      const ms = { 1: [], [jobs]: [] };
-      const bytes = new Set([(await once(jobs)).bytes, (await once(1)).bytes]);   // warm-up
+      const ms = { file: { 1: [], [jobs]: [] }, bytes: { 1: [], [jobs]: [] } };
+      const bytes = new Set();
+      for (const input of ['file', 'bytes']) for (const j of [jobs, 1]) bytes.add((await once(input, j)).bytes);   // warm-up
       for (let i = 0; i < runs; i++) {
-        for (const j of i % 2 ? [jobs, 1] : [1, jobs]) {
-          const r = await once(j);
-          ms[j].push(r.ms);
-          bytes.add(r.bytes);
+        for (const input of i % 2 ? ['bytes', 'file'] : ['file', 'bytes']) {
+          for (const j of i % 2 ? [jobs, 1] : [1, jobs]) {
+            const r = await once(input, j);
+            ms[input][j].push(r.ms);
+            bytes.add(r.bytes);
+          }
         }
       }
       model.dispose();
@@ -248,12 +259,15 @@ try {
   if (one && cold) out.pool_speedup = ratio(one, cold);
   if (one && warm) out.pool_speedup_warm = ratio(one, warm);
   if (poolAlone) {
-    const m1 = median(poolAlone.ms[1]);
-    const mN = median(poolAlone.ms[poolJobs]);
-    out.pool_alone = {
-      jobs: poolJobs, runs: poolRuns, median_ms: { 1: Math.round(m1), [poolJobs]: Math.round(mN) }, speedup: +(m1 / mN).toFixed(2),
-      ms_reps: Object.fromEntries(Object.entries(poolAlone.ms).map(([j, v]) => [j, v.map(Math.round)])),
-    };
+    out.pool_alone = { jobs: poolJobs, runs: poolRuns };
+    for (const [input, ms] of Object.entries(poolAlone.ms)) {
+      const m1 = median(ms[1]);
+      const mN = median(ms[poolJobs]);
+      out.pool_alone[input] = {
+        median_ms: { 1: Math.round(m1), [poolJobs]: Math.round(mN) }, speedup: +(m1 / mN).toFixed(2),
+        ms_reps: Object.fromEntries(Object.entries(ms).map(([j, v]) => [j, v.map(Math.round)])),
+      };
+    }
   }
   const theirs = settings.filter((s) => s.page === 'other');
   const otherOne = theirs.find((s) => s.jobs === 1);

@@ -423,7 +423,7 @@ function makeTable(res) {
   if (res.end_to_end_browser) {
     const b = res.end_to_end_browser;
     L.push('');
-    L.push(`End to end in headless Chromium ${b.chromium}: predictCsv(File of w1.csv) -> output Blob on the page's worker pool, ` +
+    L.push(`End to end in headless Chromium ${b.chromium}: predictCsv(File of w1.csv, chosen in a file input) -> output Blob on the page's worker pool, ` +
       `incl. loadModel (median of ${b.reps}, interleaved with pipeline_ort.mjs: ${b.pipeline_ort.seconds_median} s; ` +
       `load average ${b.loadavg_at_start.join(' / ')}):`);
     L.push('');
@@ -433,11 +433,12 @@ function makeTable(res) {
       if (k.startsWith('lp_chromium_jobs_')) L.push(`| predictCsv, jobs ${x.jobs}${x.warm ? ' (workers started by loadModel({ jobs }))' : ''} | ${x.seconds_median} | ${x.MBps} | ${x.vs_pipeline_ort}× |`);
     }
     if (b.pool_speedup) L.push(`\nEnd-to-end speedup of the pool in Chromium (incl. loadModel, which one core does, and the workers' start): ${b.pool_speedup}×${b.pool_speedup_warm ? ` (${b.pool_speedup_warm}× with the workers started by loadModel)` : ''}.`);
-    if (b.pool_alone) {
+    if (b.pool_alone?.file) {
       const p = b.pool_alone;
-      L.push(`\nThe worker pool alone in Chromium (as in Node below): predictCsv of the File with the model loaded and the ` +
-        `workers started, jobs 1 and ${p.jobs} alternated, median of ${p.runs}: ${p.median_ms[1]} ms vs ${p.median_ms[p.jobs]} ms, ` +
-        `speedup ${p.speedup}×.`);
+      const pair = (x) => `${x.median_ms[1]} ms vs ${x.median_ms[p.jobs]} ms, speedup ${x.speedup}×`;
+      L.push(`\nThe worker pool alone in Chromium (as in Node below): predictCsv with the model loaded and the workers ` +
+        `started, jobs 1 and ${p.jobs} alternated, median of ${p.runs}: the File ${pair(p.file)}; its bytes in memory ` +
+        `(a Uint8Array) ${pair(p.bytes)}.`);
     }
   }
   if (res.pool_loaded) {

@@ -135,12 +135,22 @@ describe('the pool reuses its buffers', () => {
     }
   });
 
-  test('one job reads a readInto source into one reused buffer', async () => {
+  test('one job reads a readInto source into two reused buffers (one read ahead)', async () => {
     const bytes = enc.encode(trickyInput(2));
     const one = await streamBytes(model.predictCsv(bytes, { jobs: 1, includeInput: true }));
     const src = fileSource(bytes, () => 333);
     assert.ok((await streamBytes(model.predictCsv(src, { jobs: 1, includeInput: true }))).equals(one));
-    assert.ok(src.reads > 10 && src.buffers.size === 1, `${src.buffers.size} buffers for ${src.reads} reads`);
+    assert.ok(src.reads > 10 && src.buffers.size === 2, `${src.buffers.size} buffers for ${src.reads} reads`);
+    // Each read after the first starts before the chunk before it is predicted (its
+    // progress event): the reads overlap the predicting.
+    let pushed = 0;
+    const seen = [];
+    const ahead = fileSource(bytes, () => 333);
+    const readInto = ahead.readInto.bind(ahead);
+    ahead.readInto = (buf) => { seen.push(pushed); return readInto(buf); };
+    const out = await streamBytes(model.predictCsv(ahead, { jobs: 1, includeInput: true, onProgress: () => { pushed++; } }));
+    assert.ok(out.equals(one));
+    assert.deepEqual(seen.slice(1, 6), [0, 1, 2, 3, 4], `progress events before each read: ${seen.slice(0, 8)}`);
   });
 
   test('a Blob is read into the reader\'s buffers where its stream() is a byte stream, as chunks where not: the bytes of one job', async () => {
