@@ -34,13 +34,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { descendantsCpu } from './proc-cpu.mjs';
 import { serveStatic } from './static-server.mjs';
+import { CHROMIUM_LAUNCH } from './chromium-engine.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3', jobs: `1,${os.cpus().length},${os.cpus().length}w`, ort: '1' };
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const anchors = path.resolve(args.anchors);
 const work = path.join(anchors, 'work');
-const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
 const log = (...a) => console.error('==', ...a);
 const median = (v) => { const s = [...v].sort((x, y) => x - y); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 
@@ -81,11 +81,7 @@ const otherOrigin = args.other ? await serve(path.resolve(args.other)) : null;
 
 const { chromium } = await import('playwright-core');
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'localpredict-bench-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: CHROMIUM, headless: true, timeout: 60_000,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'],
-});
+const context = await chromium.launchPersistentContext(userDataDir, CHROMIUM_LAUNCH);
 const csvBytes = fs.statSync(path.join(work, 'w1.csv')).size;
 const expectedRows = 200000;
 

@@ -1,20 +1,26 @@
 /* chromium-engine.mjs — interleave.mjs engines that run in headless Chromium: one
- * browser (playwright-core, /usr/bin/chromium or LOCALPREDICT_CHROMIUM, the flags of
- * browser_e2e.mjs), one page per engine (chromium-page.html, from static-server.mjs),
- * the engine, model and rows fetched once per page.  measure(bs, minMs) runs the
- * timing loop inside the page (one page.evaluate; this process waits meanwhile, so
- * the two do not compete for a core): rows and wall time from the page's
- * performance.now(); CPU time: that of the page's renderer process (all its threads,
- * from /proc, proc-cpu.mjs), taken around the evaluate, so it also holds the
- * evaluate's own cost (about 0.4 ms of renderer time per call, p90 0.8 ms: 0.5 %
- * of a 75 ms slice, against the page engines).  Where there is no /proc, the CPU
- * time is the wall time.  Bench only. */
+ * browser (playwright-core, /usr/bin/chromium or LOCALPREDICT_CHROMIUM, with the flags
+ * of CHROMIUM_LAUNCH, which every Chromium bench uses), one page per engine
+ * (chromium-page.html, from static-server.mjs), the engine, model and rows fetched
+ * once per page. measure(bs, minMs) runs the timing loop inside the page (one
+ * page.evaluate; this process waits meanwhile, so the two do not compete for a core):
+ * rows and wall time from the page's performance.now(); CPU time: that of the page's
+ * renderer process (all its threads, from /proc, proc-cpu.mjs), taken around the
+ * evaluate, so it also holds the evaluate's own cost (about 0.4 ms of renderer time
+ * per call, p90 0.8 ms: 0.5 % of a 75 ms slice, against the page engines). Where there
+ * is no /proc, the CPU time is the wall time. Bench only. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { descendantPids, processesCpu } from './proc-cpu.mjs';
 import { serveStatic } from './static-server.mjs';
 
 export const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
+/** playwright-core's launch options of every bench that runs headless Chromium. */
+export const CHROMIUM_LAUNCH = Object.freeze({
+  executablePath: CHROMIUM, headless: true, timeout: 60_000,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+});
 const RENDERER = '--type=renderer';
 const RELAXED_FILE = 'localpredict-relaxed.wasm';
 
@@ -34,11 +40,7 @@ export async function launchChromium({ root, work, anchors, wasm }) {
   let browser;
   try {
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
-    });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
   } catch (e) {
     await server.close();
     throw e;

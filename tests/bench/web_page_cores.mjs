@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
 import { descendantsCpu } from './proc-cpu.mjs';
+import { CHROMIUM_LAUNCH } from './chromium-engine.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '3' };
@@ -57,11 +58,7 @@ for (const { prefix, root: from } of checkouts) {
 }
 const { chromium } = await import('playwright-core');
 const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'localpredict-bench-page-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 60_000, acceptDownloads: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'],
-});
+const context = await chromium.launchPersistentContext(userDataDir, { ...CHROMIUM_LAUNCH, acceptDownloads: true });
 
 async function openPage(origin) {
   const page = await context.newPage();

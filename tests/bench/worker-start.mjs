@@ -20,12 +20,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from './static-server.mjs';
+import { CHROMIUM_LAUNCH } from './chromium-engine.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = { anchors: path.join(root, 'build/bench/anchors'), reps: '9', warmup: '2', blob: '0' };
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const work = path.join(path.resolve(args.anchors), 'work');
-const CHROMIUM = process.env.LOCALPREDICT_CHROMIUM || '/usr/bin/chromium';
 const median = (v) => { const s = [...v].sort((x, y) => x - y); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const PHASES = ['worker start', 'init message', 'instantiate', 'model blob load'];
 
@@ -40,11 +40,7 @@ if (args.other) origins.other = await serve(path.resolve(args.other));
 
 const { chromium } = await import('playwright-core');
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'localpredict-wstart-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: CHROMIUM, headless: true, timeout: 60_000,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'],
-});
+const context = await chromium.launchPersistentContext(userDataDir, CHROMIUM_LAUNCH);
 
 const openPage = async (origin, blob) => {
   const page = await context.newPage();
