@@ -182,7 +182,10 @@ function missingReport(error, header, info) {
   ];
 }
 
-let checkGeneration = 0; // a newer check (another file or option) makes an older one's answer stale
+// A newer check (another file or option) makes an older one's answer stale.  Only this
+// counter says so, not the input's File: choosing the same file again gives the input a
+// new File without a change event (Chromium), and the check under way is still right.
+let checkGeneration = 0;
 
 async function checkChosenCsv() {
   const file = csvInput.files[0];
@@ -194,7 +197,7 @@ async function checkChosenCsv() {
     return;
   }
   if (modelLoading) await modelLoading;
-  if (csvInput.files[0] !== file) return;
+  if (generation !== checkGeneration) return;
   if (!model) {
     note(csvStatus, 'info', `${file.name} (${fmt.bytes(file.size)}) is ready; its columns are checked once a model is loaded.`);
     return;
@@ -202,7 +205,7 @@ async function checkChosenCsv() {
   note(csvStatus, 'busy', `Checking the columns of ${file.name}…`);
   try {
     const { header, check } = await engine.checkCsv(file, dialectOptions());
-    if (csvInput.files[0] !== file || generation !== checkGeneration) return;
+    if (generation !== checkGeneration) return;
     csv = { file, header, ok: check.ok };
     if (check.ok) {
       note(csvStatus, 'ok', el('strong', {}, `${file.name} `), `(${fmt.bytes(file.size)}) fits the model. `,
@@ -216,7 +219,7 @@ async function checkChosenCsv() {
       }
     }
   } catch (e) {
-    if (csvInput.files[0] !== file || generation !== checkGeneration) return;
+    if (generation !== checkGeneration) return;
     note(csvStatus, 'error', el('strong', {}, 'The file could not be read. '), e.message);
   }
   updateButtons();
