@@ -85,21 +85,27 @@ const context = await chromium.launchPersistentContext(userDataDir, CHROMIUM_LAU
 const csvBytes = fs.statSync(path.join(work, 'w1.csv')).size;
 const expectedRows = 200000;
 
+let engineBuild = null; // the engine build the pages run: "relaxed" or "simd"
 const openPage = async (origin) => {
   const page = await context.newPage();
   page.on('pageerror', (e) => log('page error:', e.message));
   await page.goto(origin + '/tests/browser/pool-page.html');
   await page.waitForFunction(() => window.localpredict !== undefined, null, { timeout: 30_000 });
   // Engines, model and CSV fetched once, outside the timing (a page has them from the user).
-  await page.evaluate(async () => {
+  // The three engines, as the package's browser entry has them: the API takes the
+  // relaxed-SIMD one where Chromium validates relaxed SIMD, as the web page does.
+  const build = await page.evaluate(async () => {
     const lp = window.localpredict;
     const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
-    lp.setEngine({ wasm: { simd: await bytes('/wasm/build/localpredict.wasm'), scalar: await bytes('/wasm/build/localpredict-scalar.wasm') } });
+    lp.setEngine({ wasm: { simd: await bytes('/wasm/build/localpredict.wasm'), scalar: await bytes('/wasm/build/localpredict-scalar.wasm'),
+      relaxed: await bytes('/wasm/build/localpredict-relaxed.wasm') } });
     window.benchModel = await bytes('/workload/w1_gbdt.json');
     (await lp.loadModel(window.benchModel)).dispose();   // the engine compiled, as on a page that has loaded
     const input = Object.assign(document.createElement('input'), { type: 'file', id: 'bench-file' });
     document.body.append(input);
+    return (await import('/wasm/detect.mjs')).relaxedSimdSupported() ? 'relaxed' : 'simd';
   });
+  engineBuild ??= build;
   // The CSV as a user's File: chosen in a file input, read from disk by the browser (a File
   // made from bytes in the page lives in the browser's blob storage instead, in memory
   // until that fills up).
@@ -228,7 +234,7 @@ try {
   const ortS = reps.ort.length ? median(reps.ort) : NaN;
   const out = {
     tool: 'browser_e2e', input: 'w1.csv', mb: +(csvBytes / 1e6).toFixed(1), rows: expectedRows, reps: +args.reps,
-    chromium: context.browser()?.version() ?? null, loadavg_at_start: loadavg, loadavg_at_end: os.loadavg().map((v) => +v.toFixed(2)),
+    chromium: context.browser()?.version() ?? null, engine_build: engineBuild, loadavg_at_start: loadavg, loadavg_at_end: os.loadavg().map((v) => +v.toFixed(2)),
     pipeline_ort: { seconds_median: +ortS.toFixed(2), seconds_reps: reps.ort.map((s) => +s.toFixed(2)) },
   };
   for (const { key, jobs, warm } of settings) {

@@ -424,6 +424,7 @@ function makeTable(res) {
     const b = res.end_to_end_browser;
     L.push('');
     L.push(`End to end in headless Chromium ${b.chromium}: predictCsv(File of w1.csv, chosen in a file input) -> output Blob on the page's worker pool, ` +
+      `${b.engine_build ? `on the ${b.engine_build === 'relaxed' ? 'relaxed-SIMD' : 'plain SIMD'} engine (as the web page), ` : ''}` +
       `incl. loadModel (median of ${b.reps}, interleaved with pipeline_ort.mjs: ${b.pipeline_ort.seconds_median} s; ` +
       `load average ${b.loadavg_at_start.join(' / ')}):`);
     L.push('');
