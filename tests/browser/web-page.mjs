@@ -536,6 +536,42 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
     }
   });
 
+  // The same case after the change: a model and a CSV chosen again, edited since. Chromium
+  // gives the inputs new Files and fires no change event; Predict reads them again.
+  test('a model and a CSV chosen again after they were edited (no change event): Predict uses the new ones', { timeout: T }, async () => {
+    const dir = join(tmp, 'edited');
+    mkdirSync(dir, { recursive: true });
+    const edited = JSON.parse(readFileSync(IRIS.model, 'utf8'));
+    for (const tree of edited.learner.gradient_booster.model.trees) {
+      tree.split_conditions = tree.split_conditions.map((v, i) => (tree.left_children[i] === -1 ? 2 * v : v)); // leaves doubled
+    }
+    const model = join(dir, 'iris.json');
+    writeFileSync(model, JSON.stringify(edited));
+    writeFileSync(join(dir, 'iris.localpredict.json'), readFileSync(IRIS.manifest));
+    const csv = join(dir, 'iris.csv');
+    writeFileSync(csv, readFileSync(IRIS.csv, 'utf8').split('\n').slice(0, 11).join('\n') + '\n'); // 10 rows
+    const want = await cli(model, csv);
+    assert.ok(!want.equals(await cli(IRIS.model, csv)), 'the edit does not change the probabilities');
+    const st = await open(context, pageUrl);
+    try {
+      await choose(st.page, IRIS);
+      /** Puts the file at path into the input as a new File of the same name, without a change event. */
+      const replaceSilently = async (id, path) => st.page.evaluate(({ id, name, text }) => {
+        const again = new DataTransfer();
+        again.items.add(new File([text], name));
+        document.getElementById(id).files = again.files;
+      }, { id, name: 'iris' + path.slice(path.lastIndexOf('.')), text: readFileSync(path, 'utf8') });
+      await replaceSilently('model-file', model);
+      await replaceSilently('csv-file', csv);
+      await predict(st.page);
+      const got = await download(st.page, downloadButton(st.page));
+      assert.ok(got.bytes.equals(want), `the page predicted with the files chosen first:\n${got.bytes.toString().slice(0, 300)}`);
+      await noProblems(st);
+    } finally {
+      await st.page.close();
+    }
+  });
+
   test('a broken model file is refused with the engine\'s message naming the file', { timeout: T }, async () => {
     const broken = join(tmp, 'broken.json');
     writeFileSync(broken, readFileSync(IRIS.model, 'utf8').slice(0, 5000));

@@ -107,8 +107,13 @@ async function isEnsembleManifest(file) {
 
 let loadCount = 0; // which load is the latest: an earlier one finishing later is ignored
 
+/** The File objects the model inputs hold now (compared with a load's to see a new choice). */
+const modelChoice = () => [...modelInput.files, ...manifestInput.files];
+const sameFiles = (a, b) => a.length === b.length && a.every((f, i) => f === b[i]);
+
 async function loadChosenModel() {
   const token = ++loadCount;
+  const choice = modelChoice();
   const { file, manifest, parts } = await chosenModel();
   if (token !== loadCount) return; // another choice was made meanwhile
   model = null;
@@ -125,7 +130,7 @@ async function loadChosenModel() {
   try {
     const { info, build } = await loading;
     if (token !== loadCount) return; // another file was chosen meanwhile
-    model = { info, fileName: file.name, manifestName: manifest?.name ?? null, build };
+    model = { info, fileName: file.name, manifestName: manifest?.name ?? null, build, choice };
     renderModelDetails(detailsBody, model);
     // On a phone the details would push step 2 out of sight: shown folded, one tap away.
     byId('model-details-toggle').open = !window.matchMedia('(max-width: 600px)').matches;
@@ -229,6 +234,11 @@ async function checkChosenCsv() {
 
 async function runPrediction() {
   if (!model || !csv?.ok || running) return;
+  // Chromium, when the same file is chosen again (edited since, say), gives the input a
+  // new File and fires no change event: such a file is read again before predicting.
+  if (!sameFiles(model.choice, modelChoice())) await loadChosenModel(); // checks the CSV too
+  else if (csvInput.files[0] !== csv.file) await checkChosenCsv();
+  if (!model || !csv?.ok || running) return; // the notes say why
   const { file } = csv;
   const runModel = model;
   const keepInput = includeInput.checked;
