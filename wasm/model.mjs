@@ -17,7 +17,7 @@
  * stream closes, errors, is cancelled or aborted, or when its model is
  * disposed.
  */
-import { LocalPredictError, usageError, abortedError } from './errors.mjs';
+import { LocalPredictError, usageError, abortedError, ioError } from './errors.mjs';
 import { getEngine, readResource } from './engine.mjs';
 import { CsvJob, disposedError } from './csv-job.mjs';
 import { parallelCsvStream } from './parallel-csv.mjs';
@@ -437,7 +437,7 @@ function openInput(input) {
       async read() {
         if (off >= input.size) return null;
         const end = Math.min(off + CHUNK, input.size);
-        const piece = new Uint8Array(await input.slice(off, end).arrayBuffer());
+        const piece = new Uint8Array(await input.slice(off, end).arrayBuffer().catch((e) => { throw blobReadError(input, e); }));
         off = end;
         return piece;
       },
@@ -484,12 +484,13 @@ function blobSource(blob) {
     byob = stream.getReader({ mode: 'byob' });
   } catch {
     // Not a byte stream (an older browser's Blob, a Blob-like object): plain chunks.
-    return { ...streamSource(stream.getReader()), total: blob.size };
+    const plain = streamSource(stream.getReader());
+    return { ...plain, total: blob.size, read: () => plain.read().catch((e) => { throw blobReadError(blob, e); }) };
   }
   let ended = false;
   const readInto = async (buf) => {
     if (ended) return null;
-    const { done, value } = await byob.read(buf);
+    const { done, value } = await byob.read(buf).catch((e) => { throw blobReadError(blob, e); });
     if (done) ended = true;
     return done ? null : value;
   };
@@ -502,6 +503,16 @@ function blobSource(blob) {
       byob.cancel(reason).catch(() => {});
     },
   };
+}
+
+/**
+ * A Blob that cannot be read: mostly a File changed, moved or deleted on disk since it
+ * was chosen (the browser read a snapshot; Chromium then says only "network error").
+ */
+function blobReadError(blob, e) {
+  const what = typeof blob.name === 'string' && blob.name ? blob.name : 'the Blob';
+  return ioError(`${what}: cannot read it (${e?.message || e}): if it was changed, moved or deleted since it ` +
+    'was chosen, choose it again', e);
 }
 
 /** A source over a ReadableStream's reader (of unknown length). */

@@ -8,7 +8,7 @@
  * fails before using them still exits with its code and leaves no file. */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, appendFileSync, existsSync, openAsBlob } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadModel, LocalPredictError } from '../../wasm/node.mjs';
@@ -167,6 +167,40 @@ describe('the pool reuses its buffers', () => {
         const { byob, plain } = blob.counts;
         assert.ok(byteStream ? byob > 100 && plain === 0 : byob === 0 && plain > 100, `${what}: ${byob} reads into buffers, ${plain} chunks`);
       }
+    }
+  });
+
+  // A File read from disk is a snapshot: once the file changes, reading it fails (Chromium
+  // says only "network error"); the error names the file and says what to do.
+  test('a File changed on disk since it was opened: an IO error naming it, on one job, on the pool and in check()', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, 'rows.csv');
+      const cannotRead = (e) => e instanceof LocalPredictError && e.code === 'IO' &&
+        /^rows\.csv: cannot read it \(.+\): if it was changed, moved or deleted since it was chosen, choose it again$/.test(e.message);
+      for (const jobs of [1, 2]) {
+        writeFileSync(path, trickyInput(4));
+        const file = new File([await openAsBlob(path)], 'rows.csv');
+        appendFileSync(path, 'more\r\n');
+        let output = 0;
+        await assert.rejects(withTuning({ minBytes: 0, sliceBytes: 50 }, async () => {
+          for await (const chunk of model.predictCsv(file, { jobs })) output += chunk.length;
+        }), cannotRead, `jobs ${jobs}`);
+        assert.equal(output, 0, `jobs ${jobs}: output before the error`);
+        await assert.rejects(model.check(file), cannotRead, 'check()');
+      }
+      // Blob-likes: one whose plain stream fails, one without stream() whose slices fail.
+      const error = new TypeError('network error');
+      const failing = [
+        { size: 100, type: '', slice() {}, arrayBuffer() {}, stream: () => new ReadableStream({ pull: (c) => c.error(error) }) },
+        { size: 100, type: '', slice: () => ({ arrayBuffer: () => Promise.reject(error) }), arrayBuffer() {} },
+      ];
+      for (const blob of failing) {
+        await assert.rejects(streamBytes(model.predictCsv(blob, { jobs: 1 })),
+          (e) => e.code === 'IO' && e.message.startsWith('the Blob: cannot read it (network error): if it was changed'));
+      }
+    } finally {
+      cleanup();
     }
   });
 
