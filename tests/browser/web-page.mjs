@@ -127,6 +127,23 @@ async function predictEnabled(page) {
   }
 }
 
+/**
+ * What Chromium does when the same file is chosen again: the file input `id` gets a new
+ * File (`text` named `name`, or a copy of the File it has) and no change event.  With
+ * changeFirst, a change event just before, so that the File is replaced while the page
+ * checks it.
+ */
+async function replaceSilently(page, id, { name, text } = {}, { changeFirst = false } = {}) {
+  await page.evaluate(({ id, name, text, changeFirst }) => {
+    const input = document.getElementById(id);
+    const [had] = input.files;
+    const again = new DataTransfer();
+    again.items.add(text === undefined ? new File([had], had.name, { type: had.type, lastModified: had.lastModified }) : new File([text], name));
+    if (changeFirst) input.dispatchEvent(new Event('change'));
+    input.files = again.files;
+  }, { id, name, text, changeFirst });
+}
+
 /** Presses Predict and waits for the results. */
 async function predict(page) {
   await predictButton(page).click();
@@ -519,14 +536,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
     const st = await open(context, pageUrl);
     try {
       await choose(st.page, IRIS);
-      await st.page.evaluate(() => {
-        const input = document.getElementById('csv-file');
-        const [file] = input.files;
-        const again = new DataTransfer();
-        again.items.add(new File([file], file.name, { type: file.type, lastModified: file.lastModified }));
-        input.dispatchEvent(new Event('change')); // the check starts...
-        input.files = again.files;                // ...and the input's File is replaced, silently
-      });
+      await replaceSilently(st.page, 'csv-file', {}, { changeFirst: true });
       await predictEnabled(st.page);
       assert.match(await st.page.locator('#csv-status').innerText(), /fits the model/);
       await predict(st.page);
@@ -555,14 +565,8 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
     const st = await open(context, pageUrl);
     try {
       await choose(st.page, IRIS);
-      /** Puts the file at path into the input as a new File of the same name, without a change event. */
-      const replaceSilently = async (id, path) => st.page.evaluate(({ id, name, text }) => {
-        const again = new DataTransfer();
-        again.items.add(new File([text], name));
-        document.getElementById(id).files = again.files;
-      }, { id, name: 'iris' + path.slice(path.lastIndexOf('.')), text: readFileSync(path, 'utf8') });
-      await replaceSilently('model-file', model);
-      await replaceSilently('csv-file', csv);
+      await replaceSilently(st.page, 'model-file', { name: 'iris.json', text: readFileSync(model, 'utf8') });
+      await replaceSilently(st.page, 'csv-file', { name: 'iris.csv', text: readFileSync(csv, 'utf8') });
       await predict(st.page);
       const got = await download(st.page, downloadButton(st.page));
       assert.ok(got.bytes.equals(want), `the page predicted with the files chosen first:\n${got.bytes.toString().slice(0, 300)}`);
