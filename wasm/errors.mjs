@@ -38,6 +38,17 @@ export function ioError(message, cause) {
   return new LocalPredictError('IO', message, undefined, cause ? { cause } : undefined);
 }
 
+/**
+ * A Blob that cannot be read: mostly a File changed, moved or deleted on disk since it
+ * was chosen (the browser read a snapshot; Chromium then says only "network error").
+ * `what` names it when it has no name of its own.
+ */
+export function blobReadError(blob, cause, what = 'the Blob') {
+  const name = typeof blob.name === 'string' && blob.name ? blob.name : what;
+  return ioError(`${name}: cannot read it (${cause?.message || cause}): if it was changed, moved or deleted since it ` +
+    'was chosen, choose it again', cause);
+}
+
 export function abortedError(signal) {
   const reason = signal && signal.reason;
   return new LocalPredictError('ABORTED', 'aborted', undefined,

@@ -11,7 +11,7 @@
  * or URL (names relative to it, as the CLI does), else beside the model
  * named by a path or URL.
  */
-import { usageError, LocalPredictError } from './errors.mjs';
+import { usageError, LocalPredictError, blobReadError } from './errors.mjs';
 import { readResource } from './engine.mjs';
 import { isZip, unzip, pickFromBundle, isEnsembleManifest } from './zip.mjs';
 import { manifestFiles } from './manifest-files.mjs';
@@ -22,11 +22,20 @@ function isBlobLike(v) {
   return v !== null && typeof v === 'object' && typeof v.arrayBuffer === 'function' && typeof v.size === 'number';
 }
 
+/** A Blob's bytes; one that cannot be read (a File changed on disk since) is an IO error naming it. */
+export async function blobBytes(blob, what) {
+  try {
+    return new Uint8Array(await blob.arrayBuffer());
+  } catch (e) {
+    throw blobReadError(blob, e, what);
+  }
+}
+
 async function partBytes(v, name) {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (isBlobLike(v)) return new Uint8Array(await v.arrayBuffer());
+  if (isBlobLike(v)) return blobBytes(v, name);
   if (v instanceof URL || typeof v === 'string') return readResource(v);
   throw usageError(`loadModel: parts["${name}"] must be bytes, a Blob or File, or a URL or path`);
 }

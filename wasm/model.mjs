@@ -17,12 +17,12 @@
  * stream closes, errors, is cancelled or aborted, or when its model is
  * disposed.
  */
-import { LocalPredictError, usageError, abortedError, ioError } from './errors.mjs';
+import { LocalPredictError, usageError, abortedError, blobReadError } from './errors.mjs';
 import { getEngine, readResource } from './engine.mjs';
 import { CsvJob, disposedError } from './csv-job.mjs';
 import { parallelCsvStream } from './parallel-csv.mjs';
 import { defaultJobs, workersAvailable, PoolCache, prestartWorkers, dropSpares, clock, trace } from './pool.mjs';
-import { resolveModelSource } from './model-source.mjs';
+import { resolveModelSource, blobBytes } from './model-source.mjs';
 
 /** Bytes handed to the engine per push (input) — bounds the engine's memory. */
 export const CHUNK = 1 << 20;
@@ -123,7 +123,7 @@ async function modelBytes(input) {
   }
   const bytes = asBytes(input);
   if (bytes) return { bytes, name: null };
-  if (isBlob(input)) return { bytes: new Uint8Array(await input.arrayBuffer()), name: input.name || null };
+  if (isBlob(input)) return { bytes: await blobBytes(input, 'the model'), name: input.name || null };
   throw usageError('loadModel expects the model as bytes (Uint8Array, ArrayBuffer), a Blob or File, or a URL');
 }
 
@@ -133,7 +133,7 @@ async function manifestBytes(m) {
   if (m instanceof URL) return { bytes: await readResource(m), name: String(m), located: true };   // files it names are beside it
   const bytes = asBytes(m);
   if (bytes) return { bytes, name: null };
-  if (isBlob(m)) return { bytes: new Uint8Array(await m.arrayBuffer()), name: m.name || null };
+  if (isBlob(m)) return { bytes: await blobBytes(m, 'the manifest'), name: m.name || null };
   if (typeof m === 'object' && !Array.isArray(m)) return { bytes: encoder.encode(JSON.stringify(m)), name: null };
   throw usageError('the manifest option must be JSON text, bytes, a Blob or File, a URL object or a plain object');
 }
@@ -503,16 +503,6 @@ function blobSource(blob) {
       byob.cancel(reason).catch(() => {});
     },
   };
-}
-
-/**
- * A Blob that cannot be read: mostly a File changed, moved or deleted on disk since it
- * was chosen (the browser read a snapshot; Chromium then says only "network error").
- */
-function blobReadError(blob, e) {
-  const what = typeof blob.name === 'string' && blob.name ? blob.name : 'the Blob';
-  return ioError(`${what}: cannot read it (${e?.message || e}): if it was changed, moved or deleted since it ` +
-    'was chosen, choose it again', e);
 }
 
 /** A source over a ReadableStream's reader (of unknown length). */

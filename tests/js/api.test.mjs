@@ -4,7 +4,7 @@
  * SIMD/scalar agreement; no engine memory leaked; the package entries. */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, appendFileSync, openAsBlob } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -362,6 +362,32 @@ describe('loadModel', () => {
     await rejects(() => loadModel(readFileSync(mc.model), { simd: 'yes' }), 'USAGE', /simd/);
     const e = await rejects(() => loadModel('/no/such/model.json'), 'IO', /\/no\/such\/model\.json/);
     assert.match(e.message, /no such file/);
+  });
+
+  test('a model, manifest or part File changed on disk since it was chosen: IO naming it and saying to choose it again', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const text = join(ROOT, 'tests/fixtures/text_model/keras_embedding');
+      const manifest = JSON.parse(readFileSync(join(text, 'model.localpredict.json'), 'utf8'));
+      writeFileSync(join(dir, 'model.onnx'), readFileSync(join(text, 'model.onnx')));
+      writeFileSync(join(dir, 'model.localpredict.json'), JSON.stringify({ ...manifest, preprocess: { ...manifest.preprocess, vocab: 'tokenizer.json' } }));
+      writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(manifest.preprocess.vocab));
+      /** The three as Files read from disk, `changed` (if any) appended to on disk since. */
+      const files = async (changed) => {
+        const f = {};
+        for (const name of ['model.onnx', 'model.localpredict.json', 'tokenizer.json']) f[name] = new File([await openAsBlob(join(dir, name))], name);
+        if (changed) appendFileSync(join(dir, changed), ' ');
+        return [f['model.onnx'], { manifest: f['model.localpredict.json'], parts: [f['tokenizer.json']] }];
+      };
+      (await loadModel(...await files(null))).dispose(); // unchanged, they load
+      for (const changed of ['model.onnx', 'model.localpredict.json', 'tokenizer.json']) {
+        const [m, o] = await files(changed);
+        await rejects(() => loadModel(m, o), 'IO',
+          new RegExp(`^${changed.replace(/\./g, '\\.')}: cannot read it \\(.+\\): if it was changed, moved or deleted since it was chosen, choose it again$`));
+      }
+    } finally {
+      cleanup();
+    }
   });
 
   test('model errors: BAD_MODEL with the tree and node; the path as source', async () => {
