@@ -234,6 +234,7 @@ async function checkChosenCsv() {
 
 async function runPrediction() {
   if (!model || !csv?.ok || running) return;
+  clear(runStatus); // the last run's outcome goes at once, even when the files are read again first
   // Chromium, when the same file is chosen again (edited since, say), gives the input a
   // new File and fires no change event: such a file is read again before predicting.
   if (!sameFiles(model.choice, modelChoice())) await loadChosenModel(); // checks the CSV too
@@ -244,7 +245,6 @@ async function runPrediction() {
   const keepInput = includeInput.checked;
   running = true;
   updateButtons();
-  clear(runStatus);
   hideResults();
   startProgress(file.size);
   cancelButton.focus();
