@@ -437,7 +437,7 @@ function openInput(input) {
       async read() {
         if (off >= input.size) return null;
         const end = Math.min(off + CHUNK, input.size);
-        const piece = new Uint8Array(await input.slice(off, end).arrayBuffer().catch((e) => { throw blobReadError(input, e); }));
+        const piece = new Uint8Array(await input.slice(off, end).arrayBuffer().catch(readFailed(input)));
         off = end;
         return piece;
       },
@@ -485,12 +485,12 @@ function blobSource(blob) {
   } catch {
     // Not a byte stream (an older browser's Blob, a Blob-like object): plain chunks.
     const plain = streamSource(stream.getReader());
-    return { ...plain, total: blob.size, read: () => plain.read().catch((e) => { throw blobReadError(blob, e); }) };
+    return { ...plain, total: blob.size, read: () => plain.read().catch(readFailed(blob)) };
   }
   let ended = false;
   const readInto = async (buf) => {
     if (ended) return null;
-    const { done, value } = await byob.read(buf).catch((e) => { throw blobReadError(blob, e); });
+    const { done, value } = await byob.read(buf).catch(readFailed(blob));
     if (done) ended = true;
     return done ? null : value;
   };
@@ -504,6 +504,9 @@ function blobSource(blob) {
     },
   };
 }
+
+/** A rejection handler for reads of `blob`: its failure as blobReadError's IO error. */
+const readFailed = (blob) => (e) => { throw blobReadError(blob, e); };
 
 /** A source over a ReadableStream's reader (of unknown length). */
 function streamSource(reader) {

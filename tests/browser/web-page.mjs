@@ -620,7 +620,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       assert.equal(await page.locator('#history-list li').count(), 0);
       // The worker is still there: a small run works.
       await csvInput(page).setInputFiles(IRIS.csv);
-      await page.waitForFunction(() => !document.getElementById('predict').disabled);
+      await predictEnabled(page);
       await predict(page);
       assert.ok((await download(page, downloadButton(page))).bytes.equals(await cli(IRIS.model, IRIS.csv)));
       await noProblems(st);
@@ -702,7 +702,7 @@ describe('the prediction page in headless Chromium', { timeout: 600_000 }, () =>
       await predict(page);
       await download(page, downloadButton(page));
       await page.getByRole('button', { name: 'Try an example' }).click();
-      await page.waitForFunction(() => !document.getElementById('predict').disabled);
+      await predictEnabled(page);
       await predict(page);
       await page.waitForTimeout(250); // let any late request show
       assert.deepEqual(serverLog.slice(mark.server), [], 'the server saw requests');
