@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import * as api from '../../wasm/node.mjs';
 import { getEngine } from '../../wasm/engine.mjs';
 import {
-  ENGINES, ROOT, loadCases, compareCsv, runCli, run, tempDir, streamBytes, rowsAsNumberObjects,
+  ENGINES, ROOT, loadCases, compareCsv, runCli, run, tempDir, streamBytes, rowsAsNumberObjects, rejects,
 } from './helpers.mjs';
 
 const { loadModel, LocalPredictError, version, setEngine, simdSupported } = api;
@@ -21,21 +21,6 @@ const mc = cases.multiclass;
 const iris = cases.iris_example;
 
 /** Asserts that fn (sync or async) fails with a LocalPredictError of `code`; returns the error. */
-async function rejects(fn, code, message) {
-  let error;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error, `expected ${code}, nothing was thrown`);
-  assert.ok(error instanceof LocalPredictError, `not a LocalPredictError: ${error && error.stack}`);
-  assert.equal(error.name, 'LocalPredictError');
-  assert.equal(error.code, code, error.message);
-  assert.ok(!error.message.includes('\n'), 'one line');
-  if (message) assert.match(error.message, message);
-  return error;
-}
 
 test('exports and version', async () => {
   assert.deepEqual(Object.keys(api).sort(), ['LocalPredictError', 'Model', 'loadModel', 'setEngine', 'simdSupported', 'version']);

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 import * as api from '../../wasm/node.mjs';
-import { ENGINES, ROOT, NATIVE, hasNative, run, runCli, parseCsv, compareCsv, compareResult, loadCases } from './helpers.mjs';
+import { ENGINES, ROOT, NATIVE, hasNative, run, runCli, parseCsv, compareCsv, compareResult, loadCases, rejects } from './helpers.mjs';
 
-const { loadModel, LocalPredictError } = api;
+const { loadModel } = api;
 const DIR = join(ROOT, 'tests', 'fixtures', 'features');
 const read = (name) => readFileSync(join(DIR, name));
 const text = (name) => readFileSync(join(DIR, name), 'utf8');
@@ -30,18 +30,6 @@ const main = featureCase('input.csv', 'expected.csv');
 const cats31 = featureCase('input_cats31.csv', 'expected_cats31.csv');
 const manifest = read('model.localpredict.json');
 
-async function rejects(fn, code, message) {
-  let error;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error instanceof LocalPredictError, `expected a LocalPredictError, got ${error}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
-}
 
 for (const engine of ENGINES) {
   describe(`typed features on the ${engine.name} engine`, () => {

@@ -297,6 +297,27 @@ export function runCli(args, { engine = 'auto', ...rest } = {}) {
 
 export const hasNative = () => existsSync(NATIVE);
 
+/**
+ * Runs `fn` and returns the LocalPredictError it throws or rejects with, after
+ * checking its code, that its message is one line, and that it matches
+ * `message` if given (fails if nothing is thrown).
+ */
+export async function rejects(fn, code, message) {
+  let error;
+  try {
+    await fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected ${code}, nothing was thrown`);
+  assert.ok(error instanceof LocalPredictError, `not a LocalPredictError: ${error && error.stack}`);
+  assert.equal(error.name, 'LocalPredictError');
+  assert.equal(error.code, code, error.message);
+  assert.ok(!error.message.includes('\n'), `one line: ${error.message}`);
+  if (message) assert.match(error.message, message);
+  return error;
+}
+
 /** The LocalPredictError `promise` rejects with, as a plain { code, message, where } (fails if it resolves). */
 export async function errorOf(promise) {
   try {

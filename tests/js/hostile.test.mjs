@@ -8,24 +8,12 @@ import { readFileSync } from 'node:fs';
 
 import * as api from '../../wasm/node.mjs';
 import { getEngine } from '../../wasm/engine.mjs';
-import { ENGINES, loadCases, compareCsv } from './helpers.mjs';
+import { ENGINES, loadCases, compareCsv, rejects } from './helpers.mjs';
 
-const { loadModel, LocalPredictError } = api;
+const { loadModel } = api;
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 const binary = cases.binary;
 
-async function rejects(fn, code, message) {
-  let error;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error instanceof LocalPredictError, `expected a LocalPredictError, got ${error}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
-}
 
 /**
  * The 16 bytes of tree 0's root node as the engine stores it (src/kernels/kernels.h:

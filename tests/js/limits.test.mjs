@@ -11,25 +11,13 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync, statSync } from 'n
 import { join } from 'node:path';
 
 import * as api from '../../wasm/node.mjs';
-import { ENGINES, ROOT, NATIVE, hasNative, run, runCli, tempDir, loadCases, compareCsv } from './helpers.mjs';
+import { ENGINES, ROOT, NATIVE, hasNative, run, runCli, tempDir, loadCases, compareCsv, rejects } from './helpers.mjs';
 
-const { loadModel, LocalPredictError } = api;
+const { loadModel } = api;
 const mlp = loadCases().find((c) => c.name === 'onnx/mlp_relu_softmax');
 const irisModel = join(ROOT, 'web', 'examples', 'iris.json');
 const iris = readFileSync(join(ROOT, 'web', 'examples', 'iris.csv'), 'utf8');
 
-async function rejects(fn, code, message) {
-  let error;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error instanceof LocalPredictError, `expected a LocalPredictError, got ${error}`);
-  assert.equal(error.code, code, error.message);
-  if (message) assert.match(error.message, message);
-  return error;
-}
 
 for (const engine of ENGINES) {
   describe(`ONNX load limits on the ${engine.name} engine`, () => {
