@@ -56,8 +56,9 @@ const HELP = `Usage:
   localpredict info MODEL [--json] [model options]
   localpredict --help | --version
 
-Runs a trained classifier (XGBoost JSON) on the rows of a CSV file and writes a
-CSV with one probability column per class plus "Suggested Label". Everything
+Runs a trained classifier (XGBoost JSON or UBJSON, LightGBM model.txt, ONNX) on the
+rows of a CSV file and writes a CSV with one probability column per class plus
+"Suggested Label". Everything
 runs on this machine; nothing is uploaded.
 
 predict:
@@ -96,7 +97,7 @@ model options (predict and info):
 info:
   --json                 print the model description as JSON
 
-limits (raise them for a model or file that needs more; README "Limits"):
+limits (raise them for a model or file that needs more; README "Hostile input, limits and numbers"):
   --max-model-bytes N      model file size (default 268435456)
   --max-tree-nodes N       tree nodes in the model (default 67108864)
   --max-tree-depth N       levels of one tree (default 64, at most 255)
@@ -107,7 +108,7 @@ limits (raise them for a model or file that needs more; README "Limits"):
   --max-columns N          fields of one CSV record (default 100000)
 
 Exit status: 0 ok, 1 usage, 2 bad or unsupported model, 3 bad input data,
-4 I/O error, 5 limit exceeded, 130 cancelled.
+4 I/O error, 5 limit exceeded, 130 cancelled (70: an internal error, a bug to report).
 Environment: LOCALPREDICT_ENGINE=auto|relaxed|simd|scalar picks the WebAssembly engine
 (auto: relaxed SIMD where Node has it, else SIMD, else scalar).
 `;

@@ -84,7 +84,7 @@ function deepFreeze(v) {
 
 const LOAD_OPTIONS = ['manifest', 'manifestName', 'threshold', 'task', 'classes', 'simd', 'source', 'limits', 'parts', 'jobs'];
 
-/** The load limits, in lp_wasm_model_load's argument order (index.d.ts; README "Limits"). */
+/** The load limits, in lp_wasm_model_load's argument order (index.d.ts; README "Hostile input, limits and numbers"). */
 export const LOAD_LIMITS = ['modelBytes', 'nodes', 'treeDepth', 'tensorElements', 'graphNodes', 'graphOps'];
 
 /** { modelBytes, nodes, ... } → the engine's limit arguments (0 = its default). */

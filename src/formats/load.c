@@ -122,8 +122,9 @@ lp_status lp_model_load(const uint8_t *bytes, size_t len, const lp_load_options 
     } else if (len >= 5 && memcmp(bytes, "tree", 4) == 0 && (bytes[4] == '\n' || bytes[4] == '\r')) {
         s = lp__lightgbm_txt_load(bytes, len, &m, err);
     } else {
-        s = lp__fail(err, LP_ERR_BAD_MODEL, "not a model this engine reads (expected an XGBoost JSON "
-                     "model saved with save_model(\"model.json\") or a LightGBM model.txt)");
+        s = lp__fail(err, LP_ERR_BAD_MODEL, "not a model this engine reads (expected an XGBoost model saved "
+                     "with save_model(\"model.json\") or (\"model.ubj\"), a LightGBM model.txt or an "
+                     "ONNX model)");
     }
     if (s != LP_OK) return s;
 

@@ -608,7 +608,9 @@ LP_TEST(loader_refuses_other_inputs)
     static const struct { const char *what; const char *bytes; size_t len; lp_status status; const char *msg; } v[] = {
         {"empty file", "", 0, LP_ERR_BAD_MODEL, "empty"},
         {"whitespace only", "  \n\t ", 5, LP_ERR_BAD_MODEL, NULL},
-        {"plain text", "hello", 5, LP_ERR_BAD_MODEL, "XGBoost JSON"},
+        {"plain text", "hello", 5, LP_ERR_BAD_MODEL,
+         "expected an XGBoost model saved with save_model(\"model.json\") or (\"model.ubj\"), a LightGBM model.txt "
+         "or an ONNX model"},
         {"a JSON array", "[1,2,3]", 7, LP_ERR_BAD_MODEL, NULL},
         {"an empty object", "{}", 2, LP_ERR_BAD_MODEL, "learner"},
         {"a JSON string", "\"model\"", 7, LP_ERR_BAD_MODEL, NULL},

@@ -377,7 +377,7 @@ describe('hostile input through both CLIs (the README error table)', () => {
     { name: 'an empty model file', model: 'empty.json', files: { 'empty.json': '', 'new.csv': iris },
       status: 2, line: /^localpredict: empty\.json: the model file is empty$/ },
     { name: 'a file that is not a model', model: 'notmodel.json', files: { 'notmodel.json': iris, 'new.csv': iris },
-      status: 2, line: /^localpredict: notmodel\.json: not a model this engine reads \(expected an XGBoost JSON model/ },
+      status: 2, line: /^localpredict: notmodel\.json: not a model this engine reads \(expected an XGBoost model saved with save_model\(\"model\.json\"\) or \(\"model\.ubj\"\), a LightGBM model\.txt or an ONNX model\)$/ },
     { name: 'a tree deeper than the limit', model: 'deep.json', files: { 'deep.json': deepModel(65), 'new.csv': 'x\n1\n' },
       status: 5, line: /^localpredict: deep\.json: tree 0 is 65 levels deep, over the limit of 64 \(a caller can raise it up to 255/ },
   ];

@@ -1,4 +1,4 @@
-/* limits.test.mjs — every limit a caller can raise (README "Limits"), through the JS API
+/* limits.test.mjs — every limit a caller can raise (README "Hostile input, limits and numbers"), through the JS API
  * and the --max-* flags of both CLIs: over the limit is a LIMIT error (exit 5) whose
  * one stderr line names the limit's flag and option; the same input with the flag raised
  * to what it needs runs; a bad flag value is a usage error (exit 1) worded alike by both
