@@ -1,6 +1,7 @@
 /**
  * localpredict — run trained classifiers on rows of data locally, in Node 18+ or a
- * browser, with a WebAssembly engine (SIMD where the runtime has it, scalar otherwise).
+ * browser, with a WebAssembly engine (relaxed SIMD or SIMD where the runtime has it,
+ * scalar otherwise).
  *
  * ```ts
  * import { loadModel } from 'localpredict';
@@ -11,7 +12,7 @@
  * model.dispose();
  * ```
  *
- * Output contract (ARCHITECTURE.md): one probability column per class, headed by the
+ * Output contract (README "Output contract"): one probability column per class, headed by the
  * class label, plus `Suggested Label` — the most probable class (multi-class, first on a
  * tie), the positive class when its probability is greater than the threshold (binary),
  * or every label above its threshold joined by `,` (multi-label).  The engine computes
@@ -77,7 +78,7 @@ export declare class LocalPredictError extends Error {
   readonly where: ErrorLocation;
 }
 
-/** A manifest (`{"localpredict": 1, …}`) as a value; see ARCHITECTURE.md "Manifest". */
+/** A manifest (`{"localpredict": 1, …}`) as a value; README "Manifest", docs/manifest.schema.json. */
 export interface Manifest {
   localpredict: 1;
   classes?: Label[];
@@ -88,6 +89,14 @@ export interface Manifest {
   features?: (string | FeatureSpec)[];
   /** Makes the manifest a model by itself: the weighted average of these members' probabilities. */
   ensemble?: EnsembleMember[];
+  /** After early stopping: the trees up to the best iteration (`"best"`, default) or every tree (`"all"`). */
+  iterations?: 'best' | 'all';
+  /** Text preprocessing: text columns, steps, tokenizer and vocabulary (README "Text preprocessing"). */
+  preprocess?: Record<string, unknown>;
+  /** Sizes of an ONNX graph's symbolic input dimensions, by name (README "Symbolic dimensions"). */
+  dims?: Record<string, number>;
+  /** What `info` and the page show about the model, kept as given. */
+  details?: ModelDetails;
   [key: string]: unknown;
 }
 
@@ -188,7 +197,7 @@ export interface EnsembleMemberInfo {
 }
 
 /**
- * What a model may hold before loading it fails with `LIMIT` (README "Limits"); the
+ * What a model may hold before loading it fails with `LIMIT` (README "Hostile input, limits and numbers"); the
  * CLI flag that sets each is named beside it.
  */
 export interface LoadLimits {
@@ -223,14 +232,17 @@ export interface ModelDetails {
 export interface ModelInfo {
   /** e.g. `"localpredict 0.1.0"`. */
   readonly engine: string;
-  /** Model format: `"xgboost-json"`, `"xgboost-ubjson"` or `"lightgbm-text"`. */
+  /** Model format: `"xgboost-json"`, `"xgboost-ubjson"`, `"lightgbm-text"`, `"onnx"` or `"ensemble"`. */
   readonly format: string;
   /** Library that wrote the model, e.g. `"xgboost 1.7.4"`. */
   readonly producer: string;
   /** e.g. `"multi:softprob"`. */
   readonly objective: string;
   readonly task: Task;
-  /** `"gbtree"` or `"dart"`. */
+  /**
+   * `"gbtree"` or `"dart"` (XGBoost), `"gbdt"` (LightGBM), `"tree ensemble"` or
+   * `"dense"` (an ONNX graph of tree ensembles, or of other operators).
+   */
   readonly booster?: string;
   /** Trees used for prediction (after early stopping, those up to the best iteration). */
   readonly trees: number;
@@ -245,6 +257,8 @@ export interface ModelInfo {
   /** Nodes of the trees used. */
   readonly nodes: number;
   readonly maxDepth: number;
+  /** Operators the dense ONNX graph runs; null for every other model. */
+  readonly operators: number | null;
   /**
    * The ONNX graph's symbolic input dimensions bound at load (README "Symbolic
    * dimensions"): a named dimension bound wherever it appears (manifest `"dims"`:
@@ -523,7 +537,7 @@ export declare class Model {
 }
 
 /**
- * Loads a model: XGBoost JSON as bytes, a Blob or File, or a URL (in Node a file path,
+ * Loads a model (XGBoost JSON or UBJSON, LightGBM model.txt, ONNX) as bytes, a Blob or File, or a URL (in Node a file path,
  * file:, http(s): or data: URL; in a browser a URL relative to the document).  A string
  * is always a URL or path, never the model's text.  The engine is instantiated on first
  * use, once per process and variant.
