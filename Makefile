@@ -240,6 +240,8 @@ demo: deps
 fixtures:
 	@bash scripts/install-deps.sh --python
 	/usr/bin/python3 tests/fixtures/gen/gen_xgboost.py
+	/usr/bin/python3 tests/fixtures/gen/gen_features.py
+	/usr/bin/python3 tests/fixtures/gen/gen_numeric_cells.py
 	/usr/bin/python3 tests/fixtures/gen/gen_lightgbm.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_decode.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx.py
@@ -269,6 +271,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_argmax_axis0.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_onehot_infrequent.py --check
 	@$(MAKE) --no-print-directory fixtures-tfidf
+	@$(MAKE) --no-print-directory fixtures-text
 
 # TF-IDF graphs in skl2onnx's form (scikit-learn fits, onnxruntime-node expects)
 # and the NFC step's expected outputs (Python's unicodedata).
@@ -278,6 +281,18 @@ fixtures-tfidf:
 	$(NODE) tests/fixtures/gen/expect_tfidf.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_nfc.py
 	@$(MAKE) --no-print-directory fixtures-run-errors
+
+# Text models trained in torch (fixed seeds: a rerun writes the same bytes) and
+# exported with torch.onnx, after gen_text.py (its WordPiece vocabulary); the
+# expected outputs from onnxruntime-node on the reference token ids.
+.PHONY: fixtures-text
+fixtures-text:
+	/usr/bin/python3 tests/fixtures/gen/gen_text_gather.py
+	/usr/bin/python3 tests/fixtures/gen/gen_text_model.py
+	/usr/bin/python3 tests/fixtures/gen/gen_text_torch.py
+	$(NODE) tests/fixtures/gen/expect_text_model.mjs
+	/usr/bin/python3 tests/fixtures/gen/gen_text_dynamic.py
+	$(NODE) tests/fixtures/gen/expect_text_dynamic.mjs
 
 # Rows an ONNX graph fails at run time, under --on-error skip (onnxruntime-node
 # runs each row alone: the rows it refuses, the others' probabilities).
