@@ -631,13 +631,27 @@ int lp__onnx_has_free_dims(const lp__onnx_model *om)
     return 0;
 }
 
+/* Whether an int64 Imputer passes its input on as float readers would
+ * see it: it replaces the cells equal to replaced_value_int64 (0 when
+ * absent), and a cell rounded to float32 equals a value below 2^24 exactly
+ * when the integer does; the rest go on unchanged to readers that round
+ * them to float as we did (rounding twice to float32 is rounding once).
+ * skl2onnx's SimpleImputer on an Int64TensorType input, then a Scaler. */
+static int imputer_passes_as_float(const lp__onnx_node *n)
+{
+    const lp__onnx_attr *r = lp__onnx_attr_find(n, "replaced_value_int64");
+    if (r && !(r->type == LP_ONNX_ATTR_INT && r->i > -16777216 && r->i < 16777216)) return 0;
+    return n->n_outputs == 1;
+}
+
 /* Whether every node that reads an integer input turns it into float
  * (a Cast to float or double; the ai.onnx.ml operators whose kernels in
- * onnxruntime convert their rows to float): then a cell beyond 2^24 may
- * travel as float32, rounded once as onnxruntime's own conversion rounds
- * it.  Anything else (an encoder's keys, Equal, Gather, a cast to text)
- * needs the exact integer. */
-static int read_only_as_float(const lp__onnx_model *om, const char *input)
+ * onnxruntime convert their rows to float; an int64 Imputer whose output
+ * is read so in turn): then a cell beyond 2^24 may travel as float32,
+ * rounded once as onnxruntime's own conversion rounds it.  Anything else
+ * (an encoder's keys, Equal, Gather, a cast to text) needs the exact
+ * integer.  `depth` bounds the chain of Imputers followed. */
+static int read_only_as_float(const lp__onnx_model *om, const char *input, int depth)
 {
     static const char *const converting[] = {"TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble",
                                              "LinearClassifier", "LinearRegressor", "Scaler", "Normalizer"};
@@ -652,6 +666,8 @@ static int read_only_as_float(const lp__onnx_model *om, const char *input)
             ok = to && to->type == LP_ONNX_ATTR_INT && (to->i == LP_ONNX_FLOAT || to->i == LP_ONNX_DOUBLE);
         } else if (strcmp(n->domain, "ai.onnx.ml") == 0) {
             for (size_t c = 0; c < sizeof converting / sizeof *converting; c++) ok |= strcmp(n->op_type, converting[c]) == 0;
+            if (strcmp(n->op_type, "Imputer") == 0 && depth < 4 && imputer_passes_as_float(n))
+                ok = read_only_as_float(om, n->outputs[0], depth + 1);
         }
         if (!ok) return 0;
     }
@@ -730,7 +746,7 @@ static lp_status add_inputs(lp__graph *g, const lp__onnx_model *om, name_map *na
         if (v == UINT32_MAX) return err->code;
         g->values[v].input = (int)g->n_inputs;
         int float_readers = elem != LP_ONNX_FLOAT && elem != LP_ONNX_DOUBLE && elem != LP_ONNX_STRING &&
-                            read_only_as_float(om, in->name);
+                            read_only_as_float(om, in->name, 0);
         g->inputs[g->n_inputs++] = (lp__graph_input){v, in->name, elem, width, NULL, text_number, float_readers};
         map_put(names, in->name, v);
         all_single &= width == 1;

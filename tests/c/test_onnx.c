@@ -205,6 +205,8 @@ static const char *const ml_cases[] = {
      * StandardScaler + LogisticRegression; Normalizer reading int64 (L2), int32 (L1) and double (MAX) rows */
     "int64_imputer_scaler_logreg", "int64_normalizer_l2_logreg", "int32_normalizer_l1_logreg",
     "double_normalizer_max_logreg",
+    /* the same Imputer + Scaler on integers beyond 2^24: its output is read only as float */
+    "int64_imputer_scaler_wide",
     /* gen_onnx_onehot_infrequent.py: OneHotEncoder(min_frequency, handle_unknown='infrequent_if_exist') as
      * skl2onnx writes it: frequent then infrequent categories, Split, ReduceSum of the infrequent ones, Concat */
     "skl_onehot_infrequent_logreg",
@@ -482,21 +484,29 @@ LP_TEST(int_inputs_straight_into_trees_take_integers_only)
     }
 }
 
-/* An int64 Imputer compares each cell with replaced_value_int64 exactly, so
- * its input takes integers below 2^24 only (cells travel as float32); a
- * Normalizer turns its rows into float, as onnxruntime does, so its int64
- * input takes any int64 (gen_onnx_int_prep.py's fixtures). */
-LP_TEST(int64_imputer_needs_exact_integers_normalizer_does_not)
+/* Cells travel as float32, exact integers below 2^24.  An int64 Imputer
+ * compares each cell with replaced_value_int64: a value below 2^24 (skl2onnx's
+ * -1) is equal to a rounded cell only when equal to the cell, so an Imputer
+ * read only by a Scaler (which turns its output into float, as onnxruntime
+ * does) takes any int64; with replaced_value_int64 = 2^24 + 1 it takes
+ * integers below 2^24 only.  A Normalizer turns its rows into float, so its
+ * int64 input takes any int64 (gen_onnx_int_prep.py's fixtures). */
+LP_TEST(int64_cells_beyond_2_24_through_imputer_and_normalizer)
 {
     lp_error err;
     lp_status s;
     float proba[2 * 3];
     lp_model *m = load_onnx("fixtures/onnx_ml/int64_imputer_scaler_logreg/model.onnx", &err, &s);
-    if (LP_CHECK(s == LP_OK, "imputer: load: %s", err.message)) {
-        LP_CHECK_STATUS(predict_text(m, "age,visits,level\n-1,3,16777215\n", proba, &err), LP_OK, &err);
-        s = predict_text(m, "age,visits,level\n-1,3,2\n40,16777216,1\n", proba, &err);
+    if (LP_CHECK(s == LP_OK, "imputer: load: %s", err.message))
+        LP_CHECK_STATUS(predict_text(m, "age,visits,level\n-1,16777217,9223372036854775807\n", proba, &err), LP_OK,
+                        &err);
+    lp_model_destroy(m);
+    m = load_onnx("fixtures/onnx_ml/int64_imputer_scaler_wide/replaced_beyond_2_24.onnx", &err, &s);
+    if (LP_CHECK(s == LP_OK, "imputer replacing 2^24 + 1: load: %s", err.message)) {
+        LP_CHECK_STATUS(predict_text(m, "a,b,c\n-1,3,16777215\n", proba, &err), LP_OK, &err);
+        s = predict_text(m, "a,b,c\n-1,3,2\n40,16777216,1\n", proba, &err);
         LP_CHECK(s == LP_ERR_BAD_NUMBER && strstr(err.message, "row 2") && strstr(err.message, "2^24") &&
-                     strcmp(err.column, "visits") == 0,
+                     strcmp(err.column, "b") == 0,
                  "%s: %s (column %s)", lp_status_code(s), err.message, err.column);
     }
     lp_model_destroy(m);
@@ -788,6 +798,6 @@ void test_onnx(void)
     LP_RUN(int64_input_beyond_2_24_refused_only_where_exact);
     LP_RUN(int64_input_into_trees_takes_integers_only);
     LP_RUN(int_inputs_straight_into_trees_take_integers_only);
-    LP_RUN(int64_imputer_needs_exact_integers_normalizer_does_not);
+    LP_RUN(int64_cells_beyond_2_24_through_imputer_and_normalizer);
     LP_RUN(text_column_cast_to_numbers_refuses_words);
 }
