@@ -404,7 +404,8 @@ lp_encoding lp_job_encoding(const lp_job *job);
 
 /* After lp_job_finish of a check_only job: what it found, as text for
  * people (lines "key  value"; the CLIs print it) and as JSON (the JS API's
- * check() result: encoding, delimiter, columns with their types, ...). */
+ * check() result: encoding, delimiter, columns with their types, ...).
+ * Both share one buffer: a string lasts until the next call of either. */
 const char *lp_job_check_text(lp_job *job);
 const char *lp_job_check_json(lp_job *job);
 

@@ -4,14 +4,19 @@
  *        model bytes, CSV bytes.
  * options: bit 0 --include-input, bit 1 --check, bits 2-3 rows per batch
  * (1, 2, 7, 256), bits 4-7 the largest chunk (1..16 times 4 bytes).
+ * Bit 7 of the seed's high byte (wave 3): on_error skip (a bad row, or one
+ * the model refuses at run time, is skipped with its Error column).
  *
  * A model that loads predicts the CSV twice: in one push with the default
  * batch size, and in chunks (from the seed) with the chosen batch size.  The
  * output bytes must be identical, and so must a failure's status, line,
  * column and message: neither chunking nor batching may change a result.
+ * A --check job's output is its report (text, then JSON, which must parse),
+ * so the report is held to the same rule.
  */
 #include <string.h>
 
+#include "cJSON.h"
 #include "core/buf.h"
 #include "fuzz.h"
 #include "localpredict.h"
@@ -48,6 +53,16 @@ static void predict(const lp_model *m, const lp_job_options *o, const uint8_t *c
     }
     if (r->status == LP_OK) r->status = lp_job_finish(job, &r->err);
     take_output(job, r);
+    if (r->status == LP_OK && o->check_only) {   /* the report, as the CLIs and the JS API get it */
+        /* each string lasts until the next report call: the text is copied first */
+        const char *text = lp_job_check_text(job);
+        FUZZ_CHECK(text && lp__buf_append(&r->out, text, strlen(text)) == LP_OK, "no text report");
+        const char *json = lp_job_check_json(job);
+        FUZZ_CHECK(json && lp__buf_append(&r->out, json, strlen(json)) == LP_OK, "no JSON report");
+        cJSON *parsed = cJSON_Parse(json);
+        FUZZ_CHECK(parsed != NULL, "the --check report is not JSON");
+        cJSON_Delete(parsed);
+    }
     lp_job_destroy(job);
 }
 
@@ -69,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lp_job_options o = lp_job_options_default();
     o.include_input = options & 1;
     o.check_only = (options >> 1) & 1;
+    o.on_error = data[2] & 0x80 ? LP_ON_ERROR_SKIP : LP_ON_ERROR_FAIL;
     run whole, chunked;
     memset(&whole, 0, sizeof whole);
     memset(&chunked, 0, sizeof chunked);

@@ -5,7 +5,10 @@
  *        manifest JSON, vocabulary bytes, CSV bytes.
  * options: bit 0 the model (token_ids_int64: "ids" int64 [N, 4];
  * text_attention_opset18: "ids" int64 [N, 5] into a Gather embedding, so
- * hostile ids reach an index check), bits 2-3 rows per batch (1, 2, 7, 256),
+ * hostile ids reach an index check), bit 1 (wave 3) instead the EmbeddingBag
+ * model (text_dynamic/embedding_bag_sum: torch's Loop over "ids" and "offsets"
+ * whose lengths are symbolic dims bound per batch; a manifest maps
+ * "attention_mask" to "offsets"), bits 2-3 rows per batch (1, 2, 7, 256),
  * bits 4-7 the largest chunk (1..16 times 4 bytes).
  *
  * The vocabulary is handed in as a part under each name a manifest may give
@@ -94,11 +97,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lo.manifest_name = "fuzz.localpredict.json";
     lo.parts = parts;
     lo.n_parts = sizeof parts / sizeof *parts;
-    const int attention = options & 1;
+    const int attention = options & 1, bag = options & 2;
     lp_error err;
     lp_model *m = NULL;
-    lp_status s = attention ? lp_model_load(fuzz_text_attention_onnx, sizeof fuzz_text_attention_onnx, &lo, &m, &err)
-                            : lp_model_load(fuzz_token_ids_onnx, sizeof fuzz_token_ids_onnx, &lo, &m, &err);
+    lp_status s = bag         ? lp_model_load(fuzz_embedding_bag_onnx, sizeof fuzz_embedding_bag_onnx, &lo, &m, &err)
+                  : attention ? lp_model_load(fuzz_text_attention_onnx, sizeof fuzz_text_attention_onnx, &lo, &m, &err)
+                              : lp_model_load(fuzz_token_ids_onnx, sizeof fuzz_token_ids_onnx, &lo, &m, &err);
     free(manifest_copy);
     free(vocab);   /* a loaded model keeps what it needs of the parts */
     if (s != LP_OK) {
