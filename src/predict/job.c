@@ -601,14 +601,30 @@ static lp_status on_record(void *ctx, const lp__csv_record *rec, lp_error *err)
     }
 }
 
+/* The job fails on an error of its input (a row, the file), with rows read
+ * before it still waiting in the batch.  One of those may fail at run time
+ * (an unknown category, an index out of range): an earlier line's error,
+ * which a smaller batch would have reported first, so it wins whatever the
+ * batch size (fuzz_predict_csv's regression-run-error-before-ragged-row). */
+static lp_status fail_input(lp_job *j, lp_status s, lp_error *err)
+{
+    j->phase = FAILED;
+    if (s == LP_ERR_NOMEM || j->batch_len == 0 || j->opts.parse_only) return s;
+    lp_error run;
+    lp_error_clear(&run);
+    lp_status r = predict_batch(j, &run);
+    if (r == LP_OK) return s;
+    if (err) *err = run;
+    return r;
+}
+
 /* Reader errors know the column's index; add its name. */
 static lp_status reader_error(lp_job *j, lp_status s, lp_error *err)
 {
-    j->phase = FAILED;
     if (err && err->column[0] == '\0' && err->column_index >= 0 && j->header &&
         (s == LP_ERR_BAD_CSV || s == LP_ERR_UNTERMINATED_QUOTE || s == LP_ERR_LIMIT))
         set_column_error(j, err, (size_t)err->column_index, s);
-    return s;
+    return fail_input(j, s, err);
 }
 
 /* ---- life cycle ---- */
@@ -817,10 +833,7 @@ static lp_status take(lp_job *j, const uint8_t *bytes, size_t len, int last, lp_
         j->decoded.len = 0;
         if (len) s = lp__decode(&j->dec, bytes, len, &j->decoded, err);
         if (s == LP_OK && last) s = lp__decode_finish(&j->dec, err);
-        if (s != LP_OK) {
-            j->phase = FAILED;
-            return s;
-        }
+        if (s != LP_OK) return fail_input(j, s, err);
         bytes = j->decoded.data;
         len = j->decoded.len;
     }

@@ -179,6 +179,41 @@ LP_TEST(skip_rows_a_strict_one_hot_fails)
     check_case("onehot", 4, LP_ERR_UNKNOWN_CATEGORY);
 }
 
+/* Without skip, a row the model refuses at run time is an earlier line's
+ * error than a later row's or the file's (ragged, unterminated quote, bad
+ * UTF-8): it is reported whatever the batch size, though the batch is run
+ * only when it is full or the input ends (fuzz_predict_csv found the later
+ * error winning in batches of more than one row). */
+LP_TEST(run_error_wins_over_a_later_input_error)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file("fixtures/run_errors/onehot/model.onnx", &len);
+    lp_model *m = NULL;
+    lp_error err;
+    if (!LP_CHECK(bytes != NULL, "model missing") ||
+        !LP_CHECK_STATUS(lp_model_load(bytes, len, NULL, &m, &err), LP_OK, &err)) {
+        free(bytes);
+        return;
+    }
+    /* code 1 is known, 53 is not (zeros = 0): line 3 fails at run time */
+    static const char *const inputs[] = {"code,x\n1,0.5\n53,338\n.29\n", "code,x\n1,0.5\n53,338\n\"1,2\n",
+                                         "code,x\n1,0.5\n53,338\n1,\xff\n"};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+        for (size_t batch = 1; batch <= 3; batch++) {
+            lp_job_options jo = lp_job_options_default();
+            jo.batch_rows = batch;
+            jo.include_input = 1;   /* (keeps the bad UTF-8 field, which is then an error) */
+            lp_test_str out = {0};
+            uint64_t skipped = 0, lines[LP_SKIPPED_LINES_KEPT] = {0};
+            lp_status s = run_job(m, &jo, inputs[i], strlen(inputs[i]), 0, &out, &skipped, lines, &err);
+            LP_CHECK(s == LP_ERR_UNKNOWN_CATEGORY && err.line == 3, "input %zu, batch %zu: %s line %lld: %s", i, batch,
+                     lp_status_code(s), (long long)err.line, err.message);
+            lp_test_str_free(&out);
+        }
+    lp_model_destroy(m);
+    free(bytes);
+}
+
 #ifndef LP_NO_TEXT
 /* A text model whose graph takes the texts (TF-IDF): a row that cannot be
  * read (ragged) holds no text, so the rows after it keep their own (the
@@ -236,4 +271,5 @@ void test_run_errors(void)
 #endif
     LP_RUN(skip_rows_a_gather_index_fails);
     LP_RUN(skip_rows_a_strict_one_hot_fails);
+    LP_RUN(run_error_wins_over_a_later_input_error);
 }
