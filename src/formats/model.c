@@ -115,11 +115,18 @@ static int task_fits(lp__link link, size_t n_groups, lp_task task)
 lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err)
 {
     if (task == LP_TASK_AUTO) task = m->native_task;
-    if (!task_fits(m->link, m->n_groups, task))
+    if (!task_fits(m->link, m->n_groups, task)) {
+        static const lp_task tasks[] = {LP_TASK_MULTICLASS, LP_TASK_BINARY, LP_TASK_MULTILABEL, LP_TASK_REGRESSION};
+        char fits[64] = "";
+        for (size_t i = 0; i < sizeof tasks / sizeof *tasks; i++)
+            if (task_fits(m->link, m->n_groups, tasks[i]))
+                snprintf(fits + strlen(fits), sizeof fits - strlen(fits), "%s%s", fits[0] ? " or " : "",
+                         lp_task_name(tasks[i]));
         return lp__fail(err, LP_ERR_USAGE,
-                        "task \"%s\" does not fit this model: its objective %s gives %zu %s",
+                        "task \"%s\" does not fit this model: its objective %s gives %zu %s, for the task %s",
                         lp_task_name(task), m->objective, m->n_groups,
-                        m->n_groups == 1 ? "output" : "outputs");
+                        m->n_groups == 1 ? "output" : "outputs", fits[0] ? fits : "(none)");
+    }
     size_t n = m->n_groups == 1 && (m->link == LP__LINK_SIGMOID || m->link == LP__LINK_HINGE ||
                                     m->link == LP__LINK_COMPLEMENT || m->link == LP__LINK_NEGATE)
                    ? 2 : m->n_groups;

@@ -193,7 +193,8 @@ describe('CLI errors', () => {
         const line = await expectFailure({
           files: { 'model.json': JSON.stringify(m), 'input.csv': lines().join('\n') }, model: 'model.json', status: 2, engine: engine.name,
         });
-        assert.match(line, /^localpredict: model\.json: .*rank:pairwise/);
+        // Every objective the engine runs is named, regression ones too.
+        assert.match(line, /^localpredict: model\.json: objective "rank:pairwise" is not supported \(supported: binary:logistic, .*multi:softprob, .*reg:squarederror, .*reg:tweedie\)$/);
       });
 
       test('a manifest with an unknown key names the manifest and the key', async () => {
@@ -247,7 +248,7 @@ describe('CLI errors', () => {
       [['--jobs', '0'], /--jobs/],
       [['--include-input', '--keep', 'age'], /--include-input/],
       [['--task', 'clustering'], /task/],
-      [['--task', 'binary'], /task "binary"/],
+      [['--task', 'binary'], /task "binary" does not fit this model: its objective multi:softprob gives 4 outputs, for the task multiclass or multilabel$/],
       [['--classes', 'a,b'], /classes/],
       [['--threshold'], /--threshold needs a value/],
     ]) {
