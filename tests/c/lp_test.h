@@ -197,6 +197,10 @@ lp_status lp_test_load_case(const char *name, const lp_load_options *opts, lp_mo
  * manifest text; a failed load is a failed check and gives NULL. */
 lp_model *lp_test_load_named(const char *name, const char *manifest);
 
+/* The model file at path (relative to tests/), loaded without options; a
+ * missing file or a failed load is a failed check and gives NULL. */
+lp_model *lp_test_load_file(const char *path);
+
 /* A float32 row-major matrix of the CSV's columns in the model's feature
  * order (by name, or by position for unnamed features); NaN = missing.
  * NULL when a feature has no column. */

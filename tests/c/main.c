@@ -598,6 +598,20 @@ lp_model *lp_test_load_named(const char *name, const char *manifest)
     return m;
 }
 
+lp_model *lp_test_load_file(const char *path)
+{
+    size_t len = 0;
+    uint8_t *bytes = lp_test_read_file(path, &len);
+    lp_model *m = NULL;
+    lp_error err;
+    if (LP_CHECK(bytes != NULL, "%s is missing", path)) {
+        lp_status s = lp_model_load(bytes, len, NULL, &m, &err);
+        LP_CHECK(s == LP_OK, "load %s: %s: %s", path, lp_status_code(s), err.message);
+    }
+    free(bytes);
+    return m;
+}
+
 lp_status lp_test_load_case(const char *name, const lp_load_options *opts, lp_model **model, uint8_t **bytes,
                             size_t *len, lp_error *err)
 {

@@ -186,15 +186,9 @@ LP_TEST(skip_rows_a_strict_one_hot_fails)
  * error winning in batches of more than one row). */
 LP_TEST(run_error_wins_over_a_later_input_error)
 {
-    size_t len = 0;
-    uint8_t *bytes = lp_test_read_file("fixtures/run_errors/onehot/model.onnx", &len);
-    lp_model *m = NULL;
+    lp_model *m = lp_test_load_file("fixtures/run_errors/onehot/model.onnx");
+    if (!m) return;
     lp_error err;
-    if (!LP_CHECK(bytes != NULL, "model missing") ||
-        !LP_CHECK_STATUS(lp_model_load(bytes, len, NULL, &m, &err), LP_OK, &err)) {
-        free(bytes);
-        return;
-    }
     /* code 1 is known, 53 is not (zeros = 0): line 3 fails at run time */
     static const char *const inputs[] = {"code,x\n1,0.5\n53,338\n.29\n", "code,x\n1,0.5\n53,338\n\"1,2\n",
                                          "code,x\n1,0.5\n53,338\n1,\xff\n"};
@@ -211,7 +205,6 @@ LP_TEST(run_error_wins_over_a_later_input_error)
             lp_test_str_free(&out);
         }
     lp_model_destroy(m);
-    free(bytes);
 }
 
 #ifndef LP_NO_TEXT
@@ -221,15 +214,9 @@ LP_TEST(run_error_wins_over_a_later_input_error)
  * bad one give the same probabilities, whatever the batch size. */
 LP_TEST(skip_rows_in_a_tfidf_batch_keep_their_texts)
 {
-    size_t len = 0;
-    uint8_t *bytes = lp_test_read_file("fixtures/tfidf/tfidf_bigrams_multiclass/model.onnx", &len);
-    lp_model *m = NULL;
+    lp_model *m = lp_test_load_file("fixtures/tfidf/tfidf_bigrams_multiclass/model.onnx");
+    if (!m) return;
     lp_error err;
-    if (!LP_CHECK(bytes != NULL, "model missing") ||
-        !LP_CHECK_STATUS(lp_model_load(bytes, len, NULL, &m, &err), LP_OK, &err)) {
-        free(bytes);
-        return;
-    }
     static const char with_bad[] = "id,text\n1,cloud server\n2,x,y\n3,chef soup\n4,\"goal, team\"\n5,a,b,c\n6,GPU\n";
     static const char clean[] = "id,text\n1,cloud server\n3,chef soup\n4,\"goal, team\"\n6,GPU\n";
     for (size_t batch = 1; batch <= 4; batch++) {
@@ -260,7 +247,6 @@ LP_TEST(skip_rows_in_a_tfidf_batch_keep_their_texts)
         lp_test_str_free(&b);
     }
     lp_model_destroy(m);
-    free(bytes);
 }
 #endif
 
