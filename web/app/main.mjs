@@ -114,11 +114,14 @@ const sameFiles = (a, b) => a.length === b.length && a.every((f, i) => f === b[i
 async function loadChosenModel() {
   const token = ++loadCount;
   const choice = modelChoice();
-  const { file, manifest, parts } = await chosenModel();
-  if (token !== loadCount) return; // another choice was made meanwhile
+  // The previous model is gone at once, before the new choice is read: Predict must not
+  // run it, nor its note stand for the new files.
   model = null;
   detailsPanel.hidden = true;
   updateButtons();
+  if (modelInput.files[0]) note(modelStatus, 'busy', `Reading ${modelInput.files[0].name}…`);
+  const { file, manifest, parts } = await chosenModel();
+  if (token !== loadCount) return; // another choice was made meanwhile
   if (!file) {
     clear(modelStatus);
     modelLoading = null;
