@@ -10,7 +10,7 @@ void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *
             float acc = 0.0f;
             for (size_t q = 0; q < k; q++) acc = acc + row[q] * b[q * m + j];
             float v = bias ? acc + bias[j] : acc;
-            c[i * m + j] = relu && !(v > 0) ? 0.0f : v;
+            c[i * m + j] = relu && v < 0 ? 0.0f : v;
         }
     }
 }

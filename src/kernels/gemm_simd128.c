@@ -9,7 +9,7 @@
  *
  * Per element the arithmetic is the reference's: acc = acc + a * b in k
  * order from 0, then + bias, no fused multiply-add, then a fused Relu's
- * pmax(0, x) (0 < x ? x : 0, Relu's value for NaN and -0 too), hence
+ * pmax(x, 0) (x < 0 ? 0 : x, Relu's value for NaN and -0 too), hence
  * bit-identical results (tests/c/test_kernels.c).
  *
  * Measured and not kept (tests/bench/README.md, "Dense kernel"): B packed
@@ -48,8 +48,8 @@ static rows4 rows_at(const float *a, float *c, size_t k, size_t m, size_t i0, si
     return r;
 }
 
-/* The store's Relu, when fused: pmax(0, x) = 0 < x ? x : 0. */
-static inline v128_t act(v128_t v, int relu) { return relu ? wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), v) : v; }
+/* The store's Relu, when fused: pmax(x, 0) = x < 0 ? 0 : x. */
+static inline v128_t act(v128_t v, int relu) { return relu ? wasm_f32x4_pmax(v, wasm_f32x4_splat(0.0f)) : v; }
 
 /* Up to four rows × eight columns [j, j + 8), the accumulators named so they
  * stay in registers. */

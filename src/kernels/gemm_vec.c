@@ -5,7 +5,7 @@
  * blocks of 2 × 16 and 1 × 32 columns, so that eight independent accumulators
  * hide the adds' latency; the last columns in 4-lane strips).  Per element
  * the arithmetic is the reference's: acc = acc + a * b in k order from 0,
- * then + bias (then a fused Relu, x > 0 ? x : 0 as a mask), and the build's
+ * then + bias (then a fused Relu, x < 0 ? 0 : x as a mask), and the build's
  * -ffp-contract=off keeps multiply and add apart, so results are
  * bit-identical to lp_kern_gemm_ref
  * (tests/c/test_kernels.c).  The WASM builds do not use it: the SIMD one has
@@ -41,8 +41,8 @@ static inline void store_cols(float *p, v4f v, size_t w) { memcpy(p, &v, w * siz
 
 typedef int32_t v4i __attribute__((vector_size(16)));
 
-/* A fused Relu: x > 0 ? x : 0 (NaN and -0 give +0), as the reference. */
-static inline v4f act(v4f v, int relu) { return relu ? (v4f)((v4i)v & (v > (v4f){0})) : v; }
+/* A fused Relu: x < 0 ? 0 : x (NaN stays NaN), as the reference. */
+static inline v4f act(v4f v, int relu) { return relu ? (v4f)((v4i)v & ~(v < (v4f){0})) : v; }
 
 /* Rows [i0, i0 + rows) (1 to 4) × columns [j, j + 8). */
 static void block(const float *a, const float *b, const float *bias, float *c, size_t k, size_t m, size_t i0,

@@ -71,8 +71,9 @@ void lp_kern_forest_add_simd128(const lp__forest *f, const float *x, size_t n_ro
 /* Dense layers: c[n×m] = a[n×k] · b[k×m] (+ bias[m] unless NULL), row-major.
  * Each element is summed over k in order from 0.0f (acc = acc + a*b, no
  * fused multiply-add), then the bias added, then, when relu is set, ONNX
- * Relu applied as the element is stored (y = x > 0 ? x : 0: NaN and -0 give
- * 0; a Relu fused into its layer, graph_build.c): SIMD and scalar agree bit
+ * Relu applied as the element is stored (y = x < 0 ? 0 : x: NaN stays NaN,
+ * as torch, numpy and onnxruntime's Relu give it; a Relu fused into its
+ * layer, graph_build.c): SIMD and scalar agree bit
  * for bit. */
 void lp_kern_gemm_ref(const float *a, const float *b, const float *bias, float *c, size_t n, size_t k, size_t m,
                       int relu);

@@ -88,7 +88,7 @@ static double tanh_f64(double x)
 static void run_unary_f32(int which, const float *x, float *y, size_t n, float a, float b)
 {
     switch (which) {
-    case U_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f; break;
+    case U_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0.0f : x[i]; break;   /* NaN stays NaN */
     case U_LEAKY: for (size_t i = 0; i < n; i++) y[i] = x[i] >= 0 ? x[i] : a * x[i]; break;
     case U_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = lp__sigmoid(x[i]); break;
     case U_TANH: for (size_t i = 0; i < n; i++) y[i] = lp__tanh(x[i]); break;
@@ -118,7 +118,7 @@ static void run_unary_f64(int which, const double *x, double *y, size_t n, doubl
     for (size_t i = 0; i < n; i++) {
         double v = x[i];
         switch (which) {
-        case U_RELU: v = v > 0 ? v : 0.0; break;
+        case U_RELU: v = v < 0 ? 0.0 : v; break;
         case U_LEAKY: v = v >= 0 ? v : a * v; break;
         case U_SIGMOID: v = sigmoid_f64(v); break;
         case U_TANH: v = tanh_f64(v); break;

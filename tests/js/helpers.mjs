@@ -208,6 +208,7 @@ export function compareCsv(c, text, { threshold = 0.5 } = {}) {
  * float32 steps grow with the value), or a case's own relative_tolerance.
  */
 export function close(c, got, want) {
+  if (Number.isNaN(want)) return Number.isNaN(got);   // a NaN row (dense_relu_nan) stays NaN
   const rel = c.meta.relative_tolerance ?? PROBA_TOL;
   return Math.abs(got - want) <= Math.max(PROBA_TOL, rel * Math.abs(want));
 }
