@@ -142,12 +142,12 @@ HOT_SRC  := $(filter-out $(COLD_SRC),$(ENGINE_SRC))
 VARIANT_FLAGS_simd    := -msimd128 -DLP_SIMD128
 VARIANT_FLAGS_scalar  :=
 VARIANT_FLAGS_relaxed := -msimd128 -mrelaxed-simd -DLP_SIMD128
-VARIANT_FLAGS_tabular := -msimd128 -DLP_SIMD128 -DLP_NO_ONNX -DLP_NO_TEXT
+VARIANT_FLAGS_tabular := $(VARIANT_FLAGS_simd) -DLP_NO_ONNX -DLP_NO_TEXT
 # What a variant leaves out (set with the tabular build below).
-COLD_OMIT_tabular      = $(ONNX_ONLY_SRC) $(TEXT_SRC)
+OMIT_tabular           = $(ONNX_ONLY_SRC) $(TEXT_SRC)
 
 define cold_objects
-COLD_OBJ_$(1) = $$(patsubst src/%.c,build/wasm/cold-$(1)/%.o,$$(filter-out $$(COLD_OMIT_$(1)),$$(COLD_SRC)))
+COLD_OBJ_$(1) = $$(patsubst src/%.c,build/wasm/cold-$(1)/%.o,$$(filter-out $$(OMIT_$(1)),$$(COLD_SRC)))
 build/wasm/cold-$(1)/%.o: src/%.c $$(HEADERS) $$(CJSON) Makefile
 	@mkdir -p $$(@D)
 	$$(EMCC) $$(COMMON_FLAGS) $$(VARIANT_FLAGS_$(1)) -Os -c -o $$@ $$<
@@ -201,14 +201,14 @@ build/test/c-tests: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(
 # The same runner built for WASM with SIMD: the only place the SIMD kernels run.
 build/test/c-tests-simd.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o
 	@mkdir -p $(@D)
-	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \
+	$(EMCC) $(COMMON_FLAGS) -O2 $(VARIANT_FLAGS_simd) -Itests/c -sSTANDALONE_WASM \
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o $@ tests/c/main.c $(C_TESTS) \
 		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 
 # ... and with relaxed SIMD (the relaxed laneselect and swizzle in the packed tree kernel).
 build/test/c-tests-relaxed.wasm: $(C_TESTS) tests/c/lp_test.h tests/c/main.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o $(RELAXED_DEPS)
 	@mkdir -p $(@D)
-	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -mrelaxed-simd -DLP_SIMD128 -Itests/c -sSTANDALONE_WASM \
+	$(EMCC) $(COMMON_FLAGS) -O2 $(VARIANT_FLAGS_relaxed) -Itests/c -sSTANDALONE_WASM \
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=1MB -o build/test/c-tests-relaxed-prototype.wasm tests/c/main.c $(C_TESTS) \
 		$(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 	$(NODE) $(RELAXED_FIX) build/test/c-tests-relaxed-prototype.wasm $@
@@ -249,7 +249,7 @@ build/test/onnx-conformance: tests/c/onnx_conformance.c $(ENGINE_SRC) $(HEADERS)
 
 build/test/onnx-conformance-simd.wasm: tests/c/onnx_conformance.c $(ENGINE_SRC) $(SIMD_SRC) $(HEADERS) build/wasm/cJSON.o
 	@mkdir -p $(@D)
-	$(EMCC) $(COMMON_FLAGS) -O2 -msimd128 -DLP_SIMD128 -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 \
+	$(EMCC) $(COMMON_FLAGS) -O2 $(VARIANT_FLAGS_simd) -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 \
 		-sTOTAL_STACK=1MB -o $@ tests/c/onnx_conformance.c $(ENGINE_SRC) $(SIMD_SRC) build/wasm/cJSON.o
 
 test-conformance: build/test/onnx-conformance build/test/onnx-conformance-simd.wasm
@@ -353,7 +353,7 @@ TABULAR_WASM  := build/size/localpredict-tabular.wasm
 $(TABULAR_WASM): $(HOT_SRC) $(SIMD_SRC) src/wasm_api.c $(HEADERS) $(COLD_OBJ_tabular) build/wasm/cJSON.o
 	@mkdir -p $(@D)
 	$(EMCC) $(WASM_FLAGS) $(VARIANT_FLAGS_tabular) -o $@ \
-		$(filter-out $(ONNX_ONLY_SRC) $(TEXT_SRC),$(HOT_SRC) $(SIMD_SRC)) src/wasm_api.c $(COLD_OBJ_tabular) build/wasm/cJSON.o
+		$(filter-out $(OMIT_tabular),$(HOT_SRC) $(SIMD_SRC)) src/wasm_api.c $(COLD_OBJ_tabular) build/wasm/cJSON.o
 
 size: wasm $(TABULAR_WASM)
 	@for f in $(WASM_OUT) $(TABULAR_WASM); do printf '%-40s %8d bytes, %8d gzipped\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); done
