@@ -875,8 +875,12 @@ static lp_status build_batch_norm(lp__graph *g, lp__op *op, const lp__onnx_node 
 {
     if (op->n_in != 5) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "%d inputs (5 expected)", op->n_in);
     const lp__value *x = op->in[0] == UINT32_MAX ? NULL : &g->values[op->in[0]];
-    if (!x || x->dtype != LP_ONNX_FLOAT || x->shape.rank < 2 || x->shape.dims[1] < 1)
-        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input must be float [N, C, ...]");
+    if (!x) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "no input");
+    if (x->dtype != LP_ONNX_FLOAT)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s values (float is supported)",
+                           lp__onnx_dtype_name(x->dtype));
+    if (x->shape.rank < 2 || x->shape.dims[1] < 1)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input must be [N, C, ...] with C >= 1");
     const lp__onnx_attr *train = lp__onnx_attr_find(node, "training_mode");
     if (train && train->i) return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "training mode");
     const lp__onnx_attr *eps_attr = lp__onnx_attr_find(node, "epsilon");
