@@ -75,14 +75,17 @@ void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, do
         switch (m->task) {
         case LP_TASK_MULTICLASS: {
             size_t best = 0;
-            for (size_t k = 1; k < k_n; k++)
+            int nan_row = p[0] != p[0];
+            for (size_t k = 1; k < k_n; k++) {
+                nan_row |= p[k] != p[k];
                 if (p[k] > p[best]) best = k;
-            c[best] = 1;
+            }
+            c[best] = !nan_row;
             break;
         }
         case LP_TASK_BINARY: {
             double t = override ? threshold : m->thresholds[1];
-            c[p[1] > t ? 1 : 0] = 1;
+            if (p[1] == p[1]) c[p[1] > t ? 1 : 0] = 1;
             break;
         }
         case LP_TASK_MULTILABEL:

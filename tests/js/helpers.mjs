@@ -137,6 +137,8 @@ export function loadCases() {
  */
 export function contractLabel(task, classes, p, threshold = 0.5) {
   const text = classes.map(String);
+  /* NaN probabilities (a row the model cannot score) suggest no class */
+  if ((task === 'multiclass' && p.some(Number.isNaN)) || (task === 'binary' && Number.isNaN(p[1]))) return '';
   if (task === 'multiclass') {
     let best = 0;
     for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
@@ -154,11 +156,15 @@ export function contractLabel(task, classes, p, threshold = 0.5) {
   throw new Error(`no label rule for task ${task}`);
 }
 
-/** Typed labels (as the JS API returns them) for the same rule, or null for a near-tie. */
+/**
+ * Typed labels (as the JS API returns them) for the same rule: null where no
+ * class is suggested, undefined for a near-tie (not checked).
+ */
 export function contractTypedLabel(task, classes, p, threshold = 0.5) {
   const t = contractLabel(task, classes, p, threshold);
-  if (t === null) return null;
+  if (t === null) return undefined;
   if (task === 'multilabel') return classes.filter((_, k) => p[k] > threshold);
+  if (t === '') return null;
   return classes[classes.map(String).indexOf(t)];
 }
 
@@ -238,11 +244,11 @@ export function compareResult(c, result) {
     }
     if (c.meta.task === 'regression') {
       /* The "label" of a regression is its prediction. */
-      if (labels[r] !== probabilities.data[r]) problems.push(`row ${r + 1}: label ${labels[r]} is not the prediction`);
+      if (!Object.is(labels[r], probabilities.data[r])) problems.push(`row ${r + 1}: label ${labels[r]} is not the prediction`);
       continue;
     }
     const want = contractTypedLabel(c.meta.task, classes, exp);
-    if (want !== null && JSON.stringify(labels[r]) !== JSON.stringify(want)) {
+    if (want !== undefined && JSON.stringify(labels[r]) !== JSON.stringify(want)) {
       problems.push(`row ${r + 1}: label ${JSON.stringify(labels[r])} vs ${JSON.stringify(want)}`);
     }
   }
