@@ -37,6 +37,7 @@ ENGINE_SRC := $(addprefix src/, \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c \
 	formats/lightgbm_txt.c formats/feature_prep.c formats/feature_types.c formats/xgboost_cats.c \
 	formats/model_blob.c formats/load.c formats/ensemble.c formats/onnx_decode.c formats/onnx_trees.c formats/onnx_load.c \
+	formats/onnx_scores.c \
 	ops/graph_build.c ops/dtype.c ops/ops_dense.c ops/ops_elementwise.c ops/ops_shape.c ops/ops_reduce.c ops/ops_ml.c \
 	predict/outputs.c predict/cells.c predict/binding.c predict/job.c predict/check_report.c predict/table.c \
 	kernels/trees_scalar.c kernels/trees_packed.c kernels/gemm_scalar.c)
@@ -137,7 +138,8 @@ build/test/cJSON-san.o: $(CJSON) Makefile
 COLD_SRC := $(addprefix src/, core/error.c io/json.c io/sniff.c io/dialect.c \
 	formats/model.c formats/forest_check.c formats/xgboost_json.c formats/manifest.c formats/lightgbm_txt.c \
 	formats/xgboost_cats.c formats/model_blob.c formats/load.c formats/onnx_decode.c formats/onnx_load.c \
-	formats/onnx_dims.c formats/onnx_trees.c formats/text_model.c ops/graph_build.c predict/binding.c)
+	formats/onnx_dims.c formats/onnx_trees.c formats/onnx_scores.c formats/text_model.c ops/graph_build.c \
+	predict/binding.c)
 HOT_SRC  := $(filter-out $(COLD_SRC),$(ENGINE_SRC))
 VARIANT_FLAGS_simd    := -msimd128 -DLP_SIMD128
 VARIANT_FLAGS_scalar  :=
@@ -286,6 +288,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_v5_double_refused.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_onehot_infrequent.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_mapcast.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_scores.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -295,6 +298,7 @@ fixtures:
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs --dir tests/fixtures/onnx_ml
 	/usr/bin/python3 tests/fixtures/gen/check_onnx_rest.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py --check
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_scores.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_prep.py --check

@@ -31,9 +31,13 @@ typedef enum {
     LP__LINK_SOFTMAX_ZERO,  /* softmax where near-zero scores stay 0 */
     LP__LINK_PROBIT,        /* per output: sqrt(2) * erfinv(2s - 1), onnxruntime's approximation */
     LP__LINK_COMPLEMENT,    /* one score s: [1 - s, s] */
-    LP__LINK_NEGATE         /* one score s: [-s, s] */
+    LP__LINK_NEGATE,        /* one score s: [-s, s] */
+    /* dense ONNX graphs ending in a linear layer: softmax of the scores, a
+     * sigmoid per label (multilabel; binary from one score), or the score
+     * itself (regression) */
+    LP__LINK_LOGITS
 } lp__link;
-#define LP__LINK_LAST LP__LINK_NEGATE
+#define LP__LINK_LAST LP__LINK_LOGITS
 
 /* How a class label was typed in training (kept for the JS API). */
 typedef enum { LP__LABEL_STRING = 0, LP__LABEL_INT, LP__LABEL_BOOL } lp__label_type;

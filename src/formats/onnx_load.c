@@ -9,6 +9,7 @@
 #include "../core/error.h"
 #include "onnx_dims.h"
 #include "onnx_graph.h"
+#include "onnx_scores.h"
 #include "onnx_trees.h"
 #include "../ops/graph.h"
 #ifndef LP_NO_TEXT
@@ -494,8 +495,39 @@ static lp_status attach_text_graph(lp_model *m, const lp__graph *g, lp_error *er
 }
 #endif
 
-/* A dense graph (MLP, linear model): the graph computes the scores; K >= 2
- * columns are class probabilities, one column a regression. */
+/* How a dense graph's K score columns become outputs, from what they are:
+ * probabilities (K >= 2 classes, one column a regression), log-probabilities
+ * (their softmax, which is their exp), sigmoids (one column: the positive
+ * class of a binary model; K >= 2: independent labels) or a linear layer's
+ * logits (softmax for classes, a sigmoid per label when the task is
+ * multilabel, one column a regression unless the task is binary). */
+static void set_link(lp_model *m, lp__onnx_scores scores, size_t k)
+{
+    static const char *const objectives[] = {"graph", "graph log-probabilities", "graph sigmoid", "graph logits"};
+    lp_task classes = k == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
+    if (k == 1 && scores == LP__SCORES_LOG_PROBABILITIES) scores = LP__SCORES_PROBABILITIES;   /* always 0 */
+    copy_str(m->objective, sizeof m->objective, objectives[scores]);
+    switch (scores) {
+    case LP__SCORES_LOG_PROBABILITIES:
+        m->link = LP__LINK_SOFTMAX;
+        m->native_task = classes;
+        break;
+    case LP__SCORES_SIGMOID:
+        m->link = k == 1 ? LP__LINK_COMPLEMENT : LP__LINK_RAW;
+        m->native_task = k == 1 ? LP_TASK_BINARY : LP_TASK_MULTILABEL;
+        break;
+    case LP__SCORES_LOGITS:
+        m->link = LP__LINK_LOGITS;
+        m->native_task = k == 1 ? LP_TASK_REGRESSION : classes;
+        break;
+    case LP__SCORES_PROBABILITIES:
+        m->link = k == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
+        m->native_task = k == 1 ? LP_TASK_REGRESSION : classes;
+        break;
+    }
+}
+
+/* A dense graph (MLP, linear model): the graph computes the scores. */
 static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t len, lp_model *m, lp_error *err)
 {
     char producer[32], version[24];
@@ -513,10 +545,8 @@ static lp_status build_dense(lp__onnx_model *om, const uint8_t *bytes, size_t le
     m->n_groups = g->n_outputs;
     if ((s = adopt_graph_inputs(m, g, bytes, len, err)) != LP_OK) return s;
     m->best_iteration = -1;
-    m->link = g->n_outputs == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;
-    m->native_task = g->n_outputs == 1 ? LP_TASK_REGRESSION : g->n_outputs == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
+    set_link(m, lp__onnx_scores_of(&g->source, g->values[g->output].name), g->n_outputs);
     copy_str(m->format, sizeof m->format, "onnx");
-    copy_str(m->objective, sizeof m->objective, "graph");
     copy_str(m->booster, sizeof m->booster, "dense");
     copy_str(m->producer_name, sizeof m->producer_name, producer);
     copy_str(m->producer_version, sizeof m->producer_version, version);

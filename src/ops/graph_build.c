@@ -9,6 +9,7 @@
 
 #include "../core/arena.h"
 #include "../core/error.h"
+#include "../formats/onnx_scores.h"
 
 
 /* ---- values ---------------------------------------------------------------------- */
@@ -274,31 +275,6 @@ static int node_supported(const lp__onnx_node *n, void *ctx)
 
 /* ---- building -------------------------------------------------------------------------- */
 
-/* The value the model's scores are in: a graph output that is a float or
- * double tensor (skl2onnx writes a double LogisticRegression as MatMul, Add
- * and Softmax in double; lp__graph_run_feeds hands the scores on as float32,
- * the precision every output is written in), or what a ZipMap turns into its
- * output; names with "prob" win over others (a classifier's label output is
- * not the scores), then float over double. */
-static const char *scores_name(const lp__onnx_model *om)
-{
-    const char *best = NULL;
-    int best_rank = -1;
-    for (size_t i = 0; i < om->n_outputs; i++) {
-        const char *name = om->outputs[i].name;
-        const lp__onnx_type *t = &om->outputs[i].type;
-        for (size_t j = 0; j < om->n_nodes; j++) {
-            const lp__onnx_node *n = &om->nodes[j];
-            if (strcmp(n->op_type, "ZipMap") == 0 && n->n_outputs == 1 && strcmp(n->outputs[0], name) == 0 &&
-                n->n_inputs == 1)
-                return n->inputs[0];
-        }
-        if (t->kind != LP_ONNX_KIND_TENSOR || (t->elem != LP_ONNX_FLOAT && t->elem != LP_ONNX_DOUBLE)) continue;
-        int rank = (strstr(name, "prob") ? 4 : 2) + (t->elem == LP_ONNX_FLOAT);
-        if (rank >= best_rank) best = name, best_rank = rank;
-    }
-    return best;
-}
 
 /* Marks the nodes the scores depend on. */
 static lp_status mark_needed(const lp__onnx_model *om, const char *target, int all_outputs, uint8_t *needed,
@@ -965,7 +941,7 @@ static lp_status build(lp__onnx_model *om, int fixed, const char *features, cons
     g->ops = calloc(om->n_nodes + 1, sizeof *g->ops);
     if (!needed || !is_init || !names.names || !names.values || !g->ops) s = lp__fail(err, LP_ERR_NOMEM, "out of memory");
 
-    const char *target = s == LP_OK && !fixed ? (features ? features : scores_name(om)) : NULL;
+    const char *target = s == LP_OK && !fixed ? (features ? features : lp__onnx_scores_output(om)) : NULL;
     if (s == LP_OK && !target && !fixed)
         s = lp__fail(err, LP_ERR_UNSUPPORTED, "this ONNX model has no float or double tensor output to read scores from");
     if (s == LP_OK && !fixed) s = lp__embedding_bag_rewrite(om, err);

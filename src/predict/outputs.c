@@ -56,6 +56,18 @@ void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, 
         case LP__LINK_EXP:
             p[0] = (float)lp__exp((double)z[0]);
             break;
+        case LP__LINK_LOGITS:   /* read as the task asks */
+            if (g_n == 1 && k_n == 2) {   /* binary from one logit */
+                p[1] = lp__sigmoid(z[0]);
+                p[0] = 1.0f - p[1];
+            } else if (m->task == LP_TASK_MULTILABEL) {
+                for (size_t g = 0; g < g_n; g++) p[g] = lp__sigmoid(z[g]);
+            } else if (g_n == 1) {   /* regression */
+                p[0] = z[0];
+            } else {
+                lp__softmax(z, g_n, 0, p);
+            }
+            break;
         case LP__LINK_IDENTITY:
             p[0] = z[0];
             break;

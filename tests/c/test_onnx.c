@@ -210,6 +210,11 @@ static const char *const ml_cases[] = {
     /* gen_onnx_onehot_infrequent.py: OneHotEncoder(min_frequency, handle_unknown='infrequent_if_exist') as
      * skl2onnx writes it: frequent then infrequent categories, Split, ReduceSum of the infrequent ones, Concat */
     "skl_onehot_infrequent_logreg",
+    /* gen_onnx_scores.py: torch outputs that are not probabilities, made probabilities (LogSoftmax, logits:
+     * softmax; Sigmoid: [1 - p, p] or independent labels; one logit: a regression), and (logits, probabilities)
+     * outputs read from the Softmax's (torch_logits_multilabel's manifest: tests/js) */
+    "torch_logsoftmax_binary", "torch_logits_multiclass", "torch_logit_one", "torch_sigmoid_binary",
+    "torch_sigmoid_multilabel", "torch_logits_and_probs",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
