@@ -100,6 +100,10 @@ static int task_fits(lp__link link, size_t n_groups, lp_task task)
     case LP__LINK_IDENTITY:
     case LP__LINK_EXP:
         return task == LP_TASK_REGRESSION && n_groups == 1;
+    case LP__LINK_DECISION:
+        return n_groups == 1 ? task == LP_TASK_BINARY
+                             : task == LP_TASK_MULTICLASS || task == LP_TASK_MULTILABEL ||
+                                   (task == LP_TASK_BINARY && n_groups == 2);
     case LP__LINK_LOGITS:
         return n_groups == 1 ? task == LP_TASK_REGRESSION || task == LP_TASK_BINARY
                              : task == LP_TASK_MULTICLASS || task == LP_TASK_MULTILABEL ||
@@ -133,6 +137,7 @@ lp_status lp__model_set_outputs(lp_model *m, lp_task task, lp_error *err)
     }
     size_t n = m->n_groups == 1 && (m->link == LP__LINK_SIGMOID || m->link == LP__LINK_HINGE ||
                                     m->link == LP__LINK_COMPLEMENT || m->link == LP__LINK_NEGATE ||
+                                    m->link == LP__LINK_DECISION ||
                                     (m->link == LP__LINK_LOGITS && task == LP_TASK_BINARY))
                    ? 2 : m->n_groups;
     free_strings(m->output_names, m->n_outputs);

@@ -35,9 +35,14 @@ typedef enum {
     /* dense ONNX graphs ending in a linear layer: softmax of the scores, a
      * sigmoid per label (multilabel; binary from one score), or the score
      * itself (regression) */
-    LP__LINK_LOGITS
+    LP__LINK_LOGITS,
+    /* decision values with no probability behind them (an SVM, a ridge
+     * classifier), read as binary:hinge reads its margin: 1 for the class
+     * they decide (the greatest; every positive one for multilabel; one
+     * value: positive), 0 for the others */
+    LP__LINK_DECISION
 } lp__link;
-#define LP__LINK_LAST LP__LINK_LOGITS
+#define LP__LINK_LAST LP__LINK_DECISION
 
 /* How a class label was typed in training (kept for the JS API). */
 typedef enum { LP__LABEL_STRING = 0, LP__LABEL_INT, LP__LABEL_BOOL } lp__label_type;

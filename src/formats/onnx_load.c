@@ -498,12 +498,15 @@ static lp_status attach_text_graph(lp_model *m, const lp__graph *g, lp_error *er
 /* How a dense graph's K score columns become outputs, from what they are:
  * probabilities (K >= 2 classes, one column a regression), log-probabilities
  * (their softmax, which is their exp), sigmoids (one column: the positive
- * class of a binary model; K >= 2: independent labels) or a linear layer's
+ * class of a binary model; K >= 2: independent labels), a linear layer's
  * logits (softmax for classes, a sigmoid per label when the task is
- * multilabel, one column a regression unless the task is binary). */
+ * multilabel, one column a regression unless the task is binary) or
+ * decision values (1 for the class they decide, 0 for the others, as
+ * binary:hinge: scikit-learn's LinearSVC has no probabilities). */
 static void set_link(lp_model *m, lp__onnx_scores scores, size_t k)
 {
-    static const char *const objectives[] = {"graph", "graph log-probabilities", "graph sigmoid", "graph logits"};
+    static const char *const objectives[] = {"graph", "graph log-probabilities", "graph sigmoid", "graph logits",
+                                             "graph decision values"};
     lp_task classes = k == 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
     if (k == 1 && scores == LP__SCORES_LOG_PROBABILITIES) scores = LP__SCORES_PROBABILITIES;   /* always 0 */
     copy_str(m->objective, sizeof m->objective, objectives[scores]);
@@ -519,6 +522,10 @@ static void set_link(lp_model *m, lp__onnx_scores scores, size_t k)
     case LP__SCORES_LOGITS:
         m->link = LP__LINK_LOGITS;
         m->native_task = k == 1 ? LP_TASK_REGRESSION : classes;
+        break;
+    case LP__SCORES_DECISION:
+        m->link = LP__LINK_DECISION;
+        m->native_task = k <= 2 ? LP_TASK_BINARY : LP_TASK_MULTICLASS;
         break;
     case LP__SCORES_PROBABILITIES:
         m->link = k == 1 ? LP__LINK_IDENTITY : LP__LINK_RAW;

@@ -37,6 +37,20 @@ static const lp__onnx_node *producer(const lp__onnx_model *om, const char *name)
 
 static int is_linear(const lp__onnx_node *n) { return n && (is_op(n, "Gemm") || is_op(n, "MatMul")); }
 
+static int is_ml_op(const lp__onnx_node *n, const char *op_type)
+{
+    return n && strcmp(n->domain, "ai.onnx.ml") == 0 && strcmp(n->op_type, op_type) == 0;
+}
+
+/* A LinearClassifier whose scores go out untransformed (NONE is also the
+ * default). */
+static int gives_decision_values(const lp__onnx_node *n)
+{
+    if (!is_ml_op(n, "LinearClassifier")) return 0;
+    const lp__onnx_attr *t = lp__onnx_attr_find(n, "post_transform");
+    return !t || (t->type == LP_ONNX_ATTR_STRING && t->s.len == 4 && memcmp(t->s.data, "NONE", 4) == 0);
+}
+
 lp__onnx_scores lp__onnx_scores_of(const lp__onnx_model *om, const char *name)
 {
     const lp__onnx_node *n = producer(om, name);
@@ -44,6 +58,9 @@ lp__onnx_scores lp__onnx_scores_of(const lp__onnx_model *om, const char *name)
     if (is_op(n, "LogSoftmax")) return LP__SCORES_LOG_PROBABILITIES;
     if (is_op(n, "Sigmoid")) return LP__SCORES_SIGMOID;
     if (is_linear(n)) return LP__SCORES_LOGITS;
+    if (gives_decision_values(n) ||
+        (is_ml_op(n, "ArrayFeatureExtractor") && n->n_inputs == 2 && gives_decision_values(producer(om, n->inputs[0]))))
+        return LP__SCORES_DECISION;
     /* torch's nn.Linear on a 3-D value, and skl2onnx's linear models before
      * their Softmax: MatMul, then Add of the bias */
     if (is_op(n, "Add") && n->n_inputs == 2 &&
@@ -68,7 +85,7 @@ const char *lp__onnx_scores_output(const lp__onnx_model *om)
         if (t->kind != LP_ONNX_KIND_TENSOR || (t->elem != LP_ONNX_FLOAT && t->elem != LP_ONNX_DOUBLE)) continue;
         lp__onnx_scores holds = lp__onnx_scores_of(om, name);
         int rank = (strstr(name, "prob") ? 4 : 0) +
-                   (holds != LP__SCORES_LOGITS && holds != LP__SCORES_LOG_PROBABILITIES ? 2 : 0) +
+                   (holds == LP__SCORES_PROBABILITIES || holds == LP__SCORES_SIGMOID ? 2 : 0) +
                    (t->elem == LP_ONNX_FLOAT);
         if (rank > best_rank) best = name, best_rank = rank;
     }

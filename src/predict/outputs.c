@@ -12,6 +12,25 @@
 #include "../core/lp_math.h"
 #include "../ops/graph.h"
 
+/* Decision values as 0/1 (LP__LINK_DECISION); a row holding a NaN value
+ * decides nothing and stays NaN. */
+static void decide(const float *z, size_t g_n, int multilabel, float *p)
+{
+    size_t best = 0;
+    int nan_row = 0;
+    for (size_t g = 0; g < g_n; g++) {
+        nan_row |= z[g] != z[g];
+        if (z[g] > z[best]) best = g;
+    }
+    if (g_n == 1) {   /* binary from one value: positive decides class 1 */
+        p[1] = nan_row ? NAN : z[0] > 0 ? 1.0f : 0.0f;
+        p[0] = nan_row ? NAN : 1.0f - p[1];
+        return;
+    }
+    for (size_t g = 0; g < g_n; g++)
+        p[g] = nan_row ? NAN : multilabel ? (z[g] > 0 ? 1.0f : 0.0f) : (g == best ? 1.0f : 0.0f);
+}
+
 void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba)
 {
     size_t g_n = m->n_groups, k_n = m->n_outputs;
@@ -67,6 +86,9 @@ void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, 
             } else {
                 lp__softmax(z, g_n, 0, p);
             }
+            break;
+        case LP__LINK_DECISION:
+            decide(z, g_n, m->task == LP_TASK_MULTILABEL, p);
             break;
         case LP__LINK_IDENTITY:
             p[0] = z[0];

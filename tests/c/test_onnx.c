@@ -215,6 +215,8 @@ static const char *const ml_cases[] = {
      * outputs read from the Softmax's (torch_logits_multilabel's manifest: tests/js) */
     "torch_logsoftmax_binary", "torch_logits_multiclass", "torch_logit_one", "torch_sigmoid_binary",
     "torch_sigmoid_multilabel", "torch_logits_and_probs",
+    /* LinearSVC in skl2onnx's form: decision values, written as 0/1 for the class they decide */
+    "skl_linearsvc_multiclass", "skl_linearsvc_binary",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the

@@ -1,7 +1,8 @@
 /* onnx-scores.test.mjs — what a dense ONNX graph's scores are, read from the
  * operator computing them (src/formats/onnx_scores.c), and the task that
  * follows (tests/fixtures/gen/gen_onnx_scores.py; every case is also compared
- * with onnxruntime-node through the contract's link by the fixture suites). */
+ * with onnxruntime-node through the contract's link by the fixture suites,
+ * and that with torch's or scikit-learn's own answer by the generator). */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ const READINGS = [
   ['torch_sigmoid_binary', 'graph sigmoid', 'binary'],
   ['torch_sigmoid_multilabel', 'graph sigmoid', 'multilabel'],
   ['torch_logits_and_probs', 'graph', 'multiclass'],
+  ['skl_linearsvc_multiclass', 'graph decision values', 'multiclass'],
+  ['skl_linearsvc_binary', 'graph decision values', 'binary'],
 ];
 
 for (const engine of ENGINES) {
