@@ -289,6 +289,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_onehot_infrequent.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_mapcast.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_scores.py
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_activations.py
 	cd tests/fixtures/gen && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 	$(NODE) tests/fixtures/gen/expect_onnx.mjs
 	/usr/bin/python3 tests/fixtures/gen/gen_ensemble.py
@@ -299,6 +300,7 @@ fixtures:
 	/usr/bin/python3 tests/fixtures/gen/check_onnx_rest.py
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_double.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_scores.py --check
+	/usr/bin/python3 tests/fixtures/gen/gen_onnx_activations.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_trees.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_gather_label.py --check
 	/usr/bin/python3 tests/fixtures/gen/gen_onnx_int_prep.py --check

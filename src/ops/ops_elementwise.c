@@ -13,7 +13,7 @@
 /* ---- unary ------------------------------------------------------------------------- */
 
 enum { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_EXP, U_LOG, U_SQRT, U_ABS, U_NEG, U_CLIP, U_COPY, U_SOFTPLUS, U_ERF,
-       U_NOT, U_FLOOR, U_CEIL, U_RECIPROCAL };
+       U_NOT, U_FLOOR, U_CEIL, U_RECIPROCAL, U_ELU, U_SELU, U_CELU, U_HARD_SIGMOID, U_HARD_SWISH, U_SOFTSIGN };
 
 /* Which dtypes each unary operator takes: floats, or also integers, or any
  * (copies), or bool (Not). */
@@ -85,8 +85,29 @@ static double tanh_f64(double x)
     return x < 0 ? -t : t;
 }
 
+/* The activations with parameters, as the ONNX specification writes them,
+ * in double (the float path rounds once); NaN stays NaN. */
+static double activation_f64(int which, double v, double a, double b)
+{
+    switch (which) {
+    case U_ELU: return v < 0 ? a * (lp__exp(v) - 1.0) : v;
+    case U_SELU: return v > 0 ? b * v : b * (a * lp__exp(v) - a);   /* a = alpha, b = gamma */
+    case U_CELU: return v < 0 ? a * (lp__exp(v / a) - 1.0) : v;   /* max(0, v) + min(0, a (e^(v/a) - 1)) */
+    case U_HARD_SIGMOID: v = a * v + b; return v < 0 ? 0.0 : v > 1 ? 1.0 : v;
+    case U_HARD_SWISH: {   /* v * HardSigmoid(v) with alpha 1/6, beta 1/2 */
+        double h = v / 6.0 + 0.5;
+        return v * (h < 0 ? 0.0 : h > 1 ? 1.0 : h);
+    }
+    default: return v / (1.0 + fabs(v));   /* Softsign */
+    }
+}
+
 static void run_unary_f32(int which, const float *x, float *y, size_t n, float a, float b)
 {
+    if (which >= U_ELU) {
+        for (size_t i = 0; i < n; i++) y[i] = (float)activation_f64(which, (double)x[i], (double)a, (double)b);
+        return;
+    }
     switch (which) {
     case U_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0.0f : x[i]; break;   /* NaN stays NaN */
     case U_LEAKY: for (size_t i = 0; i < n; i++) y[i] = x[i] >= 0 ? x[i] : a * x[i]; break;
@@ -133,7 +154,8 @@ static void run_unary_f64(int which, const double *x, double *y, size_t n, doubl
         case U_FLOOR: v = floor(v); break;
         case U_CEIL: v = ceil(v); break;
         case U_RECIPROCAL: v = 1.0 / v; break;
-        default: break;
+        case U_COPY: case U_NOT: break;
+        default: v = activation_f64(which, v, a, b); break;
         }
         y[i] = v;
     }
@@ -202,12 +224,50 @@ UNARY(not, U_NOT)
 UNARY(floor, U_FLOOR)
 UNARY(ceil, U_CEIL)
 UNARY(reciprocal, U_RECIPROCAL)
+UNARY(hard_swish, U_HARD_SWISH)
+UNARY(softsign, U_SOFTSIGN)
+
+/* A float attribute, or its default. */
+static double float_attr(const lp__onnx_node *node, const char *name, float fallback)
+{
+    const lp__onnx_attr *a = lp__onnx_attr_find(node, name);
+    return a && a->type == LP_ONNX_ATTR_FLOAT ? a->f : fallback;
+}
 
 static lp_status build_leaky(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
 {
-    const lp__onnx_attr *alpha = lp__onnx_attr_find(node, "alpha");
-    op->dattr[0] = alpha && alpha->type == LP_ONNX_ATTR_FLOAT ? alpha->f : 0.01f;
+    op->dattr[0] = float_attr(node, "alpha", 0.01f);
     return build_unary_as(g, op, node, U_LEAKY, err);
+}
+
+/* Elu, Selu, Celu, HardSigmoid: their attributes and the specification's
+ * defaults (Selu's are float32 roundings of its constants, as the
+ * specification gives them). */
+static lp_status build_elu(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    op->dattr[0] = float_attr(node, "alpha", 1.0f);
+    return build_unary_as(g, op, node, U_ELU, err);
+}
+
+static lp_status build_selu(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    op->dattr[0] = float_attr(node, "alpha", 1.67326319217681884765625f);
+    op->dattr[1] = float_attr(node, "gamma", 1.05070102214813232421875f);
+    return build_unary_as(g, op, node, U_SELU, err);
+}
+
+static lp_status build_celu(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    op->dattr[0] = float_attr(node, "alpha", 1.0f);
+    if (op->dattr[0] == 0) return lp__op_fail(op, err, LP_ERR_BAD_MODEL, "alpha is 0");
+    return build_unary_as(g, op, node, U_CELU, err);
+}
+
+static lp_status build_hard_sigmoid(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    op->dattr[0] = float_attr(node, "alpha", 0.2f);
+    op->dattr[1] = float_attr(node, "beta", 0.5f);
+    return build_unary_as(g, op, node, U_HARD_SIGMOID, err);
 }
 
 /* Clip: bounds from attributes (opset < 11) or constant inputs (11+, of the
@@ -262,7 +322,7 @@ static void run_cast(const lp__run *r, const lp__op *op)
 /* ---- n-ary with broadcasting ---------------------------------------------------------- */
 
 /* Arithmetic keeps the dtype; comparisons give bool; logic takes bool. */
-enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_MOD,
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_MOD, B_PRELU,
        B_EQUAL, B_LESS, B_GREATER, B_LESS_EQUAL, B_GREATER_EQUAL, B_AND, B_OR, B_XOR, B_WHERE };
 
 /* numpy's rule: align right; equal sizes, or one of them is 1. */
@@ -390,6 +450,7 @@ static inline float apply_f32(int which, float x, float y)
     case B_DIV: return x / y;
     case B_POW: return y == 2.0f ? x * x : y == 0.5f ? sqrtf(x) : powf(x, y);
     case B_MAX: return x != x || y != y ? NAN : x > y ? x : y;   /* NaN propagates, as in numpy */
+    case B_PRELU: return x < 0 ? y * x : x;
     default: return x != x || y != y ? NAN : x < y ? x : y;
     }
 }
@@ -403,6 +464,7 @@ static inline double apply_f64(int which, double x, double y)
     case B_DIV: return x / y;
     case B_POW: return y == 2.0 ? x * x : y == 0.5 ? sqrt(x) : pow(x, y);
     case B_MAX: return x != x || y != y ? NAN : x > y ? x : y;
+    case B_PRELU: return x < 0 ? y * x : x;
     default: return x != x || y != y ? NAN : x < y ? x : y;
     }
 }
@@ -594,6 +656,18 @@ BINARY(greater_equal, B_GREATER_EQUAL)
 BINARY(and, B_AND)
 BINARY(or, B_OR)
 BINARY(xor, B_XOR)
+
+/* PRelu: x < 0 ? slope x : x, the slope broadcast to x (torch's nn.PReLU:
+ * one slope, or one per channel); float and double, as onnxruntime's. */
+static lp_status build_prelu(lp__graph *g, lp__op *op, const lp__onnx_node *node, lp_error *err)
+{
+    const lp__value *x = lp__op_input(g, op, 0, err);
+    if (!x) return err->code;
+    if (x->dtype != LP_ONNX_FLOAT && x->dtype != LP_ONNX_DOUBLE)
+        return lp__op_fail(op, err, LP_ERR_UNSUPPORTED, "input holds %s (float and double are supported)",
+                           lp__onnx_dtype_name(x->dtype));
+    return build_binary_as(g, op, node, B_PRELU, err);
+}
 
 /* ---- variadic: Max, Min, Sum, Mean ------------------------------------------------------ */
 
@@ -937,6 +1011,9 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"Erf", "", build_erf, run_unary},         {"Not", "", build_not, run_unary},
     {"Floor", "", build_floor, run_unary},     {"Ceil", "", build_ceil, run_unary},
     {"Reciprocal", "", build_reciprocal, run_unary},
+    {"Elu", "", build_elu, run_unary},         {"Selu", "", build_selu, run_unary},
+    {"Celu", "", build_celu, run_unary},       {"HardSigmoid", "", build_hard_sigmoid, run_unary},
+    {"HardSwish", "", build_hard_swish, run_unary}, {"Softsign", "", build_softsign, run_unary},
     {"Identity", "", build_copy, run_unary},
     {"Cast", "", build_cast, run_cast},
     {"Add", "", build_add, run_binary},        {"Sub", "", build_sub, run_binary},
@@ -949,6 +1026,7 @@ const lp__op_kind lp__ops_elementwise[] = {
     {"LessOrEqual", "", build_less_equal, run_binary}, {"GreaterOrEqual", "", build_greater_equal, run_binary},
     {"And", "", build_and, run_binary},        {"Or", "", build_or, run_binary},
     {"Xor", "", build_xor, run_binary},        {"Where", "", build_where, run_where},
+    {"PRelu", "", build_prelu, run_binary},
     {"Expand", "", build_expand, run_expand},
     {"Softmax", "", build_softmax, run_softmax}, {"LogSoftmax", "", build_log_softmax, run_softmax},
 };

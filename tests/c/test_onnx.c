@@ -217,6 +217,8 @@ static const char *const ml_cases[] = {
     "torch_sigmoid_multilabel", "torch_logits_and_probs",
     /* LinearSVC in skl2onnx's form: decision values, written as 0/1 for the class they decide */
     "skl_linearsvc_multiclass", "skl_linearsvc_binary",
+    /* gen_onnx_activations.py: Elu, Selu, Celu, HardSigmoid, HardSwish, PRelu as torch exports them */
+    "torch_activations",
 };
 
 /* A category a handle_unknown='error' OneHotEncoder does not list fails the
