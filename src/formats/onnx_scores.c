@@ -35,6 +35,17 @@ static const lp__onnx_node *producer(const lp__onnx_model *om, const char *name)
     return NULL;
 }
 
+/* The constant `name` holds: an initializer, or a Constant node's tensor;
+ * NULL for a computed value. */
+static const lp__onnx_tensor *constant(const lp__onnx_model *om, const char *name)
+{
+    for (size_t i = 0; i < om->n_initializers; i++)
+        if (strcmp(om->initializers[i].name, name) == 0) return &om->initializers[i];
+    const lp__onnx_node *n = producer(om, name);
+    const lp__onnx_attr *value = n && is_op(n, "Constant") ? lp__onnx_attr_find(n, "value") : NULL;
+    return value && value->type == LP_ONNX_ATTR_TENSOR ? value->t : NULL;
+}
+
 static int is_linear(const lp__onnx_node *n) { return n && (is_op(n, "Gemm") || is_op(n, "MatMul")); }
 
 static int is_ml_op(const lp__onnx_node *n, const char *op_type)
@@ -51,22 +62,68 @@ static int gives_decision_values(const lp__onnx_node *n)
     return !t || (t->type == LP_ONNX_ATTR_STRING && t->s.len == 4 && memcmp(t->s.data, "NONE", 4) == 0);
 }
 
-lp__onnx_scores lp__onnx_scores_of(const lp__onnx_model *om, const char *name)
+/* skl2onnx's binary LinearSVC: ArrayFeatureExtractor of column 1 (the
+ * positive class's decision value) of a two-class LinearClassifier. */
+static int positive_decision_column(const lp__onnx_model *om, const lp__onnx_node *n)
+{
+    if (!is_ml_op(n, "ArrayFeatureExtractor") || n->n_inputs != 2) return 0;
+    const lp__onnx_node *lc = producer(om, n->inputs[0]);
+    const lp__onnx_tensor *index = constant(om, n->inputs[1]);
+    const lp__onnx_attr *ints = lc ? lp__onnx_attr_find(lc, "classlabels_ints") : NULL;
+    const lp__onnx_attr *strs = lc ? lp__onnx_attr_find(lc, "classlabels_strings") : NULL;
+    size_t classes = ints ? ints->count : strs ? strs->count : 0;
+    return gives_decision_values(lc) && classes == 2 && index && index->dtype == LP_ONNX_INT64 &&
+           index->count == 1 && ((const int64_t *)index->data)[0] == 1;
+}
+
+static lp__onnx_scores scores_of(const lp__onnx_model *om, const char *name, int depth)
 {
     const lp__onnx_node *n = producer(om, name);
-    if (!n) return LP__SCORES_PROBABILITIES;
+    if (!n || depth > 8) return LP__SCORES_PROBABILITIES;
     if (is_op(n, "LogSoftmax")) return LP__SCORES_LOG_PROBABILITIES;
+    /* torch.log(torch.softmax(z)) */
+    if (is_op(n, "Log") && n->n_inputs == 1 && producer(om, n->inputs[0]) && is_op(producer(om, n->inputs[0]), "Softmax"))
+        return LP__SCORES_LOG_PROBABILITIES;
     if (is_op(n, "Sigmoid")) return LP__SCORES_SIGMOID;
     if (is_linear(n)) return LP__SCORES_LOGITS;
-    if (gives_decision_values(n) ||
-        (is_ml_op(n, "ArrayFeatureExtractor") && n->n_inputs == 2 && gives_decision_values(producer(om, n->inputs[0]))))
-        return LP__SCORES_DECISION;
+    if (gives_decision_values(n) || positive_decision_column(om, n)) return LP__SCORES_DECISION;
+    if (n->n_inputs != 2) return LP__SCORES_PROBABILITIES;
     /* torch's nn.Linear on a 3-D value, and skl2onnx's linear models before
      * their Softmax: MatMul, then Add of the bias */
-    if (is_op(n, "Add") && n->n_inputs == 2 &&
-        (is_linear(producer(om, n->inputs[0])) || is_linear(producer(om, n->inputs[1]))))
+    if (is_op(n, "Add") && (is_linear(producer(om, n->inputs[0])) || is_linear(producer(om, n->inputs[1]))))
         return LP__SCORES_LOGITS;
+    /* logits scaled by a constant (a temperature) are still logits */
+    for (int side = 0; side < 2 && (is_op(n, "Div") || is_op(n, "Mul")); side++)
+        if (constant(om, n->inputs[1 - side]) && (side == 0 || is_op(n, "Mul")) &&
+            scores_of(om, n->inputs[side], depth + 1) == LP__SCORES_LOGITS)
+            return LP__SCORES_LOGITS;
     return LP__SCORES_PROBABILITIES;
+}
+
+lp__onnx_scores lp__onnx_scores_of(const lp__onnx_model *om, const char *name)
+{
+    return scores_of(om, name, 0);
+}
+
+/* How surely an output holds the classifier's scores: a Softmax or Sigmoid
+ * computing it (2) over logits, log-probabilities and decision values (1)
+ * over anything else (0: an embedding, a hidden layer). */
+static int scores_rank(const lp__onnx_model *om, const char *name)
+{
+    lp__onnx_scores holds = lp__onnx_scores_of(om, name);
+    const lp__onnx_node *n = producer(om, name);
+    if (holds == LP__SCORES_SIGMOID || (n && is_op(n, "Softmax"))) return 2;
+    return holds == LP__SCORES_PROBABILITIES ? 0 : 1;
+}
+
+/* Whether `name` holds "prob" in any case ("probabilities", "Probs"). */
+static int names_probabilities(const char *name)
+{
+    for (const char *c = name; *c; c++)
+        if ((c[0] | 0x20) == 'p' && c[1] && (c[1] | 0x20) == 'r' && c[2] && (c[2] | 0x20) == 'o' && c[3] &&
+            (c[3] | 0x20) == 'b')
+            return 1;
+    return 0;
 }
 
 const char *lp__onnx_scores_output(const lp__onnx_model *om)
@@ -83,10 +140,7 @@ const char *lp__onnx_scores_output(const lp__onnx_model *om)
                 return n->inputs[0];
         }
         if (t->kind != LP_ONNX_KIND_TENSOR || (t->elem != LP_ONNX_FLOAT && t->elem != LP_ONNX_DOUBLE)) continue;
-        lp__onnx_scores holds = lp__onnx_scores_of(om, name);
-        int rank = (strstr(name, "prob") ? 4 : 0) +
-                   (holds == LP__SCORES_PROBABILITIES || holds == LP__SCORES_SIGMOID ? 2 : 0) +
-                   (t->elem == LP_ONNX_FLOAT);
+        int rank = names_probabilities(name) * 8 + scores_rank(om, name) * 2 + (t->elem == LP_ONNX_FLOAT);
         if (rank > best_rank) best = name, best_rank = rank;
     }
     return best;

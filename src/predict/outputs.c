@@ -106,20 +106,20 @@ void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, do
     for (size_t r = 0; r < n_rows; r++) {
         const float *p = proba + r * k_n;
         uint8_t *c = chosen + r * k_n;
+        int nan_row = 0;
+        for (size_t k = 0; k < k_n; k++) nan_row |= p[k] != p[k];
+        if (nan_row) continue;
         switch (m->task) {
         case LP_TASK_MULTICLASS: {
             size_t best = 0;
-            int nan_row = p[0] != p[0];
-            for (size_t k = 1; k < k_n; k++) {
-                nan_row |= p[k] != p[k];
+            for (size_t k = 1; k < k_n; k++)
                 if (p[k] > p[best]) best = k;
-            }
-            c[best] = !nan_row;
+            c[best] = 1;
             break;
         }
         case LP_TASK_BINARY: {
             double t = override ? threshold : m->thresholds[1];
-            if (p[1] == p[1]) c[p[1] > t ? 1 : 0] = 1;
+            c[p[1] > t ? 1 : 0] = 1;
             break;
         }
         case LP_TASK_MULTILABEL:

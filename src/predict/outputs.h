@@ -17,8 +17,8 @@
 void lp__outputs_from_margins(const lp_model *m, float *margins, size_t n_rows, float *proba);
 
 /* chosen: n_rows * n_outputs flags.  threshold NaN = the model's thresholds.
- * A row whose probabilities are NaN (a model that cannot score it, as
- * onnxruntime gives NaN) suggests no label, not the first class. */
+ * A row holding a NaN probability (a model that cannot score it, as
+ * onnxruntime gives NaN) suggests no label, whatever the task. */
 void lp__outputs_choose(const lp_model *m, const float *proba, size_t n_rows, double threshold,
                         uint8_t *chosen);
 

@@ -214,7 +214,8 @@ static const char *const ml_cases[] = {
      * softmax; Sigmoid: [1 - p, p] or independent labels; one logit: a regression), and (logits, probabilities)
      * outputs read from the Softmax's (torch_logits_multilabel's manifest: tests/js) */
     "torch_logsoftmax_binary", "torch_logits_multiclass", "torch_logit_one", "torch_sigmoid_binary",
-    "torch_sigmoid_multilabel", "torch_logits_and_probs",
+    "torch_sigmoid_multilabel", "torch_logits_and_probs", "torch_logits_and_hidden", "torch_logits_temperature",
+    "torch_log_of_softmax", "sigmoid_partial_nan",
     /* LinearSVC in skl2onnx's form: decision values, written as 0/1 for the class they decide */
     "skl_linearsvc_multiclass", "skl_linearsvc_binary",
     /* gen_onnx_activations.py: Elu, Selu, Celu, HardSigmoid, HardSwish, PRelu as torch exports them */

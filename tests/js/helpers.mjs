@@ -137,8 +137,8 @@ export function loadCases() {
  */
 export function contractLabel(task, classes, p, threshold = 0.5) {
   const text = classes.map(String);
-  /* NaN probabilities (a row the model cannot score) suggest no class */
-  if ((task === 'multiclass' && p.some(Number.isNaN)) || (task === 'binary' && Number.isNaN(p[1]))) return '';
+  /* a NaN probability (a row the model cannot score) suggests no class */
+  if (p.some(Number.isNaN)) return '';
   if (task === 'multiclass') {
     let best = 0;
     for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
@@ -163,7 +163,7 @@ export function contractLabel(task, classes, p, threshold = 0.5) {
 export function contractTypedLabel(task, classes, p, threshold = 0.5) {
   const t = contractLabel(task, classes, p, threshold);
   if (t === null) return undefined;
-  if (task === 'multilabel') return classes.filter((_, k) => p[k] > threshold);
+  if (task === 'multilabel') return t === '' ? [] : classes.filter((_, k) => p[k] > threshold);
   if (t === '') return null;
   return classes[classes.map(String).indexOf(t)];
 }

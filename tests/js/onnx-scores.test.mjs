@@ -20,6 +20,10 @@ const READINGS = [
   ['torch_sigmoid_binary', 'graph sigmoid', 'binary'],
   ['torch_sigmoid_multilabel', 'graph sigmoid', 'multilabel'],
   ['torch_logits_and_probs', 'graph', 'multiclass'],
+  ['torch_logits_and_hidden', 'graph logits', 'multiclass'],
+  ['torch_logits_temperature', 'graph logits', 'binary'],
+  ['torch_log_of_softmax', 'graph log-probabilities', 'binary'],
+  ['sigmoid_partial_nan', 'graph sigmoid', 'multilabel'],
   ['skl_linearsvc_multiclass', 'graph decision values', 'multiclass'],
   ['skl_linearsvc_binary', 'graph decision values', 'binary'],
 ];
