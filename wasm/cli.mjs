@@ -672,7 +672,10 @@ function computationLine(info, indent = '') {
   const trees = `trees      ${info.trees} (${info.booster} booster, ${info.nodes} nodes, max depth ${info.maxDepth})` +
       (info.bestIteration === null ? '' : `; early stopping: iterations 0-${info.bestIteration}, ${info.trees} of the file's ${info.treesInFile} trees`);
   if (typeof info.operators !== 'number') return trees;
-  if (!(info.trees > 0)) return `graph      ${info.operators} operators (dense layers and activations)`;
+  if (!(info.trees > 0)) {
+    return `graph      ${info.operators} operators (dense layers and activations)` +
+      (info.scoresFrom === null ? '' : `, scores from "${info.scoresFrom}"`);
+  }
   // ONNX trees after encoders: the graph computes their features.
   return `graph      ${info.operators} operators (the trees' features)\n${indent}${trees}`;
 }

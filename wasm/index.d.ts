@@ -260,6 +260,11 @@ export interface ModelInfo {
   /** Operators the dense ONNX graph runs; null for every other model. */
   readonly operators: number | null;
   /**
+   * The ONNX value a dense graph's scores are read from (an output, or ZipMap's
+   * input; README "The scores"); null for every other model.
+   */
+  readonly scoresFrom: string | null;
+  /**
    * The ONNX graph's symbolic input dimensions bound at load (README "Symbolic
    * dimensions"): a named dimension bound wherever it appears (manifest `"dims"`:
    * `input` and `axis` null), or one input's dimension (`preprocess.max_length`);

@@ -405,7 +405,10 @@ static void print_computation(const cJSON *i, const char *indent)
     printf("%s", indent);
     double trees = cJSON_GetNumberValue(cJSON_GetObjectItem(i, "trees"));
     if (cJSON_IsNumber(operators) && !(trees > 0)) {
-        printf("graph      %.0f operators (dense layers and activations)\n", operators->valuedouble);
+        printf("graph      %.0f operators (dense layers and activations)", operators->valuedouble);
+        const char *scores = cJSON_GetStringValue(cJSON_GetObjectItem(i, "scoresFrom"));
+        if (scores) printf(", scores from \"%s\"", scores);
+        printf("\n");
         return;
     }
     if (cJSON_IsNumber(operators))   /* ONNX trees after encoders: the graph computes their features */

@@ -262,8 +262,12 @@ lp_status lp__model_finish(lp_model *m, lp_error *err)
     add(&ok, o, "maxDepth", cJSON_CreateNumber(max_depth));
 #ifndef LP_NO_ONNX
     add(&ok, o, "operators", m->graph ? cJSON_CreateNumber((double)m->graph->n_ops) : cJSON_CreateNull());
+    /* the value a dense graph's scores are read from (onnx_scores.c picks it) */
+    const char *scores = m->graph && !m->forest.n_trees ? m->graph->values[m->graph->output].name : NULL;
+    add(&ok, o, "scoresFrom", scores ? cJSON_CreateString(scores) : cJSON_CreateNull());
 #else
     add(&ok, o, "operators", cJSON_CreateNull());
+    add(&ok, o, "scoresFrom", cJSON_CreateNull());
 #endif
 
     add(&ok, o, "dims", bound_dims_json(m, &ok));

@@ -12,30 +12,31 @@ import { loadCases, ENGINES, PROBA_TOL, rowsAsNumberObjects } from './helpers.mj
 
 const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
 
-/* [case, objective in info, task it loads as] */
+/* [case, objective in info, task it loads as, the value the scores are read from] */
 const READINGS = [
-  ['torch_logsoftmax_binary', 'graph log-probabilities', 'binary'],
-  ['torch_logits_multiclass', 'graph logits', 'multiclass'],
-  ['torch_logit_one', 'graph logits', 'regression'],
-  ['torch_sigmoid_binary', 'graph sigmoid', 'binary'],
-  ['torch_sigmoid_multilabel', 'graph sigmoid', 'multilabel'],
-  ['torch_logits_and_probs', 'graph', 'multiclass'],
-  ['torch_logits_and_hidden', 'graph logits', 'multiclass'],
-  ['torch_logits_temperature', 'graph logits', 'binary'],
-  ['torch_log_of_softmax', 'graph log-probabilities', 'binary'],
-  ['sigmoid_partial_nan', 'graph sigmoid', 'multilabel'],
-  ['skl_linearsvc_multiclass', 'graph decision values', 'multiclass'],
-  ['skl_linearsvc_binary', 'graph decision values', 'binary'],
+  ['torch_logsoftmax_binary', 'graph log-probabilities', 'binary', 'log_probabilities'],
+  ['torch_logits_multiclass', 'graph logits', 'multiclass', 'logits'],
+  ['torch_logit_one', 'graph logits', 'regression', 'logit'],
+  ['torch_sigmoid_binary', 'graph sigmoid', 'binary', 'p'],
+  ['torch_sigmoid_multilabel', 'graph sigmoid', 'multilabel', 'labels'],
+  ['torch_logits_and_probs', 'graph', 'multiclass', 'scores'],
+  ['torch_logits_and_hidden', 'graph logits', 'multiclass', 'logits'],
+  ['torch_logits_temperature', 'graph logits', 'binary', 'logits'],
+  ['torch_log_of_softmax', 'graph log-probabilities', 'binary', 'log_p'],
+  ['sigmoid_partial_nan', 'graph sigmoid', 'multilabel', 'labels'],
+  ['skl_linearsvc_multiclass', 'graph decision values', 'multiclass', 'probabilities'],
+  ['skl_linearsvc_binary', 'graph decision values', 'binary', 'probabilities'],
 ];
 
 for (const engine of ENGINES) {
   describe(`ONNX scores on the ${engine.name} engine`, () => {
-    test('info names what the scores are, and the task follows from it', async () => {
-      for (const [name, objective, task] of READINGS) {
+    test('info names what the scores are and where they are read from; the task follows', async () => {
+      for (const [name, objective, task, scoresFrom] of READINGS) {
         const model = await loadModel(readFileSync(cases[`onnx_ml/${name}`].model), { simd: engine.simd });
         try {
           assert.equal(model.info.objective, objective, name);
           assert.equal(model.info.task, task, name);
+          assert.equal(model.info.scoresFrom, scoresFrom, name);
         } finally {
           model.dispose();
         }

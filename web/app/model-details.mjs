@@ -14,6 +14,14 @@ const TASKS = {
   regression: 'Regression: one number per row',
 };
 
+/* What a dense graph's scores are (info.objective; README "The scores"). */
+const SCORE_READINGS = {
+  'graph log-probabilities': 'log-probabilities, shown as probabilities',
+  'graph sigmoid': 'independent probabilities (a sigmoid)',
+  'graph logits': 'logits, turned into probabilities',
+  'graph decision values': 'decision values (no probabilities): 1 for the class they decide',
+};
+
 const BOOSTERS = {
   gbtree: 'gradient-boosted trees',
   dart: 'gradient-boosted trees (DART)',
@@ -28,7 +36,9 @@ function modelText(info) {
     return `Ensemble: the weighted average of ${fmt.plural(info.members.length, 'model')}' probabilities`;
   }
   if (typeof info.operators === 'number') {
-    return `Neural network / linear model (ONNX graph): ${fmt.plural(info.operators, 'operator')}`;
+    const reading = SCORE_READINGS[info.objective];
+    const scores = info.scoresFrom ? `; scores from "${info.scoresFrom}"${reading ? `, ${reading}` : ''}` : '';
+    return `Neural network / linear model (ONNX graph): ${fmt.plural(info.operators, 'operator')}${scores}`;
   }
   const kind = BOOSTERS[info.booster] || info.booster || 'trees';
   const used = info.bestIteration !== null && info.bestIteration !== undefined && info.trees !== info.treesInFile
