@@ -116,6 +116,21 @@ const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *n
     return NULL;
 }
 
+const lp__onnx_tensor *lp__onnx_constant(const lp__onnx_model *m, const char *name)
+{
+    for (size_t k = 0; k < m->n_initializers; k++)
+        if (strcmp(m->initializers[k].name, name) == 0) return &m->initializers[k];
+    for (size_t i = 0; i < m->n_nodes; i++) {
+        const lp__onnx_node *n = &m->nodes[i];
+        if ((n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) || strcmp(n->op_type, "Constant") != 0 ||
+            n->n_outputs != 1 || strcmp(n->outputs[0], name) != 0)
+            continue;
+        const lp__onnx_attr *v = lp__onnx_attr_find(n, "value");
+        return v && v->type == LP_ONNX_ATTR_TENSOR ? v->t : NULL;
+    }
+    return NULL;
+}
+
 int lp__onnx_node_reads(const lp__onnx_node *node, const char *name)
 {
     for (size_t j = 0; j < node->n_inputs; j++)

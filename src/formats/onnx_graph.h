@@ -159,6 +159,9 @@ lp_status lp__onnx_report_unsupported(const lp__onnx_model *m, const uint8_t *ne
 
 /* Finds an attribute by name; NULL when absent. */
 const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *name);
+/* The constant tensor `name` names: an initializer, or a Constant node's
+ * value; NULL if neither. */
+const lp__onnx_tensor *lp__onnx_constant(const lp__onnx_model *m, const char *name);
 /* Whether one of the node's inputs is the value `name`. */
 int lp__onnx_node_reads(const lp__onnx_node *node, const char *name);
 

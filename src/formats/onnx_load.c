@@ -302,22 +302,6 @@ static lp_status build_trees(const lp__onnx_model *om, lp_model *m, lp_error *er
     return s;
 }
 
-/* The constant tensor `name` names: an initializer, or a Constant node's
- * value; NULL if neither. */
-static const lp__onnx_tensor *constant_tensor(const lp__onnx_model *om, const char *name)
-{
-    for (size_t k = 0; k < om->n_initializers; k++)
-        if (strcmp(om->initializers[k].name, name) == 0) return &om->initializers[k];
-    for (size_t i = 0; i < om->n_nodes; i++) {
-        const lp__onnx_node *n = &om->nodes[i];
-        if (!is_default(n) || strcmp(n->op_type, "Constant") != 0 || n->n_outputs != 1 || strcmp(n->outputs[0], name) != 0)
-            continue;
-        const lp__onnx_attr *v = lp__onnx_attr_find(n, "value");
-        return v && v->type == LP_ONNX_ATTR_TENSOR ? v->t : NULL;
-    }
-    return NULL;
-}
-
 /* Whether one of the first `before` nodes is an ArgMax over the class axis
  * (1 or -1 of [N, K] scores; keepdims either way) writing `name`. */
 static int class_argmax(const lp__onnx_model *om, size_t before, const char *name)
@@ -345,7 +329,7 @@ static const lp__onnx_tensor *argmax_classes(const lp__onnx_model *om, size_t n_
         int extractor = is_ml(n) && strcmp(n->op_type, "ArrayFeatureExtractor") == 0;
         int gather = is_default(n) && strcmp(n->op_type, "Gather") == 0;
         if ((!extractor && !gather) || n->n_inputs != 2 || !class_argmax(om, i, n->inputs[1])) continue;
-        const lp__onnx_tensor *t = constant_tensor(om, n->inputs[0]);
+        const lp__onnx_tensor *t = lp__onnx_constant(om, n->inputs[0]);
         if (!t || t->count != n_classes ||
             (t->dtype != LP_ONNX_INT32 && t->dtype != LP_ONNX_INT64 && t->dtype != LP_ONNX_STRING))
             continue;

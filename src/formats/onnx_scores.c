@@ -35,17 +35,6 @@ static const lp__onnx_node *producer(const lp__onnx_model *om, const char *name)
     return NULL;
 }
 
-/* The constant `name` holds: an initializer, or a Constant node's tensor;
- * NULL for a computed value. */
-static const lp__onnx_tensor *constant(const lp__onnx_model *om, const char *name)
-{
-    for (size_t i = 0; i < om->n_initializers; i++)
-        if (strcmp(om->initializers[i].name, name) == 0) return &om->initializers[i];
-    const lp__onnx_node *n = producer(om, name);
-    const lp__onnx_attr *value = n && is_op(n, "Constant") ? lp__onnx_attr_find(n, "value") : NULL;
-    return value && value->type == LP_ONNX_ATTR_TENSOR ? value->t : NULL;
-}
-
 static int is_linear(const lp__onnx_node *n) { return n && (is_op(n, "Gemm") || is_op(n, "MatMul")); }
 
 static int is_ml_op(const lp__onnx_node *n, const char *op_type)
@@ -68,7 +57,7 @@ static int positive_decision_column(const lp__onnx_model *om, const lp__onnx_nod
 {
     if (!is_ml_op(n, "ArrayFeatureExtractor") || n->n_inputs != 2) return 0;
     const lp__onnx_node *lc = producer(om, n->inputs[0]);
-    const lp__onnx_tensor *index = constant(om, n->inputs[1]);
+    const lp__onnx_tensor *index = lp__onnx_constant(om, n->inputs[1]);
     const lp__onnx_attr *ints = lc ? lp__onnx_attr_find(lc, "classlabels_ints") : NULL;
     const lp__onnx_attr *strs = lc ? lp__onnx_attr_find(lc, "classlabels_strings") : NULL;
     size_t classes = ints ? ints->count : strs ? strs->count : 0;
@@ -94,7 +83,7 @@ static lp__onnx_scores scores_of(const lp__onnx_model *om, const char *name, int
         return LP__SCORES_LOGITS;
     /* logits scaled by a constant (a temperature) are still logits */
     for (int side = 0; side < 2 && (is_op(n, "Div") || is_op(n, "Mul")); side++)
-        if (constant(om, n->inputs[1 - side]) && (side == 0 || is_op(n, "Mul")) &&
+        if (lp__onnx_constant(om, n->inputs[1 - side]) && (side == 0 || is_op(n, "Mul")) &&
             scores_of(om, n->inputs[side], depth + 1) == LP__SCORES_LOGITS)
             return LP__SCORES_LOGITS;
     return LP__SCORES_PROBABILITIES;

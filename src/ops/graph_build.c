@@ -471,18 +471,8 @@ static lp_status strict_inputs(lp__graph *g, const lp__onnx_model *om, lp_error 
  * node (which builds into the same constant); NULL if neither. */
 static const lp__onnx_tensor *string_constant(const lp__onnx_model *om, const char *name)
 {
-    for (size_t t = 0; t < om->n_initializers; t++)
-        if (om->initializers[t].dtype == LP_ONNX_STRING && strcmp(om->initializers[t].name, name) == 0)
-            return &om->initializers[t];
-    for (size_t k = 0; k < om->n_nodes; k++) {
-        const lp__onnx_node *n = &om->nodes[k];
-        if (strcmp(n->op_type, "Constant") != 0 || (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) ||
-            n->n_outputs != 1 || strcmp(n->outputs[0], name) != 0)
-            continue;
-        const lp__onnx_attr *v = lp__onnx_attr_find(n, "value");
-        return v && v->type == LP_ONNX_ATTR_TENSOR && v->t && v->t->dtype == LP_ONNX_STRING ? v->t : NULL;
-    }
-    return NULL;
+    const lp__onnx_tensor *t = lp__onnx_constant(om, name);
+    return t && t->dtype == LP_ONNX_STRING ? t : NULL;
 }
 
 static lp_status string_vocabulary(lp__graph *g, const lp__onnx_model *om, lp_error *err)
