@@ -116,13 +116,18 @@ const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *n
     return NULL;
 }
 
+int lp__onnx_is_default(const lp__onnx_node *node)
+{
+    return node->domain[0] == 0 || strcmp(node->domain, "ai.onnx") == 0;
+}
+
 const lp__onnx_tensor *lp__onnx_constant(const lp__onnx_model *m, const char *name)
 {
     for (size_t k = 0; k < m->n_initializers; k++)
         if (strcmp(m->initializers[k].name, name) == 0) return &m->initializers[k];
     for (size_t i = 0; i < m->n_nodes; i++) {
         const lp__onnx_node *n = &m->nodes[i];
-        if ((n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) || strcmp(n->op_type, "Constant") != 0 ||
+        if (!lp__onnx_is_default(n) || strcmp(n->op_type, "Constant") != 0 ||
             n->n_outputs != 1 || strcmp(n->outputs[0], name) != 0)
             continue;
         const lp__onnx_attr *v = lp__onnx_attr_find(n, "value");

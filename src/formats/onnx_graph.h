@@ -159,6 +159,8 @@ lp_status lp__onnx_report_unsupported(const lp__onnx_model *m, const uint8_t *ne
 
 /* Finds an attribute by name; NULL when absent. */
 const lp__onnx_attr *lp__onnx_attr_find(const lp__onnx_node *node, const char *name);
+/* Whether a node is in the default domain ("" or "ai.onnx"). */
+int lp__onnx_is_default(const lp__onnx_node *node);
 /* The constant tensor `name` names: an initializer, or a Constant node's
  * value; NULL if neither. */
 const lp__onnx_tensor *lp__onnx_constant(const lp__onnx_model *m, const char *name);

@@ -100,7 +100,6 @@ static lp_status index_graph(const lp__onnx_model *om, graph_index *g, lp_error 
 /* ---- which operators ---------------------------------------------------------------- */
 
 static int is_ml(const lp__onnx_node *n) { return strcmp(n->domain, "ai.onnx.ml") == 0; }
-static int is_default(const lp__onnx_node *n) { return n->domain[0] == 0 || strcmp(n->domain, "ai.onnx") == 0; }
 
 static int is_ensemble(const lp__onnx_node *n)
 {
@@ -116,7 +115,7 @@ static int tree_plumbing_supported(const lp__onnx_node *n, void *ctx)
     static const char *const ml[] = {"ZipMap", "FeatureVectorizer"};
     if (is_ensemble(n)) return 1;
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
-        if (is_default(n) && strcmp(n->op_type, plain[i]) == 0) return 1;
+        if (lp__onnx_is_default(n) && strcmp(n->op_type, plain[i]) == 0) return 1;
     for (size_t i = 0; i < sizeof ml / sizeof *ml; i++)
         if (is_ml(n) && strcmp(n->op_type, ml[i]) == 0) return 1;
     return 0;
@@ -138,7 +137,7 @@ static const value_def *through_plumbing(const lp__onnx_model *om, const graph_i
         const value_def *d = lookup(g, name);
         if (!d || d->origin != FROM_NODE) return d;
         const lp__onnx_node *n = &om->nodes[d->index];
-        if (!is_default(n) || (strcmp(n->op_type, "Identity") != 0 && strcmp(n->op_type, "Cast") != 0)) return d;
+        if (!lp__onnx_is_default(n) || (strcmp(n->op_type, "Identity") != 0 && strcmp(n->op_type, "Cast") != 0)) return d;
         if (strcmp(n->op_type, "Cast") == 0) {
             const lp__onnx_attr *to = lp__onnx_attr_find(n, "to");
             if (!to || to->type != LP_ONNX_ATTR_INT || to->i != LP_ONNX_FLOAT) {
@@ -163,7 +162,7 @@ static int double_without_cast(const lp__onnx_model *om, const graph_index *g, c
         if (d->origin == FROM_INPUT) return om->inputs[d->index].type.elem == LP_ONNX_DOUBLE;
         if (d->origin != FROM_NODE) return 0;
         const lp__onnx_node *n = &om->nodes[d->index];
-        if (!is_default(n) || strcmp(n->op_type, "Identity") != 0 || n->n_inputs != 1) return 0;
+        if (!lp__onnx_is_default(n) || strcmp(n->op_type, "Identity") != 0 || n->n_inputs != 1) return 0;
         name = n->inputs[0];
     }
     return 0;
@@ -308,7 +307,7 @@ static int class_argmax(const lp__onnx_model *om, size_t before, const char *nam
 {
     for (size_t j = 0; j < before; j++) {
         const lp__onnx_node *a = &om->nodes[j];
-        if (!is_default(a) || strcmp(a->op_type, "ArgMax") != 0 || a->n_outputs != 1 || strcmp(a->outputs[0], name) != 0)
+        if (!lp__onnx_is_default(a) || strcmp(a->op_type, "ArgMax") != 0 || a->n_outputs != 1 || strcmp(a->outputs[0], name) != 0)
             continue;
         const lp__onnx_attr *axis = lp__onnx_attr_find(a, "axis");   /* ONNX's default is 0, the rows */
         return axis && axis->type == LP_ONNX_ATTR_INT && (axis->i == 1 || axis->i == -1);
@@ -327,7 +326,7 @@ static const lp__onnx_tensor *argmax_classes(const lp__onnx_model *om, size_t n_
     for (size_t i = 0; i < om->n_nodes; i++) {
         const lp__onnx_node *n = &om->nodes[i];
         int extractor = is_ml(n) && strcmp(n->op_type, "ArrayFeatureExtractor") == 0;
-        int gather = is_default(n) && strcmp(n->op_type, "Gather") == 0;
+        int gather = lp__onnx_is_default(n) && strcmp(n->op_type, "Gather") == 0;
         if ((!extractor && !gather) || n->n_inputs != 2 || !class_argmax(om, i, n->inputs[1])) continue;
         const lp__onnx_tensor *t = lp__onnx_constant(om, n->inputs[0]);
         if (!t || t->count != n_classes ||
@@ -706,7 +705,7 @@ static int trees_in_graph(const lp__onnx_model *om)
         int reads_scores = 0;
         for (size_t k = 0; k < n->n_inputs; k++)
             for (size_t j = 0; j < n_marked; j++) reads_scores |= n->inputs[k][0] && strcmp(n->inputs[k], marked[j]) == 0;
-        int passes = is_default(n) && (strcmp(n->op_type, "Identity") == 0 || strcmp(n->op_type, "Cast") == 0);
+        int passes = lp__onnx_is_default(n) && (strcmp(n->op_type, "Identity") == 0 || strcmp(n->op_type, "Cast") == 0);
         if (reads_scores && !passes && !(is_ml(n) && strcmp(n->op_type, "ZipMap") == 0)) transformed = 1;
         if (is_ensemble(n)) {
             if (strcmp(n->op_type, "TreeEnsembleClassifier") == 0) {

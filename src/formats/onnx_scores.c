@@ -3,11 +3,9 @@
 
 #include <string.h>
 
-static int is_default(const lp__onnx_node *n) { return n->domain[0] == 0 || strcmp(n->domain, "ai.onnx") == 0; }
-
 static int is_op(const lp__onnx_node *n, const char *op_type)
 {
-    return is_default(n) && strcmp(n->op_type, op_type) == 0;
+    return lp__onnx_is_default(n) && strcmp(n->op_type, op_type) == 0;
 }
 
 /* Operators that move or retype values without changing them. */

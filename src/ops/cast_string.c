@@ -101,7 +101,7 @@ int lp__text_number_input(const lp__onnx_model *om, const char *input)
         if (!lp__onnx_node_reads(n, input)) continue;
         readers++;
         const lp__onnx_attr *to = lp__onnx_attr_find(n, "to");
-        if (strcmp(n->op_type, "Cast") != 0 || (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0) || !to ||
+        if (strcmp(n->op_type, "Cast") != 0 || !lp__onnx_is_default(n) || !to ||
             to->type != LP_ONNX_ATTR_INT)
             return 0;
         int want = to->i == LP_ONNX_FLOAT || to->i == LP_ONNX_DOUBLE ? LP__PREP_TEXT_REAL
